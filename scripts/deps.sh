@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the Debian packages sremon needs, only when some are missing (idempotent, quiet).
+# Usage: scripts/deps.sh build|test|peers
+set -euo pipefail
+BUILD_PKGS=(build-essential cmake ninja-build ccache pkg-config
+  libboost1.81-dev libyaml-cpp-dev libre2-dev libprotobuf-dev protobuf-compiler
+  libsnappy-dev libzstd-dev zlib1g-dev libsqlite3-dev libcli11-dev libspdlog-dev libfmt-dev
+  prometheus-cpp-dev libsodium-dev nlohmann-json3-dev libcurl4-openssl-dev)
+TEST_PKGS=(libgtest-dev libgmock-dev libbenchmark-dev clang curl wrk python3)
+# Upstream programs used as oracles and interop peers by the test suites.
+PEER_PKGS=(victoria-metrics prometheus prometheus-alertmanager chromium chromium-driver)
+
+missing=()
+want=()
+case "${1:-build}" in
+  build) want=("${BUILD_PKGS[@]}") ;;
+  test) want=("${BUILD_PKGS[@]}" "${TEST_PKGS[@]}" "${PEER_PKGS[@]}") ;;
+  peers) want=("${PEER_PKGS[@]}") ;;
+  *) echo "usage: $0 build|test|peers" >&2; exit 2 ;;
+esac
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# Node.js builds the dashboards' web app; a machine may already have a newer one with npm bundled.
+if [ "${1:-build}" != peers ] && ! command -v npm >/dev/null; then missing+=(nodejs npm); fi
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "installing Debian packages: ${missing[*]}"
+SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,185 @@
+// Boost.Beast implementation of the synchronous HTTP client: each call runs its own
+// io_context with a deadline, so timeouts cover connect, write and read together.
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "http/http.h"
+
+namespace sremon::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+struct ParsedUrl {
+  std::string host;
+  std::string port;
+  std::string target;
+  std::string userinfo;  // user:pass, percent-decoded
+};
+
+Result<ParsedUrl> ParseUrl(const std::string& url) {
+  ParsedUrl u;
+  std::string_view rest = url;
+  if (rest.starts_with("http://")) {
+    rest.remove_prefix(7);
+  } else if (rest.starts_with("https://")) {
+    return Status::InvalidArgument(fmt::format("cannot fetch {:?}: https is not supported", url));
+  } else {
+    return Status::InvalidArgument(fmt::format("cannot fetch {:?}: the URL must start with http://", url));
+  }
+  size_t slash = rest.find_first_of("/?");
+  std::string_view authority = rest.substr(0, slash);
+  u.target = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
+  if (!u.target.empty() && u.target[0] == '?') u.target = "/" + u.target;
+  size_t at = authority.rfind('@');
+  if (at != std::string_view::npos) {
+    u.userinfo = UrlDecode(authority.substr(0, at), false);
+    authority.remove_prefix(at + 1);
+  }
+  if (!authority.empty() && authority[0] == '[') {
+    size_t close = authority.find(']');
+    if (close == std::string_view::npos) return Status::InvalidArgument(fmt::format("invalid URL {:?}", url));
+    u.host = std::string(authority.substr(1, close - 1));
+    std::string_view after = authority.substr(close + 1);
+    u.port = after.starts_with(":") ? std::string(after.substr(1)) : "80";
+  } else {
+    size_t colon = authority.rfind(':');
+    u.host = std::string(authority.substr(0, colon));
+    u.port = colon == std::string_view::npos ? "80" : std::string(authority.substr(colon + 1));
+  }
+  if (u.host.empty()) return Status::InvalidArgument(fmt::format("invalid URL {:?}: no host", url));
+  return u;
+}
+
+std::string Base64(std::string_view in) {
+  static const char* kChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  size_t i = 0;
+  while (i + 2 < in.size()) {
+    uint32_t n = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
+    out += kChars[(n >> 18) & 63];
+    out += kChars[(n >> 12) & 63];
+    out += kChars[(n >> 6) & 63];
+    out += kChars[n & 63];
+    i += 3;
+  }
+  if (i + 1 == in.size()) {
+    uint32_t n = uint8_t(in[i]) << 16;
+    out += kChars[(n >> 18) & 63];
+    out += kChars[(n >> 12) & 63];
+    out += "==";
+  } else if (i + 2 == in.size()) {
+    uint32_t n = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8);
+    out += kChars[(n >> 18) & 63];
+    out += kChars[(n >> 12) & 63];
+    out += kChars[(n >> 6) & 63];
+    out += '=';
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<ClientResponse> Fetch(const ClientRequest& request) {
+  auto parsed = ParseUrl(request.url);
+  if (!parsed.ok()) return parsed.status();
+  const ParsedUrl& u = *parsed;
+
+  asio::io_context ioc;
+  tcp::resolver resolver(ioc);
+  beast::tcp_stream stream(ioc);
+  beast::flat_buffer buffer;
+  bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(request.method), u.target, 11};
+  req.set(bhttp::field::host, u.host + ":" + u.port);
+  req.set(bhttp::field::user_agent, "sremon");
+  if (!request.headers.Has("Accept-Encoding")) req.set(bhttp::field::accept_encoding, "gzip");
+  if (!u.userinfo.empty() && !request.headers.Has("Authorization")) {
+    req.set(bhttp::field::authorization, "Basic " + Base64(u.userinfo));
+  }
+  for (const auto& [k, v] : request.headers.items()) req.set(k, v);
+  req.body() = request.body;
+  if (!request.body.empty() || request.method == "POST" || request.method == "PUT") req.prepare_payload();
+  req.keep_alive(false);
+
+  bhttp::response_parser<bhttp::string_body> parser;
+  parser.body_limit(request.max_response_bytes);
+  parser.header_limit(256 * 1024);
+
+  std::string phase = "connect";
+  beast::error_code result;
+  stream.expires_after(request.timeout);
+  resolver.async_resolve(u.host, u.port, [&](beast::error_code ec, tcp::resolver::results_type results) {
+    if (ec) {
+      result = ec;
+      phase = "resolve";
+      return;
+    }
+    stream.async_connect(results, [&](beast::error_code ec, const tcp::endpoint&) {
+      if (ec) {
+        result = ec;
+        return;
+      }
+      phase = "write";
+      bhttp::async_write(stream, req, [&](beast::error_code ec, size_t) {
+        if (ec) {
+          result = ec;
+          return;
+        }
+        phase = "read";
+        bhttp::async_read(stream, buffer, parser, [&](beast::error_code ec, size_t) {
+          result = ec;
+          if (!ec) phase = "done";
+        });
+      });
+    });
+  });
+  // Resolution is not covered by the stream's timer; bound the whole exchange here too.
+  ioc.run_for(request.timeout + std::chrono::milliseconds(100));
+  if (phase != "done") {
+    if (result == beast::error::timeout || !ioc.stopped() || !result) {
+      return Status::Timeout(fmt::format("{} {}: timeout after {}ms during {}", request.method, request.url,
+                                         request.timeout.count(), phase));
+    }
+    if (result == bhttp::error::body_limit) {
+      return Status::ResourceExhausted(fmt::format("{} {}: response too large (limit {} bytes)", request.method,
+                                                   request.url, request.max_response_bytes));
+    }
+    return Status::Unavailable(fmt::format("{} {}: {} failed: {}", request.method, request.url, phase, result.message()));
+  }
+  auto res = parser.release();
+  ClientResponse out;
+  out.status = static_cast<int>(res.result_int());
+  for (const auto& f : res) out.headers.Add(std::string(f.name_string()), std::string(f.value()));
+  out.body = std::move(res.body());
+  if (beast::iequals(out.headers.Get("Content-Encoding"), "gzip")) {
+    auto plain = Gunzip(out.body, request.max_response_bytes);
+    if (!plain.ok()) return plain.status().WithContext(fmt::format("{} {}", request.method, request.url));
+    out.body = std::move(*plain);
+  }
+  return out;
+}
+
+Result<ClientResponse> Get(const std::string& url, std::chrono::milliseconds timeout) {
+  ClientRequest r;
+  r.url = url;
+  r.timeout = timeout;
+  return Fetch(r);
+}
+
+Result<ClientResponse> Post(const std::string& url, std::string body, std::string content_type,
+                            std::chrono::milliseconds timeout) {
+  ClientRequest r;
+  r.method = "POST";
+  r.url = url;
+  r.body = std::move(body);
+  r.headers.Add("Content-Type", std::move(content_type));
+  r.timeout = timeout;
+  return Fetch(r);
+}
+
+}  // namespace sremon::http

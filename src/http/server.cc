@@ -1,0 +1,411 @@
+// Boost.Beast implementation of http::Server. One strand per connection; blocking handlers hop
+// to a worker pool and post the response back to the connection's strand.
+#include <algorithm>
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <spdlog/spdlog.h>
+
+#include "http/http.h"
+#include "util/time.h"
+
+namespace sremon::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+struct RouteEntry {
+  std::string method;  // "" = any
+  std::string pattern;
+  bool prefix = false;
+  bool blocking = false;
+  Handler handler;
+  AsyncHandler async_handler;
+};
+
+}  // namespace
+
+struct Server::Impl {
+  ServerOptions opts;
+  asio::io_context ioc;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  tcp::acceptor acceptor{ioc};
+  std::unique_ptr<asio::thread_pool> workers;
+  std::vector<std::thread> threads;
+  std::map<std::string, std::vector<RouteEntry>> exact;  // by path
+  std::vector<RouteEntry> prefixes;                       // longest first
+  Observer observer;
+  int bound_port = 0;
+  std::atomic<int> in_flight{0};
+  std::atomic<bool> stopping{false};
+
+  explicit Impl(ServerOptions o) : opts(std::move(o)) {}
+
+  // Finds the route for (method, path). Returns nullptr and sets *method_not_allowed when the
+  // path exists with other methods.
+  const RouteEntry* Find(const std::string& method, const std::string& path, std::string* suffix,
+                         bool* method_not_allowed) const {
+    *method_not_allowed = false;
+    auto match = [&](const RouteEntry& r) {
+      return r.method.empty() || r.method == method || (method == "HEAD" && r.method == "GET");
+    };
+    auto it = exact.find(path);
+    if (it != exact.end()) {
+      for (const auto& r : it->second) {
+        if (match(r)) return &r;
+      }
+      *method_not_allowed = true;
+    }
+    for (const auto& r : prefixes) {
+      if (path.compare(0, r.pattern.size(), r.pattern) == 0 && match(r)) {
+        *suffix = path.substr(r.pattern.size());
+        *method_not_allowed = false;
+        return &r;
+      }
+    }
+    return nullptr;
+  }
+
+  void DoAccept();
+};
+
+namespace {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, Server::Impl* srv) : stream_(std::move(socket)), srv_(srv) {}
+
+  void Start() {
+    beast::error_code ec;
+    auto ep = stream_.socket().remote_endpoint(ec);
+    if (!ec) {
+      auto addr = ep.address();
+      remote_ip_ = addr.to_string();
+      loopback_ = addr.is_loopback() ||
+                  (addr.is_v6() && addr.to_v6().is_v4_mapped() &&
+                   asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6()).is_loopback());
+    }
+    stream_.socket().set_option(tcp::no_delay(true), ec);
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->ReadHeader(); });
+  }
+
+ private:
+  void ReadHeader() {
+    parser_.emplace();
+    parser_->header_limit(64 * 1024);
+    parser_->body_limit(srv_->opts.max_body_bytes);
+    // The first request gets the read timeout; later ones on a keep-alive connection the idle one.
+    stream_.expires_after(requests_ ? srv_->opts.idle_timeout : srv_->opts.read_timeout);
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
+  }
+
+  void OnHeader(beast::error_code ec) {
+    if (ec) return OnReadError(ec);
+    stream_.expires_after(srv_->opts.read_timeout);
+    const auto& h = parser_->get();
+    auto expect = h[bhttp::field::expect];
+    if (beast::iequals(expect, "100-continue")) {
+      auto cont = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, h.version());
+      bhttp::async_write(stream_, *cont, [self = shared_from_this(), cont](beast::error_code ec, size_t) {
+        if (ec) return self->Close();
+        self->ReadBody();
+      });
+      return;
+    }
+    ReadBody();
+  }
+
+  void ReadBody() {
+    if (parser_->is_done()) return Dispatch();
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      [self = shared_from_this()](beast::error_code ec, size_t) {
+                        if (ec) return self->OnReadError(ec);
+                        self->Dispatch();
+                      });
+  }
+
+  void OnReadError(beast::error_code ec) {
+    if (ec == bhttp::error::body_limit) {
+      Response r;
+      r.SetText(413, "request body is larger than the limit of " + std::to_string(srv_->opts.max_body_bytes) + " bytes\n");
+      r.keep_alive = false;
+      return Send(std::move(r), 11);
+    }
+    if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof ||
+        ec == asio::error::connection_reset || ec == asio::error::operation_aborted) {
+      return Close();
+    }
+    if (ec == bhttp::error::header_limit) {
+      Response r;
+      r.SetText(431, "request headers are too large\n");
+      r.keep_alive = false;
+      return Send(std::move(r), 11);
+    }
+    // Malformed request: answer 400 and close, as Go's net/http does.
+    Response r;
+    r.SetText(400, "bad request: " + ec.message() + "\n");
+    r.keep_alive = false;
+    Send(std::move(r), 11);
+  }
+
+  void Dispatch() {
+    ++requests_;
+    ++srv_->in_flight;
+    auto msg = parser_->release();
+    auto req = std::make_shared<Request>();
+    req->method = std::string(msg.method_string());
+    req->target = std::string(msg.target());
+    size_t q = req->target.find('?');
+    req->path = UrlDecode(std::string_view(req->target).substr(0, q), /*plus_is_space=*/false);
+    if (q != std::string::npos) req->query = req->target.substr(q + 1);
+    ParseQueryString(req->query, &req->params);
+    for (const auto& f : msg) req->headers.Add(std::string(f.name_string()), std::string(f.value()));
+    req->body = std::move(msg.body());
+    req->remote_ip = remote_ip_;
+    req->from_loopback = loopback_;
+    version_ = msg.version();
+    keep_alive_ = msg.keep_alive();
+    is_head_ = req->method == "HEAD";
+    start_ = MonotonicSeconds();
+
+    if (beast::iequals(req->headers.Get("Content-Encoding"), "gzip")) {
+      auto plain = Gunzip(req->body, srv_->opts.max_body_bytes);
+      if (!plain.ok()) {
+        Response r;
+        bool too_big = plain.status().code() == Status::Code::kResourceExhausted;
+        r.SetText(too_big ? 413 : 400, "cannot decompress gzip request body: " + plain.status().message() + "\n");
+        return Finish(req, "", std::move(r));
+      }
+      req->body = std::move(*plain);
+    }
+    if (req->method == "POST" &&
+        req->headers.Get("Content-Type").starts_with("application/x-www-form-urlencoded")) {
+      ParseQueryString(req->body, &req->params);
+    }
+
+    bool not_allowed = false;
+    std::string suffix;
+    const RouteEntry* route = srv_->Find(req->method, req->path, &suffix, &not_allowed);
+    if (!route) {
+      Response r;
+      if (not_allowed) {
+        r.SetText(405, "method not allowed\n");
+      } else {
+        r.SetText(404, "404 page not found\n");
+      }
+      return Finish(req, "", std::move(r));
+    }
+    req->path_suffix = std::move(suffix);
+    std::string pattern = route->pattern;
+    auto self = shared_from_this();
+    if (route->async_handler) {
+      auto executor = stream_.get_executor();
+      Reply reply = [self, req, pattern, executor](Response r) {
+        asio::post(executor, [self, req, pattern, r = std::move(r)]() mutable {
+          self->Finish(req, pattern, std::move(r));
+        });
+      };
+      route->async_handler(*req, std::move(reply));
+      return;
+    }
+    if (route->blocking) {
+      auto executor = stream_.get_executor();
+      Handler handler = route->handler;
+      asio::post(*srv_->workers, [self, req, pattern, executor, handler] {
+        Response r;
+        RunHandler(handler, *req, r);
+        asio::post(executor, [self, req, pattern, r = std::move(r)]() mutable {
+          self->Finish(req, pattern, std::move(r));
+        });
+      });
+      return;
+    }
+    Response r;
+    RunHandler(route->handler, *req, r);
+    Finish(req, pattern, std::move(r));
+  }
+
+  static void RunHandler(const Handler& handler, Request& req, Response& r) {
+    try {
+      handler(req, r);
+    } catch (const std::exception& e) {
+      // A bug in a handler must not take the service down: log it and answer 500.
+      spdlog::error("handler for {} {} threw: {}", req.method, req.path, e.what());
+      r = Response();
+      r.SetText(500, std::string("internal error: ") + e.what() + "\n");
+    }
+  }
+
+  void Finish(const std::shared_ptr<Request>& req, const std::string& pattern, Response r) {
+    if (srv_->observer) srv_->observer(*req, r, pattern, MonotonicSeconds() - start_);
+    --srv_->in_flight;
+    Send(std::move(r), version_);
+  }
+
+  void Send(Response r, unsigned version) {
+    auto res = std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(r.status),
+                                                                      version ? version : 11);
+    res->set(bhttp::field::content_type, r.content_type);
+    for (const auto& [k, v] : r.headers.items()) res->insert(k, v);
+    bool keep = keep_alive_ && r.keep_alive && !srv_->stopping;
+    res->keep_alive(keep);
+    if (is_head_) {
+      res->content_length(r.body.size());
+    } else {
+      res->body() = std::move(r.body);
+      res->prepare_payload();
+    }
+    stream_.expires_after(srv_->opts.read_timeout);
+    bhttp::async_write(stream_, *res, [self = shared_from_this(), res, keep](beast::error_code ec, size_t) {
+      if (ec || !keep) return self->Close();
+      self->ReadHeader();
+    });
+  }
+
+  void Close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.socket().close(ec);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  Server::Impl* srv_;
+  std::string remote_ip_;
+  bool loopback_ = false;
+  unsigned version_ = 11;
+  bool keep_alive_ = true;
+  bool is_head_ = false;
+  int requests_ = 0;
+  double start_ = 0;
+};
+
+}  // namespace
+
+void Server::Impl::DoAccept() {
+  acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
+      // EMFILE and friends: log and keep accepting after a pause instead of spinning.
+      spdlog::warn("{}: accept failed: {}", opts.name, ec.message());
+      auto timer = std::make_shared<asio::steady_timer>(ioc, std::chrono::milliseconds(100));
+      timer->async_wait([this, timer](beast::error_code) { DoAccept(); });
+      return;
+    }
+    std::make_shared<Session>(std::move(socket), this)->Start();
+    DoAccept();
+  });
+}
+
+Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+
+Server::~Server() { Stop(std::chrono::milliseconds(0)); }
+
+void Server::Route(std::string method, std::string path, Handler handler, bool blocking) {
+  RouteEntry e;
+  e.method = std::move(method);
+  e.pattern = path;
+  e.blocking = blocking;
+  e.handler = std::move(handler);
+  impl_->exact[path].push_back(std::move(e));
+}
+
+void Server::RoutePrefix(std::string method, std::string prefix, Handler handler, bool blocking) {
+  RouteEntry e;
+  e.method = std::move(method);
+  e.pattern = std::move(prefix);
+  e.prefix = true;
+  e.blocking = blocking;
+  e.handler = std::move(handler);
+  impl_->prefixes.push_back(std::move(e));
+  std::stable_sort(impl_->prefixes.begin(), impl_->prefixes.end(),
+                   [](const RouteEntry& a, const RouteEntry& b) { return a.pattern.size() > b.pattern.size(); });
+}
+
+void Server::RouteAsync(std::string method, std::string path, AsyncHandler handler) {
+  RouteEntry e;
+  e.method = std::move(method);
+  e.pattern = path;
+  e.async_handler = std::move(handler);
+  impl_->exact[path].push_back(std::move(e));
+}
+
+void Server::SetObserver(Observer observer) { impl_->observer = std::move(observer); }
+
+Status Server::Start() {
+  std::string host;
+  int port = 0;
+  SREMON_RETURN_IF_ERROR(ParseListenAddr(impl_->opts.listen_addr, &host, &port));
+  auto fail = [&](const beast::error_code& ec) {
+    return Status::Unavailable(
+        fmt::format("{}: cannot listen on {}: {}", impl_->opts.name, impl_->opts.listen_addr, ec.message()));
+  };
+  beast::error_code ec;
+  asio::ip::address addr;
+  if (host.empty()) {
+    addr = asio::ip::address_v6::any();
+  } else if (host == "localhost") {
+    addr = asio::ip::make_address("127.0.0.1");
+  } else {
+    addr = asio::ip::make_address(host, ec);
+    if (ec) return Status::InvalidArgument(fmt::format("{}: invalid listen address {:?}", impl_->opts.name, impl_->opts.listen_addr));
+  }
+  tcp::endpoint ep(addr, static_cast<unsigned short>(port));
+  impl_->acceptor.open(ep.protocol(), ec);
+  if (ec) return fail(ec);
+  if (host.empty()) impl_->acceptor.set_option(asio::ip::v6_only(false), ec);
+  impl_->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  impl_->acceptor.bind(ep, ec);
+  if (ec) return fail(ec);
+  impl_->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return fail(ec);
+  impl_->bound_port = impl_->acceptor.local_endpoint().port();
+  impl_->workers = std::make_unique<asio::thread_pool>(std::max(1, impl_->opts.worker_threads));
+  impl_->work.emplace(impl_->ioc.get_executor());
+  impl_->DoAccept();
+  int n = impl_->opts.io_threads > 0 ? impl_->opts.io_threads
+                                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  for (int i = 0; i < n; ++i) impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+  return Status::Ok();
+}
+
+int Server::port() const { return impl_->bound_port; }
+
+void Server::Stop(std::chrono::milliseconds grace) {
+  if (impl_->threads.empty()) return;
+  impl_->stopping = true;
+  asio::post(impl_->ioc, [this] {
+    beast::error_code ec;
+    impl_->acceptor.close(ec);
+  });
+  impl_->work.reset();
+  // Let in-flight requests finish; idle keep-alive connections would otherwise hold run().
+  auto deadline = std::chrono::steady_clock::now() + grace;
+  while (impl_->in_flight > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  impl_->ioc.stop();
+  for (auto& t : impl_->threads) t.join();
+  impl_->threads.clear();
+  if (impl_->workers) impl_->workers->join();
+}
+
+void Server::RunAfter(std::chrono::milliseconds delay, std::function<void()> fn) {
+  auto timer = std::make_shared<asio::steady_timer>(impl_->ioc, delay);
+  timer->async_wait([timer, fn = std::move(fn)](beast::error_code ec) {
+    if (!ec) fn();
+  });
+}
+
+}  // namespace sremon::http

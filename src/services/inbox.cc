@@ -1,0 +1,13 @@
+// Placeholder until the inbox service lands: says so instead of pretending to work.
+#include <iostream>
+
+#include "services/services.h"
+
+namespace sremon::services {
+
+int RunInbox(int argc, char** argv) {
+  std::cerr << argv[0] << ": not implemented yet\n";
+  return 1;
+}
+
+}  // namespace sremon::services

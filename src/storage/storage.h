@@ -1,0 +1,112 @@
+// The storage seam (Prometheus storage/interface.go): what scrape, the write APIs, the PromQL
+// engine and the query API depend on. The TSDB (src/tsdb) implements it; MemStorage
+// (src/storage/mem_storage.h) is a small in-memory implementation for tests and promqltest.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "model/labels.h"
+#include "util/status.h"
+
+namespace sremon::storage {
+
+inline constexpr int64_t kMinTime = std::numeric_limits<int64_t>::min() / 2;
+inline constexpr int64_t kMaxTime = std::numeric_limits<int64_t>::max() / 2;
+
+// Collects samples and makes them visible together on Commit().
+// Thread-safety: one appender per goroutine-equivalent (not thread-safe); many may exist at once.
+class Appender {
+ public:
+  virtual ~Appender() = default;
+  // Adds one sample. A routine rejection (limits, invalid labels) returns non-ok without
+  // affecting the other samples of the batch. `labels` must include __name__.
+  virtual Status Append(const model::Labels& labels, int64_t t_ms, double v) = 0;
+  // Makes the batch durable (WAL) and visible. After Commit() returns ok, the samples survive a
+  // crash. Unavailable when the disk is full or unwritable.
+  virtual Status Commit() = 0;
+  virtual void Rollback() = 0;
+};
+
+class Appendable {
+ public:
+  virtual ~Appendable() = default;
+  virtual std::unique_ptr<Appender> NewAppender() = 0;
+};
+
+// Iterates the samples of one series in increasing time order.
+class SampleIterator {
+ public:
+  virtual ~SampleIterator() = default;
+  // Advances to the next sample; false at the end.
+  virtual bool Next() = 0;
+  // Advances to the first sample with t >= t_ms (never moves backwards); false if none.
+  virtual bool Seek(int64_t t_ms) = 0;
+  // REQUIRES: the last Next()/Seek() returned true.
+  virtual model::Sample At() const = 0;
+};
+
+class Series {
+ public:
+  virtual ~Series() = default;
+  virtual const model::Labels& labels() const = 0;
+  // Samples within the querier's [mint, maxt]. Each call returns a fresh iterator.
+  virtual std::unique_ptr<SampleIterator> Iterator() const = 0;
+};
+
+// A lazily produced set of series. Usage: while (set->Next()) use(set->At()); check Err().
+class SeriesSet {
+ public:
+  virtual ~SeriesSet() = default;
+  virtual bool Next() = 0;
+  // REQUIRES: Next() returned true. Valid until the next call to Next().
+  virtual const Series& At() const = 0;
+  virtual Status Err() const = 0;
+};
+
+// Hints let the storage skip work (Prometheus storage.SelectHints).
+struct SelectHints {
+  int64_t start_ms = kMinTime;  // the evaluation range, including lookback/range
+  int64_t end_ms = kMaxTime;
+  int64_t step_ms = 0;
+  int64_t range_ms = 0;  // range of the enclosing range selector
+  std::string func;      // enclosing function name, if any
+  bool series_only = false;  // the caller needs labels only (e.g. /api/v1/series)
+  size_t limit = 0;          // 0 = no limit
+};
+
+// Reads data within [mint, maxt] fixed at creation.
+// Thread-safety: a Querier is used by one query at a time; its SeriesSets are independent.
+class Querier {
+ public:
+  virtual ~Querier() = default;
+  // Series matching all matchers (at least one matcher must not match the empty string).
+  // With sorted = true, series come in Labels order.
+  virtual std::unique_ptr<SeriesSet> Select(bool sorted, const SelectHints& hints,
+                                            const std::vector<model::Matcher>& matchers) = 0;
+  // Sorted, unique values of `name` over series matching `matchers` (all series if empty).
+  virtual Result<std::vector<std::string>> LabelValues(const std::string& name,
+                                                       const std::vector<model::Matcher>& matchers) = 0;
+  // Sorted, unique label names over series matching `matchers` (all series if empty).
+  virtual Result<std::vector<std::string>> LabelNames(const std::vector<model::Matcher>& matchers) = 0;
+};
+
+class Queryable {
+ public:
+  virtual ~Queryable() = default;
+  virtual Result<std::unique_ptr<Querier>> NewQuerier(int64_t mint_ms, int64_t maxt_ms) = 0;
+};
+
+// What the metadata API serves: TYPE/HELP/UNIT seen in scrapes, per metric family.
+struct MetricMetadata {
+  std::string type;  // counter, gauge, histogram, summary, unknown
+  std::string help;
+  std::string unit;
+};
+
+class Storage : public Queryable, public Appendable {};
+
+}  // namespace sremon::storage

@@ -1,0 +1,190 @@
+#include "util/strings.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+
+namespace sremon {
+
+std::vector<std::string_view> Split(std::string_view s, char sep) {
+  std::vector<std::string_view> out;
+  size_t start = 0;
+  while (true) {
+    size_t pos = s.find(sep, start);
+    if (pos == std::string_view::npos) {
+      out.push_back(s.substr(start));
+      return out;
+    }
+    out.push_back(s.substr(start, pos - start));
+    start = pos + 1;
+  }
+}
+
+std::string_view Trim(std::string_view s) {
+  const char* ws = " \t\r\n\v\f";
+  size_t b = s.find_first_not_of(ws);
+  if (b == std::string_view::npos) return {};
+  size_t e = s.find_last_not_of(ws);
+  return s.substr(b, e - b + 1);
+}
+
+std::string ToLower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+std::string Join(const std::vector<std::string>& parts, std::string_view sep) {
+  std::string out;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (i) out.append(sep);
+    out.append(parts[i]);
+  }
+  return out;
+}
+
+namespace {
+
+// Appends the shortest round-trip digits of v in the given format.
+void AppendChars(std::string* out, double v, std::chars_format fmt) {
+  char buf[64];
+  auto res = std::to_chars(buf, buf + sizeof(buf), v, fmt);
+  out->append(buf, res.ptr);
+}
+
+bool AppendSpecial(std::string* out, double v) {
+  if (std::isnan(v)) {
+    out->append("NaN");
+    return true;
+  }
+  if (std::isinf(v)) {
+    out->append(v > 0 ? "+Inf" : "-Inf");
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+void AppendFloatG(std::string* out, double v) {
+  if (AppendSpecial(out, v)) return;
+  if (v == 0) {
+    out->append(std::signbit(v) ? "-0" : "0");
+    return;
+  }
+  // Go 'g' with shortest precision uses the exponent form when exp < -4 || exp >= 6
+  // (strconv's ftoa.go fixes eprec = 6 for the shortest representation).
+  char buf[64];
+  auto res = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::scientific);
+  std::string_view sci(buf, res.ptr - buf);
+  size_t epos = sci.find('e');
+  int exp = std::atoi(std::string(sci.substr(epos + 1)).c_str());
+  if (exp < -4 || exp >= 6) {
+    out->append(sci);
+  } else {
+    AppendChars(out, v, std::chars_format::fixed);
+  }
+}
+
+std::string FormatFloatG(double v) {
+  std::string s;
+  AppendFloatG(&s, v);
+  return s;
+}
+
+std::string FormatFloatApi(double v) {
+  std::string s;
+  if (AppendSpecial(&s, v)) return s;
+  double a = std::fabs(v);
+  if (v != 0 && (a < 1e-6 || a >= 1e21)) {
+    AppendChars(&s, v, std::chars_format::scientific);
+  } else {
+    AppendChars(&s, v, std::chars_format::fixed);
+  }
+  return s;
+}
+
+Result<double> ParseFloat(std::string_view s) {
+  if (s.empty()) return Status::InvalidArgument("empty number");
+  std::string_view body = s;
+  bool neg = false;
+  if (body[0] == '+' || body[0] == '-') {
+    neg = body[0] == '-';
+    body.remove_prefix(1);
+  }
+  std::string lower = ToLower(body);
+  if (lower == "inf" || lower == "infinity") return neg ? -HUGE_VAL : HUGE_VAL;
+  if (lower == "nan") return std::nan("");
+  if (lower.size() > 2 && lower[0] == '0' && lower[1] == 'x') {
+    // Hex floats and integers: strtod handles both; require full consumption.
+    std::string tmp(s);
+    char* end = nullptr;
+    double v = std::strtod(tmp.c_str(), &end);
+    if (end != tmp.c_str() + tmp.size()) return Status::InvalidArgument(fmt::format("invalid number {:?}", s));
+    return v;
+  }
+  double v = 0;
+  auto res = std::from_chars(body.data(), body.data() + body.size(), v);
+  if (res.ec == std::errc::result_out_of_range) {
+    // Overflow → ±Inf and underflow → 0, as Go does.
+    std::string tmp(body);
+    v = std::strtod(tmp.c_str(), nullptr);
+  } else if (res.ec != std::errc() || res.ptr != body.data() + body.size()) {
+    return Status::InvalidArgument(fmt::format("invalid number {:?}", s));
+  }
+  return neg ? -v : v;
+}
+
+Result<int64_t> ParseInt(std::string_view s) {
+  int64_t v = 0;
+  std::string_view body = s;
+  if (!body.empty() && body[0] == '+') body.remove_prefix(1);
+  auto res = std::from_chars(body.data(), body.data() + body.size(), v);
+  if (body.empty() || res.ec != std::errc() || res.ptr != body.data() + body.size()) {
+    return Status::InvalidArgument(fmt::format("invalid integer {:?}", s));
+  }
+  return v;
+}
+
+void AppendJsonString(std::string* out, std::string_view s) {
+  out->push_back('"');
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out->append("\\\""); break;
+      case '\\': out->append("\\\\"); break;
+      case '\n': out->append("\\n"); break;
+      case '\r': out->append("\\r"); break;
+      case '\t': out->append("\\t"); break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
+          out->append(buf);
+        } else {
+          out->push_back(static_cast<char>(c));
+        }
+    }
+  }
+  out->push_back('"');
+}
+
+std::string HtmlEscape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    switch (c) {
+      case '&': out.append("&amp;"); break;
+      case '<': out.append("&lt;"); break;
+      case '>': out.append("&gt;"); break;
+      case '"': out.append("&quot;"); break;
+      case '\'': out.append("&#39;"); break;
+      default: out.push_back(c);
+    }
+  }
+  return out;
+}
+
+}  // namespace sremon

@@ -1,0 +1,37 @@
+// Small string helpers shared by every module. All functions are pure and thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "util/status.h"
+
+namespace sremon {
+
+std::vector<std::string_view> Split(std::string_view s, char sep);
+std::string_view Trim(std::string_view s);
+std::string ToLower(std::string_view s);
+std::string Join(const std::vector<std::string>& parts, std::string_view sep);
+
+// Go's strconv.FormatFloat(v, 'g', -1, 64): the text exposition's number format.
+// Appends to *out (hot path: no allocation when *out has capacity).
+void AppendFloatG(std::string* out, double v);
+std::string FormatFloatG(double v);
+// The Prometheus HTTP API's sample value format: 'e' when |v| < 1e-6 or |v| >= 1e21, else 'f',
+// shortest round-trip digits; "NaN", "+Inf", "-Inf".
+std::string FormatFloatApi(double v);
+
+// Parses a float as Go's strconv.ParseFloat does for Prometheus inputs: decimal, exponent,
+// hex (0x1p-2), and case-insensitive Inf, +Inf, -Inf, NaN. The whole string must be consumed.
+Result<double> ParseFloat(std::string_view s);
+Result<int64_t> ParseInt(std::string_view s);
+
+// JSON string escaping for hand-written JSON on hot paths (export, API): appends "s" quoted.
+void AppendJsonString(std::string* out, std::string_view s);
+
+// Escapes HTML special characters for server-rendered pages.
+std::string HtmlEscape(std::string_view s);
+
+}  // namespace sremon
