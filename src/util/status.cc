@@ -17,6 +17,7 @@ std::string Status::ToString() const {
     case Code::kIOError: name = "I/O error"; break;
     case Code::kInternal: name = "internal error"; break;
     case Code::kCanceled: name = "canceled"; break;
+    case Code::kExecution: name = "execution error"; break;
   }
   return fmt::format("{}: {}", name, message_);
 }

@@ -25,6 +25,7 @@ class Status {
     kIOError,
     kInternal,         // a bug
     kCanceled,
+    kExecution,        // well-formed but cannot be evaluated (PromQL "execution" error): 422
   };
 
   Status() = default;
@@ -39,6 +40,7 @@ class Status {
   static Status IOError(std::string msg) { return Status(Code::kIOError, std::move(msg)); }
   static Status Internal(std::string msg) { return Status(Code::kInternal, std::move(msg)); }
   static Status Canceled(std::string msg) { return Status(Code::kCanceled, std::move(msg)); }
+  static Status Execution(std::string msg) { return Status(Code::kExecution, std::move(msg)); }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }
