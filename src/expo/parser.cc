@@ -362,6 +362,7 @@ Entry Parser::ParseSeries(std::string_view line) {
   } else {
     p = after_name;
   }
+  series_text_ = line.substr(0, p);
   if (p < line.size() && !IsBlank(line[p])) {
     return Fail(fmt::format("invalid character {:?} after metric name \"{}\"", line[p], name_));
   }

@@ -56,6 +56,8 @@ class Parser {
   // kSeries: the metric name and the labels in input order (without __name__).
   std::string_view name() const { return name_; }
   const std::vector<LabelView>& labels() const { return labels_; }
+  // The series part of the line as written (`name{labels}`): a cache key for scrapers.
+  std::string_view series_text() const { return series_text_; }
   double value() const { return value_; }
   bool has_timestamp() const { return has_timestamp_; }
   int64_t timestamp_ms() const { return timestamp_ms_; }
@@ -85,6 +87,7 @@ class Parser {
   std::string_view line_text_;
   std::string_view name_;
   std::vector<LabelView> labels_;
+  std::string_view series_text_;
   double value_ = 0;
   bool has_timestamp_ = false;
   int64_t timestamp_ms_ = 0;
