@@ -173,7 +173,9 @@ void ScrapeLoop::WriteStale(storage::Appender* app, int64_t ts_ms, bool all) {
   for (auto it = cache_.begin(); it != cache_.end();) {
     CacheEntry& e = it->second;
     bool seen_now = e.last_seen == iteration_ && !all;
-    if (!seen_now && e.last_seen + 1 >= iteration_ && !e.labels.empty()) {
+    // In the previous scrape: a failed scrape may have touched last_seen, so check prev_seen.
+    bool seen_before = e.last_seen + 1 == iteration_ || (e.last_seen == iteration_ && e.prev_seen + 1 == iteration_);
+    if (!seen_now && seen_before && !e.labels.empty()) {
       (void)app->Append(e.labels, ts_ms, model::StaleNaN());
     }
     if (!seen_now && (all || e.last_seen + 1 < iteration_)) {
@@ -279,6 +281,7 @@ void ScrapeLoop::ScrapeOnce(int64_t ts_ms) {
       ++added;
     }
     if (ce.last_seen == iteration_) continue;  // the same series twice in one page: first wins
+    ce.prev_seen = ce.last_seen;
     ce.last_seen = iteration_;
     if (ce.labels.empty()) continue;  // dropped by metric_relabel_configs
     ++post_relabel;

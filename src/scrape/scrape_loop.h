@@ -70,6 +70,7 @@ class ScrapeLoop {
   struct CacheEntry {
     model::Labels labels;  // final labels; empty when metric relabeling dropped the series
     uint64_t last_seen = 0;  // scrape iteration
+    uint64_t prev_seen = 0;  // the iteration before last_seen was set
   };
 
   void Run();
