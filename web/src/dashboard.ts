@@ -442,7 +442,7 @@ export async function dashboardPage(root: HTMLElement, uid: string | null) {
     const right = el('div', { class: 'toolbar-right' });
     // Time picker: presets plus absolute from/to.
     const picker = el('div', { class: 'time-picker' });
-    const btn = el('button', { class: 'btn', 'data-testid': 'time-picker' }, '🕑 ' + describeRange(range));
+    const btn = el('button', { class: 'btn', 'data-testid': 'time-picker' }, describeRange(range));
     const pop = el('div', { class: 'time-popover', 'data-testid': 'time-popover' });
     pop.style.display = 'none';
     const abs = el('form', { class: 'time-abs' });
@@ -528,7 +528,7 @@ export async function dashboardPage(root: HTMLElement, uid: string | null) {
     }
     const exp = el('button', { class: 'btn', 'data-testid': 'export-dashboard' }, 'Export');
     exp.addEventListener('click', exportJson);
-    const kioskBtn = el('button', { class: 'btn', title: 'Kiosk mode (Esc to leave)' }, '⛶');
+    const kioskBtn = el('button', { class: 'btn', title: 'Kiosk mode (Esc to leave)' }, 'Kiosk');
     kioskBtn.addEventListener('click', () => {
       const p = new URLSearchParams(location.search);
       p.set('kiosk', '');

@@ -115,7 +115,7 @@ export async function homePage(root: HTMLElement, folderUid?: string) {
       if (folderUid !== undefined && uid !== folderUid) continue;
       if (!g.items.length && (q || uid === '')) continue;
       const sec = el('div', { class: 'folder', 'data-testid': 'folder' });
-      sec.append(el('div', { class: 'folder-title' }, '📁 ' + g.title));
+      sec.append(el('div', { class: 'folder-title' }, g.title));
       for (const d of g.items) {
         const row = el('a', { href: d.url, class: 'dash-row', 'data-testid': 'dash-link' });
         row.append(el('span', { class: 'dash-name' }, d.title));

@@ -22,7 +22,18 @@ export async function render() {
   for (const [re, r] of routes) {
     const m = re.exec(location.pathname);
     if (m) {
-      await r(root, m.slice(1).map((s) => (s === undefined ? '' : decodeURIComponent(s))));
+      try {
+        await r(root, m.slice(1).map((s) => (s === undefined ? '' : decodeURIComponent(s))));
+      } catch (e: any) {
+        // A 401 already sent the browser to the login page.
+        if (e?.status !== 401) {
+          const div = document.createElement('div');
+          div.className = 'page-error';
+          div.dataset.testid = 'page-error';
+          div.textContent = 'Error: ' + (e?.message ?? String(e));
+          root.append(div);
+        }
+      }
       return;
     }
   }

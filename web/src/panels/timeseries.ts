@@ -137,7 +137,7 @@ export function renderTimeseries(container: HTMLElement, panel: Panel, result: Q
         stroke: '#9fa7b3',
         grid: { stroke: '#2c3235', width: 1 },
         ticks: { stroke: '#2c3235' },
-        size: 60,
+        size: (_u: uPlot, values: string[]) => 14 + 7 * Math.max(3, ...(values ?? []).map((v) => String(v).length)),
         values: (_u, vals) => vals.map((v) => formatValue(v, unit, decimals)),
       },
     ],
