@@ -170,9 +170,25 @@ exprs.forEach((expr, i) => perfPanels.push({ id: i + 1, type: i === 2 ? 'stat' :
   gridPos: { x: (i % 2) * 12, y: Math.floor(i / 2) * 6, w: 12, h: 6 }, targets: [{ refId: 'A', expr }] }));
 fs.writeFileSync(path.join(prov, 'dashboards', 'json', 'perf.json'), JSON.stringify({ uid: 'perf', title: 'Perf 8 panels', time: { from: 'now-24h', to: 'now' }, panels: perfPanels }));
 
+fs.writeFileSync(path.join(prov, 'dashboards', 'json', 'alerts.json'), JSON.stringify({ uid: 'alerts', title: 'Alerts', panels: [
+  { id: 1, type: 'alertlist', title: 'Firing and pending', gridPos: { x: 0, y: 0, w: 24, h: 8 }, options: { stateFilter: { firing: true, pending: true } } }] }));
+
+// Alert sources for the alert list panel: Debian's vmalert and Alertmanager, when installed.
+const VMALERT_BIN = process.env.VMALERT ?? '/usr/bin/vmalert';
+const AM_BIN = process.env.ALERTMANAGER ?? '/usr/bin/prometheus-alertmanager';
+const haveAlerting = fs.existsSync(VMALERT_BIN) && fs.existsSync(AM_BIN);
+const vmalertPort = await freePort();
+const amPort = await freePort();
+if (haveAlerting) {
+  fs.writeFileSync(path.join(tmp, 'rules.yml'), `groups:\n  - name: e2e\n    interval: 1s\n    rules:\n      - alert: AppUpE2E\n        expr: up{job="sre_app"} == 1\n        labels: {severity: critical}\n        annotations: {summary: "fires from the e2e data"}\n      - alert: SlowPendingE2E\n        expr: vector(1)\n        for: 1h\n`);
+  fs.writeFileSync(path.join(tmp, 'am.yml'), `route:\n  receiver: blackhole\n  group_wait: 0s\nreceivers:\n  - name: blackhole\n`);
+  start('alertmanager', AM_BIN, [`--config.file=${path.join(tmp, 'am.yml')}`, `--storage.path=${path.join(tmp, 'am')}`, `--web.listen-address=127.0.0.1:${amPort}`, '--cluster.listen-address=']);
+  start('vmalert', VMALERT_BIN, [`-rule=${path.join(tmp, 'rules.yml')}`, `-datasource.url=${VM}`, `-notifier.url=http://127.0.0.1:${amPort}`, `-httpListenAddr=127.0.0.1:${vmalertPort}`, '-evaluationInterval=1s']);
+}
+
 const dataDir = path.join(tmp, 'dash-data');
 const BASE = `http://127.0.0.1:${dashPort}`;
-const dashArgs = [`dashboards`, `-httpListenAddr=127.0.0.1:${dashPort}`, `--data=${dataDir}`, `-rules.url=http://127.0.0.1:${await freePort()}`];
+const dashArgs = [`dashboards`, `-httpListenAddr=127.0.0.1:${dashPort}`, `--data=${dataDir}`, `-rules.url=http://127.0.0.1:${vmalertPort}`, `-alertmanager.url=http://127.0.0.1:${amPort}`];
 const dashEnv = { GF_PATHS_PROVISIONING: prov };
 let dash = start('dashboards', SREMON_BIN, dashArgs, dashEnv);
 await waitOk(`${BASE}/api/health`);
@@ -378,6 +394,47 @@ try {
     const options = await page.$$eval('.cm-tooltip-autocomplete li', (ls) => ls.map((l) => l.textContent));
     assert(options.some((o) => o.includes('app_requests_total')), 'metric autocomplete via the proxy: ' + options.slice(0, 5));
     await shot('explore');
+  });
+
+  await step('alert list shows firing and pending alerts from vmalert and Alertmanager', async () => {
+    if (!haveAlerting) {
+      console.log('  (skipped: vmalert or prometheus-alertmanager not installed)');
+      return;
+    }
+    await waitOk(`http://127.0.0.1:${vmalertPort}/health`);
+    await waitOk(`http://127.0.0.1:${amPort}/-/ready`);
+    const end = Date.now() + 15000;
+    let text = '';
+    while (Date.now() < end) {
+      await page.goto(BASE + '/d/alerts');
+      await panelsDone(1);
+      text = await page.textContent('[data-testid=alert-list]');
+      if (text.includes('AppUpE2E') && text.includes('SlowPendingE2E') && text.includes('alertmanager')) break;
+      await page.waitForTimeout(500);
+    }
+    assert(text.includes('FIRING') && text.includes('AppUpE2E'), 'firing alert: ' + text);
+    assert(text.includes('PENDING') && text.includes('SlowPendingE2E'), 'pending alert: ' + text);
+    assert(text.includes('alertmanager'), 'alert from Alertmanager: ' + text);
+    await shot('dashboard-alerts');
+  });
+
+  await step('saved dashboard JSON keeps the documented Grafana model', async () => {
+    const uid = newUrl.split('/d/')[1].split('/')[0];
+    const { dashboard: d } = await page.evaluate(async (u) => (await fetch('/api/dashboards/uid/' + u)).json(), uid);
+    const type = (v) => (Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v);
+    const want = { id: 'number', uid: 'string', title: 'string', tags: 'array', timezone: 'string', editable: 'boolean', graphTooltip: 'number', panels: 'array',
+      time: 'object', timepicker: 'object', templating: 'object', annotations: 'object', refresh: 'string', schemaVersion: 'number', version: 'number', links: 'array' };
+    for (const [k, t] of Object.entries(want)) assert(type(d[k]) === t, `dashboard.${k}: want ${t}, got ${type(d[k])}`);
+    for (const k of Object.keys(d)) assert(k in want || ['fiscalYearStartMonth', 'liveNow', 'weekStart', 'description'].includes(k), 'unknown top-level field ' + k);
+    assert(d.uid.length >= 8 && d.uid.length <= 40, 'uid length');
+    assert(type(d.time.from) === 'string' && type(d.time.to) === 'string' && Array.isArray(d.templating.list), 'time/templating');
+    for (const p of d.panels) {
+      assert(['x', 'y', 'w', 'h'].every((k) => Number.isInteger(p.gridPos[k])), 'gridPos: ' + JSON.stringify(p.gridPos));
+      assert(type(p.id) === 'number' && type(p.type) === 'string' && type(p.title) === 'string', 'panel id/type/title');
+      assert(type(p.datasource) === 'object' && p.datasource.type === 'prometheus' && type(p.datasource.uid) === 'string', 'panel datasource ref');
+      assert(type(p.fieldConfig?.defaults) === 'object' && type(p.fieldConfig?.overrides) === 'array' && type(p.options) === 'object', 'fieldConfig/options');
+      for (const t of p.targets) assert(type(t.refId) === 'string' && type(t.expr) === 'string' && t.datasource?.uid === p.datasource.uid, 'target: ' + JSON.stringify(t));
+    }
   });
 
   await step('performance: 8 panels over 24 h at 15 s resolution', async () => {

@@ -29,7 +29,9 @@ export interface DashboardModel {
 }
 
 export function emptyDashboard(): DashboardModel {
-  return { id: null, uid: '', title: 'New dashboard', tags: [], panels: [], time: { from: 'now-6h', to: 'now' }, refresh: '', templating: { list: [] }, schemaVersion: 39, timezone: 'browser', editable: true, annotations: { list: [] } };
+  // The fields of a new dashboard in Grafana's documented JSON model.
+  return { id: null, uid: '', title: 'New dashboard', tags: [], timezone: 'browser', editable: true, graphTooltip: 0, panels: [], time: { from: 'now-6h', to: 'now' },
+    timepicker: {}, templating: { list: [] }, annotations: { list: [] }, refresh: '', schemaVersion: 39, version: 0, links: [] };
 }
 
 // Vertical compaction as Grafana's grid does: every panel moves up as far as it can.
