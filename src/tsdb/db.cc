@@ -155,7 +155,7 @@ class DBImpl : public DB {
 
   mutable std::shared_mutex index_mu_;
   std::vector<std::unique_ptr<MemSeries>> series_;      // GUARDED_BY(index_mu_), by id
-  std::unordered_map<uint64_t, MemSeries*> by_hash_;    // GUARDED_BY(index_mu_)
+  SeriesTable by_hash_;                                 // GUARDED_BY(index_mu_)
   MemPostings postings_;                                // GUARDED_BY(index_mu_)
   uint64_t live_series_ = 0;                            // GUARDED_BY(index_mu_)
 
@@ -228,18 +228,15 @@ Status DBImpl::CheckAndAdd(const Labels& labels, int64_t t, double v, int64_t mi
 }
 
 MemSeries* DBImpl::GetOrCreate(const Labels& labels) {
-  uint64_t h = labels.Hash();
+  uint64_t h = LabelsHash(labels);
   {
     std::shared_lock l(index_mu_);
-    auto it = by_hash_.find(h);
-    if (it != by_hash_.end()) {
-      for (MemSeries* s = it->second; s; s = s->next_same_hash) {
-        if (s->labels == labels) return s;
-      }
+    for (MemSeries* s = by_hash_.Find(h); s; s = s->next_same_hash) {
+      if (s->labels == labels) return s;
     }
   }
   std::unique_lock l(index_mu_);
-  MemSeries*& head = by_hash_[h];
+  MemSeries*& head = by_hash_.Slot(h);
   for (MemSeries* s = head; s; s = s->next_same_hash) {
     if (s->labels == labels) return s;
   }
@@ -763,10 +760,10 @@ std::vector<uint32_t> DBImpl::DeleteInHead(const std::vector<Matcher>& ms) {
       if (s->data) head_samples_ -= std::min<uint64_t>(head_samples_, s->data->count());
       s->data.reset();
     }
-    MemSeries** link = &by_hash_[s->hash];
+    MemSeries** link = &by_hash_.Slot(s->hash);
     while (*link && *link != s) link = &(*link)->next_same_hash;
     if (*link) *link = s->next_same_hash;
-    if (!by_hash_[s->hash]) by_hash_.erase(s->hash);
+    if (!by_hash_.Find(s->hash)) by_hash_.Erase(s->hash);
     postings_.Remove(id, s->labels);
     live_series_--;
     ids.push_back(id);
@@ -821,7 +818,7 @@ Result<uint64_t> DBImpl::DeleteSeries(const std::vector<Matcher>& ms) {
   for (const auto& b : BlocksSnapshot()) {
     Postings p = SelectPostings(*b, ms);
     if (p.empty()) continue;
-    for (uint32_t i : p) matched.insert(b->SeriesLabels(i).Hash());
+    for (uint32_t i : p) matched.insert(LabelsHash(b->SeriesLabels(i)));
     SREMON_RETURN_IF_ERROR(Rewrite(b, p));
   }
   spdlog::info("deleted {} series matching {} matchers", matched.size(), ms.size());
