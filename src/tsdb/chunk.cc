@@ -261,6 +261,7 @@ std::unique_ptr<SampleIterator> NewChainIterator(std::vector<std::shared_ptr<con
 namespace {
 
 enum ValueEncoding : uint8_t { kValuesXor = 0, kValuesDecimalDelta = 1, kValuesDecimalDod = 2 };
+constexpr uint8_t kSharedTimestamps = 0x80;  // timestamps are those of an earlier series (TsRef)
 
 constexpr double kPow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12};
 constexpr int kMaxScale = 12;
@@ -301,12 +302,27 @@ bool ToDecimals(const std::vector<Sample>& samples, int* scale, std::vector<int6
 
 class SeriesDataIterator : public SampleIterator {
  public:
-  SeriesDataIterator(std::string_view data, bool* corrupt) : corrupt_(corrupt) {
+  SeriesDataIterator(std::string_view data, bool* corrupt, std::string_view shared_ts) : corrupt_(corrupt) {
     Decoder d(data);
     uint8_t enc;
-    uint64_t n;
+    uint64_t n, skip;
     std::string_view ts;
-    if (!d.Byte(&enc) || !d.Varint(&n) || !d.LengthPrefixed(&ts) || enc > kValuesDecimalDod) {
+    if (!d.Byte(&enc) || !d.Varint(&n)) {
+      Bad();
+      return;
+    }
+    if (enc & kSharedTimestamps) {
+      enc &= ~kSharedTimestamps;
+      ts = shared_ts;
+      if (!d.Varint(&skip) || !d.Varint(&skip) || !d.Varint(&skip) || shared_ts.empty()) {
+        Bad();
+        return;
+      }
+    } else if (!d.LengthPrefixed(&ts)) {
+      Bad();
+      return;
+    }
+    if (enc > kValuesDecimalDod) {
       Bad();
       return;
     }
@@ -390,7 +406,26 @@ class SeriesDataIterator : public SampleIterator {
 
 }  // namespace
 
+void EncodeTimestamps(const std::vector<Sample>& samples, std::string* ts) {
+  int64_t prev_delta = 0;
+  for (size_t i = 0; i < samples.size(); i++) {
+    if (i == 0) {
+      PutVarsint64(ts, samples[0].t);
+    } else {
+      int64_t d = samples[i].t - samples[i - 1].t;
+      PutVarsint64(ts, i == 1 ? d : d - prev_delta);
+      prev_delta = d;
+    }
+  }
+}
+
 void EncodeSeriesData(const std::vector<Sample>& samples, std::string* out) {
+  std::string ts;
+  EncodeTimestamps(samples, &ts);
+  EncodeSeriesData(samples, ts, nullptr, out);
+}
+
+size_t EncodeSeriesData(const std::vector<Sample>& samples, std::string_view ts, const TsRef* ref, std::string* out) {
   std::vector<int64_t> ms;
   int scale = 0;
   bool decimal = ToDecimals(samples, &scale, &ms);
@@ -404,20 +439,18 @@ void EncodeSeriesData(const std::vector<Sample>& samples, std::string* out) {
     }
   }
   ValueEncoding enc = !decimal ? kValuesXor : (dod_len < delta_len ? kValuesDecimalDod : kValuesDecimalDelta);
-  out->push_back(static_cast<char>(enc));
+  out->push_back(static_cast<char>(enc | (ref ? kSharedTimestamps : 0)));
   PutVarint64(out, samples.size());
-  std::string ts;
-  int64_t prev_delta = 0;
-  for (size_t i = 0; i < samples.size(); i++) {
-    if (i == 0) {
-      PutVarsint64(&ts, samples[0].t);
-    } else {
-      int64_t d = samples[i].t - samples[i - 1].t;
-      PutVarsint64(&ts, i == 1 ? d : d - prev_delta);
-      prev_delta = d;
-    }
+  size_t ts_offset = 0;
+  if (ref) {
+    PutVarint64(out, ref->frame);
+    PutVarint64(out, ref->offset);
+    PutVarint64(out, ref->len);
+  } else {
+    PutVarint64(out, ts.size());
+    ts_offset = out->size();
+    out->append(ts);
   }
-  PutLengthPrefixed(out, ts);
   if (enc == kValuesXor) {
     BitWriter w(out);
     XorState st;
@@ -442,15 +475,27 @@ void EncodeSeriesData(const std::vector<Sample>& samples, std::string* out) {
       prev_d = d;
     }
   }
+  return ts_offset;
 }
 
-std::unique_ptr<SampleIterator> NewSeriesDataIterator(std::string_view data, bool* corrupt) {
-  return std::make_unique<SeriesDataIterator>(data, corrupt);
+bool SeriesDataTsRef(std::string_view data, TsRef* ref) {
+  Decoder d(data);
+  uint8_t enc;
+  uint64_t n, f, o, l;
+  if (!d.Byte(&enc) || !(enc & kSharedTimestamps)) return false;
+  if (!d.Varint(&n) || !d.Varint(&f) || !d.Varint(&o) || !d.Varint(&l)) return false;
+  if (f > UINT32_MAX || o > UINT32_MAX || l > UINT32_MAX) return false;
+  *ref = TsRef{static_cast<uint32_t>(f), static_cast<uint32_t>(o), static_cast<uint32_t>(l)};
+  return true;
 }
 
-bool DecodeSeriesData(std::string_view data, std::vector<Sample>* out) {
+std::unique_ptr<SampleIterator> NewSeriesDataIterator(std::string_view data, bool* corrupt, std::string_view shared_ts) {
+  return std::make_unique<SeriesDataIterator>(data, corrupt, shared_ts);
+}
+
+bool DecodeSeriesData(std::string_view data, std::vector<Sample>* out, std::string_view shared_ts) {
   bool corrupt = false;
-  SeriesDataIterator it(data, &corrupt);
+  SeriesDataIterator it(data, &corrupt, shared_ts);
   while (it.Next()) out->push_back(it.At());
   return !corrupt;
 }
