@@ -262,6 +262,8 @@ namespace {
 
 enum ValueEncoding : uint8_t { kValuesXor = 0, kValuesDecimalDelta = 1, kValuesDecimalDod = 2 };
 constexpr uint8_t kSharedTimestamps = 0x80;  // timestamps are those of an earlier series (TsRef)
+constexpr uint8_t kSeekTable = 0x40;         // a table of restart points follows the timestamps
+constexpr uint64_t kSeekEvery = 512;         // samples between restart points
 
 constexpr double kPow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12};
 constexpr int kMaxScale = 12;
@@ -311,6 +313,8 @@ class SeriesDataIterator : public SampleIterator {
       Bad();
       return;
     }
+    bool has_table = enc & kSeekTable;
+    enc &= ~kSeekTable;
     if (enc & kSharedTimestamps) {
       enc &= ~kSharedTimestamps;
       ts = shared_ts;
@@ -326,10 +330,16 @@ class SeriesDataIterator : public SampleIterator {
       Bad();
       return;
     }
+    if (has_table && (!d.LengthPrefixed(&table_) || enc == kValuesXor)) {
+      Bad();
+      return;
+    }
     enc_ = static_cast<ValueEncoding>(enc);
     n_ = n;
+    ts_all_ = ts;
     ts_ = Decoder(ts);
     std::string_view vs(d.pos(), d.remaining());
+    vs_all_ = vs;
     if (enc_ == kValuesXor) {
       bits_ = BitReader(vs);
     } else {
@@ -380,6 +390,7 @@ class SeriesDataIterator : public SampleIterator {
   }
   bool Seek(int64_t t) override {
     if (i_ > 0 && cur_.t >= t) return true;
+    if (!table_.empty() && i_ < n_) JumpTowards(t);
     while (Next()) {
       if (cur_.t >= t) return true;
     }
@@ -388,12 +399,41 @@ class SeriesDataIterator : public SampleIterator {
   Sample At() const override { return cur_; }
 
  private:
+  // Restores the decoder state of the last restart point before t, if it is ahead of us.
+  void JumpTowards(int64_t t) {
+    Decoder d(table_);
+    uint64_t best = 0;
+    int64_t bt = 0, btd = 0, bm = 0, bmd = 0;
+    uint64_t bts = 0, bvs = 0;
+    for (uint64_t k = 1; !d.done(); k++) {
+      int64_t et, etd, em, emd;
+      uint64_t ets, evs;
+      if (!d.Varsint(&et) || !d.Varint(&ets) || !d.Varsint(&etd) || !d.Varint(&evs) || !d.Varsint(&em) ||
+          !d.Varsint(&emd)) {
+        Bad();
+        return;
+      }
+      if (et >= t) break;
+      best = k * kSeekEvery;  // index of the sample the entry describes
+      bt = et, btd = etd, bm = em, bmd = emd, bts = ets, bvs = evs;
+    }
+    if (best == 0 || best + 1 <= i_ || best >= n_ || bts > ts_all_.size() || bvs > vs_all_.size()) return;
+    i_ = best + 1;
+    cur_.t = bt;
+    tdelta_ = btd;
+    m_ = bm;
+    mdelta_ = bmd;
+    cur_.v = static_cast<double>(m_) / kPow10[scale_];
+    ts_ = Decoder(ts_all_.substr(bts));
+    vals_ = Decoder(vs_all_.substr(bvs));
+  }
   bool Bad() {
     if (corrupt_) *corrupt_ = true;
     n_ = 0;
     return false;
   }
   bool* corrupt_;
+  std::string_view table_, ts_all_, vs_all_;
   ValueEncoding enc_ = kValuesXor;
   uint64_t n_ = 0, i_ = 0;
   Decoder ts_, vals_;
@@ -439,7 +479,8 @@ size_t EncodeSeriesData(const std::vector<Sample>& samples, std::string_view ts,
     }
   }
   ValueEncoding enc = !decimal ? kValuesXor : (dod_len < delta_len ? kValuesDecimalDod : kValuesDecimalDelta);
-  out->push_back(static_cast<char>(enc | (ref ? kSharedTimestamps : 0)));
+  bool table = enc != kValuesXor && samples.size() > kSeekEvery;
+  out->push_back(static_cast<char>(enc | (ref ? kSharedTimestamps : 0) | (table ? kSeekTable : 0)));
   PutVarint64(out, samples.size());
   size_t ts_offset = 0;
   if (ref) {
@@ -450,6 +491,44 @@ size_t EncodeSeriesData(const std::vector<Sample>& samples, std::string_view ts,
     PutVarint64(out, ts.size());
     ts_offset = out->size();
     out->append(ts);
+  }
+  std::string values;
+  std::vector<size_t> val_end;  // byte offset after each sample's value, when building a table
+  if (table) {
+    // Restart points: the decoder state right after sample k*kSeekEvery (docs/format/tsdb.md).
+    std::vector<size_t> ts_end;
+    {
+      Decoder d(ts);
+      int64_t x;
+      for (size_t i = 0; i < samples.size(); i++) {
+        d.Varsint(&x);
+        ts_end.push_back(ts.size() - d.remaining());
+      }
+    }
+    PutVarsint64(&values, scale);
+    int64_t prev_d = 0;
+    for (size_t i = 0; i < ms.size(); i++) {
+      if (i == 0) {
+        PutVarsint64(&values, ms[0]);
+      } else {
+        int64_t d = ms[i] - ms[i - 1];
+        PutVarsint64(&values, (enc == kValuesDecimalDelta || i == 1) ? d : d - prev_d);
+        prev_d = d;
+      }
+      val_end.push_back(values.size());
+    }
+    std::string tab;
+    for (size_t k = kSeekEvery; k < samples.size(); k += kSeekEvery) {
+      PutVarsint64(&tab, samples[k].t);
+      PutVarint64(&tab, ts_end[k]);
+      PutVarsint64(&tab, samples[k].t - samples[k - 1].t);
+      PutVarint64(&tab, val_end[k]);
+      PutVarsint64(&tab, ms[k]);
+      PutVarsint64(&tab, enc == kValuesDecimalDelta ? 0 : ms[k] - ms[k - 1]);
+    }
+    PutLengthPrefixed(out, tab);
+    out->append(values);
+    return ts_offset;
   }
   if (enc == kValuesXor) {
     BitWriter w(out);
