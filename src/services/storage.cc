@@ -28,7 +28,7 @@ namespace sremon::services {
 namespace {
 
 // -retentionPeriod as VictoriaMetrics reads it: a plain number is months (31 days each); with a
-// suffix s, h, d, w or y it is that unit (1y = 365d). Returns milliseconds.
+// suffix s, m (minutes), h, d, w or y it is that unit (1y = 365d). Returns milliseconds.
 Result<int64_t> ParseRetentionPeriod(std::string_view s) {
   s = Trim(s);
   if (s.empty()) return Status::InvalidArgument("empty -retentionPeriod");
@@ -42,8 +42,11 @@ Result<int64_t> ParseRetentionPeriod(std::string_view s) {
     case 'd': unit = kDay; break;
     case 'w': unit = 7 * kDay; break;
     case 'y': unit = 365 * kDay; break;
-    case 'm': unit = 31 * kDay; break;
-    default: break;
+    case 'm': unit = 60 * 1000; break;
+    default:
+      if (s.back() < '0' || s.back() > '9') {
+        return Status::InvalidArgument(fmt::format("invalid -retentionPeriod={:?}: unknown suffix; use s, m, h, d, w or y", s));
+      }
   }
   if (s.back() < '0' || s.back() > '9') num = s.substr(0, s.size() - 1);
   auto v = ParseFloat(num);
@@ -149,7 +152,7 @@ int RunStorage(int argc, char** argv) {
   cli.add_option("--httpListenAddr", listen_addr, "TCP address to listen on (default 127.0.0.1:8428)");
   cli.add_option("--storageDataPath", data_path, "where data is stored (default victoria-metrics-data)");
   cli.add_option("--retentionPeriod", retention,
-                 "how long data is kept: a number of months, or with suffix h, d, w, y (default 1)");
+                 "how long data is kept: a number of months, or with suffix s, m, h, d, w, y (default 1)");
   cli.add_option("--promscrape.config", scrape_config, "Prometheus scrape config file (prometheus.yml); none by default");
   cli.add_option("--promscrape.config.strictParse", strict_parse,
                  "refuse unknown fields in -promscrape.config (default true)");
