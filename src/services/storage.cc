@@ -12,11 +12,13 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "api/prom_api.h"
 #include "http/http.h"
 #include "ingest/remote_writer.h"
 #include "ingest/write_api.h"
 #include "obs/metrics.h"
 #include "promql/ast.h"
+#include "promql/engine.h"
 #include "scrape/manager.h"
 #include "services/common.h"
 #include "services/services.h"
@@ -255,6 +257,23 @@ int RunStorage(int argc, char** argv) {
   };
   ingest::RegisterWriteApi(server, appendable, db.get(), wopts, hooks);
   scraper.RegisterRoutes(server);
+
+  // 5. The Prometheus query API over the store, with the scrapes' metadata.
+  promql::EngineOptions eopts;
+  auto dur = [](const std::string& v) -> int64_t { return v == "0" ? 0 : ParseDurationMs(v).value(); };
+  if (max_staleness != "0") eopts.lookback_delta_ms = dur(max_staleness);  // VM: 0 = automatic
+  eopts.max_samples = static_cast<size_t>(max_samples);
+  eopts.max_series = static_cast<size_t>(max_series);
+  eopts.timeout = std::chrono::milliseconds(dur(max_query_duration));
+  promql::Engine engine(eopts);
+  api::PromApiOptions aopts;
+  aopts.max_points_per_series = static_cast<int64_t>(max_points);
+  aopts.slow_query_log = std::chrono::milliseconds(dur(slow_query));
+  aopts.metadata = [&scraper] { return scraper.Metadata(); };
+  aopts.flags = {{"httpListenAddr", listen_addr},          {"storageDataPath", data_path},
+                 {"retentionPeriod", retention},            {"promscrape.config", scrape_config},
+                 {"search.maxStalenessInterval", max_staleness}, {"search.maxQueryDuration", max_query_duration}};
+  api::RegisterPrometheusApi(server, *db, engine, aopts);
   if (Status st = server.Start(); !st.ok()) {
     spdlog::error("{}", st.message());
     return kExitFailure;
