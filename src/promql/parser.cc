@@ -169,7 +169,7 @@ class Lexer {
         }
         emit(colon ? Tok::kMetricIdent : Tok::kIdent, e - start);
         std::string lower = ToLower(out.back().text);
-        if (!colon && (lower == "inf" || lower == "nan")) out.back().type = Tok::kNumber;
+        if (!colon && !braces && (lower == "inf" || lower == "nan")) out.back().type = Tok::kNumber;
         continue;
       }
       switch (c) {
