@@ -128,6 +128,16 @@ TEST(ParserTest, ErrorsReadLikePrometheus) {
   EXPECT_FALSE(ParseExpr("foo{a=~\"(\"}").ok());
 }
 
+TEST(ParserTest, DeepNestingIsAnErrorNotACrash) {
+  std::string deep(100000, '(');
+  EXPECT_FALSE(ParseExpr(deep + "1" + std::string(100000, ')')).ok());
+  EXPECT_FALSE(ParseExpr(std::string(100000, '-') + "1").ok());
+  std::string chain = "1";
+  for (int i = 0; i < 50000; ++i) chain += " + 1";
+  EXPECT_FALSE(ParseExpr(chain).ok());
+  EXPECT_TRUE(ParseExpr(std::string(100, '(') + "1" + std::string(100, ')')).ok());
+}
+
 TEST(ParserTest, MetricSelector) {
   auto m = ParseMetricSelector("up{job=\"a\", instance=~\"x.*\"}");
   ASSERT_TRUE(m.ok());
