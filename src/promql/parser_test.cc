@@ -149,3 +149,23 @@ TEST(ParserTest, MetricSelector) {
 
 }  // namespace
 }  // namespace sremon::promql
+
+namespace sremon::promql {
+namespace {
+
+TEST(ParserTest, PrettifySplitsLongExpressions) {
+  auto e = ParseExpr("sum(rate(foo[5m]))");
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(Prettify(**e), "sum(rate(foo[5m]))");
+  e = ParseExpr(
+      "sum by (job) (rate(http_requests_total{job=\"api-server\", handler=\"/api/v1/query_range\"}[5m])) / "
+      "on(job) group_left count by (job) (up)");
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(Prettify(**e),
+            "  sum by (job) (rate(http_requests_total{handler=\"/api/v1/query_range\",job=\"api-server\"}[5m]))\n"
+            "/ on (job) group_left ()\n"
+            "  count by (job) (up)");
+}
+
+}  // namespace
+}  // namespace sremon::promql
