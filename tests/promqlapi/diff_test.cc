@@ -133,6 +133,31 @@ std::string Compare(const Answer& ours, const Answer& theirs) {
 
 class DiffTest : public ::testing::Test {};
 
+// The comparison itself: equal answers agree, and each kind of difference is caught.
+TEST_F(DiffTest, CompareCatchesDifferences) {
+  auto vec = [](const char* v) {
+    return Reduce(200, fmt::format(R"j({{"status":"success","data":{{"resultType":"vector","result":[)j"
+                                   R"j({{"metric":{{"a":"b"}},"value":[1.5,"{}"]}}]}}}})j",
+                                   v));
+  };
+  EXPECT_EQ(Compare(vec("1"), vec("1")), "");
+  EXPECT_EQ(Compare(vec("NaN"), vec("NaN")), "");
+  EXPECT_EQ(Compare(vec("1"), vec("1.0000000000001")), "");  // within 1e-9 relative
+  EXPECT_NE(Compare(vec("1"), vec("1.00001")), "");
+  EXPECT_NE(Compare(vec("1"), vec("NaN")), "");
+  EXPECT_NE(Compare(vec("+Inf"), vec("-Inf")), "");
+  Answer empty = Reduce(200, R"j({"status":"success","data":{"resultType":"vector","result":[]}})j");
+  EXPECT_NE(Compare(vec("1"), empty), "");
+  EXPECT_NE(Compare(empty, vec("1")), "");
+  Answer err = Reduce(422, R"j({"status":"error","errorType":"execution","error":"x"})j");
+  Answer bad = Reduce(400, R"j({"status":"error","errorType":"bad_data","error":"x"})j");
+  EXPECT_EQ(Compare(err, err), "");
+  EXPECT_NE(Compare(err, bad), "");
+  EXPECT_NE(Compare(err, empty), "");
+  Answer scalar = Reduce(200, R"j({"status":"success","data":{"resultType":"scalar","result":[1.5,"1"]}})j");
+  EXPECT_NE(Compare(scalar, vec("1")), "");
+}
+
 TEST_F(DiffTest, AgreesWithPrometheus) {
   if (!HaveProgram("prometheus") || !HaveProgram("promtool")) {
     GTEST_SKIP() << "prometheus/promtool not installed (scripts/deps.sh installs them)";
@@ -182,13 +207,15 @@ TEST_F(DiffTest, AgreesWithPrometheus) {
   const int64_t kInstantTimes[] = {kDataStartMs + 30 * 60'000, kDataStartMs + 61 * 60'000 + 7'500,
                                    kDataStartMs + 100 * 60'000 + 1, kDataEndMs};
   auto secs = [](int64_t ms) { return fmt::format("{}.{:03}", ms / 1000, ms % 1000); };
-  int total = 0, agree = 0;
+  int total = 0, agree = 0, with_data = 0, errors = 0;
   std::vector<std::string> disagreements;
   auto check = [&](const std::string& what, const std::string& path) {
     ++total;
     Answer theirs = fetch(prom_url + path);
     Answer ours = fetch(our_url + path);
     std::string diff = Compare(ours, theirs);
+    if (theirs.status == "success" && !theirs.series.empty()) ++with_data;
+    if (theirs.status == "error") ++errors;
     if (diff.empty()) {
       ++agree;
     } else {
@@ -215,8 +242,11 @@ TEST_F(DiffTest, AgreesWithPrometheus) {
   check("label values", "/api/v1/label/__name__/values");
 
   double rate = total ? static_cast<double>(agree) / total : 0;
-  std::string report = fmt::format("differential vs prometheus: {} of {} answers agree ({:.2f}%), {} queries, {:.1f}s\n",
-                                   agree, total, 100 * rate, queries.size(), MonotonicSeconds() - t_begin);
+  std::string report = fmt::format(
+      "differential vs prometheus: {} of {} answers agree ({:.2f}%); {} queries; prometheus answered {} with data, "
+      "{} empty, {} errors; {:.1f}s\n",
+      agree, total, 100 * rate, queries.size(), with_data, total - with_data - errors, errors,
+      MonotonicSeconds() - t_begin);
   for (const auto& d : disagreements) report += "  DIFF " + d + "\n";
   std::cout << report;
   double min_agreement = kMinAgreement;
