@@ -100,19 +100,30 @@ std::vector<Series> MakeSeries(int hosts) {
   return out;
 }
 
-// Value of series s at step i (deterministic, cheap).
-double ValueAt(const Series& s, int64_t i, std::mt19937_64& rng) {
-  std::uniform_real_distribution<double> u(0, 1);
-  switch (s.kind) {
-    case 0:
-    case 2:
-      return std::round(s.base + s.rate * 15 * static_cast<double>(i) * (0.9 + 0.2 * u(rng)));
-    case 1:
-      return std::round((s.base + s.rate * std::sin(static_cast<double>(i) / 240.0) * (0.5 + u(rng))) * 100) / 100;
-    default:
-      return 1;
+// Generates the samples of one series (deterministic for a given rng state): counters grow
+// monotonically with noise, gauges wave around their base, `up` is 1.
+class ValueGen {
+ public:
+  ValueGen(const Series& s, std::mt19937_64& rng) : s_(s), rng_(rng), v_(s.base) {}
+  double Next(int64_t i) {
+    std::uniform_real_distribution<double> u(0, 1);
+    switch (s_.kind) {
+      case 0:
+      case 2:
+        v_ += std::round(s_.rate * 15 * (0.5 + u(rng_)));
+        return v_;
+      case 1:
+        return std::round((s_.base + s_.rate * std::sin(static_cast<double>(i) / 240.0) * (0.5 + u(rng_))) * 100) / 100;
+      default:
+        return 1;
+    }
   }
-}
+
+ private:
+  const Series& s_;
+  std::mt19937_64& rng_;
+  double v_;
+};
 
 struct Timing {
   std::vector<double> ours, vm;
@@ -142,6 +153,8 @@ std::string CompareAnswers(const std::string& a_body, const std::string& b_body)
     if (!r.is_array()) return m;
     for (const auto& s : r) {
       json metric = s["metric"];
+      // VictoriaMetrics keeps __name__ in places where Prometheus drops it (max_over_time...).
+      metric.erase("__name__");
       auto& pts = m[metric.dump()];
       if (s.contains("value")) {
         pts.push_back({s["value"][0].get<double>(), std::strtod(s["value"][1].get<std::string>().c_str(), nullptr)});
@@ -155,12 +168,13 @@ std::string CompareAnswers(const std::string& a_body, const std::string& b_body)
     return m;
   };
   auto ma = reduce(a), mb = reduce(b);
-  size_t missing = 0, extra = 0, point_mismatch = 0, points = 0;
+  size_t missing = 0, extra = 0, point_mismatch = 0, points = 0, equal_points = 0;
+  std::string example;
   double max_rel = 0;
   for (const auto& [k, pa] : ma) {
     auto it = mb.find(k);
     if (it == mb.end()) {
-      ++extra;
+      if (extra++ == 0) example += " e.g. only ours: " + k;
       continue;
     }
     std::map<double, double> pb(it->second.begin(), it->second.end());
@@ -173,14 +187,21 @@ std::string CompareAnswers(const std::string& a_body, const std::string& b_body)
       }
       double d = std::fabs(v - p->second);
       double scale = std::max(std::fabs(v), std::fabs(p->second));
+      if (d <= 1e-9 * scale || (std::isnan(v) && std::isnan(p->second))) ++equal_points;
       if (scale > 0 && std::isfinite(d)) max_rel = std::max(max_rel, d / scale);
     }
     if (pb.size() > pa.size()) point_mismatch += pb.size() - pa.size();
   }
-  for (const auto& [k, pb] : mb) missing += ma.count(k) ? 0 : 1;
+  for (const auto& [k, pb] : mb) {
+    if (ma.count(k)) continue;
+    if (missing++ == 0) example += " e.g. only VM: " + k;
+  }
   if (missing == 0 && extra == 0 && point_mismatch == 0 && max_rel <= 1e-9) return "agree";
-  return fmt::format("series {} vs {} (missing {}, extra {}), {} points, {} unmatched, max rel diff {:.2g}",
-                     ma.size(), mb.size(), missing, extra, points, point_mismatch, max_rel);
+  return fmt::format("series {} vs {} (only VM {}, only ours {}), {} points ({} unmatched), {:.1f}% equal, max rel "
+                     "diff {:.2g}{}",
+                     ma.size(), mb.size(), missing, extra, points, point_mismatch,
+                     points ? 100.0 * static_cast<double>(equal_points) / static_cast<double>(points) : 0.0, max_rel,
+                     example);
 }
 
 Status Import(const std::string& base_url, const std::string& body) {
@@ -265,9 +286,10 @@ int Run(int argc, char** argv) {
       AppendJsonString(&prefix, l.value);
     }
     prefix += first ? " " : "} ";
+    ValueGen gen(s, rng);
     for (int64_t i = 0; i < n_steps; ++i) {
       int64_t t = start_ms + i * step_ms;
-      double v = ValueAt(s, i, rng);
+      double v = gen.Next(i);
       if (app_) {
         if (auto st = app_->Append(s.labels, t, v); !st.ok()) {
           std::cerr << "append: " << st.ToString() << "\n";
