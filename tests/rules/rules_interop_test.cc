@@ -76,7 +76,8 @@ TEST(RulesInterop, DebianAlertmanagerDeliversOurAlerts) {
   auto a = payload["alerts"][0];
   EXPECT_EQ(a["labels"], nlohmann::json({{"alertname", "AppDown"}, {"env", "lab"}, {"severity", "critical"}}));
   EXPECT_EQ(a["annotations"]["summary"], "App SRE está DOWN");
-  EXPECT_EQ(a["annotations"]["description"], "value 0 critical 1.235M 25%");
+  // $labels holds the series labels only: a rule label is "<no value>", as in Prometheus and vmalert.
+  EXPECT_EQ(a["annotations"]["description"], "value 0 <no value> 1.235M 25%");
   EXPECT_EQ(a["endsAt"], "0001-01-01T00:00:00Z") << "firing alerts have no end in the webhook";
   int64_t starts = *ParseRfc3339(a["startsAt"].get<std::string>());
   auto ours = rs.Alerts();
