@@ -76,7 +76,8 @@ const std::vector<ServiceSpec>& Services() {
       {"dashboards", "dashboards", 3000, "/api/health", "Grafana", true, {"grafana/provisioning"},
        {{"Dashboards (Grafana)", "", "admin / admin"}},
        [](const StackConfig& c) {
-         return Args{"-httpListenAddr=" + c.ListenAddr("dashboards"), "--data=" + c.Data("dashboards")};
+         return Args{"-httpListenAddr=" + c.ListenAddr("dashboards"), "--data=" + c.Data("dashboards"),
+                     "--rules.url=" + c.BaseUrl("rules"), "--alertmanager.url=" + c.BaseUrl("alertmanager")};
        },
        [](const StackConfig& c) { return Args{"GF_PATHS_PROVISIONING=" + c.Config("grafana/provisioning")}; }},
   };

@@ -731,6 +731,7 @@ Status DBImpl::MergePartition(int64_t partition, std::vector<std::shared_ptr<Blo
 Status DBImpl::ForceMerge() {
   SREMON_RETURN_IF_ERROR(ForceFlush());
   std::lock_guard<std::mutex> l(flush_mu_);
+  ApplyRetention();
   return MergeIfNeeded(true);
 }
 
