@@ -8,6 +8,8 @@
 #include "rules/backtest.h"
 #include "rules/datasource.h"
 #include "rules/rule_file.h"
+#include "rules/unittest.h"
+#include "util/strings.h"
 #include "services/common.h"
 #include "services/services.h"
 #include "util/time.h"
@@ -132,8 +134,41 @@ int RunRulesBacktest(int argc, char** argv) {
 }
 
 int RunTest(int argc, char** argv) {
-  std::cerr << argv[0] << ": not implemented yet: waits for the PromQL engine (src/promql/engine.cc)\n";
-  return 1;
+  CLI::App cli{"Runs rule unit tests.\n  sremon test rules [FLAGS] TEST.yml...  promtool's test files, unchanged, run on "
+               "sremon's PromQL engine", argv[0]};
+  std::string what, junit;
+  std::vector<std::string> files;
+  rules::UnitTestOptions opts;
+  cli.add_option("what", what, "what to test: rules")->required();
+  cli.add_option("files", files, "test files")->required();
+  cli.add_option("--junit", junit, "Also write the results as JUnit XML to this file");
+  cli.add_flag("--coverage", opts.report_coverage, "Report rules that no test exercises (alerts never named in an "
+               "alert_rule_test, recording rules never used in a promql_expr_test)");
+  cli.add_flag("--inexact-annotations", opts.inexact_annotations, "Compare only the annotations a test lists, and "
+               "accept an expected value that, as an RE2 pattern, fully matches the actual one");
+  if (auto code = ParseFlags(cli, argc, argv)) return *code;
+  if (what != "rules") {
+    std::cerr << argv[0] << ": unknown test kind \"" << what << "\" (available: rules)\n";
+    return kExitUsage;
+  }
+  std::vector<rules::UnitTestFileResult> results;
+  bool failed = false;
+  for (const auto& f : files) {
+    results.push_back(rules::RunRuleUnitTests(f, opts));
+    std::cout << rules::FormatUnitTestResult(results.back(), opts);
+    failed |= !results.back().passed();
+  }
+  if (!junit.empty()) {
+    FILE* out = std::fopen(junit.c_str(), "w");
+    std::string xml = rules::FormatJUnit(results);
+    if (!out || std::fwrite(xml.data(), 1, xml.size(), out) != xml.size()) {
+      std::cerr << argv[0] << ": cannot write " << junit << "\n";
+      if (out) std::fclose(out);
+      return kExitFailure;
+    }
+    std::fclose(out);
+  }
+  return failed ? kExitFailure : kExitOk;
 }
 
 }  // namespace sremon::services
