@@ -1,13 +1,79 @@
-// Placeholder until the dashboards service lands: says so instead of pretending to work.
+// `sremon dashboards`: the Grafana stand-in on port 3000 (flags and wiring only; the service
+// lives in src/dashboards/).
+#include <cstdlib>
+#include <filesystem>
 #include <iostream>
 
+#include <spdlog/spdlog.h>
+
+#include "dashboards/app.h"
+#include "services/common.h"
 #include "services/services.h"
+#include "version.h"
 
 namespace sremon::services {
 
+namespace {
+std::string Env(const char* name, const std::string& def) {
+  const char* v = std::getenv(name);
+  return v && *v ? std::string(v) : def;
+}
+}  // namespace
+
 int RunDashboards(int argc, char** argv) {
-  std::cerr << argv[0] << ": not implemented yet\n";
-  return 1;
+  CLI::App app{"sremon dashboards: Grafana-compatible dashboards (provisioning, login, data source proxy, web app)"};
+  std::string listen = "127.0.0.1:3000";
+  std::string data_dir = "data/dashboards";
+  std::string rules_url = "http://127.0.0.1:8880";
+  std::string am_url = "http://127.0.0.1:9093";
+  std::string log_level = "info";
+  app.add_option("--httpListenAddr", listen, "address to listen on (default 127.0.0.1:3000)");
+  app.add_option("--data", data_dir, "directory of the SQLite database grafana.db (default data/dashboards)");
+  app.add_option("--rules.url", rules_url, "rules service (vmalert) for the alert list panel (default http://127.0.0.1:8880)");
+  app.add_option("--alertmanager.url", am_url, "Alertmanager for the alert list panel (default http://127.0.0.1:9093)");
+  app.add_option("--loggerLevel", log_level, "debug, info, warn or error (default info)");
+  if (auto code = ParseFlags(app, argc, argv)) return *code;
+  InitLogging("dashboards", log_level);
+
+  dashboards::AppOptions opts;
+  opts.admin_user = Env("GF_SECURITY_ADMIN_USER", "admin");
+  opts.admin_password = Env("GF_SECURITY_ADMIN_PASSWORD", "admin");
+  opts.provisioning_dir = Env("GF_PATHS_PROVISIONING", "grafana/provisioning");
+  opts.rules_url = rules_url;
+  opts.alertmanager_url = am_url;
+  opts.version = kVersion;
+  std::error_code ec;
+  std::filesystem::create_directories(data_dir, ec);
+  if (ec) {
+    spdlog::error("cannot create data directory {}: {}", data_dir, ec.message());
+    return kExitFailure;
+  }
+  opts.database_path = (std::filesystem::path(data_dir) / "grafana.db").string();
+  auto dash = dashboards::App::Create(opts);
+  if (!dash.ok()) {
+    spdlog::error("cannot start: {}", dash.status().message());
+    return kExitFailure;
+  }
+  http::ServerOptions so;
+  so.name = "dashboards";
+  so.listen_addr = listen;
+  so.io_threads = 1;     // the app is light; fewer threads keep idle memory small
+  so.worker_threads = 4;  // SQLite, password hashing and the data source proxy block
+  http::Server server(so);
+  AddStandardRoutes(server);
+  (*dash)->RegisterRoutes(&server);
+  Status st = server.Start();
+  if (!st.ok()) {
+    spdlog::error("{}", st.message());
+    return kExitFailure;
+  }
+  (*dash)->Start();
+  spdlog::info("listening on http://{} (provisioning {}, database {})", listen, opts.provisioning_dir, opts.database_path);
+  WaitForShutdown();
+  spdlog::info("shutting down");
+  server.Stop();
+  (*dash)->Stop();
+  return kExitOk;
 }
 
 }  // namespace sremon::services

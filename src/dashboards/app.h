@@ -1,0 +1,86 @@
+// The dashboards service (Grafana stand-in): Grafana-shaped HTTP API over the SQLite store,
+// login and sessions, provisioning, the data source proxy, and the embedded web app.
+// Thread-safety: construct, RegisterRoutes and Start from one thread; handlers run
+// concurrently on the server's worker pool.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "dashboards/auth.h"
+#include "dashboards/provisioning.h"
+#include "dashboards/store.h"
+#include "http/http.h"
+#include "util/status.h"
+
+namespace sremon::dashboards {
+
+struct AppOptions {
+  std::string database_path = ":memory:";  // the SQLite file (grafana.db under --data)
+  std::string provisioning_dir = "grafana/provisioning";
+  std::string admin_user = "admin";
+  std::string admin_password = "admin";
+  std::string rules_url = "http://127.0.0.1:8880";
+  std::string alertmanager_url = "http://127.0.0.1:9093";
+  std::string version = "0.0.0";
+  HashCost hash_cost = HashCost::kInteractive;
+  int login_max_failures = 5;               // Grafana: 5 failed logins ...
+  int64_t login_window_ms = 5 * 60 * 1000;  // ... within 5 minutes block the user
+  int64_t session_ttl_ms = int64_t{30} * 24 * 3600 * 1000;
+  std::chrono::milliseconds proxy_timeout{30000};
+};
+
+class App {
+ public:
+  // Opens the store, creates the admin user when missing, loads provisioning (a bad
+  // provisioning file is an error, as in Grafana) and syncs the provisioned dashboards once.
+  static Result<std::unique_ptr<App>> Create(AppOptions options);
+  ~App();
+
+  void RegisterRoutes(http::Server* server);
+  // Starts re-scanning provisioned dashboards in the background.
+  void Start();
+  void Stop();
+
+  Store* store() { return store_.get(); }
+  const std::vector<Datasource>& datasources() const { return datasources_; }
+
+  struct Ctx {
+    User user;
+    std::string session_digest;  // "" with basic auth
+  };
+
+ private:
+  explicit App(AppOptions options) : options_(std::move(options)), limiter_(options_.login_max_failures, options_.login_window_ms) {}
+  using AuthedHandler = std::function<void(Ctx& ctx, http::Request& req, http::Response& resp)>;
+  http::Handler Authed(AuthedHandler h);
+  // Who is calling: a session cookie or basic auth. Sets resp on failure.
+  std::optional<Ctx> Authenticate(http::Request& req, http::Response& resp);
+
+  void Login(http::Request& req, http::Response& resp);
+  void Logout(http::Request& req, http::Response& resp);
+  void ChangePassword(Ctx& ctx, http::Request& req, http::Response& resp);
+  void Search(Ctx& ctx, http::Request& req, http::Response& resp);
+  void DashboardRoutes(Ctx& ctx, http::Request& req, http::Response& resp);
+  void SaveDashboardApi(Ctx& ctx, http::Request& req, http::Response& resp, bool import);
+  void Folders(Ctx& ctx, http::Request& req, http::Response& resp);
+  void DatasourceRoutes(Ctx& ctx, http::Request& req, http::Response& resp);
+  void Proxy(const std::string& base_url, const Datasource* ds, const std::string& rest, http::Request& req,
+             http::Response& resp);
+  void Static(http::Request& req, http::Response& resp);
+  const Datasource* FindDatasource(std::string_view key, bool by_uid) const;
+  const Datasource* DefaultDatasource() const;
+
+  AppOptions options_;
+  std::unique_ptr<Store> store_;
+  std::vector<Datasource> datasources_;  // immutable after Create
+  std::unique_ptr<DashboardProvisioner> provisioner_;
+  LoginLimiter limiter_;
+};
+
+// Grafana's slug of a title: lower case, runs of other characters become one '-'.
+std::string Slugify(std::string_view title);
+
+}  // namespace sremon::dashboards
