@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "alertmanager/alertmanager.h"
+#include "alertmanager/templates.h"
 #include "services/common.h"
 #include "services/services.h"
 #include "util/time.h"
@@ -50,6 +51,9 @@ int RunAlertmanager(int argc, char** argv) {
 
   if (check_config) {
     auto c = alertmanager::LoadConfigFile(opts.config_file);
+    if (c.ok()) {
+      if (auto t = alertmanager::BuildTemplates(**c); !t.ok()) c = t.status();
+    }
     if (!c.ok()) {
       std::cout << "Checking '" << opts.config_file << "'  FAILED: " << c.status().message() << "\n";
       return kExitFailure;
