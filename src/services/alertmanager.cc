@@ -28,6 +28,7 @@ int RunAlertmanager(int argc, char** argv) {
   app.footer("Cluster flags (--cluster.*) are accepted and ignored: sremon runs a single node.");
   std::string test_receiver;
   CLI::App* test = app.add_subcommand("test-receiver", "Send a synthetic alert to one receiver and print what was sent and the answer");
+  test->fallthrough();  // --config.file etc. may come after the subcommand
   test->add_option("receiver", test_receiver, "Receiver name")->required();
   // Drop --cluster.* flags (and a separate value) before CLI11 sees them: upstream harnesses pass
   // them, often with an empty value ("--cluster.listen-address=") that CLI11 would refuse.
