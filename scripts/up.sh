@@ -5,4 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/deps.sh build
 ./scripts/build.sh sremon
-exec ./build/src/sremon up "$@"
+exec "${SREMON_BUILD_DIR:-build}/src/sremon" up "$@"

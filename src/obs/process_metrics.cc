@@ -40,8 +40,12 @@ void AppendProcessMetrics(std::string* out) {
   static const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
   static const double page = static_cast<double>(sysconf(_SC_PAGESIZE));
   static const double boot = BootTimeSeconds();
-  std::ifstream in("/proc/self/stat");
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string stat;
+  {
+    // Closed before the fds are counted below, so it is not counted as one of ours.
+    std::ifstream in("/proc/self/stat");
+    stat.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
   // Fields after the command name (which may contain spaces) start after the last ')'.
   size_t close = stat.rfind(')');
   if (close == std::string::npos) return;

@@ -1,13 +1,44 @@
-// Placeholder until the app service lands: says so instead of pretending to work.
-#include <iostream>
+// `sremon app`: the instrumented demo app (the reference's Flask app, seed/APP.md).
+#include <spdlog/spdlog.h>
 
+#include "app/app.h"
+#include "services/common.h"
 #include "services/services.h"
 
 namespace sremon::services {
 
 int RunApp(int argc, char** argv) {
-  std::cerr << argv[0] << ": not implemented yet\n";
-  return 1;
+  CLI::App cli("The instrumented demo app: GET / /health /uptime /metrics, and the /chaos fault switch.", argv[0]);
+  app::AppOptions opts;
+  std::string log_level = "info";
+  cli.add_option("--httpListenAddr", opts.listen_addr, "TCP address to listen on (default 127.0.0.1:8080)");
+  cli.add_option("--chaos.errorRate", opts.faults.error_rate,
+                 "probability in [0,1] that GET / answers 500, at start; change it at run time with POST /chaos "
+                 "(default 0)");
+  cli.add_option("--chaos.latencyMs", opts.faults.latency_ms,
+                 "delay added to GET / in milliseconds, at start (max 60000; default 0)");
+  cli.add_option("--instrumentation", opts.instrumentation,
+                 "record app_requests_total and app_request_latency_seconds; false only to measure the cost of "
+                 "instrumentation in benchmarks (default true)");
+  cli.add_option("--http.ioThreads", opts.io_threads, "I/O threads serving HTTP (default 0 = one per core)");
+  cli.add_option("--loggerLevel", log_level, "log level: debug, info, warn, error (default info)");
+  if (auto code = ParseFlags(cli, argc, argv)) return *code;
+  if (Status st = app::ValidateFaultSettings(opts.faults); !st.ok()) {
+    std::cerr << argv[0] << ": invalid -chaos.* flag: " << st.message() << "\n";
+    return kExitUsage;
+  }
+  InitLogging("app", log_level);
+
+  app::App app(opts);
+  if (Status st = app.Start(); !st.ok()) {
+    spdlog::error("{}", st.message());
+    return kExitFailure;
+  }
+  spdlog::info("serving the demo app on http://{} (GET / /health /uptime /metrics, /chaos)", opts.listen_addr);
+  WaitForShutdown();
+  app.Stop();
+  spdlog::info("stopped");
+  return kExitOk;
 }
 
 }  // namespace sremon::services

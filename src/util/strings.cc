@@ -95,15 +95,19 @@ std::string FormatFloatG(double v) {
   return s;
 }
 
-std::string FormatFloatApi(double v) {
-  std::string s;
-  if (AppendSpecial(&s, v)) return s;
+void AppendFloatApi(std::string* out, double v) {
+  if (AppendSpecial(out, v)) return;
   double a = std::fabs(v);
   if (v != 0 && (a < 1e-6 || a >= 1e21)) {
-    AppendChars(&s, v, std::chars_format::scientific);
+    AppendChars(out, v, std::chars_format::scientific);
   } else {
-    AppendChars(&s, v, std::chars_format::fixed);
+    AppendChars(out, v, std::chars_format::fixed);
   }
+}
+
+std::string FormatFloatApi(double v) {
+  std::string s;
+  AppendFloatApi(&s, v);
   return s;
 }
 

@@ -22,6 +22,8 @@ std::string FormatFloatG(double v);
 // The Prometheus HTTP API's sample value format: 'e' when |v| < 1e-6 or |v| >= 1e21, else 'f',
 // shortest round-trip digits; "NaN", "+Inf", "-Inf".
 std::string FormatFloatApi(double v);
+// The same, appended to *out (hot path of the query API's JSON encoder).
+void AppendFloatApi(std::string* out, double v);
 
 // Parses a float as Go's strconv.ParseFloat does for Prometheus inputs: decimal, exponent,
 // hex (0x1p-2), and case-insensitive Inf, +Inf, -Inf, NaN. The whole string must be consumed.

@@ -1,0 +1,268 @@
+#include "api/json.h"
+
+#include <charconv>
+#include <cmath>
+
+#include "util/strings.h"
+
+namespace sremon::api {
+namespace {
+
+constexpr char kHex[] = "0123456789abcdef";
+
+// True for bytes that go into a Go JSON string unchanged (printable ASCII minus " \ < > &).
+constexpr bool IsPlain(unsigned char c) {
+  return c >= 0x20 && c < 0x80 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&';
+}
+
+// Length of the valid UTF-8 sequence starting at s[i] (2..4), or 0 when it is invalid.
+// Rejects overlong forms and surrogates, as Go's utf8.DecodeRuneInString does.
+size_t Utf8SequenceLength(std::string_view s, size_t i) {
+  auto b = [&](size_t k) { return static_cast<unsigned char>(s[i + k]); };
+  unsigned char c = b(0);
+  size_t left = s.size() - i;
+  auto cont = [&](size_t k) { return k < left && (b(k) & 0xC0) == 0x80; };
+  if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
+  if (c >= 0xE0 && c <= 0xEF) {
+    if (!cont(1) || !cont(2)) return 0;
+    if (c == 0xE0 && b(1) < 0xA0) return 0;  // overlong
+    if (c == 0xED && b(1) >= 0xA0) return 0;  // surrogate
+    return 3;
+  }
+  if (c >= 0xF0 && c <= 0xF4) {
+    if (!cont(1) || !cont(2) || !cont(3)) return 0;
+    if (c == 0xF0 && b(1) < 0x90) return 0;
+    if (c == 0xF4 && b(1) >= 0x90) return 0;
+    return 4;
+  }
+  return 0;
+}
+
+void AppendInt(std::string* out, int64_t v) {
+  char buf[24];
+  auto res = std::to_chars(buf, buf + sizeof(buf), v);
+  out->append(buf, res.ptr);
+}
+
+// Go strconv.FormatFloat(v, 'f', -1, 64): fixed notation with the shortest round-trip digits.
+void AppendFloatF(std::string* out, double v) {
+  if (std::isnan(v)) {
+    out->append("NaN");
+    return;
+  }
+  if (std::isinf(v)) {
+    out->append(v > 0 ? "+Inf" : "-Inf");
+    return;
+  }
+  char buf[400];  // 1.8e308 has 309 integer digits
+  auto res = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::fixed);
+  out->append(buf, res.ptr);
+}
+
+void AppendPoint(std::string* out, int64_t t_ms, double v) {
+  out->push_back('[');
+  AppendTimestamp(out, t_ms);
+  out->append(",\"");
+  AppendFloatApi(out, v);
+  out->append("\"]");
+}
+
+void AppendVector(std::string* out, const promql::Vector& vec) {
+  out->push_back('[');
+  bool first = true;
+  for (const auto& s : vec) {
+    if (!first) out->push_back(',');
+    first = false;
+    out->append("{\"metric\":");
+    AppendLabels(out, s.metric);
+    out->append(",\"value\":");
+    AppendPoint(out, s.t, s.v);
+    out->push_back('}');
+  }
+  out->push_back(']');
+}
+
+void AppendMatrix(std::string* out, const promql::Matrix& mat) {
+  size_t points = 0;
+  for (const auto& s : mat) points += s.points.size();
+  // ~24 bytes per point ("[1700000000.123,\"12.5\"],") and ~100 per series header.
+  out->reserve(out->size() + points * 26 + mat.size() * 128);
+  out->push_back('[');
+  bool first = true;
+  for (const auto& s : mat) {
+    if (!first) out->push_back(',');
+    first = false;
+    out->append("{\"metric\":");
+    AppendLabels(out, s.metric);
+    out->append(",\"values\":[");
+    bool first_point = true;
+    for (const auto& p : s.points) {
+      if (!first_point) out->push_back(',');
+      first_point = false;
+      AppendPoint(out, p.t, p.v);
+    }
+    out->append("]}");
+  }
+  out->push_back(']');
+}
+
+void AppendStats(std::string* out, const promql::QueryStats& stats, const StatsTimings& t) {
+  out->append(",\"stats\":{\"timings\":{\"evalTotalTime\":");
+  AppendGoFloat(out, t.eval_total);
+  out->append(",\"resultSortTime\":");
+  AppendGoFloat(out, t.result_sort);
+  out->append(",\"queryPreparationTime\":");
+  AppendGoFloat(out, t.query_preparation);
+  out->append(",\"innerEvalTime\":");
+  AppendGoFloat(out, t.inner_eval);
+  out->append(",\"execQueueTime\":");
+  AppendGoFloat(out, t.exec_queue);
+  out->append(",\"execTotalTime\":");
+  AppendGoFloat(out, t.exec_total);
+  out->append("},\"samples\":{\"totalQueryableSamples\":");
+  AppendInt(out, stats.total_samples);
+  out->append(",\"peakSamples\":");
+  AppendInt(out, stats.peak_samples);
+  out->append("}}");
+}
+
+}  // namespace
+
+void AppendGoJsonString(std::string* out, std::string_view s) {
+  out->push_back('"');
+  size_t i = 0;
+  while (i < s.size()) {
+    // Fast path: copy the longest run of plain ASCII at once.
+    size_t j = i;
+    while (j < s.size() && IsPlain(static_cast<unsigned char>(s[j]))) ++j;
+    out->append(s.data() + i, j - i);
+    i = j;
+    if (i >= s.size()) break;
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      switch (c) {
+        case '"': out->append("\\\""); break;
+        case '\\': out->append("\\\\"); break;
+        case '\n': out->append("\\n"); break;
+        case '\r': out->append("\\r"); break;
+        case '\t': out->append("\\t"); break;
+        default:  // control characters and < > &
+          out->append("\\u00");
+          out->push_back(kHex[c >> 4]);
+          out->push_back(kHex[c & 0xF]);
+      }
+      ++i;
+      continue;
+    }
+    size_t n = Utf8SequenceLength(s, i);
+    if (n == 0) {
+      out->append("\\ufffd");
+      ++i;
+      continue;
+    }
+    // U+2028 and U+2029 (E2 80 A8/A9) break JavaScript string literals; Go escapes them.
+    if (n == 3 && c == 0xE2 && static_cast<unsigned char>(s[i + 1]) == 0x80 &&
+        (static_cast<unsigned char>(s[i + 2]) & 0xFE) == 0xA8) {
+      out->append(static_cast<unsigned char>(s[i + 2]) == 0xA8 ? "\\u2028" : "\\u2029");
+    } else {
+      out->append(s.data() + i, n);
+    }
+    i += n;
+  }
+  out->push_back('"');
+}
+
+void AppendTimestamp(std::string* out, int64_t t_ms) {
+  if (t_ms < 0) {
+    out->push_back('-');
+    t_ms = -t_ms;
+  }
+  AppendInt(out, t_ms / 1000);
+  int frac = static_cast<int>(t_ms % 1000);
+  if (frac != 0) {
+    out->push_back('.');
+    out->push_back(static_cast<char>('0' + frac / 100));
+    out->push_back(static_cast<char>('0' + frac / 10 % 10));
+    out->push_back(static_cast<char>('0' + frac % 10));
+  }
+}
+
+void AppendGoFloat(std::string* out, double v) {
+  if (!std::isfinite(v)) {  // not representable in JSON; Go would fail the whole answer
+    out->push_back('0');
+    return;
+  }
+  AppendFloatApi(out, v);
+}
+
+void AppendLabels(std::string* out, const model::Labels& labels) {
+  out->push_back('{');
+  bool first = true;
+  for (const auto& l : labels) {
+    if (!first) out->push_back(',');
+    first = false;
+    AppendGoJsonString(out, l.name);
+    out->push_back(':');
+    AppendGoJsonString(out, l.value);
+  }
+  out->push_back('}');
+}
+
+void AppendQueryData(std::string* out, const promql::Value& value, const promql::QueryStats* stats,
+                     const StatsTimings& timings) {
+  out->append("{\"resultType\":\"");
+  if (const auto* s = std::get_if<promql::Scalar>(&value)) {
+    out->append("scalar\",\"result\":[");
+    AppendGoFloat(out, static_cast<double>(s->t) / 1000.0);
+    out->append(",\"");
+    AppendFloatF(out, s->v);
+    out->append("\"]");
+  } else if (const auto* str = std::get_if<promql::String>(&value)) {
+    out->append("string\",\"result\":[");
+    AppendGoFloat(out, static_cast<double>(str->t) / 1000.0);
+    out->push_back(',');
+    AppendGoJsonString(out, str->v);
+    out->push_back(']');
+  } else if (const auto* vec = std::get_if<promql::Vector>(&value)) {
+    out->append("vector\",\"result\":");
+    AppendVector(out, *vec);
+  } else {
+    out->append("matrix\",\"result\":");
+    AppendMatrix(out, std::get<promql::Matrix>(value));
+  }
+  if (stats) AppendStats(out, *stats, timings);
+  out->push_back('}');
+}
+
+std::string SuccessJson(std::string_view data_json, const std::vector<std::string>& warnings) {
+  std::string out;
+  out.reserve(data_json.size() + 40);
+  out.append("{\"status\":\"success\",\"data\":");
+  out.append(data_json);
+  if (!warnings.empty()) {
+    out.append(",\"warnings\":");
+    AppendStringArray(&out, warnings);
+  }
+  out.push_back('}');
+  return out;
+}
+
+std::string ErrorJson(std::string_view error_type, std::string_view message) {
+  std::string out = "{\"status\":\"error\",\"errorType\":";
+  AppendGoJsonString(&out, error_type);
+  out.append(",\"error\":");
+  AppendGoJsonString(&out, message);
+  out.push_back('}');
+  return out;
+}
+
+void AppendStringArray(std::string* out, const std::vector<std::string>& items) {
+  out->push_back('[');
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i) out->push_back(',');
+    AppendGoJsonString(out, items[i]);
+  }
+  out->push_back(']');
+}
+
+}  // namespace sremon::api

@@ -1,0 +1,534 @@
+#include "api/prom_api.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <set>
+#include <thread>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "api/errors.h"
+#include "api/json.h"
+#include "api/params.h"
+#include "api/selectors.h"
+#include "promql/ast.h"
+#include "util/strings.h"
+#include "util/time.h"
+#include "version.h"
+
+namespace sremon::api {
+namespace {
+
+constexpr std::string_view kSuccessPrefix = "{\"status\":\"success\",\"data\":";
+
+// Builds {"status":"success","data":...} in one buffer (results can be large: no second copy).
+class SuccessWriter {
+ public:
+  SuccessWriter() { out_.append(kSuccessPrefix); }
+  std::string* data() { return &out_; }
+  void Finish(http::Response& resp, const std::vector<std::string>& warnings = {}) {
+    if (!warnings.empty()) {
+      out_.append(",\"warnings\":");
+      AppendStringArray(&out_, warnings);
+    }
+    out_.push_back('}');
+    resp.SetJson(200, std::move(out_));
+  }
+
+ private:
+  std::string out_;
+};
+
+class PromApi {
+ public:
+  PromApi(storage::Queryable& db, promql::Engine& engine, PromApiOptions opts)
+      : db_(db), engine_(engine), opts_(std::move(opts)), start_time_ms_(NowMs()) {
+    if (opts_.version.empty()) opts_.version = kVersion;
+    if (opts_.revision.empty()) opts_.revision = kRevision;
+  }
+
+  void Query(const http::Request& req, http::Response& resp);
+  void QueryRange(const http::Request& req, http::Response& resp);
+  void Series(const http::Request& req, http::Response& resp);
+  void LabelNames(const http::Request& req, http::Response& resp);
+  void LabelValues(const http::Request& req, http::Response& resp);
+  void Metadata(const http::Request& req, http::Response& resp);
+  void BuildInfo(const http::Request& req, http::Response& resp);
+  void RuntimeInfo(const http::Request& req, http::Response& resp);
+  void Flags(const http::Request& req, http::Response& resp);
+  void TsdbStatus(const http::Request& req, http::Response& resp);
+  void QueryExemplars(const http::Request& req, http::Response& resp);
+  void FormatQuery(const http::Request& req, http::Response& resp);
+
+ private:
+  // The request's timeout parameter as an engine to run with: the shared engine, or a copy
+  // with a shorter deadline. Engines are cheap (options only).
+  Result<promql::Engine*> EngineFor(const http::Request& req, std::optional<promql::Engine>* scratch);
+  void WriteQueryResult(const http::Request& req, http::Response& resp, promql::QueryResult& result,
+                        double prep_seconds, double total_seconds);
+  void LogIfSlow(const http::Request& req, double seconds, std::string_view what);
+  // Parses start/end (default: all time) and match[] plus extra_label into matcher sets.
+  // match_param_prefix: whether match[] errors say `invalid parameter "match[]"` (series does).
+  struct MetaRequest {
+    int64_t start = storage::kMinTime;
+    int64_t end = storage::kMaxTime;
+    std::vector<std::vector<model::Matcher>> sets;
+  };
+  std::optional<MetaRequest> ParseMetaRequest(const http::Request& req, http::Response& resp,
+                                              bool match_param_prefix);
+
+  storage::Queryable& db_;
+  promql::Engine& engine_;
+  PromApiOptions opts_;
+  int64_t start_time_ms_;
+};
+
+Result<promql::Engine*> PromApi::EngineFor(const http::Request& req, std::optional<promql::Engine>* scratch) {
+  std::string_view to = req.Param("timeout");
+  if (to.empty()) return &engine_;
+  auto ns = ParseDurationNs(to);
+  if (!ns.ok()) return Status::InvalidArgument(InvalidParam("timeout", ns.status().message()).message);
+  if (*ns <= 0) {
+    // Prometheus runs the query under an already expired context.
+    return Status::Timeout("query timed out in query queue");
+  }
+  auto timeout = std::chrono::milliseconds(std::max<int64_t>(1, *ns / 1'000'000));
+  if (timeout >= engine_.options().timeout) return &engine_;
+  promql::EngineOptions o = engine_.options();
+  o.timeout = timeout;
+  scratch->emplace(o);
+  return &**scratch;
+}
+
+void PromApi::LogIfSlow(const http::Request& req, double seconds, std::string_view what) {
+  if (opts_.slow_query_log.count() <= 0 || seconds * 1000 < static_cast<double>(opts_.slow_query_log.count())) return;
+  spdlog::warn("slow query according to -search.logSlowQueryDuration={}: duration={:.3f}s, {} query={:?} time={:?} "
+               "start={:?} end={:?} step={:?} remote_addr={}",
+               FormatDurationMs(opts_.slow_query_log.count()), seconds, what, req.Param("query"),
+               req.Param("time"), req.Param("start"), req.Param("end"), req.Param("step"), req.remote_ip);
+}
+
+void PromApi::WriteQueryResult(const http::Request& req, http::Response& resp, promql::QueryResult& result,
+                               double prep_seconds, double total_seconds) {
+  SuccessWriter w;
+  bool with_stats = !req.Param("stats").empty();
+  StatsTimings timings;
+  if (with_stats) {
+    timings.query_preparation = prep_seconds;
+    timings.eval_total = result.stats.exec_seconds;
+    timings.inner_eval = result.stats.exec_seconds;
+    timings.exec_total = total_seconds;
+  }
+  AppendQueryData(w.data(), result.value, with_stats ? &result.stats : nullptr, timings);
+  w.Finish(resp, result.warnings);
+}
+
+void PromApi::Query(const http::Request& req, http::Response& resp) {
+  double t0 = MonotonicSeconds();
+  auto t = ParseTimeParam(req, "time", NowMs());
+  if (!t.ok()) return WriteError(resp, InvalidParam("time", t.status().message()));
+  std::optional<promql::Engine> scratch;
+  auto engine = EngineFor(req, &scratch);
+  if (!engine.ok()) return WriteError(resp, FromStatus(engine.status()));
+  auto extra = ParseExtraMatchers(req);
+  if (!extra.ok()) return WriteError(resp, FromStatus(extra.status()));
+  auto expr = promql::ParseExpr(req.Param("query"));
+  if (!expr.ok()) return WriteError(resp, InvalidParam("query", expr.status().message()));
+  AddMatchersToSelectors(**expr, *extra);
+  double t1 = MonotonicSeconds();
+  auto result = (*engine)->InstantQueryExpr(db_, **expr, *t);
+  double t2 = MonotonicSeconds();
+  LogIfSlow(req, t2 - t0, "instant");
+  if (!result.ok()) return WriteError(resp, FromStatus(result.status(), /*from_evaluation=*/true));
+  WriteQueryResult(req, resp, *result, t1 - t0, t2 - t0);
+}
+
+void PromApi::QueryRange(const http::Request& req, http::Response& resp) {
+  double t0 = MonotonicSeconds();
+  auto start = ParseTime(req.Param("start"));
+  if (!start.ok()) return WriteError(resp, InvalidParam("start", start.status().message()));
+  auto end = ParseTime(req.Param("end"));
+  if (!end.ok()) return WriteError(resp, InvalidParam("end", end.status().message()));
+  if (*end < *start) return WriteError(resp, InvalidParam("end", "end timestamp must not be before start time"));
+  auto step_ns = ParseDurationNs(req.Param("step"));
+  if (!step_ns.ok()) return WriteError(resp, InvalidParam("step", step_ns.status().message()));
+  if (*step_ns <= 0) {
+    return WriteError(resp, InvalidParam("step", "zero or negative query resolution step widths are not accepted. "
+                                                 "Try a positive integer"));
+  }
+  // Prometheus divides durations in nanoseconds: a 0.1 ms step over a second is too many points.
+  __int128 points = static_cast<__int128>(*end - *start) * 1'000'000 / *step_ns;
+  if (points > opts_.max_points_per_series) {
+    return WriteError(resp, BadData(fmt::format("exceeded maximum resolution of {} points per timeseries. Try "
+                                                "decreasing the query resolution (?step=XX)",
+                                                WithThousandsSeparators(opts_.max_points_per_series))));
+  }
+  int64_t step_ms = std::max<int64_t>(1, *step_ns / 1'000'000);
+  std::optional<promql::Engine> scratch;
+  auto engine = EngineFor(req, &scratch);
+  if (!engine.ok()) return WriteError(resp, FromStatus(engine.status()));
+  auto extra = ParseExtraMatchers(req);
+  if (!extra.ok()) return WriteError(resp, FromStatus(extra.status()));
+  auto expr = promql::ParseExpr(req.Param("query"));
+  if (!expr.ok()) return WriteError(resp, BadData(expr.status().message()));
+  promql::ValueType type = (*expr)->type();
+  if (type != promql::ValueType::kVector && type != promql::ValueType::kScalar) {
+    return WriteError(resp, BadData(fmt::format("invalid expression type \"{}\" for range query, must be Scalar or "
+                                                "instant Vector",
+                                                promql::ValueTypeName(type))));
+  }
+  AddMatchersToSelectors(**expr, *extra);
+  double t1 = MonotonicSeconds();
+  auto result = (*engine)->RangeQueryExpr(db_, **expr, *start, *end, step_ms);
+  if (result.ok()) {
+    // Prometheus sorts range results by labels; do it here when the engine did not.
+    if (auto* m = std::get_if<promql::Matrix>(&result->value)) {
+      auto by_labels = [](const promql::SeriesPoints& a, const promql::SeriesPoints& b) { return a.metric < b.metric; };
+      if (!std::is_sorted(m->begin(), m->end(), by_labels)) std::sort(m->begin(), m->end(), by_labels);
+    }
+  }
+  double t2 = MonotonicSeconds();
+  LogIfSlow(req, t2 - t0, "range");
+  if (!result.ok()) return WriteError(resp, FromStatus(result.status(), /*from_evaluation=*/true));
+  WriteQueryResult(req, resp, *result, t1 - t0, t2 - t0);
+}
+
+std::optional<PromApi::MetaRequest> PromApi::ParseMetaRequest(const http::Request& req, http::Response& resp,
+                                                              bool match_param_prefix) {
+  MetaRequest mr;
+  auto start = ParseTimeParam(req, "start", storage::kMinTime);
+  if (!start.ok()) {
+    WriteError(resp, InvalidParam("start", start.status().message()));
+    return std::nullopt;
+  }
+  auto end = ParseTimeParam(req, "end", storage::kMaxTime);
+  if (!end.ok()) {
+    WriteError(resp, InvalidParam("end", end.status().message()));
+    return std::nullopt;
+  }
+  mr.start = *start;
+  mr.end = *end;
+  auto sets = ParseMatchSets(req.Params("match[]"));
+  if (!sets.ok()) {
+    WriteError(resp, match_param_prefix ? InvalidParam("match[]", sets.status().message())
+                                        : BadData(sets.status().message()));
+    return std::nullopt;
+  }
+  mr.sets = std::move(*sets);
+  auto extra = ParseExtraMatchers(req);
+  if (!extra.ok()) {
+    WriteError(resp, FromStatus(extra.status()));
+    return std::nullopt;
+  }
+  if (!extra->empty()) {
+    if (mr.sets.empty()) mr.sets.emplace_back();
+    for (auto& set : mr.sets) set.insert(set.end(), extra->begin(), extra->end());
+  }
+  return mr;
+}
+
+void PromApi::Series(const http::Request& req, http::Response& resp) {
+  double t0 = MonotonicSeconds();
+  if (!req.HasParam("match[]")) return WriteError(resp, BadData("no match[] parameter provided"));
+  auto mr = ParseMetaRequest(req, resp, /*match_param_prefix=*/true);
+  if (!mr) return;
+  auto querier = db_.NewQuerier(mr->start, mr->end);
+  if (!querier.ok()) return WriteError(resp, FromStatus(querier.status(), true));
+  storage::SelectHints hints;
+  hints.start_ms = mr->start;
+  hints.end_ms = mr->end;
+  hints.func = "series";
+  hints.series_only = true;
+  std::vector<model::Labels> series;
+  for (const auto& set : mr->sets) {
+    auto ss = (*querier)->Select(/*sorted=*/true, hints, set);
+    while (ss->Next()) series.push_back(ss->At().labels());
+    if (!ss->Err().ok()) return WriteError(resp, FromStatus(ss->Err(), true));
+  }
+  if (mr->sets.size() > 1) {
+    std::sort(series.begin(), series.end());
+    series.erase(std::unique(series.begin(), series.end()), series.end());
+  }
+  SuccessWriter w;
+  std::string* out = w.data();
+  out->push_back('[');
+  for (size_t i = 0; i < series.size(); ++i) {
+    if (i) out->push_back(',');
+    AppendLabels(out, series[i]);
+  }
+  out->push_back(']');
+  LogIfSlow(req, MonotonicSeconds() - t0, "series");
+  w.Finish(resp);
+}
+
+void PromApi::LabelNames(const http::Request& req, http::Response& resp) {
+  auto mr = ParseMetaRequest(req, resp, /*match_param_prefix=*/false);
+  if (!mr) return;
+  auto querier = db_.NewQuerier(mr->start, mr->end);
+  if (!querier.ok()) return WriteError(resp, FromStatus(querier.status(), true));
+  std::vector<std::string> names;
+  if (mr->sets.empty()) {
+    auto r = (*querier)->LabelNames({});
+    if (!r.ok()) return WriteError(resp, FromStatus(r.status(), true));
+    names = std::move(*r);
+  } else {
+    std::set<std::string> all;
+    for (const auto& set : mr->sets) {
+      auto r = (*querier)->LabelNames(set);
+      if (!r.ok()) return WriteError(resp, FromStatus(r.status(), true));
+      all.insert(r->begin(), r->end());
+    }
+    names.assign(all.begin(), all.end());
+  }
+  SuccessWriter w;
+  AppendStringArray(w.data(), names);
+  w.Finish(resp);
+}
+
+void PromApi::LabelValues(const http::Request& req, http::Response& resp) {
+  // The prefix route leaves "<name>/values".
+  std::string_view suffix = req.path_suffix;
+  constexpr std::string_view kValues = "/values";
+  if (!suffix.ends_with(kValues)) return resp.SetText(404, "404 page not found\n");
+  std::string name(suffix.substr(0, suffix.size() - kValues.size()));
+  if (!model::IsValidLabelName(name)) return WriteError(resp, BadData(fmt::format("invalid label name: {:?}", name)));
+  auto mr = ParseMetaRequest(req, resp, /*match_param_prefix=*/false);
+  if (!mr) return;
+  auto querier = db_.NewQuerier(mr->start, mr->end);
+  if (!querier.ok()) return WriteError(resp, FromStatus(querier.status(), true));
+  std::vector<std::string> values;
+  if (mr->sets.empty()) {
+    auto r = (*querier)->LabelValues(name, {});
+    if (!r.ok()) return WriteError(resp, FromStatus(r.status(), true));
+    values = std::move(*r);
+  } else {
+    std::set<std::string> all;
+    for (const auto& set : mr->sets) {
+      auto r = (*querier)->LabelValues(name, set);
+      if (!r.ok()) return WriteError(resp, FromStatus(r.status(), true));
+      all.insert(r->begin(), r->end());
+    }
+    values.assign(all.begin(), all.end());
+  }
+  SuccessWriter w;
+  AppendStringArray(w.data(), values);
+  w.Finish(resp);
+}
+
+void PromApi::Metadata(const http::Request& req, http::Response& resp) {
+  int64_t limit = -1;
+  if (std::string_view s = req.Param("limit"); !s.empty()) {
+    auto l = ParseInt(s);
+    if (!l.ok()) return WriteError(resp, BadData("limit must be a number"));
+    limit = *l;
+  }
+  std::string metric(req.Param("metric"));
+  std::map<std::string, std::vector<storage::MetricMetadata>> all;
+  if (opts_.metadata) all = opts_.metadata();
+  SuccessWriter w;
+  std::string* out = w.data();
+  out->push_back('{');
+  int64_t n = 0;
+  for (const auto& [name, list] : all) {
+    if (!metric.empty() && name != metric) continue;
+    if (limit >= 0 && n >= limit) break;
+    if (n++) out->push_back(',');
+    AppendGoJsonString(out, name);
+    out->append(":[");
+    // Distinct entries only, as Prometheus collects them in a set.
+    std::set<std::tuple<std::string, std::string, std::string>> seen;
+    bool first = true;
+    for (const auto& m : list) {
+      if (!seen.emplace(m.type, m.help, m.unit).second) continue;
+      if (!first) out->push_back(',');
+      first = false;
+      out->append("{\"type\":");
+      AppendGoJsonString(out, m.type);
+      out->append(",\"help\":");
+      AppendGoJsonString(out, m.help);
+      out->append(",\"unit\":");
+      AppendGoJsonString(out, m.unit);
+      out->push_back('}');
+    }
+    out->push_back(']');
+  }
+  out->push_back('}');
+  w.Finish(resp);
+}
+
+void PromApi::BuildInfo(const http::Request&, http::Response& resp) {
+  SuccessWriter w;
+  std::string* out = w.data();
+  out->append("{\"version\":");
+  AppendGoJsonString(out, opts_.version);
+  out->append(",\"revision\":");
+  AppendGoJsonString(out, opts_.revision);
+  out->append(",\"branch\":\"HEAD\",\"buildUser\":\"\",\"buildDate\":\"\",\"goVersion\":");
+  AppendGoJsonString(out, fmt::format("c++{}", __cplusplus / 100 % 100));
+  out->push_back('}');
+  w.Finish(resp);
+}
+
+void PromApi::RuntimeInfo(const http::Request&, http::Response& resp) {
+  std::error_code ec;
+  std::string cwd = std::filesystem::current_path(ec).string();
+  size_t threads = 0;
+  for (auto it = std::filesystem::directory_iterator("/proc/self/task", ec);
+       !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    ++threads;
+  }
+  auto flag = [&](const std::string& name) {
+    auto it = opts_.flags.find(name);
+    return it == opts_.flags.end() ? std::string() : it->second;
+  };
+  std::string retention = flag("retentionPeriod");
+  if (retention.empty()) retention = flag("storage.tsdb.retention.time");
+  SuccessWriter w;
+  std::string* out = w.data();
+  out->append("{\"startTime\":");
+  AppendGoJsonString(out, FormatRfc3339Ms(start_time_ms_));
+  out->append(",\"CWD\":");
+  AppendGoJsonString(out, cwd);
+  out->append(",\"reloadConfigSuccess\":true,\"lastConfigTime\":");
+  AppendGoJsonString(out, FormatRfc3339Ms(start_time_ms_));
+  out->append(fmt::format(",\"corruptionCount\":0,\"goroutineCount\":{},\"GOMAXPROCS\":{},\"GOGC\":\"\",\"GODEBUG\":\"\","
+                          "\"storageRetention\":",
+                          threads, std::thread::hardware_concurrency()));
+  AppendGoJsonString(out, retention);
+  out->push_back('}');
+  w.Finish(resp);
+}
+
+void PromApi::Flags(const http::Request&, http::Response& resp) {
+  SuccessWriter w;
+  std::string* out = w.data();
+  out->push_back('{');
+  bool first = true;
+  for (const auto& [k, v] : opts_.flags) {
+    if (!first) out->push_back(',');
+    first = false;
+    AppendGoJsonString(out, k);
+    out->push_back(':');
+    AppendGoJsonString(out, v);
+  }
+  out->push_back('}');
+  w.Finish(resp);
+}
+
+// Cardinality statistics over every series (Prometheus shows the head's; we have no head/block
+// split at this seam, so the whole storage is counted). Top 10 of each list, as Prometheus.
+void PromApi::TsdbStatus(const http::Request& req, http::Response& resp) {
+  auto querier = db_.NewQuerier(storage::kMinTime, storage::kMaxTime);
+  if (!querier.ok()) return WriteError(resp, FromStatus(querier.status(), true));
+  auto any = model::Matcher::Make(model::MatchType::kRegexMatch, std::string(model::kMetricName), ".+");
+  storage::SelectHints hints;
+  hints.series_only = true;
+  hints.func = "series";
+  std::map<std::string, int64_t> by_metric, by_pair, mem_by_name;
+  std::map<std::string, std::set<std::string>> values_by_name;
+  int64_t num_series = 0;
+  auto ss = (*querier)->Select(false, hints, {*any});
+  while (ss->Next()) {
+    ++num_series;
+    const auto& ls = ss->At().labels();
+    ++by_metric[std::string(ls.MetricName())];
+    for (const auto& l : ls) {
+      ++by_pair[l.name + "=" + l.value];
+      if (values_by_name[l.name].insert(l.value).second) mem_by_name[l.name] += static_cast<int64_t>(l.value.size());
+    }
+  }
+  if (!ss->Err().ok()) return WriteError(resp, FromStatus(ss->Err(), true));
+  auto append_top = [](std::string* out, std::string_view key, std::vector<std::pair<std::string, int64_t>> items) {
+    std::sort(items.begin(), items.end(), [](const auto& a, const auto& b) {
+      return a.second != b.second ? a.second > b.second : a.first < b.first;
+    });
+    if (items.size() > 10) items.resize(10);
+    out->append(fmt::format(",\"{}\":[", key));
+    for (size_t i = 0; i < items.size(); ++i) {
+      if (i) out->push_back(',');
+      out->append("{\"name\":");
+      AppendGoJsonString(out, items[i].first);
+      out->append(fmt::format(",\"value\":{}}}", items[i].second));
+    }
+    out->push_back(']');
+  };
+  std::vector<std::pair<std::string, int64_t>> value_counts;
+  for (const auto& [name, vals] : values_by_name) value_counts.emplace_back(name, static_cast<int64_t>(vals.size()));
+  SuccessWriter w;
+  std::string* out = w.data();
+  out->append(fmt::format("{{\"headStats\":{{\"numSeries\":{},\"numLabelPairs\":{},\"chunkCount\":0,"
+                          "\"minTime\":{},\"maxTime\":{}}}",
+                          num_series, by_pair.size(), std::numeric_limits<int64_t>::max(),
+                          std::numeric_limits<int64_t>::min()));
+  append_top(out, "seriesCountByMetricName", {by_metric.begin(), by_metric.end()});
+  append_top(out, "labelValueCountByLabelName", value_counts);
+  append_top(out, "memoryInBytesByLabelName", {mem_by_name.begin(), mem_by_name.end()});
+  append_top(out, "seriesCountByLabelValuePair", {by_pair.begin(), by_pair.end()});
+  out->push_back('}');
+  w.Finish(resp);
+}
+
+void PromApi::QueryExemplars(const http::Request& req, http::Response& resp) {
+  auto start = ParseTimeParam(req, "start", storage::kMinTime);
+  if (!start.ok()) return WriteError(resp, InvalidParam("start", start.status().message()));
+  auto end = ParseTimeParam(req, "end", storage::kMaxTime);
+  if (!end.ok()) return WriteError(resp, InvalidParam("end", end.status().message()));
+  if (*end < *start) return WriteError(resp, InvalidParam("end", "end timestamp must not be before start time"));
+  auto expr = promql::ParseExpr(req.Param("query"));
+  if (!expr.ok()) return WriteError(resp, BadData(expr.status().message()));
+  // We store no exemplars. Prometheus omits "data" when the query has no selector.
+  if (!HasSelectors(**expr)) return resp.SetJson(200, "{\"status\":\"success\"}");
+  resp.SetJson(200, SuccessJson("[]"));
+}
+
+void PromApi::FormatQuery(const http::Request& req, http::Response& resp) {
+  auto expr = promql::ParseExpr(req.Param("query"));
+  if (!expr.ok()) return WriteError(resp, InvalidParam("query", expr.status().message()));
+  SuccessWriter w;
+  AppendGoJsonString(w.data(), (*expr)->String());
+  w.Finish(resp);
+}
+
+}  // namespace
+
+void RegisterPrometheusApi(http::Server& server, storage::Queryable& db, promql::Engine& engine,
+                           PromApiOptions opts) {
+  auto api = std::make_shared<PromApi>(db, engine, std::move(opts));
+  using Method = void (PromApi::*)(const http::Request&, http::Response&);
+  struct Endpoint {
+    const char* path;
+    Method method;
+    bool post;      // also accepts POST form bodies
+    bool blocking;  // touches storage or evaluates: runs on the worker pool
+  };
+  static const Endpoint kEndpoints[] = {
+      {"/api/v1/query", &PromApi::Query, true, true},
+      {"/api/v1/query_range", &PromApi::QueryRange, true, true},
+      {"/api/v1/series", &PromApi::Series, true, true},
+      {"/api/v1/labels", &PromApi::LabelNames, true, true},
+      {"/api/v1/metadata", &PromApi::Metadata, false, false},
+      {"/api/v1/status/buildinfo", &PromApi::BuildInfo, false, false},
+      {"/api/v1/status/runtimeinfo", &PromApi::RuntimeInfo, false, false},
+      {"/api/v1/status/flags", &PromApi::Flags, false, false},
+      {"/api/v1/status/tsdb", &PromApi::TsdbStatus, false, true},
+      {"/api/v1/query_exemplars", &PromApi::QueryExemplars, true, false},
+      {"/api/v1/format_query", &PromApi::FormatQuery, true, false},
+  };
+  for (std::string prefix : {"", "/prometheus"}) {
+    for (const auto& e : kEndpoints) {
+      Method m = e.method;
+      auto handler = [api, m](http::Request& req, http::Response& resp) { ((*api).*m)(req, resp); };
+      server.Route("GET", prefix + e.path, handler, e.blocking);
+      if (e.post) server.Route("POST", prefix + e.path, handler, e.blocking);
+    }
+    auto values = [api](http::Request& req, http::Response& resp) { api->LabelValues(req, resp); };
+    server.RoutePrefix("GET", prefix + "/api/v1/label/", values, /*blocking=*/true);
+  }
+}
+
+}  // namespace sremon::api

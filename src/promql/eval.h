@@ -1,0 +1,136 @@
+// Internals of the evaluator shared by engine.cc and functions.cc. Not part of the module API.
+//
+// Evaluation is matrix-at-a-time, like Prometheus's rangeEval: every instant-vector expression
+// evaluates to a Mat whose series carry one point per evaluation step (at the step's timestamp),
+// so labels are computed once per series rather than once per step, and each selector is read
+// from storage once per query. An instant query is a range evaluation with a single step.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "promql/ast.h"
+#include "promql/engine.h"
+#include "promql/value.h"
+#include "storage/storage.h"
+
+namespace sremon::promql::internal {
+
+struct Series {
+  model::Labels metric;
+  std::vector<model::Sample> pts;  // increasing time
+};
+using Mat = std::vector<Series>;
+
+// The value of an expression over all steps of an evaluator.
+struct Val {
+  ValueType type = ValueType::kNone;
+  Mat mat;                 // kVector: points at step times; kMatrix: raw samples (instant queries only)
+  std::vector<double> sc;  // kScalar: one value per step
+  std::string str;         // kString
+};
+
+// Evaluation failure carried by exception inside the evaluator (STYLE.md allows this), turned into
+// a Status at the Engine boundary.
+struct EvalError {
+  Status status;
+};
+[[noreturn]] void Fail(Status s);
+
+// Per-query state shared by the top-level evaluator and the nested ones of subqueries.
+struct QueryContext {
+  storage::Queryable* db = nullptr;
+  const EngineOptions* opts = nullptr;
+  int64_t query_start = 0;  // for @ start() / @ end()
+  int64_t query_end = 0;
+  std::chrono::steady_clock::time_point deadline;
+  QueryStats stats;
+  size_t loaded_samples = 0;
+  void CheckDeadline() const;
+  void CountSamples(size_t n);
+  void NotePeak(size_t n);
+};
+
+// The raw samples of a range-vector argument, and how to window them per step.
+struct RangeInput {
+  std::vector<model::Labels> metrics;
+  std::vector<std::vector<model::Sample>> samples;  // no staleness markers
+  int64_t range_ms = 0;
+  int64_t offset_ms = 0;
+  bool fixed_ref = false;  // @ modifier: every step looks at the same window
+  int64_t fixed_ref_ms = 0;
+};
+
+class Evaluator {
+ public:
+  Evaluator(QueryContext* ctx, int64_t start, int64_t end, int64_t interval);
+
+  Val Eval(const Node& n);
+
+  size_t steps() const { return nsteps_; }
+  int64_t TimeOf(size_t i) const { return start_ + static_cast<int64_t>(i) * interval_; }
+  size_t StepOf(int64_t t) const { return static_cast<size_t>((t - start_) / interval_); }
+  int64_t start() const { return start_; }
+  int64_t end() const { return end_; }
+  int64_t interval() const { return interval_; }
+  QueryContext* ctx() const { return ctx_; }
+
+  // Range-vector argument: a matrix selector or a subquery, loaded once for all steps.
+  RangeInput EvalRangeInput(const Node& n);
+  // Reference time of step i for a selector/subquery with these modifiers.
+  int64_t RefTime(size_t i, int64_t offset_ms, AtModifier at, int64_t at_ms) const;
+  int64_t AtTime(AtModifier at, int64_t at_ms) const;
+  // The vector selector, with sample timestamps instead of values (for timestamp()).
+  Val EvalVectorSelector(const VectorSelector& vs, bool timestamps);
+
+ private:
+  Val EvalMatrixTop(const Node& n);  // a range vector as a query result
+  Val EvalAggregate(const AggregateExpr& a);
+  Val EvalBinary(const BinaryExpr& b);
+  Val EvalVectorVector(const BinaryExpr& b, Mat lhs, Mat rhs);
+  Val EvalSetOp(const BinaryExpr& b, Mat lhs, Mat rhs);
+  Mat EvalSubqueryRaw(const SubqueryExpr& sq, int64_t* ref_min, int64_t* ref_max);
+
+  QueryContext* ctx_;
+  int64_t start_, end_, interval_;
+  size_t nsteps_;
+};
+
+// Per-step view of a Mat: for step i, the (series index, value) pairs present, in series order.
+struct Cell {
+  uint32_t series;
+  double v;
+};
+class Columns {
+ public:
+  Columns(const Evaluator& ev, const Mat& m);
+  std::span<const Cell> At(size_t step) const {
+    return {cells_.data() + off_[step], cells_.data() + off_[step + 1]};
+  }
+
+ private:
+  std::vector<uint32_t> off_;
+  std::vector<Cell> cells_;
+};
+
+// Removes empty series and merges series with identical labels; two points at one timestamp
+// for the same labels is Prometheus's "vector cannot contain metrics with the same labelset".
+void Finalize(Mat* m);
+model::Labels DropMetricName(const model::Labels& ls);
+// Prometheus labels.Labels.String(): {__name__="x", a="b"}.
+std::string LabelsString(const model::Labels& ls);
+
+// functions.cc
+Val EvalCall(Evaluator& ev, const Call& c);
+// Go strconv.FormatFloat(v, 'f', -1, 64).
+std::string FormatFloatF(double v);
+// Go math.Max / math.Min (NaN wins, +0 > -0).
+double GoMax(double a, double b);
+double GoMin(double a, double b);
+// Prometheus quantile() over values (sorts `values`).
+double Quantile(double q, std::vector<double>* values);
+
+}  // namespace sremon::promql::internal

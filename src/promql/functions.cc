@@ -1,0 +1,836 @@
+// PromQL functions (Prometheus promql/functions.go, 2.42 semantics for float samples).
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <functional>
+#include <limits>
+#include <optional>
+#include <unordered_map>
+
+#include <fmt/format.h>
+#include <re2/re2.h>
+
+#include "promql/eval.h"
+#include "promql/quote.h"
+#include "util/strings.h"
+
+namespace sremon::promql::internal {
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+using Window = std::span<const model::Sample>;
+
+struct StepInfo {
+  int64_t t;         // evaluation time of the step
+  int64_t range_start;
+  int64_t range_end;  // the window is [range_start, range_end]
+  size_t step;
+};
+
+// ---- range-vector helpers -------------------------------------------------------------------
+
+std::optional<double> ExtrapolatedRate(Window s, const StepInfo& si, int64_t range_ms, bool counter, bool rate) {
+  if (s.size() < 2) return std::nullopt;
+  double result = s.back().v - s.front().v;
+  if (counter) {
+    double last = 0;
+    for (const auto& p : s) {
+      if (p.v < last) result += last;
+      last = p.v;
+    }
+  }
+  double to_start = static_cast<double>(s.front().t - si.range_start) / 1000;
+  double to_end = static_cast<double>(si.range_end - s.back().t) / 1000;
+  double sampled = static_cast<double>(s.back().t - s.front().t) / 1000;
+  double avg_between = sampled / static_cast<double>(s.size() - 1);
+  if (counter && result > 0 && s.front().v >= 0) {
+    double to_zero = sampled * (s.front().v / result);
+    if (to_zero < to_start) to_start = to_zero;
+  }
+  double threshold = avg_between * 1.1;
+  double interval = sampled;
+  interval += to_start < threshold ? to_start : avg_between / 2;
+  interval += to_end < threshold ? to_end : avg_between / 2;
+  result = result * (interval / sampled);
+  if (rate) result /= static_cast<double>(range_ms) / 1000;
+  return result;
+}
+
+std::optional<double> InstantValue(Window s, bool rate) {
+  if (s.size() < 2) return std::nullopt;
+  const auto& last = s[s.size() - 1];
+  const auto& prev = s[s.size() - 2];
+  double result = (rate && last.v < prev.v) ? last.v : last.v - prev.v;
+  int64_t dt = last.t - prev.t;
+  if (dt == 0) return std::nullopt;
+  if (rate) result /= static_cast<double>(dt) / 1000;
+  return result;
+}
+
+inline void KahanInc(double inc, double* sum, double* c) {
+  double t = *sum + inc;
+  if (std::fabs(*sum) >= std::fabs(inc)) {
+    *c += (*sum - t) + inc;
+  } else {
+    *c += (inc - t) + *sum;
+  }
+  *sum = t;
+}
+
+std::pair<double, double> LinearRegression(Window s, int64_t intercept_time) {
+  double n = 0, sum_x = 0, cx = 0, sum_y = 0, cy = 0, sum_xy = 0, cxy = 0, sum_x2 = 0, cx2 = 0;
+  double init_y = s[0].v;
+  bool const_y = true;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (const_y && i > 0 && s[i].v != init_y) const_y = false;
+    n += 1;
+    double x = static_cast<double>(s[i].t - intercept_time) / 1e3;
+    KahanInc(x, &sum_x, &cx);
+    KahanInc(s[i].v, &sum_y, &cy);
+    KahanInc(x * s[i].v, &sum_xy, &cxy);
+    KahanInc(x * x, &sum_x2, &cx2);
+  }
+  if (const_y) {
+    if (std::isinf(init_y)) return {kNaN, kNaN};
+    return {0, init_y};
+  }
+  sum_x += cx;
+  sum_y += cy;
+  sum_xy += cxy;
+  sum_x2 += cx2;
+  double cov_xy = sum_xy - sum_x * sum_y / n;
+  double var_x = sum_x2 - sum_x * sum_x / n;
+  double slope = cov_xy / var_x;
+  double intercept = sum_y / n - slope * sum_x / n;
+  return {slope, intercept};
+}
+
+// ---- civil time (Go time.Unix(v, 0).UTC()) --------------------------------------------------
+
+struct Civil {
+  int64_t year;
+  int month, day, hour, minute, weekday, yday;
+};
+
+Civil ToCivil(double v) {
+  int64_t secs = static_cast<int64_t>(v);
+  int64_t days = secs / 86400, rem = secs % 86400;
+  if (rem < 0) {
+    rem += 86400;
+    --days;
+  }
+  Civil c{};
+  c.hour = static_cast<int>(rem / 3600);
+  c.minute = static_cast<int>(rem % 3600 / 60);
+  c.weekday = static_cast<int>(((days % 7) + 11) % 7);  // 1970-01-01 was a Thursday (4)
+  // Howard Hinnant's civil_from_days.
+  int64_t z = days + 719468;
+  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  int64_t doe = z - era * 146097;
+  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  int64_t y = yoe + era * 400;
+  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  int64_t mp = (5 * doy + 2) / 153;
+  c.day = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
+  c.month = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
+  c.year = c.month <= 2 ? y + 1 : y;
+  static constexpr int kCum[] = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
+  bool leap = (c.year % 4 == 0 && c.year % 100 != 0) || c.year % 400 == 0;
+  c.yday = kCum[c.month - 1] + c.day + (leap && c.month > 2 ? 1 : 0);
+  return c;
+}
+
+int DaysInMonth(int64_t year, int month) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return month == 2 && leap ? 29 : kDays[month - 1];
+}
+
+// ---- label_replace template expansion (Go regexp.Expand) ------------------------------------
+
+std::string Expand(std::string_view tmpl, const re2::RE2& re, const std::vector<re2::StringPiece>& groups) {
+  std::string out;
+  const auto& names = re.NamedCapturingGroups();
+  for (size_t i = 0; i < tmpl.size();) {
+    char c = tmpl[i];
+    if (c != '$' || i + 1 >= tmpl.size()) {
+      out.push_back(c);
+      ++i;
+      continue;
+    }
+    if (tmpl[i + 1] == '$') {
+      out.push_back('$');
+      i += 2;
+      continue;
+    }
+    std::string_view name;
+    size_t next;
+    if (tmpl[i + 1] == '{') {
+      size_t close = tmpl.find('}', i + 2);
+      if (close == std::string_view::npos) {
+        out.push_back('$');
+        ++i;
+        continue;
+      }
+      name = tmpl.substr(i + 2, close - i - 2);
+      next = close + 1;
+    } else {
+      size_t e = i + 1;
+      while (e < tmpl.size() && (std::isalnum(static_cast<unsigned char>(tmpl[e])) || tmpl[e] == '_')) ++e;
+      name = tmpl.substr(i + 1, e - i - 1);
+      next = e;
+    }
+    bool valid = !name.empty();
+    for (char ch : name) {
+      if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '_') valid = false;
+    }
+    if (!valid) {
+      out.push_back('$');
+      ++i;
+      continue;
+    }
+    int idx = -1;
+    if (std::all_of(name.begin(), name.end(), [](char ch) { return ch >= '0' && ch <= '9'; })) {
+      idx = name.size() > 9 ? -1 : std::stoi(std::string(name));
+    } else {
+      auto it = names.find(std::string(name));
+      if (it != names.end()) idx = it->second;
+    }
+    if (idx >= 0 && static_cast<size_t>(idx) < groups.size() && groups[idx].data() != nullptr) {
+      out.append(groups[idx].data(), groups[idx].size());
+    }
+    i = next;
+  }
+  return out;
+}
+
+// ---- helpers over evaluated arguments --------------------------------------------------------
+
+const Node* Unparen(const Node* n) {
+  while (n->kind == NodeKind::kParen) n = static_cast<const ParenExpr*>(n)->expr.get();
+  return n;
+}
+
+model::Labels AbsentLabels(const Node& arg) {
+  const Node* n = Unparen(&arg);
+  const VectorSelector* vs = nullptr;
+  if (n->kind == NodeKind::kVectorSelector) vs = static_cast<const VectorSelector*>(n);
+  if (n->kind == NodeKind::kMatrixSelector) vs = &static_cast<const MatrixSelector*>(n)->vs();
+  if (!vs) return {};
+  model::LabelsBuilder lb;
+  std::vector<std::string> has;
+  for (const auto& m : vs->matchers) {
+    if (m.name() == model::kMetricName) continue;
+    if (m.type() == model::MatchType::kEqual && std::find(has.begin(), has.end(), m.name()) == has.end()) {
+      lb.Set(m.name(), m.value());
+      has.push_back(m.name());
+    } else {
+      lb.Del(m.name());
+    }
+  }
+  return lb.Build();
+}
+
+// Applies f to every point of every series (per-sample functions), dropping the metric name.
+Val MapValues(Evaluator& ev, Val v, bool drop_name, const std::function<std::optional<double>(double, size_t)>& f) {
+  for (auto& s : v.mat) {
+    if (drop_name) s.metric = DropMetricName(s.metric);
+    size_t w = 0;
+    for (size_t r = 0; r < s.pts.size(); ++r) {
+      auto nv = f(s.pts[r].v, ev.StepOf(s.pts[r].t));
+      if (!nv) continue;
+      s.pts[w++] = {s.pts[r].t, *nv};
+    }
+    s.pts.resize(w);
+  }
+  Finalize(&v.mat);
+  return v;
+}
+
+using RangeFn = std::function<std::optional<double>(Window, const StepInfo&)>;
+
+// Evaluates a function over a range-vector argument, one series at a time (Prometheus's matrix
+// path of eval for Call): each output series keeps the input labels minus the metric name.
+Val EvalOverRange(Evaluator& ev, const Node& arg, bool keep_name, const RangeFn& fn) {
+  RangeInput in = ev.EvalRangeInput(arg);
+  Val out;
+  out.type = ValueType::kVector;
+  out.mat.reserve(in.metrics.size());
+  for (size_t si = 0; si < in.metrics.size(); ++si) {
+    if ((si & 1023) == 1023) ev.ctx()->CheckDeadline();
+    const auto& smp = in.samples[si];
+    Series s;
+    size_t lo = 0, hi = 0;
+    for (size_t i = 0; i < ev.steps(); ++i) {
+      int64_t ref = in.fixed_ref ? in.fixed_ref_ms - in.offset_ms : ev.TimeOf(i) - in.offset_ms;
+      int64_t mint = ref - in.range_ms;
+      if (in.fixed_ref) {
+        lo = 0;
+        hi = 0;
+      }
+      while (lo < smp.size() && smp[lo].t < mint) ++lo;
+      if (hi < lo) hi = lo;
+      while (hi < smp.size() && smp[hi].t <= ref) ++hi;
+      if (hi == lo) continue;
+      StepInfo st{ev.TimeOf(i), mint, ref, i};
+      auto v = fn(Window(smp.data() + lo, hi - lo), st);
+      if (v) s.pts.push_back({ev.TimeOf(i), *v});
+    }
+    if (s.pts.empty()) continue;
+    s.metric = keep_name ? std::move(in.metrics[si]) : DropMetricName(in.metrics[si]);
+    out.mat.push_back(std::move(s));
+  }
+  size_t points = 0;
+  for (const auto& s : out.mat) points += s.pts.size();
+  ev.ctx()->NotePeak(ev.ctx()->loaded_samples + points);
+  Finalize(&out.mat);
+  return out;
+}
+
+const std::string& StringArg(const Val& v) { return v.str; }
+
+}  // namespace
+
+std::string FormatFloatF(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  char buf[512];
+  auto r = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::fixed);
+  return std::string(buf, r.ptr);
+}
+
+double GoMax(double a, double b) {
+  if (std::isinf(a) && a > 0) return a;
+  if (std::isinf(b) && b > 0) return b;
+  if (std::isnan(a) || std::isnan(b)) return kNaN;
+  if (a == 0 && a == b) return std::signbit(a) ? b : a;
+  return a > b ? a : b;
+}
+
+double GoMin(double a, double b) {
+  if (std::isinf(a) && a < 0) return a;
+  if (std::isinf(b) && b < 0) return b;
+  if (std::isnan(a) || std::isnan(b)) return kNaN;
+  if (a == 0 && a == b) return std::signbit(a) ? a : b;
+  return a < b ? a : b;
+}
+
+double Quantile(double q, std::vector<double>* values) {
+  if (values->empty() || std::isnan(q)) return kNaN;
+  if (q < 0) return -kInf;
+  if (q > 1) return kInf;
+  std::sort(values->begin(), values->end(), [](double a, double b) {
+    if (std::isnan(a)) return !std::isnan(b);
+    if (std::isnan(b)) return false;
+    return a < b;
+  });
+  double n = static_cast<double>(values->size());
+  double rank = q * (n - 1);
+  double lower = std::max(0.0, std::floor(rank));
+  double upper = std::min(n - 1, lower + 1);
+  double weight = rank - std::floor(rank);
+  return (*values)[static_cast<size_t>(lower)] * (1 - weight) + (*values)[static_cast<size_t>(upper)] * weight;
+}
+
+namespace {
+
+struct Bucket {
+  double upper;
+  double count;
+};
+
+double BucketQuantile(double q, std::vector<Bucket>* b) {
+  if (std::isnan(q)) return kNaN;
+  if (q < 0) return -kInf;
+  if (q > 1) return kInf;
+  std::sort(b->begin(), b->end(), [](const Bucket& x, const Bucket& y) { return x.upper < y.upper; });
+  if (!std::isinf(b->back().upper) || b->back().upper < 0) return kNaN;
+  // Coalesce buckets with the same upper bound.
+  size_t i = 0;
+  Bucket last = (*b)[0];
+  for (size_t k = 1; k < b->size(); ++k) {
+    if ((*b)[k].upper == last.upper) {
+      last.count += (*b)[k].count;
+    } else {
+      (*b)[i++] = last;
+      last = (*b)[k];
+    }
+  }
+  (*b)[i] = last;
+  b->resize(i + 1);
+  // Ensure monotonic counts.
+  double max = -kInf;
+  for (auto& x : *b) {
+    if (x.count > max) {
+      max = x.count;
+    } else if (x.count < max) {
+      x.count = max;
+    }
+  }
+  if (b->size() < 2) return kNaN;
+  double observations = b->back().count;
+  if (observations == 0) return kNaN;
+  double rank = q * observations;
+  size_t n = b->size() - 1, idx = 0;
+  // sort.Search(n, count >= rank)
+  size_t lo = 0, hi = n;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (!((*b)[mid].count >= rank)) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  idx = lo;
+  if (idx == n) return (*b)[n - 1].upper;
+  if (idx == 0 && (*b)[0].upper <= 0) return (*b)[0].upper;
+  double start = 0, end = (*b)[idx].upper, count = (*b)[idx].count;
+  if (idx > 0) {
+    start = (*b)[idx - 1].upper;
+    count -= (*b)[idx - 1].count;
+    rank -= (*b)[idx - 1].count;
+  }
+  return start + (end - start) * (rank / count);
+}
+
+Val HistogramQuantile(Evaluator& ev, const std::vector<double>& qs, Val in) {
+  Mat& mat = in.mat;
+  // Group by all labels but `le` (the metric name stays in the key, not in the result).
+  std::vector<int32_t> group_of(mat.size(), -1);
+  std::vector<double> upper(mat.size());
+  std::vector<model::Labels> glabels;
+  std::unordered_map<std::string, int32_t> index;
+  for (size_t si = 0; si < mat.size(); ++si) {
+    std::string_view le = mat[si].metric.Get("le");
+    auto ub = ParseFloat(le);
+    if (!ub.ok()) continue;
+    upper[si] = *ub;
+    model::LabelsBuilder key(mat[si].metric);
+    key.Del("le");
+    std::string k = LabelsString(key.Build());
+    auto [it, fresh] = index.emplace(k, static_cast<int32_t>(glabels.size()));
+    if (fresh) {
+      key.Del(model::kMetricName);
+      glabels.push_back(key.Build());
+    }
+    group_of[si] = it->second;
+  }
+  Columns cols(ev, mat);
+  Val out;
+  out.type = ValueType::kVector;
+  out.mat.resize(glabels.size());
+  for (size_t g = 0; g < glabels.size(); ++g) out.mat[g].metric = glabels[g];
+  std::vector<std::vector<Bucket>> buckets(glabels.size());
+  std::vector<int32_t> touched;
+  for (size_t i = 0; i < ev.steps(); ++i) {
+    touched.clear();
+    for (const Cell& c : cols.At(i)) {
+      int32_t g = group_of[c.series];
+      if (g < 0) continue;
+      if (buckets[g].empty()) touched.push_back(g);
+      buckets[g].push_back({upper[c.series], c.v});
+    }
+    for (int32_t g : touched) {
+      out.mat[g].pts.push_back({ev.TimeOf(i), BucketQuantile(qs[i], &buckets[g])});
+      buckets[g].clear();
+    }
+  }
+  Finalize(&out.mat);
+  return out;
+}
+
+Val LabelReplace(const Call& c, Val in, const std::vector<Val>& args) {
+  const std::string& dst = StringArg(args[1]);
+  const std::string& repl = StringArg(args[2]);
+  const std::string& src = StringArg(args[3]);
+  const std::string& regex = StringArg(args[4]);
+  re2::RE2::Options opts;
+  opts.set_log_errors(false);
+  re2::RE2 re("^(?:" + regex + ")$", opts);
+  if (!re.ok()) Fail(Status::Execution(fmt::format("invalid regular expression in label_replace(): {}", regex)));
+  if (!model::IsValidLabelName(dst)) {
+    Fail(Status::Execution(fmt::format("invalid destination label name in label_replace(): {}", dst)));
+  }
+  std::vector<re2::StringPiece> groups(re.NumberOfCapturingGroups() + 1);
+  for (auto& s : in.mat) {
+    std::string val(s.metric.Get(src));
+    re2::StringPiece input(val);
+    if (!re.Match(input, 0, val.size(), re2::RE2::UNANCHORED, groups.data(), static_cast<int>(groups.size()))) {
+      continue;
+    }
+    std::string res = Expand(repl, re, groups);
+    model::LabelsBuilder lb(s.metric);
+    lb.Del(dst);
+    if (!res.empty()) lb.Set(dst, res);
+    s.metric = lb.Build();
+  }
+  Finalize(&in.mat);
+  return in;
+}
+
+Val LabelJoin(const Call& c, Val in, const std::vector<Val>& args) {
+  const std::string& dst = StringArg(args[1]);
+  const std::string& sep = StringArg(args[2]);
+  std::vector<std::string> srcs;
+  for (size_t i = 3; i < args.size(); ++i) {
+    if (!model::IsValidLabelName(args[i].str)) {
+      Fail(Status::Execution(fmt::format("invalid source label name in label_join(): {}", args[i].str)));
+    }
+    srcs.push_back(args[i].str);
+  }
+  if (!model::IsValidLabelName(dst)) {
+    Fail(Status::Execution(fmt::format("invalid destination label name in label_join(): {}", dst)));
+  }
+  for (auto& s : in.mat) {
+    std::string joined;
+    for (size_t i = 0; i < srcs.size(); ++i) {
+      if (i) joined += sep;
+      joined += s.metric.Get(srcs[i]);
+    }
+    model::LabelsBuilder lb(s.metric);
+    if (joined.empty()) {
+      lb.Del(dst);
+    } else {
+      lb.Set(dst, joined);
+    }
+    s.metric = lb.Build();
+  }
+  Finalize(&in.mat);
+  return in;
+}
+
+std::function<double(double)> MathFn(const std::string& name) {
+  static const std::unordered_map<std::string, double (*)(double)> kFns = {
+      {"abs", [](double v) { return std::fabs(v); }},
+      {"ceil", [](double v) { return std::ceil(v); }},
+      {"floor", [](double v) { return std::floor(v); }},
+      {"exp", [](double v) { return std::exp(v); }},
+      {"sqrt", [](double v) { return std::sqrt(v); }},
+      {"ln", [](double v) { return std::log(v); }},
+      {"log2", [](double v) { return std::log2(v); }},
+      {"log10", [](double v) { return std::log10(v); }},
+      {"sgn", [](double v) { return v < 0 ? -1.0 : v > 0 ? 1.0 : v; }},
+      {"acos", [](double v) { return std::acos(v); }},
+      {"acosh", [](double v) { return std::acosh(v); }},
+      {"asin", [](double v) { return std::asin(v); }},
+      {"asinh", [](double v) { return std::asinh(v); }},
+      {"atan", [](double v) { return std::atan(v); }},
+      {"atanh", [](double v) { return std::atanh(v); }},
+      {"cos", [](double v) { return std::cos(v); }},
+      {"cosh", [](double v) { return std::cosh(v); }},
+      {"sin", [](double v) { return std::sin(v); }},
+      {"sinh", [](double v) { return std::sinh(v); }},
+      {"tan", [](double v) { return std::tan(v); }},
+      {"tanh", [](double v) { return std::tanh(v); }},
+      {"deg", [](double v) { return v * 180 / M_PI; }},
+      {"rad", [](double v) { return v * M_PI / 180; }},
+  };
+  auto it = kFns.find(name);
+  if (it == kFns.end()) return nullptr;
+  return it->second;
+}
+
+}  // namespace
+
+Val EvalCall(Evaluator& ev, const Call& c) {
+  const std::string& name = c.func->name;
+  size_t n = ev.steps();
+
+  // Functions over a range vector.
+  if (name == "rate" || name == "increase" || name == "delta") {
+    bool counter = name != "delta", rate = name == "rate";
+    RangeInput dummy;
+    int64_t range = 0;
+    const Node* arg = Unparen(c.args[0].get());
+    range = arg->kind == NodeKind::kMatrixSelector ? static_cast<const MatrixSelector*>(arg)->range_ms
+                                                   : static_cast<const SubqueryExpr*>(arg)->range_ms;
+    return EvalOverRange(ev, *c.args[0], false, [&](Window w, const StepInfo& si) {
+      return ExtrapolatedRate(w, si, range, counter, rate);
+    });
+  }
+  if (name == "irate" || name == "idelta") {
+    bool rate = name == "irate";
+    return EvalOverRange(ev, *c.args[0], false, [&](Window w, const StepInfo&) { return InstantValue(w, rate); });
+  }
+  if (name == "deriv") {
+    return EvalOverRange(ev, *c.args[0], false, [](Window w, const StepInfo&) -> std::optional<double> {
+      if (w.size() < 2) return std::nullopt;
+      return LinearRegression(w, w[0].t).first;
+    });
+  }
+  if (name == "predict_linear") {
+    Val d = ev.Eval(*c.args[1]);
+    return EvalOverRange(ev, *c.args[0], false, [&](Window w, const StepInfo& si) -> std::optional<double> {
+      if (w.size() < 2) return std::nullopt;
+      auto [slope, intercept] = LinearRegression(w, si.t);
+      return slope * d.sc[si.step] + intercept;
+    });
+  }
+  if (name == "holt_winters") {
+    Val sf = ev.Eval(*c.args[1]);
+    Val tf = ev.Eval(*c.args[2]);
+    return EvalOverRange(ev, *c.args[0], false, [&](Window w, const StepInfo& si) -> std::optional<double> {
+      double s = sf.sc[si.step], t = tf.sc[si.step];
+      if (s <= 0 || s >= 1) {
+        Fail(Status::Execution(fmt::format("invalid smoothing factor. Expected: 0 < sf < 1, got: {:f}", s)));
+      }
+      if (t <= 0 || t >= 1) {
+        Fail(Status::Execution(fmt::format("invalid trend factor. Expected: 0 < tf < 1, got: {:f}", t)));
+      }
+      if (w.size() < 2) return std::nullopt;
+      double s0 = 0, s1 = w[0].v, b = w[1].v - w[0].v;
+      for (size_t i = 1; i < w.size(); ++i) {
+        double x = s * w[i].v;
+        if (i > 1) b = t * (s1 - s0) + (1 - t) * b;
+        double y = (1 - s) * (s1 + b);
+        s0 = s1;
+        s1 = x + y;
+      }
+      return s1;
+    });
+  }
+  if (name == "resets" || name == "changes") {
+    bool resets = name == "resets";
+    return EvalOverRange(ev, *c.args[0], false, [resets](Window w, const StepInfo&) -> std::optional<double> {
+      double count = 0;
+      for (size_t i = 1; i < w.size(); ++i) {
+        double cur = w[i].v, prev = w[i - 1].v;
+        if (resets) {
+          if (cur < prev) count++;
+        } else if (!(cur == prev || (std::isnan(cur) && std::isnan(prev)))) {
+          count++;
+        }
+      }
+      return count;
+    });
+  }
+  if (name == "avg_over_time") {
+    return EvalOverRange(ev, *c.args[0], false, [](Window w, const StepInfo&) -> std::optional<double> {
+      double mean = 0, count = 0;
+      for (const auto& p : w) {
+        count++;
+        if (std::isinf(mean)) {
+          if (std::isinf(p.v) && (mean > 0) == (p.v > 0)) continue;
+          if (!std::isinf(p.v) && !std::isnan(p.v)) continue;
+        }
+        mean += p.v / count - mean / count;
+      }
+      return mean;
+    });
+  }
+  if (name == "sum_over_time") {
+    return EvalOverRange(ev, *c.args[0], false, [](Window w, const StepInfo&) -> std::optional<double> {
+      double sum = 0;
+      for (const auto& p : w) sum += p.v;
+      return sum;
+    });
+  }
+  if (name == "count_over_time") {
+    return EvalOverRange(ev, *c.args[0], false,
+                         [](Window w, const StepInfo&) -> std::optional<double> { return double(w.size()); });
+  }
+  if (name == "min_over_time" || name == "max_over_time") {
+    bool is_max = name == "max_over_time";
+    return EvalOverRange(ev, *c.args[0], false, [is_max](Window w, const StepInfo&) -> std::optional<double> {
+      double m = w[0].v;
+      for (const auto& p : w) {
+        if ((is_max ? p.v > m : p.v < m) || std::isnan(m)) m = p.v;
+      }
+      return m;
+    });
+  }
+  if (name == "stddev_over_time" || name == "stdvar_over_time") {
+    bool dev = name == "stddev_over_time";
+    return EvalOverRange(ev, *c.args[0], false, [dev](Window w, const StepInfo&) -> std::optional<double> {
+      double count = 0, mean = 0, cmean = 0, aux = 0, caux = 0;
+      for (const auto& p : w) {
+        count++;
+        double delta = p.v - (mean + cmean);
+        KahanInc(delta / count, &mean, &cmean);
+        KahanInc(delta * (p.v - (mean + cmean)), &aux, &caux);
+      }
+      double var = (aux + caux) / count;
+      return dev ? std::sqrt(var) : var;
+    });
+  }
+  if (name == "quantile_over_time") {
+    Val q = ev.Eval(*c.args[0]);
+    std::vector<double> buf;
+    return EvalOverRange(ev, *c.args[1], false, [&](Window w, const StepInfo& si) -> std::optional<double> {
+      buf.clear();
+      for (const auto& p : w) buf.push_back(p.v);
+      return Quantile(q.sc[si.step], &buf);
+    });
+  }
+  if (name == "last_over_time") {
+    return EvalOverRange(ev, *c.args[0], true,
+                         [](Window w, const StepInfo&) -> std::optional<double> { return w.back().v; });
+  }
+  if (name == "present_over_time") {
+    return EvalOverRange(ev, *c.args[0], false, [](Window, const StepInfo&) -> std::optional<double> { return 1; });
+  }
+  if (name == "absent_over_time") {
+    Val present =
+        EvalOverRange(ev, *c.args[0], false, [](Window, const StepInfo&) -> std::optional<double> { return 1; });
+    std::vector<bool> found(n, false);
+    for (const auto& s : present.mat) {
+      for (const auto& p : s.pts) found[ev.StepOf(p.t)] = true;
+    }
+    Val out;
+    out.type = ValueType::kVector;
+    Series s;
+    s.metric = AbsentLabels(*c.args[0]);
+    for (size_t i = 0; i < n; ++i) {
+      if (!found[i]) s.pts.push_back({ev.TimeOf(i), 1});
+    }
+    if (!s.pts.empty()) out.mat.push_back(std::move(s));
+    return out;
+  }
+
+  // Functions without a vector argument.
+  if (name == "time" || name == "pi") {
+    Val v;
+    v.type = ValueType::kScalar;
+    v.sc.resize(n);
+    for (size_t i = 0; i < n; ++i) v.sc[i] = name == "pi" ? M_PI : static_cast<double>(ev.TimeOf(i)) / 1000;
+    return v;
+  }
+  if (name == "vector") {
+    Val s = ev.Eval(*c.args[0]);
+    Val v;
+    v.type = ValueType::kVector;
+    Series out;
+    for (size_t i = 0; i < n; ++i) out.pts.push_back({ev.TimeOf(i), s.sc[i]});
+    v.mat.push_back(std::move(out));
+    return v;
+  }
+
+  // timestamp() of a plain selector reports the sample's own timestamp.
+  if (name == "timestamp") {
+    const Node* arg = Unparen(c.args[0].get());
+    Val in = arg->kind == NodeKind::kVectorSelector
+                 ? ev.EvalVectorSelector(*static_cast<const VectorSelector*>(arg), true)
+                 : ev.Eval(*c.args[0]);
+    if (arg->kind == NodeKind::kVectorSelector) {
+      return MapValues(ev, std::move(in), true, [](double v, size_t) { return v; });
+    }
+    return MapValues(ev, std::move(in), true,
+                     [&](double, size_t i) { return static_cast<double>(ev.TimeOf(i)) / 1000; });
+  }
+
+  // Date functions: the argument defaults to vector(time()).
+  static const char* kDateFns[] = {"day_of_month", "day_of_week", "day_of_year", "days_in_month",
+                                   "hour",         "minute",      "month",       "year"};
+  if (std::find_if(std::begin(kDateFns), std::end(kDateFns), [&](const char* f) { return name == f; }) !=
+      std::end(kDateFns)) {
+    Val in;
+    if (c.args.empty()) {
+      in.type = ValueType::kVector;
+      Series s;
+      for (size_t i = 0; i < n; ++i) s.pts.push_back({ev.TimeOf(i), static_cast<double>(ev.TimeOf(i)) / 1000});
+      in.mat.push_back(std::move(s));
+    } else {
+      in = ev.Eval(*c.args[0]);
+    }
+    return MapValues(ev, std::move(in), true, [&](double v, size_t) -> std::optional<double> {
+      Civil t = ToCivil(v);
+      if (name == "day_of_month") return t.day;
+      if (name == "day_of_week") return t.weekday;
+      if (name == "day_of_year") return t.yday;
+      if (name == "days_in_month") return DaysInMonth(t.year, t.month);
+      if (name == "hour") return t.hour;
+      if (name == "minute") return t.minute;
+      if (name == "month") return t.month;
+      return static_cast<double>(t.year);
+    });
+  }
+
+  // Everything else takes evaluated arguments, the first one an instant vector (or a scalar for
+  // histogram_quantile).
+  std::vector<Val> args;
+  args.reserve(c.args.size());
+  for (const auto& a : c.args) args.push_back(ev.Eval(*a));
+
+  if (auto f = MathFn(name)) {
+    return MapValues(ev, std::move(args[0]), true, [&f](double v, size_t) { return f(v); });
+  }
+  if (name == "round") {
+    return MapValues(ev, std::move(args[0]), true, [&](double v, size_t i) {
+      double to_nearest = args.size() > 1 ? args[1].sc[i] : 1;
+      double inv = 1.0 / to_nearest;
+      return std::floor(v * inv + 0.5) / inv;
+    });
+  }
+  if (name == "clamp") {
+    return MapValues(ev, std::move(args[0]), true, [&](double v, size_t i) -> std::optional<double> {
+      double lo = args[1].sc[i], hi = args[2].sc[i];
+      if (hi < lo) return std::nullopt;
+      return GoMax(lo, GoMin(hi, v));
+    });
+  }
+  if (name == "clamp_min") {
+    return MapValues(ev, std::move(args[0]), true, [&](double v, size_t i) { return GoMax(args[1].sc[i], v); });
+  }
+  if (name == "clamp_max") {
+    return MapValues(ev, std::move(args[0]), true, [&](double v, size_t i) { return GoMin(args[1].sc[i], v); });
+  }
+  if (name == "scalar") {
+    Val out;
+    out.type = ValueType::kScalar;
+    out.sc.assign(n, kNaN);
+    std::vector<int> count(n, 0);
+    for (const auto& s : args[0].mat) {
+      for (const auto& p : s.pts) {
+        size_t i = ev.StepOf(p.t);
+        if (++count[i] == 1) out.sc[i] = p.v;
+      }
+    }
+    for (size_t i = 0; i < n; ++i) {
+      if (count[i] != 1) out.sc[i] = kNaN;
+    }
+    return out;
+  }
+  if (name == "absent") {
+    std::vector<bool> found(n, false);
+    for (const auto& s : args[0].mat) {
+      for (const auto& p : s.pts) found[ev.StepOf(p.t)] = true;
+    }
+    Val out;
+    out.type = ValueType::kVector;
+    Series s;
+    s.metric = AbsentLabels(*c.args[0]);
+    for (size_t i = 0; i < n; ++i) {
+      if (!found[i]) s.pts.push_back({ev.TimeOf(i), 1});
+    }
+    if (!s.pts.empty()) out.mat.push_back(std::move(s));
+    return out;
+  }
+  if (name == "sort" || name == "sort_desc") {
+    // Order only matters for instant queries: one point per series.
+    Val v = std::move(args[0]);
+    bool desc = name == "sort_desc";
+    std::stable_sort(v.mat.begin(), v.mat.end(), [desc](const Series& a, const Series& b) {
+      double x = a.pts[0].v, y = b.pts[0].v;
+      if (std::isnan(x)) return !std::isnan(y);
+      if (std::isnan(y)) return false;
+      return desc ? x > y : x < y;
+    });
+    return v;
+  }
+  if (name == "histogram_quantile") return HistogramQuantile(ev, args[0].sc, std::move(args[1]));
+  if (name == "label_replace") return LabelReplace(c, std::move(args[0]), args);
+  if (name == "label_join") return LabelJoin(c, std::move(args[0]), args);
+  if (name == "histogram_count" || name == "histogram_sum" || name == "histogram_fraction") {
+    // Float samples carry no native histograms: nothing to return.
+    Val out;
+    out.type = ValueType::kVector;
+    return out;
+  }
+  Fail(Status::Internal(fmt::format("function {} is not implemented", name)));
+}
+
+}  // namespace sremon::promql::internal

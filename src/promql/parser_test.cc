@@ -1,0 +1,141 @@
+#include <gtest/gtest.h>
+
+#include "promql/ast.h"
+
+namespace sremon::promql {
+namespace {
+
+struct FormatCase {
+  const char* in;
+  const char* want;  // canonical String()
+};
+
+TEST(ParserTest, CanonicalFormatting) {
+  const FormatCase kCases[] = {
+      {"1", "1"},
+      {"1e6", "1e+06"},
+      {"-1", "-1"},
+      {"0x1F", "31"},
+      {"+Inf", "+Inf"},
+      {"-inf", "-Inf"},
+      {"NaN", "NaN"},
+      {"'a\\'b'", "\"a'b\""},
+      {"`raw\\n`", "\"raw\\\\n\""},
+      {"foo", "foo"},
+      {"foo{b='x', a=~\"y.*\"}", "foo{a=~\"y.*\",b=\"x\"}"},
+      {"{__name__=\"foo\"}", "{__name__=\"foo\"}"},
+      {"foo offset 5m", "foo offset 5m"},
+      {"foo offset -1h30m", "foo offset -1h30m"},
+      {"foo @ 100 offset 1m", "foo @ 100.000 offset 1m"},
+      {"foo offset 1m @ start()", "foo @ start() offset 1m"},
+      {"foo[5m] @ end()", "foo[5m] @ end()"},
+      {"rate(foo[5m] offset 1w)", "rate(foo[5m] offset 1w)"},
+      {"sum by (a, b) (foo)", "sum by (a, b) (foo)"},
+      {"sum(foo) without (a)", "sum without (a) (foo)"},
+      {"SUM(foo)", "sum(foo)"},
+      {"topk(3, foo)", "topk(3, foo)"},
+      {"count_values(\"v\", foo)", "count_values(\"v\", foo)"},
+      {"a + b * c", "a + b * c"},
+      {"(a + b) * c", "(a + b) * c"},
+      {"a > bool 1", "a > bool 1"},
+      {"a * on(x) group_left(y) b", "a * on (x) group_left (y) b"},
+      {"a / ignoring(x) b", "a / ignoring (x) b"},
+      {"a and on() b", "a and on () b"},
+      {"-foo", "-foo"},
+      {"foo[5m:1m]", "foo[5m:1m]"},
+      {"max_over_time(rate(foo[1m])[1h:] offset 5m)", "max_over_time(rate(foo[1m])[1h:] offset 5m)"},
+      {"label_join(foo, \"a\", \",\", \"b\", \"c\")", "label_join(foo, \"a\", \",\", \"b\", \"c\")"},
+      {"foo # comment\n + 1", "foo + 1"},
+      {"time()", "time()"},
+      {"year()", "year()"},
+      {"foo:bar:baz", "foo:bar:baz"},
+      {"a atan2 b", "a atan2 b"},
+  };
+  for (const auto& c : kCases) {
+    auto e = ParseExpr(c.in);
+    ASSERT_TRUE(e.ok()) << c.in << ": " << e.status().message();
+    EXPECT_EQ((*e)->String(), c.want) << c.in;
+  }
+}
+
+TEST(ParserTest, PrecedenceAndAssociativity) {
+  auto num = [](const Node& n) { return static_cast<const NumberLiteral&>(n).value; };
+  // ^ is right-associative: 2 ^ 3 ^ 2 = 2 ^ (3 ^ 2).
+  auto e = ParseExpr("2 ^ 3 ^ 2");
+  ASSERT_TRUE(e.ok());
+  auto& b = static_cast<BinaryExpr&>(**e);
+  EXPECT_EQ(num(*b.lhs), 2);
+  EXPECT_EQ(b.rhs->kind, NodeKind::kBinary);
+  // Unary minus binds looser than ^: -2 ^ 2 = -(2 ^ 2).
+  e = ParseExpr("-2 ^ 2");
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ((*e)->kind, NodeKind::kUnary);
+  // Left-associative subtraction.
+  e = ParseExpr("1 - 2 - 3");
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(static_cast<BinaryExpr&>(**e).lhs->kind, NodeKind::kBinary);
+  // or binds loosest, and/unless above it, comparisons above those.
+  e = ParseExpr("a or b and c > d");
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(static_cast<BinaryExpr&>(**e).op, BinOp::kOr);
+}
+
+struct ErrorCase {
+  const char* in;
+  const char* want;
+};
+
+TEST(ParserTest, ErrorsReadLikePrometheus) {
+  const ErrorCase kCases[] = {
+      {"", "1:1: parse error: no expression found in input"},
+      {"{x=~\".*\"}", "1:1: parse error: vector selector must contain at least one non-empty matcher"},
+      {"rate(foo)", "1:6: parse error: expected type range vector in call to function \"rate\", got instant vector"},
+      {"foo(bar)", "1:1: parse error: unknown function with name \"foo\""},
+      {"abs(1, 2)", "1:1: parse error: expected 1 argument(s) in call to \"abs\", got 2"},
+      {"round()", "1:1: parse error: expected at least 1 argument(s) in call to \"round\", got 0"},
+      {"hour(a, b)", "1:1: parse error: expected at most 1 argument(s) in call to \"hour\", got 2"},
+      {"1 + ", "1:5: parse error: unexpected end of input"},
+      {"foo * * bar", "1:7: parse error: unexpected <op:*>"},
+      {"1 > 2", "1:3: parse error: comparisons between scalars must use BOOL modifier"},
+      {"a + bool b", "1:3: parse error: bool modifier can only be used on comparison operators"},
+      {"1 and foo", "1:1: parse error: set operator \"and\" not allowed in binary scalar expression"},
+      {"a and on(x) group_left b", "1:1: parse error: no grouping allowed for \"and\" operation"},
+      {"foo[5m] + 1", "1:1: parse error: binary expression must contain only scalar and instant vector types"},
+      {"(foo)[5m]", "1:1: parse error: ranges only allowed for vector selectors"},
+      {"foo{a=\"b\"", "1:10: parse error: unexpected end of input inside braces"},
+      {"sum(foo, bar)", "1:1: parse error: wrong number of arguments for aggregate expression provided, expected 1, got 2"},
+      {"topk(foo)", "1:1: parse error: wrong number of arguments for aggregate expression provided, expected 2, got 1"},
+      {"foo[5x]", "1:5: parse error: bad number or duration syntax: \"5x\""},
+      {"foo{__name__=\"bar\"}", nullptr},
+      {"foo x", "1:5: parse error: unexpected identifier \"x\""},
+      {"bar{__name__=\"x\"}", "1:1: parse error: metric name must not be set twice: \"bar\" or \"x\""},
+      {"-\"s\"", "1:1: parse error: unary expression only allowed on expressions of type scalar or instant vector, got \"string\""},
+      {"foo{a=~\"(\"}", nullptr},
+      {"a * on(x) group_left(x) b", "1:3: parse error: label \"x\" must not occur in ON and GROUP clause at once"},
+      {"(1 + 2", "1:7: parse error: unclosed left parenthesis"},
+      {"sum(foo) by (a) by (b)", nullptr},
+  };
+  for (const auto& c : kCases) {
+    auto e = ParseExpr(c.in);
+    if (c.want == nullptr) {
+      // Either way, no crash; these only must be errors except the first.
+      continue;
+    }
+    ASSERT_FALSE(e.ok()) << c.in;
+    EXPECT_EQ(e.status().message(), c.want) << c.in;
+  }
+  EXPECT_TRUE(ParseExpr("foo{__name__=\"bar\"}").ok() == false);
+  EXPECT_FALSE(ParseExpr("foo{a=~\"(\"}").ok());
+}
+
+TEST(ParserTest, MetricSelector) {
+  auto m = ParseMetricSelector("up{job=\"a\", instance=~\"x.*\"}");
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->size(), 3u);
+  EXPECT_FALSE(ParseMetricSelector("rate(up[5m])").ok());
+  EXPECT_FALSE(ParseMetricSelector("{}").ok());
+  EXPECT_TRUE(ParseMetricSelector("{__name__=~\"up|down\"}").ok());
+}
+
+}  // namespace
+}  // namespace sremon::promql

@@ -1,0 +1,81 @@
+// Test helper (header-only, for tests of scrape and ingest): an Appendable that records every
+// committed sample, so tests check exactly what a component wrote.
+// Thread-safety: all methods lock.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "storage/storage.h"
+
+namespace sremon::scrape::testing {
+
+class RecordingAppendable : public storage::Appendable {
+ public:
+  struct Rec {
+    model::Labels labels;
+    int64_t t;
+    double v;
+  };
+
+  std::unique_ptr<storage::Appender> NewAppender() override { return std::make_unique<App>(this); }
+
+  std::vector<Rec> Samples() const {
+    std::lock_guard<std::mutex> l(mu_);
+    return committed_;
+  }
+  // Samples of one series (labels as ToString()) in commit order.
+  std::vector<Rec> Series(const std::string& labels) const {
+    std::vector<Rec> out;
+    for (auto& r : Samples()) {
+      if (r.labels.ToString() == labels) out.push_back(r);
+    }
+    return out;
+  }
+  void Clear() {
+    std::lock_guard<std::mutex> l(mu_);
+    committed_.clear();
+  }
+  // Makes Commit() fail with this status (e.g. Unavailable for a full disk).
+  void FailCommits(Status st) {
+    std::lock_guard<std::mutex> l(mu_);
+    commit_error_ = std::move(st);
+  }
+  int commits() const {
+    std::lock_guard<std::mutex> l(mu_);
+    return commits_;
+  }
+
+ private:
+  class App : public storage::Appender {
+   public:
+    explicit App(RecordingAppendable* p) : p_(p) {}
+    Status Append(const model::Labels& labels, int64_t t, double v) override {
+      if (labels.MetricName().empty()) return Status::InvalidArgument("missing metric name");
+      pending_.push_back({labels, t, v});
+      return Status::Ok();
+    }
+    Status Commit() override {
+      std::lock_guard<std::mutex> l(p_->mu_);
+      if (!p_->commit_error_.ok()) return p_->commit_error_;
+      ++p_->commits_;
+      for (auto& r : pending_) p_->committed_.push_back(std::move(r));
+      pending_.clear();
+      return Status::Ok();
+    }
+    void Rollback() override { pending_.clear(); }
+
+   private:
+    RecordingAppendable* p_;
+    std::vector<Rec> pending_;
+  };
+
+  mutable std::mutex mu_;
+  std::vector<Rec> committed_;
+  Status commit_error_;
+  int commits_ = 0;
+};
+
+}  // namespace sremon::scrape::testing

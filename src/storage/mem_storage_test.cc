@@ -1,0 +1,90 @@
+#include "storage/mem_storage.h"
+
+#include <gtest/gtest.h>
+
+namespace sremon::storage {
+namespace {
+
+using model::Labels;
+using model::Matcher;
+using model::MatchType;
+
+std::vector<model::Sample> ReadAll(const Series& s) {
+  std::vector<model::Sample> out;
+  auto it = s.Iterator();
+  while (it->Next()) out.push_back(it->At());
+  return out;
+}
+
+TEST(MemStorageTest, SelectSortedWithMatchersAndRange) {
+  MemStorage db;
+  auto app = db.NewAppender();
+  Labels a{{"__name__", "up"}, {"job", "b"}};
+  Labels b{{"__name__", "up"}, {"job", "a"}};
+  Labels c{{"__name__", "other"}, {"job", "a"}};
+  for (int t = 0; t < 10; ++t) {
+    ASSERT_TRUE(app->Append(a, t * 1000, t).ok());
+    ASSERT_TRUE(app->Append(b, t * 1000, -t).ok());
+    ASSERT_TRUE(app->Append(c, t * 1000, 1).ok());
+  }
+  // Nothing visible before Commit.
+  EXPECT_EQ(db.NumSeries(), 0u);
+  ASSERT_TRUE(app->Commit().ok());
+  EXPECT_EQ(db.NumSeries(), 3u);
+  EXPECT_EQ(db.NumSamples(), 30u);
+
+  auto q = db.NewQuerier(2000, 5000);
+  ASSERT_TRUE(q.ok());
+  auto m = Matcher::Make(MatchType::kEqual, "__name__", "up");
+  ASSERT_TRUE(m.ok());
+  auto set = (*q)->Select(true, SelectHints{}, {*m});
+  std::vector<Labels> got;
+  while (set->Next()) {
+    got.push_back(set->At().labels());
+    auto samples = ReadAll(set->At());
+    ASSERT_EQ(samples.size(), 4u);
+    EXPECT_EQ(samples.front().t, 2000);
+    EXPECT_EQ(samples.back().t, 5000);
+  }
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0], b);  // job="a" sorts first
+  EXPECT_EQ(got[1], a);
+
+  auto re = Matcher::Make(MatchType::kRegexMatch, "job", "a|x");
+  auto values = (*q)->LabelValues("__name__", {*re});
+  ASSERT_TRUE(values.ok());
+  EXPECT_EQ(*values, (std::vector<std::string>{"other", "up"}));
+  auto names = (*q)->LabelNames({});
+  EXPECT_EQ(*names, (std::vector<std::string>{"__name__", "job"}));
+}
+
+TEST(MemStorageTest, SeekAndOutOfOrder) {
+  MemStorage db;
+  Labels a{{"__name__", "x"}};
+  auto app = db.NewAppender();
+  for (int t : {0, 10, 20, 30}) ASSERT_TRUE(app->Append(a, t, t).ok());
+  ASSERT_TRUE(app->Commit().ok());
+  app = db.NewAppender();
+  app->Append(a, 30, 30);   // identical duplicate: accepted
+  app->Append(a, 5, 1);     // out of order: rejected
+  app->Append(a, 40, 40);
+  EXPECT_FALSE(app->Commit().ok());
+  EXPECT_EQ(db.NumSamples(), 5u);
+
+  auto q = db.NewQuerier(kMinTime, kMaxTime);
+  auto set = (*q)->Select(false, SelectHints{}, {*Matcher::Make(MatchType::kEqual, "__name__", "x")});
+  ASSERT_TRUE(set->Next());
+  auto it = set->At().Iterator();
+  ASSERT_TRUE(it->Seek(11));
+  EXPECT_EQ(it->At().t, 20);
+  ASSERT_TRUE(it->Seek(5));  // never moves backwards
+  EXPECT_EQ(it->At().t, 20);
+  ASSERT_TRUE(it->Next());
+  EXPECT_EQ(it->At().t, 30);
+  EXPECT_FALSE(it->Seek(41));
+  db.Clear();
+  EXPECT_EQ(db.NumSeries(), 0u);
+}
+
+}  // namespace
+}  // namespace sremon::storage

@@ -1,0 +1,389 @@
+#include "tsdb/block.h"
+
+#include <spdlog/spdlog.h>
+#include <zstd.h>
+
+#include <algorithm>
+
+#include "tsdb/chunk.h"
+#include "tsdb/coding.h"
+
+namespace sremon::tsdb {
+namespace {
+
+constexpr std::string_view kMagic = "SRMBLK01";
+constexpr uint32_t kFooterMagic = 0x454d5253;  // "SRME"
+constexpr size_t kFooterBytes = 8 + 8 + 8 + 4 + 4;
+constexpr size_t kFrameRawBytes = 256 << 10;
+constexpr uint64_t kFormatVersion = 1;
+constexpr size_t kCacheFrames = 8;
+
+Status Corrupt(const std::string& path, std::string_view what) {
+  return Status::Corruption(fmt::format("block {}: {}", path, what));
+}
+
+}  // namespace
+
+std::string BlockFileName(uint64_t id) { return fmt::format("{:08d}.blk", id); }
+
+bool ParseBlockFileName(const std::string& name, uint64_t* id) {
+  if (name.size() < 5 || name.substr(name.size() - 4) != ".blk") return false;
+  std::string digits = name.substr(0, name.size() - 4);
+  if (digits.empty() || digits.size() > 18 || !std::all_of(digits.begin(), digits.end(), ::isdigit)) return false;
+  *id = std::stoull(digits);
+  return true;
+}
+
+BlockWriter::BlockWriter(int zstd_level) : level_(zstd_level), cctx_(ZSTD_createCCtx()) { body_.append(kMagic); }
+
+BlockWriter::~BlockWriter() { ZSTD_freeCCtx(static_cast<ZSTD_CCtx*>(cctx_)); }
+
+void BlockWriter::Add(const model::Labels& labels, const std::vector<model::Sample>& samples) {
+  Entry e{labels, samples.front().t, samples.back().t, samples.size(), static_cast<uint32_t>(frames_.size()),
+          static_cast<uint32_t>(raw_.size()), 0};
+  EncodeSeriesData(samples, &raw_);
+  e.len = static_cast<uint32_t>(raw_.size() - e.offset);
+  series_.push_back(std::move(e));
+  if (raw_.size() >= kFrameRawBytes) FlushFrame();
+}
+
+void BlockWriter::FlushFrame() {
+  if (raw_.empty()) return;
+  size_t bound = ZSTD_compressBound(raw_.size());
+  size_t off = body_.size();
+  body_.resize(off + bound);
+  size_t n = ZSTD_compressCCtx(static_cast<ZSTD_CCtx*>(cctx_), body_.data() + off, bound, raw_.data(), raw_.size(), level_);
+  if (ZSTD_isError(n)) {  // cannot happen with a bound-sized buffer: a bug
+    spdlog::critical("BUG: zstd compression failed: {}", ZSTD_getErrorName(n));
+    std::abort();
+  }
+  body_.resize(off + n);
+  frames_.push_back(Frame{off, n, raw_.size(), Crc32c(body_.data() + off, n)});
+  raw_.clear();
+}
+
+Status BlockWriter::Finish(Env* env, const std::string& dir, BlockMeta* meta) {
+  FlushFrame();
+  std::vector<std::string_view> syms;
+  meta->mint = storage::kMaxTime;
+  meta->maxt = storage::kMinTime;
+  meta->samples = 0;
+  meta->series = series_.size();
+  for (const auto& e : series_) {
+    for (const auto& l : e.labels) {
+      syms.push_back(l.name);
+      syms.push_back(l.value);
+    }
+    meta->mint = std::min(meta->mint, e.mint);
+    meta->maxt = std::max(meta->maxt, e.maxt);
+    meta->samples += e.count;
+  }
+  std::sort(syms.begin(), syms.end());
+  syms.erase(std::unique(syms.begin(), syms.end()), syms.end());
+  auto sym = [&syms](std::string_view s) { return std::lower_bound(syms.begin(), syms.end(), s) - syms.begin(); };
+
+  std::string idx;
+  PutVarint64(&idx, kFormatVersion);
+  PutVarint64(&idx, meta->seq);
+  PutVarint64(&idx, meta->id);
+  PutVarsint64(&idx, meta->partition);
+  PutVarsint64(&idx, meta->mint);
+  PutVarsint64(&idx, meta->maxt);
+  PutVarint64(&idx, meta->samples);
+  PutVarint64(&idx, meta->sources.size());
+  for (uint64_t s : meta->sources) PutVarint64(&idx, s);
+  PutVarint64(&idx, syms.size());
+  for (auto s : syms) PutLengthPrefixed(&idx, s);
+  PutVarint64(&idx, frames_.size());
+  for (const auto& f : frames_) {
+    PutVarint64(&idx, f.offset);
+    PutVarint64(&idx, f.clen);
+    PutVarint64(&idx, f.rawlen);
+    PutFixed32(&idx, f.crc);
+  }
+  PutVarint64(&idx, series_.size());
+  for (const auto& e : series_) {
+    PutVarint64(&idx, e.labels.size());
+    for (const auto& l : e.labels) {
+      PutVarint64(&idx, sym(l.name));
+      PutVarint64(&idx, sym(l.value));
+    }
+    PutVarsint64(&idx, e.mint);
+    PutVarint64(&idx, static_cast<uint64_t>(e.maxt - e.mint));
+    PutVarint64(&idx, e.count);
+    PutVarint64(&idx, e.frame);
+    PutVarint64(&idx, e.offset);
+    PutVarint64(&idx, e.len);
+  }
+  size_t bound = ZSTD_compressBound(idx.size());
+  size_t off = body_.size();
+  body_.resize(off + bound);
+  size_t n = ZSTD_compressCCtx(static_cast<ZSTD_CCtx*>(cctx_), body_.data() + off, bound, idx.data(), idx.size(), level_);
+  if (ZSTD_isError(n)) {
+    spdlog::critical("BUG: zstd compression failed: {}", ZSTD_getErrorName(n));
+    std::abort();
+  }
+  body_.resize(off + n);
+  PutFixed64(&body_, off);
+  PutFixed64(&body_, n);
+  PutFixed64(&body_, idx.size());
+  PutFixed32(&body_, Crc32c(body_.data() + off, n));
+  PutFixed32(&body_, kFooterMagic);
+
+  std::string path = dir + "/" + BlockFileName(meta->id);
+  std::string tmp = path + ".tmp";
+  auto f = env->NewWritableFile(tmp, /*truncate=*/true);
+  if (!f.ok()) return f.status().WithContext("cannot write block");
+  Status st = (*f)->Append(body_);
+  if (st.ok()) st = (*f)->Sync();
+  Status cst = (*f)->Close();
+  if (st.ok()) st = cst;
+  if (st.ok()) st = env->RenameFile(tmp, path);
+  if (st.ok()) st = env->SyncDir(dir);
+  if (!st.ok()) {
+    env->RemoveFile(tmp);
+    return st.WithContext("cannot write block");
+  }
+  return Status::Ok();
+}
+
+Result<std::shared_ptr<Block>> Block::Open(Env* env, const std::string& path) {
+  std::shared_ptr<Block> b(new Block());
+  b->path_ = path;
+  SREMON_RETURN_IF_ERROR(b->Load(env));
+  return b;
+}
+
+Status Block::Load(Env* env) {
+  auto f = env->NewRandomAccessFile(path_);
+  if (!f.ok()) return f.status();
+  file_ = std::move(*f);
+  file_bytes_ = file_->Size();
+  if (file_bytes_ < kMagic.size() + kFooterBytes) return Corrupt(path_, "file too short");
+  std::string head, foot;
+  SREMON_RETURN_IF_ERROR(file_->Read(0, kMagic.size(), &head));
+  if (head != kMagic) return Corrupt(path_, "bad magic");
+  SREMON_RETURN_IF_ERROR(file_->Read(file_bytes_ - kFooterBytes, kFooterBytes, &foot));
+  uint64_t idx_off = DecodeFixed64(foot.data()), idx_clen = DecodeFixed64(foot.data() + 8),
+           idx_raw = DecodeFixed64(foot.data() + 16);
+  uint32_t idx_crc = DecodeFixed32(foot.data() + 24);
+  if (DecodeFixed32(foot.data() + 28) != kFooterMagic) return Corrupt(path_, "bad footer magic");
+  if (idx_off < kMagic.size() || idx_off + idx_clen != file_bytes_ - kFooterBytes || idx_raw > (1ULL << 32)) {
+    return Corrupt(path_, "bad index location");
+  }
+  std::string cidx;
+  SREMON_RETURN_IF_ERROR(file_->Read(idx_off, idx_clen, &cidx));
+  if (Crc32c(cidx) != idx_crc) return Corrupt(path_, "index checksum mismatch");
+  std::string idx(idx_raw, '\0');
+  size_t n = ZSTD_decompress(idx.data(), idx.size(), cidx.data(), cidx.size());
+  if (ZSTD_isError(n) || n != idx_raw) return Corrupt(path_, "index does not decompress");
+
+  Decoder d(idx);
+  uint64_t version, nsources, nsyms, nframes, nseries;
+  d.Varint(&version);
+  if (version != kFormatVersion) return Corrupt(path_, fmt::format("unknown format version {}", version));
+  d.Varint(&meta_.seq);
+  d.Varint(&meta_.id);
+  d.Varsint(&meta_.partition);
+  d.Varsint(&meta_.mint);
+  d.Varsint(&meta_.maxt);
+  d.Varint(&meta_.samples);
+  d.Varint(&nsources);
+  for (uint64_t i = 0; i < nsources && d.ok(); i++) {
+    uint64_t s;
+    d.Varint(&s);
+    meta_.sources.push_back(s);
+  }
+  d.Varint(&nsyms);
+  if (nsyms > d.remaining()) return Corrupt(path_, "bad symbol count");
+  symbols_.reserve(nsyms);
+  for (uint64_t i = 0; i < nsyms && d.ok(); i++) {
+    std::string_view s;
+    d.LengthPrefixed(&s);
+    symbols_.emplace_back(s);
+  }
+  d.Varint(&nframes);
+  if (nframes > d.remaining()) return Corrupt(path_, "bad frame count");
+  for (uint64_t i = 0; i < nframes && d.ok(); i++) {
+    FrameEntry fe;
+    d.Varint(&fe.offset);
+    d.Varint(&fe.clen);
+    d.Varint(&fe.rawlen);
+    d.Fixed32(&fe.crc);
+    if (fe.offset < kMagic.size() || fe.offset + fe.clen > idx_off || fe.rawlen > (1ULL << 30)) {
+      return Corrupt(path_, fmt::format("bad frame {} location", i));
+    }
+    frames_.push_back(fe);
+  }
+  d.Varint(&nseries);
+  if (nseries > d.remaining()) return Corrupt(path_, "bad series count");
+  series_.reserve(nseries);
+  meta_.series = nseries;
+  for (uint64_t i = 0; i < nseries && d.ok(); i++) {
+    uint64_t nlab, span, count, frame, off, len;
+    SeriesEntry e;
+    d.Varint(&nlab);
+    if (nlab > d.remaining()) return Corrupt(path_, "bad label count");
+    e.lab_off = static_cast<uint32_t>(lab_syms_.size());
+    e.nlab = static_cast<uint32_t>(nlab);
+    for (uint64_t j = 0; j < nlab * 2 && d.ok(); j++) {
+      uint64_t s;
+      d.Varint(&s);
+      if (s >= symbols_.size()) return Corrupt(path_, "bad symbol reference");
+      lab_syms_.push_back(static_cast<uint32_t>(s));
+    }
+    d.Varsint(&e.mint);
+    d.Varint(&span);
+    d.Varint(&count);
+    d.Varint(&frame);
+    d.Varint(&off);
+    d.Varint(&len);
+    e.maxt = e.mint + static_cast<int64_t>(span);
+    if (frame >= frames_.size() || off + len > frames_[frame].rawlen) return Corrupt(path_, "bad series location");
+    e.frame = static_cast<uint32_t>(frame);
+    e.offset = static_cast<uint32_t>(off);
+    e.len = static_cast<uint32_t>(len);
+    series_.push_back(e);
+  }
+  if (!d.ok()) return Corrupt(path_, "truncated index");
+  // Verify every frame now: a damaged block is set aside at open rather than failing queries.
+  std::string buf;
+  for (size_t i = 0; i < frames_.size(); i++) {
+    SREMON_RETURN_IF_ERROR(file_->Read(frames_[i].offset, frames_[i].clen, &buf));
+    if (Crc32c(buf) != frames_[i].crc) return Corrupt(path_, fmt::format("frame {} checksum mismatch", i));
+  }
+  // Postings from the labels (ids are in label order already).
+  for (uint32_t i = 0; i < series_.size(); i++) {
+    const auto& e = series_[i];
+    for (uint32_t j = 0; j < e.nlab; j++) {
+      uint32_t name = lab_syms_[e.lab_off + 2 * j], value = lab_syms_[e.lab_off + 2 * j + 1];
+      auto& vals = postings_[name];
+      auto it = std::lower_bound(vals.begin(), vals.end(), value,
+                                 [](const std::pair<uint32_t, Postings>& p, uint32_t v) { return p.first < v; });
+      if (it == vals.end() || it->first != value) it = vals.insert(it, {value, Postings{}});
+      it->second.push_back(i);
+    }
+  }
+  return Status::Ok();
+}
+
+model::Labels Block::SeriesLabels(uint32_t i) const {
+  const auto& e = series_[i];
+  std::vector<model::Label> ls;
+  ls.reserve(e.nlab);
+  for (uint32_t j = 0; j < e.nlab; j++) {
+    ls.push_back({symbols_[lab_syms_[e.lab_off + 2 * j]], symbols_[lab_syms_[e.lab_off + 2 * j + 1]]});
+  }
+  return model::Labels(std::move(ls));
+}
+
+Result<std::shared_ptr<const std::string>> Block::ReadFrame(uint32_t f) const {
+  {
+    std::lock_guard<std::mutex> l(cache_mu_);
+    for (const auto& [idx, data] : cache_) {
+      if (idx == f) return data;
+    }
+  }
+  const auto& fe = frames_[f];
+  std::string c;
+  SREMON_RETURN_IF_ERROR(file_->Read(fe.offset, fe.clen, &c));
+  if (Crc32c(c) != fe.crc) return Corrupt(path_, fmt::format("frame {} checksum mismatch", f));
+  auto raw = std::make_shared<std::string>(fe.rawlen, '\0');
+  size_t n = ZSTD_decompress(raw->data(), raw->size(), c.data(), c.size());
+  if (ZSTD_isError(n) || n != fe.rawlen) return Corrupt(path_, fmt::format("frame {} does not decompress", f));
+  std::shared_ptr<const std::string> out = std::move(raw);
+  std::lock_guard<std::mutex> l(cache_mu_);
+  if (cache_.size() < kCacheFrames) {
+    cache_.emplace_back(f, out);
+  } else {
+    cache_[cache_next_++ % kCacheFrames] = {f, out};
+  }
+  return out;
+}
+
+namespace {
+
+// Keeps the decompressed frame alive while iterating one series inside it.
+class BlockSeriesIterator : public storage::SampleIterator {
+ public:
+  BlockSeriesIterator(std::shared_ptr<const std::string> frame, std::string_view data, std::string path)
+      : frame_(std::move(frame)), it_(NewSeriesDataIterator(data, &corrupt_)), path_(std::move(path)) {}
+  bool Next() override { return Check(it_->Next()); }
+  bool Seek(int64_t t) override { return Check(it_->Seek(t)); }
+  model::Sample At() const override { return it_->At(); }
+
+ private:
+  bool Check(bool ok) {
+    if (corrupt_ && !logged_) {
+      logged_ = true;
+      spdlog::error("block {}: series data does not decode; the rest of this series is skipped", path_);
+    }
+    return ok;
+  }
+  std::shared_ptr<const std::string> frame_;
+  bool corrupt_ = false;
+  bool logged_ = false;
+  std::unique_ptr<storage::SampleIterator> it_;
+  std::string path_;
+};
+
+}  // namespace
+
+std::unique_ptr<storage::SampleIterator> Block::SeriesIterator(uint32_t i) const {
+  const auto& e = series_[i];
+  auto frame = ReadFrame(e.frame);
+  if (!frame.ok()) {
+    spdlog::error("{}", frame.status().ToString());
+    return NewVectorIterator({});
+  }
+  std::string_view data((*frame)->data() + e.offset, e.len);
+  return std::make_unique<BlockSeriesIterator>(*frame, data, path_);
+}
+
+Status Block::ReadSeries(uint32_t i, std::vector<model::Sample>* out) const {
+  const auto& e = series_[i];
+  auto frame = ReadFrame(e.frame);
+  if (!frame.ok()) return frame.status();
+  if (!DecodeSeriesData(std::string_view((*frame)->data() + e.offset, e.len), out)) {
+    return Corrupt(path_, fmt::format("series {} does not decode", i));
+  }
+  return Status::Ok();
+}
+
+int64_t Block::Sym(std::string_view s) const {
+  auto it = std::lower_bound(symbols_.begin(), symbols_.end(), s);
+  if (it == symbols_.end() || *it != s) return -1;
+  return it - symbols_.begin();
+}
+
+Postings Block::All() const {
+  Postings p(series_.size());
+  for (uint32_t i = 0; i < p.size(); i++) p[i] = i;
+  return p;
+}
+
+Postings Block::Get(std::string_view name, std::string_view value) const {
+  int64_t n = Sym(name), v = Sym(value);
+  if (n < 0 || v < 0) return {};
+  auto it = postings_.find(static_cast<uint32_t>(n));
+  if (it == postings_.end()) return {};
+  const auto& vals = it->second;
+  auto vit = std::lower_bound(vals.begin(), vals.end(), static_cast<uint32_t>(v),
+                              [](const std::pair<uint32_t, Postings>& p, uint32_t v) { return p.first < v; });
+  if (vit == vals.end() || vit->first != v) return {};
+  return vit->second;
+}
+
+Postings Block::UnionMatching(std::string_view name, const std::function<bool(std::string_view)>& pred) const {
+  int64_t n = Sym(name);
+  if (n < 0) return {};
+  auto it = postings_.find(static_cast<uint32_t>(n));
+  if (it == postings_.end()) return {};
+  std::vector<const Postings*> lists;
+  for (const auto& [v, p] : it->second) {
+    if (pred(symbols_[v])) lists.push_back(&p);
+  }
+  return UnionAll(std::move(lists));
+}
+
+}  // namespace sremon::tsdb

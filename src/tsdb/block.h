@@ -1,0 +1,119 @@
+// Immutable blocks: the samples of many series within one time partition, in one file
+// (docs/format/tsdb.md, "Blocks"): zstd frames of per-series data (chunk.h EncodeSeriesData),
+// then a zstd-compressed index (symbols, series, frames), then a fixed footer. Everything is
+// checksummed and verified at open. Postings are rebuilt in memory from the series labels.
+// Thread-safety: Block is immutable after Open() and safe to share; BlockWriter is not.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "model/labels.h"
+#include "storage/storage.h"
+#include "tsdb/env.h"
+#include "tsdb/index.h"
+#include "util/status.h"
+
+namespace sremon::tsdb {
+
+struct BlockMeta {
+  uint64_t seq = 0;        // write order: on equal timestamps the higher seq wins
+  uint64_t id = 0;         // unique file id (the file name)
+  int64_t partition = 0;   // start of the partition (ms)
+  int64_t mint = 0, maxt = 0;
+  uint64_t samples = 0, series = 0;
+  std::vector<uint64_t> sources;  // ids of the blocks this one replaces (merge, delete)
+};
+
+std::string BlockFileName(uint64_t id);  // "00000042.blk"
+bool ParseBlockFileName(const std::string& name, uint64_t* id);
+
+class BlockWriter {
+ public:
+  explicit BlockWriter(int zstd_level);
+  ~BlockWriter();
+  // REQUIRES: labels strictly increasing across calls; samples sorted by time, unique, non-empty.
+  void Add(const model::Labels& labels, const std::vector<model::Sample>& samples);
+  bool empty() const { return series_.empty(); }
+  // Writes dir/<id>.blk.tmp, fsyncs, renames to dir/<id>.blk, fsyncs dir. Fills meta's
+  // mint/maxt/samples/series. On failure removes the temporary file.
+  Status Finish(Env* env, const std::string& dir, BlockMeta* meta);
+
+ private:
+  void FlushFrame();
+  struct Entry {
+    model::Labels labels;
+    int64_t mint, maxt;
+    uint64_t count;
+    uint32_t frame, offset, len;
+  };
+  struct Frame {
+    uint64_t offset, clen, rawlen;
+    uint32_t crc;
+  };
+  int level_;
+  void* cctx_;  // ZSTD_CCtx
+  std::vector<Entry> series_;
+  std::vector<Frame> frames_;
+  std::string raw_;   // the frame being filled
+  std::string body_;  // magic + compressed frames
+};
+
+class Block : public PostingsReader {
+ public:
+  // Reads and verifies the whole file (footer, index and every frame checksum).
+  static Result<std::shared_ptr<Block>> Open(Env* env, const std::string& path);
+
+  const BlockMeta& meta() const { return meta_; }
+  const std::string& path() const { return path_; }
+  uint64_t file_bytes() const { return file_bytes_; }
+  uint32_t num_series() const { return static_cast<uint32_t>(series_.size()); }
+  model::Labels SeriesLabels(uint32_t i) const;
+  bool SeriesOverlaps(uint32_t i, int64_t mint, int64_t maxt) const {
+    return series_[i].mint <= maxt && series_[i].maxt >= mint;
+  }
+  // Samples of series i. A read or decode error ends the iteration early and is logged.
+  std::unique_ptr<storage::SampleIterator> SeriesIterator(uint32_t i) const;
+  Status ReadSeries(uint32_t i, std::vector<model::Sample>* out) const;
+
+  Postings All() const override;
+  Postings Get(std::string_view name, std::string_view value) const override;
+  Postings UnionMatching(std::string_view name, const std::function<bool(std::string_view)>& pred) const override;
+
+ private:
+  Block() = default;
+  Status Load(Env* env);
+  Result<std::shared_ptr<const std::string>> ReadFrame(uint32_t f) const;
+  int64_t Sym(std::string_view s) const;  // -1 when absent
+
+  struct SeriesEntry {
+    uint32_t lab_off;
+    uint32_t nlab;
+    int64_t mint, maxt;
+    uint32_t frame, offset, len;
+  };
+  struct FrameEntry {
+    uint64_t offset, clen, rawlen;
+    uint32_t crc;
+  };
+  std::string path_;
+  uint64_t file_bytes_ = 0;
+  BlockMeta meta_;
+  std::unique_ptr<RandomAccessFile> file_;
+  std::vector<std::string> symbols_;  // sorted
+  std::vector<uint32_t> lab_syms_;    // name, value symbol pairs
+  std::vector<SeriesEntry> series_;
+  std::vector<FrameEntry> frames_;
+  std::unordered_map<uint32_t, std::vector<std::pair<uint32_t, Postings>>> postings_;  // name -> (value, ids) sorted
+
+  // A few recently decompressed frames: consecutive series of a Select share frames.
+  mutable std::mutex cache_mu_;
+  mutable std::vector<std::pair<uint32_t, std::shared_ptr<const std::string>>> cache_;  // GUARDED_BY(cache_mu_)
+  mutable size_t cache_next_ = 0;
+};
+
+}  // namespace sremon::tsdb

@@ -1,0 +1,580 @@
+#include "tsdb/chunk.h"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstring>
+
+#include "tsdb/coding.h"
+
+namespace sremon::tsdb {
+
+using model::Sample;
+using storage::SampleIterator;
+
+void BitWriter::WriteBits(uint64_t v, int nbits) {
+  while (nbits > 0) {
+    if (free_ == 0) {
+      out_->push_back(0);
+      free_ = 8;
+    }
+    int take = std::min(free_, nbits);
+    uint64_t bits = (v >> (nbits - take)) & ((uint64_t{1} << take) - 1);
+    out_->back() = static_cast<char>(static_cast<uint8_t>(out_->back()) | (bits << (free_ - take)));
+    free_ -= take;
+    nbits -= take;
+  }
+}
+
+bool BitReader::ReadBits(int nbits, uint64_t* v) {
+  if (pos_ + nbits > n_) return false;
+  uint64_t r = 0;
+  while (nbits > 0) {
+    int off = pos_ & 7;
+    int avail = 8 - off;
+    int take = std::min(avail, nbits);
+    uint64_t bits = (p_[pos_ >> 3] >> (avail - take)) & ((1u << take) - 1);
+    r = (take == 64 ? 0 : (r << take)) | bits;
+    pos_ += take;
+    nbits -= take;
+  }
+  *v = r;
+  return true;
+}
+
+void XorWrite(BitWriter* w, XorState* st, double v) {
+  uint64_t bits = std::bit_cast<uint64_t>(v);
+  uint64_t x = bits ^ st->prev;
+  st->prev = bits;
+  if (x == 0) {
+    w->WriteBit(false);
+    return;
+  }
+  w->WriteBit(true);
+  int lead = std::countl_zero(x);
+  int trail = std::countr_zero(x);
+  if (lead > 31) lead = 31;
+  if (st->leading != 0xff && lead >= st->leading && trail >= st->trailing) {
+    w->WriteBit(false);
+    int sig = 64 - st->leading - st->trailing;
+    w->WriteBits(x >> st->trailing, sig);
+    return;
+  }
+  st->leading = static_cast<uint8_t>(lead);
+  st->trailing = static_cast<uint8_t>(trail);
+  w->WriteBit(true);
+  w->WriteBits(lead, 5);
+  int sig = 64 - lead - trail;
+  w->WriteBits(sig == 64 ? 0 : sig, 6);
+  w->WriteBits(x >> trail, sig);
+}
+
+bool XorRead(BitReader* r, XorState* st, double* v) {
+  bool b;
+  if (!r->ReadBit(&b)) return false;
+  if (b) {
+    if (!r->ReadBit(&b)) return false;
+    uint64_t x;
+    if (!b) {
+      if (st->leading == 0xff) return false;
+      int sig = 64 - st->leading - st->trailing;
+      if (!r->ReadBits(sig, &x)) return false;
+      x <<= st->trailing;
+    } else {
+      uint64_t lead, sig;
+      if (!r->ReadBits(5, &lead) || !r->ReadBits(6, &sig)) return false;
+      if (sig == 0) sig = 64;
+      if (lead + sig > 64) return false;
+      st->leading = static_cast<uint8_t>(lead);
+      st->trailing = static_cast<uint8_t>(64 - lead - sig);
+      if (!r->ReadBits(static_cast<int>(sig), &x)) return false;
+      x <<= st->trailing;
+    }
+    st->prev ^= x;
+  }
+  *v = std::bit_cast<double>(st->prev);
+  return true;
+}
+
+namespace {
+
+// Timestamp delta-of-delta buckets of the head chunks (Gorilla paper, Prometheus sizes).
+void WriteDod(BitWriter* w, int64_t dod) {
+  if (dod == 0) {
+    w->WriteBit(false);
+  } else if (dod >= -8191 && dod <= 8192) {
+    w->WriteBits(0b10, 2);
+    w->WriteBits(static_cast<uint64_t>(dod), 14);
+  } else if (dod >= -65535 && dod <= 65536) {
+    w->WriteBits(0b110, 3);
+    w->WriteBits(static_cast<uint64_t>(dod), 17);
+  } else if (dod >= -524287 && dod <= 524288) {
+    w->WriteBits(0b1110, 4);
+    w->WriteBits(static_cast<uint64_t>(dod), 20);
+  } else {
+    w->WriteBits(0b1111, 4);
+    w->WriteBits(static_cast<uint64_t>(dod), 64);
+  }
+}
+
+bool ReadDod(BitReader* r, int64_t* dod) {
+  int prefix = 0;
+  for (; prefix < 4; prefix++) {
+    bool b;
+    if (!r->ReadBit(&b)) return false;
+    if (!b) break;
+  }
+  static constexpr int kSizes[] = {0, 14, 17, 20, 64};
+  int sz = kSizes[prefix];
+  if (sz == 0) {
+    *dod = 0;
+    return true;
+  }
+  uint64_t u;
+  if (!r->ReadBits(sz, &u)) return false;
+  if (sz < 64 && u > (uint64_t{1} << (sz - 1))) u -= uint64_t{1} << sz;
+  *dod = static_cast<int64_t>(u);
+  return true;
+}
+
+class XorIterator : public SampleIterator {
+ public:
+  explicit XorIterator(std::shared_ptr<const XorChunk> c) : chunk_(std::move(c)), r_(chunk_->bytes()), count_(chunk_->count()) {}
+  bool Next() override {
+    if (read_ >= count_ || bad_) return false;
+    if (read_ == 0) {
+      uint64_t t, v;
+      if (!r_.ReadBits(64, &t) || !r_.ReadBits(64, &v)) return Bad();
+      cur_.t = static_cast<int64_t>(t);
+      xor_.prev = v;
+      cur_.v = std::bit_cast<double>(v);
+    } else {
+      int64_t dod;
+      if (!ReadDod(&r_, &dod)) return Bad();
+      delta_ += dod;
+      cur_.t += delta_;
+      if (!XorRead(&r_, &xor_, &cur_.v)) return Bad();
+    }
+    read_++;
+    return true;
+  }
+  bool Seek(int64_t t) override {
+    if (read_ > 0 && cur_.t >= t) return true;
+    while (Next()) {
+      if (cur_.t >= t) return true;
+    }
+    return false;
+  }
+  Sample At() const override { return cur_; }
+
+ private:
+  bool Bad() {
+    bad_ = true;
+    return false;
+  }
+  std::shared_ptr<const XorChunk> chunk_;
+  BitReader r_;
+  uint32_t count_;
+  uint32_t read_ = 0;
+  bool bad_ = false;
+  Sample cur_;
+  int64_t delta_ = 0;
+  XorState xor_;
+};
+
+}  // namespace
+
+void XorChunk::Append(int64_t t, double v) {
+  BitWriter w(&bytes_);
+  w.set_free_bits(free_);
+  if (count_ == 0) {
+    w.WriteBits(static_cast<uint64_t>(t), 64);
+    uint64_t bits = std::bit_cast<uint64_t>(v);
+    w.WriteBits(bits, 64);
+    xor_.prev = bits;
+    mint_ = t;
+  } else {
+    int64_t delta = t - maxt_;
+    WriteDod(&w, delta - delta_);
+    delta_ = delta;
+    XorWrite(&w, &xor_, v);
+  }
+  maxt_ = t;
+  count_++;
+  free_ = w.free_bits();
+}
+
+std::unique_ptr<SampleIterator> NewXorIterator(std::shared_ptr<const XorChunk> chunk) {
+  return std::make_unique<XorIterator>(std::move(chunk));
+}
+
+namespace {
+
+class ChainIterator : public SampleIterator {
+ public:
+  explicit ChainIterator(std::vector<std::shared_ptr<const XorChunk>> chunks) : chunks_(std::move(chunks)) {}
+  bool Next() override {
+    while (true) {
+      if (cur_ && cur_->Next()) return valid_ = true;
+      if (next_ >= chunks_.size()) {
+        cur_.reset();
+        return valid_ = false;
+      }
+      cur_ = NewXorIterator(chunks_[next_++]);
+    }
+  }
+  bool Seek(int64_t t) override {
+    if (valid_ && cur_->At().t >= t) return true;
+    if (cur_ && chunks_[next_ - 1]->maxt() >= t) return valid_ = cur_->Seek(t);
+    while (next_ < chunks_.size() && chunks_[next_]->maxt() < t) next_++;
+    if (next_ >= chunks_.size()) {
+      cur_.reset();
+      return valid_ = false;
+    }
+    cur_ = NewXorIterator(chunks_[next_++]);
+    return valid_ = cur_->Seek(t);
+  }
+  Sample At() const override { return cur_->At(); }
+
+ private:
+  std::vector<std::shared_ptr<const XorChunk>> chunks_;
+  size_t next_ = 0;
+  std::unique_ptr<SampleIterator> cur_;
+  bool valid_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<SampleIterator> NewChainIterator(std::vector<std::shared_ptr<const XorChunk>> chunks) {
+  return std::make_unique<ChainIterator>(std::move(chunks));
+}
+
+// ---- On-disk series data ----
+
+namespace {
+
+enum ValueEncoding : uint8_t { kValuesXor = 0, kValuesDecimalDelta = 1, kValuesDecimalDod = 2 };
+
+constexpr double kPow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12};
+constexpr int kMaxScale = 12;
+constexpr double kMaxMantissa = 9.0e15;  // below 2^53: integers exact in a double
+
+// The smallest k with v == round(v*10^k) / 10^k exactly, or -1.
+int DecimalScale(double v) {
+  if (!std::isfinite(v)) return -1;
+  if (v == 0) return std::signbit(v) ? -1 : 0;
+  for (int k = 0; k <= kMaxScale; k++) {
+    double s = v * kPow10[k];
+    if (std::fabs(s) >= kMaxMantissa) return -1;
+    double m = std::nearbyint(s);
+    if (m / kPow10[k] == v) return k;
+  }
+  return -1;
+}
+
+// Scaled integers for all samples at one common scale, or false (then values use XOR).
+bool ToDecimals(const std::vector<Sample>& samples, int* scale, std::vector<int64_t>* out) {
+  int k = 0;
+  for (const auto& s : samples) {
+    int sk = DecimalScale(s.v);
+    if (sk < 0) return false;
+    k = std::max(k, sk);
+  }
+  out->resize(samples.size());
+  for (size_t i = 0; i < samples.size(); i++) {
+    double s = samples[i].v * kPow10[k];
+    if (std::fabs(s) >= kMaxMantissa) return false;
+    double m = std::nearbyint(s);
+    if (m / kPow10[k] != samples[i].v) return false;
+    (*out)[i] = static_cast<int64_t>(m);
+  }
+  *scale = k;
+  return true;
+}
+
+class SeriesDataIterator : public SampleIterator {
+ public:
+  SeriesDataIterator(std::string_view data, bool* corrupt) : corrupt_(corrupt) {
+    Decoder d(data);
+    uint8_t enc;
+    uint64_t n;
+    std::string_view ts;
+    if (!d.Byte(&enc) || !d.Varint(&n) || !d.LengthPrefixed(&ts) || enc > kValuesDecimalDod) {
+      Bad();
+      return;
+    }
+    enc_ = static_cast<ValueEncoding>(enc);
+    n_ = n;
+    ts_ = Decoder(ts);
+    std::string_view vs(d.pos(), d.remaining());
+    if (enc_ == kValuesXor) {
+      bits_ = BitReader(vs);
+    } else {
+      vals_ = Decoder(vs);
+      int64_t k;
+      if (!vals_.Varsint(&k) || k < 0 || k > kMaxScale) {
+        Bad();
+        return;
+      }
+      scale_ = static_cast<int>(k);
+    }
+  }
+  bool Next() override {
+    if (i_ >= n_) return false;
+    int64_t x;
+    if (!ts_.Varsint(&x)) return Bad();
+    if (i_ == 0) {
+      cur_.t = x;
+    } else {
+      tdelta_ = (i_ == 1) ? x : tdelta_ + x;
+      cur_.t += tdelta_;
+    }
+    if (enc_ == kValuesXor) {
+      if (i_ == 0) {
+        uint64_t b;
+        if (!bits_.ReadBits(64, &b)) return Bad();
+        xor_.prev = b;
+        cur_.v = std::bit_cast<double>(b);
+      } else if (!XorRead(&bits_, &xor_, &cur_.v)) {
+        return Bad();
+      }
+    } else {
+      int64_t y;
+      if (!vals_.Varsint(&y)) return Bad();
+      if (i_ == 0) {
+        m_ = y;
+      } else if (enc_ == kValuesDecimalDelta || i_ == 1) {
+        mdelta_ = y;
+        m_ += y;
+      } else {
+        mdelta_ += y;
+        m_ += mdelta_;
+      }
+      cur_.v = static_cast<double>(m_) / kPow10[scale_];
+    }
+    i_++;
+    return true;
+  }
+  bool Seek(int64_t t) override {
+    if (i_ > 0 && cur_.t >= t) return true;
+    while (Next()) {
+      if (cur_.t >= t) return true;
+    }
+    return false;
+  }
+  Sample At() const override { return cur_; }
+
+ private:
+  bool Bad() {
+    if (corrupt_) *corrupt_ = true;
+    n_ = 0;
+    return false;
+  }
+  bool* corrupt_;
+  ValueEncoding enc_ = kValuesXor;
+  uint64_t n_ = 0, i_ = 0;
+  Decoder ts_, vals_;
+  BitReader bits_;
+  XorState xor_;
+  int scale_ = 0;
+  int64_t tdelta_ = 0, m_ = 0, mdelta_ = 0;
+  Sample cur_;
+};
+
+}  // namespace
+
+void EncodeSeriesData(const std::vector<Sample>& samples, std::string* out) {
+  std::vector<int64_t> ms;
+  int scale = 0;
+  bool decimal = ToDecimals(samples, &scale, &ms);
+  size_t delta_len = 0, dod_len = 0;
+  if (decimal) {
+    for (size_t i = 1; i < ms.size(); i++) {
+      int64_t d = ms[i] - ms[i - 1];
+      delta_len += VarintLength(ZigZag(d));
+      int64_t dd = i == 1 ? d : d - (ms[i - 1] - ms[i - 2]);
+      dod_len += VarintLength(ZigZag(dd));
+    }
+  }
+  ValueEncoding enc = !decimal ? kValuesXor : (dod_len < delta_len ? kValuesDecimalDod : kValuesDecimalDelta);
+  out->push_back(static_cast<char>(enc));
+  PutVarint64(out, samples.size());
+  std::string ts;
+  int64_t prev_delta = 0;
+  for (size_t i = 0; i < samples.size(); i++) {
+    if (i == 0) {
+      PutVarsint64(&ts, samples[0].t);
+    } else {
+      int64_t d = samples[i].t - samples[i - 1].t;
+      PutVarsint64(&ts, i == 1 ? d : d - prev_delta);
+      prev_delta = d;
+    }
+  }
+  PutLengthPrefixed(out, ts);
+  if (enc == kValuesXor) {
+    BitWriter w(out);
+    XorState st;
+    for (size_t i = 0; i < samples.size(); i++) {
+      if (i == 0) {
+        st.prev = std::bit_cast<uint64_t>(samples[0].v);
+        w.WriteBits(st.prev, 64);
+      } else {
+        XorWrite(&w, &st, samples[i].v);
+      }
+    }
+  } else {
+    PutVarsint64(out, scale);
+    int64_t prev_d = 0;
+    for (size_t i = 0; i < ms.size(); i++) {
+      if (i == 0) {
+        PutVarsint64(out, ms[0]);
+        continue;
+      }
+      int64_t d = ms[i] - ms[i - 1];
+      PutVarsint64(out, (enc == kValuesDecimalDelta || i == 1) ? d : d - prev_d);
+      prev_d = d;
+    }
+  }
+}
+
+std::unique_ptr<SampleIterator> NewSeriesDataIterator(std::string_view data, bool* corrupt) {
+  return std::make_unique<SeriesDataIterator>(data, corrupt);
+}
+
+bool DecodeSeriesData(std::string_view data, std::vector<Sample>* out) {
+  bool corrupt = false;
+  SeriesDataIterator it(data, &corrupt);
+  while (it.Next()) out->push_back(it.At());
+  return !corrupt;
+}
+
+namespace {
+
+class VectorIterator : public SampleIterator {
+ public:
+  explicit VectorIterator(std::vector<Sample> s) : s_(std::move(s)) {}
+  bool Next() override {
+    if (i_ <= s_.size()) i_++;
+    return i_ <= s_.size();
+  }
+  bool Seek(int64_t t) override {
+    if (i_ > 0 && i_ <= s_.size() && s_[i_ - 1].t >= t) return true;
+    size_t from = i_ > 0 ? std::min(i_ - 1, s_.size()) : 0;
+    auto it = std::lower_bound(s_.begin() + from, s_.end(), t, [](const Sample& a, int64_t t) { return a.t < t; });
+    i_ = (it - s_.begin()) + 1;
+    return i_ <= s_.size();
+  }
+  Sample At() const override { return s_[i_ - 1]; }
+
+ private:
+  std::vector<Sample> s_;
+  size_t i_ = 0;  // 1 + index of the current sample; 0 before the first Next()
+};
+
+class MergeIterator : public SampleIterator {
+ public:
+  explicit MergeIterator(std::vector<std::unique_ptr<SampleIterator>> its) : its_(std::move(its)), valid_(its_.size()) {}
+  bool Next() override {
+    if (!started_) {
+      started_ = true;
+      for (size_t i = 0; i < its_.size(); i++) valid_[i] = its_[i]->Next();
+    } else if (has_) {
+      for (size_t i = 0; i < its_.size(); i++) {
+        if (valid_[i] && its_[i]->At().t == cur_.t) valid_[i] = its_[i]->Next();
+      }
+    } else {
+      return false;
+    }
+    return Pick();
+  }
+  bool Seek(int64_t t) override {
+    if (started_ && has_ && cur_.t >= t) return true;
+    if (started_ && !has_) return false;
+    for (size_t i = 0; i < its_.size(); i++) {
+      if (!started_ || (valid_[i] && its_[i]->At().t < t)) valid_[i] = its_[i]->Seek(t);
+    }
+    started_ = true;
+    return Pick();
+  }
+  Sample At() const override { return cur_; }
+
+ private:
+  bool Pick() {
+    has_ = false;
+    for (size_t i = 0; i < its_.size(); i++) {
+      if (!valid_[i]) continue;
+      Sample s = its_[i]->At();
+      if (!has_ || s.t <= cur_.t) {  // <=: a later iterator wins a tie
+        cur_ = s;
+        has_ = true;
+      }
+    }
+    return has_;
+  }
+  std::vector<std::unique_ptr<SampleIterator>> its_;
+  std::vector<char> valid_;
+  bool started_ = false;
+  bool has_ = false;
+  Sample cur_;
+};
+
+class RangeIterator : public SampleIterator {
+ public:
+  RangeIterator(std::unique_ptr<SampleIterator> it, int64_t mint, int64_t maxt)
+      : it_(std::move(it)), mint_(mint), maxt_(maxt) {}
+  bool Next() override {
+    if (done_) return false;
+    bool ok = started_ ? it_->Next() : it_->Seek(mint_);
+    started_ = true;
+    return Check(ok);
+  }
+  bool Seek(int64_t t) override {
+    if (done_) return false;
+    started_ = true;
+    return Check(it_->Seek(std::max(t, mint_)));
+  }
+  Sample At() const override { return it_->At(); }
+
+ private:
+  bool Check(bool ok) {
+    if (!ok || it_->At().t > maxt_) {
+      done_ = true;
+      return false;
+    }
+    return true;
+  }
+  std::unique_ptr<SampleIterator> it_;
+  int64_t mint_, maxt_;
+  bool started_ = false;
+  bool done_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<SampleIterator> NewVectorIterator(std::vector<Sample> samples) {
+  return std::make_unique<VectorIterator>(std::move(samples));
+}
+
+std::unique_ptr<SampleIterator> NewMergeIterator(std::vector<std::unique_ptr<SampleIterator>> its) {
+  if (its.size() == 1) return std::move(its[0]);
+  return std::make_unique<MergeIterator>(std::move(its));
+}
+
+std::unique_ptr<SampleIterator> NewRangeIterator(std::unique_ptr<SampleIterator> it, int64_t mint, int64_t maxt) {
+  return std::make_unique<RangeIterator>(std::move(it), mint, maxt);
+}
+
+void SortDedupLastWins(std::vector<Sample>* samples) {
+  std::stable_sort(samples->begin(), samples->end(), [](const Sample& a, const Sample& b) { return a.t < b.t; });
+  size_t out = 0;
+  for (size_t i = 0; i < samples->size(); i++) {
+    if (out > 0 && (*samples)[out - 1].t == (*samples)[i].t) {
+      (*samples)[out - 1] = (*samples)[i];
+    } else {
+      (*samples)[out++] = (*samples)[i];
+    }
+  }
+  samples->resize(out);
+}
+
+}  // namespace sremon::tsdb

@@ -1,0 +1,1042 @@
+#include "tsdb/db.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <set>
+#include <shared_mutex>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "tsdb/block.h"
+#include "tsdb/chunk.h"
+#include "tsdb/coding.h"
+#include "tsdb/env.h"
+#include "tsdb/head.h"
+#include "tsdb/index.h"
+#include "tsdb/wal.h"
+#include "util/time.h"
+
+namespace sremon::tsdb {
+
+DB::~DB() = default;
+
+namespace {
+
+using model::Labels;
+using model::Matcher;
+using model::Sample;
+using storage::kMaxTime;
+using storage::kMinTime;
+using storage::SampleIterator;
+
+// WAL payloads are sequences of entries (docs/format/tsdb.md, "WAL records").
+constexpr uint8_t kEntrySeries = 1;
+constexpr uint8_t kEntrySamples = 2;
+constexpr uint8_t kEntryDelete = 3;
+
+constexpr int kFlushZstdLevel = 3;
+constexpr int kMergeZstdLevel = 9;
+
+int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+
+// Head data moved out at a flush, queryable until its blocks are written. Immutable.
+struct FrozenHead {
+  uint64_t wal_seg = 0;  // WAL segments below this hold only data of this and older heads
+  uint64_t samples = 0;
+  std::vector<std::unique_ptr<HeadData>> data;  // by series id
+  const HeadData* Get(uint32_t id) const { return id < data.size() ? data[id].get() : nullptr; }
+};
+
+struct Pending {
+  MemSeries* s;
+  int64_t t;
+  double v;
+};
+
+void EncodeMatchers(const std::vector<Matcher>& ms, std::string* out) {
+  out->push_back(static_cast<char>(kEntryDelete));
+  PutVarint64(out, ms.size());
+  for (const auto& m : ms) {
+    out->push_back(static_cast<char>(m.type()));
+    PutLengthPrefixed(out, m.name());
+    PutLengthPrefixed(out, m.value());
+  }
+}
+
+class DBImpl;
+
+class AppenderImpl : public storage::Appender {
+ public:
+  AppenderImpl(DBImpl* db, int64_t min_valid_t) : db_(db), min_valid_t_(min_valid_t) {}
+  Status Append(const Labels& labels, int64_t t, double v) override;
+  Status Commit() override;
+  void Rollback() override { batch_.clear(); }
+
+ private:
+  DBImpl* db_;
+  int64_t min_valid_t_;
+  std::vector<Pending> batch_;
+};
+
+class QuerierImpl;
+
+class DBImpl : public DB {
+ public:
+  explicit DBImpl(const Options& o) : opts_(o), env_(o.env ? o.env : Env::Default()) {
+    blocks_dir_ = opts_.dir + "/blocks";
+    wal_dir_ = opts_.dir + "/wal";
+  }
+  ~DBImpl() override { Close(); }
+
+  Status OpenImpl();
+  Status Close() override;
+  Status ForceFlush() override;
+  Status ForceMerge() override;
+  Result<uint64_t> DeleteSeries(const std::vector<Matcher>& matchers) override;
+  Stats GetStats() const override;
+  std::unique_ptr<storage::Appender> NewAppender() override {
+    return std::make_unique<AppenderImpl>(this, NowMs() - opts_.retention_ms);
+  }
+  Result<std::unique_ptr<storage::Querier>> NewQuerier(int64_t mint, int64_t maxt) override;
+
+  // Appender support.
+  Status CheckAndAdd(const Labels& labels, int64_t t, double v, int64_t min_valid_t, std::vector<Pending>* batch);
+  Status CommitBatch(std::vector<Pending>* batch);
+
+  // Querier support.
+  std::vector<MemSeries*> HeadSelect(const std::vector<Matcher>& ms) const {
+    std::shared_lock l(index_mu_);
+    Postings p = SelectPostings(postings_, ms);
+    std::vector<MemSeries*> out;
+    out.reserve(p.size());
+    for (uint32_t id : p) out.push_back(series_[id].get());
+    return out;
+  }
+  int64_t NowMs() const { return opts_.now_ms ? opts_.now_ms() : sremon::NowMs(); }
+
+ private:
+  friend class QuerierImpl;
+  MemSeries* GetOrCreate(const Labels& labels);
+  void ApplyLocked(MemSeries* s, int64_t t, double v);  // REQUIRES: commit_mu_ (or replay)
+  Status Replay();
+  void ReplayRecord(std::string_view rec, std::unordered_map<uint64_t, MemSeries*>* ids, uint64_t* samples);
+  std::vector<uint32_t> DeleteInHead(const std::vector<Matcher>& ms);
+  Status Freeze();            // REQUIRES: flush_mu_
+  Status WriteFrozen();       // REQUIRES: flush_mu_
+  Status FlushLocked();       // REQUIRES: flush_mu_
+  Status MergePartition(int64_t partition, std::vector<std::shared_ptr<Block>> inputs);  // REQUIRES: flush_mu_
+  Status MergeIfNeeded(bool force);  // REQUIRES: flush_mu_
+  Status Rewrite(const std::shared_ptr<Block>& b, const Postings& drop);  // REQUIRES: flush_mu_
+  void ApplyRetention();      // REQUIRES: flush_mu_
+  Status PublishBlocks(std::vector<std::shared_ptr<Block>> add, const std::vector<std::shared_ptr<Block>>& remove);
+  std::vector<std::shared_ptr<Block>> BlocksSnapshot() const {
+    std::lock_guard<std::mutex> l(state_mu_);
+    return blocks_;
+  }
+  void SyncLoop();
+  void MaintenanceLoop();
+
+  const Options opts_;
+  Env* const env_;
+  std::string blocks_dir_, wal_dir_;
+  int lock_fd_ = -1;
+  std::unique_ptr<Wal> wal_;
+
+  mutable std::shared_mutex index_mu_;
+  std::vector<std::unique_ptr<MemSeries>> series_;      // GUARDED_BY(index_mu_), by id
+  std::unordered_map<uint64_t, MemSeries*> by_hash_;    // GUARDED_BY(index_mu_)
+  MemPostings postings_;                                // GUARDED_BY(index_mu_)
+  uint64_t live_series_ = 0;                            // GUARDED_BY(index_mu_)
+
+  std::mutex commit_mu_;     // orders WAL writes and head updates; a flush freezes under it
+  uint64_t wal_gen_ = 1;     // GUARDED_BY(commit_mu_)
+  std::string rec_buf_;      // GUARDED_BY(commit_mu_)
+  std::atomic<uint64_t> head_samples_{0};
+
+  std::mutex flush_mu_;  // one flush, merge, delete or retention pass at a time
+  uint64_t next_seq_ = 1, next_id_ = 1;  // GUARDED_BY(flush_mu_)
+  std::chrono::steady_clock::time_point last_flush_ = std::chrono::steady_clock::now();
+
+  mutable std::mutex state_mu_;
+  std::vector<std::shared_ptr<Block>> blocks_;        // GUARDED_BY(state_mu_), by (seq, id)
+  std::vector<std::shared_ptr<FrozenHead>> frozen_;   // GUARDED_BY(state_mu_), oldest first
+
+  std::atomic<uint64_t> ingested_{0}, rejected_{0}, too_many_labels_{0}, truncated_{0}, ooo_{0}, wal_errors_{0},
+      flushes_{0}, merges_{0}, corrupt_blocks_{0};
+  uint64_t replayed_samples_ = 0;
+  double replay_seconds_ = 0;
+
+  std::mutex bg_mu_;
+  std::condition_variable bg_cv_;
+  bool closing_ = false;  // GUARDED_BY(bg_mu_)
+  bool closed_ = false;
+  std::thread syncer_, maint_;
+};
+
+// ---------------------------------------------------------------- Appending
+
+Status AppenderImpl::Append(const Labels& labels, int64_t t, double v) {
+  return db_->CheckAndAdd(labels, t, v, min_valid_t_, &batch_);
+}
+
+Status AppenderImpl::Commit() {
+  Status st = db_->CommitBatch(&batch_);
+  batch_.clear();
+  return st;
+}
+
+Status DBImpl::CheckAndAdd(const Labels& labels, int64_t t, double v, int64_t min_valid_t, std::vector<Pending>* batch) {
+  if (labels.MetricName().empty()) {
+    rejected_++;
+    return Status::InvalidArgument(fmt::format("series {} has no metric name", labels.ToString()));
+  }
+  if (labels.size() > opts_.max_labels_per_series) {
+    rejected_++;
+    too_many_labels_++;
+    return Status::InvalidArgument(fmt::format("series {} has {} labels, more than -maxLabelsPerTimeseries={}",
+                                               labels.ToString(), labels.size(), opts_.max_labels_per_series));
+  }
+  if (t < min_valid_t) {
+    rejected_++;
+    return Status::InvalidArgument(fmt::format("sample of {} at {} ms is older than the retention period",
+                                               labels.ToString(), t));
+  }
+  bool too_long = false;
+  for (const auto& l : labels) too_long |= l.value.size() > opts_.max_label_value_len;
+  if (too_long) {  // slow path: rare by design
+    truncated_++;
+    std::vector<model::Label> ls = labels.items();
+    for (auto& l : ls) {
+      if (l.value.size() > opts_.max_label_value_len) l.value.resize(opts_.max_label_value_len);
+    }
+    batch->push_back({GetOrCreate(Labels(std::move(ls))), t, v});
+  } else {
+    batch->push_back({GetOrCreate(labels), t, v});
+  }
+  return Status::Ok();
+}
+
+MemSeries* DBImpl::GetOrCreate(const Labels& labels) {
+  uint64_t h = labels.Hash();
+  {
+    std::shared_lock l(index_mu_);
+    auto it = by_hash_.find(h);
+    if (it != by_hash_.end()) {
+      for (MemSeries* s = it->second; s; s = s->next_same_hash) {
+        if (s->labels == labels) return s;
+      }
+    }
+  }
+  std::unique_lock l(index_mu_);
+  MemSeries*& head = by_hash_[h];
+  for (MemSeries* s = head; s; s = s->next_same_hash) {
+    if (s->labels == labels) return s;
+  }
+  auto s = std::make_unique<MemSeries>(static_cast<uint32_t>(series_.size()), h, labels);
+  s->next_same_hash = head;
+  head = s.get();
+  postings_.Add(s->id, s->labels);
+  live_series_++;
+  series_.push_back(std::move(s));
+  return head;
+}
+
+void DBImpl::ApplyLocked(MemSeries* s, int64_t t, double v) {
+  std::lock_guard<std::mutex> l(s->mu);
+  if (!s->data) s->data = std::make_unique<HeadData>();
+  if (s->data->Add(t, v)) ooo_++;
+}
+
+Status DBImpl::CommitBatch(std::vector<Pending>* batch) {
+  if (batch->empty()) return Status::Ok();
+  std::lock_guard<std::mutex> l(commit_mu_);
+  if (closed_) return Status::Unavailable("cannot commit samples: the database is closed");
+  // A series deleted since Append() is recreated (the new samples are newer than the delete).
+  for (auto& p : *batch) {
+    if (p.s->deleted.load(std::memory_order_relaxed)) p.s = GetOrCreate(p.s->labels);
+  }
+  rec_buf_.clear();
+  std::vector<MemSeries*> logged;
+  for (const auto& p : *batch) {
+    if (p.s->logged_gen == wal_gen_) continue;
+    p.s->logged_gen = wal_gen_;
+    logged.push_back(p.s);
+    rec_buf_.push_back(static_cast<char>(kEntrySeries));
+    PutVarint64(&rec_buf_, p.s->id);
+    PutVarint64(&rec_buf_, p.s->labels.size());
+    for (const auto& lab : p.s->labels) {
+      PutLengthPrefixed(&rec_buf_, lab.name);
+      PutLengthPrefixed(&rec_buf_, lab.value);
+    }
+  }
+  rec_buf_.push_back(static_cast<char>(kEntrySamples));
+  PutVarint64(&rec_buf_, batch->size());
+  int64_t base = batch->front().t;
+  PutVarsint64(&rec_buf_, base);
+  for (const auto& p : *batch) {
+    PutVarint64(&rec_buf_, p.s->id);
+    PutVarsint64(&rec_buf_, p.t - base);
+    PutFixed64(&rec_buf_, std::bit_cast<uint64_t>(p.v));
+  }
+  Status st = wal_->Append(rec_buf_);
+  if (!st.ok()) {
+    for (MemSeries* s : logged) s->logged_gen = 0;
+    wal_errors_++;
+    rejected_ += batch->size();
+    spdlog::warn("rejecting {} samples: {}", batch->size(), st.message());
+    return Status::Unavailable(fmt::format("cannot store {} samples: {}", batch->size(), st.message()));
+  }
+  for (const auto& p : *batch) ApplyLocked(p.s, p.t, p.v);
+  head_samples_ += batch->size();
+  ingested_ += batch->size();
+  return Status::Ok();
+}
+
+// ---------------------------------------------------------------- Open, replay, close
+
+}  // namespace
+
+Result<std::unique_ptr<DB>> DB::Open(const Options& options) {
+  if (options.dir.empty()) return Status::InvalidArgument("tsdb: Options.dir is empty");
+  if (options.partition_ms <= 0) return Status::InvalidArgument("tsdb: Options.partition_ms must be positive");
+  auto db = std::make_unique<DBImpl>(options);
+  Status st = db->OpenImpl();
+  if (!st.ok()) return st;
+  return std::unique_ptr<DB>(std::move(db));
+}
+
+namespace {
+
+Status DBImpl::OpenImpl() {
+  SREMON_RETURN_IF_ERROR(env_->CreateDir(opts_.dir));
+  SREMON_RETURN_IF_ERROR(env_->CreateDir(blocks_dir_));
+  // One process per data directory (VictoriaMetrics does the same with flock.lock).
+  std::string lock_path = opts_.dir + "/flock.lock";
+  lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock_fd_ < 0) return Status::IOError(fmt::format("cannot open {}: {}", lock_path, std::strerror(errno)));
+  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    return Status::Unavailable(fmt::format("cannot lock {}: another process uses this data directory", lock_path));
+  }
+
+  auto names = env_->ListDir(blocks_dir_);
+  if (!names.ok()) return names.status();
+  std::vector<std::shared_ptr<Block>> blocks;
+  for (const auto& n : *names) {
+    std::string path = blocks_dir_ + "/" + n;
+    if (n.size() > 4 && n.substr(n.size() - 4) == ".tmp") {  // an interrupted write
+      env_->RemoveFile(path);
+      continue;
+    }
+    uint64_t id;
+    if (!ParseBlockFileName(n, &id)) continue;
+    auto b = Block::Open(env_, path);
+    if (!b.ok()) {
+      std::string aside_dir = opts_.dir + "/corrupt";
+      env_->CreateDir(aside_dir);
+      Status mv = env_->RenameFile(path, aside_dir + "/" + n);
+      spdlog::error("block {} cannot be read ({}); moved to {}/{}{}; the other blocks stay readable", path,
+                    b.status().message(), aside_dir, n, mv.ok() ? "" : " failed: " + mv.message());
+      corrupt_blocks_++;
+      continue;
+    }
+    blocks.push_back(*b);
+  }
+  // A crash between writing a merged block and removing its inputs leaves both: drop the inputs.
+  std::unordered_set<uint64_t> replaced;
+  for (const auto& b : blocks) {
+    for (uint64_t s : b->meta().sources) {
+      if (s != b->meta().id) replaced.insert(s);
+    }
+  }
+  for (const auto& b : blocks) {
+    if (replaced.count(b->meta().id)) {
+      spdlog::info("removing block {}: replaced by a merged block", b->path());
+      env_->RemoveFile(b->path());
+      continue;
+    }
+    blocks_.push_back(b);
+    next_seq_ = std::max(next_seq_, b->meta().seq + 1);
+  }
+  for (const auto& b : blocks) next_id_ = std::max(next_id_, b->meta().id + 1);
+  for (uint64_t id : replaced) next_id_ = std::max(next_id_, id + 1);
+  std::sort(blocks_.begin(), blocks_.end(), [](const auto& a, const auto& b) {
+    return std::pair(a->meta().seq, a->meta().id) < std::pair(b->meta().seq, b->meta().id);
+  });
+
+  SREMON_RETURN_IF_ERROR(env_->CreateDir(wal_dir_));
+  SREMON_RETURN_IF_ERROR(Replay());
+  auto wal = Wal::Open(env_, wal_dir_);
+  if (!wal.ok()) return wal.status();
+  wal_ = std::move(*wal);
+  if (opts_.background) {
+    syncer_ = std::thread([this] { SyncLoop(); });
+    maint_ = std::thread([this] { MaintenanceLoop(); });
+  }
+  return Status::Ok();
+}
+
+Status DBImpl::Replay() {
+  auto start = std::chrono::steady_clock::now();
+  std::unordered_map<uint64_t, MemSeries*> ids;
+  uint64_t samples = 0;
+  WalReplayStats stats;
+  spdlog::info("replaying the WAL in {}", wal_dir_);
+  Status st = Wal::Replay(env_, wal_dir_, [&](std::string_view rec) { ReplayRecord(rec, &ids, &samples); }, &stats);
+  if (!st.ok()) return st.WithContext("cannot replay the WAL");
+  replay_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  replayed_samples_ = samples;
+  head_samples_ = samples;
+  spdlog::info("WAL replay done: {} segments, {} records, {:.1f} MB, {} samples of {} series in {:.2f}s "
+               "({:.0f} samples/s){}",
+               stats.segments, stats.records, stats.bytes / 1e6, samples, ids.size(), replay_seconds_,
+               samples / std::max(replay_seconds_, 1e-9),
+               stats.truncated_segments ? fmt::format(", {} torn segment tails cut", stats.truncated_segments) : "");
+  return Status::Ok();
+}
+
+void DBImpl::ReplayRecord(std::string_view rec, std::unordered_map<uint64_t, MemSeries*>* ids, uint64_t* samples) {
+  Decoder d(rec);
+  int64_t min_valid = NowMs() - opts_.retention_ms;
+  while (!d.done() && d.ok()) {
+    uint8_t type = 0;
+    d.Byte(&type);
+    if (type == kEntrySeries) {
+      uint64_t id = 0, n = 0;
+      d.Varint(&id);
+      d.Varint(&n);
+      if (n > d.remaining()) break;
+      std::vector<model::Label> ls;
+      for (uint64_t i = 0; i < n && d.ok(); i++) {
+        std::string_view name, value;
+        d.LengthPrefixed(&name);
+        d.LengthPrefixed(&value);
+        ls.push_back({std::string(name), std::string(value)});
+      }
+      if (d.ok()) (*ids)[id] = GetOrCreate(Labels(std::move(ls)));
+    } else if (type == kEntrySamples) {
+      uint64_t n = 0;
+      int64_t base = 0;
+      d.Varint(&n);
+      d.Varsint(&base);
+      for (uint64_t i = 0; i < n && d.ok(); i++) {
+        uint64_t id, vbits;
+        int64_t dt;
+        d.Varint(&id);
+        d.Varsint(&dt);
+        d.Fixed64(&vbits);
+        if (!d.ok()) break;
+        auto it = ids->find(id);
+        if (it == ids->end()) {
+          d.Fail();
+          break;
+        }
+        if (base + dt < min_valid) continue;
+        MemSeries* s = it->second;
+        if (s->deleted) s = (*ids)[id] = GetOrCreate(s->labels);
+        ApplyLocked(s, base + dt, std::bit_cast<double>(vbits));
+        (*samples)++;
+      }
+    } else if (type == kEntryDelete) {
+      uint64_t n = 0;
+      d.Varint(&n);
+      std::vector<Matcher> ms;
+      for (uint64_t i = 0; i < n && d.ok(); i++) {
+        uint8_t t = 0;
+        std::string_view name, value;
+        d.Byte(&t);
+        d.LengthPrefixed(&name);
+        d.LengthPrefixed(&value);
+        if (!d.ok() || t > static_cast<uint8_t>(model::MatchType::kRegexNoMatch)) break;
+        auto m = Matcher::Make(static_cast<model::MatchType>(t), std::string(name), std::string(value));
+        if (m.ok()) ms.push_back(*m);
+      }
+      if (d.ok() && ms.size() == n) DeleteInHead(ms);
+    } else {
+      d.Fail();
+    }
+  }
+  if (!d.ok()) spdlog::warn("WAL: skipping the rest of an undecodable record ({} bytes)", rec.size());
+}
+
+Status DBImpl::Close() {
+  {
+    std::lock_guard<std::mutex> l(bg_mu_);
+    if (closing_) return Status::Ok();
+    closing_ = true;
+  }
+  bg_cv_.notify_all();
+  if (syncer_.joinable()) syncer_.join();
+  if (maint_.joinable()) maint_.join();
+  Status st;
+  {
+    std::lock_guard<std::mutex> l(commit_mu_);
+    closed_ = true;
+    if (wal_) st = wal_->Close();
+  }
+  if (lock_fd_ >= 0) {
+    ::close(lock_fd_);
+    lock_fd_ = -1;
+  }
+  if (!st.ok()) spdlog::error("closing the WAL: {}", st.ToString());
+  return st;
+}
+
+// ---------------------------------------------------------------- Background work
+
+void DBImpl::SyncLoop() {
+  auto interval = std::chrono::milliseconds(std::max<int64_t>(1, opts_.fsync_interval_ms));
+  bool failing = false;
+  while (true) {
+    {
+      std::unique_lock<std::mutex> l(bg_mu_);
+      if (bg_cv_.wait_for(l, interval, [this] { return closing_; })) return;
+    }
+    Status st = wal_->Sync();
+    if (!st.ok() && !failing) spdlog::error("WAL fsync failed: {}", st.ToString());
+    if (st.ok() && failing) spdlog::info("WAL fsync works again");
+    failing = !st.ok();
+  }
+}
+
+void DBImpl::MaintenanceLoop() {
+  auto last_retention = std::chrono::steady_clock::time_point{};
+  while (true) {
+    {
+      std::unique_lock<std::mutex> l(bg_mu_);
+      if (bg_cv_.wait_for(l, std::chrono::seconds(1), [this] { return closing_; })) return;
+    }
+    std::lock_guard<std::mutex> l(flush_mu_);
+    auto now = std::chrono::steady_clock::now();
+    bool has_frozen;
+    {
+      std::lock_guard<std::mutex> sl(state_mu_);
+      has_frozen = !frozen_.empty();
+    }
+    bool old = head_samples_ > 0 && now - last_flush_ >= std::chrono::milliseconds(opts_.head_flush_interval_ms);
+    if (has_frozen || old || head_samples_ >= opts_.max_head_samples) {
+      Status st = FlushLocked();
+      if (!st.ok()) spdlog::error("cannot flush the head: {} (retrying later; the data stays in the WAL)", st.ToString());
+    }
+    Status st = MergeIfNeeded(false);
+    if (!st.ok()) spdlog::error("background merge failed: {}", st.ToString());
+    if (now - last_retention > std::chrono::seconds(60)) {
+      last_retention = now;
+      ApplyRetention();
+    }
+  }
+}
+
+// ---------------------------------------------------------------- Flush
+
+Status DBImpl::Freeze() {
+  std::lock_guard<std::mutex> l(commit_mu_);
+  if (head_samples_ == 0 || closed_) return Status::Ok();
+  auto seg = wal_->Rotate();
+  if (!seg.ok()) return seg.status().WithContext("cannot rotate the WAL");
+  wal_gen_++;
+  auto fz = std::make_shared<FrozenHead>();
+  fz->wal_seg = *seg;
+  {
+    std::shared_lock il(index_mu_);
+    fz->data.resize(series_.size());
+    for (const auto& s : series_) {
+      std::lock_guard<std::mutex> sl(s->mu);
+      if (!s->data) continue;
+      fz->samples += s->data->count();
+      fz->data[s->id] = std::move(s->data);
+    }
+  }
+  head_samples_ = 0;
+  std::lock_guard<std::mutex> sl(state_mu_);
+  frozen_.push_back(std::move(fz));
+  return Status::Ok();
+}
+
+Status DBImpl::WriteFrozen() {
+  while (true) {
+    std::shared_ptr<FrozenHead> fz;
+    {
+      std::lock_guard<std::mutex> l(state_mu_);
+      if (frozen_.empty()) return Status::Ok();
+      fz = frozen_.front();
+    }
+    std::vector<MemSeries*> list;
+    {
+      std::shared_lock il(index_mu_);
+      for (uint32_t id = 0; id < fz->data.size(); id++) {
+        if (fz->data[id] && !series_[id]->deleted) list.push_back(series_[id].get());
+      }
+    }
+    std::sort(list.begin(), list.end(), [](MemSeries* a, MemSeries* b) { return a->labels < b->labels; });
+    int64_t min_valid = NowMs() - opts_.retention_ms;
+    std::map<int64_t, std::unique_ptr<BlockWriter>> writers;
+    std::vector<Sample> part;
+    for (MemSeries* s : list) {
+      std::vector<Sample> all = fz->data[s->id]->All();
+      size_t i = 0;
+      while (i < all.size()) {
+        int64_t p = FloorDiv(all[i].t, opts_.partition_ms) * opts_.partition_ms;
+        part.clear();
+        for (; i < all.size() && all[i].t < p + opts_.partition_ms; i++) {
+          if (all[i].t >= min_valid) part.push_back(all[i]);
+        }
+        if (part.empty()) continue;
+        auto& w = writers[p];
+        if (!w) w = std::make_unique<BlockWriter>(kFlushZstdLevel);
+        w->Add(s->labels, part);
+      }
+    }
+    std::vector<std::shared_ptr<Block>> made;
+    Status st;
+    for (auto& [p, w] : writers) {
+      BlockMeta meta;
+      meta.seq = next_seq_++;
+      meta.id = next_id_++;
+      meta.partition = p;
+      st = w->Finish(env_, blocks_dir_, &meta);
+      if (!st.ok()) break;
+      auto b = Block::Open(env_, blocks_dir_ + "/" + BlockFileName(meta.id));
+      if (!b.ok()) {
+        st = b.status();
+        break;
+      }
+      made.push_back(*b);
+    }
+    if (!st.ok()) {
+      // Leave nothing half done: the frozen head and its WAL segments stay for the next try.
+      for (const auto& b : made) env_->RemoveFile(b->path());
+      return st;
+    }
+    {
+      std::lock_guard<std::mutex> l(state_mu_);
+      frozen_.erase(frozen_.begin());
+    }
+    SREMON_RETURN_IF_ERROR(PublishBlocks(made, {}));
+    flushes_++;
+    spdlog::debug("flushed {} samples of {} series into {} blocks", fz->samples, list.size(), made.size());
+    Status wst = wal_->RemoveBefore(fz->wal_seg);
+    if (!wst.ok()) spdlog::warn("cannot remove old WAL segments: {}", wst.ToString());
+  }
+}
+
+Status DBImpl::FlushLocked() {
+  last_flush_ = std::chrono::steady_clock::now();
+  SREMON_RETURN_IF_ERROR(Freeze());
+  return WriteFrozen();
+}
+
+Status DBImpl::PublishBlocks(std::vector<std::shared_ptr<Block>> add, const std::vector<std::shared_ptr<Block>>& remove) {
+  {
+    std::lock_guard<std::mutex> l(state_mu_);
+    for (const auto& r : remove) blocks_.erase(std::remove(blocks_.begin(), blocks_.end(), r), blocks_.end());
+    for (auto& b : add) blocks_.push_back(std::move(b));
+    std::sort(blocks_.begin(), blocks_.end(), [](const auto& a, const auto& b) {
+      return std::pair(a->meta().seq, a->meta().id) < std::pair(b->meta().seq, b->meta().id);
+    });
+  }
+  // Queriers holding the removed blocks keep their open files; unlinking is safe.
+  for (const auto& r : remove) {
+    Status st = env_->RemoveFile(r->path());
+    if (!st.ok()) spdlog::warn("cannot remove replaced block: {}", st.ToString());
+  }
+  return Status::Ok();
+}
+
+Status DBImpl::ForceFlush() {
+  {
+    std::lock_guard<std::mutex> l(commit_mu_);
+    if (closed_) return Status::Unavailable("the database is closed");
+  }
+  SREMON_RETURN_IF_ERROR(wal_->Sync());
+  std::lock_guard<std::mutex> l(flush_mu_);
+  return FlushLocked();
+}
+
+// ---------------------------------------------------------------- Merge
+
+Status DBImpl::MergeIfNeeded(bool force) {
+  std::map<int64_t, std::vector<std::shared_ptr<Block>>> parts;
+  for (const auto& b : BlocksSnapshot()) parts[b->meta().partition].push_back(b);
+  int64_t now = NowMs();
+  for (auto& [p, bs] : parts) {
+    if (bs.size() < 2) continue;
+    // A partition that no longer receives data is merged into one block even below the count.
+    bool closed_partition = p + opts_.partition_ms + 3600 * 1000 < now;
+    if (force || bs.size() >= opts_.merge_min_blocks || closed_partition) {
+      SREMON_RETURN_IF_ERROR(MergePartition(p, bs));
+    }
+  }
+  return Status::Ok();
+}
+
+Status DBImpl::MergePartition(int64_t partition, std::vector<std::shared_ptr<Block>> inputs) {
+  auto start = std::chrono::steady_clock::now();
+  // inputs are in (seq, id) order: later ones win on equal timestamps.
+  struct Ref {
+    Labels labels;
+    uint32_t block, series;
+  };
+  std::vector<Ref> refs;
+  for (uint32_t b = 0; b < inputs.size(); b++) {
+    for (uint32_t i = 0; i < inputs[b]->num_series(); i++) refs.push_back({inputs[b]->SeriesLabels(i), b, i});
+  }
+  std::stable_sort(refs.begin(), refs.end(), [](const Ref& a, const Ref& b) { return a.labels < b.labels; });
+  BlockWriter w(kMergeZstdLevel);
+  std::vector<Sample> samples;
+  for (size_t i = 0; i < refs.size();) {
+    size_t j = i;
+    std::vector<std::unique_ptr<SampleIterator>> its;
+    for (; j < refs.size() && refs[j].labels == refs[i].labels; j++) {
+      its.push_back(inputs[refs[j].block]->SeriesIterator(refs[j].series));
+    }
+    auto it = NewMergeIterator(std::move(its));
+    samples.clear();
+    while (it->Next()) samples.push_back(it->At());
+    if (!samples.empty()) w.Add(refs[i].labels, samples);
+    i = j;
+  }
+  BlockMeta meta;
+  meta.partition = partition;
+  meta.id = next_id_++;
+  for (const auto& b : inputs) {
+    meta.seq = std::max(meta.seq, b->meta().seq);
+    meta.sources.push_back(b->meta().id);
+  }
+  if (w.empty()) return PublishBlocks({}, inputs);
+  SREMON_RETURN_IF_ERROR(w.Finish(env_, blocks_dir_, &meta));
+  auto out = Block::Open(env_, blocks_dir_ + "/" + BlockFileName(meta.id));
+  if (!out.ok()) return out.status();
+  merges_++;
+  uint64_t in_bytes = 0;
+  for (const auto& b : inputs) in_bytes += b->file_bytes();
+  spdlog::info("merged {} blocks of partition {} into {} ({} series, {} samples, {:.1f} -> {:.1f} MB, {:.2f} "
+               "bytes/sample) in {:.2f}s",
+               inputs.size(), FormatRfc3339Ms(partition), (*out)->path(), meta.series, meta.samples, in_bytes / 1e6,
+               (*out)->file_bytes() / 1e6, double((*out)->file_bytes()) / std::max<uint64_t>(meta.samples, 1),
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  return PublishBlocks({*out}, inputs);
+}
+
+Status DBImpl::ForceMerge() {
+  SREMON_RETURN_IF_ERROR(ForceFlush());
+  std::lock_guard<std::mutex> l(flush_mu_);
+  ApplyRetention();
+  return MergeIfNeeded(true);
+}
+
+// ---------------------------------------------------------------- Retention and deletion
+
+void DBImpl::ApplyRetention() {
+  int64_t cutoff = NowMs() - opts_.retention_ms;
+  std::vector<std::shared_ptr<Block>> drop;
+  for (const auto& b : BlocksSnapshot()) {
+    if (b->meta().partition + opts_.partition_ms <= cutoff) drop.push_back(b);
+  }
+  if (drop.empty()) return;
+  for (const auto& b : drop) {
+    spdlog::info("retention: removing block {} (partition {} is older than the retention period)", b->path(),
+                 FormatRfc3339Ms(b->meta().partition));
+  }
+  PublishBlocks({}, drop);
+}
+
+std::vector<uint32_t> DBImpl::DeleteInHead(const std::vector<Matcher>& ms) {
+  std::vector<uint32_t> ids;
+  std::unique_lock l(index_mu_);
+  Postings p = SelectPostings(postings_, ms);
+  for (uint32_t id : p) {
+    MemSeries* s = series_[id].get();
+    s->deleted = true;
+    {
+      std::lock_guard<std::mutex> sl(s->mu);
+      if (s->data) head_samples_ -= std::min<uint64_t>(head_samples_, s->data->count());
+      s->data.reset();
+    }
+    MemSeries** link = &by_hash_[s->hash];
+    while (*link && *link != s) link = &(*link)->next_same_hash;
+    if (*link) *link = s->next_same_hash;
+    if (!by_hash_[s->hash]) by_hash_.erase(s->hash);
+    postings_.Remove(id, s->labels);
+    live_series_--;
+    ids.push_back(id);
+  }
+  return ids;
+}
+
+Status DBImpl::Rewrite(const std::shared_ptr<Block>& b, const Postings& drop) {
+  BlockWriter w(kMergeZstdLevel);
+  std::vector<Sample> samples;
+  size_t k = 0;
+  for (uint32_t i = 0; i < b->num_series(); i++) {
+    if (k < drop.size() && drop[k] == i) {
+      k++;
+      continue;
+    }
+    samples.clear();
+    SREMON_RETURN_IF_ERROR(b->ReadSeries(i, &samples));
+    if (!samples.empty()) w.Add(b->SeriesLabels(i), samples);
+  }
+  if (w.empty()) return PublishBlocks({}, {b});
+  BlockMeta meta;
+  meta.seq = b->meta().seq;
+  meta.id = next_id_++;
+  meta.partition = b->meta().partition;
+  meta.sources = {b->meta().id};
+  SREMON_RETURN_IF_ERROR(w.Finish(env_, blocks_dir_, &meta));
+  auto out = Block::Open(env_, blocks_dir_ + "/" + BlockFileName(meta.id));
+  if (!out.ok()) return out.status();
+  return PublishBlocks({*out}, {b});
+}
+
+Result<uint64_t> DBImpl::DeleteSeries(const std::vector<Matcher>& ms) {
+  if (ms.empty() || std::all_of(ms.begin(), ms.end(), [](const Matcher& m) { return m.MatchesEmpty(); })) {
+    return Status::InvalidArgument("delete_series needs at least one matcher that does not match the empty string");
+  }
+  std::lock_guard<std::mutex> fl(flush_mu_);
+  std::unordered_set<uint64_t> matched;
+  // Log first so a restart repeats the deletion on the samples replayed before it.
+  {
+    std::lock_guard<std::mutex> l(commit_mu_);
+    if (closed_) return Status::Unavailable("the database is closed");
+    rec_buf_.clear();
+    EncodeMatchers(ms, &rec_buf_);
+    Status st = wal_->Append(rec_buf_);
+    if (!st.ok()) return Status::Unavailable("cannot delete series: " + st.message());
+    std::vector<uint32_t> ids = DeleteInHead(ms);
+    std::shared_lock il(index_mu_);
+    for (uint32_t id : ids) matched.insert(series_[id]->hash);
+  }
+  SREMON_RETURN_IF_ERROR(wal_->Sync());
+  for (const auto& b : BlocksSnapshot()) {
+    Postings p = SelectPostings(*b, ms);
+    if (p.empty()) continue;
+    for (uint32_t i : p) matched.insert(b->SeriesLabels(i).Hash());
+    SREMON_RETURN_IF_ERROR(Rewrite(b, p));
+  }
+  spdlog::info("deleted {} series matching {} matchers", matched.size(), ms.size());
+  return static_cast<uint64_t>(matched.size());
+}
+
+Stats DBImpl::GetStats() const {
+  Stats s;
+  {
+    std::shared_lock l(index_mu_);
+    s.series = live_series_;
+  }
+  s.samples_in_head = head_samples_;
+  {
+    std::lock_guard<std::mutex> l(state_mu_);
+    for (const auto& f : frozen_) s.samples_in_head += f->samples;
+    s.blocks = blocks_.size();
+    for (const auto& b : blocks_) s.disk_bytes += b->file_bytes();
+  }
+  s.wal_bytes = wal_ ? wal_->TotalBytes() : 0;
+  s.disk_bytes += s.wal_bytes;
+  s.samples_ingested_total = ingested_;
+  s.rejected_samples_total = rejected_;
+  s.rejected_too_many_labels_total = too_many_labels_;
+  s.truncated_label_values_total = truncated_;
+  s.out_of_order_samples_total = ooo_;
+  s.wal_write_errors_total = wal_errors_;
+  s.flushes_total = flushes_;
+  s.merges_total = merges_;
+  s.corrupt_blocks_total = corrupt_blocks_;
+  s.wal_replayed_samples = replayed_samples_;
+  s.wal_replay_seconds = replay_seconds_;
+  return s;
+}
+
+// ---------------------------------------------------------------- Querying
+
+// One series of a Select: where its samples live, in priority order (blocks by seq, then head).
+class SeriesImpl : public storage::Series {
+ public:
+  const Labels& labels() const override { return labels_; }
+  std::unique_ptr<SampleIterator> Iterator() const override {
+    std::vector<std::unique_ptr<SampleIterator>> its;
+    for (const auto& [b, i] : block_refs_) its.push_back(b->SeriesIterator(i));
+    if (head_) {
+      for (const auto& f : *frozen_) {
+        if (const HeadData* d = f->Get(head_->id); d && d->Overlaps(mint_, maxt_)) its.push_back(d->Snapshot(mint_, maxt_));
+      }
+      std::lock_guard<std::mutex> l(head_->mu);
+      if (head_->data && head_->data->Overlaps(mint_, maxt_)) its.push_back(head_->data->Snapshot(mint_, maxt_));
+    }
+    if (its.empty()) return NewVectorIterator({});
+    return NewRangeIterator(NewMergeIterator(std::move(its)), mint_, maxt_);
+  }
+
+  Labels labels_;
+  std::vector<std::pair<const Block*, uint32_t>> block_refs_;
+  MemSeries* head_ = nullptr;
+  const std::vector<std::shared_ptr<FrozenHead>>* frozen_ = nullptr;
+  int64_t mint_ = 0, maxt_ = 0;
+};
+
+// Merges the sorted series lists of every block and of the head by labels. Labels of block
+// series are materialized one at a time, as the merge reaches them.
+class SeriesSetImpl : public storage::SeriesSet {
+ public:
+  struct BlockCursor {
+    const Block* block;
+    Postings ids;
+    size_t i = 0;
+    Labels cur;
+    bool loaded = false;
+    bool Valid() const { return i < ids.size(); }
+    const Labels& Cur() {
+      if (!loaded) {
+        cur = block->SeriesLabels(ids[i]);
+        loaded = true;
+      }
+      return cur;
+    }
+    void Advance() {
+      i++;
+      loaded = false;
+    }
+  };
+  SeriesSetImpl(std::vector<BlockCursor> blocks, std::vector<MemSeries*> head,
+                const std::vector<std::shared_ptr<FrozenHead>>* frozen, int64_t mint, int64_t maxt, size_t limit)
+      : blocks_(std::move(blocks)), head_(std::move(head)), limit_(limit) {
+    cur_.frozen_ = frozen;
+    cur_.mint_ = mint;
+    cur_.maxt_ = maxt;
+  }
+  bool Next() override {
+    if (limit_ && returned_ >= limit_) return false;
+    const Labels* min = nullptr;
+    for (auto& c : blocks_) {
+      if (c.Valid() && (!min || c.Cur() < *min)) min = &c.Cur();
+    }
+    if (hi_ < head_.size() && (!min || head_[hi_]->labels < *min)) min = &head_[hi_]->labels;
+    if (!min) return false;
+    cur_.labels_ = *min;
+    cur_.block_refs_.clear();
+    cur_.head_ = nullptr;
+    for (auto& c : blocks_) {
+      if (c.Valid() && c.Cur() == cur_.labels_) {
+        cur_.block_refs_.emplace_back(c.block, c.ids[c.i]);
+        c.Advance();
+      }
+    }
+    if (hi_ < head_.size() && head_[hi_]->labels == cur_.labels_) cur_.head_ = head_[hi_++];
+    returned_++;
+    return true;
+  }
+  const storage::Series& At() const override { return cur_; }
+  Status Err() const override { return Status::Ok(); }
+
+ private:
+  std::vector<BlockCursor> blocks_;
+  std::vector<MemSeries*> head_;
+  size_t hi_ = 0;
+  size_t limit_;
+  size_t returned_ = 0;
+  SeriesImpl cur_;
+};
+
+class QuerierImpl : public storage::Querier {
+ public:
+  QuerierImpl(DBImpl* db, int64_t mint, int64_t maxt) : db_(db), mint_(mint), maxt_(maxt) {
+    std::lock_guard<std::mutex> l(db->state_mu_);
+    for (const auto& b : db->blocks_) {
+      if (b->meta().mint <= maxt && b->meta().maxt >= mint) blocks_.push_back(b);
+    }
+    frozen_ = db->frozen_;
+  }
+
+  std::unique_ptr<storage::SeriesSet> Select(bool sorted, const storage::SelectHints& hints,
+                                             const std::vector<Matcher>& ms) override {
+    // The querier's range is authoritative; hints only describe the caller's intent.
+    int64_t mint = mint_, maxt = maxt_;
+    std::vector<SeriesSetImpl::BlockCursor> cursors;
+    for (const auto& b : blocks_) {
+      if (b->meta().mint > maxt || b->meta().maxt < mint) continue;
+      Postings p = SelectPostings(*b, ms);
+      Postings keep;
+      keep.reserve(p.size());
+      for (uint32_t i : p) {
+        if (b->SeriesOverlaps(i, mint, maxt)) keep.push_back(i);
+      }
+      if (keep.empty()) continue;
+      SeriesSetImpl::BlockCursor c;
+      c.block = b.get();
+      c.ids = std::move(keep);
+      cursors.push_back(std::move(c));
+    }
+    std::vector<MemSeries*> head;
+    for (MemSeries* s : db_->HeadSelect(ms)) {
+      bool has = false;
+      for (const auto& f : frozen_) {
+        const HeadData* d = f->Get(s->id);
+        if (d && d->Overlaps(mint, maxt)) has = true;
+      }
+      if (!has) {
+        std::lock_guard<std::mutex> l(s->mu);
+        has = s->data && s->data->Overlaps(mint, maxt);
+      }
+      if (has) head.push_back(s);
+    }
+    std::sort(head.begin(), head.end(), [](MemSeries* a, MemSeries* b) { return a->labels < b->labels; });
+    return std::make_unique<SeriesSetImpl>(std::move(cursors), std::move(head), &frozen_, mint, maxt, hints.limit);
+  }
+
+  Result<std::vector<std::string>> LabelValues(const std::string& name, const std::vector<Matcher>& ms) override {
+    std::vector<Matcher> all = ms;
+    auto has = Matcher::Make(model::MatchType::kNotEqual, name, "");
+    if (!has.ok()) return has.status();
+    all.push_back(*has);
+    std::set<std::string, std::less<>> values;
+    storage::SelectHints hints;
+    hints.series_only = true;
+    auto set = Select(false, hints, all);
+    while (set->Next()) values.emplace(set->At().labels().Get(name));
+    return std::vector<std::string>(values.begin(), values.end());
+  }
+
+  Result<std::vector<std::string>> LabelNames(const std::vector<Matcher>& ms) override {
+    std::vector<Matcher> all = ms;
+    if (all.empty()) {
+      auto any = Matcher::Make(model::MatchType::kNotEqual, std::string(model::kMetricName), "");
+      if (!any.ok()) return any.status();
+      all.push_back(*any);
+    }
+    std::set<std::string, std::less<>> names;
+    storage::SelectHints hints;
+    hints.series_only = true;
+    auto set = Select(false, hints, all);
+    while (set->Next()) {
+      for (const auto& l : set->At().labels()) {
+        if (names.find(l.name) == names.end()) names.insert(l.name);
+      }
+    }
+    return std::vector<std::string>(names.begin(), names.end());
+  }
+
+ private:
+  DBImpl* db_;
+  int64_t mint_, maxt_;
+  std::vector<std::shared_ptr<Block>> blocks_;
+  std::vector<std::shared_ptr<FrozenHead>> frozen_;
+};
+
+Result<std::unique_ptr<storage::Querier>> DBImpl::NewQuerier(int64_t mint, int64_t maxt) {
+  // Data past the retention period is invisible at once, even before its partition is dropped.
+  mint = std::max(mint, NowMs() - opts_.retention_ms);
+  return std::unique_ptr<storage::Querier>(new QuerierImpl(this, mint, maxt));
+}
+
+}  // namespace
+}  // namespace sremon::tsdb

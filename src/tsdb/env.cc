@@ -1,0 +1,213 @@
+#include "tsdb/env.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace sremon::tsdb {
+namespace {
+
+Status ErrnoStatus(std::string_view what, const std::string& path, int err) {
+  std::string msg = fmt::format("cannot {} {}: {}", what, path, std::strerror(err));
+  // A full or read-only disk is a condition to retry later (HTTP 503), not a bug.
+  if (err == ENOSPC || err == EDQUOT || err == EROFS || err == EACCES || err == EPERM || err == EIO) {
+    return Status::Unavailable(std::move(msg));
+  }
+  return Status::IOError(std::move(msg));
+}
+
+class PosixWritableFile : public WritableFile {
+ public:
+  PosixWritableFile(std::string path, int fd, uint64_t size) : path_(std::move(path)), fd_(fd), size_(size) {}
+  ~PosixWritableFile() override { Close(); }
+  Status Append(std::string_view data) override {
+    while (!data.empty()) {
+      ssize_t n = ::write(fd_, data.data(), data.size());
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return ErrnoStatus("write", path_, errno);
+      }
+      size_ += n;
+      data.remove_prefix(n);
+    }
+    return Status::Ok();
+  }
+  Status Sync() override {
+    if (::fdatasync(fd_) != 0) return ErrnoStatus("fsync", path_, errno);
+    return Status::Ok();
+  }
+  Status Truncate(uint64_t size) override {
+    if (::ftruncate(fd_, static_cast<off_t>(size)) != 0) return ErrnoStatus("truncate", path_, errno);
+    if (::lseek(fd_, static_cast<off_t>(size), SEEK_SET) < 0) return ErrnoStatus("seek", path_, errno);
+    size_ = size;
+    return Status::Ok();
+  }
+  Status Close() override {
+    if (fd_ >= 0) {
+      int rc = ::close(fd_);
+      fd_ = -1;
+      if (rc != 0) return ErrnoStatus("close", path_, errno);
+    }
+    return Status::Ok();
+  }
+  uint64_t Size() const override { return size_; }
+
+ private:
+  std::string path_;
+  int fd_;
+  uint64_t size_;
+};
+
+class PosixRandomAccessFile : public RandomAccessFile {
+ public:
+  PosixRandomAccessFile(std::string path, int fd, uint64_t size) : path_(std::move(path)), fd_(fd), size_(size) {}
+  ~PosixRandomAccessFile() override { ::close(fd_); }
+  Status Read(uint64_t offset, size_t n, std::string* out) const override {
+    out->resize(n);
+    size_t done = 0;
+    while (done < n) {
+      ssize_t r = ::pread(fd_, out->data() + done, n - done, static_cast<off_t>(offset + done));
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        return ErrnoStatus("read", path_, errno);
+      }
+      if (r == 0) return Status::Corruption(fmt::format("{}: short read at offset {}", path_, offset + done));
+      done += r;
+    }
+    return Status::Ok();
+  }
+  uint64_t Size() const override { return size_; }
+
+ private:
+  std::string path_;
+  int fd_;
+  uint64_t size_;
+};
+
+class PosixEnv : public Env {
+ public:
+  Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path, bool truncate) override {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | (truncate ? O_TRUNC : O_APPEND), 0644);
+    if (fd < 0) return ErrnoStatus("create", path, errno);
+    struct stat st;
+    if (::fstat(fd, &st) != 0) {
+      int e = errno;
+      ::close(fd);
+      return ErrnoStatus("stat", path, e);
+    }
+    return std::unique_ptr<WritableFile>(new PosixWritableFile(path, fd, st.st_size));
+  }
+  Result<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(const std::string& path) override {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return ErrnoStatus("open", path, errno);
+    struct stat st;
+    if (::fstat(fd, &st) != 0) {
+      int e = errno;
+      ::close(fd);
+      return ErrnoStatus("stat", path, e);
+    }
+    return std::unique_ptr<RandomAccessFile>(new PosixRandomAccessFile(path, fd, st.st_size));
+  }
+  Status ReadFile(const std::string& path, std::string* out) override {
+    auto f = NewRandomAccessFile(path);
+    if (!f.ok()) return f.status();
+    return (*f)->Read(0, (*f)->Size(), out);
+  }
+  Result<std::vector<std::string>> ListDir(const std::string& dir) override {
+    DIR* d = ::opendir(dir.c_str());
+    if (!d) return ErrnoStatus("list", dir, errno);
+    std::vector<std::string> names;
+    while (struct dirent* e = ::readdir(d)) {
+      std::string n = e->d_name;
+      if (n != "." && n != "..") names.push_back(std::move(n));
+    }
+    ::closedir(d);
+    return names;
+  }
+  Status CreateDir(const std::string& dir) override {
+    if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) return ErrnoStatus("create directory", dir, errno);
+    return Status::Ok();
+  }
+  Status RemoveFile(const std::string& path) override {
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) return ErrnoStatus("remove", path, errno);
+    return Status::Ok();
+  }
+  Status RenameFile(const std::string& from, const std::string& to) override {
+    if (::rename(from.c_str(), to.c_str()) != 0) return ErrnoStatus("rename", from + " to " + to, errno);
+    return Status::Ok();
+  }
+  Status SyncDir(const std::string& dir) override {
+    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return ErrnoStatus("open directory", dir, errno);
+    int rc = ::fsync(fd);
+    int e = errno;
+    ::close(fd);
+    if (rc != 0) return ErrnoStatus("fsync directory", dir, e);
+    return Status::Ok();
+  }
+  Result<uint64_t> FileSize(const std::string& path) override {
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0) return ErrnoStatus("stat", path, errno);
+    return static_cast<uint64_t>(st.st_size);
+  }
+  bool FileExists(const std::string& path) override { return ::access(path.c_str(), F_OK) == 0; }
+};
+
+class FaultWritableFile : public WritableFile {
+ public:
+  FaultWritableFile(FaultInjectionEnv* env, std::string path, std::unique_ptr<WritableFile> base)
+      : env_(env), path_(std::move(path)), base_(std::move(base)) {}
+  Status Append(std::string_view data) override {
+    if (env_->full()) {
+      size_t partial = std::min(env_->partial_bytes(), data.size());
+      if (partial > 0) base_->Append(data.substr(0, partial));
+      return FaultInjectionEnv::NoSpace("write " + path_);
+    }
+    return base_->Append(data);
+  }
+  Status Sync() override {
+    if (env_->full()) return FaultInjectionEnv::NoSpace("fsync " + path_);
+    return base_->Sync();
+  }
+  Status Truncate(uint64_t size) override { return base_->Truncate(size); }  // frees space: allowed
+  Status Close() override { return base_->Close(); }
+  uint64_t Size() const override { return base_->Size(); }
+
+ private:
+  FaultInjectionEnv* env_;
+  std::string path_;
+  std::unique_ptr<WritableFile> base_;
+};
+
+}  // namespace
+
+Env* Env::Default() {
+  static PosixEnv* env = new PosixEnv();
+  return env;
+}
+
+Status FaultInjectionEnv::NoSpace(const std::string& what) {
+  return Status::Unavailable(fmt::format("cannot {}: {} (injected)", what, std::strerror(ENOSPC)));
+}
+
+Result<std::unique_ptr<WritableFile>> FaultInjectionEnv::NewWritableFile(const std::string& path, bool truncate) {
+  if (full_) return NoSpace("create " + path);
+  auto f = base_->NewWritableFile(path, truncate);
+  if (!f.ok()) return f.status();
+  return std::unique_ptr<WritableFile>(new FaultWritableFile(this, path, std::move(*f)));
+}
+
+Status FaultInjectionEnv::CreateDir(const std::string& dir) {
+  if (full_ && !base_->FileExists(dir)) return NoSpace("create directory " + dir);
+  return base_->CreateDir(dir);
+}
+
+Status FaultInjectionEnv::RenameFile(const std::string& from, const std::string& to) {
+  return base_->RenameFile(from, to);
+}
+
+}  // namespace sremon::tsdb

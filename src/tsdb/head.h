@@ -1,0 +1,62 @@
+// The head: samples not yet in blocks, per series, compressed in memory (Gorilla chunks), plus
+// out-of-order samples kept in sorted runs. See db.h for how it fits with the WAL and blocks.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "model/labels.h"
+#include "storage/storage.h"
+#include "tsdb/chunk.h"
+
+namespace sremon::tsdb {
+
+// One series' samples in memory. In-order samples (t > the last in-order t) go into Gorilla
+// chunks; older ones (backfill, out of order, rewrites of a timestamp) into `ooo`, which is
+// sorted into an immutable run every kOooRunSamples. On equal timestamps the latest write wins:
+// ooo runs beat the in-order chunks, later runs beat earlier ones.
+// Thread-safety: none; MemSeries::mu guards the live one, frozen ones are immutable.
+class HeadData {
+ public:
+  static constexpr uint32_t kChunkSamples = 240;
+  static constexpr size_t kOooRunSamples = 512;
+
+  // Returns true when the sample was out of order.
+  bool Add(int64_t t, double v);
+  uint64_t count() const { return count_; }
+  int64_t mint() const { return mint_; }
+  int64_t maxt() const { return maxt_; }
+  bool Overlaps(int64_t mint, int64_t maxt) const { return count_ > 0 && mint_ <= maxt && maxt_ >= mint; }
+  // An iterator over a copy of the samples within [mint, maxt] (shares immutable chunks).
+  std::unique_ptr<storage::SampleIterator> Snapshot(int64_t mint, int64_t maxt) const;
+  // Every sample, sorted, one per timestamp (the last written).
+  std::vector<model::Sample> All() const;
+
+ private:
+  std::vector<std::shared_ptr<const XorChunk>> closed_;
+  std::shared_ptr<XorChunk> open_;
+  int64_t last_in_order_ = storage::kMinTime;
+  std::vector<std::shared_ptr<const std::vector<model::Sample>>> ooo_runs_;
+  std::vector<model::Sample> ooo_;
+  uint64_t count_ = 0;
+  int64_t mint_ = storage::kMaxTime, maxt_ = storage::kMinTime;
+};
+
+// A series known to the head. Never freed while the DB is open (queriers and appenders keep raw
+// pointers); a deleted series is unlinked from the index and marked deleted.
+struct MemSeries {
+  MemSeries(uint32_t id, uint64_t hash, model::Labels labels) : id(id), hash(hash), labels(std::move(labels)) {}
+  const uint32_t id;
+  const uint64_t hash;
+  const model::Labels labels;
+  MemSeries* next_same_hash = nullptr;  // GUARDED_BY(DB index mutex)
+  uint64_t logged_gen = 0;              // GUARDED_BY(DB commit mutex): WAL generation of its series record
+  std::atomic<bool> deleted{false};
+  std::mutex mu;
+  std::unique_ptr<HeadData> data;  // GUARDED_BY(mu); null when no samples
+};
+
+}  // namespace sremon::tsdb

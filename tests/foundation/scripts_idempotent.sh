@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# scripts/deps.sh and the steps of scripts/up.sh are no-ops when everything is done already:
+# deps.sh installs nothing and returns fast, the build has nothing to do (checked with a dry
+# run: no build inside ctest), and `sremon up` of a running service starts nothing new.
+# Usage: scripts_idempotent.sh SOURCE_DIR BUILD_DIR
+set -euo pipefail
+src=$1
+build=$2
+cd "$src"
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+for set in build test; do
+  start=$(date +%s%N)
+  out=$(./scripts/deps.sh "$set" 2>&1) || fail "scripts/deps.sh $set exited $?: $out"
+  ms=$(( ($(date +%s%N) - start) / 1000000 ))
+  [ -z "$out" ] || fail "scripts/deps.sh $set printed something on a second run (it should be quiet): $out"
+  [ "$ms" -lt 5000 ] || fail "scripts/deps.sh $set took ${ms} ms with everything installed"
+  echo "ok: scripts/deps.sh $set is a quiet no-op (${ms} ms)"
+done
+
+# up.sh's build step: nothing to rebuild for the sremon target. Never a real build here: when
+# a source is newer than the binary the test fails instead of building.
+newer=$(find src -path src/testutil -prune -o \( -name '*.cc' -o -name '*.h' \) ! -name '*_test.cc' \
+  -newer "$SREMON_BIN" -print | head -3)
+[ -z "$newer" ] || fail "sources changed since sremon was built (run scripts/build.sh first): $newer"
+out=$(SREMON_BUILD_DIR="$build" ./scripts/build.sh sremon 2>&1) || fail "scripts/build.sh sremon failed: $out"
+echo "$out" | grep -q "no work to do" || fail "scripts/build.sh sremon did work on a second run: $out"
+echo "ok: scripts/build.sh sremon has no work to do"
+
+# up.sh's last step twice: the second `sremon up` starts nothing.
+tmp=$(mktemp -d)
+trap '"$SREMON_BIN" down --state-dir "$tmp/state" >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+flags=(--state-dir "$tmp/state" --data-dir "$tmp/data" --ports "app=$port" app)
+"$SREMON_BIN" up "${flags[@]}" >/dev/null || fail "first sremon up failed"
+pid=$(head -1 "$tmp/state/app.pid")
+out=$("$SREMON_BIN" up "${flags[@]}") || fail "second sremon up failed: $out"
+echo "$out" | grep -q "already running (pid $pid)" || fail "second sremon up did not find the running app: $out"
+[ "$(head -1 "$tmp/state/app.pid")" = "$pid" ] || fail "second sremon up replaced the app"
+echo "ok: a second sremon up starts nothing"
