@@ -69,7 +69,7 @@ OURS_DIR=$WORK/ours
 PID=$!; PIDS+=($PID)
 wait_health $PORT
 OURS_SECS=$(ingest $PORT)
-sleep 1
+sleep 3  # both: let the allocator / GC settle before reading RSS
 OURS_RSS=$(rss_mb $PID)
 kill -9 $PID; wait $PID 2>/dev/null || true
 "$SREMON" storage -httpListenAddr=127.0.0.1:$PORT -storageDataPath="$OURS_DIR" -retentionPeriod=100y \
@@ -91,7 +91,7 @@ VM_DIR=$WORK/vm
 PID=$!; PIDS+=($PID)
 wait_health $PORT
 VM_SECS=$(ingest $PORT)
-sleep 1
+sleep 3
 VM_RSS=$(rss_mb $PID)
 curl -sf "http://127.0.0.1:$PORT/internal/force_flush" >/dev/null
 curl -sf "http://127.0.0.1:$PORT/internal/force_merge" >/dev/null || true
@@ -153,3 +153,4 @@ printf "| %-34s | %14s | %14s | %8s |\n" "targets up at the end" "$OURS_UP" "$VM
 echo
 echo "ours, WAL replay after kill -9: $REPLAY"
 echo "ours, series count at the end of the data (check): $OURS_CHECK"
+echo "load average during the run: $(cut -d' ' -f1-3 /proc/loadavg)"
