@@ -219,6 +219,9 @@ Mat Evaluator::EvalSubqueryRaw(const SubqueryExpr& sq, int64_t* ref_min, int64_t
   int64_t inner_start = step * (lo / step);
   if (inner_start < lo) inner_start += step;
   if (inner_start > *ref_max) return {};
+  if ((*ref_max - inner_start) / step >= static_cast<int64_t>(ctx_->opts->max_samples)) {
+    Fail(Status::Execution("query processing would load too many samples into memory in query execution"));
+  }
   Evaluator inner(ctx_, inner_start, *ref_max, step);
   Val v = inner.Eval(*sq.expr);
   if (v.type == ValueType::kScalar) {
@@ -950,6 +953,9 @@ Result<QueryResult> Run(const EngineOptions& opts, storage::Queryable& db, const
         return Status::InvalidArgument(fmt::format(
             "invalid expression type \"{}\" for range query, must be Scalar or instant Vector", ValueTypeName(t)));
       }
+    }
+    if (!instant && (end - start) / step >= static_cast<int64_t>(opts.max_samples)) {
+      return Status::Execution("query processing would load too many samples into memory in query execution");
     }
     Evaluator ev(&ctx, start, end, instant ? 1 : step);
     Val v = ev.Eval(expr);

@@ -267,10 +267,6 @@ Val EvalOverRange(Evaluator& ev, const Node& arg, bool keep_name, const RangeFn&
     for (size_t i = 0; i < ev.steps(); ++i) {
       int64_t ref = in.fixed_ref ? in.fixed_ref_ms - in.offset_ms : ev.TimeOf(i) - in.offset_ms;
       int64_t mint = ref - in.range_ms;
-      if (in.fixed_ref) {
-        lo = 0;
-        hi = 0;
-      }
       while (lo < smp.size() && smp[lo].t < mint) ++lo;
       if (hi < lo) hi = lo;
       while (hi < smp.size() && smp[hi].t <= ref) ++hi;
