@@ -281,7 +281,7 @@ Val EvalOverRange(Evaluator& ev, const Node& arg, bool keep_name, const RangeFn&
   }
   size_t points = 0;
   for (const auto& s : out.mat) points += s.pts.size();
-  ev.ctx()->NotePeak(ev.ctx()->loaded_samples + points);
+  ev.ctx()->NotePeak(in.total + points);
   Finalize(&out.mat);
   return out;
 }
