@@ -33,6 +33,9 @@ int ScriptResult::failed() const {
 
 namespace {
 
+// Bounds one value-sequence item, so a hostile file cannot ask for billions of samples.
+constexpr uint64_t kMaxExpansion = 10'000'000;
+
 struct SyntaxError {
   int line;
   std::string msg;
@@ -129,6 +132,7 @@ void ExpandItem(std::string_view item, std::vector<std::optional<double>>* out, 
   }
   if (item.substr(0, 2) == "_x") {
     uint64_t n = parse_uint(item.substr(2));
+    if (n > kMaxExpansion) throw SyntaxError{lineno, fmt::format("expansion {:?} is too large", std::string(item))};
     for (uint64_t k = 0; k < n; ++k) out->push_back(std::nullopt);
     return;
   }
@@ -172,6 +176,7 @@ void ExpandItem(std::string_view item, std::vector<std::optional<double>>* out, 
   }
   if (i >= item.size() || item[i] != 'x') throw bad();
   uint64_t times = parse_uint(item.substr(i + 1));
+  if (times > kMaxExpansion) throw SyntaxError{lineno, fmt::format("expansion {:?} is too large", std::string(item))};
   double v = *value;
   for (uint64_t k = 0; k <= times; ++k) {
     out->push_back(v);
