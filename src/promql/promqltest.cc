@@ -12,6 +12,7 @@
 
 #include "promql/ast.h"
 #include "promql/engine.h"
+#include "promql/eval.h"
 #include "promql/quote.h"
 #include "storage/mem_storage.h"
 #include "util/strings.h"
@@ -217,16 +218,7 @@ struct Expectation {
   std::map<model::Labels, ExpectedSample> vec;
 };
 
-std::string LabelsText(const model::Labels& ls) {
-  std::string out = "{";
-  bool first = true;
-  for (const auto& l : ls) {
-    if (!first) out += ", ";
-    first = false;
-    out += l.name + "=" + GoQuote(l.value);
-  }
-  return out + "}";
-}
+std::string LabelsText(const model::Labels& ls) { return internal::LabelsString(ls); }
 
 // Compares an instant result to the expectation; returns "" when it matches.
 std::string Compare(const Value& v, const Expectation& exp, bool ordered) {
