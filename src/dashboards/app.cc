@@ -452,6 +452,35 @@ void App::DashboardRoutes(Ctx& ctx, http::Request& req, http::Response& resp) {
                                 {"version", v->version}, {"created", FormatRfc3339Ms(v->created_ms)},
                                 {"createdBy", v->created_by}, {"message", v->message}, {"data", data}});
   }
+  if (parts.size() == 2 && parts[1] == "restore" && req.method == "POST") {
+    auto body = JsonBody(req, resp);
+    if (!body) return;
+    auto vit = body->find("version");
+    if (vit == body->end() || !vit->is_number_integer()) return Message(resp, 400, "version must be an integer");
+    auto v = store_->Version(uid, vit->get<int64_t>());
+    if (!v.ok()) return Message(resp, HttpStatus(v.status()), v.status().message());
+    if (!dash->provisioner.empty()) {
+      const DashboardProvider* p = provisioner_->Provider(dash->provisioner);
+      if (!p || !p->allow_ui_updates) return Message(resp, 400, "Cannot save provisioned dashboard");
+    }
+    json model = json::parse(v->data, nullptr, false);
+    if (!model.is_object()) return Message(resp, 500, "stored version is not a JSON object");
+    SaveDashboard save;
+    save.uid = uid;
+    save.title = Str(model, "title").empty() ? dash->title : Str(model, "title");
+    save.folder_uid = dash->folder_uid;
+    save.data = v->data;
+    save.tags_json = model.contains("tags") && model["tags"].is_array() ? model["tags"].dump() : "[]";
+    save.message = "Restored from version " + std::to_string(v->version);
+    save.created_by = ctx.user.login;
+    save.provisioner = dash->provisioner;
+    save.provision_path = dash->provision_path;
+    auto saved = store_->Save(save);
+    if (!saved.ok()) return Message(resp, 500, saved.status().message());
+    if (!saved->provisioner.empty()) (void)provisioner_->WriteBack(*saved, model);
+    return Json(resp, 200, json{{"id", saved->id}, {"uid", uid}, {"status", "success"}, {"version", saved->version},
+                                {"url", "/d/" + uid + "/" + Slugify(saved->title)}});
+  }
   return Message(resp, 404, "Not found");
 }
 

@@ -35,18 +35,26 @@ export function emptyDashboard(): DashboardModel {
 }
 
 // Vertical compaction as Grafana's grid does: every panel moves up as far as it can.
-export function compact(panels: Panel[]) {
-  const sorted = [...panels].sort((a, b) => a.gridPos.y - b.gridPos.y || a.gridPos.x - b.gridPos.x);
-  const placed: Panel[] = [];
+// A pinned panel (the one being moved or resized) keeps its place and pushes the others down.
+export function compact(panels: Panel[], pinned?: Panel) {
   const overlaps = (a: Panel['gridPos'], b: Panel['gridPos']) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
-  for (const p of sorted) {
-    const g = p.gridPos;
-    g.x = Math.max(0, Math.min(24 - Math.max(1, g.w), g.x));
-    g.y = Math.max(0, g.y);
-    while (g.y > 0 && !placed.some((q) => overlaps({ ...g, y: g.y - 1 }, q.gridPos))) g.y--;
-    while (placed.some((q) => overlaps(g, q.gridPos))) g.y++;
-    placed.push(p);
-  }
+  const pass = (order: Panel[], fixed?: Panel) => {
+    const placed: Panel[] = [];
+    for (const p of order) {
+      const g = p.gridPos;
+      g.w = Math.max(1, Math.min(24, g.w));
+      g.x = Math.max(0, Math.min(24 - g.w, g.x));
+      g.y = Math.max(0, g.y);
+      if (p !== fixed) {
+        while (g.y > 0 && !placed.some((q) => overlaps({ ...g, y: g.y - 1 }, q.gridPos))) g.y--;
+        while (placed.some((q) => overlaps(g, q.gridPos))) g.y++;
+      }
+      placed.push(p);
+    }
+  };
+  const byPos = (a: Panel, b: Panel) => a.gridPos.y - b.gridPos.y || a.gridPos.x - b.gridPos.x;
+  if (pinned) pass([pinned, ...panels.filter((p) => p !== pinned).sort(byPos)], pinned);
+  pass([...panels].sort(byPos));
 }
 
 function nextPanelId(panels: Panel[]): number {
@@ -323,9 +331,7 @@ export async function dashboardPage(root: HTMLElement, uid: string | null) {
         window.removeEventListener('pointerup', up);
         wrapper.classList.remove('dragging');
         // Panels pushed down by the moved one make room, then everything floats up.
-        const others = dash.panels.filter((p) => p !== panel);
-        compact([panel, ...others.map((p) => p)].sort((a, b) => (a === panel ? -1 : b === panel ? 1 : 0)));
-        compact(dash.panels);
+        compact(dash.panels, panel);
         markDirty();
         layout();
       };
@@ -427,6 +433,39 @@ export async function dashboardPage(root: HTMLElement, uid: string | null) {
     }
   };
 
+  const versionsDialog = async () => {
+    const list: any[] = await api('GET', `/api/dashboards/uid/${encodeURIComponent(uid!)}/versions`);
+    const overlay = el('div', { class: 'modal-overlay' });
+    const box = el('div', { class: 'modal', 'data-testid': 'versions' });
+    box.append(el('h2', {}, 'Versions'));
+    const table = el('table', { class: 'data-table' });
+    for (const v of list) {
+      const tr = el('tr');
+      tr.append(el('td', {}, 'v' + v.version), el('td', {}, new Date(v.created).toLocaleString()), el('td', {}, v.createdBy), el('td', {}, v.message));
+      const td = el('td');
+      if (v.version !== dash.version) {
+        const b = el('button', { class: 'btn' }, 'Restore');
+        b.addEventListener('click', async () => {
+          try {
+            await api('POST', `/api/dashboards/uid/${encodeURIComponent(uid!)}/restore`, { version: v.version });
+            overlay.remove();
+            navigate(location.pathname + location.search, true);
+          } catch (e: any) {
+            toast('Restore failed: ' + e.message, true);
+          }
+        });
+        td.append(b);
+      } else td.textContent = 'current';
+      tr.append(td);
+      table.append(tr);
+    }
+    const close = el('button', { class: 'btn' }, 'Close');
+    close.addEventListener('click', () => overlay.remove());
+    box.append(table, close);
+    overlay.append(box);
+    document.body.append(overlay);
+  };
+
   const exportJson = () => {
     const blob = new Blob([JSON.stringify(modelForSave(), null, 2)], { type: 'application/json' });
     const a = el('a', { href: URL.createObjectURL(blob), download: (dash.title || 'dashboard') + '.json' });
@@ -504,6 +543,9 @@ export async function dashboardPage(root: HTMLElement, uid: string | null) {
       });
       const set = el('button', { class: 'btn', 'data-testid': 'dashboard-settings' }, 'Settings / JSON');
       set.addEventListener('click', () => void settingsDialog());
+      const vers = el('button', { class: 'btn', 'data-testid': 'dashboard-versions' }, 'Versions');
+      vers.addEventListener('click', () => void versionsDialog());
+      if (uid) right.append(vers);
       const sv = el('button', { class: 'btn primary', 'data-testid': 'save-dashboard' }, 'Save');
       if (!meta.canSave) {
         sv.setAttribute('disabled', '');
