@@ -11,6 +11,7 @@
 
 #include "alertmanager/alertmanager.h"
 #include "alertmanager/api_decode.h"
+#include "obs/metrics.h"
 #include "util/strings.h"
 #include "util/time.h"
 #include "version.h"
@@ -214,6 +215,18 @@ void Alertmanager::RegisterApi(http::Server& server) {
       return;
     }
     // Best effort as upstream: the valid alerts of a batch are stored even when others are not.
+    static auto& received = prometheus::BuildCounter()
+                                .Name("alertmanager_alerts_received_total")
+                                .Help("The total number of received alerts.")
+                                .Register(obs::Registry());
+    static auto& invalid = prometheus::BuildCounter()
+                               .Name("alertmanager_alerts_invalid_total")
+                               .Help("The total number of received alerts that were invalid.")
+                               .Register(obs::Registry())
+                               .Add({});
+    int64_t now = NowMs();
+    for (const Alert& a : valid) received.Add({{"status", a.ResolvedAt(now) ? "resolved" : "firing"}}).Increment();
+    invalid.Increment(static_cast<double>(errors.size()));
     store_.Put(valid);
     if (!errors.empty()) {
       ErrorString(resp, 400, Join(errors, "; "));
