@@ -128,7 +128,7 @@ export function renderTimeseries(container: HTMLElement, panel: Panel, result: Q
   const opts: uPlot.Options = {
     ...size(),
     series,
-    legend: { show: showLegend, live: true, mount: (_u: uPlot, l: HTMLElement) => legend.append(l) } as any,
+    legend: { show: showLegend, live: false, mount: (_u: uPlot, l: HTMLElement) => legend.append(l) } as any,
     cursor: { drag: { x: false, y: false }, points: { size: 5 } },
     scales: { x: { time: true }, y: { range: (_u, dmin, dmax) => [min ?? Math.min(dmin, 0 > dmin ? dmin : dmin), max ?? (dmax === dmin ? dmax + 1 : dmax)] } },
     axes: [
@@ -137,7 +137,7 @@ export function renderTimeseries(container: HTMLElement, panel: Panel, result: Q
         stroke: '#9fa7b3',
         grid: { stroke: '#2c3235', width: 1 },
         ticks: { stroke: '#2c3235' },
-        size: (_u: uPlot, values: string[]) => 14 + 7 * Math.max(3, ...(values ?? []).map((v) => String(v).length)),
+        size: (_u: uPlot, values: string[]) => 24 + 7.5 * Math.max(3, ...(values ?? []).map((v) => String(v).length)),
         values: (_u, vals) => vals.map((v) => formatValue(v, unit, decimals)),
       },
     ],
