@@ -670,9 +670,8 @@ Val Evaluator::EvalAggregate(const AggregateExpr& a) {
     lb.Keep(grouping);
     return lb.Build();
   };
-  Columns cols(*this, mat);
-
   if (a.op == AggOp::kCountValues) {
+    Columns cols(*this, mat);
     // The grouping key depends on the value: groups are made per step.
     std::unordered_map<std::string, uint32_t> out_index;
     std::vector<double> counts;
@@ -719,9 +718,79 @@ Val Evaluator::EvalAggregate(const AggregateExpr& a) {
       group_of[si] = gi;
     }
   }
+  bool selects = a.op == AggOp::kTopk || a.op == AggOp::kBottomk;
+  bool simple = !selects && a.op != AggOp::kQuantile;
+  if (simple && glabels.size() * nsteps_ <= (size_t{1} << 22)) {
+    // Fast path: walk each series once, accumulating into dense per-(group, step) cells. Per cell
+    // the inputs arrive in series order, as in the per-step loop below, so the float results
+    // are identical.
+    size_t cells = glabels.size() * nsteps_;
+    std::vector<double> value(cells), mean(cells), count(cells, 0);
+    for (size_t si = 0; si < mat.size(); ++si) {
+      size_t base = group_of[si] * nsteps_;
+      for (const auto& p : mat[si].pts) {
+        size_t k = base + StepOf(p.t);
+        double v = p.v;
+        double& g = value[k];
+        double& c = count[k];
+        if (c == 0) {
+          c = 1;
+          mean[k] = v;
+          g = a.op == AggOp::kStddev || a.op == AggOp::kStdvar ? 0 : a.op == AggOp::kGroup ? 1 : v;
+          continue;
+        }
+        switch (a.op) {
+          case AggOp::kSum: g += v; break;
+          case AggOp::kAvg:
+            c++;
+            if (std::isinf(mean[k])) {
+              if (std::isinf(v) && (mean[k] > 0) == (v > 0)) break;
+              if (!std::isinf(v) && !std::isnan(v)) break;
+            }
+            mean[k] += v / c - mean[k] / c;
+            break;
+          case AggOp::kMax:
+            if (g < v || std::isnan(g)) g = v;
+            break;
+          case AggOp::kMin:
+            if (g > v || std::isnan(g)) g = v;
+            break;
+          case AggOp::kCount: c++; break;
+          case AggOp::kStddev:
+          case AggOp::kStdvar: {
+            c++;
+            double delta = v - mean[k];
+            mean[k] += delta / c;
+            g += delta * (v - mean[k]);
+            break;
+          }
+          default: break;
+        }
+      }
+    }
+    for (size_t gi = 0; gi < glabels.size(); ++gi) {
+      Series s;
+      s.metric = glabels[gi];
+      for (size_t i = 0; i < nsteps_; ++i) {
+        size_t k = gi * nsteps_ + i;
+        if (count[k] == 0) continue;
+        double v = value[k];
+        switch (a.op) {
+          case AggOp::kAvg: v = mean[k]; break;
+          case AggOp::kCount: v = count[k]; break;
+          case AggOp::kStdvar: v = value[k] / count[k]; break;
+          case AggOp::kStddev: v = std::sqrt(value[k] / count[k]); break;
+          default: break;
+        }
+        s.pts.push_back({TimeOf(i), v});
+      }
+      if (!s.pts.empty()) out.mat.push_back(std::move(s));
+    }
+    return out;
+  }
+  Columns cols(*this, mat);
   std::vector<Group> groups(glabels.size());
   std::vector<uint32_t> order;
-  bool selects = a.op == AggOp::kTopk || a.op == AggOp::kBottomk;
   std::vector<int32_t> sel_out(selects ? mat.size() : 0, -1);
   if (!selects) {
     out.mat.resize(glabels.size());

@@ -813,10 +813,11 @@ Val EvalCall(Evaluator& ev, const Call& c) {
     // Order only matters for instant queries: one point per series.
     Val v = std::move(args[0]);
     bool desc = name == "sort_desc";
+    // NaN sorts to the bottom in both directions (Prometheus funcSort/funcSortDesc).
     std::stable_sort(v.mat.begin(), v.mat.end(), [desc](const Series& a, const Series& b) {
       double x = a.pts[0].v, y = b.pts[0].v;
-      if (std::isnan(x)) return !std::isnan(y);
-      if (std::isnan(y)) return false;
+      if (std::isnan(x)) return false;
+      if (std::isnan(y)) return true;
       return desc ? x > y : x < y;
     });
     return v;

@@ -894,16 +894,15 @@ class Exec {
       bool last = i + 1 == fields.size();
       const Value* f = receiver.Field(fields[i]);
       if (!f) {
-        if (receiver.kind() == Value::Kind::kMap) {
-          // Go: a missing key of a map[string]string reads as "".
-          f = nullptr;
-          receiver = Value(std::string());
+        // Go: a missing map key, or any field of a missing value, is the invalid value
+        // (printed "<no value>"), not an error.
+        if (receiver.kind() == Value::Kind::kMap || receiver.is_null()) {
           if (last && (!args.empty() || final)) {
             Fail(node.pos, fmt::format("{} is not a method but has arguments", fields[i]), node.Text());
           }
+          receiver = Value();
           continue;
         }
-        if (receiver.is_null()) Fail(node.pos, fmt::format("nil pointer evaluating {}", node.Text()), node.Text());
         Fail(node.pos, fmt::format("can't evaluate field {} in type {}", fields[i], receiver.TypeName()), node.Text());
       }
       if (const Function* fn = f->as_func()) {

@@ -55,8 +55,14 @@ class BlockWriter {
     uint64_t offset, clen, rawlen;
     uint32_t crc;
   };
+  struct SharedTs {
+    uint32_t frame, offset;
+    std::string bytes;
+  };
   int level_;
   void* cctx_;  // ZSTD_CCtx
+  std::unordered_map<uint64_t, SharedTs> shared_ts_;  // timestamps hash -> first occurrence
+  size_t shared_ts_bytes_ = 0;
   std::vector<Entry> series_;
   std::vector<Frame> frames_;
   std::string raw_;   // the frame being filled
@@ -88,6 +94,8 @@ class Block : public PostingsReader {
   Block() = default;
   Status Load(Env* env);
   Result<std::shared_ptr<const std::string>> ReadFrame(uint32_t f) const;
+  // The timestamps section another series shares (chunk.h TsRef), cached: few distinct ones.
+  Result<std::shared_ptr<const std::string>> SharedTimestamps(std::string_view data) const;
   int64_t Sym(std::string_view s) const;  // -1 when absent
 
   struct SeriesEntry {
@@ -114,6 +122,7 @@ class Block : public PostingsReader {
   mutable std::mutex cache_mu_;
   mutable std::vector<std::pair<uint32_t, std::shared_ptr<const std::string>>> cache_;  // GUARDED_BY(cache_mu_)
   mutable size_t cache_next_ = 0;
+  mutable std::unordered_map<uint64_t, std::shared_ptr<const std::string>> ts_cache_;  // GUARDED_BY(cache_mu_)
 };
 
 }  // namespace sremon::tsdb
