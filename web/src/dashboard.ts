@@ -128,7 +128,8 @@ export async function dashboardPage(root: HTMLElement, uid: string | null) {
     const resolved = resolveRange(range);
     const scope = { ...builtins(15000, resolved.to - resolved.from, 15000), ...scopeOf(varStates, resolved, widthPx()) };
     grid.dataset.state = 'loading';
-    await Promise.all(views.map((v) => v.view.refresh({ settings: cfg, range: resolved, scope })));
+    const onZoom = (from: number, to: number) => void setRange({ from: String(from), to: String(to) });
+    await Promise.all(views.map((v) => v.view.refresh({ settings: cfg, range: resolved, scope, onZoom })));
     grid.dataset.state = 'done';
     (window as any).__sremonLastRefreshMs = performance.now() - start;
   };
@@ -509,7 +510,11 @@ export async function dashboardPage(root: HTMLElement, uid: string | null) {
       presets.append(b);
     }
     pop.append(abs, presets);
-    btn.addEventListener('click', () => (pop.style.display = pop.style.display === 'none' ? '' : 'none'));
+    btn.addEventListener('click', (e) => {
+      e.stopPropagation();
+      pop.style.display = pop.style.display === 'none' ? '' : 'none';
+    });
+    pop.addEventListener('click', (e) => e.stopPropagation());
     picker.append(btn, pop);
     const zoomOut = el('button', { class: 'btn', title: 'Zoom out' }, '−');
     zoomOut.addEventListener('click', () => {
@@ -598,6 +603,8 @@ export async function dashboardPage(root: HTMLElement, uid: string | null) {
     }
   };
   window.addEventListener('keydown', onKey);
+  const closePopovers = () => toolbar.querySelectorAll<HTMLElement>('.time-popover').forEach((p) => (p.style.display = 'none'));
+  document.addEventListener('click', closePopovers);
   const ro = new ResizeObserver(() => layout());
   ro.observe(grid);
   const beforeUnload = (e: BeforeUnloadEvent) => {
@@ -607,6 +614,7 @@ export async function dashboardPage(root: HTMLElement, uid: string | null) {
   (root as any).__cleanup = () => {
     if (timer) clearInterval(timer);
     window.removeEventListener('keydown', onKey);
+    document.removeEventListener('click', closePopovers);
     window.removeEventListener('beforeunload', beforeUnload);
     ro.disconnect();
     views.forEach((v) => v.view.destroy());
