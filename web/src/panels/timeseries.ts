@@ -58,9 +58,10 @@ export function renderTimeseries(container: HTMLElement, panel: Panel, result: Q
   }
   const d = defaults(panel);
   const custom = d.custom ?? {};
-  const unit: string = d.unit ?? 'short';
-  const decimals: number | undefined = d.decimals ?? undefined;
-  const stacking = custom.stacking?.mode === 'normal' || custom.stacking?.mode === 'percent';
+  // Legacy "graph" panels keep the unit in yaxes[0].format and stacking in `stack`.
+  const unit: string = d.unit ?? panel.yaxes?.[0]?.format ?? 'short';
+  const decimals: number | undefined = d.decimals ?? panel.decimals ?? undefined;
+  const stacking = custom.stacking?.mode === 'normal' || custom.stacking?.mode === 'percent' || panel.stack === true;
   const fillOpacity = custom.fillOpacity ?? (stacking ? 30 : 10);
   const lineWidth = custom.lineWidth ?? 1;
   const steps = thresholds(panel);
