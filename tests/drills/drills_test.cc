@@ -16,16 +16,15 @@
 #include <thread>
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include "http/http.h"
+#include "testutil/probes.h"
 #include "testutil/testutil.h"
 
 namespace sremon {
 namespace {
 
 using namespace std::chrono_literals;
-using json = nlohmann::json;
 using testutil::TempDir;
 
 class DrillsTest : public ::testing::Test {
@@ -102,61 +101,17 @@ class DrillsTest : public ::testing::Test {
     return testutil::RunCommand(cmd, out);
   }
 
-  json GetJson(const std::string& url) {
-    auto r = http::Get(url, 3s);
-    if (!r.ok() || r->status != 200) return json();
-    return json::parse(r->body, nullptr, false);
-  }
-
   // Polls until pred() holds; reports what it was waiting for on timeout.
   bool Eventually(const std::string& what, std::chrono::seconds timeout, const std::function<bool()>& pred) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (pred()) return true;
-      std::this_thread::sleep_for(200ms);
-    }
+    if (testutil::Poll(timeout, pred)) return true;
     ADD_FAILURE() << "timed out after " << timeout.count() << "s waiting for: " << what;
     return false;
   }
-
-  // The value of an instant query's first sample, or NaN.
-  double QueryValue(const std::string& expr) {
-    json j = GetJson(Base("storage") + "/api/v1/query?query=" + http::UrlEncode(expr));
-    if (!j.is_object() || j["data"]["result"].empty()) return NAN;
-    return std::stod(j["data"]["result"][0]["value"][1].get<std::string>());
-  }
-
-  // The state of an alert in the rules service's /api/v1/alerts ("" when absent).
-  std::string RuleAlertState(const std::string& alertname) {
-    json j = GetJson(Base("rules") + "/api/v1/alerts");
-    if (!j.is_object()) return "";
-    for (const auto& a : j["data"]["alerts"]) {
-      if (a["labels"]["alertname"] == alertname) return a["state"].get<std::string>();
-    }
-    return "";
-  }
-
-  bool AlertmanagerHas(const std::string& alertname) {
-    json j = GetJson(Base("alertmanager") + "/api/v2/alerts");
-    if (!j.is_array()) return false;
-    for (const auto& a : j) {
-      if (a["labels"]["alertname"] == alertname) return true;
-    }
-    return false;
-  }
-
-  // True when the inbox holds a webhook notification with that status for that alert.
-  bool InboxHas(const std::string& alertname, const std::string& status) {
-    json j = GetJson(Base("inbox") + "/api/notifications?limit=1000");
-    if (!j.is_object()) return false;
-    for (const auto& n : j["notifications"]) {
-      const json& p = n["payload"];
-      if (!p.is_object() || p["status"] != status) continue;
-      for (const auto& a : p["alerts"]) {
-        if (a["labels"]["alertname"] == alertname && a["status"] == status) return true;
-      }
-    }
-    return false;
+  double QueryValue(const std::string& expr) { return testutil::QueryValue(Base("storage"), expr); }
+  std::string RuleAlertState(const std::string& name) { return testutil::RuleAlertState(Base("rules"), name); }
+  bool AlertmanagerHas(const std::string& name) { return testutil::AlertmanagerHas(Base("alertmanager"), name); }
+  bool InboxHas(const std::string& name, const std::string& status) {
+    return testutil::InboxHas(Base("inbox"), name, status);
   }
 
   std::map<std::string, int> ports_;
