@@ -172,6 +172,8 @@ class DBImpl : public DB {
   std::mutex flush_mu_;  // one flush, merge, delete or retention pass at a time
   uint64_t next_seq_ = 1, next_id_ = 1;  // GUARDED_BY(flush_mu_)
   std::chrono::steady_clock::time_point last_flush_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point retry_after_;  // maintenance thread only
+  int backoff_s_ = 2;                                  // maintenance thread only
 
   mutable std::mutex state_mu_;
   std::vector<std::shared_ptr<Block>> blocks_;        // GUARDED_BY(state_mu_), by (seq, id)
@@ -526,12 +528,23 @@ void DBImpl::MaintenanceLoop() {
       has_frozen = !frozen_.empty();
     }
     bool old = head_samples_ > 0 && now - last_flush_ >= std::chrono::milliseconds(opts_.head_flush_interval_ms);
+    // After a failure (disk full) back off: a retry re-encodes the whole frozen head.
+    if (now < retry_after_) continue;
+    Status st;
     if (has_frozen || old || head_samples_ >= opts_.max_head_samples) {
-      Status st = FlushLocked();
-      if (!st.ok()) spdlog::error("cannot flush the head: {} (retrying later; the data stays in the WAL)", st.ToString());
+      st = FlushLocked();
+      if (!st.ok()) spdlog::error("cannot flush the head: {} (retrying in {}s; the data stays in the WAL)", st.ToString(), backoff_s_);
     }
-    Status st = MergeIfNeeded(false);
-    if (!st.ok()) spdlog::error("background merge failed: {}", st.ToString());
+    if (st.ok()) {
+      st = MergeIfNeeded(false);
+      if (!st.ok()) spdlog::error("background merge failed: {} (retrying in {}s)", st.ToString(), backoff_s_);
+    }
+    if (!st.ok()) {
+      retry_after_ = now + std::chrono::seconds(backoff_s_);
+      backoff_s_ = std::min(backoff_s_ * 2, 60);
+    } else {
+      backoff_s_ = 2;
+    }
     if (now - last_retention > std::chrono::seconds(60)) {
       last_retention = now;
       ApplyRetention();
