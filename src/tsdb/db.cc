@@ -528,6 +528,10 @@ void DBImpl::MaintenanceLoop() {
       has_frozen = !frozen_.empty();
     }
     bool old = head_samples_ > 0 && now - last_flush_ >= std::chrono::milliseconds(opts_.head_flush_interval_ms);
+    if (now - last_retention > std::chrono::seconds(60)) {  // first: it frees disk space
+      last_retention = now;
+      ApplyRetention();
+    }
     // After a failure (disk full) back off: a retry re-encodes the whole frozen head.
     if (now < retry_after_) continue;
     Status st;
@@ -544,10 +548,6 @@ void DBImpl::MaintenanceLoop() {
       backoff_s_ = std::min(backoff_s_ * 2, 60);
     } else {
       backoff_s_ = 2;
-    }
-    if (now - last_retention > std::chrono::seconds(60)) {
-      last_retention = now;
-      ApplyRetention();
     }
   }
 }

@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <thread>
 
+#include <unistd.h>
+
 #include "testutil/testutil.h"
 #include "tsdb/env.h"
 
@@ -327,6 +329,48 @@ TEST(DBTest, DiskFullRejectsWritesKeepsReads) {
   ASSERT_EQ(got[0].samples.size(), 4u);  // 1, 2, 4, 5: the rejected sample is absent
   EXPECT_EQ(got[0].samples[2].v, 4);
   EXPECT_EQ(got[0].samples[3].v, 5);
+}
+
+// The same on a real full filesystem: a 256 KiB tmpfs (needs root to mount; skipped otherwise).
+TEST(DBTest, RealDiskFullOnSmallTmpfs) {
+  testutil::TempDir tmp;
+  std::string mnt = tmp.File("mnt");
+  std::filesystem::create_directory(mnt);
+  std::string out;
+  if (getuid() != 0 || testutil::RunCommand("mount -t tmpfs -o size=256k tmpfs " + mnt, &out) != 0) {
+    GTEST_SKIP() << "cannot mount a small tmpfs (needs root): " << out;
+  }
+  struct Unmount {
+    std::string path;
+    ~Unmount() { testutil::RunCommand("umount -l " + path); }
+  } unmount{mnt};
+  Options o = TestOptions(mnt + "/db");
+  auto db = OpenDB(o);
+  auto fill = [](int s) { return Labels{{"__name__", "fill"}, {"pad", std::string(200, 'x')}, {"s", std::to_string(s)}}; };
+  int acked = 0;
+  Status last;
+  for (int b = 0; b < 100000; b++) {
+    auto app = db->NewAppender();
+    for (int s = 0; s < 100; s++) ASSERT_TRUE(app->Append(fill(s), kBase + b * 1000LL, b).ok());
+    last = app->Commit();
+    if (!last.ok()) break;
+    acked++;
+  }
+  ASSERT_EQ(last.code(), Status::Code::kUnavailable) << last.ToString();
+  EXPECT_NE(last.message().find("No space left on device"), std::string::npos) << last.message();
+  ASSERT_GT(acked, 0);
+  auto got = Query(db.get(), {Eq("__name__", "fill")});  // reads keep working
+  ASSERT_EQ(got.size(), 100u);
+  for (const auto& g : got) ASSERT_EQ(g.samples.size(), size_t(acked));
+  ASSERT_EQ(testutil::RunCommand("mount -o remount,size=8m " + mnt), 0);  // space returns
+  ASSERT_TRUE(AppendOne(db.get(), fill(0), kBase + acked * 1000LL, acked).ok());
+  ASSERT_TRUE(db->ForceFlush().ok());
+  db.reset();
+  db = OpenDB(o);
+  got = Query(db.get(), {Eq("__name__", "fill"), Eq("s", "0")});
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].samples.size(), size_t(acked + 1));
+  db.reset();
 }
 
 TEST(DBTest, CorruptBlockIsSetAside) {
