@@ -60,6 +60,7 @@ struct Stats {
   uint64_t flushes_total = 0;
   uint64_t merges_total = 0;
   uint64_t corrupt_blocks_total = 0;            // set aside at open
+  uint64_t series_collected_total = 0;          // idle series forgotten by the head (still in blocks)
   uint64_t wal_replayed_samples = 0;            // at the last Open()
   double wal_replay_seconds = 0;
 };

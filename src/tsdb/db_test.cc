@@ -277,6 +277,32 @@ TEST(DBTest, DeleteSeries) {
   EXPECT_EQ(got[1].samples[0].v, 3);
 }
 
+// Series that stop receiving samples are forgotten by the head after a whole idle flush interval
+// (memory stays bounded under churn); their data stays queryable from blocks, and they come back
+// when samples arrive again.
+TEST(DBTest, IdleSeriesAreCollected) {
+  testutil::TempDir tmp;
+  auto db = OpenDB(TestOptions(tmp.path()));
+  ASSERT_TRUE(AppendOne(db.get(), Series("g", "gone"), kBase, 1).ok());
+  ASSERT_TRUE(AppendOne(db.get(), Series("g", "stays"), kBase, 1).ok());
+  ASSERT_TRUE(db->ForceFlush().ok());
+  EXPECT_EQ(db->GetStats().series, 2u);  // "gone" had samples in this interval
+  auto pinned = db->NewAppender();       // holds a pointer to "gone" across the collection
+  ASSERT_TRUE(pinned->Append(Series("g", "gone"), kBase + 500, 5).ok());
+  ASSERT_TRUE(AppendOne(db.get(), Series("g", "stays"), kBase + 1000, 2).ok());
+  ASSERT_TRUE(db->ForceFlush().ok());
+  EXPECT_EQ(db->GetStats().series, 1u);
+  EXPECT_EQ(db->GetStats().series_collected_total, 1u);
+  auto got = Query(db.get(), {Eq("__name__", "g")});
+  ASSERT_EQ(got.size(), 2u);  // from the blocks
+  ASSERT_TRUE(pinned->Commit().ok());  // re-resolves the collected series
+  got = Query(db.get(), {Eq("__name__", "g"), Eq("instance", "gone")});
+  ASSERT_EQ(got.size(), 1u);
+  ASSERT_EQ(got[0].samples.size(), 2u);
+  EXPECT_EQ(got[0].samples[1].v, 5);
+  EXPECT_EQ(db->GetStats().series, 2u);
+}
+
 TEST(DBTest, LimitsRejectAndTruncate) {
   testutil::TempDir tmp;
   Options o = TestOptions(tmp.path());
@@ -419,6 +445,11 @@ TEST(DBTest, ConcurrentAppendAndQuery) {
   for (int w = 0; w < kWriters; w++) {
     threads.emplace_back([&, w] {
       for (int b = 0; b < kBatches; b++) {
+        if (b == kBatches / 2) {  // make sure flushes (and series collection) happen mid-write
+          for (int i = 0; i < 5000 && db->GetStats().flushes_total < 2; i++) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+          }
+        }
         auto app = db->NewAppender();
         for (int s = 0; s < kSeries; s++) {
           if (!app->Append(Series("cc", std::to_string(w) + "-" + std::to_string(s)), kBase + b * 1000, b).ok()) errors++;
