@@ -10,7 +10,12 @@
 //
 // Thread-safety: DB is thread-safe. Appenders are used by one thread each (many may exist);
 // Queriers are used by one query at a time and see the data committed before their creation
-// (plus possibly later data, never partial batches of one series).
+// (plus possibly later data). Appenders, Queriers and the SeriesSets/Series they return must
+// be destroyed before the DB; sample iterators are self-contained.
+//
+// Memory: the head keeps a series in its index while it receives samples; a series that got
+// none for a whole flush interval is forgotten by the head (its data stays in blocks, and it
+// comes back with its next sample), so series churn does not grow memory without bound.
 #pragma once
 
 #include <cstdint>
