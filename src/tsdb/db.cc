@@ -339,6 +339,14 @@ Status DBImpl::CommitBatch(std::vector<Pending>* batch) {
     spdlog::warn("rejecting {} samples: {}", batch->size(), st.message());
     return Status::Unavailable(fmt::format("cannot store {} samples: {}", batch->size(), st.message()));
   }
+  if (opts_.fsync_interval_ms == 0) {  // durable against power loss too, at an fsync per commit
+    st = wal_->Sync();
+    if (!st.ok()) {
+      wal_errors_++;
+      rejected_ += batch->size();
+      return Status::Unavailable(fmt::format("cannot store {} samples: {}", batch->size(), st.message()));
+    }
+  }
   for (const auto& p : *batch) ApplyLocked(p.s, p.t, p.v);
   head_samples_ += batch->size();
   ingested_ += batch->size();
@@ -422,7 +430,7 @@ Status DBImpl::OpenImpl() {
   if (!wal.ok()) return wal.status();
   wal_ = std::move(*wal);
   if (opts_.background) {
-    syncer_ = std::thread([this] { SyncLoop(); });
+    if (opts_.fsync_interval_ms > 0) syncer_ = std::thread([this] { SyncLoop(); });
     maint_ = std::thread([this] { MaintenanceLoop(); });
   }
   return Status::Ok();

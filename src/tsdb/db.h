@@ -34,7 +34,8 @@ class Env;
 struct Options {
   std::string dir;                                   // -storageDataPath
   int64_t retention_ms = 31LL * 24 * 3600 * 1000;    // -retentionPeriod
-  int64_t fsync_interval_ms = 1000;                  // WAL fsync at least this often, and on Close()
+  int64_t fsync_interval_ms = 1000;                  // WAL fsync at least this often, and on Close();
+                                                     // 0 = fsync in every Commit()
   size_t max_labels_per_series = 30;                 // -maxLabelsPerTimeseries (over: reject, counted)
   size_t max_label_value_len = 16 * 1024;            // -maxLabelValueLen (over: truncate, counted)
 

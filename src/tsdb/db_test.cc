@@ -147,6 +147,21 @@ TEST(DBTest, OutOfOrderBackfillAndLastWriteWins) {
   EXPECT_EQ(got[0].samples[500].v, 500);
 }
 
+TEST(DBTest, FsyncEveryCommit) {
+  testutil::TempDir tmp;
+  Options o = TestOptions(tmp.path());
+  o.fsync_interval_ms = 0;
+  o.background = true;
+  {
+    auto db = OpenDB(o);
+    for (int i = 0; i < 5; i++) ASSERT_TRUE(AppendOne(db.get(), Series("s", "a"), kBase + i, i).ok());
+  }
+  auto db = OpenDB(o);
+  auto got = Query(db.get(), {Eq("__name__", "s")});
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].samples.size(), 5u);
+}
+
 TEST(DBTest, ReopenReplaysWalBitExact) {
   testutil::TempDir tmp;
   std::vector<double> values = {model::StaleNaN(), std::nan(""), INFINITY, -INFINITY, -0.0, 1e-300, 42.5};
