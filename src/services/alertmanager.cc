@@ -1,13 +1,124 @@
-// Placeholder until the alertmanager service lands: says so instead of pretending to work.
+// `sremon alertmanager`: the Alertmanager stand-in (port 9093), with Alertmanager's flag names.
+// Also `--check-config` (like amtool check-config) and `test-receiver NAME`.
 #include <iostream>
 
+#include <spdlog/spdlog.h>
+
+#include "alertmanager/alertmanager.h"
+#include "alertmanager/templates.h"
+#include "services/common.h"
 #include "services/services.h"
+#include "util/time.h"
 
 namespace sremon::services {
 
 int RunAlertmanager(int argc, char** argv) {
-  std::cerr << argv[0] << ": not implemented yet\n";
-  return 1;
+  CLI::App app("Alertmanager stand-in: routes, groups, silences and inhibits alerts; API v2 on --web.listen-address",
+               "sremon alertmanager");
+  alertmanager::Options opts;
+  std::string listen = "127.0.0.1:9093", retention = "120h", log_level = "info";
+  bool check_config = false;
+  app.add_option("--config.file", opts.config_file, "Alertmanager configuration file (default alertmanager.yml)");
+  app.add_option("--storage.path", opts.storage_path, "Directory for silences, notification log, alerts, history (default data/)");
+  app.add_option("--web.listen-address", listen, "Address to listen on (default 127.0.0.1:9093)");
+  app.add_option("--web.external-url", opts.external_url, "URL under which the alertmanager is reachable (default http://<listen address>)");
+  app.add_option("--data.retention", retention, "How long to keep silences, notification log and history (default 120h)");
+  app.add_option("--log.level", log_level, "debug, info, warn, error (default info)");
+  app.add_flag("--check-config", check_config, "Check the configuration file and exit (0 valid, 1 invalid)");
+  app.footer("Cluster flags (--cluster.*) are accepted and ignored: sremon runs a single node.");
+  std::string test_receiver;
+  CLI::App* test = app.add_subcommand("test-receiver", "Send a synthetic alert to one receiver and print what was sent and the answer");
+  test->fallthrough();  // --config.file etc. may come after the subcommand
+  test->add_option("receiver", test_receiver, "Receiver name")->required();
+  // Drop --cluster.* flags (and a separate value) before CLI11 sees them: upstream harnesses pass
+  // them, often with an empty value ("--cluster.listen-address=") that CLI11 would refuse.
+  std::vector<char*> args;
+  for (int i = 0; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if (i > 0 && (a.rfind("--cluster.", 0) == 0 || a.rfind("-cluster.", 0) == 0)) {
+      if (a.find('=') == std::string_view::npos && i + 1 < argc && argv[i + 1][0] != '-') ++i;
+      continue;
+    }
+    args.push_back(argv[i]);
+  }
+  if (auto rc = ParseFlags(app, static_cast<int>(args.size()), args.data())) return *rc;
+
+  auto ret = ParseDurationMs(retention);
+  if (!ret.ok()) {
+    std::cerr << "invalid --data.retention: " << ret.status().message() << "\n";
+    return kExitUsage;
+  }
+  opts.retention_ms = *ret;
+
+  if (check_config) {
+    auto c = alertmanager::LoadConfigFile(opts.config_file);
+    if (c.ok()) {
+      if (auto t = alertmanager::BuildTemplates(**c); !t.ok()) c = t.status();
+    }
+    if (!c.ok()) {
+      std::cout << "Checking '" << opts.config_file << "'  FAILED: " << c.status().message() << "\n";
+      return kExitFailure;
+    }
+    std::cout << "Checking '" << opts.config_file << "'  SUCCESS\nFound:\n - global config\n - route\n - "
+              << (*c)->inhibit_rules.size() << " inhibit rules\n - " << (*c)->receivers.size() << " receivers\n - "
+              << (*c)->templates.size() << " templates\n";
+    return kExitOk;
+  }
+
+  InitLogging("alertmanager", log_level);
+  if (opts.external_url.empty()) opts.external_url = "http://" + listen;
+  while (!opts.external_url.empty() && opts.external_url.back() == '/') opts.external_url.pop_back();
+
+  if (test->parsed()) {
+    opts.storage_path = "";  // the running service owns the storage; a test leaves no state
+    alertmanager::Alertmanager am(opts);
+    if (Status st = am.Init(); !st.ok()) {
+      std::cerr << st.message() << "\n";
+      return kExitFailure;
+    }
+    auto res = am.TestReceiver(test_receiver);
+    if (!res.ok()) {
+      std::cerr << res.status().message() << "\n";
+      return kExitFailure;
+    }
+    bool all_ok = !res->results.empty();
+    std::cout << "receiver: " << test_receiver << "\ngroup key: " << res->data.group_key << "\n";
+    if (res->results.empty()) std::cout << "the receiver has no integrations: nothing was sent\n";
+    for (const auto& r : res->results) {
+      std::cout << "\n--> " << r.target << "\n" << r.payload << "\n<-- "
+                << (r.status.ok() ? "OK" : "FAILED: " + r.status.message());
+      if (r.http_status) std::cout << " (status " << r.http_status << ")";
+      std::cout << "\n" << r.response << "\n";
+      all_ok = all_ok && r.status.ok();
+    }
+    am.Stop();
+    return all_ok ? kExitOk : kExitFailure;
+  }
+
+  alertmanager::Alertmanager am(opts);
+  http::ServerOptions so;
+  so.name = "alertmanager";
+  so.listen_addr = listen;
+  http::Server server(so);
+  // Ready only once the state is loaded; until then the API is not served at all (Init runs
+  // before Start), so nothing can be notified or acknowledged early.
+  if (Status st = am.Init(); !st.ok()) {
+    spdlog::error("{}", st.message());
+    return kExitFailure;
+  }
+  AddStandardRoutes(server, [&am] { return am.Reload(); });
+  am.RegisterRoutes(server);
+  if (Status st = server.Start(); !st.ok()) {
+    spdlog::error("{}", st.message());
+    am.Stop();
+    return kExitFailure;
+  }
+  spdlog::info("Listening on address={}:{} config={} storage={}", listen.substr(0, listen.rfind(':')), server.port(),
+               opts.config_file, opts.storage_path);
+  WaitForShutdown([&am] { (void)am.Reload(); });
+  server.Stop();
+  am.Stop();
+  return kExitOk;
 }
 
 }  // namespace sremon::services

@@ -1,3 +1,5 @@
+#include <cstdlib>
+
 #include <gtest/gtest.h>
 
 #include "supervisor/stack.h"
@@ -38,6 +40,7 @@ TEST(StackTest, ParsePorts) {
   bad("app=0", "port must be 1..65535");
   bad("app=70000", "port must be 1..65535");
   bad("app=http", "port must be 1..65535");
+  bad("\xf1\xf5=1", "not printable ASCII");
 }
 
 TEST(StackTest, SelectServicesKeepsTableOrder) {
@@ -77,13 +80,17 @@ TEST(StackTest, CommandLinesUseTheConfiguredPortsAndDirs) {
             "-remoteWrite.url=http://127.0.0.1:18428 -remoteRead.url=http://127.0.0.1:18428 "
             "-notifier.url=http://127.0.0.1:19093 -evaluationInterval=15s -httpListenAddr=127.0.0.1:18880 ");
   EXPECT_EQ(line("inbox"), "/bin/sremon inbox -httpListenAddr=127.0.0.1:15001 -storageDataPath=/d/inbox ");
-  EXPECT_EQ(line("dashboards"), "/bin/sremon dashboards -httpListenAddr=127.0.0.1:13000 --data=/d/dashboards ");
+  EXPECT_EQ(line("dashboards"),
+            "/bin/sremon dashboards -httpListenAddr=127.0.0.1:13000 --data=/d/dashboards "
+            "--rules.url=http://127.0.0.1:18880 --alertmanager.url=http://127.0.0.1:19093 ");
   EXPECT_EQ(FindService("dashboards")->env(c), std::vector<std::string>{"GF_PATHS_PROVISIONING=/c/grafana/provisioning"});
   EXPECT_EQ(c.PidFile("app"), "/s/app.pid");
   EXPECT_EQ(c.LogFile("app"), "/s/logs/app.log");
 }
 
 TEST(StackTest, ResolveRejectsDuplicatePorts) {
+  unsetenv("SREMON_PORTS");  // the defaults below are the table's
+  unsetenv("SREMON_STATE_DIR");
   StackFlags f;
   f.ports = "app=18080,storage=18080";
   auto c = ResolveStackConfig(f);

@@ -1,0 +1,46 @@
+// The alerts the alertmanager knows (provider/mem): merged on update, kept until resolved
+// and garbage-collected, persisted to a Journal so a restart keeps them.
+// Thread-safety: thread-safe; listeners are called outside the lock, in Put's thread.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <vector>
+
+#include "alertmanager/alert.h"
+#include "alertmanager/journal.h"
+
+namespace sremon::alertmanager {
+
+class AlertStore {
+ public:
+  using Listener = std::function<void(const Alert&)>;
+
+  Status Open(const std::string& dir);
+  // Merges each alert with the stored one when their activity ranges overlap, as upstream.
+  void Put(const std::vector<Alert>& alerts);
+  std::vector<Alert> List() const;
+  bool Get(uint64_t fp, Alert* out) const;
+  // Removes resolved alerts (upstream GC) and compacts the journal.
+  void GarbageCollect();
+  // Called for every stored alert (after merge). Returns an id for Unsubscribe.
+  int Subscribe(Listener l);
+  void Unsubscribe(int id);
+  // Bumped on every change: lets caches (the inhibitor) know when to rebuild.
+  uint64_t version() const { return version_.load(); }
+
+ private:
+  mutable std::mutex mu_;
+  std::map<uint64_t, Alert> alerts_;  // GUARDED_BY(mu_)
+  Journal journal_;                   // GUARDED_BY(mu_)
+  std::map<int, Listener> listeners_;  // GUARDED_BY(mu_)
+  int next_listener_ = 0;
+  std::atomic<uint64_t> version_{0};
+};
+
+std::string AlertToRecord(const Alert& a);
+Result<Alert> AlertFromRecord(const std::string& text);
+
+}  // namespace sremon::alertmanager

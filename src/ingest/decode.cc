@@ -1,0 +1,283 @@
+#include "ingest/decode.h"
+
+#include <snappy.h>
+
+#include <cmath>
+#include <unordered_map>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "expo/parser.h"
+#include "ingest/remote_write.pb.h"
+#include "obs/metrics.h"
+#include "util/strings.h"
+
+namespace sremon::ingest {
+namespace {
+
+struct LimitMetrics {
+  prometheus::Counter& dropped_labels;
+  prometheus::Counter& too_long;
+};
+
+LimitMetrics& Metrics() {
+  static LimitMetrics m{
+      prometheus::BuildCounter()
+          .Name("vm_metrics_with_dropped_labels_total")
+          .Help("Series that had labels dropped because of -maxLabelsPerTimeseries.")
+          .Register(obs::Registry())
+          .Add({}),
+      prometheus::BuildCounter()
+          .Name("vm_too_long_label_values_total")
+          .Help("Label values truncated because of -maxLabelValueLen.")
+          .Register(obs::Registry())
+          .Add({}),
+  };
+  return m;
+}
+
+// Builds the final labels: the series' own, then extra labels overriding, then limits.
+model::Labels Finish(std::vector<model::Label>* ls, const model::Labels& extra, const Limits& limits) {
+  for (const auto& e : extra) {
+    bool found = false;
+    for (auto& l : *ls) {
+      if (l.name == e.name) {
+        l.value = e.value;
+        found = true;
+      }
+    }
+    if (!found) ls->push_back(e);
+  }
+  ApplyLimits(limits, ls);
+  return model::Labels(std::move(*ls));
+}
+
+void Note(ImportResult* r, Status st) {
+  if (r->first_error.ok()) r->first_error = std::move(st);
+}
+
+void AppendOne(storage::Appender* app, const model::Labels& labels, int64_t t, double v, ImportResult* r,
+               std::string_view where) {
+  Status st = app->Append(labels, t, v);
+  if (st.ok()) {
+    ++r->samples;
+  } else {
+    ++r->rejected;
+    Note(r, st.WithContext(where));
+  }
+}
+
+}  // namespace
+
+void ApplyLimits(const Limits& limits, std::vector<model::Label>* labels) {
+  if (limits.max_labels_per_series > 0 && labels->size() > limits.max_labels_per_series) {
+    // Keep __name__ whatever its position: drop from the end of the others.
+    std::stable_partition(labels->begin(), labels->end(), [](const model::Label& l) { return l.name == model::kMetricName; });
+    labels->resize(limits.max_labels_per_series);
+    Metrics().dropped_labels.Increment();
+  }
+  if (limits.max_label_value_len > 0) {
+    for (auto& l : *labels) {
+      if (l.value.size() > limits.max_label_value_len) {
+        l.value.resize(limits.max_label_value_len);
+        Metrics().too_long.Increment();
+      }
+    }
+  }
+}
+
+ImportResult ImportPrometheusText(std::string_view body, const model::Labels& extra_labels, int64_t now_ms,
+                                  const Limits& limits, storage::Appender* app) {
+  ImportResult r;
+  std::string_view rest = body;
+  int line_offset = 0;
+  std::vector<model::Label> ls;
+  // Backfill bodies repeat each series once per timestamp: build its labels once. Keys are
+  // views into body, which outlives this call.
+  std::unordered_map<std::string_view, model::Labels> cache;
+  // The parser stops at the first error; VictoriaMetrics keeps the valid lines, so parsing
+  // resumes after the bad line.
+  while (!rest.empty()) {
+    expo::Parser p(rest, expo::Format::kPrometheusText);
+    expo::Entry e;
+    while ((e = p.Next()) != expo::Entry::kEnd) {
+      if (e != expo::Entry::kSeries) continue;
+      auto [it, inserted] = cache.try_emplace(p.series_text());
+      if (inserted) {
+        ls.clear();
+        ls.push_back({std::string(model::kMetricName), std::string(p.name())});
+        for (const auto& l : p.labels()) ls.push_back({std::string(l.name), std::string(l.value)});
+        it->second = Finish(&ls, extra_labels, limits);
+      }
+      Status st = app->Append(it->second, p.has_timestamp() ? p.timestamp_ms() : now_ms, p.value());
+      if (st.ok()) {
+        ++r.samples;
+      } else {
+        ++r.rejected;
+        Note(&r, st.WithContext(fmt::format("line {}", line_offset + p.line())));
+      }
+    }
+    if (p.status().ok()) break;
+    Note(&r, Status::InvalidArgument(fmt::format("cannot parse Prometheus text at line {}: {}: {:?}",
+                                                 line_offset + p.line(),
+                                                 p.status().message().substr(p.status().message().find(": ") + 2),
+                                                 p.line_text().substr(0, 200))));
+    // Skip past the bad line.
+    size_t consumed = static_cast<size_t>(p.line_text().data() - rest.data()) + p.line_text().size();
+    size_t nl = rest.find('\n', consumed);
+    line_offset += p.line();
+    rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+  }
+  return r;
+}
+
+ImportResult ImportRemoteWrite(std::string_view body, const model::Labels& extra_labels, const Limits& limits,
+                               storage::Appender* app) {
+  ImportResult r;
+  if (body.empty()) return r;  // an empty WriteRequest
+  size_t raw_len = 0;
+  if (!snappy::GetUncompressedLength(body.data(), body.size(), &raw_len) || raw_len > (512u << 20)) {
+    Note(&r, Status::InvalidArgument("cannot decompress remote_write body: not snappy block format"));
+    return r;
+  }
+  std::string raw;
+  if (!snappy::Uncompress(body.data(), body.size(), &raw)) {
+    Note(&r, Status::InvalidArgument("cannot decompress remote_write body: corrupt snappy data"));
+    return r;
+  }
+  prompb::WriteRequest req;
+  if (!req.ParseFromString(raw)) {
+    Note(&r, Status::InvalidArgument("cannot unmarshal remote_write WriteRequest: invalid protobuf"));
+    return r;
+  }
+  std::vector<model::Label> ls;
+  for (int i = 0; i < req.timeseries_size(); ++i) {
+    const auto& ts = req.timeseries(i);
+    ls.clear();
+    for (const auto& l : ts.labels()) ls.push_back({l.name(), l.value()});
+    model::Labels labels = Finish(&ls, extra_labels, limits);
+    for (const auto& s : ts.samples()) {
+      AppendOne(app, labels, s.timestamp(), s.value(), &r, fmt::format("timeseries {}", i));
+    }
+  }
+  return r;
+}
+
+ImportResult ImportVmJson(std::string_view body, const model::Labels& extra_labels, const Limits& limits,
+                          storage::Appender* app) {
+  ImportResult r;
+  int line_no = 0;
+  std::vector<model::Label> ls;
+  for (std::string_view line : Split(body, '\n')) {
+    ++line_no;
+    line = Trim(line);
+    if (line.empty()) continue;
+    auto bad = [&](std::string_view what) {
+      Note(&r, Status::InvalidArgument(fmt::format("cannot parse JSON line {}: {}: {:?}", line_no, what,
+                                                   line.substr(0, 200))));
+    };
+    nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded() || !j.is_object()) {
+      bad("invalid JSON");
+      continue;
+    }
+    auto m = j.find("metric");
+    auto vs = j.find("values");
+    auto ts = j.find("timestamps");
+    if (m == j.end() || !m->is_object()) {
+      bad("missing \"metric\" object");
+      continue;
+    }
+    if (vs == j.end() || ts == j.end() || !vs->is_array() || !ts->is_array()) {
+      bad("missing \"values\" or \"timestamps\" array");
+      continue;
+    }
+    if (vs->size() != ts->size()) {
+      bad(fmt::format("{} values but {} timestamps", vs->size(), ts->size()));
+      continue;
+    }
+    ls.clear();
+    bool ok = true;
+    for (auto it = m->begin(); it != m->end(); ++it) {
+      if (!it.value().is_string()) {
+        ok = false;
+        break;
+      }
+      ls.push_back({it.key(), it.value().get<std::string>()});
+    }
+    if (!ok) {
+      bad("label values must be strings");
+      continue;
+    }
+    model::Labels labels = Finish(&ls, extra_labels, limits);
+    for (size_t i = 0; i < vs->size(); ++i) {
+      const auto& v = (*vs)[i];
+      const auto& t = (*ts)[i];
+      if (!t.is_number_integer() || !(v.is_number() || v.is_null())) {
+        bad(fmt::format("values[{}]/timestamps[{}] must be numbers", i, i));
+        ok = false;
+        break;
+      }
+    }
+    if (!ok) continue;
+    for (size_t i = 0; i < vs->size(); ++i) {
+      const auto& v = (*vs)[i];
+      if (v.is_null()) continue;
+      AppendOne(app, labels, (*ts)[i].get<int64_t>(), v.get<double>(), &r, fmt::format("line {}", line_no));
+    }
+  }
+  return r;
+}
+
+void AppendVmJsonLine(std::string* out, const model::Labels& labels, const std::vector<model::Sample>& samples) {
+  out->append("{\"metric\":{");
+  bool first = true;
+  for (const auto& l : labels) {
+    if (!first) out->push_back(',');
+    first = false;
+    AppendJsonString(out, l.name);
+    out->push_back(':');
+    AppendJsonString(out, l.value);
+  }
+  out->append("},\"values\":[");
+  first = true;
+  for (const auto& s : samples) {
+    if (!std::isfinite(s.v)) continue;  // JSON has no NaN/Inf; stale markers are not data
+    if (!first) out->push_back(',');
+    first = false;
+    AppendFloatG(out, s.v);
+  }
+  out->append("],\"timestamps\":[");
+  first = true;
+  for (const auto& s : samples) {
+    if (!std::isfinite(s.v)) continue;
+    if (!first) out->push_back(',');
+    first = false;
+    fmt::format_to(std::back_inserter(*out), "{}", s.t);
+  }
+  out->append("]}\n");
+}
+
+std::string EncodeRemoteWrite(const std::vector<SeriesSamples>& series) {
+  prompb::WriteRequest req;
+  for (const auto& s : series) {
+    auto* ts = req.add_timeseries();
+    for (const auto& l : s.labels) {
+      auto* pl = ts->add_labels();
+      pl->set_name(l.name);
+      pl->set_value(l.value);
+    }
+    for (const auto& smp : s.samples) {
+      auto* ps = ts->add_samples();
+      ps->set_value(smp.v);
+      ps->set_timestamp(smp.t);
+    }
+  }
+  std::string raw = req.SerializeAsString();
+  std::string out;
+  snappy::Compress(raw.data(), raw.size(), &out);
+  return out;
+}
+
+}  // namespace sremon::ingest

@@ -1,0 +1,58 @@
+// Decoders of the write endpoints' bodies: Prometheus text import, remote_write 1.0
+// (snappy + protobuf) and VictoriaMetrics JSON lines; the JSON-lines export writer; and the
+// label limits (-maxLabelsPerTimeseries, -maxLabelValueLen) applied to every written series.
+// Thread-safety: free functions; Limits is safe to share (counters are atomic).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/labels.h"
+#include "storage/storage.h"
+#include "util/status.h"
+
+namespace sremon::ingest {
+
+// VictoriaMetrics behaviour: labels past the limit are dropped, longer values truncated, and
+// both are counted (vm_metrics_with_dropped_labels_total, vm_too_long_label_values_total).
+struct Limits {
+  size_t max_labels_per_series = 30;  // -maxLabelsPerTimeseries (0 = unlimited)
+  size_t max_label_value_len = 4096;  // -maxLabelValueLen (0 = unlimited)
+};
+
+struct ImportResult {
+  uint64_t samples = 0;  // appended
+  uint64_t rejected = 0;  // refused by the appender (invalid labels...)
+  Status first_error;    // the first malformed line or series: the request answers 400 with it
+};
+
+// Applies Limits to one series' labels (in place).
+void ApplyLimits(const Limits& limits, std::vector<model::Label>* labels);
+
+// Prometheus text format (timestamps in ms, optional). Malformed lines are skipped and the first
+// is reported; valid lines are appended. extra_labels override the lines' labels.
+ImportResult ImportPrometheusText(std::string_view body, const model::Labels& extra_labels, int64_t now_ms,
+                                  const Limits& limits, storage::Appender* app);
+
+// remote_write 1.0: snappy block-compressed protobuf WriteRequest. A body that does not
+// decompress or decode is an error before anything is appended.
+ImportResult ImportRemoteWrite(std::string_view body, const model::Labels& extra_labels, const Limits& limits,
+                               storage::Appender* app);
+
+// VictoriaMetrics JSON lines: {"metric":{...},"values":[...],"timestamps":[...]} per line.
+ImportResult ImportVmJson(std::string_view body, const model::Labels& extra_labels, const Limits& limits,
+                          storage::Appender* app);
+
+// One export line (with '\n'); samples must be in time order. Stale markers are left out.
+void AppendVmJsonLine(std::string* out, const model::Labels& labels, const std::vector<model::Sample>& samples);
+
+// Encodes samples as a snappy-compressed WriteRequest (the remote_write client's body).
+struct SeriesSamples {
+  model::Labels labels;
+  std::vector<model::Sample> samples;
+};
+std::string EncodeRemoteWrite(const std::vector<SeriesSamples>& series);
+
+}  // namespace sremon::ingest

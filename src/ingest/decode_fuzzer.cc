@@ -1,0 +1,35 @@
+// libFuzzer target for the write endpoints' decoders: text import, remote_write (the input is
+// used both raw as a snappy body and snappy-compressed, so the protobuf decoder is reached), and
+// JSON lines. None may crash or hang whatever the bytes.
+#include <snappy.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "ingest/decode.h"
+
+namespace {
+
+class NullAppender : public sremon::storage::Appender {
+ public:
+  sremon::Status Append(const sremon::model::Labels&, int64_t, double) override { return sremon::Status::Ok(); }
+  sremon::Status Commit() override { return sremon::Status::Ok(); }
+  void Rollback() override {}
+};
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string_view in(reinterpret_cast<const char*>(data), size);
+  NullAppender app;
+  sremon::ingest::Limits limits;
+  sremon::model::Labels extra;
+  sremon::ingest::ImportPrometheusText(in, extra, 0, limits, &app);
+  sremon::ingest::ImportRemoteWrite(in, extra, limits, &app);
+  std::string compressed;
+  snappy::Compress(in.data(), in.size(), &compressed);
+  sremon::ingest::ImportRemoteWrite(compressed, extra, limits, &app);
+  sremon::ingest::ImportVmJson(in, extra, limits, &app);
+  return 0;
+}

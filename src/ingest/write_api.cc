@@ -1,0 +1,193 @@
+#include "ingest/write_api.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "obs/metrics.h"
+#include "util/strings.h"
+#include "util/time.h"
+
+namespace sremon::ingest {
+namespace {
+
+prometheus::Counter& RowsInserted(const std::string& type) {
+  static auto& family = prometheus::BuildCounter()
+                            .Name("vm_rows_inserted_total")
+                            .Help("Samples accepted by the write endpoints, by protocol.")
+                            .Register(obs::Registry());
+  return family.Add({{"type", type}});
+}
+
+prometheus::Counter& WriteErrors(const std::string& type) {
+  static auto& family = prometheus::BuildCounter()
+                            .Name("vm_http_request_errors_total")
+                            .Help("Write requests answered with an error, by protocol.")
+                            .Register(obs::Registry());
+  return family.Add({{"type", type}});
+}
+
+// extra_label=name=value (repeatable), as VictoriaMetrics.
+Result<model::Labels> ExtraLabels(const http::Request& req) {
+  std::vector<model::Label> ls;
+  for (const std::string& p : req.Params("extra_label")) {
+    size_t eq = p.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return Status::InvalidArgument(fmt::format("missing '=' in extra_label {:?}; want extra_label=name=value", p));
+    }
+    ls.push_back({p.substr(0, eq), p.substr(eq + 1)});
+  }
+  return model::Labels(std::move(ls));
+}
+
+using Decoder = std::function<ImportResult(std::string_view, const model::Labels&, storage::Appender*)>;
+
+void HandleWrite(const std::string& type, storage::Appendable* appendable, const Decoder& decode, http::Request& req,
+                 http::Response& resp) {
+  auto extra = ExtraLabels(req);
+  if (!extra.ok()) {
+    WriteErrors(type).Increment();
+    return resp.SetText(400, extra.status().message() + "\n");
+  }
+  auto app = appendable->NewAppender();
+  ImportResult r = decode(req.body, *extra, app.get());
+  Status st = app->Commit();
+  if (!st.ok()) {
+    WriteErrors(type).Increment();
+    spdlog::warn("{}: cannot store {} samples: {}", req.path, r.samples, st.message());
+    return resp.SetText(HttpStatusFor(st), fmt::format("cannot store samples: {}\n", st.message()));
+  }
+  RowsInserted(type).Increment(static_cast<double>(r.samples));
+  if (!r.first_error.ok()) {
+    WriteErrors(type).Increment();
+    return resp.SetText(400, fmt::format("{} (stored {} valid samples)\n", r.first_error.message(), r.samples));
+  }
+  resp.status = 204;
+  resp.body.clear();
+}
+
+Result<std::vector<std::vector<model::Matcher>>> Matchers(const http::Request& req, const WriteApiOptions& opts) {
+  std::vector<std::vector<model::Matcher>> sets;
+  auto matches = req.Params("match[]");
+  if (matches.empty()) return Status::InvalidArgument("missing `match[]` arg");
+  for (const auto& m : matches) {
+    if (!opts.parse_selector) return Status::Internal("no selector parser configured");
+    auto parsed = opts.parse_selector(m);
+    if (!parsed.ok()) return parsed.status().WithContext(fmt::format("cannot parse match[]={:?}", m));
+    sets.push_back(std::move(parsed).value());
+  }
+  return sets;
+}
+
+}  // namespace
+
+int HttpStatusFor(const Status& st) {
+  switch (st.code()) {
+    case Status::Code::kOk: return 200;
+    case Status::Code::kInvalidArgument: return 400;
+    case Status::Code::kNotFound: return 404;
+    case Status::Code::kUnavailable:
+    case Status::Code::kTimeout:
+    case Status::Code::kIOError: return 503;
+    case Status::Code::kResourceExhausted: return 413;
+    case Status::Code::kExecution: return 422;
+    default: return 500;
+  }
+}
+
+void RegisterWriteApi(http::Server& server, storage::Appendable* appendable, storage::Queryable* queryable,
+                      WriteApiOptions options, AdminHooks hooks) {
+  auto opts = std::make_shared<WriteApiOptions>(std::move(options));
+  auto hk = std::make_shared<AdminHooks>(std::move(hooks));
+
+  server.Route("POST", "/api/v1/import/prometheus", [appendable, opts](http::Request& req, http::Response& resp) {
+    int64_t now = NowMs();
+    HandleWrite("prometheus", appendable,
+                [&](std::string_view body, const model::Labels& extra, storage::Appender* app) {
+                  return ImportPrometheusText(body, extra, now, opts->limits, app);
+                },
+                req, resp);
+  }, /*blocking=*/true);
+  server.Route("POST", "/api/v1/write", [appendable, opts](http::Request& req, http::Response& resp) {
+    HandleWrite("promremotewrite", appendable,
+                [&](std::string_view body, const model::Labels& extra, storage::Appender* app) {
+                  return ImportRemoteWrite(body, extra, opts->limits, app);
+                },
+                req, resp);
+  }, /*blocking=*/true);
+  server.Route("POST", "/api/v1/import", [appendable, opts](http::Request& req, http::Response& resp) {
+    HandleWrite("vmimport", appendable,
+                [&](std::string_view body, const model::Labels& extra, storage::Appender* app) {
+                  return ImportVmJson(body, extra, opts->limits, app);
+                },
+                req, resp);
+  }, /*blocking=*/true);
+
+  auto export_handler = [queryable, opts](http::Request& req, http::Response& resp) {
+    auto sets = Matchers(req, *opts);
+    if (!sets.ok()) return resp.SetText(400, sets.status().message() + "\n");
+    int64_t start = storage::kMinTime, end = NowMs();
+    if (req.HasParam("start")) {
+      auto t = ParseTimeParam(req.Param("start"));
+      if (!t.ok()) return resp.SetText(400, "cannot parse `start`: " + t.status().message() + "\n");
+      start = *t;
+    }
+    if (req.HasParam("end")) {
+      auto t = ParseTimeParam(req.Param("end"));
+      if (!t.ok()) return resp.SetText(400, "cannot parse `end`: " + t.status().message() + "\n");
+      end = *t;
+    }
+    auto q = queryable->NewQuerier(start, end);
+    if (!q.ok()) return resp.SetText(HttpStatusFor(q.status()), q.status().message() + "\n");
+    std::string out;
+    std::vector<model::Sample> samples;
+    size_t series = 0;
+    storage::SelectHints hints;
+    hints.start_ms = start;
+    hints.end_ms = end;
+    for (const auto& ms : *sets) {
+      auto set = (*q)->Select(true, hints, ms);
+      while (set->Next()) {
+        if (opts->max_export_series > 0 && ++series > opts->max_export_series) {
+          return resp.SetText(422, fmt::format("the export matches more than {} series; narrow match[] or raise "
+                                               "-search.maxUniqueTimeseries\n",
+                                               opts->max_export_series));
+        }
+        const storage::Series& s = set->At();
+        samples.clear();
+        auto it = s.Iterator();
+        while (it->Next()) samples.push_back(it->At());
+        if (samples.empty()) continue;
+        AppendVmJsonLine(&out, s.labels(), samples);
+      }
+      if (!set->Err().ok()) return resp.SetText(HttpStatusFor(set->Err()), set->Err().message() + "\n");
+    }
+    resp.status = 200;
+    resp.content_type = "application/stream+json";
+    resp.body = std::move(out);
+  };
+  server.Route("GET", "/api/v1/export", export_handler, /*blocking=*/true);
+  server.Route("POST", "/api/v1/export", export_handler, /*blocking=*/true);
+
+  auto delete_handler = [opts, hk](http::Request& req, http::Response& resp) {
+    auto sets = Matchers(req, *opts);
+    if (!sets.ok()) return resp.SetText(400, sets.status().message() + "\n");
+    if (!hk->delete_series) return resp.SetText(501, "delete_series is not available\n");
+    Status st = hk->delete_series(*sets);
+    if (!st.ok()) return resp.SetText(HttpStatusFor(st), st.message() + "\n");
+    resp.status = 204;
+  };
+  server.Route("POST", "/api/v1/admin/tsdb/delete_series", delete_handler, /*blocking=*/true);
+  server.Route("PUT", "/api/v1/admin/tsdb/delete_series", delete_handler, /*blocking=*/true);
+  auto hook_route = [&server](const std::string& path, std::function<Status()> fn) {
+    server.Route("", path, [fn, path](http::Request&, http::Response& resp) {
+      if (!fn) return resp.SetText(501, path + " is not available\n");
+      Status st = fn();
+      if (!st.ok()) return resp.SetText(HttpStatusFor(st), st.message() + "\n");
+      resp.SetText(200, "");
+    }, /*blocking=*/true);
+  };
+  hook_route("/internal/force_flush", hk->force_flush);
+  hook_route("/internal/force_merge", hk->force_merge);
+}
+
+}  // namespace sremon::ingest

@@ -1,0 +1,44 @@
+// The write and export endpoints of the storage service (VictoriaMetrics-compatible):
+//   POST /api/v1/import/prometheus   text format, ms timestamps, extra_label, gzip
+//   POST /api/v1/write               Prometheus remote_write 1.0 (snappy + protobuf)
+//   POST /api/v1/import              VictoriaMetrics JSON lines
+//   GET|POST /api/v1/export          JSON lines for match[], start, end
+//   POST /api/v1/admin/tsdb/delete_series, /internal/force_flush, /internal/force_merge
+// Writes answer 204; 400 naming the first bad line (the valid ones are kept); 413 over the body
+// limit (the server's max_body_bytes); 503 when the store is unavailable (disk full).
+// Thread-safety: handlers run concurrently; the Appendable/Queryable must be thread-safe.
+#pragma once
+
+#include <functional>
+#include <vector>
+
+#include "http/http.h"
+#include "ingest/decode.h"
+#include "model/labels.h"
+#include "storage/storage.h"
+
+namespace sremon::ingest {
+
+// What the admin endpoints call; the service wires them to the TSDB.
+struct AdminHooks {
+  // One matcher set per match[] (series matching any set are deleted).
+  std::function<Status(const std::vector<std::vector<model::Matcher>>&)> delete_series;
+  std::function<Status()> force_flush;
+  std::function<Status()> force_merge;
+};
+
+struct WriteApiOptions {
+  Limits limits;
+  // Parses a match[] selector (the service passes promql::ParseMetricSelector).
+  std::function<Result<std::vector<model::Matcher>>(std::string_view)> parse_selector;
+  size_t max_export_series = 0;  // 0 = unlimited (-search.maxUniqueTimeseries otherwise)
+};
+
+void RegisterWriteApi(http::Server& server, storage::Appendable* appendable, storage::Queryable* queryable,
+                      WriteApiOptions options, AdminHooks hooks);
+
+// HTTP status for a Status from the store: Unavailable → 503, InvalidArgument → 400,
+// ResourceExhausted → 413... (one place, so every endpoint answers the same).
+int HttpStatusFor(const Status& st);
+
+}  // namespace sremon::ingest

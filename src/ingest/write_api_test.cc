@@ -1,0 +1,320 @@
+// The write endpoints over real HTTP (http::Server in-process) against a small in-memory store,
+// garbage bodies, and the remote_write forwarder through a receiver outage and a restart.
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "http/http.h"
+#include "ingest/remote_writer.h"
+#include "ingest/write_api.h"
+#include "testutil/testutil.h"
+
+namespace sremon::ingest {
+namespace {
+
+// Appendable + Queryable over a map, enough for the export endpoint.
+class MemStore : public storage::Appendable, public storage::Queryable {
+ public:
+  std::unique_ptr<storage::Appender> NewAppender() override { return std::make_unique<App>(this); }
+  Result<std::unique_ptr<storage::Querier>> NewQuerier(int64_t mint, int64_t maxt) override {
+    return std::unique_ptr<storage::Querier>(std::make_unique<Q>(this, mint, maxt));
+  }
+  void SetUnavailable(bool u) {
+    std::lock_guard<std::mutex> l(mu_);
+    unavailable_ = u;
+  }
+  size_t Count() {
+    std::lock_guard<std::mutex> l(mu_);
+    size_t n = 0;
+    for (auto& [k, v] : data_) n += v.size();
+    return n;
+  }
+
+ private:
+  class App : public storage::Appender {
+   public:
+    explicit App(MemStore* s) : s_(s) {}
+    Status Append(const model::Labels& l, int64_t t, double v) override {
+      if (l.MetricName().empty()) return Status::InvalidArgument("missing metric name");
+      pending_.push_back({l, {t, v}});
+      return Status::Ok();
+    }
+    Status Commit() override {
+      std::lock_guard<std::mutex> l(s_->mu_);
+      if (s_->unavailable_) return Status::Unavailable("disk full: no space left on device");
+      for (auto& [labels, s] : pending_) s_->data_[labels][s.t] = s.v;
+      pending_.clear();
+      return Status::Ok();
+    }
+    void Rollback() override { pending_.clear(); }
+
+   private:
+    MemStore* s_;
+    std::vector<std::pair<model::Labels, model::Sample>> pending_;
+  };
+  class It : public storage::SampleIterator {
+   public:
+    explicit It(std::vector<model::Sample> s) : s_(std::move(s)) {}
+    bool Next() override { return ++i_ < static_cast<int>(s_.size()); }
+    bool Seek(int64_t t) override {
+      if (i_ < 0) i_ = 0;
+      while (i_ < static_cast<int>(s_.size()) && s_[i_].t < t) ++i_;
+      return i_ < static_cast<int>(s_.size());
+    }
+    model::Sample At() const override { return s_[i_]; }
+
+   private:
+    std::vector<model::Sample> s_;
+    int i_ = -1;
+  };
+  class S : public storage::Series {
+   public:
+    S(model::Labels l, std::vector<model::Sample> s) : l_(std::move(l)), s_(std::move(s)) {}
+    const model::Labels& labels() const override { return l_; }
+    std::unique_ptr<storage::SampleIterator> Iterator() const override { return std::make_unique<It>(s_); }
+
+   private:
+    model::Labels l_;
+    std::vector<model::Sample> s_;
+  };
+  class Set : public storage::SeriesSet {
+   public:
+    explicit Set(std::vector<S> s) : s_(std::move(s)) {}
+    bool Next() override { return ++i_ < static_cast<int>(s_.size()); }
+    const storage::Series& At() const override { return s_[i_]; }
+    Status Err() const override { return Status::Ok(); }
+
+   private:
+    std::vector<S> s_;
+    int i_ = -1;
+  };
+  class Q : public storage::Querier {
+   public:
+    Q(MemStore* s, int64_t mint, int64_t maxt) : s_(s), mint_(mint), maxt_(maxt) {}
+    std::unique_ptr<storage::SeriesSet> Select(bool, const storage::SelectHints&,
+                                               const std::vector<model::Matcher>& ms) override {
+      std::vector<S> out;
+      std::lock_guard<std::mutex> l(s_->mu_);
+      for (auto& [labels, samples] : s_->data_) {
+        bool ok = true;
+        for (auto& m : ms) ok &= m.Matches(labels.Get(m.name()));
+        if (!ok) continue;
+        std::vector<model::Sample> v;
+        for (auto& [t, val] : samples) {
+          if (t >= mint_ && t <= maxt_) v.push_back({t, val});
+        }
+        out.emplace_back(labels, std::move(v));
+      }
+      return std::make_unique<Set>(std::move(out));
+    }
+    Result<std::vector<std::string>> LabelValues(const std::string&, const std::vector<model::Matcher>&) override {
+      return std::vector<std::string>{};
+    }
+    Result<std::vector<std::string>> LabelNames(const std::vector<model::Matcher>&) override {
+      return std::vector<std::string>{};
+    }
+
+   private:
+    MemStore* s_;
+    int64_t mint_, maxt_;
+  };
+
+  std::mutex mu_;
+  std::map<model::Labels, std::map<int64_t, double>> data_;
+  bool unavailable_ = false;
+};
+
+// Test-only selector parser: a bare metric name (the service uses promql::ParseMetricSelector).
+Result<std::vector<model::Matcher>> NameSelector(std::string_view s) {
+  if (s.empty() || s.find_first_of("{}\"") != std::string_view::npos) {
+    return Status::InvalidArgument("test parser takes a metric name");
+  }
+  auto m = model::Matcher::Make(model::MatchType::kEqual, "__name__", std::string(s));
+  return std::vector<model::Matcher>{*m};
+}
+
+class WriteApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    http::ServerOptions so{.name = "storage", .listen_addr = "127.0.0.1:0", .io_threads = 1, .worker_threads = 2};
+    so.max_body_bytes = 1 << 20;
+    server_ = std::make_unique<http::Server>(so);
+    WriteApiOptions opts;
+    opts.parse_selector = NameSelector;
+    AdminHooks hooks;
+    hooks.force_flush = [this] {
+      ++flushes_;
+      return Status::Ok();
+    };
+    RegisterWriteApi(*server_, &store_, &store_, opts, hooks);
+    ASSERT_TRUE(server_->Start().ok());
+    base_ = "http://127.0.0.1:" + std::to_string(server_->port());
+  }
+  void TearDown() override { server_->Stop(); }
+
+  http::ClientResponse Post(const std::string& path, std::string body, std::string encoding = "") {
+    http::ClientRequest req;
+    req.method = "POST";
+    req.url = base_ + path;
+    req.body = std::move(body);
+    if (!encoding.empty()) req.headers.Set("Content-Encoding", encoding);
+    auto r = http::Fetch(req);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : http::ClientResponse{};
+  }
+
+  MemStore store_;
+  std::unique_ptr<http::Server> server_;
+  std::string base_;
+  int flushes_ = 0;
+};
+
+TEST_F(WriteApiTest, ImportPrometheusAndExportRoundTrip) {
+  auto r = Post("/api/v1/import/prometheus?extra_label=env=test", "m{a=\"1\"} 1 1000\nm{a=\"1\"} 2 2000\nn 5 1500\n");
+  EXPECT_EQ(r.status, 204) << r.body;
+  // gzip body
+  r = Post("/api/v1/import/prometheus", http::Gzip("g 7 1000\n"), "gzip");
+  EXPECT_EQ(r.status, 204) << r.body;
+  auto e = http::Get(base_ + "/api/v1/export?match[]=m&start=0&end=3");
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(e->status, 200);
+  EXPECT_EQ(e->body, "{\"metric\":{\"__name__\":\"m\",\"a\":\"1\",\"env\":\"test\"},\"values\":[1,2],\"timestamps\":[1000,2000]}\n");
+  e = http::Get(base_ + "/api/v1/export?match[]=m&start=0&end=1.5");
+  EXPECT_EQ(e->body, "{\"metric\":{\"__name__\":\"m\",\"a\":\"1\",\"env\":\"test\"},\"values\":[1],\"timestamps\":[1000]}\n");
+
+  // Export → import into a fresh store gives the same lines.
+  std::string all = http::Get(base_ + "/api/v1/export?match[]=m&match[]=n&match[]=g&start=0")->body;
+  MemStore other;
+  auto app = other.NewAppender();
+  ImportResult res = ImportVmJson(all, {}, Limits{}, app.get());
+  ASSERT_TRUE(app->Commit().ok());
+  EXPECT_TRUE(res.first_error.ok());
+  EXPECT_EQ(res.samples, 4u);
+  EXPECT_EQ(Post("/api/v1/import", all).status, 204);
+  EXPECT_EQ(store_.Count(), 4u);  // same samples again: last write wins, nothing duplicated
+}
+
+TEST_F(WriteApiTest, RemoteWriteEndpoint) {
+  std::string body = EncodeRemoteWrite({{model::Labels{{"__name__", "rw"}}, {{1000, 3}}}});
+  auto r = Post("/api/v1/write", body);
+  EXPECT_EQ(r.status, 204) << r.body;
+  EXPECT_EQ(store_.Count(), 1u);
+}
+
+TEST_F(WriteApiTest, GarbageToEveryEndpoint) {
+  struct Case {
+    const char* path;
+    std::string body;
+    int want;
+    const char* want_text;
+  };
+  const Case kCases[] = {
+      {"/api/v1/import/prometheus", "ok 1\n{{{ garbage\n", 400, "line 2"},
+      {"/api/v1/import/prometheus", std::string("\x00\xff\xfe", 3), 400, "line 1"},
+      {"/api/v1/import/prometheus?extra_label=novalue", "a 1\n", 400, "extra_label"},
+      {"/api/v1/write", "definitely not snappy", 400, "cannot decompress"},
+      {"/api/v1/write", "", 204, ""},
+      {"/api/v1/import", "{\"metric\":", 400, "line 1"},
+      {"/api/v1/import", std::string(2 << 20, 'x'), 413, ""},
+      {"/api/v1/export", "", 400, "missing `match[]`"},
+      {"/api/v1/export?match[]={bad", "", 400, "cannot parse match[]"},
+      {"/api/v1/export?match[]=m&start=yesterday", "", 400, "cannot parse `start`"},
+      {"/api/v1/admin/tsdb/delete_series?match[]=m", "", 501, "not available"},
+  };
+  for (const Case& c : kCases) {
+    auto r = Post(c.path, c.body);
+    EXPECT_EQ(r.status, c.want) << c.path << ": " << r.body;
+    EXPECT_NE(r.body.find(c.want_text), std::string::npos) << c.path << ": " << r.body;
+  }
+  EXPECT_EQ(store_.Count(), 1u);  // "ok 1" was kept
+  auto f = http::Get(base_ + "/internal/force_flush");
+  EXPECT_EQ(f->status, 200);
+  EXPECT_EQ(flushes_, 1);
+}
+
+TEST_F(WriteApiTest, DiskFullAnswers503) {
+  store_.SetUnavailable(true);
+  auto r = Post("/api/v1/import/prometheus", "a 1\n");
+  EXPECT_EQ(r.status, 503);
+  EXPECT_NE(r.body.find("disk full"), std::string::npos) << r.body;
+  store_.SetUnavailable(false);
+  EXPECT_EQ(Post("/api/v1/import/prometheus", "a 1\n").status, 204);
+}
+
+// A receiver for the forwarder: our own /api/v1/write endpoint on a chosen port.
+struct Receiver {
+  explicit Receiver(int port) {
+    server = std::make_unique<http::Server>(
+        http::ServerOptions{.name = "receiver", .listen_addr = "127.0.0.1:" + std::to_string(port), .io_threads = 1});
+    WriteApiOptions opts;
+    opts.parse_selector = NameSelector;
+    RegisterWriteApi(*server, &store, &store, opts, {});
+    EXPECT_TRUE(server->Start().ok());
+  }
+  ~Receiver() { server->Stop(); }
+  MemStore store;
+  std::unique_ptr<http::Server> server;
+};
+
+TEST(RemoteWriterTest, OutageAndRestartLoseNothing) {
+  testutil::TempDir dir;
+  int port = testutil::FreePort();
+  RemoteWriterOptions o;
+  o.url = "http://127.0.0.1:" + std::to_string(port) + "/api/v1/write";
+  o.queue_dir = dir.File("queue");
+  o.max_batch_samples = 50;
+  o.flush_interval_ms = 50;
+  o.min_backoff_ms = 20;
+  o.max_backoff_ms = 100;
+  o.send_timeout_ms = 1000;
+  MemStore local;
+  {
+    RemoteWriter w(o);
+    ASSERT_TRUE(w.Start().ok());
+    ForwardingAppendable fwd(&local, {&w});
+    // The receiver is down: everything goes to the on-disk queue.
+    for (int batch = 0; batch < 10; ++batch) {
+      auto app = fwd.NewAppender();
+      for (int i = 0; i < 30; ++i) {
+        ASSERT_TRUE(app->Append(model::Labels{{"__name__", "fwd"}, {"i", std::to_string(i)}}, batch * 1000, batch).ok());
+      }
+      ASSERT_TRUE(app->Commit().ok());
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    EXPECT_GT(w.QueuedBlocks(), 0u);
+    w.Stop();  // restart in the middle of the outage: the queue is on disk
+  }
+  EXPECT_EQ(local.Count(), 300u);
+  RemoteWriter w2(o);
+  ASSERT_TRUE(w2.Start().ok());
+  EXPECT_GT(w2.QueuedBlocks(), 0u);
+  Receiver rx(port);
+  for (int i = 0; i < 200 && (w2.QueuedBlocks() > 0 || rx.store.Count() < 300); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  EXPECT_EQ(rx.store.Count(), 300u);
+  EXPECT_EQ(w2.QueuedBlocks(), 0u);
+  w2.Stop();
+}
+
+TEST(RemoteWriterTest, BufferBoundDropsOldest) {
+  testutil::TempDir dir;
+  RemoteWriterOptions o;
+  o.url = "http://127.0.0.1:" + std::to_string(testutil::FreePort()) + "/api/v1/write";
+  o.queue_dir = dir.File("q");
+  o.max_batch_samples = 10;
+  o.max_buffer_bytes = 400;
+  o.min_backoff_ms = 1000;
+  RemoteWriter w(o);
+  ASSERT_TRUE(w.Start().ok());
+  for (int i = 0; i < 500; ++i) w.Push(model::Labels{{"__name__", "x"}, {"i", std::to_string(i)}}, i, i);
+  EXPECT_LE(w.QueuedBlocks(), 5u);
+  EXPECT_GE(w.QueuedBlocks(), 1u);
+  w.Stop();
+}
+
+}  // namespace
+}  // namespace sremon::ingest

@@ -1,0 +1,148 @@
+#include "rules/notifier.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "http/http.h"
+#include "obs/metrics.h"
+#include "util/time.h"
+
+namespace sremon::rules {
+
+std::string EncodeAlerts(const std::vector<AlertMessage>& alerts) {
+  nlohmann::json arr = nlohmann::json::array();
+  for (const auto& a : alerts) {
+    nlohmann::json labels = nlohmann::json::object();
+    for (const auto& l : a.labels) labels[l.name] = l.value;
+    nlohmann::json annotations = nlohmann::json::object();
+    for (const auto& [k, v] : a.annotations) annotations[k] = v;
+    nlohmann::json j = {{"labels", labels}, {"annotations", annotations}};
+    if (a.starts_at_ms) j["startsAt"] = FormatRfc3339Ms(a.starts_at_ms);
+    if (a.ends_at_ms) j["endsAt"] = FormatRfc3339Ms(a.ends_at_ms);
+    if (!a.generator_url.empty()) j["generatorURL"] = a.generator_url;
+    arr.push_back(std::move(j));
+  }
+  return arr.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+Notifier::Notifier(NotifierOptions options) : options_(std::move(options)) {
+  auto& reg = obs::Registry();
+  dropped_metric_ = &prometheus::BuildCounter().Name("vmalert_alerts_dropped_total")
+                         .Help("Alerts dropped because the notification queue was full").Register(reg).Add({});
+  auto& sent = prometheus::BuildCounter().Name("vmalert_alerts_sent_total").Help("Alerts sent to Alertmanager").Register(reg);
+  auto& errs = prometheus::BuildCounter().Name("vmalert_alerts_send_errors_total")
+                   .Help("Batches of alerts that could not be sent after all retries").Register(reg);
+  for (const auto& u : options_.urls) {
+    sent_metrics_.push_back(&sent.Add({{"addr", u}}));
+    error_metrics_.push_back(&errs.Add({{"addr", u}}));
+  }
+}
+
+Notifier::~Notifier() { Stop(std::chrono::milliseconds(0)); }
+
+void Notifier::Start() {
+  if (thread_.joinable() || options_.urls.empty()) return;
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void Notifier::Stop(std::chrono::milliseconds drain) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+    drain_deadline_ = std::chrono::steady_clock::now() + drain;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Notifier::Send(std::vector<AlertMessage> alerts) {
+  if (alerts.empty() || options_.urls.empty()) return;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& a : alerts) queue_.push_back(std::move(a));
+    // Drop the oldest: newer alerts carry the current state.
+    while (queue_.size() > options_.queue_capacity) {
+      queue_.pop_front();
+      ++dropped_;
+      dropped_metric_->Increment();
+    }
+  }
+  cv_.notify_one();
+}
+
+uint64_t Notifier::dropped() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return dropped_;
+}
+uint64_t Notifier::sent() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return sent_;
+}
+uint64_t Notifier::errors() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return errors_;
+}
+
+bool Notifier::PostWithRetry(const std::string& base, const std::string& body, size_t n) {
+  std::string url = base;
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  if (url.find("/api/v2/alerts") == std::string::npos) url += "/api/v2/alerts";
+  auto backoff = options_.initial_backoff;
+  for (int attempt = 1; attempt <= options_.max_attempts; ++attempt) {
+    http::ClientRequest req;
+    req.method = "POST";
+    req.url = url;
+    req.headers.Set("Content-Type", "application/json");
+    req.headers.Set("User-Agent", "sremon-rules");
+    req.body = body;
+    req.timeout = options_.timeout;
+    auto resp = http::Fetch(req);
+    if (resp.ok() && resp->status / 100 == 2) return true;
+    std::string why = resp.ok() ? fmt::format("HTTP {}: {}", resp->status, resp->body.substr(0, 200)) : resp.status().message();
+    // 4xx other than 429 will not get better by retrying.
+    bool retry = !resp.ok() || resp->status == 429 || resp->status >= 500;
+    spdlog::warn("notifier: cannot send {} alerts to {} (attempt {}/{}): {}", n, url, attempt, options_.max_attempts, why);
+    if (!retry || attempt == options_.max_attempts) break;
+    std::unique_lock<std::mutex> lock(mu_);
+    auto deadline = std::chrono::steady_clock::now() + backoff;
+    if (stopping_) deadline = std::min(deadline, drain_deadline_);
+    cv_.wait_until(lock, deadline, [&] { return stopping_ && std::chrono::steady_clock::now() >= drain_deadline_; });
+    if (stopping_ && std::chrono::steady_clock::now() >= drain_deadline_) break;
+    backoff = std::min(backoff * 2, options_.max_backoff);
+  }
+  return false;
+}
+
+void Notifier::Loop() {
+  while (true) {
+    std::vector<AlertMessage> batch;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty() || (stopping_ && std::chrono::steady_clock::now() >= drain_deadline_)) return;
+      size_t n = std::min(queue_.size(), options_.max_batch);
+      for (size_t i = 0; i < n; ++i) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    std::string body = EncodeAlerts(batch);
+    bool any = false;
+    for (size_t i = 0; i < options_.urls.size(); ++i) {
+      bool ok = PostWithRetry(options_.urls[i], body, batch.size());
+      any |= ok;
+      if (ok) sent_metrics_[i]->Increment(static_cast<double>(batch.size()));
+      else error_metrics_[i]->Increment();
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!ok) ++errors_;
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    if (any) sent_ += batch.size();
+  }
+}
+
+}  // namespace sremon::rules

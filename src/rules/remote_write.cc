@@ -1,0 +1,166 @@
+#include "rules/remote_write.h"
+
+#include <cstring>
+
+#include <fmt/format.h>
+#include <snappy.h>
+#include <spdlog/spdlog.h>
+
+#include "http/http.h"
+#include "obs/metrics.h"
+
+namespace sremon::rules {
+
+namespace {
+
+void PutVarint(std::string* out, uint64_t v) {
+  while (v >= 0x80) {
+    out->push_back(static_cast<char>(v | 0x80));
+    v >>= 7;
+  }
+  out->push_back(static_cast<char>(v));
+}
+
+void PutTag(std::string* out, int field, int wire_type) { PutVarint(out, (static_cast<uint64_t>(field) << 3) | wire_type); }
+
+void PutBytes(std::string* out, int field, std::string_view s) {
+  PutTag(out, field, 2);
+  PutVarint(out, s.size());
+  out->append(s);
+}
+
+}  // namespace
+
+std::string EncodeWriteRequest(const std::vector<OutSample>& samples) {
+  std::string out, ts, tmp;
+  for (const auto& s : samples) {
+    ts.clear();
+    for (const auto& l : s.labels) {  // Label { string name = 1; string value = 2; }
+      tmp.clear();
+      PutBytes(&tmp, 1, l.name);
+      PutBytes(&tmp, 2, l.value);
+      PutBytes(&ts, 1, tmp);
+    }
+    tmp.clear();  // Sample { double value = 1; int64 timestamp = 2; }
+    PutTag(&tmp, 1, 1);
+    uint64_t bits;
+    std::memcpy(&bits, &s.v, sizeof(bits));
+    for (int i = 0; i < 8; ++i) tmp.push_back(static_cast<char>(bits >> (8 * i)));
+    PutTag(&tmp, 2, 0);
+    PutVarint(&tmp, static_cast<uint64_t>(s.t));
+    PutBytes(&ts, 2, tmp);
+    PutBytes(&out, 1, ts);  // WriteRequest { repeated TimeSeries timeseries = 1; }
+  }
+  return out;
+}
+
+std::string SnappyCompress(const std::string& raw) {
+  std::string out;
+  snappy::Compress(raw.data(), raw.size(), &out);
+  return out;
+}
+
+RemoteWriter::RemoteWriter(RemoteWriteOptions options) : options_(std::move(options)) {
+  url_ = options_.url;
+  while (!url_.empty() && url_.back() == '/') url_.pop_back();
+  // vmalert takes the base URL and appends /api/v1/write; a full write URL is kept as is.
+  if (url_.find("/api/") == std::string::npos && url_.find("/write") == std::string::npos) url_ += "/api/v1/write";
+  auto& reg = obs::Registry();
+  sent_metric_ = &prometheus::BuildCounter().Name("vmalert_remotewrite_sent_rows_total").Help("Samples written over remote_write").Register(reg).Add({});
+  dropped_metric_ = &prometheus::BuildCounter().Name("vmalert_remotewrite_dropped_rows_total").Help("Samples dropped: queue full or write failed").Register(reg).Add({});
+  errors_metric_ = &prometheus::BuildCounter().Name("vmalert_remotewrite_errors_total").Help("Failed remote_write requests").Register(reg).Add({});
+}
+
+RemoteWriter::~RemoteWriter() { Stop(std::chrono::milliseconds(0)); }
+
+void RemoteWriter::Start() {
+  if (!thread_.joinable()) thread_ = std::thread([this] { Loop(); });
+}
+
+void RemoteWriter::Stop(std::chrono::milliseconds drain) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+    drain_deadline_ = std::chrono::steady_clock::now() + drain;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void RemoteWriter::Push(std::vector<OutSample> samples) {
+  if (samples.empty()) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& s : samples) queue_.push_back(std::move(s));
+  while (queue_.size() > options_.queue_capacity) {
+    queue_.pop_front();
+    ++dropped_;
+    dropped_metric_->Increment();
+  }
+}
+
+uint64_t RemoteWriter::sent() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return sent_;
+}
+uint64_t RemoteWriter::dropped() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return dropped_;
+}
+
+bool RemoteWriter::Post(const std::string& body) {
+  auto backoff = std::chrono::milliseconds(200);
+  for (int attempt = 1; attempt <= options_.max_attempts; ++attempt) {
+    http::ClientRequest req;
+    req.method = "POST";
+    req.url = url_;
+    req.headers.Set("Content-Type", "application/x-protobuf");
+    req.headers.Set("Content-Encoding", "snappy");
+    req.headers.Set("X-Prometheus-Remote-Write-Version", "0.1.0");
+    req.body = body;
+    req.timeout = options_.timeout;
+    auto resp = http::Fetch(req);
+    if (resp.ok() && resp->status / 100 == 2) return true;
+    errors_metric_->Increment();
+    bool retry = !resp.ok() || resp->status == 429 || resp->status >= 500;
+    spdlog::warn("remote write to {} failed (attempt {}/{}): {}", url_, attempt, options_.max_attempts,
+                 resp.ok() ? fmt::format("HTTP {}: {}", resp->status, resp->body.substr(0, 200)) : resp.status().message());
+    if (!retry) return false;
+    std::unique_lock<std::mutex> lock(mu_);
+    if (stopping_ && std::chrono::steady_clock::now() >= drain_deadline_) return false;
+    cv_.wait_for(lock, backoff, [&] { return stopping_ && std::chrono::steady_clock::now() >= drain_deadline_; });
+    backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+  }
+  return false;
+}
+
+void RemoteWriter::Loop() {
+  while (true) {
+    std::vector<OutSample> batch;
+    bool stop = false;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait_for(lock, options_.flush_interval, [&] { return stopping_; });
+      stop = stopping_;
+      if (stop && std::chrono::steady_clock::now() >= drain_deadline_ && queue_.empty()) return;
+      size_t n = std::min(queue_.size(), options_.max_batch);
+      batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.begin() + n));
+      queue_.erase(queue_.begin(), queue_.begin() + n);
+    }
+    if (!batch.empty()) {
+      bool ok = Post(SnappyCompress(EncodeWriteRequest(batch)));
+      std::lock_guard<std::mutex> lock(mu_);
+      if (ok) {
+        sent_ += batch.size();
+        sent_metric_->Increment(static_cast<double>(batch.size()));
+      } else {
+        dropped_ += batch.size();
+        dropped_metric_->Increment(static_cast<double>(batch.size()));
+      }
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stop && (queue_.empty() || std::chrono::steady_clock::now() >= drain_deadline_)) return;
+  }
+}
+
+}  // namespace sremon::rules

@@ -1,0 +1,99 @@
+// HTTP calls to the sremon dashboards API (Grafana-shaped). Every call carries
+// X-Grafana-Org-Id, which the server requires on state-changing calls (cross-site protection).
+
+export class ApiError extends Error {
+  constructor(public status: number, message: string, public body?: any) {
+    super(message);
+  }
+}
+
+export async function api<T = any>(method: string, path: string, body?: unknown, opts: { noRedirect?: boolean } = {}): Promise<T> {
+  const headers: Record<string, string> = { 'X-Grafana-Org-Id': '1', Accept: 'application/json' };
+  let payload: BodyInit | undefined;
+  if (body instanceof URLSearchParams) {
+    payload = body;
+    headers['Content-Type'] = 'application/x-www-form-urlencoded';
+  } else if (body !== undefined) {
+    payload = JSON.stringify(body);
+    headers['Content-Type'] = 'application/json';
+  }
+  const resp = await fetch(path, { method, headers, body: payload, credentials: 'same-origin' });
+  const text = await resp.text();
+  let data: any = undefined;
+  try {
+    data = text ? JSON.parse(text) : undefined;
+  } catch {
+    data = text;
+  }
+  if (!resp.ok) {
+    if (resp.status === 401 && !opts.noRedirect && location.pathname !== '/login') {
+      location.href = '/login?redirectTo=' + encodeURIComponent(location.pathname + location.search);
+    }
+    const msg = (data && (data.message || data.error)) || `${resp.status} ${resp.statusText}`;
+    throw new ApiError(resp.status, msg, data);
+  }
+  return data as T;
+}
+
+export interface DatasourceInfo {
+  id: number;
+  uid: string;
+  name: string;
+  type: string;
+  url: string;
+  isDefault: boolean;
+  jsonData: Record<string, any>;
+}
+
+export interface Settings {
+  datasources: DatasourceInfo[];
+  defaultDatasource: string;
+  buildInfo: { version: string };
+}
+
+let settingsPromise: Promise<Settings> | null = null;
+export function settings(): Promise<Settings> {
+  if (!settingsPromise) settingsPromise = api<Settings>('GET', '/api/frontend/settings').catch((e) => {
+    settingsPromise = null;
+    throw e;
+  });
+  return settingsPromise;
+}
+
+// Resolves a panel/target datasource reference (null, name, uid, {uid}) to a data source.
+export function resolveDatasource(s: Settings, ref: any, interpolate: (v: string) => string = (v) => v): DatasourceInfo | undefined {
+  let key: string | undefined;
+  if (ref && typeof ref === 'object') key = ref.uid ?? undefined;
+  else if (typeof ref === 'string') key = ref;
+  if (key) key = interpolate(key);
+  if (!key || key === 'default' || key === '-- Grafana --' || key === '-- Mixed --' || key === '-- Dashboard --') {
+    return s.datasources.find((d) => d.uid === s.defaultDatasource) ?? s.datasources[0];
+  }
+  return s.datasources.find((d) => d.uid === key || d.name === key) ?? s.datasources.find((d) => d.uid === s.defaultDatasource);
+}
+
+export function proxyBase(ds: DatasourceInfo): string {
+  return `/api/datasources/proxy/uid/${encodeURIComponent(ds.uid)}`;
+}
+
+// ---- Prometheus query API through the proxy ----
+
+export interface PromSeries {
+  metric: Record<string, string>;
+  values?: [number, string][];
+  value?: [number, string];
+}
+
+export async function promQuery(ds: DatasourceInfo, path: string, params: Record<string, string | string[]>): Promise<any> {
+  const form = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    if (Array.isArray(v)) v.forEach((x) => form.append(k, x));
+    else form.append(k, v);
+  }
+  const resp = await api<any>('POST', proxyBase(ds) + path, form).catch((e: ApiError) => {
+    const b = e.body;
+    throw new Error(b && b.error ? b.error : e.message);
+  });
+  if (!resp || resp.status !== 'success') throw new Error((resp && resp.error) || 'bad response from data source');
+  return resp.data;
+}
