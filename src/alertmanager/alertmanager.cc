@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "alertmanager/templates.h"
 #include "obs/metrics.h"
 #include "util/time.h"
 
@@ -11,25 +12,15 @@ namespace {
 constexpr int64_t kMaintenanceMs = 15 * 60 * 1000;  // snapshots + GC (upstream: 15m)
 }  // namespace
 
-Result<int64_t> ParseApiTime(const std::string& s) {
-  if (s.empty() || s.rfind("0001-01-01T00:00:00", 0) == 0) return int64_t{0};
-  return ParseRfc3339(s);
-}
-
-Alertmanager::Alertmanager(Options options, TemplateFactory templates)
-    : options_(std::move(options)), templates_(std::move(templates)) {}
+Alertmanager::Alertmanager(Options options) : options_(std::move(options)) {}
 
 Alertmanager::~Alertmanager() { Stop(); }
 
 Result<std::shared_ptr<Alertmanager::Runtime>> Alertmanager::Build(std::shared_ptr<const Config> config) {
   auto rt = std::make_shared<Runtime>();
   rt->config = config;
-  TemplateFn tmpl;
-  if (templates_) {
-    auto t = templates_(*config);
-    if (!t.ok()) return t.status();
-    tmpl = *t;
-  }
+  auto tmpl = BuildTemplates(*config);
+  if (!tmpl.ok()) return tmpl.status();
   rt->route = Route::Build(config->route);
   rt->inhibitor = std::make_unique<Inhibitor>(config->inhibit_rules, &store_);
   PipelineDeps deps;
@@ -39,7 +30,7 @@ Result<std::shared_ptr<Alertmanager::Runtime>> Alertmanager::Build(std::shared_p
   deps.nflog = &nflog_;
   deps.history = &history_;
   deps.external_url = options_.external_url;
-  deps.tmpl = tmpl;
+  deps.tmpl = *tmpl;
   rt->pipeline = std::make_unique<Pipeline>(std::move(deps));
   rt->dispatcher = std::make_unique<Dispatcher>(rt->route.get(), &store_, rt->pipeline.get());
   return rt;

@@ -32,13 +32,9 @@ struct Options {
   int64_t retention_ms = 120 * 3600 * 1000LL;
 };
 
-// Renders notification templates; set by the service when the template engine is linked.
-// Receives the config (for its `templates` files).
-using TemplateFactory = std::function<Result<TemplateFn>(const Config& config)>;
-
 class Alertmanager {
  public:
-  Alertmanager(Options options, TemplateFactory templates = nullptr);
+  explicit Alertmanager(Options options);
   ~Alertmanager();
 
   // Loads the config and the state; fails (and the service refuses to start) on a bad config
@@ -74,7 +70,6 @@ class Alertmanager {
   void RegisterUi(http::Server& server);
 
   Options options_;
-  TemplateFactory templates_;
   int64_t start_ms_ = 0;
   AlertStore store_;
   Silences silences_;
@@ -91,8 +86,5 @@ class Alertmanager {
   bool stopping_ = false;  // GUARDED_BY(stop_mu_)
   std::thread maintenance_;
 };
-
-// Go's time zero ("0001-01-01T00:00:00Z") and missing times read as 0; otherwise RFC 3339.
-Result<int64_t> ParseApiTime(const std::string& s);
 
 }  // namespace sremon::alertmanager

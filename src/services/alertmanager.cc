@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "alertmanager/alertmanager.h"
+#include "alertmanager/templates.h"
 #include "services/common.h"
 #include "services/services.h"
 #include "util/time.h"
@@ -17,7 +18,6 @@ int RunAlertmanager(int argc, char** argv) {
   alertmanager::Options opts;
   std::string listen = "127.0.0.1:9093", retention = "120h", log_level = "info";
   bool check_config = false;
-  std::vector<std::string> ignored;
   app.add_option("--config.file", opts.config_file, "Alertmanager configuration file (default alertmanager.yml)");
   app.add_option("--storage.path", opts.storage_path, "Directory for silences, notification log, alerts, history (default data/)");
   app.add_option("--web.listen-address", listen, "Address to listen on (default 127.0.0.1:9093)");
@@ -25,15 +25,23 @@ int RunAlertmanager(int argc, char** argv) {
   app.add_option("--data.retention", retention, "How long to keep silences, notification log and history (default 120h)");
   app.add_option("--log.level", log_level, "debug, info, warn, error (default info)");
   app.add_flag("--check-config", check_config, "Check the configuration file and exit (0 valid, 1 invalid)");
-  for (const char* f : {"--cluster.listen-address", "--cluster.advertise-address", "--cluster.peer",
-                        "--cluster.settle-timeout", "--cluster.gossip-interval", "--cluster.pushpull-interval",
-                        "--web.route-prefix", "--log.format"}) {
-    app.add_option(f, ignored, "Accepted for compatibility; ignored (single node)")->allow_extra_args(false);
-  }
+  app.footer("Cluster flags (--cluster.*) are accepted and ignored: sremon runs a single node.");
   std::string test_receiver;
   CLI::App* test = app.add_subcommand("test-receiver", "Send a synthetic alert to one receiver and print what was sent and the answer");
+  test->fallthrough();  // --config.file etc. may come after the subcommand
   test->add_option("receiver", test_receiver, "Receiver name")->required();
-  if (auto rc = ParseFlags(app, argc, argv)) return *rc;
+  // Drop --cluster.* flags (and a separate value) before CLI11 sees them: upstream harnesses pass
+  // them, often with an empty value ("--cluster.listen-address=") that CLI11 would refuse.
+  std::vector<char*> args;
+  for (int i = 0; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if (i > 0 && (a.rfind("--cluster.", 0) == 0 || a.rfind("-cluster.", 0) == 0)) {
+      if (a.find('=') == std::string_view::npos && i + 1 < argc && argv[i + 1][0] != '-') ++i;
+      continue;
+    }
+    args.push_back(argv[i]);
+  }
+  if (auto rc = ParseFlags(app, static_cast<int>(args.size()), args.data())) return *rc;
 
   auto ret = ParseDurationMs(retention);
   if (!ret.ok()) {
@@ -44,6 +52,9 @@ int RunAlertmanager(int argc, char** argv) {
 
   if (check_config) {
     auto c = alertmanager::LoadConfigFile(opts.config_file);
+    if (c.ok()) {
+      if (auto t = alertmanager::BuildTemplates(**c); !t.ok()) c = t.status();
+    }
     if (!c.ok()) {
       std::cout << "Checking '" << opts.config_file << "'  FAILED: " << c.status().message() << "\n";
       return kExitFailure;

@@ -1,0 +1,130 @@
+#include "inbox/web.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "obs/metrics.h"
+#include "util/strings.h"
+#include "util/time.h"
+
+namespace sremon::inbox {
+
+namespace {
+
+using json = nlohmann::json;
+
+std::string Chips(const json& obj) {
+  std::string out;
+  if (!obj.is_object()) return out;
+  for (const auto& [k, v] : obj.items()) {
+    out += "<span class=lbl>" + HtmlEscape(k) + "=\"" + HtmlEscape(v.is_string() ? v.get<std::string>() : v.dump()) +
+           "\"</span>";
+  }
+  return out;
+}
+
+std::string RenderOne(const Notification& n) {
+  json j = json::parse(n.body, nullptr, false);
+  std::string head = fmt::format("<div class=meta>#{} &middot; {} &middot; POST {}</div>", n.id,
+                                 HtmlEscape(FormatRfc3339Ms(n.received_ms)), HtmlEscape(n.path));
+  // An Alertmanager webhook message (version 4): show status, alerts, labels, annotations.
+  if (j.is_object() && j.contains("alerts") && j["alerts"].is_array()) {
+    std::string status = j.value("status", "");
+    std::string body = head + "<div><span class=" + HtmlEscape(status) + ">" + HtmlEscape(status) + "</span> " +
+                       HtmlEscape(j.value("receiver", "")) + " &middot; group " + Chips(j.value("groupLabels", json::object())) +
+                       "</div><table>";
+    for (const auto& a : j["alerts"]) {
+      if (!a.is_object()) continue;
+      std::string st = a.value("status", "");
+      std::string ann;
+      if (a.contains("annotations") && a["annotations"].is_object()) {
+        for (const auto& [k, v] : a["annotations"].items()) {
+          ann += "<div class=ann><b>" + HtmlEscape(k) + ":</b> " + HtmlEscape(v.is_string() ? v.get<std::string>() : v.dump()) + "</div>";
+        }
+      }
+      body += "<tr><td class=" + HtmlEscape(st) + ">" + HtmlEscape(st) + "</td><td>" +
+              Chips(a.value("labels", json::object())) + ann + "</td><td>" + HtmlEscape(a.value("startsAt", "")) +
+              (st == "resolved" ? "<br>to " + HtmlEscape(a.value("endsAt", "")) : "") + "</td></tr>";
+    }
+    return "<div class=card>" + body + "</table></div>";
+  }
+  return "<div class=card>" + head + "<pre>" + HtmlEscape(j.is_discarded() ? n.body : j.dump(2)) + "</pre></div>";
+}
+
+}  // namespace
+
+std::string RenderPage(const std::vector<Notification>& newest_first) {
+  std::string body;
+  for (const auto& n : newest_first) body += RenderOne(n);
+  if (newest_first.empty()) body = "<div class=card>No notifications yet. POST JSON to /webhook.</div>";
+  return R"(<!doctype html><html><head><meta charset=utf-8><title>sremon inbox</title><style>
+body{font-family:system-ui,sans-serif;margin:0;background:#f6f7f9;color:#222}header{background:#2b3a55;color:#fff;padding:8px 16px}
+main{padding:12px 16px;max-width:1100px}.card{background:#fff;border:1px solid #dde;border-radius:6px;padding:8px 12px;margin:8px 0}
+.meta{color:#666;font-size:12px}.lbl{display:inline-block;background:#e8eefc;border-radius:4px;padding:1px 6px;margin:2px;font-size:13px}
+.firing{color:#b00020;font-weight:600}.resolved{color:#137333;font-weight:600}.ann{font-size:13px;color:#444;margin-left:8px}
+td{vertical-align:top;padding:3px 6px;border-bottom:1px solid #eee;font-size:14px}table{border-collapse:collapse;width:100%}
+pre{background:#f0f0f0;padding:6px;overflow:auto;font-size:12px}</style></head><body><header><b>sremon inbox</b> &mdash; )" +
+         std::to_string(newest_first.size()) + " notifications, newest first (JSON: <a style=\"color:#dfe7ff\" href=\"/api/notifications\">/api/notifications</a>)</header><main>" +
+         body + "</main></body></html>";
+}
+
+void RegisterRoutes(http::Server& server, Inbox* inbox) {
+  static auto& received = prometheus::BuildCounter()
+                              .Name("sremon_inbox_notifications_received_total")
+                              .Help("Notifications received, by result.")
+                              .Register(obs::Registry());
+  static auto& ok = received.Add({{"result", "stored"}});
+  static auto& bad = received.Add({{"result", "invalid"}});
+  server.RoutePrefix("POST", "/", [inbox](http::Request& req, http::Response& resp) {
+    auto id = inbox->Add(req.path, req.body);
+    if (!id.ok()) {
+      bad.Increment();
+      resp.SetJson(id.status().code() == Status::Code::kInvalidArgument ? 400 : 500,
+                   json{{"status", "error"}, {"error", id.status().message()}}.dump());
+      return;
+    }
+    ok.Increment();
+    resp.SetJson(200, json{{"status", "ok"}, {"id", *id}}.dump());
+  }, /*blocking=*/true);
+  server.Route("GET", "/", [inbox](http::Request&, http::Response& resp) {
+    auto list = inbox->List(0, 0, 200);
+    std::reverse(list.begin(), list.end());
+    resp.SetHtml(200, RenderPage(list));
+  }, /*blocking=*/true);
+  server.Route("GET", "/api/notifications", [inbox](http::Request& req, http::Response& resp) {
+    int64_t since_id = 0, since_ms = 0, limit = 100;
+    std::string since(req.Param("since"));
+    if (!since.empty()) {
+      // An id (small integer) or a time (Unix seconds or RFC 3339).
+      auto n = ParseInt(since);
+      if (n.ok() && *n < 1000000000) {
+        since_id = *n;
+      } else {
+        auto t = ParseTimeParam(since);
+        if (!t.ok()) {
+          resp.SetJson(400, json{{"status", "error"}, {"error", "invalid since: " + t.status().message()}}.dump());
+          return;
+        }
+        since_ms = *t;
+      }
+    }
+    if (req.HasParam("limit")) {
+      auto n = ParseInt(req.Param("limit"));
+      if (!n.ok() || *n <= 0) {
+        resp.SetJson(400, json{{"status", "error"}, {"error", "invalid limit"}}.dump());
+        return;
+      }
+      limit = std::min<int64_t>(*n, 10000);
+    }
+    json arr = json::array();
+    for (const auto& n : inbox->List(since_id, since_ms, limit)) {
+      json payload = json::parse(n.body, nullptr, false);
+      arr.push_back({{"id", n.id}, {"receivedAt", FormatRfc3339Ms(n.received_ms)}, {"path", n.path}, {"payload", payload}});
+    }
+    resp.SetJson(200, json{{"status", "success"}, {"notifications", arr}}.dump());
+  }, /*blocking=*/true);
+}
+
+}  // namespace sremon::inbox
