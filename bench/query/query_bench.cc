@@ -79,7 +79,7 @@ std::string CompareAnswers(const std::string& a_body, const std::string& b_body)
     return m;
   };
   auto ma = reduce(a), mb = reduce(b);
-  size_t missing = 0, extra = 0, point_mismatch = 0, points = 0, equal_points = 0;
+  size_t missing = 0, extra = 0, point_mismatch = 0, points = 0, equal_points = 0, close_points = 0;
   std::string example;
   double max_rel = 0;
   for (const auto& [k, pa] : ma) {
@@ -99,6 +99,7 @@ std::string CompareAnswers(const std::string& a_body, const std::string& b_body)
       double d = std::fabs(v - p->second);
       double scale = std::max(std::fabs(v), std::fabs(p->second));
       if (d <= 1e-9 * scale || (std::isnan(v) && std::isnan(p->second))) ++equal_points;
+      if (d <= 1e-2 * scale || (std::isnan(v) && std::isnan(p->second))) ++close_points;
       if (scale > 0 && std::isfinite(d)) max_rel = std::max(max_rel, d / scale);
     }
     if (pb.size() > pa.size()) point_mismatch += pb.size() - pa.size();
@@ -108,11 +109,11 @@ std::string CompareAnswers(const std::string& a_body, const std::string& b_body)
     if (missing++ == 0) example += " e.g. only VM: " + k;
   }
   if (missing == 0 && extra == 0 && point_mismatch == 0 && max_rel <= 1e-9) return "agree";
-  return fmt::format("series {} vs {} (only VM {}, only ours {}), {} points ({} unmatched), {:.1f}% equal, max rel "
-                     "diff {:.2g}{}",
-                     ma.size(), mb.size(), missing, extra, points, point_mismatch,
-                     points ? 100.0 * static_cast<double>(equal_points) / static_cast<double>(points) : 0.0, max_rel,
-                     example);
+  auto pct = [&](size_t n) { return points ? 100.0 * static_cast<double>(n) / static_cast<double>(points) : 0.0; };
+  return fmt::format("series {} vs {} (only VM {}, only ours {}), {} points ({} unmatched), {:.1f}% equal, {:.1f}% "
+                     "within 1%, max rel diff {:.2g}{}",
+                     ma.size(), mb.size(), missing, extra, points, point_mismatch, pct(equal_points),
+                     pct(close_points), max_rel, example);
 }
 
 Status Import(const std::string& base_url, const std::string& body) {
@@ -125,12 +126,13 @@ Status Import(const std::string& base_url, const std::string& body) {
 int Run(int argc, char** argv) {
   CLI::App app{"PromQL query latency: sremon vs VictoriaMetrics"};
   int hosts = 4, hours = 24, runs = 15;
-  std::string ours_url, vm_bin = "victoria-metrics";
+  std::string ours_url, vm_bin = "victoria-metrics", only;
   app.add_option("--hosts", hosts, "hosts in the workload (~500 series each)");
   app.add_option("--hours", hours, "hours of 15 s samples");
   app.add_option("--runs", runs, "timed runs per query and side (median reported)");
   app.add_option("--ours-url", ours_url, "a running sremon storage to import into and query; default in-process");
   app.add_option("--vm", vm_bin, "victoria-metrics binary");
+  app.add_option("--only", only, "run only the queries containing this text (e.g. to profile one)");
   CLI11_PARSE(app, argc, argv);
 
   // The shared node_exporter-like workload (bench/gen), ending recently: VictoriaMetrics drops
@@ -276,6 +278,7 @@ int Run(int argc, char** argv) {
   };
   for (const std::string kind : {"range", "instant"}) {
     for (const auto& q : queries) {
+      if (!only.empty() && q.find(only) == std::string::npos) continue;
       std::string path =
           kind == "range"
               ? fmt::format("/api/v1/query_range?query={}&start={}&end={}&step=60&nocache=1", http::UrlEncode(q),
