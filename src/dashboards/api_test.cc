@@ -131,6 +131,12 @@ TEST_F(ApiTest, LoginWrongPasswordAndRateLimit) {
   EXPECT_TRUE(r.headers.Get("Set-Cookie").empty());
 }
 
+TEST_F(ApiTest, LoginRateLimitPerClientAddress) {
+  // 3 per user, 12 per address: trying many user names from one client ends up blocked too.
+  for (int i = 0; i < 12; ++i) EXPECT_EQ(Login("user" + std::to_string(i), "x").status, 401) << i;
+  EXPECT_EQ(Login("admin", "admin").status, 429);
+}
+
 TEST_F(ApiTest, LoginRefusesNonJsonAndForeignOrigin) {
   http::ClientRequest req;
   req.method = "POST";

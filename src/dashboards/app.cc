@@ -177,18 +177,30 @@ std::optional<App::Ctx> App::Authenticate(http::Request& req, http::Response& re
   std::string login, password;
   if (ParseBasicAuth(req.headers.Get("Authorization"), &login, &password)) {
     int64_t now = NowMs();
-    if (limiter_.Blocked(login, now)) {
+    if (LoginBlocked(login, req.remote_ip, now)) {
       Message(resp, 429, "Too many consecutive incorrect login attempts for user - login for user temporarily blocked");
       return std::nullopt;
     }
     auto user = store_->UserByLogin(login);
     if (user.ok() && VerifyPassword(user->password_hash, password)) return Ctx{std::move(*user), ""};
-    limiter_.RecordFailure(login, now);
+    RecordLoginFailure(login, req.remote_ip, now);
     Message(resp, 401, "Invalid username or password");
     return std::nullopt;
   }
   Message(resp, 401, "Unauthorized");
   return std::nullopt;
+}
+
+// Failures count per user (Grafana's brute-force protection) and per client address with a
+// larger allowance, so one client cannot walk through many user names either. A success
+// clears the user's count only.
+bool App::LoginBlocked(const std::string& login, const std::string& ip, int64_t now) {
+  return limiter_.Blocked("user:" + login, now) || ip_limiter_.Blocked("ip:" + ip, now);
+}
+
+void App::RecordLoginFailure(const std::string& login, const std::string& ip, int64_t now) {
+  limiter_.RecordFailure("user:" + login, now);
+  ip_limiter_.RecordFailure("ip:" + ip, now);
 }
 
 http::Handler App::Authed(AuthedHandler h) {
@@ -202,8 +214,9 @@ http::Handler App::Authed(AuthedHandler h) {
 void App::RegisterRoutes(http::Server* server) {
   constexpr bool kBlocking = true;
   server->Route("GET", "/api/health", [this](http::Request&, http::Response& resp) {
-    Json(resp, 200, json{{"commit", "sremon"}, {"database", "ok"}, {"version", options_.version}});
-  });
+    bool db_ok = store_->Ping().ok();
+    Json(resp, db_ok ? 200 : 503, json{{"commit", "sremon"}, {"database", db_ok ? "ok" : "failing"}, {"version", options_.version}});
+  }, kBlocking);
   server->Route("POST", "/login", [this](http::Request& req, http::Response& resp) { Login(req, resp); }, kBlocking);
   server->Route("GET", "/logout", [this](http::Request& req, http::Response& resp) { Logout(req, resp); }, kBlocking);
   server->Route("GET", "/api/user", Authed([](Ctx& ctx, http::Request&, http::Response& resp) {
@@ -280,16 +293,16 @@ void App::Login(http::Request& req, http::Response& resp) {
   std::string login = Str(*body, "user");
   std::string password = Str(*body, "password");
   int64_t now = NowMs();
-  if (limiter_.Blocked(login, now)) {
+  if (LoginBlocked(login, req.remote_ip, now)) {
     return Message(resp, 429, "Too many consecutive incorrect login attempts for user - login for user temporarily blocked");
   }
   auto user = store_->UserByLogin(login);
   if (!user.ok() || !VerifyPassword(user->password_hash, password)) {
-    limiter_.RecordFailure(login, now);
+    RecordLoginFailure(login, req.remote_ip, now);
     spdlog::warn("failed login for {:?} from {}", login, req.remote_ip);
     return Message(resp, 401, "Invalid username or password");
   }
-  limiter_.Reset(login);
+  limiter_.Reset("user:" + login);
   std::string token = NewSessionToken();
   Status st = store_->CreateSession(TokenDigest(token), user->id, now + options_.session_ttl_ms);
   if (!st.ok()) return Message(resp, 500, st.message());

@@ -315,6 +315,18 @@ try {
     await page.waitForURL(new RegExp(`to=${to}`));
     const panels = await panelsDone(3);
     for (const p of panels) assert(p.state === 'done', `absolute range, panel ${p.title}: ${p.state}`);
+    // Dragging across a time series zooms to the selected absolute range.
+    const plot = await page.$('[data-testid=panel][data-panel-id="3"] .u-over');
+    const pb = await plot.boundingBox();
+    await page.mouse.move(pb.x + pb.width * 0.3, pb.y + pb.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(pb.x + pb.width * 0.6, pb.y + pb.height / 2, { steps: 5 });
+    await page.mouse.up();
+    await page.waitForURL((u) => /from=\d+/.test(u.search) && !u.search.includes(`to=${to}`));
+    const zoomed = new URL(page.url()).searchParams;
+    const span = +zoomed.get('to') - +zoomed.get('from');
+    assert(span > 0 && span < 2 * 3600 * 1000 * 0.5, 'zoomed span ' + span);
+    await panelsDone(3);
     await page.goto(BASE + '/d/sre-fixture?from=now-30m&to=now&kiosk');
     await panelsDone(3);
     assert(!(await page.$('nav.topnav')), 'kiosk mode hides the navigation');

@@ -57,6 +57,32 @@ export function compact(panels: Panel[], pinned?: Panel) {
   pass([...panels].sort(byPos));
 }
 
+// Dashboards older than schema 16 keep panels in rows[] with a 12-column span and a pixel
+// height; Grafana migrates them to gridPos on load, and so do we.
+export function migrateRows(dash: DashboardModel) {
+  if (!Array.isArray(dash.rows) || (dash.panels && dash.panels.length)) return;
+  const panels: Panel[] = [];
+  let y = 0;
+  let id = 1;
+  for (const row of dash.rows) {
+    const h = Math.max(2, Math.ceil((parseInt(String(row.height ?? 250), 10) || 250) / (CELL_H + MARGIN)));
+    if (row.showTitle && row.title) panels.push({ id: 1000 + id++, type: 'row', title: row.title, collapsed: false, gridPos: { x: 0, y: y++, w: 24, h: 1 }, panels: [] });
+    let x = 0;
+    for (const p of row.panels ?? []) {
+      const w = Math.min(24, Math.max(1, Math.round((p.span ?? 12) * 2)));
+      if (x + w > 24) {
+        x = 0;
+        y += h;
+      }
+      panels.push({ ...p, id: p.id ?? id++, gridPos: { x, y, w, h } });
+      x += w;
+    }
+    y += h;
+  }
+  dash.panels = panels;
+  delete dash.rows;
+}
+
 function nextPanelId(panels: Panel[]): number {
   let max = 0;
   const walk = (ps: Panel[]) => ps.forEach((p) => {
@@ -85,6 +111,7 @@ export async function dashboardPage(root: HTMLElement, uid: string | null) {
     sessionStorage.removeItem('sremon-new-dashboard');
     dash = imported ? JSON.parse(imported) : emptyDashboard();
   }
+  migrateRows(dash);
   dash.panels = dash.panels ?? [];
   dash.panels.forEach((p) => (p.gridPos = p.gridPos ?? { x: 0, y: 0, w: 12, h: 8 }));
   dash.templating = dash.templating ?? { list: [] };
@@ -128,7 +155,8 @@ export async function dashboardPage(root: HTMLElement, uid: string | null) {
     const resolved = resolveRange(range);
     const scope = { ...builtins(15000, resolved.to - resolved.from, 15000), ...scopeOf(varStates, resolved, widthPx()) };
     grid.dataset.state = 'loading';
-    await Promise.all(views.map((v) => v.view.refresh({ settings: cfg, range: resolved, scope })));
+    const onZoom = (from: number, to: number) => void setRange({ from: String(from), to: String(to) });
+    await Promise.all(views.map((v) => v.view.refresh({ settings: cfg, range: resolved, scope, onZoom })));
     grid.dataset.state = 'done';
     (window as any).__sremonLastRefreshMs = performance.now() - start;
   };
@@ -509,7 +537,11 @@ export async function dashboardPage(root: HTMLElement, uid: string | null) {
       presets.append(b);
     }
     pop.append(abs, presets);
-    btn.addEventListener('click', () => (pop.style.display = pop.style.display === 'none' ? '' : 'none'));
+    btn.addEventListener('click', (e) => {
+      e.stopPropagation();
+      pop.style.display = pop.style.display === 'none' ? '' : 'none';
+    });
+    pop.addEventListener('click', (e) => e.stopPropagation());
     picker.append(btn, pop);
     const zoomOut = el('button', { class: 'btn', title: 'Zoom out' }, '−');
     zoomOut.addEventListener('click', () => {
@@ -598,6 +630,8 @@ export async function dashboardPage(root: HTMLElement, uid: string | null) {
     }
   };
   window.addEventListener('keydown', onKey);
+  const closePopovers = () => toolbar.querySelectorAll<HTMLElement>('.time-popover').forEach((p) => (p.style.display = 'none'));
+  document.addEventListener('click', closePopovers);
   const ro = new ResizeObserver(() => layout());
   ro.observe(grid);
   const beforeUnload = (e: BeforeUnloadEvent) => {
@@ -607,6 +641,7 @@ export async function dashboardPage(root: HTMLElement, uid: string | null) {
   (root as any).__cleanup = () => {
     if (timer) clearInterval(timer);
     window.removeEventListener('keydown', onKey);
+    document.removeEventListener('click', closePopovers);
     window.removeEventListener('beforeunload', beforeUnload);
     ro.disconnect();
     views.forEach((v) => v.view.destroy());

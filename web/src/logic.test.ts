@@ -8,7 +8,7 @@ import { formatValue, thresholdColor } from './units';
 import { markdown } from './panels/other';
 import { mapValue } from './panels/common';
 import { seriesName, reduce } from './data';
-import { compact } from './dashboard';
+import { compact, migrateRows } from './dashboard';
 
 const v = (...values: string[]) => ({ values, options: ['a.b', 'c', 'd'] });
 
@@ -122,5 +122,14 @@ describe('panels', () => {
     b.gridPos.y = 0;  // dragged on top of a
     compact([a, b], b);
     expect([b.gridPos.y, a.gridPos.y]).toEqual([0, 4]);
+  });
+  it('old rows[] dashboards migrate to gridPos', () => {
+    const d: any = { title: 'old', rows: [{ height: '300px', panels: [{ id: 1, type: 'graph', span: 6 }, { id: 2, type: 'singlestat', span: 6 }, { id: 3, type: 'graph', span: 12 }] }] };
+    migrateRows(d);
+    expect(d.rows).toBeUndefined();
+    expect(d.panels.map((p: any) => [p.gridPos.x, p.gridPos.y, p.gridPos.w, p.gridPos.h])).toEqual([[0, 0, 12, 8], [12, 0, 12, 8], [0, 8, 24, 8]]);
+  });
+  it('legacy singlestat valueMaps', () => {
+    expect(mapValue({ valueMaps: [{ op: '=', value: '1', text: 'UP' }] } as any, 1)?.text).toBe('UP');
   });
 });
