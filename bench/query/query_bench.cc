@@ -2,7 +2,7 @@
 // workload (default 24 h of 15 s samples). Prints the median latency of each query for both, the
 // ratio ours/VM, and whether the answers agree.
 //
-//   ./build/bench/query/query_bench [--hosts 20] [--hours 24] [--runs 7]
+//   ./build/bench/query/query_bench [--hosts 4] [--hours 24] [--runs 15]
 //       [--ours-url http://127.0.0.1:8428]   # a running `sremon storage`; default: in-process
 //                                            # MemStorage + engine + API on a free port
 //
@@ -15,7 +15,6 @@
 #include <iostream>
 #include <map>
 #include <memory>
-#include <random>
 #include <thread>
 
 #include <CLI/CLI.hpp>
@@ -23,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/prom_api.h"
+#include "gen/nodegen.h"
 #include "http/http.h"
 #include "promql/engine.h"
 #include "storage/mem_storage.h"
@@ -33,86 +33,8 @@
 namespace sremon::bench {
 namespace {
 
+
 using nlohmann::json;
-
-struct Series {
-  model::Labels labels;
-  // Deterministic value generator: kind 0 counter, 1 gauge, 2 histogram bucket (cumulative).
-  int kind = 0;
-  double base = 0;
-  double rate = 0;
-};
-
-// node_exporter-like series for `hosts` hosts plus an app histogram: ~150 series per host.
-std::vector<Series> MakeSeries(int hosts) {
-  std::vector<Series> out;
-  std::mt19937_64 rng(7);
-  std::uniform_real_distribution<double> u(0, 1);
-  const char* modes[] = {"idle", "user", "system", "iowait", "irq", "softirq", "steal", "nice"};
-  const char* les[] = {"0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "+Inf"};
-  const char* handlers[] = {"/", "/api", "/login"};
-  for (int h = 0; h < hosts; ++h) {
-    std::string inst = fmt::format("host-{:02}:9100", h);
-    for (int cpu = 0; cpu < 8; ++cpu) {
-      for (int m = 0; m < 8; ++m) {
-        out.push_back({{{"__name__", "node_cpu_seconds_total"}, {"job", "node"}, {"instance", inst},
-                        {"cpu", std::to_string(cpu)}, {"mode", modes[m]}},
-                       0, 1000 * u(rng), m == 0 ? 0.7 : 0.05 * u(rng)});
-      }
-    }
-    for (const char* name : {"node_load1", "node_load5", "node_load15"}) {
-      out.push_back({{{"__name__", name}, {"job", "node"}, {"instance", inst}}, 1, 2 * u(rng), 0.5});
-    }
-    out.push_back({{{"__name__", "node_memory_MemTotal_bytes"}, {"job", "node"}, {"instance", inst}}, 1, 16e9, 0});
-    for (const char* name : {"node_memory_MemAvailable_bytes", "node_memory_MemFree_bytes", "node_memory_Cached_bytes",
-                             "node_memory_Buffers_bytes"}) {
-      out.push_back({{{"__name__", name}, {"job", "node"}, {"instance", inst}}, 1, 4e9 * (1 + u(rng)), 1e8});
-    }
-    for (const char* dev : {"eth0", "eth1", "lo"}) {
-      for (const char* name : {"node_network_receive_bytes_total", "node_network_transmit_bytes_total",
-                               "node_network_receive_packets_total", "node_network_transmit_packets_total"}) {
-        out.push_back({{{"__name__", name}, {"job", "node"}, {"instance", inst}, {"device", dev}}, 0, 1e6 * u(rng),
-                       1e4 * u(rng)});
-      }
-    }
-    for (const char* mp : {"/", "/var", "/home"}) {
-      for (const char* name : {"node_filesystem_avail_bytes", "node_filesystem_size_bytes", "node_filesystem_files_free"}) {
-        out.push_back({{{"__name__", name}, {"job", "node"}, {"instance", inst}, {"mountpoint", mp}}, 1,
-                       1e11 * u(rng), 1e6});
-      }
-    }
-    out.push_back({{{"__name__", "up"}, {"job", "node"}, {"instance", inst}}, 3, 1, 0});
-    std::string app = fmt::format("host-{:02}:8080", h);
-    out.push_back({{{"__name__", "up"}, {"job", "app"}, {"instance", app}}, 3, 1, 0});
-    for (const char* handler : handlers) {
-      for (const char* code : {"200", "404", "500"}) {
-        out.push_back({{{"__name__", "http_requests_total"}, {"job", "app"}, {"instance", app}, {"handler", handler},
-                        {"code", code}},
-                       0, 0, code[0] == '2' ? 10 * u(rng) : u(rng)});
-      }
-      for (size_t b = 0; b < std::size(les); ++b) {
-        out.push_back({{{"__name__", "http_request_duration_seconds_bucket"}, {"job", "app"}, {"instance", app},
-                        {"handler", handler}, {"le", les[b]}},
-                       2, 0, 5.0 * static_cast<double>(b + 1) / std::size(les)});
-      }
-    }
-  }
-  return out;
-}
-
-// Value of series s at step i (deterministic, cheap).
-double ValueAt(const Series& s, int64_t i, std::mt19937_64& rng) {
-  std::uniform_real_distribution<double> u(0, 1);
-  switch (s.kind) {
-    case 0:
-    case 2:
-      return std::round(s.base + s.rate * 15 * static_cast<double>(i) * (0.9 + 0.2 * u(rng)));
-    case 1:
-      return std::round((s.base + s.rate * std::sin(static_cast<double>(i) / 240.0) * (0.5 + u(rng))) * 100) / 100;
-    default:
-      return 1;
-  }
-}
 
 struct Timing {
   std::vector<double> ours, vm;
@@ -142,6 +64,8 @@ std::string CompareAnswers(const std::string& a_body, const std::string& b_body)
     if (!r.is_array()) return m;
     for (const auto& s : r) {
       json metric = s["metric"];
+      // VictoriaMetrics keeps __name__ in places where Prometheus drops it (max_over_time...).
+      metric.erase("__name__");
       auto& pts = m[metric.dump()];
       if (s.contains("value")) {
         pts.push_back({s["value"][0].get<double>(), std::strtod(s["value"][1].get<std::string>().c_str(), nullptr)});
@@ -155,12 +79,13 @@ std::string CompareAnswers(const std::string& a_body, const std::string& b_body)
     return m;
   };
   auto ma = reduce(a), mb = reduce(b);
-  size_t missing = 0, extra = 0, point_mismatch = 0, points = 0;
+  size_t missing = 0, extra = 0, point_mismatch = 0, points = 0, equal_points = 0;
+  std::string example;
   double max_rel = 0;
   for (const auto& [k, pa] : ma) {
     auto it = mb.find(k);
     if (it == mb.end()) {
-      ++extra;
+      if (extra++ == 0) example += " e.g. only ours: " + k;
       continue;
     }
     std::map<double, double> pb(it->second.begin(), it->second.end());
@@ -173,14 +98,21 @@ std::string CompareAnswers(const std::string& a_body, const std::string& b_body)
       }
       double d = std::fabs(v - p->second);
       double scale = std::max(std::fabs(v), std::fabs(p->second));
+      if (d <= 1e-9 * scale || (std::isnan(v) && std::isnan(p->second))) ++equal_points;
       if (scale > 0 && std::isfinite(d)) max_rel = std::max(max_rel, d / scale);
     }
     if (pb.size() > pa.size()) point_mismatch += pb.size() - pa.size();
   }
-  for (const auto& [k, pb] : mb) missing += ma.count(k) ? 0 : 1;
+  for (const auto& [k, pb] : mb) {
+    if (ma.count(k)) continue;
+    if (missing++ == 0) example += " e.g. only VM: " + k;
+  }
   if (missing == 0 && extra == 0 && point_mismatch == 0 && max_rel <= 1e-9) return "agree";
-  return fmt::format("series {} vs {} (missing {}, extra {}), {} points, {} unmatched, max rel diff {:.2g}",
-                     ma.size(), mb.size(), missing, extra, points, point_mismatch, max_rel);
+  return fmt::format("series {} vs {} (only VM {}, only ours {}), {} points ({} unmatched), {:.1f}% equal, max rel "
+                     "diff {:.2g}{}",
+                     ma.size(), mb.size(), missing, extra, points, point_mismatch,
+                     points ? 100.0 * static_cast<double>(equal_points) / static_cast<double>(points) : 0.0, max_rel,
+                     example);
 }
 
 Status Import(const std::string& base_url, const std::string& body) {
@@ -192,24 +124,32 @@ Status Import(const std::string& base_url, const std::string& body) {
 
 int Run(int argc, char** argv) {
   CLI::App app{"PromQL query latency: sremon vs VictoriaMetrics"};
-  int hosts = 20, hours = 24, runs = 7;
+  int hosts = 4, hours = 24, runs = 15;
   std::string ours_url, vm_bin = "victoria-metrics";
-  app.add_option("--hosts", hosts, "hosts in the workload (~150 series each)");
+  app.add_option("--hosts", hosts, "hosts in the workload (~500 series each)");
   app.add_option("--hours", hours, "hours of 15 s samples");
   app.add_option("--runs", runs, "timed runs per query and side (median reported)");
   app.add_option("--ours-url", ours_url, "a running sremon storage to import into and query; default in-process");
   app.add_option("--vm", vm_bin, "victoria-metrics binary");
   CLI11_PARSE(app, argc, argv);
 
-  const int64_t step_ms = 15'000;
-  // Recent data (VM drops samples outside its retention), ending on a minute boundary so that
-  // VM's step alignment of range queries changes nothing.
+  // The shared node_exporter-like workload (bench/gen), ending recently: VictoriaMetrics drops
+  // samples outside its retention. The end is on a minute boundary so that VM's alignment of range
+  // queries to the step changes nothing.
+  NodeWorkloadOptions wo;
+  wo.hosts = hosts;
+  wo.duration_ms = static_cast<int64_t>(hours) * 3600'000;
   const int64_t end_ms = (NowMs() / 60'000) * 60'000 - 10 * 60'000;
-  const int64_t start_ms = end_ms - static_cast<int64_t>(hours) * 3600'000;
-  const int64_t n_steps = (end_ms - start_ms) / step_ms + 1;
-  auto series = MakeSeries(hosts);
-  fmt::print("workload: {} hosts, {} series, {} h at 15 s = {} samples\n", hosts, series.size(), hours,
-             series.size() * n_steps);
+  wo.start_ms = end_ms - wo.duration_ms;
+  const int64_t start_ms = wo.start_ms;
+  NodeWorkload work(wo);
+  // nodegen has no `up` (the scraper adds it): one per host here, always 1.
+  std::vector<model::Labels> up_labels;
+  for (int h = 0; h < hosts; ++h) {
+    up_labels.push_back(model::Labels{{"__name__", "up"}, {"job", "node"}, {"instance", fmt::format("host-{:02d}:9100", h)}});
+  }
+  fmt::print("workload: bench/gen nodegen, {} hosts, {} series, {} h at 15 s = {} samples\n", hosts,
+             work.total_series() + hosts, hours, (work.total_series() + hosts) * (work.steps() + 1));
 
   testutil::TempDir dir;
   int vm_port = testutil::FreePort();
@@ -241,11 +181,13 @@ int Run(int argc, char** argv) {
     ours_url = fmt::format("http://127.0.0.1:{}", server->port());
   }
 
-  // Ingest: one series at a time, all its samples, in ~16 MB import bodies.
+  // Ingest, step by step as scrapes arrive: VictoriaMetrics (and --ours-url) get the text
+  // exposition in ~16 MB import bodies; the in-process MemStorage gets the samples per series in
+  // one commit each at the end (its commits copy a series' samples, so per-step commits would be
+  // quadratic).
   double t0 = MonotonicSeconds();
   std::string body;
-  std::mt19937_64 rng(11);
-  size_t done = 0;
+  std::vector<std::vector<model::Sample>> samples(in_process ? work.total_series() + hosts : 0);
   auto flush = [&]() -> Status {
     if (body.empty()) return Status::Ok();
     SREMON_RETURN_IF_ERROR(Import(vm_url, body));
@@ -253,50 +195,59 @@ int Run(int argc, char** argv) {
     body.clear();
     return Status::Ok();
   };
-  for (const auto& s : series) {
-    auto app_ = in_process ? mem.NewAppender() : nullptr;
-    std::string prefix(s.labels.MetricName());
-    bool first = true;
-    for (const auto& l : s.labels) {
-      if (l.name == model::kMetricName) continue;
-      prefix += first ? "{" : ",";
-      first = false;
-      prefix += l.name + "=";
-      AppendJsonString(&prefix, l.value);
-    }
-    prefix += first ? " " : "} ";
-    for (int64_t i = 0; i < n_steps; ++i) {
-      int64_t t = start_ms + i * step_ms;
-      double v = ValueAt(s, i, rng);
-      if (app_) {
-        if (auto st = app_->Append(s.labels, t, v); !st.ok()) {
-          std::cerr << "append: " << st.ToString() << "\n";
-          return 1;
-        }
+  const size_t per_host = work.series_per_host();
+  for (int64_t step = 0; step <= work.steps(); ++step) {
+    work.NextStep();
+    work.AppendText(&body);
+    for (int h = 0; h < hosts; ++h) {
+      int64_t t = work.Timestamp(h, step);
+      body += up_labels[h].MetricName();
+      body += fmt::format("{{instance=\"{}\",job=\"node\"}} 1 {}\n", up_labels[h].Get("instance"), t);
+      if (in_process) {
+        for (size_t i = 0; i < per_host; ++i) samples[h * per_host + i].push_back({t, work.Value(h, i)});
+        samples[work.total_series() + h].push_back({t, 1});
       }
-      body += prefix;
-      AppendFloatG(&body, v);
-      body += fmt::format(" {}\n", t);
     }
-    if (app_ && !app_->Commit().ok()) return 1;
     if (body.size() > (16u << 20)) {
       if (auto st = flush(); !st.ok()) {
         std::cerr << st.ToString() << "\n";
         return 1;
       }
     }
-    if (++done % 500 == 0) fmt::print("  ingested {}/{} series ({:.0f}s)\n", done, series.size(), MonotonicSeconds() - t0);
+    if (step % 960 == 0) fmt::print("  step {}/{} ({:.0f}s)\n", step, work.steps(), MonotonicSeconds() - t0);
   }
   if (auto st = flush(); !st.ok()) {
     std::cerr << st.ToString() << "\n";
     return 1;
+  }
+  if (in_process) {
+    for (size_t i = 0; i < samples.size(); ++i) {
+      model::Labels ls;
+      if (i < work.total_series()) {
+        const auto& g = work.series(static_cast<int>(i / per_host), i % per_host);
+        std::vector<model::Label> v{{"__name__", g.name}};
+        for (const auto& [k, val] : g.labels) v.push_back({k, val});
+        ls = model::Labels(std::move(v));
+      } else {
+        ls = up_labels[i - work.total_series()];
+      }
+      auto app_ = mem.NewAppender();
+      for (const auto& smp : samples[i]) {
+        if (auto st = app_->Append(ls, smp.t, smp.v); !st.ok()) {
+          std::cerr << "append: " << st.ToString() << "\n";
+          return 1;
+        }
+      }
+      if (!app_->Commit().ok()) return 1;
+      std::vector<model::Sample>().swap(samples[i]);
+    }
   }
   (void)http::Get(vm_url + "/internal/force_flush");
   // Wait until VM answers with every `up` series at the end of the data.
   std::string probe = fmt::format("/api/v1/query?query={}&time={}", http::UrlEncode("count(up)"), end_ms / 1000);
   for (int i = 0; i < 120; ++i) {
     auto r = http::Get(vm_url + probe);
-    if (r.ok() && r->body.find(fmt::format("\"{}\"", 2 * hosts)) != std::string::npos) break;
+    if (r.ok() && r->body.find(fmt::format("\"{}\"", hosts)) != std::string::npos) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
   fmt::print("ingest done in {:.1f}s\n\n", MonotonicSeconds() - t0);
@@ -304,7 +255,7 @@ int Run(int argc, char** argv) {
   const std::vector<std::string> queries = {
       "sum by (mode) (rate(node_cpu_seconds_total[5m]))",
       "histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket[5m])))",
-      "topk(5, rate(http_requests_total[5m]))",
+      "topk(5, rate(node_network_receive_bytes_total[5m]))",
       "max_over_time(node_load1[1h])",
       "sum by (instance) (rate(node_network_receive_bytes_total{device=~\"eth[0-9]+\"}[5m]))",
       "count by (job) (up)",

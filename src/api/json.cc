@@ -44,21 +44,6 @@ void AppendInt(std::string* out, int64_t v) {
   out->append(buf, res.ptr);
 }
 
-// Go strconv.FormatFloat(v, 'f', -1, 64): fixed notation with the shortest round-trip digits.
-void AppendFloatF(std::string* out, double v) {
-  if (std::isnan(v)) {
-    out->append("NaN");
-    return;
-  }
-  if (std::isinf(v)) {
-    out->append(v > 0 ? "+Inf" : "-Inf");
-    return;
-  }
-  char buf[400];  // 1.8e308 has 309 integer digits
-  auto res = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::fixed);
-  out->append(buf, res.ptr);
-}
-
 void AppendPoint(std::string* out, int64_t t_ms, double v) {
   out->push_back('[');
   AppendTimestamp(out, t_ms);

@@ -30,7 +30,11 @@ Result<int64_t> ParseTime(std::string_view s) {
     if (std::isnan(v)) return storage::kMinTime;
     if (v >= kMaxSeconds) return storage::kMaxTime;
     if (v <= -kMaxSeconds) return storage::kMinTime;
-    return sremon::ParseTimeParam(s);
+    // Round the fraction alone, as Prometheus does (math.Modf, then math.Round of ms): 1.2345 is
+    // 1234 ms there, while rounding v * 1000 as a whole gives 1235.
+    double secs = 0;
+    double frac = std::modf(v, &secs);
+    return static_cast<int64_t>(secs) * 1000 + std::llround(frac * 1000);
   }
   if (s == kMinTimeFormatted) return storage::kMinTime;
   if (s == kMaxTimeFormatted) return storage::kMaxTime;

@@ -24,7 +24,10 @@ class ApiTest : public ::testing::Test {
                             upstream_port + "\n    isDefault: true\n");
     testutil::WriteFile(dir_.File("prov/dashboards/p.yml"),
                         "providers:\n  - name: locked\n    allowUiUpdates: false\n    options:\n      path: " +
-                            dir_.File("prov/dashboards/json") + "\n");
+                            dir_.File("prov/dashboards/json") + "\n  - name: open\n    allowUiUpdates: true\n    options:\n      path: " +
+                            dir_.File("prov/dashboards/open") + "\n");
+    std::filesystem::create_directories(dir_.File("prov/dashboards/open"));
+    testutil::WriteFile(dir_.File("prov/dashboards/open/open.json"), R"({"uid":"open","title":"Open"})");
     testutil::WriteFile(dir_.File("prov/dashboards/json/prov.json"), R"({"uid":"prov","title":"Provisioned"})");
     AppOptions o;
     o.provisioning_dir = dir_.File("prov");
@@ -128,6 +131,12 @@ TEST_F(ApiTest, LoginWrongPasswordAndRateLimit) {
   EXPECT_TRUE(r.headers.Get("Set-Cookie").empty());
 }
 
+TEST_F(ApiTest, LoginRateLimitPerClientAddress) {
+  // 3 per user, 12 per address: trying many user names from one client ends up blocked too.
+  for (int i = 0; i < 12; ++i) EXPECT_EQ(Login("user" + std::to_string(i), "x").status, 401) << i;
+  EXPECT_EQ(Login("admin", "admin").status, 429);
+}
+
 TEST_F(ApiTest, LoginRefusesNonJsonAndForeignOrigin) {
   http::ClientRequest req;
   req.method = "POST";
@@ -214,8 +223,18 @@ TEST_F(ApiTest, DashboardLifecycle) {
   EXPECT_EQ(r.status, 200);
   r = Call("GET", "/api/dashboards/uid/" + uid + "/versions");
   EXPECT_EQ(json::parse(r.body).size(), 3u);
+  EXPECT_EQ(json::parse(r.body)[0]["version"], 3) << "newest first";
   r = Call("GET", "/api/dashboards/uid/" + uid + "/versions/1");
   EXPECT_EQ(json::parse(r.body)["data"]["title"], "My dash");
+  r = Call("POST", "/api/dashboards/uid/" + uid + "/restore", R"({"version":1})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body)["version"], 4);
+  EXPECT_EQ(json::parse(Call("GET", "/api/dashboards/uid/" + uid).body)["dashboard"]["title"], "My dash");
+  EXPECT_EQ(Call("POST", "/api/dashboards/uid/" + uid + "/restore", R"({"version":99})").status, 404);
+  EXPECT_EQ(Call("POST", "/api/dashboards/uid/" + uid + "/restore", R"({"version":"x"})").status, 400);
+  model["version"] = 4;
+  r = Call("POST", "/api/dashboards/db", json{{"dashboard", model}}.dump());
+  ASSERT_EQ(r.status, 200) << r.body;
   r = Call("GET", "/api/search?query=dash%20v2");
   auto found = json::parse(r.body);
   ASSERT_EQ(found.size(), 1u);
@@ -252,6 +271,19 @@ TEST_F(ApiTest, ProvisionedDashboardIsReadOnlyWithoutAllowUiUpdates) {
   r = Call("POST", "/api/dashboards/db", json{{"dashboard", got["dashboard"]}}.dump());
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(Call("DELETE", "/api/dashboards/uid/prov").status, 400);
+}
+
+TEST_F(ApiTest, ProvisionedDashboardWithAllowUiUpdatesIsWrittenBack) {
+  LoginAdmin();
+  auto got = json::parse(Call("GET", "/api/dashboards/uid/open").body);
+  EXPECT_TRUE(got["meta"]["canSave"].get<bool>());
+  auto model = got["dashboard"];
+  model["title"] = "Open, edited in the UI";
+  auto r = Call("POST", "/api/dashboards/db", json{{"dashboard", model}}.dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  std::string file = testutil::ReadFile(dir_.File("prov/dashboards/open/open.json"));
+  EXPECT_NE(file.find("Open, edited in the UI"), std::string::npos) << file;
+  EXPECT_EQ(json::parse(file).count("version"), 0u) << "the store owns id and version";
 }
 
 TEST_F(ApiTest, ImportResolvesDatasourceInputs) {

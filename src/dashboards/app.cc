@@ -177,18 +177,30 @@ std::optional<App::Ctx> App::Authenticate(http::Request& req, http::Response& re
   std::string login, password;
   if (ParseBasicAuth(req.headers.Get("Authorization"), &login, &password)) {
     int64_t now = NowMs();
-    if (limiter_.Blocked(login, now)) {
+    if (LoginBlocked(login, req.remote_ip, now)) {
       Message(resp, 429, "Too many consecutive incorrect login attempts for user - login for user temporarily blocked");
       return std::nullopt;
     }
     auto user = store_->UserByLogin(login);
     if (user.ok() && VerifyPassword(user->password_hash, password)) return Ctx{std::move(*user), ""};
-    limiter_.RecordFailure(login, now);
+    RecordLoginFailure(login, req.remote_ip, now);
     Message(resp, 401, "Invalid username or password");
     return std::nullopt;
   }
   Message(resp, 401, "Unauthorized");
   return std::nullopt;
+}
+
+// Failures count per user (Grafana's brute-force protection) and per client address with a
+// larger allowance, so one client cannot walk through many user names either. A success
+// clears the user's count only.
+bool App::LoginBlocked(const std::string& login, const std::string& ip, int64_t now) {
+  return limiter_.Blocked("user:" + login, now) || ip_limiter_.Blocked("ip:" + ip, now);
+}
+
+void App::RecordLoginFailure(const std::string& login, const std::string& ip, int64_t now) {
+  limiter_.RecordFailure("user:" + login, now);
+  ip_limiter_.RecordFailure("ip:" + ip, now);
 }
 
 http::Handler App::Authed(AuthedHandler h) {
@@ -202,8 +214,9 @@ http::Handler App::Authed(AuthedHandler h) {
 void App::RegisterRoutes(http::Server* server) {
   constexpr bool kBlocking = true;
   server->Route("GET", "/api/health", [this](http::Request&, http::Response& resp) {
-    Json(resp, 200, json{{"commit", "sremon"}, {"database", "ok"}, {"version", options_.version}});
-  });
+    bool db_ok = store_->Ping().ok();
+    Json(resp, db_ok ? 200 : 503, json{{"commit", "sremon"}, {"database", db_ok ? "ok" : "failing"}, {"version", options_.version}});
+  }, kBlocking);
   server->Route("POST", "/login", [this](http::Request& req, http::Response& resp) { Login(req, resp); }, kBlocking);
   server->Route("GET", "/logout", [this](http::Request& req, http::Response& resp) { Logout(req, resp); }, kBlocking);
   server->Route("GET", "/api/user", Authed([](Ctx& ctx, http::Request&, http::Response& resp) {
@@ -280,16 +293,16 @@ void App::Login(http::Request& req, http::Response& resp) {
   std::string login = Str(*body, "user");
   std::string password = Str(*body, "password");
   int64_t now = NowMs();
-  if (limiter_.Blocked(login, now)) {
+  if (LoginBlocked(login, req.remote_ip, now)) {
     return Message(resp, 429, "Too many consecutive incorrect login attempts for user - login for user temporarily blocked");
   }
   auto user = store_->UserByLogin(login);
   if (!user.ok() || !VerifyPassword(user->password_hash, password)) {
-    limiter_.RecordFailure(login, now);
+    RecordLoginFailure(login, req.remote_ip, now);
     spdlog::warn("failed login for {:?} from {}", login, req.remote_ip);
     return Message(resp, 401, "Invalid username or password");
   }
-  limiter_.Reset(login);
+  limiter_.Reset("user:" + login);
   std::string token = NewSessionToken();
   Status st = store_->CreateSession(TokenDigest(token), user->id, now + options_.session_ttl_ms);
   if (!st.ok()) return Message(resp, 500, st.message());
@@ -451,6 +464,35 @@ void App::DashboardRoutes(Ctx& ctx, http::Request& req, http::Response& resp) {
     return Json(resp, 200, json{{"id", v->id}, {"dashboardId", v->dashboard_id}, {"dashboardUid", uid},
                                 {"version", v->version}, {"created", FormatRfc3339Ms(v->created_ms)},
                                 {"createdBy", v->created_by}, {"message", v->message}, {"data", data}});
+  }
+  if (parts.size() == 2 && parts[1] == "restore" && req.method == "POST") {
+    auto body = JsonBody(req, resp);
+    if (!body) return;
+    auto vit = body->find("version");
+    if (vit == body->end() || !vit->is_number_integer()) return Message(resp, 400, "version must be an integer");
+    auto v = store_->Version(uid, vit->get<int64_t>());
+    if (!v.ok()) return Message(resp, HttpStatus(v.status()), v.status().message());
+    if (!dash->provisioner.empty()) {
+      const DashboardProvider* p = provisioner_->Provider(dash->provisioner);
+      if (!p || !p->allow_ui_updates) return Message(resp, 400, "Cannot save provisioned dashboard");
+    }
+    json model = json::parse(v->data, nullptr, false);
+    if (!model.is_object()) return Message(resp, 500, "stored version is not a JSON object");
+    SaveDashboard save;
+    save.uid = uid;
+    save.title = Str(model, "title").empty() ? dash->title : Str(model, "title");
+    save.folder_uid = dash->folder_uid;
+    save.data = v->data;
+    save.tags_json = model.contains("tags") && model["tags"].is_array() ? model["tags"].dump() : "[]";
+    save.message = "Restored from version " + std::to_string(v->version);
+    save.created_by = ctx.user.login;
+    save.provisioner = dash->provisioner;
+    save.provision_path = dash->provision_path;
+    auto saved = store_->Save(save);
+    if (!saved.ok()) return Message(resp, 500, saved.status().message());
+    if (!saved->provisioner.empty()) (void)provisioner_->WriteBack(*saved, model);
+    return Json(resp, 200, json{{"id", saved->id}, {"uid", uid}, {"status", "success"}, {"version", saved->version},
+                                {"url", "/d/" + uid + "/" + Slugify(saved->title)}});
   }
   return Message(resp, 404, "Not found");
 }

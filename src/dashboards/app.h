@@ -27,7 +27,8 @@ struct AppOptions {
   std::string version = "0.0.0";
   HashCost hash_cost = HashCost::kInteractive;
   int login_max_failures = 5;               // Grafana: 5 failed logins ...
-  int64_t login_window_ms = 5 * 60 * 1000;  // ... within 5 minutes block the user
+  int64_t login_window_ms = 5 * 60 * 1000;  // ... within 5 minutes block the user (a client
+                                            // address is blocked after 4x as many)
   int64_t session_ttl_ms = int64_t{30} * 24 * 3600 * 1000;
   std::chrono::milliseconds proxy_timeout{30000};
 };
@@ -53,7 +54,12 @@ class App {
   };
 
  private:
-  explicit App(AppOptions options) : options_(std::move(options)), limiter_(options_.login_max_failures, options_.login_window_ms) {}
+  explicit App(AppOptions options)
+      : options_(std::move(options)),
+        limiter_(options_.login_max_failures, options_.login_window_ms),
+        ip_limiter_(options_.login_max_failures * 4, options_.login_window_ms) {}
+  bool LoginBlocked(const std::string& login, const std::string& ip, int64_t now);
+  void RecordLoginFailure(const std::string& login, const std::string& ip, int64_t now);
   using AuthedHandler = std::function<void(Ctx& ctx, http::Request& req, http::Response& resp)>;
   http::Handler Authed(AuthedHandler h);
   // Who is calling: a session cookie or basic auth. Sets resp on failure.
@@ -77,7 +83,8 @@ class App {
   std::unique_ptr<Store> store_;
   std::vector<Datasource> datasources_;  // immutable after Create
   std::unique_ptr<DashboardProvisioner> provisioner_;
-  LoginLimiter limiter_;
+  LoginLimiter limiter_;     // per user name
+  LoginLimiter ip_limiter_;  // per client address: 4x the per-user allowance
 };
 
 // Grafana's slug of a title: lower case, runs of other characters become one '-'.

@@ -185,6 +185,14 @@ Result<Provisioning> LoadProvisioning(const std::string& dir) {
       if (p.path.starts_with("/etc/grafana/provisioning/")) {
         p.path = (fs::path(dir) / p.path.substr(std::string_view("/etc/grafana/provisioning/").size())).string();
       }
+      // Grafana resolves a relative path against its working directory; when that does not
+      // hold it, try the directory holding grafana/provisioning (the repository root), so
+      // GF_PATHS_PROVISIONING=/x/grafana/provisioning works from any directory.
+      std::error_code ec;
+      if (fs::path(p.path).is_relative() && !fs::exists(p.path, ec)) {
+        fs::path root = fs::absolute(dir, ec).lexically_normal().parent_path().parent_path();
+        if (fs::exists(root / p.path, ec)) p.path = (root / p.path).string();
+      }
       prov.providers.push_back(std::move(p));
     }
   }

@@ -171,6 +171,15 @@ TEST(Provisioning, LoadSyncRescanAndDelete) {
   EXPECT_EQ(text.find("\"id\""), std::string::npos);
 }
 
+TEST(Provisioning, RelativeProviderPathFromTheRepositoryRoot) {
+  TempTree t;
+  Write(t.dir / "grafana/provisioning/dashboards/dashboard.yml",
+        "providers:\n  - name: repo\n    options:\n      path: grafana/provisioning/dashboards\n");
+  auto prov = LoadProvisioning((t.dir / "grafana/provisioning").string());
+  ASSERT_TRUE(prov.ok()) << prov.status().ToString();
+  EXPECT_EQ(fs::path(prov->providers[0].path), t.dir / "grafana/provisioning/dashboards");
+}
+
 TEST(Provisioning, MissingDirIsEmptyAndFoldersAreCreated) {
   auto prov = LoadProvisioning("/nonexistent/sremon/provisioning");
   ASSERT_TRUE(prov.ok());

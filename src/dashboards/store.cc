@@ -331,6 +331,11 @@ Result<DashboardVersion> Store::Version(const std::string& uid, int64_t version)
   return *v;
 }
 
+Status Store::Ping() {
+  std::lock_guard lock(mu_);
+  return Run(db_, "SELECT 1", {});
+}
+
 Result<std::string> Store::Preferences(int64_t user_id) {
   std::lock_guard lock(mu_);
   std::string json = "{}";

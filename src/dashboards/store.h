@@ -107,6 +107,9 @@ class Store {
   Result<std::vector<DashboardVersion>> Versions(const std::string& uid);
   Result<DashboardVersion> Version(const std::string& uid, int64_t version);
 
+  // A trivial query, for /api/health.
+  Status Ping();
+
   // Preferences: one JSON document per user.
   Result<std::string> Preferences(int64_t user_id);
   Status SetPreferences(int64_t user_id, const std::string& json);

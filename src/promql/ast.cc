@@ -132,6 +132,85 @@ std::string BinaryExpr::String() const {
 std::string UnaryExpr::String() const { return (negate ? "-" : "+") + expr->String(); }
 std::string ParenExpr::String() const { return "(" + expr->String() + ")"; }
 
+namespace {
+
+std::string Indent(int level) { return std::string(2 * level, ' '); }
+
+std::string MatchingString(const BinaryExpr& b) {
+  const auto& vm = b.matching;
+  std::string out;
+  if (vm && (!vm->matching_labels.empty() || vm->on)) {
+    out += vm->on ? " on (" : " ignoring (";
+    out += Join(vm->matching_labels, ", ") + ")";
+    if (vm->card == Cardinality::kManyToOne || vm->card == Cardinality::kOneToMany) {
+      out += vm->card == Cardinality::kManyToOne ? " group_left (" : " group_right (";
+      out += Join(vm->include, ", ") + ")";
+    }
+  }
+  return out;
+}
+
+std::string AggOpString(const AggregateExpr& a) {
+  std::string out(AggOpName(a.op));
+  if (a.without) {
+    out += " without (" + Join(a.grouping, ", ") + ") ";
+  } else if (!a.grouping.empty()) {
+    out += " by (" + Join(a.grouping, ", ") + ") ";
+  }
+  return out;
+}
+
+std::string Pretty(const Node& n, int level) {
+  std::string flat = n.String();
+  bool split = flat.size() > 100;
+  switch (n.kind) {
+    case NodeKind::kAggregate: {
+      if (!split) return Indent(level) + flat;
+      const auto& a = static_cast<const AggregateExpr&>(n);
+      std::string s = Indent(level) + AggOpString(a) + "(\n";
+      if (a.param) s += Pretty(*a.param, level + 1) + ",\n";
+      return s + Pretty(*a.expr, level + 1) + "\n" + Indent(level) + ")";
+    }
+    case NodeKind::kBinary: {
+      if (!split) return Indent(level) + flat;
+      const auto& b = static_cast<const BinaryExpr&>(n);
+      return Pretty(*b.lhs, level + 1) + "\n" + Indent(level) + std::string(BinOpName(b.op)) +
+             (b.return_bool ? " bool" : "") + MatchingString(b) + "\n" + Pretty(*b.rhs, level + 1);
+    }
+    case NodeKind::kCall: {
+      if (!split) return Indent(level) + flat;
+      const auto& c = static_cast<const Call&>(n);
+      std::string args;
+      for (size_t i = 0; i < c.args.size(); ++i) {
+        if (i) args += ",\n";
+        args += Pretty(*c.args[i], level + 1);
+      }
+      return Indent(level) + c.func->name + "(\n" + args + "\n" + Indent(level) + ")";
+    }
+    case NodeKind::kParen: {
+      if (!split) return Indent(level) + flat;
+      return Indent(level) + "(\n" + Pretty(*static_cast<const ParenExpr&>(n).expr, level + 1) + "\n" +
+             Indent(level) + ")";
+    }
+    case NodeKind::kSubquery: {
+      if (!split) return flat;
+      const auto& sq = static_cast<const SubqueryExpr&>(n);
+      std::string inner = sq.expr->String();
+      return Pretty(*sq.expr, level) + flat.substr(inner.size());
+    }
+    case NodeKind::kUnary: {
+      const auto& u = static_cast<const UnaryExpr&>(n);
+      std::string child(Trim(Pretty(*u.expr, level)));
+      return Indent(level) + (u.negate ? "-" : "+") + child;
+    }
+    default: return Indent(level) + flat;
+  }
+}
+
+}  // namespace
+
+std::string Prettify(const Node& n) { return Pretty(n, 0); }
+
 const FunctionDef* LookupFunction(std::string_view name) {
   using VT = ValueType;
   constexpr VT S = VT::kScalar, V = VT::kVector, M = VT::kMatrix, Str = VT::kString;

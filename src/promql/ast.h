@@ -168,6 +168,10 @@ struct ParenExpr final : Node {
   std::string String() const override;
 };
 
+// Prometheus 2.42 parser.Prettify (what /api/v1/format_query returns): String() when it fits in
+// 100 characters, else one operand or argument per line, indented by two spaces per level.
+std::string Prettify(const Node& n);
+
 // Parses a PromQL expression. Errors read like Prometheus 2.42's:
 // "1:12: parse error: unexpected <op:*>" (InvalidArgument).
 Result<NodePtr> ParseExpr(std::string_view input);

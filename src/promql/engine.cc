@@ -35,11 +35,7 @@ void QueryContext::CheckDeadline() const {
   }
 }
 
-void QueryContext::CountSamples(size_t n) {
-  loaded_samples += n;
-  stats.total_samples += static_cast<int64_t>(n);
-  NotePeak(loaded_samples);
-}
+void QueryContext::CountSamples(size_t n) { stats.total_samples += static_cast<int64_t>(n); }
 
 void QueryContext::NotePeak(size_t n) {
   if (static_cast<int64_t>(n) > stats.peak_samples) stats.peak_samples = static_cast<int64_t>(n);
@@ -139,6 +135,7 @@ namespace {
 struct Loaded {
   std::vector<model::Labels> metrics;
   std::vector<std::vector<model::Sample>> samples;
+  size_t total = 0;  // samples held
 };
 
 Loaded LoadSeries(QueryContext* ctx, const VectorSelector& vs, int64_t mint, int64_t maxt, int64_t step,
@@ -168,6 +165,8 @@ Loaded LoadSeries(QueryContext* ctx, const VectorSelector& vs, int64_t mint, int
       } while (it->Next());
     }
     ctx->CountSamples(samples.size());
+    out.total += samples.size();
+    ctx->NotePeak(out.total);
     if (out.metrics.size() >= ctx->opts->max_series) {
       Fail(Status::Execution(fmt::format("the query selects more than {} series (limit -search.maxUniqueTimeseries)",
                                          ctx->opts->max_series)));
@@ -206,7 +205,7 @@ Val Evaluator::EvalVectorSelector(const VectorSelector& vs, bool timestamps) {
     points += s.pts.size();
     if (!s.pts.empty()) out.mat.push_back(std::move(s));
   }
-  ctx_->NotePeak(ctx_->loaded_samples + points);
+  ctx_->NotePeak(in.total + points);
   return out;
 }
 
@@ -219,6 +218,9 @@ Mat Evaluator::EvalSubqueryRaw(const SubqueryExpr& sq, int64_t* ref_min, int64_t
   int64_t inner_start = step * (lo / step);
   if (inner_start < lo) inner_start += step;
   if (inner_start > *ref_max) return {};
+  if ((*ref_max - inner_start) / step >= static_cast<int64_t>(ctx_->opts->max_samples)) {
+    Fail(Status::Execution("query processing would load too many samples into memory in query execution"));
+  }
   Evaluator inner(ctx_, inner_start, *ref_max, step);
   Val v = inner.Eval(*sq.expr);
   if (v.type == ValueType::kScalar) {
@@ -248,6 +250,7 @@ RangeInput Evaluator::EvalRangeInput(const Node& n) {
     Loaded l = LoadSeries(ctx_, vs, ref_min - ms.range_ms, ref_max, interval_, ms.range_ms, "", true);
     in.metrics = std::move(l.metrics);
     in.samples = std::move(l.samples);
+    in.total = l.total;
     return in;
   }
   if (node->kind == NodeKind::kSubquery) {
@@ -261,6 +264,7 @@ RangeInput Evaluator::EvalRangeInput(const Node& n) {
     int64_t ref_min, ref_max;
     Mat m = EvalSubqueryRaw(sq, &ref_min, &ref_max);
     for (auto& s : m) {
+      in.total += s.pts.size();
       in.metrics.push_back(std::move(s.metric));
       in.samples.push_back(std::move(s.pts));
     }
@@ -670,9 +674,8 @@ Val Evaluator::EvalAggregate(const AggregateExpr& a) {
     lb.Keep(grouping);
     return lb.Build();
   };
-  Columns cols(*this, mat);
-
   if (a.op == AggOp::kCountValues) {
+    Columns cols(*this, mat);
     // The grouping key depends on the value: groups are made per step.
     std::unordered_map<std::string, uint32_t> out_index;
     std::vector<double> counts;
@@ -719,9 +722,79 @@ Val Evaluator::EvalAggregate(const AggregateExpr& a) {
       group_of[si] = gi;
     }
   }
+  bool selects = a.op == AggOp::kTopk || a.op == AggOp::kBottomk;
+  bool simple = !selects && a.op != AggOp::kQuantile;
+  if (simple && glabels.size() * nsteps_ <= (size_t{1} << 22)) {
+    // Fast path: walk each series once, accumulating into dense per-(group, step) cells. Per cell
+    // the inputs arrive in series order, as in the per-step loop below, so the float results
+    // are identical.
+    size_t cells = glabels.size() * nsteps_;
+    std::vector<double> value(cells), mean(cells), count(cells, 0);
+    for (size_t si = 0; si < mat.size(); ++si) {
+      size_t base = group_of[si] * nsteps_;
+      for (const auto& p : mat[si].pts) {
+        size_t k = base + StepOf(p.t);
+        double v = p.v;
+        double& g = value[k];
+        double& c = count[k];
+        if (c == 0) {
+          c = 1;
+          mean[k] = v;
+          g = a.op == AggOp::kStddev || a.op == AggOp::kStdvar ? 0 : a.op == AggOp::kGroup ? 1 : v;
+          continue;
+        }
+        switch (a.op) {
+          case AggOp::kSum: g += v; break;
+          case AggOp::kAvg:
+            c++;
+            if (std::isinf(mean[k])) {
+              if (std::isinf(v) && (mean[k] > 0) == (v > 0)) break;
+              if (!std::isinf(v) && !std::isnan(v)) break;
+            }
+            mean[k] += v / c - mean[k] / c;
+            break;
+          case AggOp::kMax:
+            if (g < v || std::isnan(g)) g = v;
+            break;
+          case AggOp::kMin:
+            if (g > v || std::isnan(g)) g = v;
+            break;
+          case AggOp::kCount: c++; break;
+          case AggOp::kStddev:
+          case AggOp::kStdvar: {
+            c++;
+            double delta = v - mean[k];
+            mean[k] += delta / c;
+            g += delta * (v - mean[k]);
+            break;
+          }
+          default: break;
+        }
+      }
+    }
+    for (size_t gi = 0; gi < glabels.size(); ++gi) {
+      Series s;
+      s.metric = glabels[gi];
+      for (size_t i = 0; i < nsteps_; ++i) {
+        size_t k = gi * nsteps_ + i;
+        if (count[k] == 0) continue;
+        double v = value[k];
+        switch (a.op) {
+          case AggOp::kAvg: v = mean[k]; break;
+          case AggOp::kCount: v = count[k]; break;
+          case AggOp::kStdvar: v = value[k] / count[k]; break;
+          case AggOp::kStddev: v = std::sqrt(value[k] / count[k]); break;
+          default: break;
+        }
+        s.pts.push_back({TimeOf(i), v});
+      }
+      if (!s.pts.empty()) out.mat.push_back(std::move(s));
+    }
+    return out;
+  }
+  Columns cols(*this, mat);
   std::vector<Group> groups(glabels.size());
   std::vector<uint32_t> order;
-  bool selects = a.op == AggOp::kTopk || a.op == AggOp::kBottomk;
   std::vector<int32_t> sel_out(selects ? mat.size() : 0, -1);
   if (!selects) {
     out.mat.resize(glabels.size());
@@ -881,6 +954,9 @@ Result<QueryResult> Run(const EngineOptions& opts, storage::Queryable& db, const
         return Status::InvalidArgument(fmt::format(
             "invalid expression type \"{}\" for range query, must be Scalar or instant Vector", ValueTypeName(t)));
       }
+    }
+    if (!instant && (end - start) / step >= static_cast<int64_t>(opts.max_samples)) {
+      return Status::Execution("query processing would load too many samples into memory in query execution");
     }
     Evaluator ev(&ctx, start, end, instant ? 1 : step);
     Val v = ev.Eval(expr);

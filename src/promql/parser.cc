@@ -169,7 +169,7 @@ class Lexer {
         }
         emit(colon ? Tok::kMetricIdent : Tok::kIdent, e - start);
         std::string lower = ToLower(out.back().text);
-        if (!colon && (lower == "inf" || lower == "nan")) out.back().type = Tok::kNumber;
+        if (!colon && !braces && (lower == "inf" || lower == "nan")) out.back().type = Tok::kNumber;
         continue;
       }
       switch (c) {
@@ -417,12 +417,27 @@ class Parser {
     }
   }
 
+  // Bounds recursion (parser, checker, printer and evaluator all recurse over the tree), so a
+  // hostile query cannot exhaust the stack.
+  struct DepthGuard {
+    explicit DepthGuard(Parser* p) : p(p) {
+      if (++p->depth_ > kMaxDepth) throw ParseError{p->Peek().pos, "expression nested too deeply"};
+    }
+    ~DepthGuard() { --p->depth_; }
+    Parser* p;
+  };
+  static constexpr int kMaxDepth = 256;
+  static constexpr int kMaxBinaryOps = 2000;
+
   NodePtr ParseBinary(int min_prec) {
+    DepthGuard guard(this);
     NodePtr lhs = ParseUnary();
     while (true) {
       auto op = PeekBinOp();
       if (!op || op->second < min_prec) break;
       int op_pos = Next().pos;
+      // A chain of operators nests as deeply as it is long.
+      if (++binary_ops_ > kMaxBinaryOps) throw ParseError{op_pos, "too many binary operators in expression"};
       auto bin = std::make_unique<BinaryExpr>();
       bin->op = op->first;
       VectorMatching vm;
@@ -450,6 +465,7 @@ class Parser {
   }
 
   NodePtr ParseUnary() {
+    DepthGuard guard(this);
     if (Peek().type == Tok::kAdd || Peek().type == Tok::kSub) {
       const Token& t = Next();
       bool neg = t.type == Tok::kSub;
@@ -529,7 +545,8 @@ class Parser {
           if (Peek().type != Tok::kNumber) Unexpected("@", "timestamp");
           double v = ParseNumber(Next().text);
           if (neg) v = -v;
-          if (std::isnan(v) || std::isinf(v) || v >= 9.2e15 || v <= -9.2e15) {
+          // Milliseconds must stay far from int64 overflow when offsets and ranges are applied.
+          if (std::isnan(v) || std::isinf(v) || v >= 1e15 || v <= -1e15) {
             throw ParseError{pos, fmt::format("timestamp out of bounds for @ modifier: {:f}", v)};
           }
           at_ms = static_cast<int64_t>(std::llround(v * 1000.0));
@@ -898,6 +915,8 @@ class Parser {
   std::string_view input_;
   std::vector<Token> toks_;
   size_t pos_ = 0;
+  int depth_ = 0;
+  int binary_ops_ = 0;
   std::set<const void*> offset_set_;
   std::map<const Node*, int> op_pos_;
 };

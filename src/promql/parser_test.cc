@@ -128,6 +128,16 @@ TEST(ParserTest, ErrorsReadLikePrometheus) {
   EXPECT_FALSE(ParseExpr("foo{a=~\"(\"}").ok());
 }
 
+TEST(ParserTest, DeepNestingIsAnErrorNotACrash) {
+  std::string deep(100000, '(');
+  EXPECT_FALSE(ParseExpr(deep + "1" + std::string(100000, ')')).ok());
+  EXPECT_FALSE(ParseExpr(std::string(100000, '-') + "1").ok());
+  std::string chain = "1";
+  for (int i = 0; i < 50000; ++i) chain += " + 1";
+  EXPECT_FALSE(ParseExpr(chain).ok());
+  EXPECT_TRUE(ParseExpr(std::string(100, '(') + "1" + std::string(100, ')')).ok());
+}
+
 TEST(ParserTest, MetricSelector) {
   auto m = ParseMetricSelector("up{job=\"a\", instance=~\"x.*\"}");
   ASSERT_TRUE(m.ok());
@@ -135,6 +145,26 @@ TEST(ParserTest, MetricSelector) {
   EXPECT_FALSE(ParseMetricSelector("rate(up[5m])").ok());
   EXPECT_FALSE(ParseMetricSelector("{}").ok());
   EXPECT_TRUE(ParseMetricSelector("{__name__=~\"up|down\"}").ok());
+}
+
+}  // namespace
+}  // namespace sremon::promql
+
+namespace sremon::promql {
+namespace {
+
+TEST(ParserTest, PrettifySplitsLongExpressions) {
+  auto e = ParseExpr("sum(rate(foo[5m]))");
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(Prettify(**e), "sum(rate(foo[5m]))");
+  e = ParseExpr(
+      "sum by (job) (rate(http_requests_total{job=\"api-server\", handler=\"/api/v1/query_range\"}[5m])) / "
+      "on(job) group_left count by (job) (up)");
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(Prettify(**e),
+            "  sum by (job) (rate(http_requests_total{handler=\"/api/v1/query_range\",job=\"api-server\"}[5m]))\n"
+            "/ on (job) group_left ()\n"
+            "  count by (job) (up)");
 }
 
 }  // namespace

@@ -139,6 +139,12 @@ void Group::Eval(int64_t ts) {
   auto& m = Metrics();
   for (auto& r : rules_) {
     Status st = options_.query ? r->Eval(ts, options_.query, &out) : Status::Unavailable("no datasource");
+    // Written after each rule, so later rules of the group read this evaluation's results
+    // (Prometheus appends each rule's output before evaluating the next).
+    if (options_.write && !out.empty()) {
+      options_.write(std::move(out));
+      out.clear();
+    }
     std::map<std::string, std::string> ml{{"group", spec_.name}, {"file", spec_.file}, {"rule", r->name()}};
     m.evals.Add(ml).Increment();
     if (!st.ok()) {
@@ -153,7 +159,6 @@ void Group::Eval(int64_t ts) {
       }
     }
   }
-  if (options_.write && !out.empty()) options_.write(std::move(out));
   if (options_.notify && !msgs.empty()) options_.notify(std::move(msgs));
   double secs = MonotonicSeconds() - start;
   std::map<std::string, std::string> gl{{"group", spec_.name}, {"file", spec_.file}};

@@ -115,6 +115,14 @@ TEST(TargetsTest, PopulateLabelsAndUrl) {
   EXPECT_EQ(active[0].url, "http://h1:9100/probe?module=m1&target=h1%3A9100");
   EXPECT_EQ(active[0].labels.ToString(), "{env=\"prod\", instance=\"h1:9100\", job=\"j\"}");
   EXPECT_EQ(active[0].discovered.Get("__scrape_interval__"), "10s");
+
+  // A group's own __metrics_path__ and job win over the job's defaults.
+  std::vector<Target> own;
+  BuildTargets(job, TargetGroup{{"h2:1"}, model::Labels{{"__metrics_path__", "/m/7"}, {"job", "mine"}}, ""}, &own,
+               &dropped);
+  ASSERT_EQ(own.size(), 1u);
+  EXPECT_EQ(own[0].discovered.Get("__metrics_path__"), "/m/7");
+  EXPECT_EQ(own[0].labels.Get("job"), "mine");
 }
 
 }  // namespace

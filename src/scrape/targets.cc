@@ -15,14 +15,19 @@ void BuildTargets(const ScrapeConfig& job, const TargetGroup& group, std::vector
                   std::vector<model::Labels>* dropped) {
   for (const std::string& addr : group.targets) {
     model::LabelsBuilder lb(group.labels);
-    lb.Set("job", job.job_name);
     lb.Set("__address__", addr);
-    lb.Set("__scheme__", job.scheme);
-    lb.Set("__metrics_path__", job.metrics_path);
-    lb.Set("__scrape_interval__", FormatDurationMs(job.scrape_interval_ms));
-    lb.Set("__scrape_timeout__", FormatDurationMs(job.scrape_timeout_ms));
+    // Defaults only where the group's labels do not set them (Prometheus PopulateLabels), so
+    // a static or file_sd group can carry its own __metrics_path__, __scheme__ or job.
+    auto set_default = [&lb](const std::string& name, const std::string& value) {
+      if (lb.Get(name).empty()) lb.Set(name, value);
+    };
+    set_default("job", job.job_name);
+    set_default("__scheme__", job.scheme);
+    set_default("__metrics_path__", job.metrics_path);
+    set_default("__scrape_interval__", FormatDurationMs(job.scrape_interval_ms));
+    set_default("__scrape_timeout__", FormatDurationMs(job.scrape_timeout_ms));
     for (const auto& [name, values] : job.params) {
-      if (!values.empty()) lb.Set("__param_" + name, values[0]);
+      if (!values.empty()) set_default("__param_" + name, values[0]);
     }
     if (!group.source.empty()) lb.Set("__meta_filepath", group.source);
     model::Labels discovered = lb.Build();

@@ -1,6 +1,8 @@
 // `sremon storage`: the VictoriaMetrics single-node stand-in (port 8428). Wires the TSDB, the
 // write endpoints, the remote_write forwarders, the scrape manager and the HTTP server; starts
 // them in that order and stops them in reverse (VictoriaMetrics app/victoria-metrics/main.go).
+#include <malloc.h>
+
 #include <atomic>
 #include <cmath>
 #include <condition_variable>
@@ -12,11 +14,13 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "api/prom_api.h"
 #include "http/http.h"
 #include "ingest/remote_writer.h"
 #include "ingest/write_api.h"
 #include "obs/metrics.h"
 #include "promql/ast.h"
+#include "promql/engine.h"
 #include "scrape/manager.h"
 #include "services/common.h"
 #include "services/services.h"
@@ -28,7 +32,7 @@ namespace sremon::services {
 namespace {
 
 // -retentionPeriod as VictoriaMetrics reads it: a plain number is months (31 days each); with a
-// suffix s, h, d, w or y it is that unit (1y = 365d). Returns milliseconds.
+// suffix s, m (minutes), h, d, w or y it is that unit (1y = 365d). Returns milliseconds.
 Result<int64_t> ParseRetentionPeriod(std::string_view s) {
   s = Trim(s);
   if (s.empty()) return Status::InvalidArgument("empty -retentionPeriod");
@@ -42,8 +46,11 @@ Result<int64_t> ParseRetentionPeriod(std::string_view s) {
     case 'd': unit = kDay; break;
     case 'w': unit = 7 * kDay; break;
     case 'y': unit = 365 * kDay; break;
-    case 'm': unit = 31 * kDay; break;
-    default: break;
+    case 'm': unit = 60 * 1000; break;
+    default:
+      if (s.back() < '0' || s.back() > '9') {
+        return Status::InvalidArgument(fmt::format("invalid -retentionPeriod={:?}: unknown suffix; use s, m, h, d, w or y", s));
+      }
   }
   if (s.back() < '0' || s.back() > '9') num = s.substr(0, s.size() - 1);
   auto v = ParseFloat(num);
@@ -54,7 +61,7 @@ Result<int64_t> ParseRetentionPeriod(std::string_view s) {
   return static_cast<int64_t>(*v * static_cast<double>(unit));
 }
 
-// Copies the engine's statistics into /metrics every few seconds.
+// Copies the engine's statistics into /metrics every few seconds (and trims the heap).
 class StatsExporter {
  public:
   explicit StatsExporter(tsdb::DB* db) : db_(db) {
@@ -102,6 +109,9 @@ class StatsExporter {
     if (s.rejected_samples_total > last_rejected_) rejected_->Increment(static_cast<double>(s.rejected_samples_total - last_rejected_));
     last_ingested_ = s.samples_ingested_total;
     last_rejected_ = s.rejected_samples_total;
+    // Import bodies are tens of MB and glibc keeps freed heap in its per-thread arenas; hand it
+    // back to the OS so resident memory reflects the store, not the last big request.
+    malloc_trim(0);
   }
   void Run() {
     std::unique_lock<std::mutex> l(mu_);
@@ -149,7 +159,7 @@ int RunStorage(int argc, char** argv) {
   cli.add_option("--httpListenAddr", listen_addr, "TCP address to listen on (default 127.0.0.1:8428)");
   cli.add_option("--storageDataPath", data_path, "where data is stored (default victoria-metrics-data)");
   cli.add_option("--retentionPeriod", retention,
-                 "how long data is kept: a number of months, or with suffix h, d, w, y (default 1)");
+                 "how long data is kept: a number of months, or with suffix s, m, h, d, w, y (default 1)");
   cli.add_option("--promscrape.config", scrape_config, "Prometheus scrape config file (prometheus.yml); none by default");
   cli.add_option("--promscrape.config.strictParse", strict_parse,
                  "refuse unknown fields in -promscrape.config (default true)");
@@ -252,6 +262,23 @@ int RunStorage(int argc, char** argv) {
   };
   ingest::RegisterWriteApi(server, appendable, db.get(), wopts, hooks);
   scraper.RegisterRoutes(server);
+
+  // 5. The Prometheus query API over the store, with the scrapes' metadata.
+  promql::EngineOptions eopts;
+  auto dur = [](const std::string& v) -> int64_t { return v == "0" ? 0 : ParseDurationMs(v).value(); };
+  if (max_staleness != "0") eopts.lookback_delta_ms = dur(max_staleness);  // VM: 0 = automatic
+  eopts.max_samples = static_cast<size_t>(max_samples);
+  eopts.max_series = static_cast<size_t>(max_series);
+  eopts.timeout = std::chrono::milliseconds(dur(max_query_duration));
+  promql::Engine engine(eopts);
+  api::PromApiOptions aopts;
+  aopts.max_points_per_series = static_cast<int64_t>(max_points);
+  aopts.slow_query_log = std::chrono::milliseconds(dur(slow_query));
+  aopts.metadata = [&scraper] { return scraper.Metadata(); };
+  aopts.flags = {{"httpListenAddr", listen_addr},          {"storageDataPath", data_path},
+                 {"retentionPeriod", retention},            {"promscrape.config", scrape_config},
+                 {"search.maxStalenessInterval", max_staleness}, {"search.maxQueryDuration", max_query_duration}};
+  api::RegisterPrometheusApi(server, *db, engine, aopts);
   if (Status st = server.Start(); !st.ok()) {
     spdlog::error("{}", st.message());
     return kExitFailure;

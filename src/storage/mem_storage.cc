@@ -69,7 +69,7 @@ class MemSeries final : public Series {
 
 class MemSeriesSet final : public SeriesSet {
  public:
-  MemSeriesSet(std::shared_ptr<const MemStorage::SeriesMap> snapshot,
+  MemSeriesSet(std::shared_ptr<const MemStorage::Snapshot> snapshot,
                std::vector<MemStorage::SeriesMap::const_iterator> hits, int64_t mint, int64_t maxt)
       : snapshot_(std::move(snapshot)), hits_(std::move(hits)), mint_(mint), maxt_(maxt) {}
   bool Next() override {
@@ -82,7 +82,7 @@ class MemSeriesSet final : public SeriesSet {
   Status Err() const override { return Status::Ok(); }
 
  private:
-  std::shared_ptr<const MemStorage::SeriesMap> snapshot_;
+  std::shared_ptr<const MemStorage::Snapshot> snapshot_;
   std::vector<MemStorage::SeriesMap::const_iterator> hits_;
   size_t pos_ = 0;
   std::unique_ptr<MemSeries> cur_;
@@ -98,16 +98,32 @@ bool MatchesAll(const model::Labels& ls, const std::vector<model::Matcher>& matc
 
 class MemQuerier final : public Querier {
  public:
-  MemQuerier(std::shared_ptr<const MemStorage::SeriesMap> snapshot, int64_t mint, int64_t maxt)
+  MemQuerier(std::shared_ptr<const MemStorage::Snapshot> snapshot, int64_t mint, int64_t maxt)
       : snapshot_(std::move(snapshot)), mint_(mint), maxt_(maxt) {}
 
   std::unique_ptr<SeriesSet> Select(bool sorted, const SelectHints& hints,
                                     const std::vector<model::Matcher>& matchers) override {
     std::vector<MemStorage::SeriesMap::const_iterator> hits;
-    for (auto it = snapshot_->begin(); it != snapshot_->end(); ++it) {
-      if (MatchesAll(it->first, matchers)) {
-        hits.push_back(it);
-        if (hints.limit > 0 && hits.size() >= hints.limit) break;
+    auto consider = [&](MemStorage::SeriesMap::const_iterator it) {
+      if (!MatchesAll(it->first, matchers)) return true;
+      hits.push_back(it);
+      return hints.limit == 0 || hits.size() < hints.limit;
+    };
+    const std::string* name = nullptr;
+    for (const auto& m : matchers) {
+      if (m.type() == model::MatchType::kEqual && m.name() == model::kMetricName) name = &m.value();
+    }
+    if (name) {
+      // Only the series of that metric, already in label order.
+      auto it = snapshot_->by_name.find(*name);
+      if (it != snapshot_->by_name.end()) {
+        for (auto s : it->second) {
+          if (!consider(s)) break;
+        }
+      }
+    } else {
+      for (auto it = snapshot_->series.begin(); it != snapshot_->series.end(); ++it) {
+        if (!consider(it)) break;
       }
     }
     int64_t mint = std::max(mint_, hints.start_ms), maxt = std::min(maxt_, hints.end_ms);
@@ -118,7 +134,7 @@ class MemQuerier final : public Querier {
   Result<std::vector<std::string>> LabelValues(const std::string& name,
                                                const std::vector<model::Matcher>& matchers) override {
     std::set<std::string> out;
-    for (const auto& [ls, samples] : *snapshot_) {
+    for (const auto& [ls, samples] : snapshot_->series) {
       if (!MatchesAll(ls, matchers) || !HasSamplesInRange(*samples)) continue;
       std::string_view v = ls.Get(name);
       if (!v.empty()) out.emplace(v);
@@ -128,7 +144,7 @@ class MemQuerier final : public Querier {
 
   Result<std::vector<std::string>> LabelNames(const std::vector<model::Matcher>& matchers) override {
     std::set<std::string> out;
-    for (const auto& [ls, samples] : *snapshot_) {
+    for (const auto& [ls, samples] : snapshot_->series) {
       if (!MatchesAll(ls, matchers) || !HasSamplesInRange(*samples)) continue;
       for (const auto& l : ls) out.insert(l.name);
     }
@@ -142,7 +158,7 @@ class MemQuerier final : public Querier {
     return it != v.end() && it->t <= maxt_;
   }
 
-  std::shared_ptr<const MemStorage::SeriesMap> snapshot_;
+  std::shared_ptr<const MemStorage::Snapshot> snapshot_;
   int64_t mint_, maxt_;
 };
 
@@ -175,7 +191,9 @@ Status MemStorage::Apply(std::vector<std::pair<model::Labels, model::Sample>> ba
   std::stable_sort(batch.begin(), batch.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });
   std::lock_guard<std::mutex> lock(mu_);
-  auto next = std::make_shared<SeriesMap>(*series_);
+  auto snap = std::make_shared<Snapshot>();
+  snap->series = snap_->series;
+  SeriesMap* next = &snap->series;
   size_t rejected = 0;
   std::string first_error;
   for (size_t i = 0; i < batch.size();) {
@@ -204,7 +222,10 @@ Status MemStorage::Apply(std::vector<std::pair<model::Labels, model::Sample>> ba
     }
     i = j;
   }
-  series_ = std::move(next);
+  for (auto it = next->begin(); it != next->end(); ++it) {
+    snap->by_name[std::string(it->first.MetricName())].push_back(it);
+  }
+  snap_ = std::move(snap);
   if (rejected > 0) {
     return Status::InvalidArgument(fmt::format("{} samples rejected; first: {}", rejected, first_error));
   }
@@ -213,23 +234,23 @@ Status MemStorage::Apply(std::vector<std::pair<model::Labels, model::Sample>> ba
 
 Result<std::unique_ptr<Querier>> MemStorage::NewQuerier(int64_t mint_ms, int64_t maxt_ms) {
   std::lock_guard<std::mutex> lock(mu_);
-  return std::unique_ptr<Querier>(std::make_unique<MemQuerier>(series_, mint_ms, maxt_ms));
+  return std::unique_ptr<Querier>(std::make_unique<MemQuerier>(snap_, mint_ms, maxt_ms));
 }
 
 void MemStorage::Clear() {
   std::lock_guard<std::mutex> lock(mu_);
-  series_ = std::make_shared<SeriesMap>();
+  snap_ = std::make_shared<Snapshot>();
 }
 
 size_t MemStorage::NumSeries() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return series_->size();
+  return snap_->series.size();
 }
 
 size_t MemStorage::NumSamples() const {
   std::lock_guard<std::mutex> lock(mu_);
   size_t n = 0;
-  for (const auto& [ls, s] : *series_) n += s->size();
+  for (const auto& [ls, s] : snap_->series) n += s->size();
   return n;
 }
 

@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "storage/storage.h"
@@ -30,6 +31,11 @@ class MemStorage final : public Storage {
   using SampleVec = std::shared_ptr<const std::vector<model::Sample>>;
   // Ordered by Labels (Prometheus labels.Compare), so sorted Selects need no sort.
   using SeriesMap = std::map<model::Labels, SampleVec>;
+  // An immutable state of the store: the series and, per metric name, its series in order.
+  struct Snapshot {
+    SeriesMap series;
+    std::unordered_map<std::string, std::vector<SeriesMap::const_iterator>> by_name;
+  };
 
  private:
   friend class MemAppender;
@@ -38,7 +44,7 @@ class MemStorage final : public Storage {
   Status Apply(std::vector<std::pair<model::Labels, model::Sample>> batch);
 
   mutable std::mutex mu_;
-  std::shared_ptr<const SeriesMap> series_ = std::make_shared<SeriesMap>();
+  std::shared_ptr<const Snapshot> snap_ = std::make_shared<Snapshot>();
 };
 
 }  // namespace sremon::storage

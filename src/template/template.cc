@@ -683,7 +683,7 @@ struct ExecError {
 
 enum class Flow { kNormal, kBreak, kContinue };
 
-constexpr int kMaxExecDepth = 1000;
+constexpr int kMaxExecDepth = 300;  // template calls; small enough for thread stacks under ASan
 constexpr size_t kMaxOutputBytes = 16 << 20;
 
 class Exec {
@@ -694,7 +694,7 @@ class Exec {
   void Run(const Tree& tree, const Value& dot) {
     const Tree* saved = tree_;
     tree_ = &tree;
-    if (++depth_ > kMaxExecDepth) Fail(0, "exceeded maximum template depth (1000)");
+    if (++depth_ > kMaxExecDepth) Fail(0, "exceeded maximum template depth (300)");
     size_t mark = vars_.size();
     vars_.push_back({"$", dot});
     WalkList(tree.root, dot);
@@ -894,16 +894,15 @@ class Exec {
       bool last = i + 1 == fields.size();
       const Value* f = receiver.Field(fields[i]);
       if (!f) {
-        if (receiver.kind() == Value::Kind::kMap) {
-          // Go: a missing key of a map[string]string reads as "".
-          f = nullptr;
-          receiver = Value(std::string());
+        // Go: a missing map key, or any field of a missing value, is the invalid value
+        // (printed "<no value>"), not an error.
+        if (receiver.kind() == Value::Kind::kMap || receiver.is_null()) {
           if (last && (!args.empty() || final)) {
             Fail(node.pos, fmt::format("{} is not a method but has arguments", fields[i]), node.Text());
           }
+          receiver = Value();
           continue;
         }
-        if (receiver.is_null()) Fail(node.pos, fmt::format("nil pointer evaluating {}", node.Text()), node.Text());
         Fail(node.pos, fmt::format("can't evaluate field {} in type {}", fields[i], receiver.TypeName()), node.Text());
       }
       if (const Function* fn = f->as_func()) {

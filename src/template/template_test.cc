@@ -55,7 +55,8 @@ void CheckExecError(std::string_view text, std::string_view want_substr) {
 TEST(Template, TextAndFields) {
   Check("plain text", "plain text");
   Check("{{ .Labels.job }}", "api");
-  Check("{{.Labels.missing}}", "");
+  Check("{{.Labels.missing}}", "<no value>");
+  Check("{{.Labels.missing.deeper}}|{{ if .Labels.missing }}y{{ else }}n{{ end }}|{{ index .Labels \"missing\" }}|", "<no value>|n||");
   Check("{{ .Nested.Inner.X }}", "deep");
   Check("{{ .Value }}", "1.234567e+06");
   Check("{{ .Int }}", "3");

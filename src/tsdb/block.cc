@@ -17,6 +17,9 @@ constexpr size_t kFooterBytes = 8 + 8 + 8 + 4 + 4;
 constexpr size_t kFrameRawBytes = 256 << 10;
 constexpr uint64_t kFormatVersion = 1;
 constexpr size_t kCacheFrames = 8;
+constexpr size_t kMinSharedTsBytes = 16;          // a reference costs ~6 bytes
+constexpr size_t kMaxSharedTsBytes = 64 << 20;    // memory bound of the writer's table
+constexpr size_t kMaxCachedTs = 4096;
 
 Status Corrupt(const std::string& path, std::string_view what) {
   return Status::Corruption(fmt::format("block {}: {}", path, what));
@@ -41,7 +44,23 @@ BlockWriter::~BlockWriter() { ZSTD_freeCCtx(static_cast<ZSTD_CCtx*>(cctx_)); }
 void BlockWriter::Add(const model::Labels& labels, const std::vector<model::Sample>& samples) {
   Entry e{labels, samples.front().t, samples.back().t, samples.size(), static_cast<uint32_t>(frames_.size()),
           static_cast<uint32_t>(raw_.size()), 0};
-  EncodeSeriesData(samples, &raw_);
+  std::string ts;
+  EncodeTimestamps(samples, &ts);
+  uint64_t h = std::hash<std::string_view>()(ts);
+  TsRef ref;
+  bool shared = false;
+  if (ts.size() >= kMinSharedTsBytes) {
+    auto it = shared_ts_.find(h);
+    if (it != shared_ts_.end() && it->second.bytes == ts) {
+      ref = TsRef{it->second.frame, it->second.offset, static_cast<uint32_t>(ts.size())};
+      shared = true;
+    }
+  }
+  size_t ts_off = EncodeSeriesData(samples, ts, shared ? &ref : nullptr, &raw_);
+  if (!shared && ts.size() >= kMinSharedTsBytes && shared_ts_bytes_ < kMaxSharedTsBytes && !shared_ts_.count(h)) {
+    shared_ts_bytes_ += ts.size();
+    shared_ts_.emplace(h, SharedTs{static_cast<uint32_t>(frames_.size()), static_cast<uint32_t>(ts_off), std::move(ts)});
+  }
   e.len = static_cast<uint32_t>(raw_.size() - e.offset);
   series_.push_back(std::move(e));
   if (raw_.size() >= kFrameRawBytes) FlushFrame();
@@ -277,6 +296,37 @@ model::Labels Block::SeriesLabels(uint32_t i) const {
   return model::Labels(std::move(ls));
 }
 
+void Block::CollectLabelValues(const Postings& ids, std::string_view name,
+                               std::set<std::string, std::less<>>* out) const {
+  int64_t n = Sym(name);
+  if (n < 0) return;
+  std::vector<uint32_t> syms;
+  for (uint32_t i : ids) {
+    const auto& e = series_[i];
+    for (uint32_t j = 0; j < e.nlab; j++) {
+      if (lab_syms_[e.lab_off + 2 * j] == n) syms.push_back(lab_syms_[e.lab_off + 2 * j + 1]);
+    }
+  }
+  std::sort(syms.begin(), syms.end());
+  syms.erase(std::unique(syms.begin(), syms.end()), syms.end());
+  for (uint32_t s : syms) out->insert(symbols_[s]);
+}
+
+void Block::CollectLabelNames(const Postings& ids, std::set<std::string, std::less<>>* out) const {
+  std::vector<uint32_t> syms;
+  for (uint32_t i : ids) {
+    const auto& e = series_[i];
+    for (uint32_t j = 0; j < e.nlab; j++) syms.push_back(lab_syms_[e.lab_off + 2 * j]);
+    if (syms.size() > 4096) {
+      std::sort(syms.begin(), syms.end());
+      syms.erase(std::unique(syms.begin(), syms.end()), syms.end());
+    }
+  }
+  std::sort(syms.begin(), syms.end());
+  syms.erase(std::unique(syms.begin(), syms.end()), syms.end());
+  for (uint32_t s : syms) out->insert(symbols_[s]);
+}
+
 Result<std::shared_ptr<const std::string>> Block::ReadFrame(uint32_t f) const {
   {
     std::lock_guard<std::mutex> l(cache_mu_);
@@ -306,8 +356,12 @@ namespace {
 // Keeps the decompressed frame alive while iterating one series inside it.
 class BlockSeriesIterator : public storage::SampleIterator {
  public:
-  BlockSeriesIterator(std::shared_ptr<const std::string> frame, std::string_view data, std::string path)
-      : frame_(std::move(frame)), it_(NewSeriesDataIterator(data, &corrupt_)), path_(std::move(path)) {}
+  BlockSeriesIterator(std::shared_ptr<const std::string> frame, std::shared_ptr<const std::string> ts,
+                      std::string_view data, std::string path)
+      : frame_(std::move(frame)),
+        ts_(std::move(ts)),
+        it_(NewSeriesDataIterator(data, &corrupt_, ts_ ? std::string_view(*ts_) : std::string_view())),
+        path_(std::move(path)) {}
   bool Next() override { return Check(it_->Next()); }
   bool Seek(int64_t t) override { return Check(it_->Seek(t)); }
   model::Sample At() const override { return it_->At(); }
@@ -321,6 +375,7 @@ class BlockSeriesIterator : public storage::SampleIterator {
     return ok;
   }
   std::shared_ptr<const std::string> frame_;
+  std::shared_ptr<const std::string> ts_;
   bool corrupt_ = false;
   bool logged_ = false;
   std::unique_ptr<storage::SampleIterator> it_;
@@ -337,14 +392,42 @@ std::unique_ptr<storage::SampleIterator> Block::SeriesIterator(uint32_t i) const
     return NewVectorIterator({});
   }
   std::string_view data((*frame)->data() + e.offset, e.len);
-  return std::make_unique<BlockSeriesIterator>(*frame, data, path_);
+  auto ts = SharedTimestamps(data);
+  if (!ts.ok()) {
+    spdlog::error("{}", ts.status().ToString());
+    return NewVectorIterator({});
+  }
+  return std::make_unique<BlockSeriesIterator>(*frame, *ts, data, path_);
+}
+
+Result<std::shared_ptr<const std::string>> Block::SharedTimestamps(std::string_view data) const {
+  TsRef ref;
+  if (!SeriesDataTsRef(data, &ref)) return std::shared_ptr<const std::string>();
+  uint64_t key = (static_cast<uint64_t>(ref.frame) << 32) | ref.offset;
+  {
+    std::lock_guard<std::mutex> l(cache_mu_);
+    auto it = ts_cache_.find(key);
+    if (it != ts_cache_.end() && it->second->size() == ref.len) return it->second;
+  }
+  if (ref.frame >= frames_.size()) return Corrupt(path_, "shared timestamps in a missing frame");
+  auto frame = ReadFrame(ref.frame);
+  if (!frame.ok()) return frame.status();
+  if (static_cast<uint64_t>(ref.offset) + ref.len > (*frame)->size()) return Corrupt(path_, "bad shared timestamps location");
+  auto ts = std::make_shared<const std::string>((*frame)->substr(ref.offset, ref.len));
+  std::lock_guard<std::mutex> l(cache_mu_);
+  if (ts_cache_.size() >= kMaxCachedTs) ts_cache_.clear();
+  ts_cache_[key] = ts;
+  return ts;
 }
 
 Status Block::ReadSeries(uint32_t i, std::vector<model::Sample>* out) const {
   const auto& e = series_[i];
   auto frame = ReadFrame(e.frame);
   if (!frame.ok()) return frame.status();
-  if (!DecodeSeriesData(std::string_view((*frame)->data() + e.offset, e.len), out)) {
+  std::string_view data((*frame)->data() + e.offset, e.len);
+  auto ts = SharedTimestamps(data);
+  if (!ts.ok()) return ts.status();
+  if (!DecodeSeriesData(data, out, *ts ? std::string_view(**ts) : std::string_view())) {
     return Corrupt(path_, fmt::format("series {} does not decode", i));
   }
   return Status::Ok();

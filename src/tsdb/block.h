@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -55,8 +56,14 @@ class BlockWriter {
     uint64_t offset, clen, rawlen;
     uint32_t crc;
   };
+  struct SharedTs {
+    uint32_t frame, offset;
+    std::string bytes;
+  };
   int level_;
   void* cctx_;  // ZSTD_CCtx
+  std::unordered_map<uint64_t, SharedTs> shared_ts_;  // timestamps hash -> first occurrence
+  size_t shared_ts_bytes_ = 0;
   std::vector<Entry> series_;
   std::vector<Frame> frames_;
   std::string raw_;   // the frame being filled
@@ -76,6 +83,10 @@ class Block : public PostingsReader {
   bool SeriesOverlaps(uint32_t i, int64_t mint, int64_t maxt) const {
     return series_[i].mint <= maxt && series_[i].maxt >= mint;
   }
+  // Adds the values of label `name` (names of all labels) of the given series to *out, working
+  // on symbol ids: no Labels are built (the label APIs scan many series).
+  void CollectLabelValues(const Postings& ids, std::string_view name, std::set<std::string, std::less<>>* out) const;
+  void CollectLabelNames(const Postings& ids, std::set<std::string, std::less<>>* out) const;
   // Samples of series i. A read or decode error ends the iteration early and is logged.
   std::unique_ptr<storage::SampleIterator> SeriesIterator(uint32_t i) const;
   Status ReadSeries(uint32_t i, std::vector<model::Sample>* out) const;
@@ -88,6 +99,8 @@ class Block : public PostingsReader {
   Block() = default;
   Status Load(Env* env);
   Result<std::shared_ptr<const std::string>> ReadFrame(uint32_t f) const;
+  // The timestamps section another series shares (chunk.h TsRef), cached: few distinct ones.
+  Result<std::shared_ptr<const std::string>> SharedTimestamps(std::string_view data) const;
   int64_t Sym(std::string_view s) const;  // -1 when absent
 
   struct SeriesEntry {
@@ -114,6 +127,7 @@ class Block : public PostingsReader {
   mutable std::mutex cache_mu_;
   mutable std::vector<std::pair<uint32_t, std::shared_ptr<const std::string>>> cache_;  // GUARDED_BY(cache_mu_)
   mutable size_t cache_next_ = 0;
+  mutable std::unordered_map<uint64_t, std::shared_ptr<const std::string>> ts_cache_;  // GUARDED_BY(cache_mu_)
 };
 
 }  // namespace sremon::tsdb

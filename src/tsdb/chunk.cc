@@ -13,16 +13,22 @@ using model::Sample;
 using storage::SampleIterator;
 
 void BitWriter::WriteBits(uint64_t v, int nbits) {
-  while (nbits > 0) {
-    if (free_ == 0) {
-      out_->push_back(0);
-      free_ = 8;
-    }
+  if (nbits < 64) v &= (uint64_t{1} << nbits) - 1;
+  if (free_ > 0) {  // top up the partial last byte
     int take = std::min(free_, nbits);
-    uint64_t bits = (v >> (nbits - take)) & ((uint64_t{1} << take) - 1);
+    uint64_t bits = v >> (nbits - take);
     out_->back() = static_cast<char>(static_cast<uint8_t>(out_->back()) | (bits << (free_ - take)));
     free_ -= take;
     nbits -= take;
+    if (nbits < 64) v &= (uint64_t{1} << nbits) - 1;
+  }
+  while (nbits >= 8) {
+    nbits -= 8;
+    out_->push_back(static_cast<char>(v >> nbits));
+  }
+  if (nbits > 0) {
+    out_->push_back(static_cast<char>(v << (8 - nbits)));
+    free_ = 8 - nbits;
   }
 }
 
@@ -188,6 +194,7 @@ void XorChunk::Append(int64_t t, double v) {
   BitWriter w(&bytes_);
   w.set_free_bits(free_);
   if (count_ == 0) {
+    bytes_.reserve(256);  // a full chunk of a regular series takes 200-400 bytes: few regrowths
     w.WriteBits(static_cast<uint64_t>(t), 64);
     uint64_t bits = std::bit_cast<uint64_t>(v);
     w.WriteBits(bits, 64);
@@ -254,6 +261,9 @@ std::unique_ptr<SampleIterator> NewChainIterator(std::vector<std::shared_ptr<con
 namespace {
 
 enum ValueEncoding : uint8_t { kValuesXor = 0, kValuesDecimalDelta = 1, kValuesDecimalDod = 2 };
+constexpr uint8_t kSharedTimestamps = 0x80;  // timestamps are those of an earlier series (TsRef)
+constexpr uint8_t kSeekTable = 0x40;         // a table of restart points follows the timestamps
+constexpr uint64_t kSeekEvery = 512;         // samples between restart points
 
 constexpr double kPow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12};
 constexpr int kMaxScale = 12;
@@ -294,19 +304,42 @@ bool ToDecimals(const std::vector<Sample>& samples, int* scale, std::vector<int6
 
 class SeriesDataIterator : public SampleIterator {
  public:
-  SeriesDataIterator(std::string_view data, bool* corrupt) : corrupt_(corrupt) {
+  SeriesDataIterator(std::string_view data, bool* corrupt, std::string_view shared_ts) : corrupt_(corrupt) {
     Decoder d(data);
     uint8_t enc;
-    uint64_t n;
+    uint64_t n, skip;
     std::string_view ts;
-    if (!d.Byte(&enc) || !d.Varint(&n) || !d.LengthPrefixed(&ts) || enc > kValuesDecimalDod) {
+    if (!d.Byte(&enc) || !d.Varint(&n)) {
+      Bad();
+      return;
+    }
+    bool has_table = enc & kSeekTable;
+    enc &= ~kSeekTable;
+    if (enc & kSharedTimestamps) {
+      enc &= ~kSharedTimestamps;
+      ts = shared_ts;
+      if (!d.Varint(&skip) || !d.Varint(&skip) || !d.Varint(&skip) || shared_ts.empty()) {
+        Bad();
+        return;
+      }
+    } else if (!d.LengthPrefixed(&ts)) {
+      Bad();
+      return;
+    }
+    if (enc > kValuesDecimalDod) {
+      Bad();
+      return;
+    }
+    if (has_table && (!d.LengthPrefixed(&table_) || enc == kValuesXor)) {
       Bad();
       return;
     }
     enc_ = static_cast<ValueEncoding>(enc);
     n_ = n;
+    ts_all_ = ts;
     ts_ = Decoder(ts);
     std::string_view vs(d.pos(), d.remaining());
+    vs_all_ = vs;
     if (enc_ == kValuesXor) {
       bits_ = BitReader(vs);
     } else {
@@ -357,6 +390,7 @@ class SeriesDataIterator : public SampleIterator {
   }
   bool Seek(int64_t t) override {
     if (i_ > 0 && cur_.t >= t) return true;
+    if (!table_.empty() && i_ < n_) JumpTowards(t);
     while (Next()) {
       if (cur_.t >= t) return true;
     }
@@ -365,12 +399,41 @@ class SeriesDataIterator : public SampleIterator {
   Sample At() const override { return cur_; }
 
  private:
+  // Restores the decoder state of the last restart point before t, if it is ahead of us.
+  void JumpTowards(int64_t t) {
+    Decoder d(table_);
+    uint64_t best = 0;
+    int64_t bt = 0, btd = 0, bm = 0, bmd = 0;
+    uint64_t bts = 0, bvs = 0;
+    for (uint64_t k = 1; !d.done(); k++) {
+      int64_t et, etd, em, emd;
+      uint64_t ets, evs;
+      if (!d.Varsint(&et) || !d.Varint(&ets) || !d.Varsint(&etd) || !d.Varint(&evs) || !d.Varsint(&em) ||
+          !d.Varsint(&emd)) {
+        Bad();
+        return;
+      }
+      if (et >= t) break;
+      best = k * kSeekEvery;  // index of the sample the entry describes
+      bt = et, btd = etd, bm = em, bmd = emd, bts = ets, bvs = evs;
+    }
+    if (best == 0 || best + 1 <= i_ || best >= n_ || bts > ts_all_.size() || bvs > vs_all_.size()) return;
+    i_ = best + 1;
+    cur_.t = bt;
+    tdelta_ = btd;
+    m_ = bm;
+    mdelta_ = bmd;
+    cur_.v = static_cast<double>(m_) / kPow10[scale_];
+    ts_ = Decoder(ts_all_.substr(bts));
+    vals_ = Decoder(vs_all_.substr(bvs));
+  }
   bool Bad() {
     if (corrupt_) *corrupt_ = true;
     n_ = 0;
     return false;
   }
   bool* corrupt_;
+  std::string_view table_, ts_all_, vs_all_;
   ValueEncoding enc_ = kValuesXor;
   uint64_t n_ = 0, i_ = 0;
   Decoder ts_, vals_;
@@ -383,7 +446,26 @@ class SeriesDataIterator : public SampleIterator {
 
 }  // namespace
 
+void EncodeTimestamps(const std::vector<Sample>& samples, std::string* ts) {
+  int64_t prev_delta = 0;
+  for (size_t i = 0; i < samples.size(); i++) {
+    if (i == 0) {
+      PutVarsint64(ts, samples[0].t);
+    } else {
+      int64_t d = samples[i].t - samples[i - 1].t;
+      PutVarsint64(ts, i == 1 ? d : d - prev_delta);
+      prev_delta = d;
+    }
+  }
+}
+
 void EncodeSeriesData(const std::vector<Sample>& samples, std::string* out) {
+  std::string ts;
+  EncodeTimestamps(samples, &ts);
+  EncodeSeriesData(samples, ts, nullptr, out);
+}
+
+size_t EncodeSeriesData(const std::vector<Sample>& samples, std::string_view ts, const TsRef* ref, std::string* out) {
   std::vector<int64_t> ms;
   int scale = 0;
   bool decimal = ToDecimals(samples, &scale, &ms);
@@ -397,20 +479,57 @@ void EncodeSeriesData(const std::vector<Sample>& samples, std::string* out) {
     }
   }
   ValueEncoding enc = !decimal ? kValuesXor : (dod_len < delta_len ? kValuesDecimalDod : kValuesDecimalDelta);
-  out->push_back(static_cast<char>(enc));
+  bool table = enc != kValuesXor && samples.size() > kSeekEvery;
+  out->push_back(static_cast<char>(enc | (ref ? kSharedTimestamps : 0) | (table ? kSeekTable : 0)));
   PutVarint64(out, samples.size());
-  std::string ts;
-  int64_t prev_delta = 0;
-  for (size_t i = 0; i < samples.size(); i++) {
-    if (i == 0) {
-      PutVarsint64(&ts, samples[0].t);
-    } else {
-      int64_t d = samples[i].t - samples[i - 1].t;
-      PutVarsint64(&ts, i == 1 ? d : d - prev_delta);
-      prev_delta = d;
-    }
+  size_t ts_offset = 0;
+  if (ref) {
+    PutVarint64(out, ref->frame);
+    PutVarint64(out, ref->offset);
+    PutVarint64(out, ref->len);
+  } else {
+    PutVarint64(out, ts.size());
+    ts_offset = out->size();
+    out->append(ts);
   }
-  PutLengthPrefixed(out, ts);
+  std::string values;
+  std::vector<size_t> val_end;  // byte offset after each sample's value, when building a table
+  if (table) {
+    // Restart points: the decoder state right after sample k*kSeekEvery (docs/format/tsdb.md).
+    std::vector<size_t> ts_end;
+    {
+      Decoder d(ts);
+      int64_t x;
+      for (size_t i = 0; i < samples.size(); i++) {
+        d.Varsint(&x);
+        ts_end.push_back(ts.size() - d.remaining());
+      }
+    }
+    PutVarsint64(&values, scale);
+    int64_t prev_d = 0;
+    for (size_t i = 0; i < ms.size(); i++) {
+      if (i == 0) {
+        PutVarsint64(&values, ms[0]);
+      } else {
+        int64_t d = ms[i] - ms[i - 1];
+        PutVarsint64(&values, (enc == kValuesDecimalDelta || i == 1) ? d : d - prev_d);
+        prev_d = d;
+      }
+      val_end.push_back(values.size());
+    }
+    std::string tab;
+    for (size_t k = kSeekEvery; k < samples.size(); k += kSeekEvery) {
+      PutVarsint64(&tab, samples[k].t);
+      PutVarint64(&tab, ts_end[k]);
+      PutVarsint64(&tab, samples[k].t - samples[k - 1].t);
+      PutVarint64(&tab, val_end[k]);
+      PutVarsint64(&tab, ms[k]);
+      PutVarsint64(&tab, enc == kValuesDecimalDelta ? 0 : ms[k] - ms[k - 1]);
+    }
+    PutLengthPrefixed(out, tab);
+    out->append(values);
+    return ts_offset;
+  }
   if (enc == kValuesXor) {
     BitWriter w(out);
     XorState st;
@@ -435,15 +554,27 @@ void EncodeSeriesData(const std::vector<Sample>& samples, std::string* out) {
       prev_d = d;
     }
   }
+  return ts_offset;
 }
 
-std::unique_ptr<SampleIterator> NewSeriesDataIterator(std::string_view data, bool* corrupt) {
-  return std::make_unique<SeriesDataIterator>(data, corrupt);
+bool SeriesDataTsRef(std::string_view data, TsRef* ref) {
+  Decoder d(data);
+  uint8_t enc;
+  uint64_t n, f, o, l;
+  if (!d.Byte(&enc) || !(enc & kSharedTimestamps)) return false;
+  if (!d.Varint(&n) || !d.Varint(&f) || !d.Varint(&o) || !d.Varint(&l)) return false;
+  if (f > UINT32_MAX || o > UINT32_MAX || l > UINT32_MAX) return false;
+  *ref = TsRef{static_cast<uint32_t>(f), static_cast<uint32_t>(o), static_cast<uint32_t>(l)};
+  return true;
 }
 
-bool DecodeSeriesData(std::string_view data, std::vector<Sample>* out) {
+std::unique_ptr<SampleIterator> NewSeriesDataIterator(std::string_view data, bool* corrupt, std::string_view shared_ts) {
+  return std::make_unique<SeriesDataIterator>(data, corrupt, shared_ts);
+}
+
+bool DecodeSeriesData(std::string_view data, std::vector<Sample>* out, std::string_view shared_ts) {
   bool corrupt = false;
-  SeriesDataIterator it(data, &corrupt);
+  SeriesDataIterator it(data, &corrupt, shared_ts);
   while (it.Next()) out->push_back(it.At());
   return !corrupt;
 }

@@ -1,6 +1,7 @@
 #include "tsdb/db.h"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -47,6 +48,10 @@ constexpr uint8_t kEntryDelete = 3;
 
 constexpr int kFlushZstdLevel = 3;
 constexpr int kMergeZstdLevel = 9;
+
+// Flushes and merges free large amounts at once; give them back to the OS instead of keeping
+// them in malloc's free lists (resident memory is one of the figures we are measured on).
+void ReleaseMemory() { malloc_trim(0); }
 
 int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
@@ -155,7 +160,7 @@ class DBImpl : public DB {
 
   mutable std::shared_mutex index_mu_;
   std::vector<std::unique_ptr<MemSeries>> series_;      // GUARDED_BY(index_mu_), by id
-  std::unordered_map<uint64_t, MemSeries*> by_hash_;    // GUARDED_BY(index_mu_)
+  SeriesTable by_hash_;                                 // GUARDED_BY(index_mu_)
   MemPostings postings_;                                // GUARDED_BY(index_mu_)
   uint64_t live_series_ = 0;                            // GUARDED_BY(index_mu_)
 
@@ -228,18 +233,15 @@ Status DBImpl::CheckAndAdd(const Labels& labels, int64_t t, double v, int64_t mi
 }
 
 MemSeries* DBImpl::GetOrCreate(const Labels& labels) {
-  uint64_t h = labels.Hash();
+  uint64_t h = LabelsHash(labels);
   {
     std::shared_lock l(index_mu_);
-    auto it = by_hash_.find(h);
-    if (it != by_hash_.end()) {
-      for (MemSeries* s = it->second; s; s = s->next_same_hash) {
-        if (s->labels == labels) return s;
-      }
+    for (MemSeries* s = by_hash_.Find(h); s; s = s->next_same_hash) {
+      if (s->labels == labels) return s;
     }
   }
   std::unique_lock l(index_mu_);
-  MemSeries*& head = by_hash_[h];
+  MemSeries*& head = by_hash_.Slot(h);
   for (MemSeries* s = head; s; s = s->next_same_hash) {
     if (s->labels == labels) return s;
   }
@@ -627,6 +629,8 @@ Status DBImpl::WriteFrozen() {
     spdlog::debug("flushed {} samples of {} series into {} blocks", fz->samples, list.size(), made.size());
     Status wst = wal_->RemoveBefore(fz->wal_seg);
     if (!wst.ok()) spdlog::warn("cannot remove old WAL segments: {}", wst.ToString());
+    fz.reset();
+    ReleaseMemory();
   }
 }
 
@@ -682,29 +686,44 @@ Status DBImpl::MergeIfNeeded(bool force) {
 
 Status DBImpl::MergePartition(int64_t partition, std::vector<std::shared_ptr<Block>> inputs) {
   auto start = std::chrono::steady_clock::now();
-  // inputs are in (seq, id) order: later ones win on equal timestamps.
-  struct Ref {
-    Labels labels;
-    uint32_t block, series;
+  // inputs are in (seq, id) order: later ones win on equal timestamps. Each block's series are
+  // sorted by labels, so a k-way merge needs only one Labels per input at a time.
+  struct Cursor {
+    const Block* block;
+    uint32_t i = 0;
+    Labels cur;
+    bool Load() {
+      if (i >= block->num_series()) return false;
+      cur = block->SeriesLabels(i);
+      return true;
+    }
   };
-  std::vector<Ref> refs;
-  for (uint32_t b = 0; b < inputs.size(); b++) {
-    for (uint32_t i = 0; i < inputs[b]->num_series(); i++) refs.push_back({inputs[b]->SeriesLabels(i), b, i});
+  std::vector<Cursor> cursors;
+  std::vector<char> valid;
+  for (const auto& b : inputs) {
+    cursors.push_back({b.get()});
+    valid.push_back(cursors.back().Load());
   }
-  std::stable_sort(refs.begin(), refs.end(), [](const Ref& a, const Ref& b) { return a.labels < b.labels; });
   BlockWriter w(kMergeZstdLevel);
   std::vector<Sample> samples;
-  for (size_t i = 0; i < refs.size();) {
-    size_t j = i;
+  while (true) {
+    const Labels* min = nullptr;
+    for (size_t c = 0; c < cursors.size(); c++) {
+      if (valid[c] && (!min || cursors[c].cur < *min)) min = &cursors[c].cur;
+    }
+    if (!min) break;
+    Labels labels = *min;
     std::vector<std::unique_ptr<SampleIterator>> its;
-    for (; j < refs.size() && refs[j].labels == refs[i].labels; j++) {
-      its.push_back(inputs[refs[j].block]->SeriesIterator(refs[j].series));
+    for (size_t c = 0; c < cursors.size(); c++) {
+      if (!valid[c] || !(cursors[c].cur == labels)) continue;
+      its.push_back(cursors[c].block->SeriesIterator(cursors[c].i));
+      cursors[c].i++;
+      valid[c] = cursors[c].Load();
     }
     auto it = NewMergeIterator(std::move(its));
     samples.clear();
     while (it->Next()) samples.push_back(it->At());
-    if (!samples.empty()) w.Add(refs[i].labels, samples);
-    i = j;
+    if (!samples.empty()) w.Add(labels, samples);
   }
   BlockMeta meta;
   meta.partition = partition;
@@ -725,7 +744,9 @@ Status DBImpl::MergePartition(int64_t partition, std::vector<std::shared_ptr<Blo
                inputs.size(), FormatRfc3339Ms(partition), (*out)->path(), meta.series, meta.samples, in_bytes / 1e6,
                (*out)->file_bytes() / 1e6, double((*out)->file_bytes()) / std::max<uint64_t>(meta.samples, 1),
                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  return PublishBlocks({*out}, inputs);
+  Status st = PublishBlocks({*out}, inputs);
+  ReleaseMemory();
+  return st;
 }
 
 Status DBImpl::ForceMerge() {
@@ -763,10 +784,10 @@ std::vector<uint32_t> DBImpl::DeleteInHead(const std::vector<Matcher>& ms) {
       if (s->data) head_samples_ -= std::min<uint64_t>(head_samples_, s->data->count());
       s->data.reset();
     }
-    MemSeries** link = &by_hash_[s->hash];
+    MemSeries** link = &by_hash_.Slot(s->hash);
     while (*link && *link != s) link = &(*link)->next_same_hash;
     if (*link) *link = s->next_same_hash;
-    if (!by_hash_[s->hash]) by_hash_.erase(s->hash);
+    if (!by_hash_.Find(s->hash)) by_hash_.Erase(s->hash);
     postings_.Remove(id, s->labels);
     live_series_--;
     ids.push_back(id);
@@ -821,7 +842,7 @@ Result<uint64_t> DBImpl::DeleteSeries(const std::vector<Matcher>& ms) {
   for (const auto& b : BlocksSnapshot()) {
     Postings p = SelectPostings(*b, ms);
     if (p.empty()) continue;
-    for (uint32_t i : p) matched.insert(b->SeriesLabels(i).Hash());
+    for (uint32_t i : p) matched.insert(LabelsHash(b->SeriesLabels(i)));
     SREMON_RETURN_IF_ERROR(Rewrite(b, p));
   }
   spdlog::info("deleted {} series matching {} matchers", matched.size(), ms.size());
@@ -960,37 +981,18 @@ class QuerierImpl : public storage::Querier {
   std::unique_ptr<storage::SeriesSet> Select(bool sorted, const storage::SelectHints& hints,
                                              const std::vector<Matcher>& ms) override {
     // The querier's range is authoritative; hints only describe the caller's intent.
-    int64_t mint = mint_, maxt = maxt_;
     std::vector<SeriesSetImpl::BlockCursor> cursors;
     for (const auto& b : blocks_) {
-      if (b->meta().mint > maxt || b->meta().maxt < mint) continue;
-      Postings p = SelectPostings(*b, ms);
-      Postings keep;
-      keep.reserve(p.size());
-      for (uint32_t i : p) {
-        if (b->SeriesOverlaps(i, mint, maxt)) keep.push_back(i);
-      }
+      Postings keep = BlockSeries(*b, ms);
       if (keep.empty()) continue;
       SeriesSetImpl::BlockCursor c;
       c.block = b.get();
       c.ids = std::move(keep);
       cursors.push_back(std::move(c));
     }
-    std::vector<MemSeries*> head;
-    for (MemSeries* s : db_->HeadSelect(ms)) {
-      bool has = false;
-      for (const auto& f : frozen_) {
-        const HeadData* d = f->Get(s->id);
-        if (d && d->Overlaps(mint, maxt)) has = true;
-      }
-      if (!has) {
-        std::lock_guard<std::mutex> l(s->mu);
-        has = s->data && s->data->Overlaps(mint, maxt);
-      }
-      if (has) head.push_back(s);
-    }
+    std::vector<MemSeries*> head = HeadSeries(ms);
     std::sort(head.begin(), head.end(), [](MemSeries* a, MemSeries* b) { return a->labels < b->labels; });
-    return std::make_unique<SeriesSetImpl>(std::move(cursors), std::move(head), &frozen_, mint, maxt, hints.limit);
+    return std::make_unique<SeriesSetImpl>(std::move(cursors), std::move(head), &frozen_, mint_, maxt_, hints.limit);
   }
 
   Result<std::vector<std::string>> LabelValues(const std::string& name, const std::vector<Matcher>& ms) override {
@@ -999,10 +1001,11 @@ class QuerierImpl : public storage::Querier {
     if (!has.ok()) return has.status();
     all.push_back(*has);
     std::set<std::string, std::less<>> values;
-    storage::SelectHints hints;
-    hints.series_only = true;
-    auto set = Select(false, hints, all);
-    while (set->Next()) values.emplace(set->At().labels().Get(name));
+    for (const auto& b : blocks_) b->CollectLabelValues(BlockSeries(*b, all), name, &values);
+    for (MemSeries* s : HeadSeries(all)) {
+      std::string_view v = s->labels.Get(name);
+      if (values.find(v) == values.end()) values.emplace(v);
+    }
     return std::vector<std::string>(values.begin(), values.end());
   }
 
@@ -1014,15 +1017,43 @@ class QuerierImpl : public storage::Querier {
       all.push_back(*any);
     }
     std::set<std::string, std::less<>> names;
-    storage::SelectHints hints;
-    hints.series_only = true;
-    auto set = Select(false, hints, all);
-    while (set->Next()) {
-      for (const auto& l : set->At().labels()) {
+    for (const auto& b : blocks_) b->CollectLabelNames(BlockSeries(*b, all), &names);
+    for (MemSeries* s : HeadSeries(all)) {
+      for (const auto& l : s->labels) {
         if (names.find(l.name) == names.end()) names.insert(l.name);
       }
     }
     return std::vector<std::string>(names.begin(), names.end());
+  }
+
+ private:
+  // Series of block b matching ms with samples in [mint_, maxt_], in label order.
+  Postings BlockSeries(const Block& b, const std::vector<Matcher>& ms) const {
+    if (b.meta().mint > maxt_ || b.meta().maxt < mint_) return {};
+    Postings p = SelectPostings(b, ms);
+    Postings keep;
+    keep.reserve(p.size());
+    for (uint32_t i : p) {
+      if (b.SeriesOverlaps(i, mint_, maxt_)) keep.push_back(i);
+    }
+    return keep;
+  }
+  // Head series matching ms with samples in [mint_, maxt_] (live or frozen), unordered.
+  std::vector<MemSeries*> HeadSeries(const std::vector<Matcher>& ms) const {
+    std::vector<MemSeries*> head;
+    for (MemSeries* s : db_->HeadSelect(ms)) {
+      bool has = false;
+      for (const auto& f : frozen_) {
+        const HeadData* d = f->Get(s->id);
+        if (d && d->Overlaps(mint_, maxt_)) has = true;
+      }
+      if (!has) {
+        std::lock_guard<std::mutex> l(s->mu);
+        has = s->data && s->data->Overlaps(mint_, maxt_);
+      }
+      if (has) head.push_back(s);
+    }
+    return head;
   }
 
  private:

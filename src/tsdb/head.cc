@@ -1,10 +1,75 @@
 #include "tsdb/head.h"
 
 #include <algorithm>
+#include <bit>
+#include <cstring>
 
 namespace sremon::tsdb {
 
 using model::Sample;
+
+namespace {
+
+inline uint64_t HashBytes(uint64_t h, std::string_view s) {
+  constexpr uint64_t kMul = 0x9E3779B97F4A7C15ULL;
+  const char* p = s.data();
+  size_t n = s.size();
+  while (n >= 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    h = std::rotl((h ^ w) * kMul, 29);
+    p += 8;
+    n -= 8;
+  }
+  uint64_t w = 0;
+  std::memcpy(&w, p, n);
+  return std::rotl((h ^ w ^ (static_cast<uint64_t>(s.size()) << 56)) * kMul, 29);
+}
+
+}  // namespace
+
+uint64_t LabelsHash(const model::Labels& labels) {
+  uint64_t h = 0x243F6A8885A308D3ULL;
+  for (const auto& l : labels) {
+    h = HashBytes(h, l.name);
+    h = HashBytes(h, l.value);
+  }
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ULL;
+  return h ^ (h >> 33);
+}
+
+MemSeries*& SeriesTable::Slot(uint64_t h) {
+  if ((size_ + 1) * 2 > slots_.size()) {  // keep the load factor under 1/2
+    std::vector<std::pair<uint64_t, MemSeries*>> old(slots_.size() * 2);
+    old.swap(slots_);
+    for (const auto& e : old) {
+      if (!e.second) continue;
+      size_t i = e.first & (slots_.size() - 1);
+      while (slots_[i].second) i = (i + 1) & (slots_.size() - 1);
+      slots_[i] = e;
+    }
+  }
+  size_t i = h & (slots_.size() - 1);
+  for (; slots_[i].second; i = (i + 1) & (slots_.size() - 1)) {
+    if (slots_[i].first == h) return slots_[i].second;
+  }
+  // A new key: the caller stores a non-null chain head right away (an empty slot is null).
+  slots_[i].first = h;
+  size_++;
+  return slots_[i].second;
+}
+
+void SeriesTable::Erase(uint64_t h) {
+  std::vector<std::pair<uint64_t, MemSeries*>> old(slots_.size());
+  old.swap(slots_);
+  size_ = 0;
+  for (const auto& e : old) {
+    if (e.second && e.first != h) Slot(e.first) = e.second;
+  }
+}
 
 bool HeadData::Add(int64_t t, double v) {
   count_++;

@@ -14,6 +14,35 @@
 
 namespace sremon::tsdb {
 
+// A fast 64-bit hash of a label set for the in-memory series table (not stored anywhere, so it
+// may change between versions; model::Labels::Hash is the stable one).
+uint64_t LabelsHash(const model::Labels& labels);
+
+struct MemSeries;
+
+// labels hash -> series (a chain through MemSeries::next_same_hash for equal hashes). Open
+// addressing with linear probing: one or two cache lines per lookup on the append path.
+// Thread-safety: none (the DB index mutex guards it).
+class SeriesTable {
+ public:
+  SeriesTable() : slots_(1024) {}
+  MemSeries* Find(uint64_t h) const {
+    for (size_t i = h & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
+      if (!slots_[i].second) return nullptr;
+      if (slots_[i].first == h) return slots_[i].second;
+    }
+  }
+  // The chain head for h, created empty (null) when absent; valid until the next call.
+  MemSeries*& Slot(uint64_t h);
+  // Removes h (rare: series deletion), rebuilding the table.
+  void Erase(uint64_t h);
+
+ private:
+  std::vector<std::pair<uint64_t, MemSeries*>> slots_;  // value null = empty
+  size_t size_ = 0;
+  MemSeries* placeholder_ = nullptr;
+};
+
 // One series' samples in memory. In-order samples (t > the last in-order t) go into Gorilla
 // chunks; older ones (backfill, out of order, rewrites of a timestamp) into `ooo`, which is
 // sorted into an immutable run every kOooRunSamples. On equal timestamps the latest write wins:

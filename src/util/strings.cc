@@ -95,13 +95,49 @@ std::string FormatFloatG(double v) {
   return s;
 }
 
+void AppendFloatF(std::string* out, double v) {
+  if (AppendSpecial(out, v)) return;
+  // std::to_chars in fixed notation prints the exact decimal value of large doubles
+  // (1e300 → "1000000000000000052504..."); Go pads the shortest digits with zeros instead. So take
+  // the shortest digits from the scientific form and place the decimal point ourselves.
+  char buf[64];
+  auto res = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::scientific);
+  std::string_view sci(buf, res.ptr - buf);
+  size_t epos = sci.find('e');
+  int exp = 0;
+  std::from_chars(sci.data() + epos + 1 + (sci[epos + 1] == '+'), sci.data() + sci.size(), exp);
+  std::string_view mant = sci.substr(0, epos);
+  if (mant[0] == '-') {
+    out->push_back('-');
+    mant.remove_prefix(1);
+  }
+  char digits[32];
+  int nd = 0;
+  for (char c : mant) {
+    if (c != '.') digits[nd++] = c;
+  }
+  int dp = exp + 1;  // position of the decimal point after the first `dp` digits
+  if (dp <= 0) {
+    out->append("0.");
+    out->append(static_cast<size_t>(-dp), '0');
+    out->append(digits, nd);
+  } else if (dp >= nd) {
+    out->append(digits, nd);
+    out->append(static_cast<size_t>(dp - nd), '0');
+  } else {
+    out->append(digits, dp);
+    out->push_back('.');
+    out->append(digits + dp, nd - dp);
+  }
+}
+
 void AppendFloatApi(std::string* out, double v) {
   if (AppendSpecial(out, v)) return;
   double a = std::fabs(v);
   if (v != 0 && (a < 1e-6 || a >= 1e21)) {
     AppendChars(out, v, std::chars_format::scientific);
   } else {
-    AppendChars(out, v, std::chars_format::fixed);
+    AppendFloatF(out, v);
   }
 }
 

@@ -24,6 +24,9 @@ std::string FormatFloatG(double v);
 std::string FormatFloatApi(double v);
 // The same, appended to *out (hot path of the query API's JSON encoder).
 void AppendFloatApi(std::string* out, double v);
+// Go's strconv.FormatFloat(v, 'f', -1, 64): fixed notation, shortest round-trip digits padded
+// with zeros (1e300 → "1" and 300 zeros, 1e-7 → "0.0000001"); "NaN", "+Inf", "-Inf".
+void AppendFloatF(std::string* out, double v);
 
 // Parses a float as Go's strconv.ParseFloat does for Prometheus inputs: decimal, exponent,
 // hex (0x1p-2), and case-insensitive Inf, +Inf, -Inf, NaN. The whole string must be consumed.

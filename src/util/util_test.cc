@@ -28,6 +28,28 @@ TEST(Strings, FormatFloatApi) {
   check(1e21, "1e+21");
   check(1e20, "100000000000000000000");
   check(INFINITY, "+Inf");
+  // Shortest digits padded with zeros, as Go prints them (not the double's exact decimal value).
+  check(1.2345678901234567e20, "123456789012345670000");
+  check(-0.0, "-0");
+}
+
+TEST(Strings, AppendFloatF) {
+  auto check = [](double v, const std::string& want) {
+    std::string out;
+    AppendFloatF(&out, v);
+    EXPECT_EQ(out, want) << v;
+  };
+  check(0, "0");
+  check(-0.0, "-0");
+  check(1, "1");
+  check(-123.456, "-123.456");
+  check(1e-7, "0.0000001");
+  check(0.5, "0.5");
+  check(1e21, "1000000000000000000000");
+  check(1e300, "1" + std::string(300, '0'));
+  check(5e-324, "0." + std::string(323, '0') + "5");
+  check(NAN, "NaN");
+  check(-INFINITY, "-Inf");
 }
 
 TEST(Strings, ParseFloat) {

@@ -5,6 +5,7 @@
 //  - Garbage: exact Prometheus 2.42 error JSON and status for bad input (texts taken from
 //    Debian's prometheus answering the same requests), and random bytes never crash the server.
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -117,6 +118,7 @@ std::string GoldenPath(const std::string& name) {
 void CheckGolden(const std::string& name, int status, const std::string& body) {
   std::string got = std::to_string(status) + "\n" + body + "\n";
   if (std::getenv("SREMON_UPDATE_GOLDEN")) {
+    std::filesystem::create_directories(std::filesystem::path(GoldenPath(name)).parent_path());
     testutil::WriteFile(GoldenPath(name), got);
     return;
   }

@@ -35,18 +35,52 @@ export function emptyDashboard(): DashboardModel {
 }
 
 // Vertical compaction as Grafana's grid does: every panel moves up as far as it can.
-export function compact(panels: Panel[]) {
-  const sorted = [...panels].sort((a, b) => a.gridPos.y - b.gridPos.y || a.gridPos.x - b.gridPos.x);
-  const placed: Panel[] = [];
+// A pinned panel (the one being moved or resized) keeps its place and pushes the others down.
+export function compact(panels: Panel[], pinned?: Panel) {
   const overlaps = (a: Panel['gridPos'], b: Panel['gridPos']) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
-  for (const p of sorted) {
-    const g = p.gridPos;
-    g.x = Math.max(0, Math.min(24 - Math.max(1, g.w), g.x));
-    g.y = Math.max(0, g.y);
-    while (g.y > 0 && !placed.some((q) => overlaps({ ...g, y: g.y - 1 }, q.gridPos))) g.y--;
-    while (placed.some((q) => overlaps(g, q.gridPos))) g.y++;
-    placed.push(p);
+  const pass = (order: Panel[], fixed?: Panel) => {
+    const placed: Panel[] = [];
+    for (const p of order) {
+      const g = p.gridPos;
+      g.w = Math.max(1, Math.min(24, g.w));
+      g.x = Math.max(0, Math.min(24 - g.w, g.x));
+      g.y = Math.max(0, g.y);
+      if (p !== fixed) {
+        while (g.y > 0 && !placed.some((q) => overlaps({ ...g, y: g.y - 1 }, q.gridPos))) g.y--;
+        while (placed.some((q) => overlaps(g, q.gridPos))) g.y++;
+      }
+      placed.push(p);
+    }
+  };
+  const byPos = (a: Panel, b: Panel) => a.gridPos.y - b.gridPos.y || a.gridPos.x - b.gridPos.x;
+  if (pinned) pass([pinned, ...panels.filter((p) => p !== pinned).sort(byPos)], pinned);
+  pass([...panels].sort(byPos));
+}
+
+// Dashboards older than schema 16 keep panels in rows[] with a 12-column span and a pixel
+// height; Grafana migrates them to gridPos on load, and so do we.
+export function migrateRows(dash: DashboardModel) {
+  if (!Array.isArray(dash.rows) || (dash.panels && dash.panels.length)) return;
+  const panels: Panel[] = [];
+  let y = 0;
+  let id = 1;
+  for (const row of dash.rows) {
+    const h = Math.max(2, Math.ceil((parseInt(String(row.height ?? 250), 10) || 250) / (CELL_H + MARGIN)));
+    if (row.showTitle && row.title) panels.push({ id: 1000 + id++, type: 'row', title: row.title, collapsed: false, gridPos: { x: 0, y: y++, w: 24, h: 1 }, panels: [] });
+    let x = 0;
+    for (const p of row.panels ?? []) {
+      const w = Math.min(24, Math.max(1, Math.round((p.span ?? 12) * 2)));
+      if (x + w > 24) {
+        x = 0;
+        y += h;
+      }
+      panels.push({ ...p, id: p.id ?? id++, gridPos: { x, y, w, h } });
+      x += w;
+    }
+    y += h;
   }
+  dash.panels = panels;
+  delete dash.rows;
 }
 
 function nextPanelId(panels: Panel[]): number {
@@ -77,6 +111,7 @@ export async function dashboardPage(root: HTMLElement, uid: string | null) {
     sessionStorage.removeItem('sremon-new-dashboard');
     dash = imported ? JSON.parse(imported) : emptyDashboard();
   }
+  migrateRows(dash);
   dash.panels = dash.panels ?? [];
   dash.panels.forEach((p) => (p.gridPos = p.gridPos ?? { x: 0, y: 0, w: 12, h: 8 }));
   dash.templating = dash.templating ?? { list: [] };
@@ -120,7 +155,8 @@ export async function dashboardPage(root: HTMLElement, uid: string | null) {
     const resolved = resolveRange(range);
     const scope = { ...builtins(15000, resolved.to - resolved.from, 15000), ...scopeOf(varStates, resolved, widthPx()) };
     grid.dataset.state = 'loading';
-    await Promise.all(views.map((v) => v.view.refresh({ settings: cfg, range: resolved, scope })));
+    const onZoom = (from: number, to: number) => void setRange({ from: String(from), to: String(to) });
+    await Promise.all(views.map((v) => v.view.refresh({ settings: cfg, range: resolved, scope, onZoom })));
     grid.dataset.state = 'done';
     (window as any).__sremonLastRefreshMs = performance.now() - start;
   };
@@ -323,9 +359,7 @@ export async function dashboardPage(root: HTMLElement, uid: string | null) {
         window.removeEventListener('pointerup', up);
         wrapper.classList.remove('dragging');
         // Panels pushed down by the moved one make room, then everything floats up.
-        const others = dash.panels.filter((p) => p !== panel);
-        compact([panel, ...others.map((p) => p)].sort((a, b) => (a === panel ? -1 : b === panel ? 1 : 0)));
-        compact(dash.panels);
+        compact(dash.panels, panel);
         markDirty();
         layout();
       };
@@ -427,6 +461,39 @@ export async function dashboardPage(root: HTMLElement, uid: string | null) {
     }
   };
 
+  const versionsDialog = async () => {
+    const list: any[] = await api('GET', `/api/dashboards/uid/${encodeURIComponent(uid!)}/versions`);
+    const overlay = el('div', { class: 'modal-overlay' });
+    const box = el('div', { class: 'modal', 'data-testid': 'versions' });
+    box.append(el('h2', {}, 'Versions'));
+    const table = el('table', { class: 'data-table' });
+    for (const v of list) {
+      const tr = el('tr');
+      tr.append(el('td', {}, 'v' + v.version), el('td', {}, new Date(v.created).toLocaleString()), el('td', {}, v.createdBy), el('td', {}, v.message));
+      const td = el('td');
+      if (v.version !== dash.version) {
+        const b = el('button', { class: 'btn' }, 'Restore');
+        b.addEventListener('click', async () => {
+          try {
+            await api('POST', `/api/dashboards/uid/${encodeURIComponent(uid!)}/restore`, { version: v.version });
+            overlay.remove();
+            navigate(location.pathname + location.search, true);
+          } catch (e: any) {
+            toast('Restore failed: ' + e.message, true);
+          }
+        });
+        td.append(b);
+      } else td.textContent = 'current';
+      tr.append(td);
+      table.append(tr);
+    }
+    const close = el('button', { class: 'btn' }, 'Close');
+    close.addEventListener('click', () => overlay.remove());
+    box.append(table, close);
+    overlay.append(box);
+    document.body.append(overlay);
+  };
+
   const exportJson = () => {
     const blob = new Blob([JSON.stringify(modelForSave(), null, 2)], { type: 'application/json' });
     const a = el('a', { href: URL.createObjectURL(blob), download: (dash.title || 'dashboard') + '.json' });
@@ -470,7 +537,11 @@ export async function dashboardPage(root: HTMLElement, uid: string | null) {
       presets.append(b);
     }
     pop.append(abs, presets);
-    btn.addEventListener('click', () => (pop.style.display = pop.style.display === 'none' ? '' : 'none'));
+    btn.addEventListener('click', (e) => {
+      e.stopPropagation();
+      pop.style.display = pop.style.display === 'none' ? '' : 'none';
+    });
+    pop.addEventListener('click', (e) => e.stopPropagation());
     picker.append(btn, pop);
     const zoomOut = el('button', { class: 'btn', title: 'Zoom out' }, '−');
     zoomOut.addEventListener('click', () => {
@@ -504,6 +575,9 @@ export async function dashboardPage(root: HTMLElement, uid: string | null) {
       });
       const set = el('button', { class: 'btn', 'data-testid': 'dashboard-settings' }, 'Settings / JSON');
       set.addEventListener('click', () => void settingsDialog());
+      const vers = el('button', { class: 'btn', 'data-testid': 'dashboard-versions' }, 'Versions');
+      vers.addEventListener('click', () => void versionsDialog());
+      if (uid) right.append(vers);
       const sv = el('button', { class: 'btn primary', 'data-testid': 'save-dashboard' }, 'Save');
       if (!meta.canSave) {
         sv.setAttribute('disabled', '');
@@ -556,6 +630,8 @@ export async function dashboardPage(root: HTMLElement, uid: string | null) {
     }
   };
   window.addEventListener('keydown', onKey);
+  const closePopovers = () => toolbar.querySelectorAll<HTMLElement>('.time-popover').forEach((p) => (p.style.display = 'none'));
+  document.addEventListener('click', closePopovers);
   const ro = new ResizeObserver(() => layout());
   ro.observe(grid);
   const beforeUnload = (e: BeforeUnloadEvent) => {
@@ -565,6 +641,7 @@ export async function dashboardPage(root: HTMLElement, uid: string | null) {
   (root as any).__cleanup = () => {
     if (timer) clearInterval(timer);
     window.removeEventListener('keydown', onKey);
+    document.removeEventListener('click', closePopovers);
     window.removeEventListener('beforeunload', beforeUnload);
     ro.disconnect();
     views.forEach((v) => v.view.destroy());

@@ -18,7 +18,7 @@ const NO_QUERY_TYPES = new Set(['text', 'alertlist', 'row', 'dashlist', 'news'])
 export interface PanelView {
   root: HTMLElement;
   body: HTMLElement;
-  refresh(ctx: { settings: Settings; range: ResolvedRange; scope: Scope }): Promise<void>;
+  refresh(ctx: { settings: Settings; range: ResolvedRange; scope: Scope; onZoom?: (from: number, to: number) => void }): Promise<void>;
   destroy(): void;
   lastResult?: QueryResult;
 }
@@ -72,7 +72,7 @@ export function createPanelView(panel: Panel, header: HTMLElement | null = null)
         return;
       }
       try {
-        cleanup = await renderBody(body, panel, result, interp);
+        cleanup = await renderBody(body, panel, result, interp, ctx.onZoom);
         root.dataset.state = body.querySelector('.panel-nodata') ? 'nodata' : 'done';
       } catch (e: any) {
         body.replaceChildren(el('div', { class: 'panel-error', 'data-testid': 'panel-error' }, 'render failed: ' + (e.message ?? e)));
@@ -88,12 +88,12 @@ export function createPanelView(panel: Panel, header: HTMLElement | null = null)
   return view;
 }
 
-async function renderBody(body: HTMLElement, panel: Panel, result: QueryResult | undefined, interp: (s: string) => string): Promise<() => void> {
+async function renderBody(body: HTMLElement, panel: Panel, result: QueryResult | undefined, interp: (s: string) => string, onZoom?: (from: number, to: number) => void): Promise<() => void> {
   const r = result ?? { times: [], frames: [], instant: false, intervalMs: 0, queries: [] };
   switch (panel.type) {
     case 'timeseries':
     case 'graph':
-      return renderTimeseries(body, panel, r);
+      return renderTimeseries(body, panel, r, onZoom);
     case 'stat':
     case 'singlestat':
       return renderStat(body, panel, r);

@@ -17,12 +17,19 @@ export function parseDuration(s: string): number | null {
   return matched && re.lastIndex === s.length ? total : null;
 }
 
+// Compound form as Grafana writes intervals ("1m15s"); valid in PromQL range selectors.
 export function formatDuration(ms: number): string {
   if (ms <= 0) return '0s';
-  for (const [u, v] of [['y', UNITS.y], ['w', UNITS.w], ['d', UNITS.d], ['h', UNITS.h], ['m', UNITS.m], ['s', UNITS.s]] as [string, number][]) {
-    if (ms >= v && ms % v === 0) return ms / v + u;
+  if (ms < 1000) return Math.max(1, Math.round(ms)) + 'ms';
+  let rest = Math.round(ms / 1000) * 1000;
+  let out = '';
+  for (const [u, v] of [['d', UNITS.d], ['h', UNITS.h], ['m', UNITS.m], ['s', UNITS.s]] as [string, number][]) {
+    if (rest >= v) {
+      out += Math.floor(rest / v) + u;
+      rest %= v;
+    }
   }
-  return ms >= 1000 ? Math.round(ms / 1000) + 's' : Math.max(1, Math.round(ms)) + 'ms';
+  return out;
 }
 
 // Parses a time expression to epoch ms; roundUp applies to "/unit" rounding of the end time.

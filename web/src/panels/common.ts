@@ -28,7 +28,9 @@ export interface Mapped {
 
 // Grafana value mappings: current ({type: value|range|special|regex}) and legacy ({type: 1|2}).
 export function mapValue(panel: Panel, value: number | null): Mapped | null {
-  const mappings: any[] = defaults(panel).mappings ?? panel.mappings ?? [];
+  const mappings: any[] = [...(defaults(panel).mappings ?? panel.mappings ?? [])];
+  // Legacy singlestat: valueMaps [{op: '=', value: '1', text: 'UP'}].
+  for (const vm of panel.valueMaps ?? []) mappings.push({ type: 1, value: vm.value, text: vm.text });
   const str = value === null ? 'null' : String(value);
   for (const m of mappings) {
     if (m.type === 'value' && m.options) {

@@ -50,16 +50,18 @@ export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
-export function renderTimeseries(container: HTMLElement, panel: Panel, result: QueryResult): () => void {
+// onZoom: called with a new absolute range (ms) when the user drags across the plot.
+export function renderTimeseries(container: HTMLElement, panel: Panel, result: QueryResult, onZoom?: (from: number, to: number) => void): () => void {
   if (!result.frames.length || result.frames.every((f) => f.values.every((v) => v === null))) {
     noData(container);
     return () => {};
   }
   const d = defaults(panel);
   const custom = d.custom ?? {};
-  const unit: string = d.unit ?? 'short';
-  const decimals: number | undefined = d.decimals ?? undefined;
-  const stacking = custom.stacking?.mode === 'normal' || custom.stacking?.mode === 'percent';
+  // Legacy "graph" panels keep the unit in yaxes[0].format and stacking in `stack`.
+  const unit: string = d.unit ?? panel.yaxes?.[0]?.format ?? 'short';
+  const decimals: number | undefined = d.decimals ?? panel.decimals ?? undefined;
+  const stacking = custom.stacking?.mode === 'normal' || custom.stacking?.mode === 'percent' || panel.stack === true;
   const fillOpacity = custom.fillOpacity ?? (stacking ? 30 : 10);
   const lineWidth = custom.lineWidth ?? 1;
   const steps = thresholds(panel);
@@ -101,6 +103,17 @@ export function renderTimeseries(container: HTMLElement, panel: Panel, result: Q
   if (showLegend) container.append(legend);
 
   const hooks: uPlot.Hooks.Arrays = {};
+  if (onZoom) {
+    hooks.setSelect = [
+      (u: uPlot) => {
+        if (u.select.width < 5) return;
+        const from = u.posToVal(u.select.left, 'x') * 1000;
+        const to = u.posToVal(u.select.left + u.select.width, 'x') * 1000;
+        u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+        onZoom(Math.round(from), Math.round(to));
+      },
+    ];
+  }
   if (thresholdStyle === 'line' || thresholdStyle === 'dashed' || thresholdStyle === 'line+area') {
     hooks.draw = [
       (u: uPlot) => {
@@ -128,8 +141,8 @@ export function renderTimeseries(container: HTMLElement, panel: Panel, result: Q
   const opts: uPlot.Options = {
     ...size(),
     series,
-    legend: { show: showLegend, live: true, mount: (_u: uPlot, l: HTMLElement) => legend.append(l) } as any,
-    cursor: { drag: { x: false, y: false }, points: { size: 5 } },
+    legend: { show: showLegend, live: false, mount: (_u: uPlot, l: HTMLElement) => legend.append(l) } as any,
+    cursor: { drag: { x: !!onZoom, y: false, setScale: false }, points: { size: 5 } },
     scales: { x: { time: true }, y: { range: (_u, dmin, dmax) => [min ?? Math.min(dmin, 0 > dmin ? dmin : dmin), max ?? (dmax === dmin ? dmax + 1 : dmax)] } },
     axes: [
       { stroke: '#9fa7b3', grid: { stroke: '#2c3235', width: 1 }, ticks: { stroke: '#2c3235' } },
@@ -137,7 +150,7 @@ export function renderTimeseries(container: HTMLElement, panel: Panel, result: Q
         stroke: '#9fa7b3',
         grid: { stroke: '#2c3235', width: 1 },
         ticks: { stroke: '#2c3235' },
-        size: (_u: uPlot, values: string[]) => 14 + 7 * Math.max(3, ...(values ?? []).map((v) => String(v).length)),
+        size: (_u: uPlot, values: string[]) => 24 + 7.5 * Math.max(3, ...(values ?? []).map((v) => String(v).length)),
         values: (_u, vals) => vals.map((v) => formatValue(v, unit, decimals)),
       },
     ],
