@@ -167,6 +167,16 @@ int main(int argc, char** argv) {
       {matcher("__name__", "node_cpu_seconds_total"), matcher("mode", "idle")}, wo.start_ms, end, 60000);
   run("{instance=~\"host-0.*\"} 1h", {matcher("instance", "host-0.*", sremon::model::MatchType::kRegexMatch)},
       end - 3600 * 1000, end, 0);
+  {
+    auto l0 = Clock::now();
+    auto q = (*db)->NewQuerier(wo.start_ms, end);
+    auto names = (*q)->LabelNames({});
+    auto values = (*q)->LabelValues("__name__", {});
+    auto inst = (*q)->LabelValues("instance", {matcher("__name__", "node_load1")});
+    fmt::print("label names ({}) + metric names ({}) + instances of node_load1 ({}), whole range: {:.2f} ms\n",
+               names.ok() ? names->size() : 0, values.ok() ? values->size() : 0, inst.ok() ? inst->size() : 0,
+               Secs(l0) * 1000);
+  }
   fmt::print("rss at the end: {:.1f} MB\n", StatusKb("VmRSS:") / 1024.0);
   return 0;
 }

@@ -18,8 +18,10 @@ case "${1:-build}" in
   peers) want=("${PEER_PKGS[@]}") ;;
   *) echo "usage: $0 build|test|peers" >&2; exit 2 ;;
 esac
+# One dpkg-query for every package (fast even on a busy machine); absent ones are not listed.
+installed=$(dpkg-query -W -f='${Package} ${Status}\n' "${want[@]}" 2>/dev/null | awk '/ install ok installed$/ {print $1}')
 for p in "${want[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  grep -qx "$p" <<<"$installed" || missing+=("$p")
 done
 # Node.js builds the dashboards' web app; a machine may already have a newer one with npm bundled.
 if [ "${1:-build}" != peers ] && ! command -v npm >/dev/null; then missing+=(nodejs npm); fi

@@ -12,11 +12,6 @@ namespace {
 constexpr int64_t kMaintenanceMs = 15 * 60 * 1000;  // snapshots + GC (upstream: 15m)
 }  // namespace
 
-Result<int64_t> ParseApiTime(const std::string& s) {
-  if (s.empty() || s.rfind("0001-01-01T00:00:00", 0) == 0) return int64_t{0};
-  return ParseRfc3339(s);
-}
-
 Alertmanager::Alertmanager(Options options) : options_(std::move(options)) {}
 
 Alertmanager::~Alertmanager() { Stop(); }

@@ -87,7 +87,4 @@ class Alertmanager {
   std::thread maintenance_;
 };
 
-// Go's time zero ("0001-01-01T00:00:00Z") and missing times read as 0; otherwise RFC 3339.
-Result<int64_t> ParseApiTime(const std::string& s);
-
 }  // namespace sremon::alertmanager

@@ -10,6 +10,8 @@
 #include <re2/re2.h>
 
 #include "alertmanager/alertmanager.h"
+#include "alertmanager/api_decode.h"
+#include "obs/metrics.h"
 #include "util/strings.h"
 #include "util/time.h"
 #include "version.h"
@@ -80,6 +82,14 @@ ojson GettableSilence(const Silence& s, int64_t now) {
                {"endsAt", FormatRfc3339Ms(s.ends_at)},
                {"matchers", ms},
                {"startsAt", FormatRfc3339Ms(s.starts_at)}};
+}
+
+void WriteError(http::Response& r, const ApiError& e) {
+  if (e.code == 0) {
+    ErrorString(r, e.http_status, e.message);
+  } else {
+    ErrorObject(r, e.http_status, e.code, e.message);
+  }
 }
 
 bool IsUuid(std::string_view s) {
@@ -196,74 +206,27 @@ void Alertmanager::RegisterApi(http::Server& server) {
   }, /*blocking=*/true);
 
   server.Route("POST", "/api/v2/alerts", [this](http::Request& req, http::Response& resp) {
-    json body = json::parse(req.body, nullptr, false);
-    if (body.is_discarded()) {
-      ErrorObject(resp, 400, 400, "parsing alerts body from \"\" failed, because invalid JSON");
-      return;
-    }
-    if (!body.is_array()) {
-      ErrorObject(resp, 400, 400,
-                  "parsing alerts body from \"\" failed, because json: cannot unmarshal object into Go value of "
-                  "type models.PostableAlerts");
-      return;
-    }
     auto rt = runtime();
-    int64_t now = NowMs();
     std::vector<Alert> valid;
     std::vector<std::string> errors;
-    for (size_t i = 0; i < body.size(); ++i) {
-      const json& j = body[i];
-      if (!j.is_object()) {
-        ErrorObject(resp, 400, 400, "parsing alerts body from \"\" failed, because json: cannot unmarshal into models.PostableAlert");
-        return;
-      }
-      if (!j.contains("labels") || j["labels"].is_null()) {
-        ErrorObject(resp, 422, 602, fmt::format("{}.labels in body is required", i));
-        return;
-      }
-      Alert a;
-      std::vector<std::string> bad_names;
-      try {
-        std::vector<model::Label> ls;
-        for (const auto& [k, v] : j.at("labels").items()) {
-          if (!model::IsValidLabelName(k)) bad_names.push_back(k);
-          ls.push_back({k, v.get<std::string>()});
-        }
-        a.labels = model::Labels(std::move(ls));
-        if (j.contains("annotations") && !j["annotations"].is_null()) {
-          for (const auto& [k, v] : j["annotations"].items()) a.annotations[k] = v.get<std::string>();
-        }
-        if (j.contains("generatorURL") && !j["generatorURL"].is_null()) a.generator_url = j["generatorURL"].get<std::string>();
-        for (auto [key, dst] : {std::pair{"startsAt", &a.starts_at}, std::pair{"endsAt", &a.ends_at}}) {
-          if (!j.contains(key) || j[key].is_null()) continue;
-          auto t = ParseApiTime(j[key].get<std::string>());
-          if (!t.ok()) {
-            ErrorObject(resp, 400, 400, fmt::format("parsing alerts body from \"\" failed, because {}", t.status().message()));
-            return;
-          }
-          *dst = *t;
-        }
-      } catch (const json::exception& e) {
-        ErrorObject(resp, 400, 400, fmt::format("parsing alerts body from \"\" failed, because {}", e.what()));
-        return;
-      }
-      a.updated_at = now;
-      if (a.starts_at == 0) a.starts_at = a.ends_at == 0 ? now : a.ends_at;
-      if (a.ends_at == 0) {
-        a.timeout = true;
-        a.ends_at = now + rt->config->global.resolve_timeout;
-      }
-      // Validation as types.Alert.Validate.
-      std::vector<std::string> errs;
-      if (!bad_names.empty()) errs.push_back(fmt::format("invalid label set: invalid name {:?}", bad_names[0]));
-      if (a.ends_at != 0 && a.ends_at < a.starts_at) errs.push_back("start time must be before end time");
-      if (a.labels.empty() && bad_names.empty()) errs.push_back("at least one label pair required");
-      if (!errs.empty()) {
-        errors.push_back(Join(errs, "; "));
-        continue;
-      }
-      valid.push_back(std::move(a));
+    ApiError err;
+    if (!DecodeAlerts(req.body, NowMs(), rt->config->global.resolve_timeout, &valid, &errors, &err)) {
+      WriteError(resp, err);
+      return;
     }
+    // Best effort as upstream: the valid alerts of a batch are stored even when others are not.
+    static auto& received = prometheus::BuildCounter()
+                                .Name("alertmanager_alerts_received_total")
+                                .Help("The total number of received alerts.")
+                                .Register(obs::Registry());
+    static auto& invalid = prometheus::BuildCounter()
+                               .Name("alertmanager_alerts_invalid_total")
+                               .Help("The total number of received alerts that were invalid.")
+                               .Register(obs::Registry())
+                               .Add({});
+    int64_t now = NowMs();
+    for (const Alert& a : valid) received.Add({{"status", a.ResolvedAt(now) ? "resolved" : "firing"}}).Increment();
+    invalid.Increment(static_cast<double>(errors.size()));
     store_.Put(valid);
     if (!errors.empty()) {
       ErrorString(resp, 400, Join(errors, "; "));
@@ -331,61 +294,10 @@ void Alertmanager::RegisterApi(http::Server& server) {
   });
 
   server.Route("POST", "/api/v2/silences", [this](http::Request& req, http::Response& resp) {
-    json body = json::parse(req.body, nullptr, false);
-    if (body.is_discarded()) {
-      ErrorObject(resp, 400, 400, "parsing silence body from \"\" failed, because invalid JSON");
-      return;
-    }
-    if (!body.is_object()) {
-      ErrorObject(resp, 400, 400,
-                  "parsing silence body from \"\" failed, because json: cannot unmarshal into Go value of type "
-                  "models.PostableSilence");
-      return;
-    }
-    for (const char* req_field : {"comment", "createdBy", "endsAt", "matchers", "startsAt"}) {
-      if (!body.contains(req_field) || body[req_field].is_null()) {
-        ErrorObject(resp, 422, 602, fmt::format("{} in body is required", req_field));
-        return;
-      }
-    }
     Silence s;
-    try {
-      if (body.contains("id") && !body["id"].is_null()) s.id = body["id"].get<std::string>();
-      s.comment = body["comment"].get<std::string>();
-      s.created_by = body["createdBy"].get<std::string>();
-      if (!body["matchers"].is_array()) throw json::type_error::create(302, "matchers must be an array", nullptr);
-      if (body["matchers"].empty()) {
-        ErrorObject(resp, 422, 612, "matchers in body should have at least 1 items");
-        return;
-      }
-      size_t i = 0;
-      for (const auto& m : body["matchers"]) {
-        for (const char* f : {"isRegex", "name", "value"}) {
-          if (!m.is_object() || !m.contains(f) || m[f].is_null()) {
-            ErrorObject(resp, 422, 602, fmt::format("matchers.{}.{} in body is required", i, f));
-            return;
-          }
-        }
-        bool is_equal = !m.contains("isEqual") || m["isEqual"].is_null() || m["isEqual"].get<bool>();
-        auto matcher = MatcherFromApi(m["name"].get<std::string>(), m["value"].get<std::string>(),
-                                      m["isRegex"].get<bool>(), is_equal);
-        if (!matcher.ok()) {
-          ErrorString(resp, 400, fmt::format("silence invalid: invalid label matcher {}: {}", i, matcher.status().message()));
-          return;
-        }
-        s.matchers.push_back(*matcher);
-        ++i;
-      }
-      for (auto [key, dst] : {std::pair{"startsAt", &s.starts_at}, std::pair{"endsAt", &s.ends_at}}) {
-        auto t = ParseApiTime(body[key].get<std::string>());
-        if (!t.ok()) {
-          ErrorObject(resp, 400, 400, fmt::format("parsing silence body from \"\" failed, because {}", t.status().message()));
-          return;
-        }
-        *dst = *t;
-      }
-    } catch (const json::exception& e) {
-      ErrorObject(resp, 400, 400, fmt::format("parsing silence body from \"\" failed, because {}", e.what()));
+    ApiError err;
+    if (!DecodeSilence(req.body, &s, &err)) {
+      WriteError(resp, err);
       return;
     }
     if (s.starts_at >= s.ends_at) {

@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include "http/http.h"
+#include "obs/metrics.h"
 #include "util/strings.h"
 #include "util/time.h"
 #include "version.h"
@@ -341,6 +342,24 @@ void Pipeline::Record(const Integration& in, const NotifyData& data, const SendR
   deps_.history->Add(std::move(h));
 }
 
+namespace {
+// Upstream's metric names, so existing dashboards and alerts on the alertmanager keep working.
+prometheus::Family<prometheus::Counter>& NotificationsTotal() {
+  static auto& f = prometheus::BuildCounter()
+                       .Name("alertmanager_notifications_total")
+                       .Help("The total number of attempted notifications.")
+                       .Register(obs::Registry());
+  return f;
+}
+prometheus::Family<prometheus::Counter>& NotificationsFailed() {
+  static auto& f = prometheus::BuildCounter()
+                       .Name("alertmanager_notifications_failed_total")
+                       .Help("The total number of failed notifications.")
+                       .Register(obs::Registry());
+  return f;
+}
+}  // namespace
+
 bool Pipeline::NotifyIntegration(Integration* in, const RouteOpts& opts, const NotifyData& all, int64_t deadline_ms,
                                  const std::atomic<bool>* stop) {
   // Dedup stage: decide from the notification log whether this group needs a notification.
@@ -387,7 +406,9 @@ bool Pipeline::NotifyIntegration(Integration* in, const RouteOpts& opts, const N
       double t0 = MonotonicSeconds();
       SendResult r = in->Send(data, deadline_ms - start);
       Record(*in, data, r, attempt, start, MonotonicSeconds() - t0, false);
+      NotificationsTotal().Add({{"integration", in->name()}}).Increment();
       if (r.status.ok()) break;
+      NotificationsFailed().Add({{"integration", in->name()}}).Increment();
       if (!r.retry) {
         spdlog::error("notify {} {}: {} (not retrying)", all.receiver, in->name(), r.status.message());
         return false;

@@ -188,8 +188,9 @@ Result<TemplateFn> BuildTemplates(const Config& config) {
         ss << f.rdbuf();
         Status st = set->AddParse(std::filesystem::path(g.gl_pathv[i]).filename().string(), ss.str());
         if (!st.ok()) {
+          std::string path = g.gl_pathv[i];
           globfree(&g);
-          return Status::InvalidArgument(fmt::format("{}: {}", g.gl_pathv[i], st.message()));
+          return Status::InvalidArgument(fmt::format("{}: {}", path, st.message()));
         }
       }
     }

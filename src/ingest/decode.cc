@@ -3,6 +3,7 @@
 #include <snappy.h>
 
 #include <cmath>
+#include <unordered_map>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -92,6 +93,9 @@ ImportResult ImportPrometheusText(std::string_view body, const model::Labels& ex
   std::string_view rest = body;
   int line_offset = 0;
   std::vector<model::Label> ls;
+  // Backfill bodies repeat each series once per timestamp: build its labels once. Keys are
+  // views into body, which outlives this call.
+  std::unordered_map<std::string_view, model::Labels> cache;
   // The parser stops at the first error; VictoriaMetrics keeps the valid lines, so parsing
   // resumes after the bad line.
   while (!rest.empty()) {
@@ -99,12 +103,20 @@ ImportResult ImportPrometheusText(std::string_view body, const model::Labels& ex
     expo::Entry e;
     while ((e = p.Next()) != expo::Entry::kEnd) {
       if (e != expo::Entry::kSeries) continue;
-      ls.clear();
-      ls.push_back({std::string(model::kMetricName), std::string(p.name())});
-      for (const auto& l : p.labels()) ls.push_back({std::string(l.name), std::string(l.value)});
-      model::Labels labels = Finish(&ls, extra_labels, limits);
-      AppendOne(app, labels, p.has_timestamp() ? p.timestamp_ms() : now_ms, p.value(), &r,
-                fmt::format("line {}", line_offset + p.line()));
+      auto [it, inserted] = cache.try_emplace(p.series_text());
+      if (inserted) {
+        ls.clear();
+        ls.push_back({std::string(model::kMetricName), std::string(p.name())});
+        for (const auto& l : p.labels()) ls.push_back({std::string(l.name), std::string(l.value)});
+        it->second = Finish(&ls, extra_labels, limits);
+      }
+      Status st = app->Append(it->second, p.has_timestamp() ? p.timestamp_ms() : now_ms, p.value());
+      if (st.ok()) {
+        ++r.samples;
+      } else {
+        ++r.rejected;
+        Note(&r, st.WithContext(fmt::format("line {}", line_offset + p.line())));
+      }
     }
     if (p.status().ok()) break;
     Note(&r, Status::InvalidArgument(fmt::format("cannot parse Prometheus text at line {}: {}: {:?}",

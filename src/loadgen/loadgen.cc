@@ -20,7 +20,25 @@ namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
+namespace {
+
+// URLs, paths and methods go on the wire as they are: printable ASCII only (percent-encode the
+// rest). Checked before anything is echoed in an error message.
+Status CheckPrintable(std::string_view what, std::string_view s) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x21 || c > 0x7e) {
+      return Status::InvalidArgument(
+          fmt::format("{}: byte {} is not printable ASCII (percent-encode spaces and other bytes)", what, i));
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<WeightedPath> ParseWeightedPath(std::string_view spec) {
+  SREMON_RETURN_IF_ERROR(CheckPrintable("path", spec));
   WeightedPath wp;
   // The weight follows the last '=', unless that '=' belongs to the query: "/a?x=1" has no
   // weight, "/a?x=1=3" has weight 3.
@@ -295,6 +313,9 @@ class Runner {
 }  // namespace
 
 Status ValidateLoadOptions(const LoadOptions& o) {
+  SREMON_RETURN_IF_ERROR(CheckPrintable("URL", o.url));
+  SREMON_RETURN_IF_ERROR(CheckPrintable("method", o.method));
+  for (const auto& p : o.paths) SREMON_RETURN_IF_ERROR(CheckPrintable("path", p.path));
   auto t = ParseTarget(o.url);
   if (!t.ok()) return t.status();
   if (o.rate < 0 || !(o.rate < 1e9)) return Status::InvalidArgument("rate must be >= 0 requests per second (0 = as fast as possible)");

@@ -40,6 +40,8 @@ TEST(PathMixTest, ParseAndSmoothWeights) {
   EXPECT_FALSE(ParseWeightedPath("health=2").ok());
   EXPECT_FALSE(ParseWeightedPath("/=0").ok());
   EXPECT_FALSE(ParseWeightedPath("").ok());
+  EXPECT_FALSE(ParseWeightedPath("/a b").ok());
+  EXPECT_FALSE(ParseWeightedPath("/\xf1\xf5").ok());
 
   PathMix mix({{"/", 8}, {"/health", 2}});
   std::vector<int> counts(2);

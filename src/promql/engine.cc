@@ -35,11 +35,7 @@ void QueryContext::CheckDeadline() const {
   }
 }
 
-void QueryContext::CountSamples(size_t n) {
-  loaded_samples += n;
-  stats.total_samples += static_cast<int64_t>(n);
-  NotePeak(loaded_samples);
-}
+void QueryContext::CountSamples(size_t n) { stats.total_samples += static_cast<int64_t>(n); }
 
 void QueryContext::NotePeak(size_t n) {
   if (static_cast<int64_t>(n) > stats.peak_samples) stats.peak_samples = static_cast<int64_t>(n);
@@ -139,6 +135,7 @@ namespace {
 struct Loaded {
   std::vector<model::Labels> metrics;
   std::vector<std::vector<model::Sample>> samples;
+  size_t total = 0;  // samples held
 };
 
 Loaded LoadSeries(QueryContext* ctx, const VectorSelector& vs, int64_t mint, int64_t maxt, int64_t step,
@@ -168,6 +165,8 @@ Loaded LoadSeries(QueryContext* ctx, const VectorSelector& vs, int64_t mint, int
       } while (it->Next());
     }
     ctx->CountSamples(samples.size());
+    out.total += samples.size();
+    ctx->NotePeak(out.total);
     if (out.metrics.size() >= ctx->opts->max_series) {
       Fail(Status::Execution(fmt::format("the query selects more than {} series (limit -search.maxUniqueTimeseries)",
                                          ctx->opts->max_series)));
@@ -206,7 +205,7 @@ Val Evaluator::EvalVectorSelector(const VectorSelector& vs, bool timestamps) {
     points += s.pts.size();
     if (!s.pts.empty()) out.mat.push_back(std::move(s));
   }
-  ctx_->NotePeak(ctx_->loaded_samples + points);
+  ctx_->NotePeak(in.total + points);
   return out;
 }
 
@@ -219,6 +218,9 @@ Mat Evaluator::EvalSubqueryRaw(const SubqueryExpr& sq, int64_t* ref_min, int64_t
   int64_t inner_start = step * (lo / step);
   if (inner_start < lo) inner_start += step;
   if (inner_start > *ref_max) return {};
+  if ((*ref_max - inner_start) / step >= static_cast<int64_t>(ctx_->opts->max_samples)) {
+    Fail(Status::Execution("query processing would load too many samples into memory in query execution"));
+  }
   Evaluator inner(ctx_, inner_start, *ref_max, step);
   Val v = inner.Eval(*sq.expr);
   if (v.type == ValueType::kScalar) {
@@ -248,6 +250,7 @@ RangeInput Evaluator::EvalRangeInput(const Node& n) {
     Loaded l = LoadSeries(ctx_, vs, ref_min - ms.range_ms, ref_max, interval_, ms.range_ms, "", true);
     in.metrics = std::move(l.metrics);
     in.samples = std::move(l.samples);
+    in.total = l.total;
     return in;
   }
   if (node->kind == NodeKind::kSubquery) {
@@ -261,6 +264,7 @@ RangeInput Evaluator::EvalRangeInput(const Node& n) {
     int64_t ref_min, ref_max;
     Mat m = EvalSubqueryRaw(sq, &ref_min, &ref_max);
     for (auto& s : m) {
+      in.total += s.pts.size();
       in.metrics.push_back(std::move(s.metric));
       in.samples.push_back(std::move(s.pts));
     }
@@ -950,6 +954,9 @@ Result<QueryResult> Run(const EngineOptions& opts, storage::Queryable& db, const
         return Status::InvalidArgument(fmt::format(
             "invalid expression type \"{}\" for range query, must be Scalar or instant Vector", ValueTypeName(t)));
       }
+    }
+    if (!instant && (end - start) / step >= static_cast<int64_t>(opts.max_samples)) {
+      return Status::Execution("query processing would load too many samples into memory in query execution");
     }
     Evaluator ev(&ctx, start, end, instant ? 1 : step);
     Val v = ev.Eval(expr);

@@ -48,9 +48,10 @@ struct QueryContext {
   int64_t query_end = 0;
   std::chrono::steady_clock::time_point deadline;
   QueryStats stats;
-  size_t loaded_samples = 0;
   void CheckDeadline() const;
-  void CountSamples(size_t n);
+  void CountSamples(size_t n);  // into the stats
+  // Fails the query when n samples would be held at once (-search.maxSamplesPerQuery). Counted
+  // per node of the evaluation: a selector's buffers plus what it produces.
   void NotePeak(size_t n);
 };
 
@@ -58,6 +59,7 @@ struct QueryContext {
 struct RangeInput {
   std::vector<model::Labels> metrics;
   std::vector<std::vector<model::Sample>> samples;  // no staleness markers
+  size_t total = 0;                                 // samples held
   int64_t range_ms = 0;
   int64_t offset_ms = 0;
   bool fixed_ref = false;  // @ modifier: every step looks at the same window

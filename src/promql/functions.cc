@@ -234,6 +234,24 @@ model::Labels AbsentLabels(const Node& arg) {
   return lb.Build();
 }
 
+// absent() / absent_over_time(): 1 at the steps where `present` has no point, labelled from the
+// argument's equality matchers.
+Val Absent(const Evaluator& ev, const Mat& present, const Node& arg) {
+  std::vector<bool> found(ev.steps(), false);
+  for (const auto& s : present) {
+    for (const auto& p : s.pts) found[ev.StepOf(p.t)] = true;
+  }
+  Val out;
+  out.type = ValueType::kVector;
+  Series s;
+  s.metric = AbsentLabels(arg);
+  for (size_t i = 0; i < ev.steps(); ++i) {
+    if (!found[i]) s.pts.push_back({ev.TimeOf(i), 1});
+  }
+  if (!s.pts.empty()) out.mat.push_back(std::move(s));
+  return out;
+}
+
 // Applies f to every point of every series (per-sample functions), dropping the metric name.
 Val MapValues(Evaluator& ev, Val v, bool drop_name, const std::function<std::optional<double>(double, size_t)>& f) {
   for (auto& s : v.mat) {
@@ -267,10 +285,6 @@ Val EvalOverRange(Evaluator& ev, const Node& arg, bool keep_name, const RangeFn&
     for (size_t i = 0; i < ev.steps(); ++i) {
       int64_t ref = in.fixed_ref ? in.fixed_ref_ms - in.offset_ms : ev.TimeOf(i) - in.offset_ms;
       int64_t mint = ref - in.range_ms;
-      if (in.fixed_ref) {
-        lo = 0;
-        hi = 0;
-      }
       while (lo < smp.size() && smp[lo].t < mint) ++lo;
       if (hi < lo) hi = lo;
       while (hi < smp.size() && smp[hi].t <= ref) ++hi;
@@ -285,12 +299,10 @@ Val EvalOverRange(Evaluator& ev, const Node& arg, bool keep_name, const RangeFn&
   }
   size_t points = 0;
   for (const auto& s : out.mat) points += s.pts.size();
-  ev.ctx()->NotePeak(ev.ctx()->loaded_samples + points);
+  ev.ctx()->NotePeak(in.total + points);
   Finalize(&out.mat);
   return out;
 }
-
-const std::string& StringArg(const Val& v) { return v.str; }
 
 }  // namespace
 
@@ -443,11 +455,11 @@ Val HistogramQuantile(Evaluator& ev, const std::vector<double>& qs, Val in) {
   return out;
 }
 
-Val LabelReplace(const Call& c, Val in, const std::vector<Val>& args) {
-  const std::string& dst = StringArg(args[1]);
-  const std::string& repl = StringArg(args[2]);
-  const std::string& src = StringArg(args[3]);
-  const std::string& regex = StringArg(args[4]);
+Val LabelReplace(Val in, const std::vector<Val>& args) {
+  const std::string& dst = args[1].str;
+  const std::string& repl = args[2].str;
+  const std::string& src = args[3].str;
+  const std::string& regex = args[4].str;
   re2::RE2::Options opts;
   opts.set_log_errors(false);
   re2::RE2 re("^(?:" + regex + ")$", opts);
@@ -472,9 +484,9 @@ Val LabelReplace(const Call& c, Val in, const std::vector<Val>& args) {
   return in;
 }
 
-Val LabelJoin(const Call& c, Val in, const std::vector<Val>& args) {
-  const std::string& dst = StringArg(args[1]);
-  const std::string& sep = StringArg(args[2]);
+Val LabelJoin(Val in, const std::vector<Val>& args) {
+  const std::string& dst = args[1].str;
+  const std::string& sep = args[2].str;
   std::vector<std::string> srcs;
   for (size_t i = 3; i < args.size(); ++i) {
     if (!model::IsValidLabelName(args[i].str)) {
@@ -543,10 +555,8 @@ Val EvalCall(Evaluator& ev, const Call& c) {
   // Functions over a range vector.
   if (name == "rate" || name == "increase" || name == "delta") {
     bool counter = name != "delta", rate = name == "rate";
-    RangeInput dummy;
-    int64_t range = 0;
     const Node* arg = Unparen(c.args[0].get());
-    range = arg->kind == NodeKind::kMatrixSelector ? static_cast<const MatrixSelector*>(arg)->range_ms
+    int64_t range = arg->kind == NodeKind::kMatrixSelector ? static_cast<const MatrixSelector*>(arg)->range_ms
                                                    : static_cast<const SubqueryExpr*>(arg)->range_ms;
     return EvalOverRange(ev, *c.args[0], false, [&](Window w, const StepInfo& si) {
       return ExtrapolatedRate(w, si, range, counter, rate);
@@ -676,19 +686,7 @@ Val EvalCall(Evaluator& ev, const Call& c) {
   if (name == "absent_over_time") {
     Val present =
         EvalOverRange(ev, *c.args[0], false, [](Window, const StepInfo&) -> std::optional<double> { return 1; });
-    std::vector<bool> found(n, false);
-    for (const auto& s : present.mat) {
-      for (const auto& p : s.pts) found[ev.StepOf(p.t)] = true;
-    }
-    Val out;
-    out.type = ValueType::kVector;
-    Series s;
-    s.metric = AbsentLabels(*c.args[0]);
-    for (size_t i = 0; i < n; ++i) {
-      if (!found[i]) s.pts.push_back({ev.TimeOf(i), 1});
-    }
-    if (!s.pts.empty()) out.mat.push_back(std::move(s));
-    return out;
+    return Absent(ev, present.mat, *c.args[0]);
   }
 
   // Functions without a vector argument.
@@ -794,21 +792,7 @@ Val EvalCall(Evaluator& ev, const Call& c) {
     }
     return out;
   }
-  if (name == "absent") {
-    std::vector<bool> found(n, false);
-    for (const auto& s : args[0].mat) {
-      for (const auto& p : s.pts) found[ev.StepOf(p.t)] = true;
-    }
-    Val out;
-    out.type = ValueType::kVector;
-    Series s;
-    s.metric = AbsentLabels(*c.args[0]);
-    for (size_t i = 0; i < n; ++i) {
-      if (!found[i]) s.pts.push_back({ev.TimeOf(i), 1});
-    }
-    if (!s.pts.empty()) out.mat.push_back(std::move(s));
-    return out;
-  }
+  if (name == "absent") return Absent(ev, args[0].mat, *c.args[0]);
   if (name == "sort" || name == "sort_desc") {
     // Order only matters for instant queries: one point per series.
     Val v = std::move(args[0]);
@@ -823,8 +807,8 @@ Val EvalCall(Evaluator& ev, const Call& c) {
     return v;
   }
   if (name == "histogram_quantile") return HistogramQuantile(ev, args[0].sc, std::move(args[1]));
-  if (name == "label_replace") return LabelReplace(c, std::move(args[0]), args);
-  if (name == "label_join") return LabelJoin(c, std::move(args[0]), args);
+  if (name == "label_replace") return LabelReplace(std::move(args[0]), args);
+  if (name == "label_join") return LabelJoin(std::move(args[0]), args);
   if (name == "histogram_count" || name == "histogram_sum" || name == "histogram_fraction") {
     // Float samples carry no native histograms: nothing to return.
     Val out;

@@ -545,7 +545,8 @@ class Parser {
           if (Peek().type != Tok::kNumber) Unexpected("@", "timestamp");
           double v = ParseNumber(Next().text);
           if (neg) v = -v;
-          if (std::isnan(v) || std::isinf(v) || v >= 9.2e15 || v <= -9.2e15) {
+          // Milliseconds must stay far from int64 overflow when offsets and ranges are applied.
+          if (std::isnan(v) || std::isinf(v) || v >= 1e15 || v <= -1e15) {
             throw ParseError{pos, fmt::format("timestamp out of bounds for @ modifier: {:f}", v)};
           }
           at_ms = static_cast<int64_t>(std::llround(v * 1000.0));

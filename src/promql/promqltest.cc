@@ -12,6 +12,7 @@
 
 #include "promql/ast.h"
 #include "promql/engine.h"
+#include "promql/eval.h"
 #include "promql/quote.h"
 #include "storage/mem_storage.h"
 #include "util/strings.h"
@@ -32,6 +33,9 @@ int ScriptResult::failed() const {
 }
 
 namespace {
+
+// Bounds one value-sequence item, so a hostile file cannot ask for billions of samples.
+constexpr uint64_t kMaxExpansion = 10'000'000;
 
 struct SyntaxError {
   int line;
@@ -129,6 +133,7 @@ void ExpandItem(std::string_view item, std::vector<std::optional<double>>* out, 
   }
   if (item.substr(0, 2) == "_x") {
     uint64_t n = parse_uint(item.substr(2));
+    if (n > kMaxExpansion) throw SyntaxError{lineno, fmt::format("expansion {:?} is too large", std::string(item))};
     for (uint64_t k = 0; k < n; ++k) out->push_back(std::nullopt);
     return;
   }
@@ -172,6 +177,7 @@ void ExpandItem(std::string_view item, std::vector<std::optional<double>>* out, 
   }
   if (i >= item.size() || item[i] != 'x') throw bad();
   uint64_t times = parse_uint(item.substr(i + 1));
+  if (times > kMaxExpansion) throw SyntaxError{lineno, fmt::format("expansion {:?} is too large", std::string(item))};
   double v = *value;
   for (uint64_t k = 0; k <= times; ++k) {
     out->push_back(v);
@@ -212,16 +218,7 @@ struct Expectation {
   std::map<model::Labels, ExpectedSample> vec;
 };
 
-std::string LabelsText(const model::Labels& ls) {
-  std::string out = "{";
-  bool first = true;
-  for (const auto& l : ls) {
-    if (!first) out += ", ";
-    first = false;
-    out += l.name + "=" + GoQuote(l.value);
-  }
-  return out + "}";
-}
+std::string LabelsText(const model::Labels& ls) { return internal::LabelsString(ls); }
 
 // Compares an instant result to the expectation; returns "" when it matches.
 std::string Compare(const Value& v, const Expectation& exp, bool ordered) {

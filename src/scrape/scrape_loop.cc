@@ -255,7 +255,9 @@ void ScrapeLoop::ScrapeOnce(int64_t ts_ms) {
     }
     ++scraped;
     int64_t t = job.honor_timestamps && parser.has_timestamp() ? parser.timestamp_ms() : ts_ms;
-    auto [it, inserted] = cache_.try_emplace(std::string(parser.series_text()));
+    auto it = cache_.find(parser.series_text());
+    bool inserted = it == cache_.end();
+    if (inserted) it = cache_.emplace(std::string(parser.series_text()), CacheEntry{}).first;
     CacheEntry& ce = it->second;
     if (inserted) {
       // Slow path, once per new series: merge target labels, relabel, check limits.

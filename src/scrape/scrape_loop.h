@@ -86,7 +86,12 @@ class ScrapeLoop {
   std::string auth_header_;
 
   // Scrape state, touched only by the scraping thread (or a test calling ScrapeOnce).
-  std::unordered_map<std::string, CacheEntry> cache_;  // raw series text → labels
+  // Transparent hashing: the hot path looks the page's string_view up without allocating.
+  struct StringHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
+  std::unordered_map<std::string, CacheEntry, StringHash, std::equal_to<>> cache_;  // raw series text → labels
   uint64_t iteration_ = 0;
 
   mutable std::mutex mu_;

@@ -240,7 +240,7 @@ TEST(ManagerTest, ScrapesReloadsAndFileSd) {
   Manager mgr(&store, ManagerOptions{cfg_path, true, 50});
   ASSERT_TRUE(mgr.Start().ok());
   auto wait_for = [&](auto pred) {
-    for (int i = 0; i < 100 && !pred(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    for (int i = 0; i < 400 && !pred(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
     return pred();
   };
   EXPECT_TRUE(wait_for([&] { return !store.Series("one{instance=\"" + t1.addr() + "\", job=\"a\"}").empty(); }));

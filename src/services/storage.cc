@@ -1,6 +1,8 @@
 // `sremon storage`: the VictoriaMetrics single-node stand-in (port 8428). Wires the TSDB, the
 // write endpoints, the remote_write forwarders, the scrape manager and the HTTP server; starts
 // them in that order and stops them in reverse (VictoriaMetrics app/victoria-metrics/main.go).
+#include <malloc.h>
+
 #include <atomic>
 #include <cmath>
 #include <condition_variable>
@@ -59,7 +61,7 @@ Result<int64_t> ParseRetentionPeriod(std::string_view s) {
   return static_cast<int64_t>(*v * static_cast<double>(unit));
 }
 
-// Copies the engine's statistics into /metrics every few seconds.
+// Copies the engine's statistics into /metrics every few seconds (and trims the heap).
 class StatsExporter {
  public:
   explicit StatsExporter(tsdb::DB* db) : db_(db) {
@@ -107,6 +109,9 @@ class StatsExporter {
     if (s.rejected_samples_total > last_rejected_) rejected_->Increment(static_cast<double>(s.rejected_samples_total - last_rejected_));
     last_ingested_ = s.samples_ingested_total;
     last_rejected_ = s.rejected_samples_total;
+    // Import bodies are tens of MB and glibc keeps freed heap in its per-thread arenas; hand it
+    // back to the OS so resident memory reflects the store, not the last big request.
+    malloc_trim(0);
   }
   void Run() {
     std::unique_lock<std::mutex> l(mu_);

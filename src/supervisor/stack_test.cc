@@ -40,6 +40,7 @@ TEST(StackTest, ParsePorts) {
   bad("app=0", "port must be 1..65535");
   bad("app=70000", "port must be 1..65535");
   bad("app=http", "port must be 1..65535");
+  bad("\xf1\xf5=1", "not printable ASCII");
 }
 
 TEST(StackTest, SelectServicesKeepsTableOrder) {

@@ -683,7 +683,7 @@ struct ExecError {
 
 enum class Flow { kNormal, kBreak, kContinue };
 
-constexpr int kMaxExecDepth = 1000;
+constexpr int kMaxExecDepth = 300;  // template calls; small enough for thread stacks under ASan
 constexpr size_t kMaxOutputBytes = 16 << 20;
 
 class Exec {
@@ -694,7 +694,7 @@ class Exec {
   void Run(const Tree& tree, const Value& dot) {
     const Tree* saved = tree_;
     tree_ = &tree;
-    if (++depth_ > kMaxExecDepth) Fail(0, "exceeded maximum template depth (1000)");
+    if (++depth_ > kMaxExecDepth) Fail(0, "exceeded maximum template depth (300)");
     size_t mark = vars_.size();
     vars_.push_back({"$", dot});
     WalkList(tree.root, dot);

@@ -296,6 +296,37 @@ model::Labels Block::SeriesLabels(uint32_t i) const {
   return model::Labels(std::move(ls));
 }
 
+void Block::CollectLabelValues(const Postings& ids, std::string_view name,
+                               std::set<std::string, std::less<>>* out) const {
+  int64_t n = Sym(name);
+  if (n < 0) return;
+  std::vector<uint32_t> syms;
+  for (uint32_t i : ids) {
+    const auto& e = series_[i];
+    for (uint32_t j = 0; j < e.nlab; j++) {
+      if (lab_syms_[e.lab_off + 2 * j] == n) syms.push_back(lab_syms_[e.lab_off + 2 * j + 1]);
+    }
+  }
+  std::sort(syms.begin(), syms.end());
+  syms.erase(std::unique(syms.begin(), syms.end()), syms.end());
+  for (uint32_t s : syms) out->insert(symbols_[s]);
+}
+
+void Block::CollectLabelNames(const Postings& ids, std::set<std::string, std::less<>>* out) const {
+  std::vector<uint32_t> syms;
+  for (uint32_t i : ids) {
+    const auto& e = series_[i];
+    for (uint32_t j = 0; j < e.nlab; j++) syms.push_back(lab_syms_[e.lab_off + 2 * j]);
+    if (syms.size() > 4096) {
+      std::sort(syms.begin(), syms.end());
+      syms.erase(std::unique(syms.begin(), syms.end()), syms.end());
+    }
+  }
+  std::sort(syms.begin(), syms.end());
+  syms.erase(std::unique(syms.begin(), syms.end()), syms.end());
+  for (uint32_t s : syms) out->insert(symbols_[s]);
+}
+
 Result<std::shared_ptr<const std::string>> Block::ReadFrame(uint32_t f) const {
   {
     std::lock_guard<std::mutex> l(cache_mu_);

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -82,6 +83,10 @@ class Block : public PostingsReader {
   bool SeriesOverlaps(uint32_t i, int64_t mint, int64_t maxt) const {
     return series_[i].mint <= maxt && series_[i].maxt >= mint;
   }
+  // Adds the values of label `name` (names of all labels) of the given series to *out, working
+  // on symbol ids: no Labels are built (the label APIs scan many series).
+  void CollectLabelValues(const Postings& ids, std::string_view name, std::set<std::string, std::less<>>* out) const;
+  void CollectLabelNames(const Postings& ids, std::set<std::string, std::less<>>* out) const;
   // Samples of series i. A read or decode error ends the iteration early and is logged.
   std::unique_ptr<storage::SampleIterator> SeriesIterator(uint32_t i) const;
   Status ReadSeries(uint32_t i, std::vector<model::Sample>* out) const;

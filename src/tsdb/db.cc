@@ -981,37 +981,18 @@ class QuerierImpl : public storage::Querier {
   std::unique_ptr<storage::SeriesSet> Select(bool sorted, const storage::SelectHints& hints,
                                              const std::vector<Matcher>& ms) override {
     // The querier's range is authoritative; hints only describe the caller's intent.
-    int64_t mint = mint_, maxt = maxt_;
     std::vector<SeriesSetImpl::BlockCursor> cursors;
     for (const auto& b : blocks_) {
-      if (b->meta().mint > maxt || b->meta().maxt < mint) continue;
-      Postings p = SelectPostings(*b, ms);
-      Postings keep;
-      keep.reserve(p.size());
-      for (uint32_t i : p) {
-        if (b->SeriesOverlaps(i, mint, maxt)) keep.push_back(i);
-      }
+      Postings keep = BlockSeries(*b, ms);
       if (keep.empty()) continue;
       SeriesSetImpl::BlockCursor c;
       c.block = b.get();
       c.ids = std::move(keep);
       cursors.push_back(std::move(c));
     }
-    std::vector<MemSeries*> head;
-    for (MemSeries* s : db_->HeadSelect(ms)) {
-      bool has = false;
-      for (const auto& f : frozen_) {
-        const HeadData* d = f->Get(s->id);
-        if (d && d->Overlaps(mint, maxt)) has = true;
-      }
-      if (!has) {
-        std::lock_guard<std::mutex> l(s->mu);
-        has = s->data && s->data->Overlaps(mint, maxt);
-      }
-      if (has) head.push_back(s);
-    }
+    std::vector<MemSeries*> head = HeadSeries(ms);
     std::sort(head.begin(), head.end(), [](MemSeries* a, MemSeries* b) { return a->labels < b->labels; });
-    return std::make_unique<SeriesSetImpl>(std::move(cursors), std::move(head), &frozen_, mint, maxt, hints.limit);
+    return std::make_unique<SeriesSetImpl>(std::move(cursors), std::move(head), &frozen_, mint_, maxt_, hints.limit);
   }
 
   Result<std::vector<std::string>> LabelValues(const std::string& name, const std::vector<Matcher>& ms) override {
@@ -1020,10 +1001,11 @@ class QuerierImpl : public storage::Querier {
     if (!has.ok()) return has.status();
     all.push_back(*has);
     std::set<std::string, std::less<>> values;
-    storage::SelectHints hints;
-    hints.series_only = true;
-    auto set = Select(false, hints, all);
-    while (set->Next()) values.emplace(set->At().labels().Get(name));
+    for (const auto& b : blocks_) b->CollectLabelValues(BlockSeries(*b, all), name, &values);
+    for (MemSeries* s : HeadSeries(all)) {
+      std::string_view v = s->labels.Get(name);
+      if (values.find(v) == values.end()) values.emplace(v);
+    }
     return std::vector<std::string>(values.begin(), values.end());
   }
 
@@ -1035,15 +1017,43 @@ class QuerierImpl : public storage::Querier {
       all.push_back(*any);
     }
     std::set<std::string, std::less<>> names;
-    storage::SelectHints hints;
-    hints.series_only = true;
-    auto set = Select(false, hints, all);
-    while (set->Next()) {
-      for (const auto& l : set->At().labels()) {
+    for (const auto& b : blocks_) b->CollectLabelNames(BlockSeries(*b, all), &names);
+    for (MemSeries* s : HeadSeries(all)) {
+      for (const auto& l : s->labels) {
         if (names.find(l.name) == names.end()) names.insert(l.name);
       }
     }
     return std::vector<std::string>(names.begin(), names.end());
+  }
+
+ private:
+  // Series of block b matching ms with samples in [mint_, maxt_], in label order.
+  Postings BlockSeries(const Block& b, const std::vector<Matcher>& ms) const {
+    if (b.meta().mint > maxt_ || b.meta().maxt < mint_) return {};
+    Postings p = SelectPostings(b, ms);
+    Postings keep;
+    keep.reserve(p.size());
+    for (uint32_t i : p) {
+      if (b.SeriesOverlaps(i, mint_, maxt_)) keep.push_back(i);
+    }
+    return keep;
+  }
+  // Head series matching ms with samples in [mint_, maxt_] (live or frozen), unordered.
+  std::vector<MemSeries*> HeadSeries(const std::vector<Matcher>& ms) const {
+    std::vector<MemSeries*> head;
+    for (MemSeries* s : db_->HeadSelect(ms)) {
+      bool has = false;
+      for (const auto& f : frozen_) {
+        const HeadData* d = f->Get(s->id);
+        if (d && d->Overlaps(mint_, maxt_)) has = true;
+      }
+      if (!has) {
+        std::lock_guard<std::mutex> l(s->mu);
+        has = s->data && s->data->Overlaps(mint_, maxt_);
+      }
+      if (has) head.push_back(s);
+    }
+    return head;
   }
 
  private:

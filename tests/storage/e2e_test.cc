@@ -49,7 +49,7 @@ TEST(StorageE2eTest, ScrapesRealAppThenMarksItDown) {
   ASSERT_TRUE(s.child) << testutil::ReadFile(dir.File("storage.log"));
   std::string up_key = "{\"__name__\":\"up\",\"instance\":\"127.0.0.1:" + std::to_string(app_port) + "\",\"job\":\"sre_app\"}";
   SampleMap m;
-  for (int i = 0; i < 50; ++i) {
+  for (int i = 0; i < 150; ++i) {
     std::this_thread::sleep_for(100ms);
     m = Export(s.base, "{job=\"sre_app\"}");
     if (m.count(up_key) && m[up_key].size() >= 2) break;
@@ -62,7 +62,7 @@ TEST(StorageE2eTest, ScrapesRealAppThenMarksItDown) {
 
   app.Stop(SIGTERM);
   bool down = false;
-  for (int i = 0; i < 50 && !down; ++i) {
+  for (int i = 0; i < 150 && !down; ++i) {
     std::this_thread::sleep_for(100ms);
     m = Export(s.base, "up");
     down = m.count(up_key) && m[up_key].rbegin()->second == 0;
@@ -143,7 +143,7 @@ TEST(StorageE2eTest, ReloadKeepsOldConfigWhenNewIsInvalid) {
   testutil::WriteFile(cfg, "scrape_configs:\n  - job_name: a\n    static_configs:\n      - targets: [\"127.0.0.1:1\", \"127.0.0.1:2\"]\n");
   kill(s.child->pid(), SIGHUP);
   bool ok = false;
-  for (int i = 0; i < 50 && !ok; ++i) {
+  for (int i = 0; i < 200 && !ok; ++i) {
     std::this_thread::sleep_for(50ms);
     ok = nlohmann::json::parse(http::Get(s.base + "/api/v1/targets")->body)["data"]["activeTargets"].size() == 2;
   }
@@ -159,7 +159,8 @@ TEST(StorageE2eTest, KillNineLosesNoAcknowledgedSample) {
   ASSERT_TRUE(s.child);
   int64_t base_t = NowMs() - 3600 * 1000;
   std::atomic<bool> stop{false};
-  std::vector<int> acked;
+  std::atomic<size_t> acked_count{0};
+  std::vector<int> acked;  // written by the writer only; read after join
   std::thread writer([&] {
     for (int batch = 0; !stop && batch < 100000; ++batch) {
       std::string body;
@@ -169,13 +170,16 @@ TEST(StorageE2eTest, KillNineLosesNoAcknowledgedSample) {
       }
       if (PostStatus(s.base + "/api/v1/import/prometheus", body) == 204) {
         acked.push_back(batch);
+        ++acked_count;
       } else {
         break;
       }
     }
   });
   std::mt19937 rng(std::random_device{}());
-  std::this_thread::sleep_for(std::chrono::milliseconds(300 + rng() % 700));
+  // Some batches first (a loaded machine may be slow), then a random moment.
+  for (int i = 0; i < 200 && acked_count < 10; ++i) std::this_thread::sleep_for(25ms);
+  std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 700));
   s.child->Stop(SIGKILL);
   stop = true;
   writer.join();
