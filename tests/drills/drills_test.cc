@@ -69,6 +69,12 @@ class DrillsTest : public ::testing::Test {
     testutil::WriteFile(config_.File("grafana/provisioning/datasources/datasource.yml"),
                         "apiVersion: 1\ndatasources:\n  - name: sremon\n    type: prometheus\n    access: proxy\n"
                         "    url: http://127.0.0.1:" + Port("storage") + "\n    isDefault: true\n");
+    // The shipped SLO rules, evaluated every second instead of every 30 s (same expressions).
+    std::string slo = testutil::ReadFile(testutil::SourceDir() + "/prometheus/slo_rules.yml");
+    for (size_t p = slo.find("interval: 30s"); p != std::string::npos; p = slo.find("interval: 30s", p)) {
+      slo.replace(p, 13, "interval: 1s");
+    }
+    testutil::WriteFile(config_.File("prometheus/slo_rules.yml"), slo);
     std::string out;
     int rc = Sremon("up", &out);
     ASSERT_EQ(rc, 0) << out;
@@ -156,6 +162,39 @@ TEST_F(DrillsTest, HighTrafficFiresAndResolves) {
   EXPECT_NE(load_out.find("req"), std::string::npos) << load_out;
   EXPECT_TRUE(Eventually("resolved HighRequestRate in the inbox", 40s,
                          [&] { return InboxHas("HighRequestRate", "resolved"); }));
+}
+
+// Drill 3, error budget burn: clean traffic, then the app's fault switch fails half of the
+// requests. SLOErrorBudgetBurnFast must page within the time the SRE Workbook's arithmetic
+// predicts. With h seconds of clean history at the same request rate and an error share e, a
+// window that holds all of it sees the error ratio e·t/(h+t) after t seconds; the 6h/30m pair
+// (threshold 6 × 0.5% = 3%) crosses first, at t = 0.03·h / (e − 0.03). Scraping (1 s), rate()
+// needing two samples and the evaluation (1 s) add a few seconds of delay.
+TEST_F(DrillsTest, ErrorBudgetBurnPages) {
+  ASSERT_TRUE(Eventually("the app is scraped", 15s, [&] { return QueryValue("up{job=\"sre_app\"}") == 1; }));
+  const double clean_seconds = 15, error_share = 0.5, threshold = 6 * 0.005;
+  std::string load_out;
+  std::thread load([&] {
+    Sremon("load " + Base("app") + "/ --rate 20 --duration 45s --concurrency 2 --quiet", &load_out);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<int>(clean_seconds * 1000)));
+  EXPECT_EQ(RuleAlertState("SLOErrorBudgetBurnFast"), "") << "paged before any error";
+  auto chaos = http::Post(Base("app") + "/chaos", "{\"error_rate\":0.5}", "application/json");
+  ASSERT_TRUE(chaos.ok() && chaos->status == 200) << (chaos.ok() ? chaos->body : chaos.status().ToString());
+  auto start = std::chrono::steady_clock::now();
+  const double predicted = threshold * clean_seconds / (error_share - threshold);
+  EXPECT_TRUE(Eventually("SLOErrorBudgetBurnFast firing", 30s,
+                         [&] { return RuleAlertState("SLOErrorBudgetBurnFast") == "firing"; }));
+  double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::cout << "fast burn paged " << took << " s after the errors began (workbook arithmetic: " << predicted
+            << " s + scrape/evaluation delay)\n";
+  EXPECT_LT(took, predicted + 8) << "paged later than the workbook predicts";
+  EXPECT_TRUE(Eventually("the page in the inbox", 15s, [&] { return InboxHas("SLOErrorBudgetBurnFast", "firing"); }));
+  http::ClientRequest clear;
+  clear.method = "DELETE";
+  clear.url = Base("app") + "/chaos";
+  EXPECT_TRUE(http::Fetch(clear).ok());
+  load.join();
 }
 
 }  // namespace
