@@ -325,6 +325,8 @@ try {
   });
 
   await step('time range picker and refresh interval keep state in the URL', async () => {
+    await page.goto(BASE + '/d/sre-fixture');
+    await panelsDone(3);
     await page.click('[data-testid=time-picker]');
     await page.click('text=Last 3 hours');
     await page.waitForURL(/from=now-3h/);
