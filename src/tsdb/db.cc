@@ -47,8 +47,7 @@ constexpr uint8_t kEntrySamples = 2;
 constexpr uint8_t kEntryDelete = 3;
 
 constexpr int kFlushZstdLevel = 3;
-constexpr int kMergeZstdLevel = 9;         // merges of the partition still being written
-constexpr int kFinalZstdLevel = 19;        // a closed partition or ForceMerge(): written once, read for weeks
+constexpr int kMergeZstdLevel = 9;
 
 // Flushes and merges free large amounts at once; give them back to the OS instead of keeping
 // them in malloc's free lists (resident memory is one of the figures we are measured on).
@@ -163,7 +162,7 @@ class DBImpl : public DB {
   Status Freeze();            // REQUIRES: flush_mu_
   Status WriteFrozen();       // REQUIRES: flush_mu_
   Status FlushLocked();       // REQUIRES: flush_mu_
-  Status MergePartition(int64_t partition, std::vector<std::shared_ptr<Block>> inputs, int level);  // REQUIRES: flush_mu_
+  Status MergePartition(int64_t partition, std::vector<std::shared_ptr<Block>> inputs);  // REQUIRES: flush_mu_
   Status MergeIfNeeded(bool force);  // REQUIRES: flush_mu_
   Status Rewrite(const std::shared_ptr<Block>& b, const Postings& drop);  // REQUIRES: flush_mu_
   void ApplyRetention();      // REQUIRES: flush_mu_
@@ -802,13 +801,13 @@ Status DBImpl::MergeIfNeeded(bool force) {
     // A partition that no longer receives data is merged into one block even below the count.
     bool closed_partition = p + opts_.partition_ms + 3600 * 1000 < now;
     if (force || bs.size() >= opts_.merge_min_blocks || closed_partition) {
-      SREMON_RETURN_IF_ERROR(MergePartition(p, bs, force || closed_partition ? kFinalZstdLevel : kMergeZstdLevel));
+      SREMON_RETURN_IF_ERROR(MergePartition(p, bs));
     }
   }
   return Status::Ok();
 }
 
-Status DBImpl::MergePartition(int64_t partition, std::vector<std::shared_ptr<Block>> inputs, int level) {
+Status DBImpl::MergePartition(int64_t partition, std::vector<std::shared_ptr<Block>> inputs) {
   auto start = std::chrono::steady_clock::now();
   // inputs are in (seq, id) order: later ones win on equal timestamps. Each block's series are
   // sorted by labels, so a k-way merge needs only one Labels per input at a time.
@@ -828,7 +827,7 @@ Status DBImpl::MergePartition(int64_t partition, std::vector<std::shared_ptr<Blo
     cursors.push_back({b.get()});
     valid.push_back(cursors.back().Load());
   }
-  BlockWriter w(level);
+  BlockWriter w(kMergeZstdLevel);
   std::vector<Sample> samples;
   while (true) {
     const Labels* min = nullptr;
