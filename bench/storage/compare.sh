@@ -6,7 +6,7 @@
 #      replay time after kill -9;
 #   2. scrape: TARGETS targets x SERIES series at a 1 s interval for SCRAPE_SECONDS, CPU seconds.
 # Usage: bench/storage/compare.sh [BUILD_DIR]
-#   env: HOSTS=20 HOURS=2 SCRAPE_SECONDS=60 TARGETS=200 SERIES=1000 PARALLEL=2 ONLY=scrape|ingest
+#   env: HOSTS=20 HOURS=2 SCRAPE_SECONDS=60 TARGETS=200 SERIES=1000 PARALLEL=2
 # Build first: cmake -S . -B build -DSREMON_BENCH=ON && ./scripts/build.sh sremon sremon-nodegen scrape-targets
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
