@@ -3,7 +3,8 @@
 // ratio ours/VM, and whether the answers agree.
 //
 //   ./build/bench/query/query_bench [--hosts 4] [--hours 24] [--runs 15]
-//       [--ours-url http://127.0.0.1:8428]   # a running `sremon storage`; default: in-process
+//       [--sremon ./build/src/sremon]        # start `sremon storage` (the TSDB) and use it
+//       [--ours-url http://127.0.0.1:8428]   # or a running one; default: in-process
 //                                            # MemStorage + engine + API on a free port
 //
 // Data goes to VictoriaMetrics (and to --ours-url) through /api/v1/import/prometheus, and to the
@@ -126,11 +127,12 @@ Status Import(const std::string& base_url, const std::string& body) {
 int Run(int argc, char** argv) {
   CLI::App app{"PromQL query latency: sremon vs VictoriaMetrics"};
   int hosts = 4, hours = 24, runs = 15;
-  std::string ours_url, vm_bin = "victoria-metrics", only;
+  std::string ours_url, vm_bin = "victoria-metrics", only, sremon_bin;
   app.add_option("--hosts", hosts, "hosts in the workload (~500 series each)");
   app.add_option("--hours", hours, "hours of 15 s samples");
   app.add_option("--runs", runs, "timed runs per query and side (median reported)");
   app.add_option("--ours-url", ours_url, "a running sremon storage to import into and query; default in-process");
+  app.add_option("--sremon", sremon_bin, "start this sremon binary's `storage` service (TSDB) and benchmark it");
   app.add_option("--vm", vm_bin, "victoria-metrics binary");
   app.add_option("--only", only, "run only the queries containing this text (e.g. to profile one)");
   CLI11_PARSE(app, argc, argv);
@@ -165,7 +167,21 @@ int Run(int argc, char** argv) {
     return 1;
   }
 
-  // Ours: in-process MemStorage + engine + API, unless a running service was given.
+  // Ours: the storage service (started here or already running), else in-process MemStorage +
+  // engine + API.
+  std::unique_ptr<testutil::Child> sremon;
+  if (!sremon_bin.empty()) {
+    int port = testutil::FreePort();
+    ours_url = fmt::format("http://127.0.0.1:{}", port);
+    sremon = std::make_unique<testutil::Child>(
+        std::vector<std::string>{sremon_bin, "storage", "-storageDataPath=" + dir.File("sremon"), "-retentionPeriod=2",
+                                 fmt::format("-httpListenAddr=127.0.0.1:{}", port), "-loggerLevel=ERROR"},
+        dir.File("sremon.log"));
+    if (!testutil::WaitHttpOk(ours_url + "/health", std::chrono::seconds(20))) {
+      std::cerr << "sremon storage did not start:\n" << testutil::ReadFile(dir.File("sremon.log"));
+      return 1;
+    }
+  }
   storage::MemStorage mem;
   promql::Engine engine;
   std::unique_ptr<http::Server> server;
@@ -245,12 +261,14 @@ int Run(int argc, char** argv) {
     }
   }
   (void)http::Get(vm_url + "/internal/force_flush");
-  // Wait until VM answers with every `up` series at the end of the data.
+  // Wait until both answer with every `up` series at the end of the data.
   std::string probe = fmt::format("/api/v1/query?query={}&time={}", http::UrlEncode("count(up)"), end_ms / 1000);
-  for (int i = 0; i < 120; ++i) {
-    auto r = http::Get(vm_url + probe);
-    if (r.ok() && r->body.find(fmt::format("\"{}\"", hosts)) != std::string::npos) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  for (const std::string& base : {vm_url, ours_url}) {
+    for (int i = 0; i < 120; ++i) {
+      auto r = http::Get(base + probe);
+      if (r.ok() && r->body.find(fmt::format("\"{}\"", hosts)) != std::string::npos) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
   }
   fmt::print("ingest done in {:.1f}s\n\n", MonotonicSeconds() - t0);
 
