@@ -99,6 +99,8 @@ void RuleEvaluatorSendsToUs(const std::string& evaluator) {
   auto imp = http::Post(vm_url + "/api/v1/import/prometheus",
                         fmt::format("sremon_interop_up{{job=\"db\",instance=\"a\"}} 0 {}\n", ts), "text/plain");
   ASSERT_TRUE(imp.ok() && imp->status / 100 == 2);
+  // Make the sample searchable now rather than after VictoriaMetrics' next in-memory flush.
+  (void)http::Get(vm_url + "/internal/force_flush");
   testutil::WriteFile(dir.File("rules.yml"), R"(
 groups:
 - name: interop
