@@ -80,7 +80,10 @@ Status Validate(const Silence& s) {
 
 SilenceState StateOf(const Silence& s, int64_t now) {
   if (s.starts_at > now) return SilenceState::kPending;
-  if (s.ends_at < now) return SilenceState::kExpired;
+  // Upstream compares nanoseconds, so a silence expired "now" is already past its end when read.
+  // At millisecond resolution the read often falls in the same millisecond: count the end itself
+  // as expired, or an expired silence would read back as active (a flaky test caught this).
+  if (s.ends_at <= now) return SilenceState::kExpired;
   return SilenceState::kActive;
 }
 
