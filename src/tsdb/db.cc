@@ -215,6 +215,7 @@ class DBImpl : public DB {
   std::mutex bg_mu_;
   std::condition_variable bg_cv_;
   bool closing_ = false;  // GUARDED_BY(bg_mu_)
+  std::atomic<bool> stopping_{false};
   bool closed_ = false;
   std::thread syncer_, maint_;
 };
@@ -525,6 +526,7 @@ Status DBImpl::Close() {
     if (closing_) return Status::Ok();
     closing_ = true;
   }
+  stopping_ = true;  // a running flush or merge gives up (the WAL and the old blocks stay valid)
   bg_cv_.notify_all();
   if (syncer_.joinable()) syncer_.join();
   if (maint_.joinable()) maint_.join();
@@ -583,11 +585,11 @@ void DBImpl::MaintenanceLoop() {
     Status st;
     if (has_frozen || old || head_samples_ >= opts_.max_head_samples) {
       st = FlushLocked();
-      if (!st.ok()) spdlog::error("cannot flush the head: {} (retrying in {}s; the data stays in the WAL)", st.ToString(), backoff_s_);
+      if (!st.ok() && !stopping_) spdlog::error("cannot flush the head: {} (retrying in {}s; the data stays in the WAL)", st.ToString(), backoff_s_);
     }
     if (st.ok()) {
       st = MergeIfNeeded(false);
-      if (!st.ok()) spdlog::error("background merge failed: {} (retrying in {}s)", st.ToString(), backoff_s_);
+      if (!st.ok() && !stopping_) spdlog::error("background merge failed: {} (retrying in {}s)", st.ToString(), backoff_s_);
     }
     if (!st.ok()) {
       retry_after_ = now + std::chrono::seconds(backoff_s_);
@@ -649,6 +651,7 @@ Status DBImpl::WriteFrozen() {
     std::map<int64_t, std::unique_ptr<BlockWriter>> writers;
     std::vector<Sample> part;
     for (MemSeries* s : list) {
+      if (stopping_) return Status::Canceled("flush interrupted: the database is closing");
       std::vector<Sample> all = fz->data[s->id]->All();
       size_t i = 0;
       while (i < all.size()) {
@@ -830,6 +833,7 @@ Status DBImpl::MergePartition(int64_t partition, std::vector<std::shared_ptr<Blo
   BlockWriter w(kMergeZstdLevel);
   std::vector<Sample> samples;
   while (true) {
+    if (stopping_) return Status::Canceled("merge interrupted: the database is closing");
     const Labels* min = nullptr;
     for (size_t c = 0; c < cursors.size(); c++) {
       if (valid[c] && (!min || cursors[c].cur < *min)) min = &cursors[c].cur;
