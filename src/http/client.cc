@@ -121,15 +121,19 @@ Result<ClientResponse> Fetch(const ClientRequest& request) {
       return;
     }
     phase = "write";
-    bhttp::async_write(stream, req, [&](beast::error_code ec, size_t) {
-      if (ec) {
-        result = ec;
-        return;
-      }
+    bhttp::async_write(stream, req, [&](beast::error_code write_ec, size_t) {
+      // A server may answer before it has read the whole body (413 for a body over its limit)
+      // and close: the write then fails, but the answer is there to read, as curl does.
       phase = "read";
-      bhttp::async_read(stream, buffer, parser, [&](beast::error_code ec, size_t) {
-        result = ec;
-        if (!ec) phase = "done";
+      bhttp::async_read(stream, buffer, parser, [&, write_ec](beast::error_code ec, size_t) {
+        if (!ec) {
+          phase = "done";
+        } else if (write_ec) {
+          phase = "write";
+          result = write_ec;
+        } else {
+          result = ec;
+        }
       });
     });
   };
