@@ -737,10 +737,7 @@ class Parser {
 
   NodePtr ParseCall() {
     const Token& name = Next();
-    const FunctionDef* f = LookupFunction(name.text);
-    if (!f) throw ParseError{name.pos, fmt::format("unknown function with name {}", GoQuote(name.text))};
     auto c = std::make_unique<Call>();
-    c->func = f;
     Next();  // '('
     while (Peek().type != Tok::kRParen) {
       c->args.push_back(ParseBinary(0));
@@ -753,6 +750,10 @@ class Parser {
     }
     Next();
     c->pos = {name.pos, EndOfPrev()};
+    // As in Prometheus's grammar, the name is resolved once the whole call has been read, so a
+    // syntax error inside it (`foo(`) is reported first.
+    c->func = LookupFunction(name.text);
+    if (!c->func) throw ParseError{name.pos, fmt::format("unknown function with name {}", GoQuote(name.text))};
     return c;
   }
 

@@ -90,6 +90,7 @@ struct ErrorCase {
 TEST(ParserTest, ErrorsReadLikePrometheus) {
   const ErrorCase kCases[] = {
       {"", "1:1: parse error: no expression found in input"},
+      {"foo(", "1:5: parse error: unclosed left parenthesis"},
       {"foo{",
        "1:5: parse error: unexpected end of input inside braces"},
       {"sum(",
