@@ -128,7 +128,7 @@ Result<Alertmanager::TestResult> Alertmanager::TestReceiver(const std::string& r
   auto rt = runtime();
   if (!rt) return Status::Unavailable("not ready");
   if (!rt->config->FindReceiver(receiver)) {
-    return Status::NotFound(fmt::format("receiver {:?} is not in the configuration", receiver));
+    return Status::NotFound(fmt::format("receiver {} is not in the configuration", GoQuote(receiver)));
   }
   TestResult res;
   int64_t now = NowMs();

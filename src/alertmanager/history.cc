@@ -103,6 +103,9 @@ uint64_t History::Add(HistoryRecord r) {
   r.id = next_id_++;
   if (Status st = journal_.Append(HistoryToJson(r), false); !st.ok()) spdlog::error("history: {}", st.message());
   records_.push_back(std::move(r));
+  // Retention bounds the age; this bounds memory when a flapping group sends very often.
+  constexpr size_t kMaxRecords = 100000;
+  while (records_.size() > kMaxRecords) records_.pop_front();
   return records_.back().id;
 }
 

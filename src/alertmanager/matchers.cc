@@ -11,7 +11,7 @@ namespace sremon::alertmanager {
 
 namespace {
 
-bool ValidUtf8(std::string_view s) {
+bool ValidUtf8Impl(std::string_view s) {
   for (size_t i = 0; i < s.size();) {
     unsigned char c = s[i];
     int n = c < 0x80 ? 0 : (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2 : (c & 0xF8) == 0xF0 ? 3 : -1;
@@ -48,7 +48,7 @@ Result<model::Matcher> ParseMatcher(std::string_view s) {
     raw.remove_prefix(1);
     expect_quote = true;
   }
-  if (!ValidUtf8(raw)) return Status::InvalidArgument(fmt::format("matcher value not valid UTF-8: {}", raw_s));
+  if (!ValidUtf8Impl(raw)) return Status::InvalidArgument(fmt::format("matcher value not valid UTF-8: {}", raw_s));
   std::string value;
   bool escaped = false;
   for (size_t i = 0; i < raw.size(); ++i) {
@@ -125,6 +125,8 @@ Result<Matchers> ParseMatchers(std::string_view s) {
   }
   return out;
 }
+
+bool ValidUtf8(std::string_view s) { return ValidUtf8Impl(s); }
 
 std::string GoQuote(std::string_view s) {
   std::string out = "\"";

@@ -26,6 +26,8 @@ std::string MatchersString(const Matchers& ms);
 void SortMatchers(Matchers* ms);
 // All matchers match the labels (absent labels read as "").
 bool MatchesAll(const Matchers& ms, const model::Labels& labels);
+// True when s is well-formed UTF-8.
+bool ValidUtf8(std::string_view s);
 // Go's strconv.Quote for the ASCII/UTF-8 text we print.
 std::string GoQuote(std::string_view s);
 

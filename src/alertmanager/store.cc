@@ -57,7 +57,6 @@ Status AlertStore::Open(const std::string& dir) {
 
 void AlertStore::Put(const std::vector<Alert>& in) {
   std::vector<Alert> stored;
-  std::vector<Listener> listeners;
   {
     std::lock_guard lock(mu_);
     for (Alert a : in) {
@@ -75,11 +74,11 @@ void AlertStore::Put(const std::vector<Alert>& in) {
       if (Status st = journal_.Append(AlertToRecord(a), false); !st.ok()) spdlog::error("{}", st.message());
       stored.push_back(std::move(a));
     }
-    for (const auto& [id, l] : listeners_) listeners.push_back(l);
     ++version_;
   }
+  std::shared_lock lock(listeners_mu_);
   for (const auto& a : stored) {
-    for (const auto& l : listeners) l(a);
+    for (const auto& [id, l] : listeners_) l(a);
   }
 }
 
@@ -116,13 +115,13 @@ void AlertStore::GarbageCollect() {
 }
 
 int AlertStore::Subscribe(Listener l) {
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(listeners_mu_);
   listeners_[next_listener_] = std::move(l);
   return next_listener_++;
 }
 
 void AlertStore::Unsubscribe(int id) {
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(listeners_mu_);
   listeners_.erase(id);
 }
 

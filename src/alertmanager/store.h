@@ -1,12 +1,13 @@
 // The alerts the alertmanager knows (provider/mem): merged on update, kept until resolved
 // and garbage-collected, persisted to a Journal so a restart keeps them.
-// Thread-safety: thread-safe; listeners are called outside the lock, in Put's thread.
+// Thread-safety: thread-safe; listeners are called in Put's thread, outside the store lock.
 #pragma once
 
 #include <atomic>
 #include <functional>
 #include <map>
 #include <mutex>
+#include <shared_mutex>
 #include <vector>
 
 #include "alertmanager/alert.h"
@@ -35,7 +36,10 @@ class AlertStore {
   mutable std::mutex mu_;
   std::map<uint64_t, Alert> alerts_;  // GUARDED_BY(mu_)
   Journal journal_;                   // GUARDED_BY(mu_)
-  std::map<int, Listener> listeners_;  // GUARDED_BY(mu_)
+  // Listeners run outside mu_ but under a shared lock of listeners_mu_, so that Unsubscribe()
+  // returns only when no call into the listener is in flight (its owner may then be destroyed).
+  mutable std::shared_mutex listeners_mu_;
+  std::map<int, Listener> listeners_;  // GUARDED_BY(listeners_mu_)
   int next_listener_ = 0;
   std::atomic<uint64_t> version_{0};
 };

@@ -83,12 +83,13 @@ TEST(Interop, Amtool) {
   EXPECT_EQ(Trim(out), "default");
 }
 
-TEST(Interop, VmalertSendsToUs) {
-  if (!Have("vmalert") || !Have("victoria-metrics")) GTEST_SKIP() << "vmalert or victoria-metrics not installed";
+// A rule evaluator (vmalert or `sremon rules`, same flags) on a real VictoriaMetrics sends
+// its firing alert to us; we route it and deliver it to the webhook.
+void RuleEvaluatorSendsToUs(const std::string& evaluator) {
   Webhook wh;
   AmServer am(Conf(wh.url()));
   testutil::TempDir dir;
-  int vm_port = testutil::FreePort(), vmalert_port = testutil::FreePort();
+  int vm_port = testutil::FreePort(), eval_port = testutil::FreePort();
   testutil::Child vm({"/usr/bin/victoria-metrics", "-httpListenAddr=127.0.0.1:" + std::to_string(vm_port),
                       "-storageDataPath=" + dir.File("vm"), "-search.latencyOffset=0s"},
                      dir.File("vm.log"));
@@ -98,6 +99,8 @@ TEST(Interop, VmalertSendsToUs) {
   auto imp = http::Post(vm_url + "/api/v1/import/prometheus",
                         fmt::format("sremon_interop_up{{job=\"db\",instance=\"a\"}} 0 {}\n", ts), "text/plain");
   ASSERT_TRUE(imp.ok() && imp->status / 100 == 2);
+  // Make the sample searchable now rather than after VictoriaMetrics' next in-memory flush.
+  (void)http::Get(vm_url + "/internal/force_flush");
   testutil::WriteFile(dir.File("rules.yml"), R"(
 groups:
 - name: interop
@@ -108,16 +111,19 @@ groups:
     labels: {severity: page}
     annotations: {summary: '{{ $labels.instance }} is down'}
 )");
-  testutil::Child vmalert({"/usr/bin/vmalert", "-rule=" + dir.File("rules.yml"), "-datasource.url=" + vm_url,
-                           "-notifier.url=" + am.url(), "-httpListenAddr=127.0.0.1:" + std::to_string(vmalert_port),
-                           "-evaluationInterval=1s"},
-                          dir.File("vmalert.log"));
+  std::vector<std::string> argv = {evaluator};
+  if (evaluator == testutil::SremonBin()) argv.push_back("rules");
+  for (std::string f : {"-rule=" + dir.File("rules.yml"), "-datasource.url=" + vm_url, "-notifier.url=" + am.url(),
+                        "-httpListenAddr=127.0.0.1:" + std::to_string(eval_port), std::string("-evaluationInterval=1s")}) {
+    argv.push_back(f);
+  }
+  testutil::Child eval(argv, dir.File("eval.log"));
   json alerts;
   for (int i = 0; i < 200 && alerts.empty(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     alerts = am.GetJson("/api/v2/alerts?filter=alertname%3DInstanceDown");
   }
-  ASSERT_EQ(alerts.size(), 1u) << testutil::ReadFile(dir.File("vmalert.log")) << testutil::ReadFile(dir.File("vm.log"));
+  ASSERT_EQ(alerts.size(), 1u) << testutil::ReadFile(dir.File("eval.log")) << testutil::ReadFile(dir.File("vm.log"));
   EXPECT_EQ(alerts[0]["labels"]["instance"], "a");
   EXPECT_EQ(alerts[0]["annotations"]["summary"], "a is down");
   EXPECT_EQ(alerts[0]["receivers"][0]["name"], "pager");
@@ -125,6 +131,16 @@ groups:
   ASSERT_FALSE(wh.batches().empty());
   EXPECT_EQ(wh.batches()[0].payload["alerts"][0]["labels"]["alertname"], "InstanceDown");
   EXPECT_NE(wh.batches()[0].payload["alerts"][0]["generatorURL"].get<std::string>(), "");
+}
+
+TEST(Interop, VmalertSendsToUs) {
+  if (!Have("vmalert") || !Have("victoria-metrics")) GTEST_SKIP() << "vmalert or victoria-metrics not installed";
+  RuleEvaluatorSendsToUs("/usr/bin/vmalert");
+}
+
+TEST(Interop, SremonRulesSendsToUs) {
+  if (!Have("victoria-metrics")) GTEST_SKIP() << "victoria-metrics not installed (the datasource)";
+  RuleEvaluatorSendsToUs(testutil::SremonBin());
 }
 
 }  // namespace
