@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "util/strings.h"
+
 namespace sremon::api {
 namespace {
 
@@ -78,7 +80,7 @@ Result<std::vector<model::Matcher>> ParseExtraMatchers(const http::Request& req)
   for (const auto& el : req.Params("extra_label")) {
     size_t eq = el.find('=');
     if (eq == std::string::npos) {
-      return Status::InvalidArgument(fmt::format("missing '=' in extra_label={:?}", el));
+      return Status::InvalidArgument(fmt::format("missing '=' in extra_label={}", Quote(el)));
     }
     auto m = model::Matcher::Make(model::MatchType::kEqual, el.substr(0, eq), el.substr(eq + 1));
     if (!m.ok()) return m.status();
@@ -92,7 +94,7 @@ Result<std::vector<model::Matcher>> ParseExtraMatchers(const http::Request& req)
   }
   for (const auto& f : filters) {
     auto m = promql::ParseMetricSelector(f);
-    if (!m.ok()) return Status::InvalidArgument(fmt::format("cannot parse extra_filters[]={:?}: {}", f, m.status().message()));
+    if (!m.ok()) return Status::InvalidArgument(fmt::format("cannot parse extra_filters[]={}: {}", Quote(f), m.status().message()));
     out.insert(out.end(), m->begin(), m->end());
   }
   return out;
