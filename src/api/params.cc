@@ -40,7 +40,7 @@ Result<int64_t> ParseTime(std::string_view s) {
   if (s == kMaxTimeFormatted) return storage::kMaxTime;
   auto t = sremon::ParseTimeParam(s);
   if (t.ok()) return t;
-  return Status::InvalidArgument(fmt::format("cannot parse {:?} to a valid timestamp", s));
+  return Status::InvalidArgument(fmt::format("cannot parse {} to a valid timestamp", Quote(s)));
 }
 
 Result<int64_t> ParseTimeParam(const http::Request& req, std::string_view name, int64_t def) {
@@ -59,7 +59,7 @@ Result<int64_t> ParseDurationNs(std::string_view s) {
     double ns = *f * 1e9;
     if (std::isnan(ns)) return std::numeric_limits<int64_t>::min();  // Go's int64(NaN) on amd64
     if (ns >= 9223372036854775807.0 || ns < -9223372036854775808.0) {
-      return Status::InvalidArgument(fmt::format("cannot parse {:?} to a valid duration. It overflows int64", s));
+      return Status::InvalidArgument(fmt::format("cannot parse {} to a valid duration. It overflows int64", Quote(s)));
     }
     return static_cast<int64_t>(ns);
   }
@@ -67,7 +67,7 @@ Result<int64_t> ParseDurationNs(std::string_view s) {
     auto ms = ParseDurationMs(s, false);
     if (ms.ok() && *ms >= 0 && *ms <= std::numeric_limits<int64_t>::max() / 1'000'000) return *ms * 1'000'000;
   }
-  return Status::InvalidArgument(fmt::format("cannot parse {:?} to a valid duration", s));
+  return Status::InvalidArgument(fmt::format("cannot parse {} to a valid duration", Quote(s)));
 }
 
 std::string WithThousandsSeparators(int64_t n) {

@@ -107,10 +107,11 @@ Result<promql::Engine*> PromApi::EngineFor(const http::Request& req, std::option
 
 void PromApi::LogIfSlow(const http::Request& req, double seconds, std::string_view what) {
   if (opts_.slow_query_log.count() <= 0 || seconds * 1000 < static_cast<double>(opts_.slow_query_log.count())) return;
-  spdlog::warn("slow query according to -search.logSlowQueryDuration={}: duration={:.3f}s, {} query={:?} time={:?} "
-               "start={:?} end={:?} step={:?} remote_addr={}",
-               FormatDurationMs(opts_.slow_query_log.count()), seconds, what, req.Param("query"),
-               req.Param("time"), req.Param("start"), req.Param("end"), req.Param("step"), req.remote_ip);
+  spdlog::warn("slow query according to -search.logSlowQueryDuration={}: duration={:.3f}s, {} query={} time={} "
+               "start={} end={} step={} remote_addr={}",
+               FormatDurationMs(opts_.slow_query_log.count()), seconds, what, Quote(req.Param("query")),
+               Quote(req.Param("time")), Quote(req.Param("start")), Quote(req.Param("end")), Quote(req.Param("step")),
+               req.remote_ip);
 }
 
 void PromApi::WriteQueryResult(const http::Request& req, http::Response& resp, promql::QueryResult& result,
@@ -296,7 +297,7 @@ void PromApi::LabelValues(const http::Request& req, http::Response& resp) {
   constexpr std::string_view kValues = "/values";
   if (!suffix.ends_with(kValues)) return resp.SetText(404, "404 page not found\n");
   std::string name(suffix.substr(0, suffix.size() - kValues.size()));
-  if (!model::IsValidLabelName(name)) return WriteError(resp, BadData(fmt::format("invalid label name: {:?}", name)));
+  if (!model::IsValidLabelName(name)) return WriteError(resp, BadData(fmt::format("invalid label name: {}", Quote(name))));
   auto mr = ParseMetaRequest(req, resp, /*match_param_prefix=*/false);
   if (!mr) return;
   auto querier = db_.NewQuerier(mr->start, mr->end);

@@ -1,47 +1,58 @@
 #include "api/selectors.h"
 
+#include <type_traits>
+
 #include <fmt/format.h>
+
+#include "util/strings.h"
 
 namespace sremon::api {
 namespace {
 
-// Calls fn on every VectorSelector of the tree.
-template <typename Fn>
-void ForEachSelector(promql::Node& node, Fn&& fn) {
+// Calls fn on every VectorSelector of the tree. NodeT is Node or const Node, so one walk serves
+// both the editing and the read-only callers.
+// The concrete node type T of `node`, with NodeT's constness.
+template <typename T, typename NodeT>
+auto& As(NodeT& node) {
+  return static_cast<std::conditional_t<std::is_const_v<NodeT>, const T, T>&>(node);
+}
+
+template <typename NodeT, typename Fn>
+void ForEachSelector(NodeT& node, Fn&& fn) {
   using promql::NodeKind;
   switch (node.kind) {
     case NodeKind::kNumberLiteral:
     case NodeKind::kStringLiteral:
       return;
     case NodeKind::kVectorSelector:
-      fn(static_cast<promql::VectorSelector&>(node));
+      fn(As<promql::VectorSelector>(node));
       return;
     case NodeKind::kMatrixSelector:
-      ForEachSelector(*static_cast<promql::MatrixSelector&>(node).selector, fn);
+      ForEachSelector(*As<promql::MatrixSelector>(node).selector, fn);
       return;
     case NodeKind::kSubquery:
-      ForEachSelector(*static_cast<promql::SubqueryExpr&>(node).expr, fn);
+      ForEachSelector(*As<promql::SubqueryExpr>(node).expr, fn);
       return;
     case NodeKind::kCall:
-      for (auto& a : static_cast<promql::Call&>(node).args) ForEachSelector(*a, fn);
+      for (auto& a : As<promql::Call>(node).args) ForEachSelector(*a, fn);
       return;
     case NodeKind::kAggregate: {
-      auto& agg = static_cast<promql::AggregateExpr&>(node);
+      auto& agg = As<promql::AggregateExpr>(node);
       ForEachSelector(*agg.expr, fn);
       if (agg.param) ForEachSelector(*agg.param, fn);
       return;
     }
     case NodeKind::kBinary: {
-      auto& bin = static_cast<promql::BinaryExpr&>(node);
+      auto& bin = As<promql::BinaryExpr>(node);
       ForEachSelector(*bin.lhs, fn);
       ForEachSelector(*bin.rhs, fn);
       return;
     }
     case NodeKind::kUnary:
-      ForEachSelector(*static_cast<promql::UnaryExpr&>(node).expr, fn);
+      ForEachSelector(*As<promql::UnaryExpr>(node).expr, fn);
       return;
     case NodeKind::kParen:
-      ForEachSelector(*static_cast<promql::ParenExpr&>(node).expr, fn);
+      ForEachSelector(*As<promql::ParenExpr>(node).expr, fn);
       return;
   }
 }
@@ -69,7 +80,7 @@ Result<std::vector<model::Matcher>> ParseExtraMatchers(const http::Request& req)
   for (const auto& el : req.Params("extra_label")) {
     size_t eq = el.find('=');
     if (eq == std::string::npos) {
-      return Status::InvalidArgument(fmt::format("missing '=' in extra_label={:?}", el));
+      return Status::InvalidArgument(fmt::format("missing '=' in extra_label={}", Quote(el)));
     }
     auto m = model::Matcher::Make(model::MatchType::kEqual, el.substr(0, eq), el.substr(eq + 1));
     if (!m.ok()) return m.status();
@@ -83,7 +94,7 @@ Result<std::vector<model::Matcher>> ParseExtraMatchers(const http::Request& req)
   }
   for (const auto& f : filters) {
     auto m = promql::ParseMetricSelector(f);
-    if (!m.ok()) return Status::InvalidArgument(fmt::format("cannot parse extra_filters[]={:?}: {}", f, m.status().message()));
+    if (!m.ok()) return Status::InvalidArgument(fmt::format("cannot parse extra_filters[]={}: {}", Quote(f), m.status().message()));
     out.insert(out.end(), m->begin(), m->end());
   }
   return out;
@@ -98,8 +109,7 @@ void AddMatchersToSelectors(promql::Node& expr, const std::vector<model::Matcher
 
 bool HasSelectors(const promql::Node& expr) {
   bool found = false;
-  // The walk does not modify the tree; it is shared with AddMatchersToSelectors.
-  ForEachSelector(const_cast<promql::Node&>(expr), [&](promql::VectorSelector&) { found = true; });
+  ForEachSelector(expr, [&](const promql::VectorSelector&) { found = true; });
   return found;
 }
 

@@ -163,7 +163,7 @@ Result<double> ParseFloat(std::string_view s) {
     std::string tmp(s);
     char* end = nullptr;
     double v = std::strtod(tmp.c_str(), &end);
-    if (end != tmp.c_str() + tmp.size()) return Status::InvalidArgument(fmt::format("invalid number {:?}", s));
+    if (end != tmp.c_str() + tmp.size()) return Status::InvalidArgument(fmt::format("invalid number {}", Quote(s)));
     return v;
   }
   double v = 0;
@@ -173,7 +173,7 @@ Result<double> ParseFloat(std::string_view s) {
     std::string tmp(body);
     v = std::strtod(tmp.c_str(), nullptr);
   } else if (res.ec != std::errc() || res.ptr != body.data() + body.size()) {
-    return Status::InvalidArgument(fmt::format("invalid number {:?}", s));
+    return Status::InvalidArgument(fmt::format("invalid number {}", Quote(s)));
   }
   return neg ? -v : v;
 }
@@ -184,9 +184,57 @@ Result<int64_t> ParseInt(std::string_view s) {
   if (!body.empty() && body[0] == '+') body.remove_prefix(1);
   auto res = std::from_chars(body.data(), body.data() + body.size(), v);
   if (body.empty() || res.ec != std::errc() || res.ptr != body.data() + body.size()) {
-    return Status::InvalidArgument(fmt::format("invalid integer {:?}", s));
+    return Status::InvalidArgument(fmt::format("invalid integer {}", Quote(s)));
   }
   return v;
+}
+
+std::string Quote(std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "\"";
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    // Length of a valid UTF-8 sequence starting here (no overlongs or surrogates), else 0.
+    size_t n = 0;
+    auto cont = [&](size_t k) { return i + k < s.size() && (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80; };
+    unsigned char c1 = i + 1 < s.size() ? static_cast<unsigned char>(s[i + 1]) : 0;
+    if (c >= 0xC2 && c <= 0xDF && cont(1)) {
+      n = 2;
+    } else if (c >= 0xE0 && c <= 0xEF && cont(1) && cont(2) && !(c == 0xE0 && c1 < 0xA0) && !(c == 0xED && c1 >= 0xA0)) {
+      n = 3;
+    } else if (c >= 0xF0 && c <= 0xF4 && cont(1) && cont(2) && cont(3) && !(c == 0xF0 && c1 < 0x90) &&
+               !(c == 0xF4 && c1 >= 0x90)) {
+      n = 4;
+    }
+    if (n > 0) {
+      out.append(s.data() + i, n);
+      i += n;
+      continue;
+    }
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\a': out += "\\a"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\v': out += "\\v"; break;
+      default:
+        if (c < 0x20 || c >= 0x7F) {
+          out += "\\x";
+          out.push_back(kHex[c >> 4]);
+          out.push_back(kHex[c & 0xF]);
+        } else {
+          out.push_back(static_cast<char>(c));
+        }
+    }
+    ++i;
+  }
+  out.push_back('"');
+  return out;
 }
 
 void AppendJsonString(std::string* out, std::string_view s) {

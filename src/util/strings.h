@@ -33,6 +33,11 @@ void AppendFloatF(std::string* out, double v);
 Result<double> ParseFloat(std::string_view s);
 Result<int64_t> ParseInt(std::string_view s);
 
+// Go's strconv.Quote / %q for error messages: "s" with \" \\ \n \t... escaped, control and
+// invalid UTF-8 bytes as \xNN, valid UTF-8 kept. Use it instead of fmt's {:?}, which aborts on
+// some invalid UTF-8 in Debian's libfmt 9 builds (found by the API fuzzer).
+std::string Quote(std::string_view s);
+
 // JSON string escaping for hand-written JSON on hot paths (export, API): appends "s" quoted.
 void AppendJsonString(std::string* out, std::string_view s);
 

@@ -25,7 +25,7 @@ Result<int64_t> ParseDurationMs(std::string_view s, bool allow_float_seconds) {
     if (f.ok()) {
       double v = *f;
       if (std::isnan(v) || std::isinf(v) || std::fabs(v) * 1000 > 9.2e18) {
-        return Status::InvalidArgument(fmt::format("cannot parse {:?} to a valid duration", s));
+        return Status::InvalidArgument(fmt::format("cannot parse {} to a valid duration", Quote(s)));
       }
       return static_cast<int64_t>(std::llround(v * 1000));
     }
@@ -43,10 +43,10 @@ Result<int64_t> ParseDurationMs(std::string_view s, bool allow_float_seconds) {
   while (i < s.size()) {
     size_t start = i;
     while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
-    if (i == start) return Status::InvalidArgument(fmt::format("not a valid duration string: {:?}", s));
+    if (i == start) return Status::InvalidArgument(fmt::format("not a valid duration string: {}", Quote(s)));
     int64_t n = 0;
     for (size_t k = start; k < i; ++k) {
-      if (n > (INT64_MAX - 9) / 10) return Status::InvalidArgument(fmt::format("duration out of range: {:?}", s));
+      if (n > (INT64_MAX - 9) / 10) return Status::InvalidArgument(fmt::format("duration out of range: {}", Quote(s)));
       n = n * 10 + (s[k] - '0');
     }
     size_t ustart = i;
@@ -56,11 +56,11 @@ Result<int64_t> ParseDurationMs(std::string_view s, bool allow_float_seconds) {
     for (int u = 0; u < 7; ++u) {
       if (kUnits[u].name == unit) found = u;
     }
-    if (found < 0) return Status::InvalidArgument(fmt::format("not a valid duration string: {:?}", s));
+    if (found < 0) return Status::InvalidArgument(fmt::format("not a valid duration string: {}", Quote(s)));
     // Order: y w d h m s ms  → indexes 6 5 4 3 2 1 0; must strictly decrease.
-    if (found >= last_unit) return Status::InvalidArgument(fmt::format("not a valid duration string: {:?}", s));
+    if (found >= last_unit) return Status::InvalidArgument(fmt::format("not a valid duration string: {}", Quote(s)));
     last_unit = found;
-    if (n > INT64_MAX / kUnits[found].ms) return Status::InvalidArgument(fmt::format("duration out of range: {:?}", s));
+    if (n > INT64_MAX / kUnits[found].ms) return Status::InvalidArgument(fmt::format("duration out of range: {}", Quote(s)));
     total += n * kUnits[found].ms;
   }
   return total;
@@ -104,7 +104,7 @@ int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
 
 Result<int64_t> ParseRfc3339(std::string_view s) {
   // YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)
-  auto bad = [&] { return Status::InvalidArgument(fmt::format("cannot parse {:?} as RFC 3339 time", s)); };
+  auto bad = [&] { return Status::InvalidArgument(fmt::format("cannot parse {} as RFC 3339 time", Quote(s))); };
   if (s.size() < 20) return bad();
   auto num = [&](size_t pos, size_t len, int* out) {
     int v = 0;
@@ -161,7 +161,7 @@ Result<int64_t> ParseTimeParam(std::string_view s) {
   }
   auto t = ParseRfc3339(s);
   if (t.ok()) return t;
-  return Status::InvalidArgument(fmt::format("cannot parse {:?} to a valid timestamp", s));
+  return Status::InvalidArgument(fmt::format("cannot parse {} to a valid timestamp", Quote(s)));
 }
 
 std::string FormatRfc3339Ms(int64_t ms) {

@@ -52,6 +52,15 @@ TEST(Strings, AppendFloatF) {
   check(-INFINITY, "-Inf");
 }
 
+TEST(Strings, Quote) {
+  EXPECT_EQ(Quote("abc"), "\"abc\"");
+  EXPECT_EQ(Quote("a\"b\\c\n\t"), "\"a\\\"b\\\\c\\n\\t\"");
+  EXPECT_EQ(Quote("é€"), "\"é€\"");
+  EXPECT_EQ(Quote("\xf0\n"), "\"\\xf0\\n\"");  // the input that made fmt's {:?} abort
+  EXPECT_EQ(Quote(std::string("\x01\x7f", 2)), "\"\\x01\\x7f\"");
+  EXPECT_EQ(ParseFloat("\xf0\n").status().message(), "invalid number \"\\xf0\\n\"");
+}
+
 TEST(Strings, ParseFloat) {
   EXPECT_EQ(*ParseFloat("1.5"), 1.5);
   EXPECT_EQ(*ParseFloat("-2e3"), -2000);

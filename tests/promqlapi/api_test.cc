@@ -240,7 +240,7 @@ struct ErrorCase {
 const ErrorCase kErrorCases[] = {
     {"/api/v1/query", 400,
      R"j({"status":"error","errorType":"bad_data","error":"invalid parameter \"query\": 1:1: parse error: no expression found in input"})j"},
-    {"/api/v1/query?query=foo(", 400,
+    {"/api/v1/query?query=sum(", 400,
      R"j({"status":"error","errorType":"bad_data","error":"invalid parameter \"query\": 1:5: parse error: unclosed left parenthesis"})j"},
     {"/api/v1/query?query=a*%3Cb", 400,
      R"j({"status":"error","errorType":"bad_data","error":"invalid parameter \"query\": 1:3: parse error: unexpected \u003cop:\u003c\u003e"})j"},
@@ -282,7 +282,7 @@ const ErrorCase kErrorCases[] = {
      R"j({"status":"error","errorType":"bad_data","error":"invalid parameter \"end\": cannot parse \"x\" to a valid timestamp"})j"},
     {"/api/v1/query_range?query=up&start=0&end=100&step=1&timeout=x", 400,
      R"j({"status":"error","errorType":"bad_data","error":"invalid parameter \"timeout\": cannot parse \"x\" to a valid duration"})j"},
-    {"/api/v1/query_range?query=foo(&start=0&end=100&step=1", 400,
+    {"/api/v1/query_range?query=sum(&start=0&end=100&step=1", 400,
      R"j({"status":"error","errorType":"bad_data","error":"1:5: parse error: unclosed left parenthesis"})j"},
     {"/api/v1/query_range?query=up%5B5m%5D&start=0&end=100&step=1", 400,
      R"j({"status":"error","errorType":"bad_data","error":"invalid expression type \"range vector\" for range query, must be Scalar or instant Vector"})j"},
