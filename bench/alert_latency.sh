@@ -52,7 +52,7 @@ up_is() {  # storage url, value
   curl -sf "$1/api/v1/query?query=up%7Bjob%3D%22sre_app%22%7D" | grep -q "\"$2\"\]"
 }
 first_firing_ms() {  # webhook log, after ms
-  awk -v t="$2" '$1 >= t && /"status":"firing"/ && /AppDown/ { print $1; exit }' "$1" 2>/dev/null
+  [ -f "$1" ] && awk -v t="$2" '$1 >= t && /"status":"firing"/ && /AppDown/ { print $1; exit }' "$1" || true
 }
 
 sed -e 's/interval: 15s/interval: 1s/' -e 's/for: 30s/for: 5s/' prometheus/alert_rules.yml >"$WORK/rules.yml"
@@ -72,7 +72,8 @@ for round in $(seq 1 "$ROUNDS"); do
   start "$R/am_ours.log" "$SREMON" alertmanager --config.file="$R/am_ours.yml" --storage.path="$R/am_ours" --web.listen-address=127.0.0.1:$AM_ours >/dev/null
   start "$R/rules.log" "$SREMON" rules -rule="$WORK/rules.yml" -datasource.url=http://127.0.0.1:$ST_ours -notifier.url=http://127.0.0.1:$AM_ours -evaluationInterval=1s -httpListenAddr=127.0.0.1:$RU_ours >/dev/null
   # The upstream stack.
-  start "$R/vm.log" victoria-metrics -httpListenAddr=127.0.0.1:$ST_up -storageDataPath="$R/vm" -promscrape.config="$R/scrape_up.yml" >/dev/null
+  # -search.latencyOffset defaults to 30s, which would hide the last 30s of samples from vmalert.
+  start "$R/vm.log" victoria-metrics -httpListenAddr=127.0.0.1:$ST_up -storageDataPath="$R/vm" -promscrape.config="$R/scrape_up.yml" -search.latencyOffset=1s >/dev/null
   start "$R/am_up.log" prometheus-alertmanager --config.file="$R/am_up.yml" --storage.path="$R/am_up" --web.listen-address=127.0.0.1:$AM_up --cluster.listen-address= >/dev/null
   start "$R/vmalert.log" vmalert -rule="$WORK/rules.yml" -datasource.url=http://127.0.0.1:$ST_up -notifier.url=http://127.0.0.1:$AM_up -evaluationInterval=1s -httpListenAddr=127.0.0.1:$RU_up >/dev/null
   for u in http://127.0.0.1:$ST_ours/health http://127.0.0.1:$AM_ours/-/ready http://127.0.0.1:$RU_ours/health \
@@ -86,8 +87,9 @@ for round in $(seq 1 "$ROUNDS"); do
   sleep 2
   T0=$(now_ms)
   kill "$APPPID_ours" "$APPPID_up"
+  PIDS=("${PIDS[@]}")
   ours="" theirs=""
-  for _ in $(seq 1 600); do
+  for _ in $(seq 1 1200); do
     [ -z "$ours" ] && ours=$(first_firing_ms "$R/hook_ours.log" "$T0")
     [ -z "$theirs" ] && theirs=$(first_firing_ms "$R/hook_up.log" "$T0")
     [ -n "$ours" ] && [ -n "$theirs" ] && break

@@ -3,7 +3,8 @@
 // ratio ours/VM, and whether the answers agree.
 //
 //   ./build/bench/query/query_bench [--hosts 4] [--hours 24] [--runs 15]
-//       [--ours-url http://127.0.0.1:8428]   # a running `sremon storage`; default: in-process
+//       [--sremon ./build/src/sremon]        # start `sremon storage` (the TSDB) and use it
+//       [--ours-url http://127.0.0.1:8428]   # or a running one; default: in-process
 //                                            # MemStorage + engine + API on a free port
 //
 // Data goes to VictoriaMetrics (and to --ours-url) through /api/v1/import/prometheus, and to the
@@ -79,7 +80,7 @@ std::string CompareAnswers(const std::string& a_body, const std::string& b_body)
     return m;
   };
   auto ma = reduce(a), mb = reduce(b);
-  size_t missing = 0, extra = 0, point_mismatch = 0, points = 0, equal_points = 0;
+  size_t missing = 0, extra = 0, point_mismatch = 0, points = 0, equal_points = 0, close_points = 0;
   std::string example;
   double max_rel = 0;
   for (const auto& [k, pa] : ma) {
@@ -99,6 +100,7 @@ std::string CompareAnswers(const std::string& a_body, const std::string& b_body)
       double d = std::fabs(v - p->second);
       double scale = std::max(std::fabs(v), std::fabs(p->second));
       if (d <= 1e-9 * scale || (std::isnan(v) && std::isnan(p->second))) ++equal_points;
+      if (d <= 1e-2 * scale || (std::isnan(v) && std::isnan(p->second))) ++close_points;
       if (scale > 0 && std::isfinite(d)) max_rel = std::max(max_rel, d / scale);
     }
     if (pb.size() > pa.size()) point_mismatch += pb.size() - pa.size();
@@ -108,11 +110,11 @@ std::string CompareAnswers(const std::string& a_body, const std::string& b_body)
     if (missing++ == 0) example += " e.g. only VM: " + k;
   }
   if (missing == 0 && extra == 0 && point_mismatch == 0 && max_rel <= 1e-9) return "agree";
-  return fmt::format("series {} vs {} (only VM {}, only ours {}), {} points ({} unmatched), {:.1f}% equal, max rel "
-                     "diff {:.2g}{}",
-                     ma.size(), mb.size(), missing, extra, points, point_mismatch,
-                     points ? 100.0 * static_cast<double>(equal_points) / static_cast<double>(points) : 0.0, max_rel,
-                     example);
+  auto pct = [&](size_t n) { return points ? 100.0 * static_cast<double>(n) / static_cast<double>(points) : 0.0; };
+  return fmt::format("series {} vs {} (only VM {}, only ours {}), {} points ({} unmatched), {:.1f}% equal, {:.1f}% "
+                     "within 1%, max rel diff {:.2g}{}",
+                     ma.size(), mb.size(), missing, extra, points, point_mismatch, pct(equal_points),
+                     pct(close_points), max_rel, example);
 }
 
 Status Import(const std::string& base_url, const std::string& body) {
@@ -125,12 +127,14 @@ Status Import(const std::string& base_url, const std::string& body) {
 int Run(int argc, char** argv) {
   CLI::App app{"PromQL query latency: sremon vs VictoriaMetrics"};
   int hosts = 4, hours = 24, runs = 15;
-  std::string ours_url, vm_bin = "victoria-metrics";
+  std::string ours_url, vm_bin = "victoria-metrics", only, sremon_bin;
   app.add_option("--hosts", hosts, "hosts in the workload (~500 series each)");
   app.add_option("--hours", hours, "hours of 15 s samples");
   app.add_option("--runs", runs, "timed runs per query and side (median reported)");
   app.add_option("--ours-url", ours_url, "a running sremon storage to import into and query; default in-process");
+  app.add_option("--sremon", sremon_bin, "start this sremon binary's `storage` service (TSDB) and benchmark it");
   app.add_option("--vm", vm_bin, "victoria-metrics binary");
+  app.add_option("--only", only, "run only the queries containing this text (e.g. to profile one)");
   CLI11_PARSE(app, argc, argv);
 
   // The shared node_exporter-like workload (bench/gen), ending recently: VictoriaMetrics drops
@@ -163,7 +167,21 @@ int Run(int argc, char** argv) {
     return 1;
   }
 
-  // Ours: in-process MemStorage + engine + API, unless a running service was given.
+  // Ours: the storage service (started here or already running), else in-process MemStorage +
+  // engine + API.
+  std::unique_ptr<testutil::Child> sremon;
+  if (!sremon_bin.empty()) {
+    int port = testutil::FreePort();
+    ours_url = fmt::format("http://127.0.0.1:{}", port);
+    sremon = std::make_unique<testutil::Child>(
+        std::vector<std::string>{sremon_bin, "storage", "-storageDataPath=" + dir.File("sremon"), "-retentionPeriod=2",
+                                 fmt::format("-httpListenAddr=127.0.0.1:{}", port), "-loggerLevel=ERROR"},
+        dir.File("sremon.log"));
+    if (!testutil::WaitHttpOk(ours_url + "/health", std::chrono::seconds(20))) {
+      std::cerr << "sremon storage did not start:\n" << testutil::ReadFile(dir.File("sremon.log"));
+      return 1;
+    }
+  }
   storage::MemStorage mem;
   promql::Engine engine;
   std::unique_ptr<http::Server> server;
@@ -243,12 +261,14 @@ int Run(int argc, char** argv) {
     }
   }
   (void)http::Get(vm_url + "/internal/force_flush");
-  // Wait until VM answers with every `up` series at the end of the data.
+  // Wait until both answer with every `up` series at the end of the data.
   std::string probe = fmt::format("/api/v1/query?query={}&time={}", http::UrlEncode("count(up)"), end_ms / 1000);
-  for (int i = 0; i < 120; ++i) {
-    auto r = http::Get(vm_url + probe);
-    if (r.ok() && r->body.find(fmt::format("\"{}\"", hosts)) != std::string::npos) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  for (const std::string& base : {vm_url, ours_url}) {
+    for (int i = 0; i < 120; ++i) {
+      auto r = http::Get(base + probe);
+      if (r.ok() && r->body.find(fmt::format("\"{}\"", hosts)) != std::string::npos) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
   }
   fmt::print("ingest done in {:.1f}s\n\n", MonotonicSeconds() - t0);
 
@@ -276,6 +296,7 @@ int Run(int argc, char** argv) {
   };
   for (const std::string kind : {"range", "instant"}) {
     for (const auto& q : queries) {
+      if (!only.empty() && q.find(only) == std::string::npos) continue;
       std::string path =
           kind == "range"
               ? fmt::format("/api/v1/query_range?query={}&start={}&end={}&step=60&nocache=1", http::UrlEncode(q),

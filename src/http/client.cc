@@ -1,5 +1,7 @@
 // Boost.Beast implementation of the synchronous HTTP client: each call runs its own
 // io_context with a deadline, so timeouts cover connect, write and read together.
+#include <charconv>
+
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -113,31 +115,42 @@ Result<ClientResponse> Fetch(const ClientRequest& request) {
   std::string phase = "connect";
   beast::error_code result;
   stream.expires_after(request.timeout);
-  resolver.async_resolve(u.host, u.port, [&](beast::error_code ec, tcp::resolver::results_type results) {
+  auto after_connect = [&](beast::error_code ec) {
     if (ec) {
       result = ec;
-      phase = "resolve";
       return;
     }
-    stream.async_connect(results, [&](beast::error_code ec, const tcp::endpoint&) {
+    phase = "write";
+    bhttp::async_write(stream, req, [&](beast::error_code ec, size_t) {
       if (ec) {
         result = ec;
         return;
       }
-      phase = "write";
-      bhttp::async_write(stream, req, [&](beast::error_code ec, size_t) {
-        if (ec) {
-          result = ec;
-          return;
-        }
-        phase = "read";
-        bhttp::async_read(stream, buffer, parser, [&](beast::error_code ec, size_t) {
-          result = ec;
-          if (!ec) phase = "done";
-        });
+      phase = "read";
+      bhttp::async_read(stream, buffer, parser, [&](beast::error_code ec, size_t) {
+        result = ec;
+        if (!ec) phase = "done";
       });
     });
-  });
+  };
+  // A numeric host needs no resolver: asio's async resolver starts a thread per io_context,
+  // which dominated the cost of frequent small requests (scrapes of 127.0.0.1 targets).
+  beast::error_code addr_ec;
+  asio::ip::address addr = asio::ip::make_address(u.host, addr_ec);
+  unsigned port_num = 0;
+  auto [pend, pec] = std::from_chars(u.port.data(), u.port.data() + u.port.size(), port_num);
+  if (!addr_ec && pec == std::errc() && pend == u.port.data() + u.port.size() && port_num <= 65535) {
+    stream.async_connect(tcp::endpoint(addr, static_cast<unsigned short>(port_num)), after_connect);
+  } else {
+    resolver.async_resolve(u.host, u.port, [&](beast::error_code ec, tcp::resolver::results_type results) {
+      if (ec) {
+        result = ec;
+        phase = "resolve";
+        return;
+      }
+      stream.async_connect(results, [&](beast::error_code ec, const tcp::endpoint&) { after_connect(ec); });
+    });
+  }
   // Resolution is not covered by the stream's timer; bound the whole exchange here too.
   ioc.run_for(request.timeout + std::chrono::milliseconds(100));
   if (phase != "done") {

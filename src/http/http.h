@@ -107,6 +107,9 @@ class Server {
 
   // method "" matches any method. A path can have several methods.
   void Route(std::string method, std::string path, Handler handler, bool blocking = false);
+  // Like Route, but a body sent as application/x-www-form-urlencoded (curl's default) is left
+  // alone instead of being parsed into params: for write endpoints that take raw data.
+  void RouteRaw(std::string method, std::string path, Handler handler, bool blocking = false);
   // Matches every path starting with prefix (longest prefix wins); req.path_suffix is the rest.
   void RoutePrefix(std::string method, std::string prefix, Handler handler, bool blocking = false);
   void RouteAsync(std::string method, std::string path, AsyncHandler handler);

@@ -28,6 +28,7 @@ struct RouteEntry {
   std::string pattern;
   bool prefix = false;
   bool blocking = false;
+  bool parse_form = true;  // merge application/x-www-form-urlencoded bodies into params
   Handler handler;
   AsyncHandler async_handler;
 };
@@ -188,11 +189,6 @@ class Session : public std::enable_shared_from_this<Session> {
       }
       req->body = std::move(*plain);
     }
-    if (req->method == "POST" &&
-        req->headers.Get("Content-Type").starts_with("application/x-www-form-urlencoded")) {
-      ParseQueryString(req->body, &req->params);
-    }
-
     bool not_allowed = false;
     std::string suffix;
     const RouteEntry* route = srv_->Find(req->method, req->path, &suffix, &not_allowed);
@@ -204,6 +200,10 @@ class Session : public std::enable_shared_from_this<Session> {
         r.SetText(404, "404 page not found\n");
       }
       return Finish(req, "", std::move(r));
+    }
+    if (route->parse_form && req->method == "POST" &&
+        req->headers.Get("Content-Type").starts_with("application/x-www-form-urlencoded")) {
+      ParseQueryString(req->body, &req->params);
     }
     req->path_suffix = std::move(suffix);
     std::string pattern = route->pattern;
@@ -317,6 +317,16 @@ void Server::Route(std::string method, std::string path, Handler handler, bool b
   e.method = std::move(method);
   e.pattern = path;
   e.blocking = blocking;
+  e.handler = std::move(handler);
+  impl_->exact[path].push_back(std::move(e));
+}
+
+void Server::RouteRaw(std::string method, std::string path, Handler handler, bool blocking) {
+  RouteEntry e;
+  e.method = std::move(method);
+  e.pattern = path;
+  e.blocking = blocking;
+  e.parse_form = false;
   e.handler = std::move(handler);
   impl_->exact[path].push_back(std::move(e));
 }

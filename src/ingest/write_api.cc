@@ -99,7 +99,7 @@ void RegisterWriteApi(http::Server& server, storage::Appendable* appendable, sto
   auto opts = std::make_shared<WriteApiOptions>(std::move(options));
   auto hk = std::make_shared<AdminHooks>(std::move(hooks));
 
-  server.Route("POST", "/api/v1/import/prometheus", [appendable, opts](http::Request& req, http::Response& resp) {
+  server.RouteRaw("POST", "/api/v1/import/prometheus", [appendable, opts](http::Request& req, http::Response& resp) {
     int64_t now = NowMs();
     HandleWrite("prometheus", appendable,
                 [&](std::string_view body, const model::Labels& extra, storage::Appender* app) {
@@ -107,14 +107,14 @@ void RegisterWriteApi(http::Server& server, storage::Appendable* appendable, sto
                 },
                 req, resp);
   }, /*blocking=*/true);
-  server.Route("POST", "/api/v1/write", [appendable, opts](http::Request& req, http::Response& resp) {
+  server.RouteRaw("POST", "/api/v1/write", [appendable, opts](http::Request& req, http::Response& resp) {
     HandleWrite("promremotewrite", appendable,
                 [&](std::string_view body, const model::Labels& extra, storage::Appender* app) {
                   return ImportRemoteWrite(body, extra, opts->limits, app);
                 },
                 req, resp);
   }, /*blocking=*/true);
-  server.Route("POST", "/api/v1/import", [appendable, opts](http::Request& req, http::Response& resp) {
+  server.RouteRaw("POST", "/api/v1/import", [appendable, opts](http::Request& req, http::Response& resp) {
     HandleWrite("vmimport", appendable,
                 [&](std::string_view body, const model::Labels& extra, storage::Appender* app) {
                   return ImportVmJson(body, extra, opts->limits, app);

@@ -197,6 +197,17 @@ TEST_F(WriteApiTest, ImportPrometheusAndExportRoundTrip) {
   EXPECT_EQ(store_.Count(), 4u);  // same samples again: last write wins, nothing duplicated
 }
 
+// curl --data-binary sends application/x-www-form-urlencoded: the body must stay raw text, not
+// become parameters (a value holding "&extra_label=" must not inject a label).
+TEST_F(WriteApiTest, FormContentTypeBodyStaysRaw) {
+  auto r = http::Post(base_ + "/api/v1/import/prometheus", "f{a=\"x&extra_label=y=z\"} 1 1000\n",
+                      "application/x-www-form-urlencoded");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 204) << r->body;
+  auto e = http::Get(base_ + "/api/v1/export?match[]=f&start=0");
+  EXPECT_EQ(e->body, "{\"metric\":{\"__name__\":\"f\",\"a\":\"x&extra_label=y=z\"},\"values\":[1],\"timestamps\":[1000]}\n");
+}
+
 TEST_F(WriteApiTest, RemoteWriteEndpoint) {
   std::string body = EncodeRemoteWrite({{model::Labels{{"__name__", "rw"}}, {{1000, 3}}}});
   auto r = Post("/api/v1/write", body);

@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cmath>
+#include <list>
 #include <map>
 #include <optional>
 #include <set>
@@ -12,6 +13,7 @@
 #include <limits>
 
 #include <fmt/format.h>
+#include <re2/re2.h>
 
 #include "promql/ast.h"
 #include "promql/quote.h"
@@ -24,6 +26,8 @@ namespace {
 
 enum class Tok {
   kEOF,
+  kError,  // a lexer error; text holds the message (Prometheus lexes lazily, so it is reported
+           // only when the parser reaches it)
   kIdent,
   kMetricIdent,
   kNumber,
@@ -135,6 +139,18 @@ class Lexer {
 
   std::vector<Token> Run() {
     std::vector<Token> out;
+    try {
+      Lex(&out);
+    } catch (const ParseError& e) {
+      errors_.push_back(e.msg);
+      out.push_back(Token{Tok::kError, errors_.back(), e.pos});
+    }
+    return out;
+  }
+
+ private:
+  void Lex(std::vector<Token>* out_ptr) {
+    std::vector<Token>& out = *out_ptr;
     int parens = 0, brackets = 0;
     bool braces = false;
     while (true) {
@@ -144,7 +160,7 @@ class Lexer {
         if (parens > 0) throw ParseError{static_cast<int>(pos_), "unclosed left parenthesis"};
         if (brackets > 0) throw ParseError{static_cast<int>(pos_), "unclosed left bracket"};
         out.push_back(Token{Tok::kEOF, {}, static_cast<int>(in_.size())});
-        return out;
+        return;
       }
       size_t start = pos_;
       char c = in_[pos_];
@@ -209,10 +225,12 @@ class Lexer {
         case '[':
           if (brackets > 0) throw ParseError{static_cast<int>(start), "unexpected left bracket '['"};
           ++brackets;
+          brackets_ = brackets;
           emit(Tok::kLBracket, 1);
           break;
         case ']':
           if (--brackets < 0) throw ParseError{static_cast<int>(start), "unexpected right bracket ']'"};
+          brackets_ = brackets;
           emit(Tok::kRBracket, 1);
           break;
         case ',': emit(Tok::kComma, 1); break;
@@ -256,7 +274,6 @@ class Lexer {
     }
   }
 
- private:
   static std::string Rune(char c) {
     if (c == '\0') return "U+0000";
     if (c == '\'') return "'\\''";
@@ -278,14 +295,30 @@ class Lexer {
     }
   }
 
-  // Prometheus lexNumberOrDuration: a number, or a run of <digits><unit> pairs.
+  // Prometheus lexNumberOrDuration / lexDuration: a number, or a run of <digits><unit> pairs.
   void LexNumberOrDuration(std::vector<Token>* out) {
     size_t start = pos_;
     size_t e = pos_;
-    while (e < in_.size() && IsAlnum(in_[e])) ++e;
-    if (IsDigit(in_[start]) && e > start && IsAlpha(in_[e - 1]) && (e >= in_.size() || in_[e] != '.')) {
-      std::string_view word = in_.substr(start, e - start);
-      if (ParseDurationMs(word).ok()) {
+    while (e < in_.size() && (IsAlnum(in_[e]) || in_[e] == '.')) ++e;
+    std::string_view word = in_.substr(start, e - start);
+    bool has_unit = e > start && IsAlpha(in_[e - 1]) &&
+                    !(word.size() > 1 && word[0] == '0' && (word[1] == 'x' || word[1] == 'X'));
+    if (has_unit && IsDigit(in_[start])) {
+      bool valid = ParseDurationMs(word).ok();
+      if (brackets_ > 0 && !valid) {
+        size_t d = start;
+        while (d < in_.size() && IsDigit(in_[d])) ++d;
+        throw ParseError{static_cast<int>(start),
+                         fmt::format("bad duration syntax: {}", GoQuote(in_.substr(start, d - start)))};
+      }
+      // Outside brackets a duration is a token of its own; the parser decides where it fits.
+      bool unit_chars = true;
+      for (char c : word) {
+        if (!(IsDigit(c) || c == '.' || std::string_view("smhdwy").find(c) != std::string_view::npos)) {
+          unit_chars = false;
+        }
+      }
+      if (valid || unit_chars) {
         out->push_back(Token{Tok::kDuration, word, static_cast<int>(start)});
         pos_ = e;
         return;
@@ -323,7 +356,36 @@ class Lexer {
 
   std::string_view in_;
   size_t pos_ = 0;
+  int brackets_ = 0;
+  std::list<std::string> errors_;  // stable storage for kError token texts
 };
+
+// The error Go's regexp.Compile reports for Prometheus's anchored form of `re`
+// ("error parsing regexp: missing closing ): `^(?:()$`").
+std::string GoRegexpError(const std::string& re) {
+  std::string anchored = "^(?:" + re + ")$";
+  re2::RE2::Options opts;
+  opts.set_log_errors(false);
+  re2::RE2 compiled(anchored, opts);
+  std::string_view what;
+  switch (compiled.error_code()) {
+    case re2::RE2::ErrorMissingParen: what = "missing closing )"; break;
+    case re2::RE2::ErrorUnexpectedParen: what = "unexpected )"; break;
+    case re2::RE2::ErrorMissingBracket: what = "missing closing ]"; break;
+    case re2::RE2::ErrorRepeatArgument: what = "missing argument to repetition operator"; break;
+    case re2::RE2::ErrorRepeatOp: what = "invalid nested repetition operator"; break;
+    case re2::RE2::ErrorRepeatSize: what = "invalid repeat count"; break;
+    case re2::RE2::ErrorBadEscape: what = "invalid escape sequence"; break;
+    case re2::RE2::ErrorBadCharRange: what = "invalid character class range"; break;
+    case re2::RE2::ErrorBadCharClass: what = "invalid character class"; break;
+    case re2::RE2::ErrorTrailingBackslash: what = "trailing backslash at end of expression"; break;
+    case re2::RE2::ErrorBadNamedCapture: what = "invalid named capture"; break;
+    case re2::RE2::ErrorBadPerlOp: what = "invalid or unsupported Perl syntax"; break;
+    case re2::RE2::ErrorBadUTF8: what = "invalid UTF-8"; break;
+    default: return "error parsing regexp: " + compiled.error();
+  }
+  return fmt::format("error parsing regexp: {}: `{}`", what, compiled.error_arg());
+}
 
 double ParseNumber(std::string_view s) {
   std::string str(s);
@@ -371,6 +433,7 @@ class Parser {
     return t;
   }
   [[noreturn]] void Unexpected(std::string_view context, std::string_view expected = "") const {
+    if (Peek().type == Tok::kError) throw ParseError{Peek().pos, std::string(Peek().text)};
     std::string msg = "unexpected " + Describe(Peek());
     if (!context.empty()) msg += " in " + std::string(context);
     if (!expected.empty()) msg += ", expected " + std::string(expected);
@@ -514,8 +577,10 @@ class Parser {
       }
       Unexpected(context, "duration");
     }
-    auto ms = ParseDurationMs(Next().text);
-    return ms.ok() ? *ms : 0;
+    const Token& t = Next();
+    auto ms = ParseDurationMs(t.text);
+    if (!ms.ok()) throw ParseError{t.pos, fmt::format("not a valid duration string: {}", GoQuote(t.text))};
+    return *ms;
   }
 
   NodePtr ParsePostfix(NodePtr e) {
@@ -535,8 +600,9 @@ class Parser {
         int pos = Next().pos;
         AtModifier at = AtModifier::kTimestamp;
         int64_t at_ms = 0;
-        if ((PeekWord("start") || PeekWord("end")) && Peek(1).type == Tok::kLParen) {
+        if (PeekWord("start") || PeekWord("end")) {
           at = Lower(Next()) == "start" ? AtModifier::kStart : AtModifier::kEnd;
+          if (Peek().type != Tok::kLParen) Unexpected("@", "timestamp");
           Next();
           Expect(Tok::kRParen, "@", "\")\"");
         } else {
@@ -572,7 +638,7 @@ class Parser {
                        "offset modifier must be preceded by an instant vector selector or range vector selector "
                        "or a subquery"};
     }
-    if (offset_set_.count(slot)) throw ParseError{pos, "offset may not be set multiple times"};
+    if (offset_set_.count(slot)) throw ParseError{e->pos.start, "offset may not be set multiple times"};
     offset_set_.insert(slot);
     *slot = d;
   }
@@ -594,7 +660,7 @@ class Parser {
                        "@ modifier must be preceded by an instant vector selector or range vector selector or a "
                        "subquery"};
     }
-    if (*a != AtModifier::kNone) throw ParseError{pos, "@ <timestamp> may not be set multiple times"};
+    if (*a != AtModifier::kNone) throw ParseError{e->pos.start, "@ <timestamp> may not be set multiple times"};
     *a = at;
     *ms = at_ms;
   }
@@ -616,7 +682,7 @@ class Parser {
     }
     Expect(Tok::kRBracket, "matrix selector", "\"]\"");
     if (e->kind != NodeKind::kVectorSelector) {
-      throw ParseError{e->pos.start, "ranges only allowed for vector selectors"};
+      throw ParseError{lpos, "ranges only allowed for vector selectors"};
     }
     auto& vs = static_cast<VectorSelector&>(*e);
     if (offset_set_.count(&vs.offset_ms)) throw ParseError{lpos, "no offset modifiers allowed before range"};
@@ -704,7 +770,7 @@ class Parser {
       }
     };
     grouping();
-    if (Peek().type != Tok::kLParen) Unexpected("aggregation", "\"(\"");
+    if (Peek().type != Tok::kLParen) Unexpected("aggregation");
     int lparen = Next().pos;
     std::vector<NodePtr> args;
     while (Peek().type != Tok::kRParen) {
@@ -760,7 +826,7 @@ class Parser {
         auto v = GoUnquote(val.text);
         if (!v.ok()) throw ParseError{val.pos, "invalid syntax"};
         auto m = model::Matcher::Make(mt, std::string(ln.text), *v);
-        if (!m.ok()) throw ParseError{val.pos, m.status().message()};
+        if (!m.ok()) throw ParseError{ln.pos, GoRegexpError(*v)};
         vs->matchers.push_back(*m);
         if (Peek().type == Tok::kComma) {
           Next();

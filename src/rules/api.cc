@@ -77,7 +77,9 @@ std::string RulesJson(const std::vector<std::shared_ptr<Group>>& groups, const R
       if (!st.last_error.empty()) j["lastError"] = st.last_error;
       if (auto* ar = dynamic_cast<const AlertingRule*>(r.get())) {
         json alerts = json::array();
-        for (const Alert& a : ar->Alerts()) alerts.push_back(AlertJson(a));
+        for (const Alert& a : ar->Alerts()) {
+          if (a.state != AlertState::kInactive) alerts.push_back(AlertJson(a));  // Prometheus ActiveAlerts()
+        }
         j["type"] = "alerting";
         j["state"] = AlertStateName(ar->State());
         j["duration"] = static_cast<double>(spec.for_ms) / 1000.0;

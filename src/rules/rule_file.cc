@@ -2,6 +2,8 @@
 
 #include <glob.h>
 
+#include <algorithm>
+
 #include <fstream>
 #include <map>
 #include <set>
@@ -75,7 +77,9 @@ class FileParser {
   int64_t Duration(const YAML::Node& n, std::string_view what) {
     std::string s;
     if (!Scalar(n, &s, what)) return 0;
-    auto d = ParseDurationMs(s);
+    // Durations are ASCII; other bytes are rejected here, before any formatting of the text.
+    bool ascii = std::all_of(s.begin(), s.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+    auto d = ascii ? ParseDurationMs(s) : Result<int64_t>(Status::InvalidArgument("not ASCII"));
     if (!d.ok()) {
       Error(Line(n), fmt::format("{}: not a valid duration string: \"{}\"", what, s));
       return 0;

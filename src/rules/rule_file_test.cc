@@ -95,6 +95,8 @@ TEST(RuleFile, Errors) {
   check("- a\n- b\n", "expected a mapping");
   check("groups:\n- name: g\n  bogus: 1\n", "bad.yml:3: field bogus not found in type rulefmt.RuleGroup");
   check("nope: 1\n", "field nope not found");
+  // Found by rule_file_fuzzer: a non-ASCII byte in a duration aborted inside fmt's {:?}.
+  check("groups:\n- name: g\n  interval: 15\xe0s\n", "bad.yml:3: group \"g\" interval: not a valid duration string");
 }
 
 TEST(RuleFile, EmptyFileHasNoGroups) {

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cmath>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -27,8 +28,10 @@ class FakeTarget {
     server_.Route("GET", "/metrics", [this](http::Request& req, http::Response& resp) {
       std::string body, type;
       int status, delay;
+      bool gzip;
       {
         std::lock_guard<std::mutex> l(mu_);
+        gzip = gzip_ && req.headers.Get("Accept-Encoding").find("gzip") != std::string_view::npos;
         body = body_;
         type = type_;
         status = status_;
@@ -39,7 +42,8 @@ class FakeTarget {
       if (delay) std::this_thread::sleep_for(std::chrono::milliseconds(delay));
       resp.status = status;
       resp.content_type = type;
-      resp.body = body;
+      resp.body = gzip ? http::Gzip(body) : body;
+      if (gzip) resp.headers.Set("Content-Encoding", "gzip");
     }, /*blocking=*/true);
     EXPECT_TRUE(server_.Start().ok());
   }
@@ -50,6 +54,10 @@ class FakeTarget {
     body_ = std::move(body);
     status_ = status;
     type_ = std::move(type);
+  }
+  void SetGzip(bool gzip) {
+    std::lock_guard<std::mutex> l(mu_);
+    gzip_ = gzip;
   }
   void SetDelay(int ms) {
     std::lock_guard<std::mutex> l(mu_);
@@ -71,6 +79,7 @@ class FakeTarget {
   std::string body_, type_ = "text/plain", last_auth_, last_accept_;
   int status_ = 200;
   int delay_ms_ = 0;
+  bool gzip_ = false;
 };
 
 std::shared_ptr<const ScrapeConfig> Job(const std::string& extra, const std::string& addr) {
@@ -208,6 +217,39 @@ TEST(ScrapeLoopTest, HonorLabelsRelabelLimitsOpenMetrics) {
     loop.ScrapeOnce(1000);
     EXPECT_EQ(target.last_auth(), "Bearer tok");
   }
+}
+
+TEST(ScrapeLoopTest, GzipIgnoredTimestampsAndSpreadOffsets) {
+  FakeTarget target;
+  target.Set("g{a=\"1\"} 4 123\n");
+  target.SetGzip(true);
+  RecordingAppendable store;
+  auto job = Job("    honor_timestamps: false\n", target.addr());
+  ScrapeLoop loop(job, OneTarget(*job), {}, &store);
+  loop.ScrapeOnce(7000);
+  EXPECT_EQ(loop.GetStatus().health, "up") << loop.GetStatus().last_error;
+  auto g = store.Series("g{a=\"1\", instance=\"" + Inst(target) + "\", job=\"j\"}");
+  ASSERT_EQ(g.size(), 1u);
+  EXPECT_EQ(g[0].t, 7000);  // the page's timestamp is ignored
+  EXPECT_EQ(g[0].v, 4);
+
+  // Targets of one job land at different offsets within the interval.
+  auto cfg = ParseConfig("scrape_configs:\n  - job_name: j\n    scrape_interval: 10s\n    static_configs:\n"
+                         "      - targets: [a:1, b:1, c:1, d:1, e:1, f:1, g:1, h:1]\n",
+                         "t.yml", true);
+  ASSERT_TRUE(cfg.ok());
+  auto spread = std::make_shared<const ScrapeConfig>(cfg->scrape_configs[0]);
+  std::vector<Target> active;
+  std::vector<model::Labels> dropped;
+  BuildTargets(*spread, TargetGroup{spread->static_configs[0].targets, {}, ""}, &active, &dropped);
+  std::set<int64_t> offsets;
+  for (auto& t : active) {
+    ScrapeLoop l(spread, t, {}, &store);
+    EXPECT_GE(l.OffsetMs(), 0);
+    EXPECT_LT(l.OffsetMs(), 10000);
+    offsets.insert(l.OffsetMs());
+  }
+  EXPECT_GE(offsets.size(), 7u);
 }
 
 TEST(ScrapeLoopTest, ConnectAndTimeoutFailures) {

@@ -4,6 +4,7 @@
 
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include <spdlog/spdlog.h>
 
@@ -208,12 +209,13 @@ int RunRules(int argc, char** argv) {
       resp.SetJson(400, j + "}");
     };
     std::string name(req.Param("rule"));
-    const rules::RuleSpec* spec = nullptr;
+    // A copy: a reload may replace the group while the backtest runs.
+    std::optional<rules::RuleSpec> spec;
     int64_t step = 0;
     for (const auto& g : manager.Groups()) {
       for (const auto& r : g->rules()) {
         if (r->spec().is_alert() && r->name() == name && !spec) {
-          spec = &r->spec();
+          spec = r->spec();
           step = g->interval_ms();
         }
       }

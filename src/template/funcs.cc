@@ -253,8 +253,13 @@ Result<double> ToFloat(const Value& v) {
     case Value::Kind::kInt:
     case Value::Kind::kFloat:
       return v.as_number();
-    case Value::Kind::kString:
-      return ParseFloat(v.as_string());
+    case Value::Kind::kString: {
+      const std::string& s = v.as_string();
+      if (!std::all_of(s.begin(), s.end(), [](char c) { return c > 0x20 && c < 0x7f; })) {
+        return Status::InvalidArgument("strconv.ParseFloat: parsing a non-numeric string: invalid syntax");
+      }
+      return ParseFloat(s);
+    }
     default:
       return Status::InvalidArgument(fmt::format("can't convert {} to float", v.TypeName()));
   }
@@ -532,6 +537,9 @@ FuncMap PrometheusFuncs(QueryFunc query_fn) {
     SREMON_RETURN_IF_ERROR(Want(a, 1, "parseDuration"));
     auto s = Str(a[0], "parseDuration");
     if (!s.ok()) return s.status();
+    if (!std::all_of(s->begin(), s->end(), [](char c) { return c > 0x20 && c < 0x7f; })) {
+      return Status::InvalidArgument("not a valid duration string");
+    }
     auto d = ParseDurationMs(*s);
     if (!d.ok()) return d.status();
     return Value(static_cast<double>(*d) / 1000.0);

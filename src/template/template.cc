@@ -655,7 +655,8 @@ class Parser {
         return Value(neg ? -static_cast<int64_t>(v) : static_cast<int64_t>(v));
       }
     }
-    auto f = ParseFloat(s);
+    bool ascii = std::all_of(s.begin(), s.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+    auto f = ascii ? ParseFloat(s) : Result<double>(Status::InvalidArgument("not ASCII"));
     if (!f.ok() || std::isnan(*f) || (std::isinf(*f) && body.find_first_of("iI") != std::string_view::npos)) {
       throw SyntaxError{t.pos, fmt::format("bad number syntax: \"{}\"", t.text)};
     }

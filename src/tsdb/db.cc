@@ -84,14 +84,21 @@ class DBImpl;
 class AppenderImpl : public storage::Appender {
  public:
   AppenderImpl(DBImpl* db, int64_t min_valid_t) : db_(db), min_valid_t_(min_valid_t) {}
+  ~AppenderImpl() override { Unpin(); }
   Status Append(const Labels& labels, int64_t t, double v) override;
   Status Commit() override;
-  void Rollback() override { batch_.clear(); }
+  void Rollback() override {
+    batch_.clear();
+    Unpin();
+  }
 
  private:
+  void Unpin();
   DBImpl* db_;
   int64_t min_valid_t_;
   std::vector<Pending> batch_;
+  bool pinned_ = false;  // holds MemSeries pointers: garbage collection must not free them
+  uint64_t epoch_ = 0;
 };
 
 class QuerierImpl;
@@ -107,6 +114,9 @@ class DBImpl : public DB {
   Status OpenImpl();
   Status Close() override;
   Status ForceFlush() override;
+  // Forgets series without samples in the head or in frozen heads (gone from every target for a
+  // whole flush interval); their blocks keep them. REQUIRES: flush_mu_.
+  void CollectGarbage();
   Status ForceMerge() override;
   Result<uint64_t> DeleteSeries(const std::vector<Matcher>& matchers) override;
   Stats GetStats() const override;
@@ -125,10 +135,22 @@ class DBImpl : public DB {
     Postings p = SelectPostings(postings_, ms);
     std::vector<MemSeries*> out;
     out.reserve(p.size());
-    for (uint32_t id : p) out.push_back(series_[id].get());
+    for (uint32_t id : p) out.push_back(series_[id].get());  // postings hold live series only
     return out;
   }
   int64_t NowMs() const { return opts_.now_ms ? opts_.now_ms() : sremon::NowMs(); }
+
+  // Epochs protect MemSeries pointers held by appenders (Append..Commit) and queriers: a series
+  // removed by garbage collection is freed only when everything pinned before its removal ended.
+  uint64_t Pin() {
+    std::lock_guard<std::mutex> l(epoch_mu_);
+    active_.insert(epoch_);
+    return epoch_;
+  }
+  void Unpin(uint64_t e) {
+    std::lock_guard<std::mutex> l(epoch_mu_);
+    active_.erase(active_.find(e));
+  }
 
  private:
   friend class QuerierImpl;
@@ -164,6 +186,12 @@ class DBImpl : public DB {
   MemPostings postings_;                                // GUARDED_BY(index_mu_)
   uint64_t live_series_ = 0;                            // GUARDED_BY(index_mu_)
 
+  std::mutex epoch_mu_;
+  uint64_t epoch_ = 0;                 // GUARDED_BY(epoch_mu_)
+  std::multiset<uint64_t> active_;     // GUARDED_BY(epoch_mu_): epochs of pinned users
+  std::vector<std::pair<uint64_t, std::unique_ptr<MemSeries>>> graveyard_;  // GUARDED_BY(flush_mu_)
+  std::atomic<uint64_t> gc_series_{0};
+
   std::mutex commit_mu_;     // orders WAL writes and head updates; a flush freezes under it
   uint64_t wal_gen_ = 1;     // GUARDED_BY(commit_mu_)
   std::string rec_buf_;      // GUARDED_BY(commit_mu_)
@@ -172,6 +200,8 @@ class DBImpl : public DB {
   std::mutex flush_mu_;  // one flush, merge, delete or retention pass at a time
   uint64_t next_seq_ = 1, next_id_ = 1;  // GUARDED_BY(flush_mu_)
   std::chrono::steady_clock::time_point last_flush_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point retry_after_;  // maintenance thread only
+  int backoff_s_ = 2;                                  // maintenance thread only
 
   mutable std::mutex state_mu_;
   std::vector<std::shared_ptr<Block>> blocks_;        // GUARDED_BY(state_mu_), by (seq, id)
@@ -192,13 +222,23 @@ class DBImpl : public DB {
 // ---------------------------------------------------------------- Appending
 
 Status AppenderImpl::Append(const Labels& labels, int64_t t, double v) {
+  if (!pinned_) {
+    epoch_ = db_->Pin();
+    pinned_ = true;
+  }
   return db_->CheckAndAdd(labels, t, v, min_valid_t_, &batch_);
 }
 
 Status AppenderImpl::Commit() {
   Status st = db_->CommitBatch(&batch_);
   batch_.clear();
+  Unpin();
   return st;
+}
+
+void AppenderImpl::Unpin() {
+  if (pinned_) db_->Unpin(epoch_);
+  pinned_ = false;
 }
 
 Status DBImpl::CheckAndAdd(const Labels& labels, int64_t t, double v, int64_t min_valid_t, std::vector<Pending>* batch) {
@@ -299,6 +339,14 @@ Status DBImpl::CommitBatch(std::vector<Pending>* batch) {
     spdlog::warn("rejecting {} samples: {}", batch->size(), st.message());
     return Status::Unavailable(fmt::format("cannot store {} samples: {}", batch->size(), st.message()));
   }
+  if (opts_.fsync_interval_ms == 0) {  // durable against power loss too, at an fsync per commit
+    st = wal_->Sync();
+    if (!st.ok()) {
+      wal_errors_++;
+      rejected_ += batch->size();
+      return Status::Unavailable(fmt::format("cannot store {} samples: {}", batch->size(), st.message()));
+    }
+  }
   for (const auto& p : *batch) ApplyLocked(p.s, p.t, p.v);
   head_samples_ += batch->size();
   ingested_ += batch->size();
@@ -382,7 +430,7 @@ Status DBImpl::OpenImpl() {
   if (!wal.ok()) return wal.status();
   wal_ = std::move(*wal);
   if (opts_.background) {
-    syncer_ = std::thread([this] { SyncLoop(); });
+    if (opts_.fsync_interval_ms > 0) syncer_ = std::thread([this] { SyncLoop(); });
     maint_ = std::thread([this] { MaintenanceLoop(); });
   }
   return Status::Ok();
@@ -526,15 +574,26 @@ void DBImpl::MaintenanceLoop() {
       has_frozen = !frozen_.empty();
     }
     bool old = head_samples_ > 0 && now - last_flush_ >= std::chrono::milliseconds(opts_.head_flush_interval_ms);
-    if (has_frozen || old || head_samples_ >= opts_.max_head_samples) {
-      Status st = FlushLocked();
-      if (!st.ok()) spdlog::error("cannot flush the head: {} (retrying later; the data stays in the WAL)", st.ToString());
-    }
-    Status st = MergeIfNeeded(false);
-    if (!st.ok()) spdlog::error("background merge failed: {}", st.ToString());
-    if (now - last_retention > std::chrono::seconds(60)) {
+    if (now - last_retention > std::chrono::seconds(60)) {  // first: it frees disk space
       last_retention = now;
       ApplyRetention();
+    }
+    // After a failure (disk full) back off: a retry re-encodes the whole frozen head.
+    if (now < retry_after_) continue;
+    Status st;
+    if (has_frozen || old || head_samples_ >= opts_.max_head_samples) {
+      st = FlushLocked();
+      if (!st.ok()) spdlog::error("cannot flush the head: {} (retrying in {}s; the data stays in the WAL)", st.ToString(), backoff_s_);
+    }
+    if (st.ok()) {
+      st = MergeIfNeeded(false);
+      if (!st.ok()) spdlog::error("background merge failed: {} (retrying in {}s)", st.ToString(), backoff_s_);
+    }
+    if (!st.ok()) {
+      retry_after_ = now + std::chrono::seconds(backoff_s_);
+      backoff_s_ = std::min(backoff_s_ * 2, 60);
+    } else {
+      backoff_s_ = 2;
     }
   }
 }
@@ -553,8 +612,13 @@ Status DBImpl::Freeze() {
     std::shared_lock il(index_mu_);
     fz->data.resize(series_.size());
     for (const auto& s : series_) {
+      if (!s) continue;  // collected
       std::lock_guard<std::mutex> sl(s->mu);
-      if (!s->data) continue;
+      if (!s->data) {
+        s->idle_flushes++;
+        continue;
+      }
+      s->idle_flushes = 0;
       fz->samples += s->data->count();
       fz->data[s->id] = std::move(s->data);
     }
@@ -570,14 +634,14 @@ Status DBImpl::WriteFrozen() {
     std::shared_ptr<FrozenHead> fz;
     {
       std::lock_guard<std::mutex> l(state_mu_);
-      if (frozen_.empty()) return Status::Ok();
+      if (frozen_.empty()) break;
       fz = frozen_.front();
     }
     std::vector<MemSeries*> list;
     {
       std::shared_lock il(index_mu_);
       for (uint32_t id = 0; id < fz->data.size(); id++) {
-        if (fz->data[id] && !series_[id]->deleted) list.push_back(series_[id].get());
+        if (fz->data[id] && series_[id] && !series_[id]->deleted) list.push_back(series_[id].get());
       }
     }
     std::sort(list.begin(), list.end(), [](MemSeries* a, MemSeries* b) { return a->labels < b->labels; });
@@ -632,6 +696,65 @@ Status DBImpl::WriteFrozen() {
     fz.reset();
     ReleaseMemory();
   }
+  CollectGarbage();
+  return Status::Ok();
+}
+
+void DBImpl::CollectGarbage() {
+  uint64_t removed = 0;
+  {
+    std::lock_guard<std::mutex> cl(commit_mu_);  // no sample lands in a series while we look
+    std::unique_lock il(index_mu_);
+    std::vector<std::shared_ptr<FrozenHead>> frozen;
+    {
+      std::lock_guard<std::mutex> sl(state_mu_);
+      frozen = frozen_;
+    }
+    uint64_t epoch;
+    {
+      std::lock_guard<std::mutex> el(epoch_mu_);
+      epoch = ++epoch_;
+    }
+    for (auto& s : series_) {
+      if (!s || s->deleted || s->idle_flushes == 0) continue;
+      {
+        std::lock_guard<std::mutex> sl(s->mu);
+        if (s->data) continue;
+      }
+      bool in_frozen = false;
+      for (const auto& f : frozen) in_frozen |= f->Get(s->id) != nullptr;
+      if (in_frozen) continue;
+      s->deleted = true;  // a pending appender re-resolves it at Commit()
+      postings_.Remove(s->id, s->labels);
+      live_series_--;
+      graveyard_.emplace_back(epoch, std::move(s));
+      removed++;
+    }
+    if (removed) {
+      // Rebuild the table and its chains from the series that stay.
+      SeriesTable fresh;
+      for (const auto& s : series_) {
+        if (!s || s->deleted) continue;
+        MemSeries*& head = fresh.Slot(s->hash);
+        s->next_same_hash = head;
+        head = s.get();
+      }
+      by_hash_ = std::move(fresh);
+    }
+  }
+  gc_series_ += removed;
+  // Free what no pinned appender or querier can still see.
+  uint64_t min_active;
+  {
+    std::lock_guard<std::mutex> el(epoch_mu_);
+    min_active = active_.empty() ? UINT64_MAX : *active_.begin();
+  }
+  size_t kept = 0;
+  for (auto& g : graveyard_) {
+    if (g.first > min_active) graveyard_[kept++] = std::move(g);
+  }
+  graveyard_.resize(kept);
+  if (removed) spdlog::debug("forgot {} idle series ({} awaiting release)", removed, kept);
 }
 
 Status DBImpl::FlushLocked() {
@@ -873,6 +996,7 @@ Stats DBImpl::GetStats() const {
   s.flushes_total = flushes_;
   s.merges_total = merges_;
   s.corrupt_blocks_total = corrupt_blocks_;
+  s.series_collected_total = gc_series_;
   s.wal_replayed_samples = replayed_samples_;
   s.wal_replay_seconds = replay_seconds_;
   return s;
@@ -970,7 +1094,7 @@ class SeriesSetImpl : public storage::SeriesSet {
 
 class QuerierImpl : public storage::Querier {
  public:
-  QuerierImpl(DBImpl* db, int64_t mint, int64_t maxt) : db_(db), mint_(mint), maxt_(maxt) {
+  QuerierImpl(DBImpl* db, int64_t mint, int64_t maxt) : db_(db), mint_(mint), maxt_(maxt), epoch_(db->Pin()) {
     std::lock_guard<std::mutex> l(db->state_mu_);
     for (const auto& b : db->blocks_) {
       if (b->meta().mint <= maxt && b->meta().maxt >= mint) blocks_.push_back(b);
@@ -994,6 +1118,8 @@ class QuerierImpl : public storage::Querier {
     std::sort(head.begin(), head.end(), [](MemSeries* a, MemSeries* b) { return a->labels < b->labels; });
     return std::make_unique<SeriesSetImpl>(std::move(cursors), std::move(head), &frozen_, mint_, maxt_, hints.limit);
   }
+
+  ~QuerierImpl() override { db_->Unpin(epoch_); }
 
   Result<std::vector<std::string>> LabelValues(const std::string& name, const std::vector<Matcher>& ms) override {
     std::vector<Matcher> all = ms;
@@ -1061,6 +1187,7 @@ class QuerierImpl : public storage::Querier {
   int64_t mint_, maxt_;
   std::vector<std::shared_ptr<Block>> blocks_;
   std::vector<std::shared_ptr<FrozenHead>> frozen_;
+  uint64_t epoch_;  // pins the MemSeries this querier's series sets point at
 };
 
 Result<std::unique_ptr<storage::Querier>> DBImpl::NewQuerier(int64_t mint, int64_t maxt) {

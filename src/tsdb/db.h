@@ -10,7 +10,12 @@
 //
 // Thread-safety: DB is thread-safe. Appenders are used by one thread each (many may exist);
 // Queriers are used by one query at a time and see the data committed before their creation
-// (plus possibly later data, never partial batches of one series).
+// (plus possibly later data). Appenders, Queriers and the SeriesSets/Series they return must
+// be destroyed before the DB; sample iterators are self-contained.
+//
+// Memory: the head keeps a series in its index while it receives samples; a series that got
+// none for a whole flush interval is forgotten by the head (its data stays in blocks, and it
+// comes back with its next sample), so series churn does not grow memory without bound.
 #pragma once
 
 #include <cstdint>
@@ -29,7 +34,8 @@ class Env;
 struct Options {
   std::string dir;                                   // -storageDataPath
   int64_t retention_ms = 31LL * 24 * 3600 * 1000;    // -retentionPeriod
-  int64_t fsync_interval_ms = 1000;                  // WAL fsync at least this often, and on Close()
+  int64_t fsync_interval_ms = 1000;                  // WAL fsync at least this often, and on Close();
+                                                     // 0 = fsync in every Commit()
   size_t max_labels_per_series = 30;                 // -maxLabelsPerTimeseries (over: reject, counted)
   size_t max_label_value_len = 16 * 1024;            // -maxLabelValueLen (over: truncate, counted)
 
@@ -60,6 +66,7 @@ struct Stats {
   uint64_t flushes_total = 0;
   uint64_t merges_total = 0;
   uint64_t corrupt_blocks_total = 0;            // set aside at open
+  uint64_t series_collected_total = 0;          // idle series forgotten by the head (still in blocks)
   uint64_t wal_replayed_samples = 0;            // at the last Open()
   double wal_replay_seconds = 0;
 };

@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <thread>
 
+#include <unistd.h>
+
 #include "testutil/testutil.h"
 #include "tsdb/env.h"
 
@@ -145,6 +147,21 @@ TEST(DBTest, OutOfOrderBackfillAndLastWriteWins) {
   EXPECT_EQ(got[0].samples[500].v, 500);
 }
 
+TEST(DBTest, FsyncEveryCommit) {
+  testutil::TempDir tmp;
+  Options o = TestOptions(tmp.path());
+  o.fsync_interval_ms = 0;
+  o.background = true;
+  {
+    auto db = OpenDB(o);
+    for (int i = 0; i < 5; i++) ASSERT_TRUE(AppendOne(db.get(), Series("s", "a"), kBase + i, i).ok());
+  }
+  auto db = OpenDB(o);
+  auto got = Query(db.get(), {Eq("__name__", "s")});
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].samples.size(), 5u);
+}
+
 TEST(DBTest, ReopenReplaysWalBitExact) {
   testutil::TempDir tmp;
   std::vector<double> values = {model::StaleNaN(), std::nan(""), INFINITY, -INFINITY, -0.0, 1e-300, 42.5};
@@ -275,6 +292,32 @@ TEST(DBTest, DeleteSeries) {
   EXPECT_EQ(got[1].samples[0].v, 3);
 }
 
+// Series that stop receiving samples are forgotten by the head after a whole idle flush interval
+// (memory stays bounded under churn); their data stays queryable from blocks, and they come back
+// when samples arrive again.
+TEST(DBTest, IdleSeriesAreCollected) {
+  testutil::TempDir tmp;
+  auto db = OpenDB(TestOptions(tmp.path()));
+  ASSERT_TRUE(AppendOne(db.get(), Series("g", "gone"), kBase, 1).ok());
+  ASSERT_TRUE(AppendOne(db.get(), Series("g", "stays"), kBase, 1).ok());
+  ASSERT_TRUE(db->ForceFlush().ok());
+  EXPECT_EQ(db->GetStats().series, 2u);  // "gone" had samples in this interval
+  auto pinned = db->NewAppender();       // holds a pointer to "gone" across the collection
+  ASSERT_TRUE(pinned->Append(Series("g", "gone"), kBase + 500, 5).ok());
+  ASSERT_TRUE(AppendOne(db.get(), Series("g", "stays"), kBase + 1000, 2).ok());
+  ASSERT_TRUE(db->ForceFlush().ok());
+  EXPECT_EQ(db->GetStats().series, 1u);
+  EXPECT_EQ(db->GetStats().series_collected_total, 1u);
+  auto got = Query(db.get(), {Eq("__name__", "g")});
+  ASSERT_EQ(got.size(), 2u);  // from the blocks
+  ASSERT_TRUE(pinned->Commit().ok());  // re-resolves the collected series
+  got = Query(db.get(), {Eq("__name__", "g"), Eq("instance", "gone")});
+  ASSERT_EQ(got.size(), 1u);
+  ASSERT_EQ(got[0].samples.size(), 2u);
+  EXPECT_EQ(got[0].samples[1].v, 5);
+  EXPECT_EQ(db->GetStats().series, 2u);
+}
+
 TEST(DBTest, LimitsRejectAndTruncate) {
   testutil::TempDir tmp;
   Options o = TestOptions(tmp.path());
@@ -329,6 +372,48 @@ TEST(DBTest, DiskFullRejectsWritesKeepsReads) {
   EXPECT_EQ(got[0].samples[3].v, 5);
 }
 
+// The same on a real full filesystem: a 256 KiB tmpfs (needs root to mount; skipped otherwise).
+TEST(DBTest, RealDiskFullOnSmallTmpfs) {
+  testutil::TempDir tmp;
+  std::string mnt = tmp.File("mnt");
+  std::filesystem::create_directory(mnt);
+  std::string out;
+  if (getuid() != 0 || testutil::RunCommand("mount -t tmpfs -o size=256k tmpfs " + mnt, &out) != 0) {
+    GTEST_SKIP() << "cannot mount a small tmpfs (needs root): " << out;
+  }
+  struct Unmount {
+    std::string path;
+    ~Unmount() { testutil::RunCommand("umount -l " + path); }
+  } unmount{mnt};
+  Options o = TestOptions(mnt + "/db");
+  auto db = OpenDB(o);
+  auto fill = [](int s) { return Labels{{"__name__", "fill"}, {"pad", std::string(200, 'x')}, {"s", std::to_string(s)}}; };
+  int acked = 0;
+  Status last;
+  for (int b = 0; b < 100000; b++) {
+    auto app = db->NewAppender();
+    for (int s = 0; s < 100; s++) ASSERT_TRUE(app->Append(fill(s), kBase + b * 1000LL, b).ok());
+    last = app->Commit();
+    if (!last.ok()) break;
+    acked++;
+  }
+  ASSERT_EQ(last.code(), Status::Code::kUnavailable) << last.ToString();
+  EXPECT_NE(last.message().find("No space left on device"), std::string::npos) << last.message();
+  ASSERT_GT(acked, 0);
+  auto got = Query(db.get(), {Eq("__name__", "fill")});  // reads keep working
+  ASSERT_EQ(got.size(), 100u);
+  for (const auto& g : got) ASSERT_EQ(g.samples.size(), size_t(acked));
+  ASSERT_EQ(testutil::RunCommand("mount -o remount,size=8m " + mnt), 0);  // space returns
+  ASSERT_TRUE(AppendOne(db.get(), fill(0), kBase + acked * 1000LL, acked).ok());
+  ASSERT_TRUE(db->ForceFlush().ok());
+  db.reset();
+  db = OpenDB(o);
+  got = Query(db.get(), {Eq("__name__", "fill"), Eq("s", "0")});
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].samples.size(), size_t(acked + 1));
+  db.reset();
+}
+
 TEST(DBTest, CorruptBlockIsSetAside) {
   testutil::TempDir tmp;
   {
@@ -375,6 +460,11 @@ TEST(DBTest, ConcurrentAppendAndQuery) {
   for (int w = 0; w < kWriters; w++) {
     threads.emplace_back([&, w] {
       for (int b = 0; b < kBatches; b++) {
+        if (b == kBatches / 2) {  // make sure flushes (and series collection) happen mid-write
+          for (int i = 0; i < 5000 && db->GetStats().flushes_total < 1; i++) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+          }
+        }
         auto app = db->NewAppender();
         for (int s = 0; s < kSeries; s++) {
           if (!app->Append(Series("cc", std::to_string(w) + "-" + std::to_string(s)), kBase + b * 1000, b).ok()) errors++;

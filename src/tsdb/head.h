@@ -83,6 +83,7 @@ struct MemSeries {
   const model::Labels labels;
   MemSeries* next_same_hash = nullptr;  // GUARDED_BY(DB index mutex)
   uint64_t logged_gen = 0;              // GUARDED_BY(DB commit mutex): WAL generation of its series record
+  uint32_t idle_flushes = 0;            // GUARDED_BY(DB commit mutex): flushes that found no samples
   std::atomic<bool> deleted{false};
   std::mutex mu;
   std::unique_ptr<HeadData> data;  // GUARDED_BY(mu); null when no samples

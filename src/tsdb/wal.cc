@@ -71,7 +71,16 @@ Status Wal::Replay(Env* env, const std::string& dir, const std::function<void(st
       }
       fn(payload);
       off += kHeaderBytes + len;
-      if (stats) stats->records++;
+      if (stats && ++stats->records % 65536 == 0) {
+        auto now = std::chrono::steady_clock::now();
+        if (now - last_log > std::chrono::seconds(2)) {
+          last_log = now;
+          double secs = std::chrono::duration<double>(now - start).count();
+          double done = (stats->bytes + off) / 1e6;
+          spdlog::info("WAL replay: segment {} of {}, {:.1f} of {:.1f} MB, {:.1f} MB/s", s, segs->back(), done,
+                       total / 1e6, done / secs);
+        }
+      }
     }
     if (!bad.empty()) {
       spdlog::warn("WAL segment {}: {} at offset {}; cutting the segment there ({} bytes dropped)", path, bad, off,

@@ -100,6 +100,10 @@ const dashPort = await freePort();
 const vm = start('victoria-metrics', VM_BIN, [`-httpListenAddr=127.0.0.1:${vmPort}`, `-storageDataPath=${path.join(tmp, 'vm')}`, '-retentionPeriod=1y', '-search.disableCache']);
 const VM = `http://127.0.0.1:${vmPort}`;
 await waitOk(`${VM}/health`);
+// Our own storage service as a second data source, with the same data.
+const storagePort = await freePort();
+start('sremon-storage', SREMON_BIN, ['storage', `-httpListenAddr=127.0.0.1:${storagePort}`, `-storageDataPath=${path.join(tmp, 'storage')}`]);
+let importBody = '';
 {
   const now = Math.floor(Date.now() / 15000) * 15000;
   const startMs = now - 24 * 3600 * 1000;
@@ -123,7 +127,8 @@ await waitOk(`${VM}/health`);
     lines.push(`node_cpu_busy{job="node",cpu="0"} ${50 + 40 * Math.sin(t / 900000)} ${t}`);
     lines.push(`node_cpu_busy{job="node",cpu="1"} ${50 + 40 * Math.cos(t / 700000)} ${t}`);
   }
-  const r = await fetch(`${VM}/api/v1/import/prometheus`, { method: 'POST', body: lines.join('\n') + '\n' });
+  importBody = lines.join('\n') + '\n';
+  const r = await fetch(`${VM}/api/v1/import/prometheus`, { method: 'POST', body: importBody });
   if (!r.ok) throw new Error('import failed: ' + (await r.text()));
   await fetch(`${VM}/internal/force_flush`);
   // Wait until the data is searchable.
@@ -135,12 +140,18 @@ await waitOk(`${VM}/health`);
   }
 }
 
+await waitOk(`http://127.0.0.1:${storagePort}/health`);
+{
+  const r = await fetch(`http://127.0.0.1:${storagePort}/api/v1/import/prometheus`, { method: 'POST', body: importBody });
+  if (!r.ok) throw new Error('import into sremon storage failed: ' + (await r.text()));
+}
+
 // ---- provisioning: the reference's files with our URL, plus test dashboards ----
 const prov = path.join(tmp, 'provisioning');
 fs.mkdirSync(path.join(prov, 'datasources'), { recursive: true });
 fs.mkdirSync(path.join(prov, 'dashboards', 'json'), { recursive: true });
 fs.writeFileSync(path.join(prov, 'datasources', 'datasource.yml'),
-  `apiVersion: 1\n\ndatasources:\n  - name: VictoriaMetrics\n    uid: victoriametrics\n    type: prometheus\n    access: proxy\n    url: http://127.0.0.1:${vmPort}\n    isDefault: true\n    editable: false\n`);
+  `apiVersion: 1\n\ndatasources:\n  - name: VictoriaMetrics\n    uid: victoriametrics\n    type: prometheus\n    access: proxy\n    url: http://127.0.0.1:${vmPort}\n    isDefault: true\n    editable: false\n  - name: sremon storage\n    uid: sremon-storage\n    type: prometheus\n    access: proxy\n    url: http://127.0.0.1:${storagePort}\n`);
 fs.writeFileSync(path.join(prov, 'dashboards', 'dashboard.yml'),
   `apiVersion: 1\n\nproviders:\n  - name: 'SRE Dashboards'\n    orgId: 1\n    folder: ''\n    type: file\n    disableDeletion: false\n    updateIntervalSeconds: 10\n    allowUiUpdates: true\n    options:\n      path: ${path.join(prov, 'dashboards', 'json')}\n`);
 const ds = { type: 'prometheus', uid: '${DS_PROMETHEUS}' };
@@ -181,6 +192,11 @@ const exprs = ['rate(app_requests_total[1m])', 'node_cpu_busy', 'up', 'process_s
 exprs.forEach((expr, i) => perfPanels.push({ id: i + 1, type: i === 2 ? 'stat' : 'timeseries', title: `P${i + 1}`, interval: '15s', maxDataPoints: 10000,
   gridPos: { x: (i % 2) * 12, y: Math.floor(i / 2) * 6, w: 12, h: 6 }, targets: [{ refId: 'A', expr }] }));
 fs.writeFileSync(path.join(prov, 'dashboards', 'json', 'perf.json'), JSON.stringify({ uid: 'perf', title: 'Perf 8 panels', time: { from: 'now-24h', to: 'now' }, panels: perfPanels }));
+// The same dashboards on our storage service (every panel and target points at it).
+const onSremon = (d, uid, title) => JSON.stringify({ ...d, uid, title, panels: d.panels.map((p) => ({ ...p, datasource: { type: 'prometheus', uid: 'sremon-storage' },
+  targets: (p.targets ?? []).map((t) => ({ ...t, datasource: { type: 'prometheus', uid: 'sremon-storage' } })) })) });
+fs.writeFileSync(path.join(prov, 'dashboards', 'json', 'perf-sremon.json'), onSremon({ time: { from: 'now-24h', to: 'now' }, panels: perfPanels }, 'perf-sremon', 'Perf 8 panels on sremon storage'));
+fs.writeFileSync(path.join(prov, 'dashboards', 'json', 'sre-sremon.json'), onSremon(JSON.parse(fs.readFileSync(path.join(prov, 'dashboards', 'json', 'sre.json'), 'utf8')), 'sre-sremon', 'SRE App on sremon storage'));
 
 fs.writeFileSync(path.join(prov, 'dashboards', 'json', 'alerts.json'), JSON.stringify({ uid: 'alerts', title: 'Alerts', panels: [
   { id: 1, type: 'alertlist', title: 'Firing and pending', gridPos: { x: 0, y: 0, w: 24, h: 8 }, options: { stateFilter: { firing: true, pending: true } } }] }));
@@ -258,7 +274,7 @@ try {
     await page.waitForSelector('[data-testid=dash-link]');
     const names = await page.$$eval('[data-testid=dash-link]', (as) => as.map((a) => a.textContent));
     assert(names.some((n) => n.includes('SRE App (fixture)')), 'provisioned dashboard listed: ' + names);
-    await page.fill('[data-testid=search]', 'perf');
+    await page.fill('[data-testid=search]', 'fixture');
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=dash-link]').length === 1);
     await shot('home');
     const old = await fetch(BASE + '/login', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ user: 'admin', password: 'admin' }) });
@@ -285,6 +301,14 @@ try {
     await shot('dashboard-sre-app');
   });
 
+  await step('the same dashboard renders on sremon storage as the data source', async () => {
+    await page.goto(BASE + '/d/sre-sremon');
+    const panels = await panelsDone(3);
+    for (const p of panels) assert(p.state === 'done', `panel ${p.title}: ${p.state} ${p.error ?? ''}`);
+    assert(panels.find((p) => p.title === 'App Status').text.includes('UP'), 'stat UP on sremon storage');
+    await shot('dashboard-sre-on-sremon-storage');
+  });
+
   await step('repository reference dashboard renders every panel with data', async () => {
     if (!repoReference.length) {
       console.log('  (skipped: no grafana/provisioning/dashboards/*.json in this tree)');
@@ -301,6 +325,8 @@ try {
   });
 
   await step('time range picker and refresh interval keep state in the URL', async () => {
+    await page.goto(BASE + '/d/sre-fixture');
+    await panelsDone(3);
     await page.click('[data-testid=time-picker]');
     await page.click('text=Last 3 hours');
     await page.waitForURL(/from=now-3h/);
@@ -499,6 +525,21 @@ try {
     assert(points >= 5700, 'points per series: ' + points);
     assert(best < 1000, `fetch+draw took ${best.toFixed(0)} ms (budget 1000 ms)`);
     await shot('dashboard-perf');
+  });
+
+  await step('performance on sremon storage: 8 panels over 24 h at 15 s resolution', async () => {
+    await page.goto(BASE + '/d/perf-sremon');
+    const panels = await panelsDone(8);
+    assert(panels.every((p) => p.state === 'done'), 'perf panels: ' + JSON.stringify(panels.map((p) => [p.title, p.state, p.error])));
+    const runs = [await page.evaluate(() => window.__sremonLastRefreshMs)];
+    for (let i = 0; i < 2; i++) {
+      await page.click('[data-testid=refresh]');
+      await page.waitForFunction(() => document.querySelector('[data-testid=dash-grid]').dataset.state === 'done');
+      await page.waitForTimeout(50);
+      runs.push(await page.evaluate(() => window.__sremonLastRefreshMs));
+    }
+    figures.push(`perf on sremon storage: 8 panels x 24h @15s: fetch+draw ${runs.map((r) => r.toFixed(0)).join('/')} ms`);
+    assert(Math.min(...runs) < 1000, `fetch+draw took ${Math.min(...runs).toFixed(0)} ms (budget 1000 ms)`);
   });
 
   await step('bundle size and idle memory', async () => {

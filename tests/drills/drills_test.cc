@@ -16,16 +16,15 @@
 #include <thread>
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include "http/http.h"
+#include "testutil/probes.h"
 #include "testutil/testutil.h"
 
 namespace sremon {
 namespace {
 
 using namespace std::chrono_literals;
-using json = nlohmann::json;
 using testutil::TempDir;
 
 class DrillsTest : public ::testing::Test {
@@ -70,6 +69,12 @@ class DrillsTest : public ::testing::Test {
     testutil::WriteFile(config_.File("grafana/provisioning/datasources/datasource.yml"),
                         "apiVersion: 1\ndatasources:\n  - name: sremon\n    type: prometheus\n    access: proxy\n"
                         "    url: http://127.0.0.1:" + Port("storage") + "\n    isDefault: true\n");
+    // The shipped SLO rules, evaluated every second instead of every 30 s (same expressions).
+    std::string slo = testutil::ReadFile(testutil::SourceDir() + "/prometheus/slo_rules.yml");
+    for (size_t p = slo.find("interval: 30s"); p != std::string::npos; p = slo.find("interval: 30s", p)) {
+      slo.replace(p, 13, "interval: 1s");
+    }
+    testutil::WriteFile(config_.File("prometheus/slo_rules.yml"), slo);
     std::string out;
     int rc = Sremon("up", &out);
     ASSERT_EQ(rc, 0) << out;
@@ -102,61 +107,17 @@ class DrillsTest : public ::testing::Test {
     return testutil::RunCommand(cmd, out);
   }
 
-  json GetJson(const std::string& url) {
-    auto r = http::Get(url, 3s);
-    if (!r.ok() || r->status != 200) return json();
-    return json::parse(r->body, nullptr, false);
-  }
-
   // Polls until pred() holds; reports what it was waiting for on timeout.
   bool Eventually(const std::string& what, std::chrono::seconds timeout, const std::function<bool()>& pred) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (pred()) return true;
-      std::this_thread::sleep_for(200ms);
-    }
+    if (testutil::Poll(timeout, pred)) return true;
     ADD_FAILURE() << "timed out after " << timeout.count() << "s waiting for: " << what;
     return false;
   }
-
-  // The value of an instant query's first sample, or NaN.
-  double QueryValue(const std::string& expr) {
-    json j = GetJson(Base("storage") + "/api/v1/query?query=" + http::UrlEncode(expr));
-    if (!j.is_object() || j["data"]["result"].empty()) return NAN;
-    return std::stod(j["data"]["result"][0]["value"][1].get<std::string>());
-  }
-
-  // The state of an alert in the rules service's /api/v1/alerts ("" when absent).
-  std::string RuleAlertState(const std::string& alertname) {
-    json j = GetJson(Base("rules") + "/api/v1/alerts");
-    if (!j.is_object()) return "";
-    for (const auto& a : j["data"]["alerts"]) {
-      if (a["labels"]["alertname"] == alertname) return a["state"].get<std::string>();
-    }
-    return "";
-  }
-
-  bool AlertmanagerHas(const std::string& alertname) {
-    json j = GetJson(Base("alertmanager") + "/api/v2/alerts");
-    if (!j.is_array()) return false;
-    for (const auto& a : j) {
-      if (a["labels"]["alertname"] == alertname) return true;
-    }
-    return false;
-  }
-
-  // True when the inbox holds a webhook notification with that status for that alert.
-  bool InboxHas(const std::string& alertname, const std::string& status) {
-    json j = GetJson(Base("inbox") + "/api/notifications?limit=1000");
-    if (!j.is_object()) return false;
-    for (const auto& n : j["notifications"]) {
-      const json& p = n["payload"];
-      if (!p.is_object() || p["status"] != status) continue;
-      for (const auto& a : p["alerts"]) {
-        if (a["labels"]["alertname"] == alertname && a["status"] == status) return true;
-      }
-    }
-    return false;
+  double QueryValue(const std::string& expr) { return testutil::QueryValue(Base("storage"), expr); }
+  std::string RuleAlertState(const std::string& name) { return testutil::RuleAlertState(Base("rules"), name); }
+  bool AlertmanagerHas(const std::string& name) { return testutil::AlertmanagerHas(Base("alertmanager"), name); }
+  bool InboxHas(const std::string& name, const std::string& status) {
+    return testutil::InboxHas(Base("inbox"), name, status);
   }
 
   std::map<std::string, int> ports_;
@@ -201,6 +162,39 @@ TEST_F(DrillsTest, HighTrafficFiresAndResolves) {
   EXPECT_NE(load_out.find("req"), std::string::npos) << load_out;
   EXPECT_TRUE(Eventually("resolved HighRequestRate in the inbox", 40s,
                          [&] { return InboxHas("HighRequestRate", "resolved"); }));
+}
+
+// Drill 3, error budget burn: clean traffic, then the app's fault switch fails half of the
+// requests. SLOErrorBudgetBurnFast must page within the time the SRE Workbook's arithmetic
+// predicts. With h seconds of clean history at the same request rate and an error share e, a
+// window that holds all of it sees the error ratio e·t/(h+t) after t seconds; the 6h/30m pair
+// (threshold 6 × 0.5% = 3%) crosses first, at t = 0.03·h / (e − 0.03). Scraping (1 s), rate()
+// needing two samples and the evaluation (1 s) add a few seconds of delay.
+TEST_F(DrillsTest, ErrorBudgetBurnPages) {
+  ASSERT_TRUE(Eventually("the app is scraped", 15s, [&] { return QueryValue("up{job=\"sre_app\"}") == 1; }));
+  const double clean_seconds = 15, error_share = 0.5, threshold = 6 * 0.005;
+  std::string load_out;
+  std::thread load([&] {
+    Sremon("load " + Base("app") + "/ --rate 20 --duration 45s --concurrency 2 --quiet", &load_out);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<int>(clean_seconds * 1000)));
+  EXPECT_EQ(RuleAlertState("SLOErrorBudgetBurnFast"), "") << "paged before any error";
+  auto chaos = http::Post(Base("app") + "/chaos", "{\"error_rate\":0.5}", "application/json");
+  ASSERT_TRUE(chaos.ok() && chaos->status == 200) << (chaos.ok() ? chaos->body : chaos.status().ToString());
+  auto start = std::chrono::steady_clock::now();
+  const double predicted = threshold * clean_seconds / (error_share - threshold);
+  EXPECT_TRUE(Eventually("SLOErrorBudgetBurnFast firing", 30s,
+                         [&] { return RuleAlertState("SLOErrorBudgetBurnFast") == "firing"; }));
+  double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::cout << "fast burn paged " << took << " s after the errors began (workbook arithmetic: " << predicted
+            << " s + scrape/evaluation delay)\n";
+  EXPECT_LT(took, predicted + 8) << "paged later than the workbook predicts";
+  EXPECT_TRUE(Eventually("the page in the inbox", 15s, [&] { return InboxHas("SLOErrorBudgetBurnFast", "firing"); }));
+  http::ClientRequest clear;
+  clear.method = "DELETE";
+  clear.url = Base("app") + "/chaos";
+  EXPECT_TRUE(http::Fetch(clear).ok());
+  load.join();
 }
 
 }  // namespace

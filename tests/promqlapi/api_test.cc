@@ -12,6 +12,8 @@
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
 #include "api/prom_api.h"
 #include "http/http.h"
@@ -329,6 +331,48 @@ TEST_F(PromApiTest, GarbageGetsPrometheusErrors) {
       EXPECT_EQ(a.body, c.body) << c.path;
     }
   }
+}
+
+// The timeout parameter: an expired one answers Prometheus's timeout error before evaluating;
+// a generous one changes nothing. (A short one gives the engine a copy of its options with that
+// deadline; how soon it notices is the engine's business.)
+TEST_F(PromApiTest, TimeoutParameter) {
+  auto a = Get("/api/v1/query?query=up&time=300&timeout=0s");
+  EXPECT_EQ(a.status, 503);
+  EXPECT_EQ(a.body, R"j({"status":"error","errorType":"timeout","error":"query timed out in query queue"})j");
+  a = Get("/api/v1/query?query=1&time=1&timeout=1m");
+  EXPECT_EQ(a.body, R"j({"status":"success","data":{"resultType":"scalar","result":[1,"1"]}})j");
+  a = Get("/api/v1/query?query=1&time=1&timeout=0.5");
+  EXPECT_EQ(a.status, 200);
+}
+
+// Queries slower than -search.logSlowQueryDuration are logged with their parameters.
+TEST_F(PromApiTest, SlowQueryLog) {
+  std::ostringstream log;
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(log);
+  auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>("test", sink));
+  http::ServerOptions so;
+  so.listen_addr = "127.0.0.1:0";
+  so.io_threads = 1;
+  so.worker_threads = 1;
+  http::Server server(so);
+  PromApiOptions opts;
+  opts.slow_query_log = std::chrono::milliseconds(1);
+  RegisterPrometheusApi(server, *db_, *engine_, opts);
+  ASSERT_TRUE(server.Start().ok());
+  std::string url = "http://127.0.0.1:" + std::to_string(server.port());
+  // ~600k subquery steps: well above 1 ms.
+  auto r = http::Get(url + "/api/v1/query?query=count_over_time(vector(1)%5B10m:1ms%5D)&time=600");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 200) << r->body.substr(0, 300);
+  r = http::Get(url + "/api/v1/query?query=1&time=1");  // fast: not logged
+  server.Stop();
+  spdlog::set_default_logger(previous);
+  std::string text = log.str();
+  EXPECT_NE(text.find("slow query according to -search.logSlowQueryDuration=1ms"), std::string::npos) << text;
+  EXPECT_NE(text.find("count_over_time(vector(1)[10m:1ms])"), std::string::npos) << text;
+  EXPECT_EQ(text.find("query=\"1\""), std::string::npos) << text;
 }
 
 TEST_F(PromApiTest, WrongMethod) {

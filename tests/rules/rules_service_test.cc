@@ -159,6 +159,13 @@ TEST(RulesService, AlertLifecycleAgainstVictoriaMetrics) {
   auto bt = rs.GetJson("/api/v1/backtest?rule=AppDown&from=" + std::to_string(active_at / 1000 - 2) + "&step=1s");
   EXPECT_EQ(bt["status"], "success") << bt.dump();
   EXPECT_GE(bt["data"]["alerts"].size(), 1u) << bt.dump();
+  // The same from the command line.
+  std::string bt_out;
+  EXPECT_EQ(testutil::RunCommand(testutil::SremonBin() + " rules backtest --rule " + dir.File("rules.yml") + " --from " +
+                                     std::to_string(active_at / 1000 - 2) + " --step 1s --name AppDown --datasource.url " + vm.url(),
+                                 &bt_out), 0) << bt_out;
+  EXPECT_NE(bt_out.find("Backtest of alert \"AppDown\""), std::string::npos) << bt_out;
+  EXPECT_NE(bt_out.find("firing"), std::string::npos) << bt_out;
   auto bt_bad = http::Get(rs.url() + "/api/v1/backtest?rule=nope&from=0");
   ASSERT_TRUE(bt_bad.ok());
   EXPECT_EQ(bt_bad->status, 400);

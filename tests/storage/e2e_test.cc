@@ -124,6 +124,14 @@ TEST(StorageE2eTest, ImportExportRoundTripAndGarbage) {
   }
   EXPECT_EQ(http::Get(a.base + "/health")->status, 200);
   EXPECT_TRUE(a.child->Running());
+  // Self-instrumentation: ingestion, series, disk, WAL, write errors.
+  std::this_thread::sleep_for(2500ms);  // stats are copied every 2 s
+  std::string metrics = http::Get(a.base + "/metrics")->body;
+  for (const char* name : {"vm_rows_inserted_total{type=\"prometheus\"} 21", "vm_rows_added_to_storage_total",
+                           "vm_series_count 5", "vm_data_size_bytes", "sremon_tsdb_wal_bytes",
+                           "vm_http_request_errors_total{type=\"vmimport\"}"}) {
+    EXPECT_NE(metrics.find(name), std::string::npos) << name;
+  }
 }
 
 TEST(StorageE2eTest, ReloadKeepsOldConfigWhenNewIsInvalid) {

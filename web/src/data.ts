@@ -110,16 +110,16 @@ export async function runQueries(panel: Panel, ctx: QueryContext, forceInstant =
       const refId = t.refId ?? String.fromCharCode(65 + i);
       if (instantPanel) {
         const data = await promQuery(ds, '/api/v1/query', { query: expr, time: String(ctx.range.to / 1000) });
-        return { t, refId, data };
+        return { t, refId, data, expr };
       }
       const data = await promQuery(ds, '/api/v1/query_range', { query: expr, start: String(start), end: String(end), step: String(stepS) });
-      return { t, refId, data };
+      return { t, refId, data, expr };
     }),
   ).catch((e: Error) => {
     result.error = e.message;
     return [];
   });
-  for (const { t, refId, data } of answers) {
+  for (const { t, refId, data, expr } of answers) {
     if (data.resultType === 'scalar' || data.resultType === 'string') {
       const v = parseSample(data.result[1]);
       result.frames.push({ refId, name: t.legendFormat || 'scalar', labels: {}, values: instantPanel ? [v] : result.times.map(() => v) });
@@ -137,7 +137,9 @@ export async function runQueries(panel: Panel, ctx: QueryContext, forceInstant =
       } else if (s.value) {
         values[values.length - 1] = parseSample(s.value[1]);
       }
-      result.frames.push({ refId, name: seriesName(s.metric, t.legendFormat), labels: s.metric, values });
+      // A series without labels is named by its query, as Grafana does.
+      const name = seriesName(s.metric, t.legendFormat);
+      result.frames.push({ refId, name: name === 'Value' && !t.legendFormat ? expr : name, labels: s.metric, values });
     }
   }
   return result;
