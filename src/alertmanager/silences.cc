@@ -80,7 +80,9 @@ Status Validate(const Silence& s) {
 
 SilenceState StateOf(const Silence& s, int64_t now) {
   if (s.starts_at > now) return SilenceState::kPending;
-  if (s.ends_at < now) return SilenceState::kExpired;
+  // Upstream compares nanoseconds, so an end equal to "now" is already past in practice; with
+  // milliseconds, a silence expired by DELETE must not read as active in the same millisecond.
+  if (s.ends_at <= now) return SilenceState::kExpired;
   return SilenceState::kActive;
 }
 
