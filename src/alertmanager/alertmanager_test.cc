@@ -60,6 +60,8 @@ TEST(Config, ErrorsNameFileAndLine) {
   check("route:\n  receiver: a\n  foo: 1\nreceivers:\n- name: a\n", "am.yml:3: field foo not found in type config.plain");
   check("route:\n  receiver: a\n  group_wait: x\nreceivers:\n- name: a\n", "am.yml:3: not a valid duration string: \"x\"");
   check("", "am.yml: no route provided in config");
+  // Regression (fuzzer): a non-UTF-8 byte once reached an fmt quoting path that aborts.
+  check("route:\n  receiver: \xc9\nreceivers:\n  - name: x\n", "am.yml: yaml: invalid leading UTF-8 octet");
 }
 
 TEST(Config, InheritanceAndKeys) {

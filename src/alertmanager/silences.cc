@@ -80,9 +80,8 @@ Status Validate(const Silence& s) {
 
 SilenceState StateOf(const Silence& s, int64_t now) {
   if (s.starts_at > now) return SilenceState::kPending;
-  // Upstream compares nanoseconds, so a silence expired "now" is already past its end when read.
-  // At millisecond resolution the read often falls in the same millisecond: count the end itself
-  // as expired, or an expired silence would read back as active (a flaky test caught this).
+  // Upstream compares nanoseconds, so an end equal to "now" is already past in practice; with
+  // milliseconds, a silence expired by DELETE must not read as active in the same millisecond.
   if (s.ends_at <= now) return SilenceState::kExpired;
   return SilenceState::kActive;
 }
