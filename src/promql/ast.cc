@@ -68,7 +68,7 @@ std::string SelectorBody(const VectorSelector& vs) {
   for (const auto& m : vs.matchers) {
     if (m.name() == model::kMetricName && m.type() == model::MatchType::kEqual && m.value() == vs.name) continue;
     static constexpr const char* kOps[] = {"=", "!=", "=~", "!~"};
-    parts.push_back(m.name() + kOps[static_cast<int>(m.type())] + GoQuote(m.value()));
+    parts.push_back(m.name() + kOps[static_cast<int>(m.type())] + Quote(m.value()));
   }
   if (parts.empty()) return vs.name;
   std::sort(parts.begin(), parts.end());
@@ -78,7 +78,7 @@ std::string SelectorBody(const VectorSelector& vs) {
 }  // namespace
 
 std::string NumberLiteral::String() const { return FormatFloatG(value); }
-std::string StringLiteral::String() const { return GoQuote(value); }
+std::string StringLiteral::String() const { return Quote(value); }
 
 std::string VectorSelector::String() const {
   return SelectorBody(*this) + FormatOffsetAndAt(offset_ms, at, at_ms);

@@ -60,7 +60,7 @@ std::string LabelsString(const model::Labels& ls) {
   for (const auto& l : ls) {
     if (!first) out += ", ";
     first = false;
-    out += l.name + "=" + GoQuote(l.value);
+    out += l.name + "=" + Quote(l.value);
   }
   return out + "}";
 }
@@ -659,7 +659,7 @@ Val Evaluator::EvalAggregate(const AggregateExpr& a) {
   if (a.op == AggOp::kCountValues) {
     value_label = param.str;
     if (!model::IsValidLabelName(value_label)) {
-      Fail(Status::Execution(fmt::format("invalid label name {}", GoQuote(value_label))));
+      Fail(Status::Execution(fmt::format("invalid label name {}", Quote(value_label))));
     }
     if (!a.without) grouping.push_back(value_label);
   }

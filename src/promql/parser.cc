@@ -102,8 +102,8 @@ bool IsWordOperator(std::string_view lower) {
 }
 
 std::string GoQuoteTrunc(std::string_view s) {
-  if (s.size() > 10) return GoQuote(s.substr(0, 10)) + "...";
-  return GoQuote(s);
+  if (s.size() > 10) return Quote(s.substr(0, 10)) + "...";
+  return Quote(s);
 }
 
 // Prometheus Item.desc().
@@ -115,8 +115,8 @@ std::string Describe(const Token& t) {
       if (AggregatorFor(lower)) return "<aggr:" + lower + ">";
       if (IsWordOperator(lower)) return "<op:" + lower + ">";
       if (IsKeyword(lower)) return "<" + lower + ">";
-      return "identifier " + GoQuote(t.text);
-    case Tok::kMetricIdent: return "metric identifier " + GoQuote(t.text);
+      return "identifier " + Quote(t.text);
+    case Tok::kMetricIdent: return "metric identifier " + Quote(t.text);
     case Tok::kNumber: return "number " + GoQuoteTrunc(t.text);
     case Tok::kDuration: return "duration " + GoQuoteTrunc(t.text);
     case Tok::kString: return "string " + GoQuoteTrunc(t.text);
@@ -128,7 +128,7 @@ std::string Describe(const Token& t) {
     case Tok::kRBracket:
     case Tok::kComma:
     case Tok::kColon:
-    case Tok::kAt: return GoQuote(t.text);
+    case Tok::kAt: return Quote(t.text);
     default: return "<op:" + std::string(t.text) + ">";
   }
 }
@@ -309,7 +309,7 @@ class Lexer {
         size_t d = start;
         while (d < in_.size() && IsDigit(in_[d])) ++d;
         throw ParseError{static_cast<int>(start),
-                         fmt::format("bad duration syntax: {}", GoQuote(in_.substr(start, d - start)))};
+                         fmt::format("bad duration syntax: {}", Quote(in_.substr(start, d - start)))};
       }
       // Outside brackets a duration is a token of its own; the parser decides where it fits.
       bool unit_chars = true;
@@ -348,7 +348,7 @@ class Lexer {
       size_t bad = e;
       while (bad < in_.size() && (IsAlnum(in_[bad]) || in_[bad] == '.')) ++bad;
       throw ParseError{static_cast<int>(start),
-                       fmt::format("bad number or duration syntax: {}", GoQuote(in_.substr(start, bad - start)))};
+                       fmt::format("bad number or duration syntax: {}", Quote(in_.substr(start, bad - start)))};
     }
     out->push_back(Token{Tok::kNumber, in_.substr(start, e - start), static_cast<int>(start)});
     pos_ = e;
@@ -579,7 +579,7 @@ class Parser {
     }
     const Token& t = Next();
     auto ms = ParseDurationMs(t.text);
-    if (!ms.ok()) throw ParseError{t.pos, fmt::format("not a valid duration string: {}", GoQuote(t.text))};
+    if (!ms.ok()) throw ParseError{t.pos, fmt::format("not a valid duration string: {}", Quote(t.text))};
     return *ms;
   }
 
@@ -753,7 +753,7 @@ class Parser {
     // As in Prometheus's grammar, the name is resolved once the whole call has been read, so a
     // syntax error inside it (`foo(`) is reported first.
     c->func = LookupFunction(name.text);
-    if (!c->func) throw ParseError{name.pos, fmt::format("unknown function with name {}", GoQuote(name.text))};
+    if (!c->func) throw ParseError{name.pos, fmt::format("unknown function with name {}", Quote(name.text))};
     return c;
   }
 
@@ -842,8 +842,8 @@ class Parser {
     if (!name.empty()) {
       for (size_t i = 1; i < vs->matchers.size(); ++i) {
         if (vs->matchers[i].name() == model::kMetricName) {
-          throw ParseError{start, fmt::format("metric name must not be set twice: {} or {}", GoQuote(name),
-                                              GoQuote(vs->matchers[i].value()))};
+          throw ParseError{start, fmt::format("metric name must not be set twice: {} or {}", Quote(name),
+                                              Quote(vs->matchers[i].value()))};
         }
       }
     } else {
@@ -876,7 +876,7 @@ class Parser {
           throw ParseError{n.pos.start,
                            fmt::format("unary expression only allowed on expressions of type scalar or instant "
                                        "vector, got {}",
-                                       GoQuote(ValueTypeName(t)))};
+                                       Quote(ValueTypeName(t)))};
         }
         break;
       }
@@ -898,23 +898,23 @@ class Parser {
         if (f.variadic == 0) {
           if (nargs != c.args.size()) {
             throw ParseError{n.pos.start, fmt::format("expected {} argument(s) in call to {}, got {}", nargs,
-                                                      GoQuote(f.name), c.args.size())};
+                                                      Quote(f.name), c.args.size())};
           }
         } else {
           size_t na = nargs - 1;
           if (na > c.args.size()) {
             throw ParseError{n.pos.start, fmt::format("expected at least {} argument(s) in call to {}, got {}", na,
-                                                      GoQuote(f.name), c.args.size())};
+                                                      Quote(f.name), c.args.size())};
           }
           if (f.variadic > 0 && na + f.variadic < c.args.size()) {
             throw ParseError{n.pos.start, fmt::format("expected at most {} argument(s) in call to {}, got {}",
-                                                      na + f.variadic, GoQuote(f.name), c.args.size())};
+                                                      na + f.variadic, Quote(f.name), c.args.size())};
           }
         }
         for (size_t i = 0; i < c.args.size(); ++i) {
           Check(*c.args[i]);
           size_t k = std::min(i, nargs - 1);
-          ExpectType(*c.args[i], f.arg_types[k], fmt::format("call to function {}", GoQuote(f.name)));
+          ExpectType(*c.args[i], f.arg_types[k], fmt::format("call to function {}", Quote(f.name)));
         }
         break;
       }
@@ -948,7 +948,7 @@ class Parser {
             for (const auto& l2 : vm.include) {
               if (l1 == l2) {
                 throw ParseError{op_pos, fmt::format("label {} must not occur in ON and GROUP clause at once",
-                                                     GoQuote(l1))};
+                                                     Quote(l1))};
               }
             }
           }
@@ -965,12 +965,12 @@ class Parser {
           }
           if (IsSetOperator(b.op)) {
             throw ParseError{n.pos.start, fmt::format("set operator {} not allowed in binary scalar expression",
-                                                      GoQuote(BinOpName(b.op)))};
+                                                      Quote(BinOpName(b.op)))};
           }
           b.matching.reset();
         } else if (IsSetOperator(b.op)) {
           if (vm.card == Cardinality::kOneToMany || vm.card == Cardinality::kManyToOne) {
-            throw ParseError{n.pos.start, fmt::format("no grouping allowed for {} operation", GoQuote(BinOpName(b.op)))};
+            throw ParseError{n.pos.start, fmt::format("no grouping allowed for {} operation", Quote(BinOpName(b.op)))};
           }
         }
         break;

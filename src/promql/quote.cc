@@ -44,48 +44,6 @@ int HexVal(char c) {
 
 }  // namespace
 
-std::string GoQuote(std::string_view s) {
-  std::string out = "\"";
-  for (size_t i = 0; i < s.size();) {
-    unsigned char c = s[i];
-    if (c >= 0x80) {
-      size_t n = Utf8Len(s, i);
-      if (n == 0) {
-        char buf[8];
-        std::snprintf(buf, sizeof(buf), "\\x%02x", c);
-        out += buf;
-        ++i;
-      } else {
-        out.append(s.substr(i, n));
-        i += n;
-      }
-      continue;
-    }
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\a': out += "\\a"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\v': out += "\\v"; break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\x%02x", c);
-          out += buf;
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-    ++i;
-  }
-  out.push_back('"');
-  return out;
-}
-
 Result<std::string> GoUnquote(std::string_view s) {
   if (s.size() < 2 || s.front() != s.back()) return Status::InvalidArgument("invalid syntax");
   char q = s.front();

@@ -1,5 +1,5 @@
-// Go-compatible string quoting (fmt %q) and unquoting (strconv.Unquote, also for single
-// quotes as Prometheus's strutil.Unquote allows). Used by the parser, printers and the runner.
+// Go-compatible string unquoting (strconv.Unquote, also for single quotes as Prometheus's
+// strutil.Unquote allows). Quoting (%q) is sremon::Quote in util/strings.h.
 #pragma once
 
 #include <string>
@@ -9,7 +9,6 @@
 
 namespace sremon::promql {
 
-std::string GoQuote(std::string_view s);
 // `s` includes its quotes: "...", '...' or `...` (raw).
 Result<std::string> GoUnquote(std::string_view s);
 
