@@ -242,6 +242,8 @@ const ErrorCase kErrorCases[] = {
      R"j({"status":"error","errorType":"bad_data","error":"invalid parameter \"query\": 1:1: parse error: no expression found in input"})j"},
     {"/api/v1/query?query=sum(", 400,
      R"j({"status":"error","errorType":"bad_data","error":"invalid parameter \"query\": 1:5: parse error: unclosed left parenthesis"})j"},
+    {"/api/v1/query?query=foo(", 400,  // syntax errors before unknown names, as Prometheus
+     R"j({"status":"error","errorType":"bad_data","error":"invalid parameter \"query\": 1:5: parse error: unclosed left parenthesis"})j"},
     {"/api/v1/query?query=a*%3Cb", 400,
      R"j({"status":"error","errorType":"bad_data","error":"invalid parameter \"query\": 1:3: parse error: unexpected \u003cop:\u003c\u003e"})j"},
     {"/api/v1/query?query=nosuchfn(up)", 400,
