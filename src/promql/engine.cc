@@ -684,7 +684,9 @@ Val Evaluator::EvalAggregate(const AggregateExpr& a) {
       order.clear();
       for (const Cell& c : cols.At(i)) {
         model::LabelsBuilder lb(mat[c.series].metric);
-        lb.Set(value_label, FormatFloatF(c.v));
+        std::string value_text;
+        AppendFloatF(&value_text, c.v);  // Go 'f' format: 1e300 is "1" and 300 zeros, as Prometheus
+        lb.Set(value_label, value_text);
         model::Labels g = group_labels(lb.Build());
         std::string key = LabelsString(g);
         auto [it, fresh] = out_index.emplace(key, static_cast<uint32_t>(out.mat.size()));

@@ -127,8 +127,6 @@ std::string LabelsString(const model::Labels& ls);
 
 // functions.cc
 Val EvalCall(Evaluator& ev, const Call& c);
-// Go strconv.FormatFloat(v, 'f', -1, 64).
-std::string FormatFloatF(double v);
 // Go math.Max / math.Min (NaN wins, +0 > -0).
 double GoMax(double a, double b);
 double GoMin(double a, double b);

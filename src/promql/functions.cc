@@ -306,14 +306,6 @@ Val EvalOverRange(Evaluator& ev, const Node& arg, bool keep_name, const RangeFn&
 
 }  // namespace
 
-std::string FormatFloatF(double v) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  char buf[512];
-  auto r = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::fixed);
-  return std::string(buf, r.ptr);
-}
-
 double GoMax(double a, double b) {
   if (std::isinf(a) && a > 0) return a;
   if (std::isinf(b) && b > 0) return b;
