@@ -491,7 +491,7 @@ void PromApi::FormatQuery(const http::Request& req, http::Response& resp) {
   auto expr = promql::ParseExpr(req.Param("query"));
   if (!expr.ok()) return WriteError(resp, InvalidParam("query", expr.status().message()));
   SuccessWriter w;
-  AppendGoJsonString(w.data(), (*expr)->String());
+  AppendGoJsonString(w.data(), promql::Prettify(**expr));  // Prometheus: parser.Prettify
   w.Finish(resp);
 }
 
