@@ -4,8 +4,8 @@
 //   1. App down: `sremon stop app` → up == 0 → AppDown pending → firing → notification in the
 //      inbox and in the Alertmanager API → `sremon start app` → resolved notification.
 //   2. High traffic: `sremon load` above 5 req/s → HighRequestRate fires → load stops → resolved.
-// The test configs keep the reference's rules and routes; only intervals, `for` and the rate
-// window are shorter, so the drills take seconds instead of minutes.
+// The test configs (testutil::WriteFastStackConfig) keep the reference's rules and routes; only
+// intervals, `for` and the rate window are shorter, so the drills take seconds, not minutes.
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -19,6 +19,7 @@
 
 #include "http/http.h"
 #include "testutil/probes.h"
+#include "testutil/stack_config.h"
 #include "testutil/testutil.h"
 
 namespace sremon {
@@ -33,42 +34,7 @@ class DrillsTest : public ::testing::Test {
     for (const char* s : {"app", "storage", "inbox", "alertmanager", "rules", "dashboards"}) {
       ports_[s] = testutil::FreePort();
     }
-    std::filesystem::create_directories(config_.File("prometheus"));
-    std::filesystem::create_directories(config_.File("grafana/provisioning/datasources"));
-    std::filesystem::create_directories(config_.File("grafana/provisioning/dashboards"));
-    testutil::WriteFile(config_.File("prometheus/prometheus.yml"),
-                        "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
-                        "scrape_configs:\n  - job_name: sre_app\n    metrics_path: /metrics\n"
-                        "    static_configs:\n      - targets: [\"127.0.0.1:" + Port("app") + "\"]\n");
-    testutil::WriteFile(config_.File("prometheus/alert_rules.yml"), R"(groups:
-  - name: sre_app_alerts
-    interval: 1s
-    rules:
-      - alert: AppDown
-        expr: up{job="sre_app"} == 0
-        for: 3s
-        labels:
-          severity: critical
-        annotations:
-          summary: "App SRE está DOWN"
-          description: "A aplicação {{ $labels.job }} está fora do ar há mais de 30 segundos."
-      - alert: HighRequestRate
-        expr: rate(app_requests_total[10s]) > 5
-        for: 3s
-        labels:
-          severity: warning
-        annotations:
-          summary: "Taxa de requisições alta"
-          description: "A aplicação está recebendo mais de 5 req/s."
-)");
-    testutil::WriteFile(config_.File("prometheus/alertmanager.yml"),
-                        "route:\n  receiver: default\n  group_by: [alertname]\n  group_wait: 1s\n"
-                        "  group_interval: 1s\n  repeat_interval: 1h\nreceivers:\n  - name: default\n"
-                        "    webhook_configs:\n      - url: http://127.0.0.1:" + Port("inbox") + "/webhook\n"
-                        "        send_resolved: true\n");
-    testutil::WriteFile(config_.File("grafana/provisioning/datasources/datasource.yml"),
-                        "apiVersion: 1\ndatasources:\n  - name: sremon\n    type: prometheus\n    access: proxy\n"
-                        "    url: http://127.0.0.1:" + Port("storage") + "\n    isDefault: true\n");
+    testutil::WriteFastStackConfig(config_.path(), ports_["app"], ports_["storage"], ports_["inbox"]);
     // The shipped SLO rules, evaluated every second instead of every 30 s (same expressions).
     std::string slo = testutil::ReadFile(testutil::SourceDir() + "/prometheus/slo_rules.yml");
     for (size_t p = slo.find("interval: 30s"); p != std::string::npos; p = slo.find("interval: 30s", p)) {

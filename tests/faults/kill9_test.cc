@@ -18,6 +18,7 @@
 
 #include "http/http.h"
 #include "testutil/probes.h"
+#include "testutil/stack_config.h"
 #include "testutil/testutil.h"
 #include "util/time.h"
 
@@ -32,31 +33,7 @@ class Kill9Test : public ::testing::Test {
  protected:
   void SetUp() override {
     for (const char* s : {"app", "storage", "inbox", "alertmanager", "rules", "dashboards"}) ports_[s] = testutil::FreePort();
-    std::filesystem::create_directories(config_.File("prometheus"));
-    std::filesystem::create_directories(config_.File("grafana/provisioning/datasources"));
-    std::filesystem::create_directories(config_.File("grafana/provisioning/dashboards"));
-    testutil::WriteFile(config_.File("prometheus/prometheus.yml"),
-                        "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n"
-                        "  - job_name: sre_app\n    static_configs:\n      - targets: [\"127.0.0.1:" + Port("app") + "\"]\n");
-    testutil::WriteFile(config_.File("prometheus/alert_rules.yml"), R"(groups:
-  - name: sre_app_alerts
-    interval: 1s
-    rules:
-      - alert: HighRequestRate
-        expr: sum(rate(app_requests_total[10s])) > 5
-        for: 3s
-        labels:
-          severity: warning
-        annotations:
-          summary: "Taxa de requisições alta"
-)");
-    testutil::WriteFile(config_.File("prometheus/alertmanager.yml"),
-                        "route:\n  receiver: default\n  group_by: [alertname]\n  group_wait: 1s\n  group_interval: 1s\n"
-                        "  repeat_interval: 1h\nreceivers:\n  - name: default\n    webhook_configs:\n"
-                        "      - url: http://127.0.0.1:" + Port("inbox") + "/webhook\n        send_resolved: true\n");
-    testutil::WriteFile(config_.File("grafana/provisioning/datasources/datasource.yml"),
-                        "apiVersion: 1\ndatasources:\n  - name: sremon\n    type: prometheus\n    url: " + Base("storage") +
-                            "\n    isDefault: true\n");
+    testutil::WriteFastStackConfig(config_.path(), ports_["app"], ports_["storage"], ports_["inbox"]);
     std::string out;
     ASSERT_EQ(Sremon("up", &out), 0) << out;
     started_ = true;

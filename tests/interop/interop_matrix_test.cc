@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include "testutil/probes.h"
+#include "testutil/stack_config.h"
 #include "testutil/testutil.h"
 
 namespace sremon {
@@ -49,50 +50,30 @@ class InteropMatrixTest : public ::testing::TestWithParam<Combination> {
     rules_ = Base(testutil::FreePort());
     am_ = Base(testutil::FreePort());
     inbox_ = Base(testutil::FreePort());
-    testutil::WriteFile(dir_.File("prometheus.yml"),
-                        "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n"
-                        "  - job_name: sre_app\n    static_configs:\n      - targets: [\"127.0.0.1:" +
-                            std::to_string(app_port_) + "\"]\n");
-    testutil::WriteFile(dir_.File("alert_rules.yml"), R"(groups:
-  - name: sre_app_alerts
-    interval: 1s
-    rules:
-      - alert: AppDown
-        expr: up{job="sre_app"} == 0
-        for: 3s
-        labels:
-          severity: critical
-        annotations:
-          summary: "App SRE está DOWN"
-          description: "A aplicação {{ $labels.job }} está fora do ar há mais de 30 segundos."
-)");
-    testutil::WriteFile(dir_.File("alertmanager.yml"),
-                        "route:\n  receiver: default\n  group_wait: 1s\n  group_interval: 1s\n  repeat_interval: 1h\n"
-                        "receivers:\n  - name: default\n    webhook_configs:\n      - url: " + inbox_ +
-                            "/webhook\n        send_resolved: true\n");
+    testutil::WriteFastStackConfig(dir_.path(), app_port_, Port(storage_), Port(inbox_));
 
     StartApp();
     Start("inbox", {Sremon(), "inbox", "-httpListenAddr=" + Addr(inbox_), "-storageDataPath=" + dir_.File("inbox")},
           inbox_ + "/health");
     if (c.our_storage) {
       Start("storage", {Sremon(), "storage", "-httpListenAddr=" + Addr(storage_), "-storageDataPath=" + dir_.File("storage"),
-                        "-promscrape.config=" + dir_.File("prometheus.yml")}, storage_ + "/health");
+                        "-promscrape.config=" + dir_.File("prometheus/prometheus.yml")}, storage_ + "/health");
     } else {
       // latencyOffset 0: VictoriaMetrics otherwise hides the last 30 s from instant queries.
       Start("storage", {"/usr/bin/victoria-metrics", "-httpListenAddr=" + Addr(storage_),
-                        "-storageDataPath=" + dir_.File("vm"), "-promscrape.config=" + dir_.File("prometheus.yml"),
+                        "-storageDataPath=" + dir_.File("vm"), "-promscrape.config=" + dir_.File("prometheus/prometheus.yml"),
                         "-search.latencyOffset=0s", "-search.disableCache"}, storage_ + "/health");
     }
     if (c.our_alertmanager) {
       Start("alertmanager", {Sremon(), "alertmanager", "--web.listen-address=" + Addr(am_),
-                             "--config.file=" + dir_.File("alertmanager.yml"), "--storage.path=" + dir_.File("am")},
+                             "--config.file=" + dir_.File("prometheus/alertmanager.yml"), "--storage.path=" + dir_.File("am")},
             am_ + "/-/healthy");
     } else {
       Start("alertmanager", {"/usr/bin/prometheus-alertmanager", "--web.listen-address=" + Addr(am_),
-                             "--config.file=" + dir_.File("alertmanager.yml"), "--storage.path=" + dir_.File("am"),
+                             "--config.file=" + dir_.File("prometheus/alertmanager.yml"), "--storage.path=" + dir_.File("am"),
                              "--cluster.listen-address="}, am_ + "/-/healthy");
     }
-    std::vector<std::string> rules_flags = {"-httpListenAddr=" + Addr(rules_), "-rule=" + dir_.File("alert_rules.yml"),
+    std::vector<std::string> rules_flags = {"-httpListenAddr=" + Addr(rules_), "-rule=" + dir_.File("prometheus/alert_rules.yml"),
                                             "-datasource.url=" + storage_, "-remoteRead.url=" + storage_,
                                             "-remoteWrite.url=" + storage_, "-notifier.url=" + am_,
                                             "-evaluationInterval=1s"};
@@ -114,6 +95,7 @@ class InteropMatrixTest : public ::testing::TestWithParam<Combination> {
   static std::string Sremon() { return testutil::SremonBin(); }
   static std::string Base(int port) { return "http://127.0.0.1:" + std::to_string(port); }
   static std::string Addr(const std::string& base) { return base.substr(7); }
+  static int Port(const std::string& base) { return std::stoi(base.substr(base.rfind(':') + 1)); }
 
   void Start(const std::string& name, std::vector<std::string> argv, const std::string& health) {
     children_.push_back(std::make_unique<Child>(std::move(argv), dir_.File(name + ".log")));
