@@ -4,6 +4,7 @@
 
 #include "alertmanager/templates.h"
 #include "obs/metrics.h"
+#include "util/strings.h"
 #include "util/time.h"
 
 namespace sremon::alertmanager {
@@ -128,7 +129,7 @@ Result<Alertmanager::TestResult> Alertmanager::TestReceiver(const std::string& r
   auto rt = runtime();
   if (!rt) return Status::Unavailable("not ready");
   if (!rt->config->FindReceiver(receiver)) {
-    return Status::NotFound(fmt::format("receiver {} is not in the configuration", GoQuote(receiver)));
+    return Status::NotFound(fmt::format("receiver {} is not in the configuration", Quote(receiver)));
   }
   TestResult res;
   int64_t now = NowMs();

@@ -40,7 +40,7 @@ bool BoolParam(const http::Request& req, const char* name, bool def, http::Respo
   std::string v(req.Param(name));
   if (v == "true" || v == "1" || v == "True" || v == "TRUE") return true;
   if (v == "false" || v == "0" || v == "False" || v == "FALSE") return false;
-  ErrorObject(resp, 400, 400, fmt::format("{} in query must be of type boolean: {}", name, GoQuote(v)));
+  ErrorObject(resp, 400, 400, fmt::format("{} in query must be of type boolean: {}", name, Quote(v)));
   *ok = false;
   return def;
 }
@@ -323,7 +323,7 @@ void Alertmanager::RegisterApi(http::Server& server) {
       return;
     }
     if (!IsUuid(id)) {
-      ErrorObject(resp, 422, 601, fmt::format("silenceID in path must be of type uuid: {}", GoQuote(id)));
+      ErrorObject(resp, 422, 601, fmt::format("silenceID in path must be of type uuid: {}", Quote(id)));
       return;
     }
     if (req.method == "GET") {
@@ -351,7 +351,7 @@ void Alertmanager::RegisterApi(http::Server& server) {
     if (req.HasParam("limit")) {
       auto n = ParseInt(req.Param("limit"));
       if (!n.ok() || *n <= 0) {
-        ErrorString(resp, 400, fmt::format("invalid limit {}", GoQuote(req.Param("limit"))));
+        ErrorString(resp, 400, fmt::format("invalid limit {}", Quote(req.Param("limit"))));
         return;
       }
       limit = static_cast<size_t>(std::min<int64_t>(*n, 10000));

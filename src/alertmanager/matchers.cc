@@ -128,28 +128,7 @@ Result<Matchers> ParseMatchers(std::string_view s) {
 
 bool ValidUtf8(std::string_view s) { return ValidUtf8Impl(s); }
 
-std::string GoQuote(std::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          out += fmt::format("\\x{:02x}", c);
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  out += '"';
-  return out;
-}
-
-std::string MatcherString(const model::Matcher& m) { return m.name() + OpString(m.type()) + GoQuote(m.value()); }
+std::string MatcherString(const model::Matcher& m) { return m.name() + OpString(m.type()) + Quote(m.value()); }
 
 std::string MatchersString(const Matchers& ms) {
   std::string out = "{";

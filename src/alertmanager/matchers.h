@@ -28,7 +28,5 @@ void SortMatchers(Matchers* ms);
 bool MatchesAll(const Matchers& ms, const model::Labels& labels);
 // True when s is well-formed UTF-8.
 bool ValidUtf8(std::string_view s);
-// Go's strconv.Quote for the ASCII/UTF-8 text we print.
-std::string GoQuote(std::string_view s);
 
 }  // namespace sremon::alertmanager

@@ -1,5 +1,7 @@
 #include "alertmanager/route.h"
 
+#include "util/strings.h"
+
 namespace sremon::alertmanager {
 
 std::unique_ptr<Route> Route::Build(const RouteConfig& root) { return Make(root, nullptr); }
@@ -61,7 +63,7 @@ std::string LabelSetString(const model::Labels& labels) {
   for (const auto& l : labels) {
     if (!first) out += ", ";
     first = false;
-    out += l.name + "=" + GoQuote(l.value);
+    out += l.name + "=" + Quote(l.value);
   }
   return out + "}";
 }

@@ -72,7 +72,7 @@ void Alertmanager::RegisterUi(http::Server& server) {
         std::string ann;
         for (const auto& [k, v] : a.annotations) ann += "<div class=ann><b>" + HtmlEscape(k) + ":</b> " + HtmlEscape(v) + "</div>";
         std::vector<std::string> ms;
-        for (const auto& l : a.labels) ms.push_back(l.name + "=" + GoQuote(l.value));
+        for (const auto& l : a.labels) ms.push_back(l.name + "=" + Quote(l.value));
         std::string silence_link = "/silences/new?matchers=" + http::UrlEncode(Join(ms, ", "));
         rows += "<tr><td>" + state + "</td><td>" + LabelChips(a.labels) + ann + "</td><td>since " +
                 HtmlEscape(Time(a.starts_at)) + "</td><td><a href=\"" + HtmlEscape(silence_link) +

@@ -21,24 +21,6 @@ std::string BadVerb(char verb, const Value& v) {
   return fmt::format("%!{}({}={})", verb, v.TypeName(), v.ToString());
 }
 
-// Go's strconv.Quote for printable ASCII/UTF-8 text.
-std::string GoQuote(std::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      default:
-        if (c < 0x20 || c == 0x7f) out += fmt::format("\\x{:02x}", c);
-        else out.push_back(static_cast<char>(c));
-    }
-  }
-  return out + "\"";
-}
-
 struct Spec {
   bool minus = false, plus = false, sharp = false, zero = false, space = false;
   int width = -1, prec = -1;
@@ -194,7 +176,7 @@ std::string Sprintf(std::string_view format, std::span<const Value> args) {
         }
         break;
       case 'q':
-        if (v.kind() == Value::Kind::kString) Pad(&out, GoQuote(v.as_string()), sp, false);
+        if (v.kind() == Value::Kind::kString) Pad(&out, Quote(v.as_string()), sp, false);
         else if (v.kind() == Value::Kind::kInt) Pad(&out, "'" + FormatIntVerb(v.as_int(), Spec{.verb = 'c'}) + "'", sp, false);
         else out += BadVerb(sp.verb, v);
         break;
