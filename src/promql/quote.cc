@@ -6,17 +6,6 @@ namespace sremon::promql {
 
 namespace {
 
-// Length of the valid UTF-8 sequence at s[i], or 0 when invalid.
-size_t Utf8Len(std::string_view s, size_t i) {
-  unsigned char c = s[i];
-  size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-  if (n == 0 || i + n > s.size()) return 0;
-  for (size_t k = 1; k < n; ++k) {
-    if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
-  }
-  return n;
-}
-
 void AppendUtf8(std::string* out, uint32_t r) {
   if (r < 0x80) {
     out->push_back(static_cast<char>(r));
