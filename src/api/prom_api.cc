@@ -267,27 +267,30 @@ void PromApi::Series(const http::Request& req, http::Response& resp) {
   w.Finish(resp);
 }
 
+// /api/v1/labels and /api/v1/label/<name>/values: the sorted union of `lookup` over every
+// match[] selector, or `lookup` over all series when there is none.
+template <typename Lookup>
+Result<std::vector<std::string>> UnionOverSets(const std::vector<std::vector<model::Matcher>>& sets,
+                                               Lookup lookup) {
+  if (sets.empty()) return lookup(std::vector<model::Matcher>{});
+  std::set<std::string> all;
+  for (const auto& set : sets) {
+    auto r = lookup(set);
+    if (!r.ok()) return r.status();
+    all.insert(r->begin(), r->end());
+  }
+  return std::vector<std::string>(all.begin(), all.end());
+}
+
 void PromApi::LabelNames(const http::Request& req, http::Response& resp) {
   auto mr = ParseMetaRequest(req, resp, /*match_param_prefix=*/false);
   if (!mr) return;
   auto querier = db_.NewQuerier(mr->start, mr->end);
   if (!querier.ok()) return WriteError(resp, FromStatus(querier.status(), true));
-  std::vector<std::string> names;
-  if (mr->sets.empty()) {
-    auto r = (*querier)->LabelNames({});
-    if (!r.ok()) return WriteError(resp, FromStatus(r.status(), true));
-    names = std::move(*r);
-  } else {
-    std::set<std::string> all;
-    for (const auto& set : mr->sets) {
-      auto r = (*querier)->LabelNames(set);
-      if (!r.ok()) return WriteError(resp, FromStatus(r.status(), true));
-      all.insert(r->begin(), r->end());
-    }
-    names.assign(all.begin(), all.end());
-  }
+  auto names = UnionOverSets(mr->sets, [&](const auto& set) { return (*querier)->LabelNames(set); });
+  if (!names.ok()) return WriteError(resp, FromStatus(names.status(), true));
   SuccessWriter w;
-  AppendStringArray(w.data(), names);
+  AppendStringArray(w.data(), *names);
   w.Finish(resp);
 }
 
@@ -302,22 +305,10 @@ void PromApi::LabelValues(const http::Request& req, http::Response& resp) {
   if (!mr) return;
   auto querier = db_.NewQuerier(mr->start, mr->end);
   if (!querier.ok()) return WriteError(resp, FromStatus(querier.status(), true));
-  std::vector<std::string> values;
-  if (mr->sets.empty()) {
-    auto r = (*querier)->LabelValues(name, {});
-    if (!r.ok()) return WriteError(resp, FromStatus(r.status(), true));
-    values = std::move(*r);
-  } else {
-    std::set<std::string> all;
-    for (const auto& set : mr->sets) {
-      auto r = (*querier)->LabelValues(name, set);
-      if (!r.ok()) return WriteError(resp, FromStatus(r.status(), true));
-      all.insert(r->begin(), r->end());
-    }
-    values.assign(all.begin(), all.end());
-  }
+  auto values = UnionOverSets(mr->sets, [&](const auto& set) { return (*querier)->LabelValues(name, set); });
+  if (!values.ok()) return WriteError(resp, FromStatus(values.status(), true));
   SuccessWriter w;
-  AppendStringArray(w.data(), values);
+  AppendStringArray(w.data(), *values);
   w.Finish(resp);
 }
 
