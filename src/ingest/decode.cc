@@ -57,14 +57,15 @@ void Note(ImportResult* r, Status st) {
   if (r->first_error.ok()) r->first_error = std::move(st);
 }
 
-void AppendOne(storage::Appender* app, const model::Labels& labels, int64_t t, double v, ImportResult* r,
-               std::string_view where) {
-  Status st = app->Append(labels, t, v);
+// `where` names the input unit in an error ("line", "timeseries"), numbered by `index`.
+void AppendOne(storage::Appender* app, storage::SeriesRef* ref, const model::Labels& labels, int64_t t, double v,
+               ImportResult* r, std::string_view where, size_t index) {
+  Status st = app->AppendWithRef(ref, labels, t, v);
   if (st.ok()) {
     ++r->samples;
   } else {
     ++r->rejected;
-    Note(r, st.WithContext(where));
+    Note(r, st.WithContext(fmt::format("{} {}", where, index)));
   }
 }
 
@@ -93,9 +94,13 @@ ImportResult ImportPrometheusText(std::string_view body, const model::Labels& ex
   std::string_view rest = body;
   int line_offset = 0;
   std::vector<model::Label> ls;
-  // Backfill bodies repeat each series once per timestamp: build its labels once. Keys are
-  // views into body, which outlives this call.
-  std::unordered_map<std::string_view, model::Labels> cache;
+  // Backfill bodies repeat each series once per timestamp: build its labels once, and let the
+  // appender find the series once. Keys are views into body, which outlives this call.
+  struct Known {
+    model::Labels labels;
+    storage::SeriesRef ref = 0;
+  };
+  std::unordered_map<std::string_view, Known> cache;
   // The parser stops at the first error; VictoriaMetrics keeps the valid lines, so parsing
   // resumes after the bad line.
   while (!rest.empty()) {
@@ -108,9 +113,10 @@ ImportResult ImportPrometheusText(std::string_view body, const model::Labels& ex
         ls.clear();
         ls.push_back({std::string(model::kMetricName), std::string(p.name())});
         for (const auto& l : p.labels()) ls.push_back({std::string(l.name), std::string(l.value)});
-        it->second = Finish(&ls, extra_labels, limits);
+        it->second.labels = Finish(&ls, extra_labels, limits);
       }
-      Status st = app->Append(it->second, p.has_timestamp() ? p.timestamp_ms() : now_ms, p.value());
+      Status st = app->AppendWithRef(&it->second.ref, it->second.labels, p.has_timestamp() ? p.timestamp_ms() : now_ms,
+                                     p.value());
       if (st.ok()) {
         ++r.samples;
       } else {
@@ -157,8 +163,9 @@ ImportResult ImportRemoteWrite(std::string_view body, const model::Labels& extra
     ls.clear();
     for (const auto& l : ts.labels()) ls.push_back({l.name(), l.value()});
     model::Labels labels = Finish(&ls, extra_labels, limits);
+    storage::SeriesRef ref = 0;
     for (const auto& s : ts.samples()) {
-      AppendOne(app, labels, s.timestamp(), s.value(), &r, fmt::format("timeseries {}", i));
+      AppendOne(app, &ref, labels, s.timestamp(), s.value(), &r, "timeseries", static_cast<size_t>(i));
     }
   }
   return r;
@@ -221,10 +228,11 @@ ImportResult ImportVmJson(std::string_view body, const model::Labels& extra_labe
       }
     }
     if (!ok) continue;
+    storage::SeriesRef ref = 0;
     for (size_t i = 0; i < vs->size(); ++i) {
       const auto& v = (*vs)[i];
       if (v.is_null()) continue;
-      AppendOne(app, labels, (*ts)[i].get<int64_t>(), v.get<double>(), &r, fmt::format("line {}", line_no));
+      AppendOne(app, &ref, labels, (*ts)[i].get<int64_t>(), v.get<double>(), &r, "line", static_cast<size_t>(line_no));
     }
   }
   return r;
