@@ -95,12 +95,18 @@ ImportResult ImportPrometheusText(std::string_view body, const model::Labels& ex
   int line_offset = 0;
   std::vector<model::Label> ls;
   // Backfill bodies repeat each series once per timestamp: build its labels once, and let the
-  // appender find the series once. Keys are views into body, which outlives this call.
+  // appender find the series once. They also list the series in the same order at every
+  // timestamp, so the entry after the last one matched is tried before the hash table: a
+  // comparison with text read in order instead of a hash and cache misses per line.
+  // Texts are views into body, which outlives this call.
   struct Known {
+    std::string_view text;
     model::Labels labels;
     storage::SeriesRef ref = 0;
   };
-  std::unordered_map<std::string_view, Known> cache;
+  std::vector<Known> known;                              // in order of first appearance
+  std::unordered_map<std::string_view, size_t> position; // text -> index in known
+  size_t expected = 0;                                   // the index after the last match
   // The parser stops at the first error; VictoriaMetrics keeps the valid lines, so parsing
   // resumes after the bad line.
   while (!rest.empty()) {
@@ -108,14 +114,21 @@ ImportResult ImportPrometheusText(std::string_view body, const model::Labels& ex
     expo::Entry e;
     while ((e = p.Next()) != expo::Entry::kEnd) {
       if (e != expo::Entry::kSeries) continue;
-      auto [it, inserted] = cache.try_emplace(p.series_text());
-      if (inserted) {
-        ls.clear();
-        ls.push_back({std::string(model::kMetricName), std::string(p.name())});
-        for (const auto& l : p.labels()) ls.push_back({std::string(l.name), std::string(l.value)});
-        it->second.labels = Finish(&ls, extra_labels, limits);
+      std::string_view text = p.series_text();
+      size_t i = expected;
+      if (i >= known.size() || known[i].text != text) {
+        auto [it, inserted] = position.try_emplace(text, known.size());
+        if (inserted) {
+          ls.clear();
+          ls.push_back({std::string(model::kMetricName), std::string(p.name())});
+          for (const auto& l : p.labels()) ls.push_back({std::string(l.name), std::string(l.value)});
+          known.push_back({text, Finish(&ls, extra_labels, limits)});
+        }
+        i = it->second;
       }
-      Status st = app->AppendWithRef(&it->second.ref, it->second.labels, p.has_timestamp() ? p.timestamp_ms() : now_ms,
+      expected = i + 1;
+      Known& series = known[i];
+      Status st = app->AppendWithRef(&series.ref, series.labels, p.has_timestamp() ? p.timestamp_ms() : now_ms,
                                      p.value());
       if (st.ok()) {
         ++r.samples;
