@@ -46,7 +46,6 @@ pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 find_library(SNAPPY_LIB snappy REQUIRED)
 find_package(yaml-cpp REQUIRED)
-find_package(prometheus-cpp REQUIRED)        # after ZLIB: its package looks for ZLIB too
 if(SREMON_STATIC_DEPS)
   set(CMAKE_FIND_LIBRARY_SUFFIXES ${_sremon_saved_suffixes})
   foreach(lib SQLite::SQLite3 OpenSSL::Crypto OpenSSL::SSL protobuf::libprotobuf-lite ZLIB::ZLIB)
@@ -73,12 +72,11 @@ if(SREMON_STATIC_DEPS)
   add_library(fmt::fmt ALIAS sremon_fmt_spdlog)
   add_library(spdlog::spdlog ALIAS sremon_fmt_spdlog)
 
-  # Each process touches only the code it runs: drop unused sections, link no shared library
-  # that nothing references, and no position-independent executable (no load-time relocation
-  # dirtying the vtables and pointer tables of every process). libstdc++ stays shared because
-  # prometheus-cpp (no .a in Debian) links it: two copies of it in one process would not work.
+  # Each process touches only the code it runs: libstdc++ and libgcc inside the binary, unused
+  # sections dropped, no shared library that nothing references, and no position-independent
+  # executable (no load-time relocation dirtying the vtables and pointer tables of every process).
   add_compile_options(-ffunction-sections -fdata-sections)
-  add_link_options(-Wl,--gc-sections -Wl,-O1 -Wl,--as-needed -no-pie)
+  add_link_options(-static-libstdc++ -static-libgcc -Wl,--gc-sections -Wl,-O1 -Wl,--as-needed -no-pie)
   set(CMAKE_POSITION_INDEPENDENT_CODE OFF)
 else()
   find_package(fmt REQUIRED)

@@ -15,10 +15,7 @@
 #include <vector>
 
 #include "model/labels.h"
-
-namespace prometheus {
-class Counter;
-}
+#include "obs/metrics.h"
 
 namespace sremon::rules {
 

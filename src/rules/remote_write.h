@@ -12,11 +12,8 @@
 #include <thread>
 #include <vector>
 
+#include "obs/metrics.h"
 #include "rules/rule.h"
-
-namespace prometheus {
-class Counter;
-}
 
 namespace sremon::rules {
 
