@@ -12,11 +12,8 @@
 #include <vector>
 
 #include "model/labels.h"
+#include "obs/metrics.h"
 #include "rules/batch_queue.h"
-
-namespace prometheus {
-class Counter;
-}
 
 namespace sremon::rules {
 

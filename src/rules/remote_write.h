@@ -9,12 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "obs/metrics.h"
 #include "rules/batch_queue.h"
 #include "rules/rule.h"
-
-namespace prometheus {
-class Counter;
-}
 
 namespace sremon::rules {
 
