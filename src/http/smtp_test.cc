@@ -18,6 +18,7 @@
 
 #include <gtest/gtest.h>
 
+#include "testutil/raw_conn.h"
 #include "testutil/testutil.h"
 #include "testutil/tls.h"
 
@@ -53,15 +54,7 @@ class TestSmtpServer {
       SSL_CTX_use_certificate(ctx_, cert->x509);
       SSL_CTX_use_PrivateKey(ctx_, cert->key);
     }
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-    socklen_t len = sizeof(addr);
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-    listen(fd_, 4);
+    fd_ = testutil::ListenOnLoopback(&port_);
     thread_ = std::thread([this] { Serve(); });
   }
   ~TestSmtpServer() {

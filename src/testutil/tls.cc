@@ -1,5 +1,7 @@
 #include "testutil/tls.h"
 
+#include "testutil/raw_conn.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <openssl/evp.h>
@@ -50,15 +52,7 @@ HttpsServer::HttpsServer(const SelfSignedCert& cert, std::string body, int statu
   ctx_ = SSL_CTX_new(TLS_server_method());
   SSL_CTX_use_certificate(ctx_, cert.x509);
   SSL_CTX_use_PrivateKey(ctx_, cert.key);
-  fd_ = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-  port_ = ntohs(addr.sin_port);
-  listen(fd_, 16);
+  fd_ = ListenOnLoopback(&port_);
   thread_ = std::thread([this] { Serve(); });
 }
 
