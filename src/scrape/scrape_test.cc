@@ -1,11 +1,15 @@
 // Scrapes a real HTTP server (http::Server in-process): samples, report series, honor_labels,
 // metric relabeling, limits, failures by phase, staleness, gzip, auth, manager reload and file_sd.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <map>
 #include <mutex>
+#include <random>
 #include <set>
 #include <thread>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -167,6 +171,48 @@ TEST(ScrapeLoopTest, SamplesReportSeriesAndStaleness) {
   EXPECT_NE(st.last_error.find("line 2:"), std::string::npos) << st.last_error;
   EXPECT_EQ(st.failures[0].excerpt, "bad{ 2");
   EXPECT_TRUE(store.Series("good{dc=\"eu\", instance=\"" + Inst(target) + "\", job=\"j\"}").empty());
+}
+
+// The cache tries the entry after the last one matched first (page_order_): pages that keep,
+// shift, shuffle, repeat and drop series must still put every value on its own series.
+TEST(ScrapeLoopTest, SeriesOrderChangesBetweenScrapes) {
+  FakeTarget target;
+  RecordingAppendable store;
+  auto job = Job("", target.addr());
+  ScrapeLoop loop(job, OneTarget(*job), model::Labels{}, &store);
+  std::mt19937 rng(7);
+  std::map<int, std::vector<double>> want;
+  std::vector<int> page;
+  for (int i = 0; i < 20; ++i) page.push_back(i);
+  for (int scrape = 1; scrape <= 40; ++scrape) {
+    switch (scrape % 5) {
+      case 0: std::shuffle(page.begin(), page.end(), rng); break;
+      case 1: page.insert(page.begin() + static_cast<long>(rng() % (page.size() + 1)), 20 + scrape); break;
+      case 2: if (page.size() > 3) page.erase(page.begin() + static_cast<long>(rng() % page.size())); break;
+      default: break;  // the same page again: the fast path all the way
+    }
+    std::string body;
+    for (int id : page) {
+      double v = scrape * 1000 + id;
+      body += fmt::format("m{{id=\"{}\"}} {}\n", id, v);
+      want[id].push_back(v);
+    }
+    if (scrape % 7 == 0) body += fmt::format("m{{id=\"{}\"}} 1\n", page.front());  // a repeat: first wins
+    target.Set(body);
+    loop.ScrapeOnce(scrape * 1000);
+    ASSERT_EQ(loop.GetStatus().health, "up") << loop.GetStatus().last_error;
+    if (scrape == 20) {  // a failed scrape empties the cache in the middle
+      target.Set("down", 503);
+      loop.ScrapeOnce(scrape * 1000 + 500);
+    }
+  }
+  for (const auto& [id, values] : want) {
+    std::vector<double> got;
+    for (const auto& s : store.Series(fmt::format("m{{id=\"{}\", instance=\"{}\", job=\"j\"}}", id, Inst(target)))) {
+      if (!model::IsStaleNaN(s.v)) got.push_back(s.v);
+    }
+    EXPECT_EQ(got, values) << "series id=" << id;
+  }
 }
 
 TEST(ScrapeLoopTest, HonorLabelsRelabelLimitsOpenMetrics) {
