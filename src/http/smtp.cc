@@ -89,19 +89,18 @@ class Session {
  private:
   Status Exchange() {
     for (const auto& a : m_.to) {
-      if (!SafeArg(a)) return Fail(fmt::format("invalid recipient address {:?}", a));
+      if (!SafeArg(a)) return Invalid(fmt::format("invalid recipient address {:?}", a));
     }
-    if (!SafeArg(m_.from) || !SafeArg(m_.hello)) return Fail("invalid from address or hello name");
-    if (m_.to.empty()) return Fail("no recipient");
+    if (!SafeArg(m_.from) || !SafeArg(m_.hello)) return Invalid("invalid from address or hello name");
+    if (m_.to.empty()) return Invalid("no recipient");
     if (Status st = ParseListenAddr(m_.smarthost, &host_, &port_); !st.ok() || host_.empty()) {
-      return Fail(fmt::format("invalid smarthost {:?}: want host:port", m_.smarthost));
+      return Invalid(fmt::format("invalid smarthost {:?}: want host:port", m_.smarthost));
     }
     if (Status st = Connect(); !st.ok()) return st;
     if (m_.implicit_tls) {
       if (Status st = Handshake(); !st.ok()) return st;
     }
-    Reply greeting;
-    if (Status st = Expect("greeting", 2, &greeting); !st.ok()) return st;
+    if (Status st = Expect("greeting", 2); !st.ok()) return st;
     if (Status st = Hello(); !st.ok()) return st;
     if (!tls_ && m_.require_tls) {
       if (!ext_.count("starttls")) {
@@ -126,8 +125,13 @@ class Session {
     return Status::Ok();
   }
 
-  Status Fail(std::string_view what) const {
+  // The message or the configuration is wrong: sending again will not help.
+  Status Invalid(std::string_view what) const {
     return Status::InvalidArgument(fmt::format("smtp {}: {}", m_.smarthost, what));
+  }
+  // The server refused, or does not speak SMTP as we need it.
+  Status Fail(std::string_view what) const {
+    return Status::Unavailable(fmt::format("smtp {}: {}", m_.smarthost, what));
   }
   Status IoError(std::string_view step, const error_code& ec) const {
     if (ec == asio::error::timed_out) {
@@ -185,7 +189,7 @@ class Session {
       ssl_ctx_.set_verify_mode(ssl::verify_peer);
       if (!t.ca_file.empty()) {
         ssl_ctx_.load_verify_file(t.ca_file, ec);
-        if (ec) return Fail(fmt::format("tls_config ca_file {}: {}", t.ca_file, ec.message()));
+        if (ec) return Invalid(fmt::format("tls_config ca_file {}: {}", t.ca_file, ec.message()));
       } else {
         ssl_ctx_.set_default_verify_paths(ec);
         if (ec) return Fail(fmt::format("system CA certificates: {}", ec.message()));
@@ -194,7 +198,7 @@ class Session {
     if (!t.cert_file.empty() || !t.key_file.empty()) {
       ssl_ctx_.use_certificate_chain_file(t.cert_file, ec);
       if (!ec) ssl_ctx_.use_private_key_file(t.key_file, ssl::context::pem, ec);
-      if (ec) return Fail(fmt::format("tls_config cert_file/key_file: {}", ec.message()));
+      if (ec) return Invalid(fmt::format("tls_config cert_file/key_file: {}", ec.message()));
     }
     std::string name = t.server_name.empty() ? host_ : t.server_name;
     tls_.emplace(socket_, ssl_ctx_);
@@ -226,7 +230,7 @@ class Session {
 
   Status Auth() {
     if (!tls_ && !IsLoopbackHost(host_)) {
-      return Fail("refusing to send the password over an unencrypted connection (set require_tls)");
+      return Invalid("refusing to send the password over an unencrypted connection (set require_tls)");
     }
     std::set<std::string> mechanisms;
     for (auto m : Split(ext_["auth"], ' ')) mechanisms.insert(std::string(m));
