@@ -5,10 +5,13 @@
 # Why: the six services are one binary run six times; linked dynamically, each process maps and
 # relocates every library whole (about 13 MB of file pages per process, docs/benchmarks.md
 # "footprint"), statically it maps only the code it runs. glibc stays dynamic (NSS, getaddrinfo).
-# On by default for GCC Release builds; off for the fuzz (clang + sanitizers) build. Turn it off
-# (-DSREMON_STATIC_DEPS=OFF) to link the shared libraries instead: the code is the same.
+# On by default for GCC Release builds; off for the fuzz (clang + sanitizers) build and the
+# benchmark build (Google Benchmark is shared-only in Debian, and a shared C++ library does not
+# mix with a static libstdc++). -DSREMON_STATIC_DEPS=OFF links the shared libraries instead: the
+# code is the same.
 set(_sremon_static_default OFF)
-if(CMAKE_BUILD_TYPE STREQUAL "Release" AND CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND NOT SREMON_FUZZ)
+if(CMAKE_BUILD_TYPE STREQUAL "Release" AND CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND NOT SREMON_FUZZ
+   AND NOT SREMON_BENCH)
   set(_sremon_static_default ON)
 endif()
 option(SREMON_STATIC_DEPS "Link third-party libraries statically (smaller resident memory)" ${_sremon_static_default})
