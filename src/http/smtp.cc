@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "http/http.h"
+#include "http/tls.h"
 #include "util/strings.h"
 
 namespace sremon::http {
@@ -181,32 +182,12 @@ class Session {
   }
 
   Status Handshake() {
-    const TlsOptions& t = m_.tls;
-    error_code ec;
-    if (t.insecure_skip_verify) {
-      ssl_ctx_.set_verify_mode(ssl::verify_none);
-    } else {
-      ssl_ctx_.set_verify_mode(ssl::verify_peer);
-      if (!t.ca_file.empty()) {
-        ssl_ctx_.load_verify_file(t.ca_file, ec);
-        if (ec) return Invalid(fmt::format("tls_config ca_file {}: {}", t.ca_file, ec.message()));
-      } else {
-        ssl_ctx_.set_default_verify_paths(ec);
-        if (ec) return Fail(fmt::format("system CA certificates: {}", ec.message()));
-      }
+    if (Status st = ConfigureTlsContext(&ssl_ctx_, m_.tls); !st.ok()) {
+      return st.code() == Status::Code::kInvalidArgument ? Invalid(st.message()) : Fail(st.message());
     }
-    if (!t.cert_file.empty() || !t.key_file.empty()) {
-      ssl_ctx_.use_certificate_chain_file(t.cert_file, ec);
-      if (!ec) ssl_ctx_.use_private_key_file(t.key_file, ssl::context::pem, ec);
-      if (ec) return Invalid(fmt::format("tls_config cert_file/key_file: {}", ec.message()));
-    }
-    std::string name = t.server_name.empty() ? host_ : t.server_name;
     tls_.emplace(socket_, ssl_ctx_);
-    error_code not_ip;
-    asio::ip::make_address(name, not_ip);
-    if (not_ip) SSL_set_tlsext_host_name(tls_->native_handle(), name.c_str());  // SNI takes names only
-    if (!t.insecure_skip_verify) tls_->set_verify_callback(ssl::host_name_verification(name));
-    ec = Wait([&](auto handler) { tls_->async_handshake(ssl::stream_base::client, handler); });
+    PrepareTlsStream(*tls_, m_.tls, host_);
+    error_code ec = Wait([&](auto handler) { tls_->async_handshake(ssl::stream_base::client, handler); });
     if (ec) return IoError("TLS handshake", ec);
     return Status::Ok();
   }

@@ -8,18 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "http/http.h"
 #include "util/status.h"
 
 namespace sremon::http {
-
-// Upstream's tls_config for outgoing connections.
-struct TlsOptions {
-  std::string ca_file;      // PEM; empty = the system's trusted CAs
-  std::string cert_file;    // client certificate (PEM), with key_file
-  std::string key_file;
-  std::string server_name;  // name the certificate must carry; empty = the host dialed
-  bool insecure_skip_verify = false;
-};
 
 struct SmtpMessage {
   std::string smarthost;            // host:port

@@ -7,9 +7,7 @@
 #include <netinet/in.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/pem.h>
 #include <openssl/ssl.h>
-#include <openssl/x509v3.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -20,45 +18,14 @@
 
 #include <gtest/gtest.h>
 
+#include "testutil/raw_conn.h"
 #include "testutil/testutil.h"
+#include "testutil/tls.h"
 
 namespace sremon::http {
 namespace {
 
-// A self-signed certificate for localhost and 127.0.0.1, and its key.
-struct Cert {
-  EVP_PKEY* key = nullptr;
-  X509* x509 = nullptr;
-  Cert() {
-    key = EVP_EC_gen("P-256");
-    x509 = X509_new();
-    X509_set_version(x509, 2);
-    ASN1_INTEGER_set(X509_get_serialNumber(x509), 1);
-    X509_gmtime_adj(X509_getm_notBefore(x509), -60);
-    X509_gmtime_adj(X509_getm_notAfter(x509), 3600);
-    X509_set_pubkey(x509, key);
-    X509_NAME* name = X509_get_subject_name(x509);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("localhost"), -1, -1,
-                               0);
-    X509_set_issuer_name(x509, name);
-    X509V3_CTX ctx;
-    X509V3_set_ctx_nodb(&ctx);
-    X509V3_set_ctx(&ctx, x509, x509, nullptr, nullptr, 0);
-    X509_EXTENSION* san = X509V3_EXT_conf_nid(nullptr, &ctx, NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1");
-    X509_add_ext(x509, san, -1);
-    X509_EXTENSION_free(san);
-    X509_sign(x509, key, EVP_sha256());
-  }
-  ~Cert() {
-    X509_free(x509);
-    EVP_PKEY_free(key);
-  }
-  void WritePem(const std::string& path) const {
-    FILE* f = fopen(path.c_str(), "w");
-    PEM_write_X509(f, x509);
-    fclose(f);
-  }
-};
+using Cert = testutil::SelfSignedCert;  // for localhost and 127.0.0.1
 
 std::string Unbase64(const std::string& in) {
   std::string out(in.size(), '\0');
@@ -87,15 +54,7 @@ class TestSmtpServer {
       SSL_CTX_use_certificate(ctx_, cert->x509);
       SSL_CTX_use_PrivateKey(ctx_, cert->key);
     }
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-    socklen_t len = sizeof(addr);
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-    listen(fd_, 4);
+    fd_ = testutil::ListenOnLoopback(&port_);
     thread_ = std::thread([this] { Serve(); });
   }
   ~TestSmtpServer() {

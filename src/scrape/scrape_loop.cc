@@ -207,6 +207,7 @@ void ScrapeLoop::ScrapeOnce(int64_t ts_ms) {
   double start = MonotonicSeconds();
   http::ClientRequest req;
   req.url = target_.url;
+  req.tls = job_->tls;
   req.timeout = std::chrono::milliseconds(job_->scrape_timeout_ms);
   req.headers.Set("Accept", kAcceptHeader);
   req.headers.Set("Accept-Encoding", "gzip");
@@ -229,9 +230,11 @@ void ScrapeLoop::ScrapeOnce(int64_t ts_ms) {
 
   if (!resp.ok()) {
     const Status& st = resp.status();
-    std::string phase = st.code() == Status::Code::kTimeout ? "timeout"
-                        : st.message().find("connect") != std::string::npos ? "connect"
-                                                                             : "read";
+    std::string phase = st.code() == Status::Code::kTimeout                        ? "timeout"
+                        : st.message().find("TLS handshake") != std::string::npos ? "TLS handshake"
+                        : st.message().find("tls_config") != std::string::npos    ? "tls_config"
+                        : st.message().find("connect") != std::string::npos       ? "connect"
+                                                                                  : "read";
     return fail(phase, st.message(), "");
   }
   const std::string& body = resp->body;

@@ -18,6 +18,7 @@
 #include "scrape/manager.h"
 #include "scrape/scrape_loop.h"
 #include "scrape/test_appendable.h"
+#include "testutil/tls.h"
 #include "testutil/testutil.h"
 
 namespace sremon::scrape {
@@ -213,6 +214,40 @@ TEST(ScrapeLoopTest, SeriesOrderChangesBetweenScrapes) {
     }
     EXPECT_EQ(got, values) << "series id=" << id;
   }
+}
+
+TEST(ScrapeLoopTest, HttpsTargetsWithTlsConfig) {
+  testutil::SelfSignedCert cert;
+  testutil::HttpsServer target(cert, "secure_metric 42\n");
+  testutil::TempDir dir;
+  cert.WritePem(dir.File("ca.pem"));
+  std::string addr = "127.0.0.1:" + std::to_string(target.port());
+  // ca_file relative to the config file, as Prometheus resolves it.
+  auto cfg = ParseConfig("scrape_configs:\n  - job_name: j\n    scheme: https\n    tls_config:\n      ca_file: ca.pem\n"
+                         "    static_configs:\n      - targets: [\"" + addr + "\"]\n",
+                         dir.File("prometheus.yml"), true);
+  ASSERT_TRUE(cfg.ok()) << cfg.status().ToString();
+  auto job = std::make_shared<const ScrapeConfig>(cfg->scrape_configs[0]);
+  EXPECT_EQ(job->tls.ca_file, dir.File("ca.pem"));
+  Target t = OneTarget(*job);
+  EXPECT_EQ(t.url, "https://" + addr + "/metrics");
+  RecordingAppendable store;
+  ScrapeLoop loop(job, t, model::Labels{}, &store);
+  loop.ScrapeOnce(1000);
+  ASSERT_EQ(loop.GetStatus().health, "up") << loop.GetStatus().last_error;
+  auto got = store.Series("secure_metric{instance=\"" + addr + "\", job=\"j\"}");
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].v, 42);
+
+  // Without the CA the self-signed certificate is refused: the target is down, phase named.
+  auto untrusted = std::make_shared<ScrapeConfig>(*job);
+  untrusted->tls = {};
+  ScrapeLoop loop2(untrusted, t, model::Labels{}, &store);
+  loop2.ScrapeOnce(2000);
+  TargetStatus st = loop2.GetStatus();
+  EXPECT_EQ(st.health, "down");
+  ASSERT_EQ(st.failures.size(), 1u);
+  EXPECT_EQ(st.failures[0].phase, "TLS handshake") << st.last_error;
 }
 
 TEST(ScrapeLoopTest, HonorLabelsRelabelLimitsOpenMetrics) {
