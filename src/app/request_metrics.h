@@ -23,7 +23,7 @@ inline constexpr std::string_view kOtherMethod = "OTHER";
 // The Python client's default histogram buckets, which the reference app uses.
 const std::vector<double>& DefaultLatencyBuckets();
 
-// Thread-safe. The hot path (Observe) takes no lock and builds no label map: the prometheus-cpp
+// Thread-safe. The hot path (Observe) takes no lock and builds no label map: the
 // Counter and Histogram of each (method, route, status) are created once, on first use, and
 // cached in a fixed table of atomic pointers indexed by small integers.
 class RequestMetrics {

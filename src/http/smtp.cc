@@ -90,19 +90,18 @@ class Session {
  private:
   Status Exchange() {
     for (const auto& a : m_.to) {
-      if (!SafeArg(a)) return Fail(fmt::format("invalid recipient address {:?}", a));
+      if (!SafeArg(a)) return Invalid(fmt::format("invalid recipient address {:?}", a));
     }
-    if (!SafeArg(m_.from) || !SafeArg(m_.hello)) return Fail("invalid from address or hello name");
-    if (m_.to.empty()) return Fail("no recipient");
+    if (!SafeArg(m_.from) || !SafeArg(m_.hello)) return Invalid("invalid from address or hello name");
+    if (m_.to.empty()) return Invalid("no recipient");
     if (Status st = ParseListenAddr(m_.smarthost, &host_, &port_); !st.ok() || host_.empty()) {
-      return Fail(fmt::format("invalid smarthost {:?}: want host:port", m_.smarthost));
+      return Invalid(fmt::format("invalid smarthost {:?}: want host:port", m_.smarthost));
     }
     if (Status st = Connect(); !st.ok()) return st;
     if (m_.implicit_tls) {
       if (Status st = Handshake(); !st.ok()) return st;
     }
-    Reply greeting;
-    if (Status st = Expect("greeting", 2, &greeting); !st.ok()) return st;
+    if (Status st = Expect("greeting", 2); !st.ok()) return st;
     if (Status st = Hello(); !st.ok()) return st;
     if (!tls_ && m_.require_tls) {
       if (!ext_.count("starttls")) {
@@ -127,8 +126,13 @@ class Session {
     return Status::Ok();
   }
 
-  Status Fail(std::string_view what) const {
+  // The message or the configuration is wrong: sending again will not help.
+  Status Invalid(std::string_view what) const {
     return Status::InvalidArgument(fmt::format("smtp {}: {}", m_.smarthost, what));
+  }
+  // The server refused, or does not speak SMTP as we need it.
+  Status Fail(std::string_view what) const {
+    return Status::Unavailable(fmt::format("smtp {}: {}", m_.smarthost, what));
   }
   Status IoError(std::string_view step, const error_code& ec) const {
     if (ec == asio::error::timed_out) {
@@ -178,7 +182,9 @@ class Session {
   }
 
   Status Handshake() {
-    if (Status st = ConfigureTlsContext(&ssl_ctx_, m_.tls); !st.ok()) return Fail(st.message());
+    if (Status st = ConfigureTlsContext(&ssl_ctx_, m_.tls); !st.ok()) {
+      return st.code() == Status::Code::kInvalidArgument ? Invalid(st.message()) : Fail(st.message());
+    }
     tls_.emplace(socket_, ssl_ctx_);
     PrepareTlsStream(*tls_, m_.tls, host_);
     error_code ec = Wait([&](auto handler) { tls_->async_handshake(ssl::stream_base::client, handler); });
@@ -205,7 +211,7 @@ class Session {
 
   Status Auth() {
     if (!tls_ && !IsLoopbackHost(host_)) {
-      return Fail("refusing to send the password over an unencrypted connection (set require_tls)");
+      return Invalid("refusing to send the password over an unencrypted connection (set require_tls)");
     }
     std::set<std::string> mechanisms;
     for (auto m : Split(ext_["auth"], ' ')) mechanisms.insert(std::string(m));

@@ -39,7 +39,8 @@ struct SmtpResult {
 };
 
 // Sends one message over a new connection. Errors say the step and the server's reply, e.g.
-// "smtp 127.0.0.1:25: RCPT TO:<a@b>: 550 no such user".
+// "smtp 127.0.0.1:25: RCPT TO:<a@b>: 550 no such user": InvalidArgument when the message or
+// its settings are wrong, Unavailable when the server fails or refuses, Timeout.
 SmtpResult SendMail(const SmtpMessage& message);
 
 }  // namespace sremon::http

@@ -312,7 +312,7 @@ TEST(Smtp, RequireTlsWithoutStartTlsFails) {
 TEST(Smtp, RejectedRecipient) {
   TestSmtpServer server({.rcpt_code = 550});
   SmtpResult r = SendMail(Message(server.addr()));
-  EXPECT_FALSE(r.status.ok());
+  EXPECT_EQ(r.status.code(), Status::Code::kUnavailable);
   EXPECT_EQ(r.last_code, 550);
   EXPECT_NE(r.status.message().find("RCPT TO:<ops@example.org>: 550 no such user"), std::string::npos)
       << r.status.message();
