@@ -155,14 +155,9 @@ Loaded LoadSeries(QueryContext* ctx, const VectorSelector& vs, int64_t mint, int
     if ((++n & 255) == 0) ctx->CheckDeadline();
     const storage::Series& s = set->At();
     std::vector<model::Sample> samples;
-    auto it = s.Iterator();
-    if (it->Seek(mint)) {
-      do {
-        model::Sample smp = it->At();
-        if (smp.t > maxt) break;
-        if (drop_stale && model::IsStaleNaN(smp.v)) continue;
-        samples.push_back(smp);
-      } while (it->Next());
+    s.Iterator()->AppendRange(mint, maxt, &samples);
+    if (drop_stale) {
+      std::erase_if(samples, [](const model::Sample& smp) { return model::IsStaleNaN(smp.v); });
     }
     ctx->CountSamples(samples.size());
     out.total += samples.size();

@@ -32,16 +32,9 @@ struct StepInfo {
 
 // ---- range-vector helpers -------------------------------------------------------------------
 
-std::optional<double> ExtrapolatedRate(Window s, const StepInfo& si, int64_t range_ms, bool counter, bool rate) {
-  if (s.size() < 2) return std::nullopt;
-  double result = s.back().v - s.front().v;
-  if (counter) {
-    double last = 0;
-    for (const auto& p : s) {
-      if (p.v < last) result += last;
-      last = p.v;
-    }
-  }
+// Prometheus extrapolatedRate() after its first step: `result` is last - first, plus for counters
+// the value before each reset within the window.
+double Extrapolate(Window s, double result, const StepInfo& si, int64_t range_ms, bool counter, bool rate) {
   double to_start = static_cast<double>(s.front().t - si.range_start) / 1000;
   double to_end = static_cast<double>(si.range_end - s.back().t) / 1000;
   double sampled = static_cast<double>(s.back().t - s.front().t) / 1000;
@@ -58,6 +51,40 @@ std::optional<double> ExtrapolatedRate(Window s, const StepInfo& si, int64_t ran
   if (rate) result /= static_cast<double>(range_ms) / 1000;
   return result;
 }
+
+// rate(), increase(), delta(). Prometheus scans each window for counter resets; windows of
+// consecutive steps overlap by range/step, so the resets are found once per series here instead,
+// and each window adds those inside it in the same order as Prometheus's loop (bit-identical).
+// Its loop starts from last = 0, so a negative first sample "adds" 0: a no-op, skipped here.
+class ExtrapolatedRateFn {
+ public:
+  ExtrapolatedRateFn(int64_t range_ms, bool counter, bool rate) : range_ms_(range_ms), counter_(counter), rate_(rate) {}
+  void StartSeries(Window all) {
+    base_ = all.data();
+    resets_.clear();
+    next_ = 0;
+    if (!counter_) return;
+    for (size_t i = 1; i < all.size(); ++i) {
+      if (all[i].v < all[i - 1].v) resets_.push_back(static_cast<uint32_t>(i));
+    }
+  }
+  // REQUIRES: windows of one series come with non-decreasing starts.
+  std::optional<double> operator()(Window w, const StepInfo& si) {
+    if (w.size() < 2) return std::nullopt;
+    double result = w.back().v - w.front().v;
+    size_t lo = static_cast<size_t>(w.data() - base_), hi = lo + w.size();
+    while (next_ < resets_.size() && resets_[next_] <= lo) ++next_;
+    for (size_t k = next_; k < resets_.size() && resets_[k] < hi; ++k) result += base_[resets_[k] - 1].v;
+    return Extrapolate(w, result, si, range_ms_, counter_, rate_);
+  }
+
+ private:
+  int64_t range_ms_;
+  bool counter_, rate_;
+  const model::Sample* base_ = nullptr;
+  std::vector<uint32_t> resets_;  // indices i of the series with v[i] < v[i-1]
+  size_t next_ = 0;               // first reset past the start of the last window
+};
 
 std::optional<double> InstantValue(Window s, bool rate) {
   if (s.size() < 2) return std::nullopt;
@@ -253,12 +280,14 @@ Val Absent(const Evaluator& ev, const Mat& present, const Node& arg) {
 }
 
 // Applies f to every point of every series (per-sample functions), dropping the metric name.
-Val MapValues(Evaluator& ev, Val v, bool drop_name, const std::function<std::optional<double>(double, size_t)>& f) {
+// f: std::optional<double>(double value, size_t step).
+template <typename Fn>
+Val MapValues(Evaluator& ev, Val v, bool drop_name, Fn&& f) {
   for (auto& s : v.mat) {
     if (drop_name) s.metric = DropMetricName(s.metric);
     size_t w = 0;
     for (size_t r = 0; r < s.pts.size(); ++r) {
-      auto nv = f(s.pts[r].v, ev.StepOf(s.pts[r].t));
+      std::optional<double> nv = f(s.pts[r].v, ev.StepOf(s.pts[r].t));
       if (!nv) continue;
       s.pts[w++] = {s.pts[r].t, *nv};
     }
@@ -268,11 +297,13 @@ Val MapValues(Evaluator& ev, Val v, bool drop_name, const std::function<std::opt
   return v;
 }
 
-using RangeFn = std::function<std::optional<double>(Window, const StepInfo&)>;
-
 // Evaluates a function over a range-vector argument, one series at a time (Prometheus's matrix
 // path of eval for Call): each output series keeps the input labels minus the metric name.
-Val EvalOverRange(Evaluator& ev, const Node& arg, bool keep_name, const RangeFn& fn) {
+// fn: std::optional<double>(Window, const StepInfo&), called once per step and series with a
+// non-empty window (a template parameter, not std::function: this is the hot loop). A functor
+// with StartSeries(Window all) gets each series' samples before its windows.
+template <typename Fn>
+Val EvalOverRange(Evaluator& ev, const Node& arg, bool keep_name, Fn&& fn) {
   RangeInput in = ev.EvalRangeInput(arg);
   Val out;
   out.type = ValueType::kVector;
@@ -280,6 +311,8 @@ Val EvalOverRange(Evaluator& ev, const Node& arg, bool keep_name, const RangeFn&
   for (size_t si = 0; si < in.metrics.size(); ++si) {
     if ((si & 1023) == 1023) ev.ctx()->CheckDeadline();
     const auto& smp = in.samples[si];
+    if (smp.empty()) continue;
+    if constexpr (requires { fn.StartSeries(Window(smp)); }) fn.StartSeries(Window(smp));
     Series s;
     size_t lo = 0, hi = 0;
     for (size_t i = 0; i < ev.steps(); ++i) {
@@ -550,9 +583,7 @@ Val EvalCall(Evaluator& ev, const Call& c) {
     const Node* arg = Unparen(c.args[0].get());
     int64_t range = arg->kind == NodeKind::kMatrixSelector ? static_cast<const MatrixSelector*>(arg)->range_ms
                                                    : static_cast<const SubqueryExpr*>(arg)->range_ms;
-    return EvalOverRange(ev, *c.args[0], false, [&](Window w, const StepInfo& si) {
-      return ExtrapolatedRate(w, si, range, counter, rate);
-    });
+    return EvalOverRange(ev, *c.args[0], false, ExtrapolatedRateFn(range, counter, rate));
   }
   if (name == "irate" || name == "idelta") {
     bool rate = name == "irate";

@@ -32,22 +32,6 @@ void BitWriter::WriteBits(uint64_t v, int nbits) {
   }
 }
 
-bool BitReader::ReadBits(int nbits, uint64_t* v) {
-  if (pos_ + nbits > n_) return false;
-  uint64_t r = 0;
-  while (nbits > 0) {
-    int off = pos_ & 7;
-    int avail = 8 - off;
-    int take = std::min(avail, nbits);
-    uint64_t bits = (p_[pos_ >> 3] >> (avail - take)) & ((1u << take) - 1);
-    r = (take == 64 ? 0 : (r << take)) | bits;
-    pos_ += take;
-    nbits -= take;
-  }
-  *v = r;
-  return true;
-}
-
 void XorWrite(BitWriter* w, XorState* st, double v) {
   uint64_t bits = std::bit_cast<uint64_t>(v);
   uint64_t x = bits ^ st->prev;
@@ -75,7 +59,10 @@ void XorWrite(BitWriter* w, XorState* st, double v) {
   w->WriteBits(x >> trail, sig);
 }
 
-bool XorRead(BitReader* r, XorState* st, double* v) {
+namespace {
+
+// Inlined into the decode loops; XorRead() is the out-of-line entry point.
+[[gnu::always_inline]] inline bool XorReadInline(BitReader* r, XorState* st, double* v) {
   bool b;
   if (!r->ReadBit(&b)) return false;
   if (b) {
@@ -102,6 +89,10 @@ bool XorRead(BitReader* r, XorState* st, double* v) {
   return true;
 }
 
+}  // namespace
+
+bool XorRead(BitReader* r, XorState* st, double* v) { return XorReadInline(r, st, v); }
+
 namespace {
 
 // Timestamp delta-of-delta buckets of the head chunks (Gorilla paper, Prometheus sizes).
@@ -123,7 +114,7 @@ void WriteDod(BitWriter* w, int64_t dod) {
   }
 }
 
-bool ReadDod(BitReader* r, int64_t* dod) {
+[[gnu::always_inline]] inline bool ReadDod(BitReader* r, int64_t* dod) {
   int prefix = 0;
   for (; prefix < 4; prefix++) {
     bool b;
@@ -143,10 +134,56 @@ bool ReadDod(BitReader* r, int64_t* dod) {
   return true;
 }
 
-class XorIterator : public SampleIterator {
+// Appends the samples `next` yields (false: no more) within [mint, maxt] to *out, stopping at the
+// first one past maxt; `expect` is an upper bound of how many remain. Writes through a raw cursor
+// into space grown in steps, which keeps push_back's slow path out of the decode loops.
+template <typename NextFn>
+[[gnu::always_inline]] inline size_t AppendDecoded(NextFn&& next, int64_t mint, int64_t maxt, uint64_t expect,
+                                                   std::vector<Sample>* out) {
+  const size_t base = out->size();
+  size_t n = 0, room = std::min<uint64_t>(std::max<uint64_t>(expect, 1), 4096);
+  out->resize(base + room);
+  Sample* p = out->data() + base;
+  Sample s;
+  while (next(&s)) {
+    if (s.t < mint) continue;
+    if (s.t > maxt) break;
+    if (n == room) {
+      room *= 2;
+      out->resize(base + room);
+      p = out->data() + base;
+    }
+    p[n++] = s;
+  }
+  out->resize(base + n);
+  return n;
+}
+
+class XorIterator final : public SampleIterator {
  public:
   explicit XorIterator(std::shared_ptr<const XorChunk> c) : chunk_(std::move(c)), r_(chunk_->bytes()), count_(chunk_->count()) {}
-  bool Next() override {
+  bool Next() override { return Step(); }
+  bool Seek(int64_t t) override {
+    if (read_ > 0 && cur_.t >= t) return true;
+    while (Step()) {
+      if (cur_.t >= t) return true;
+    }
+    return false;
+  }
+  Sample At() const override { return cur_; }
+  size_t AppendRange(int64_t mint, int64_t maxt, std::vector<Sample>* out) override {
+    if (count_ == 0 || chunk_->mint() > maxt || chunk_->maxt() < mint) return 0;
+    return AppendDecoded(
+        [this](Sample* s) {
+          if (!Step()) return false;
+          *s = cur_;
+          return true;
+        },
+        mint, maxt, count_, out);
+  }
+
+ private:
+  [[gnu::always_inline]] bool Step() {
     if (read_ >= count_ || bad_) return false;
     if (read_ == 0) {
       uint64_t t, v;
@@ -159,21 +196,11 @@ class XorIterator : public SampleIterator {
       if (!ReadDod(&r_, &dod)) return Bad();
       delta_ += dod;
       cur_.t += delta_;
-      if (!XorRead(&r_, &xor_, &cur_.v)) return Bad();
+      if (!XorReadInline(&r_, &xor_, &cur_.v)) return Bad();
     }
     read_++;
     return true;
   }
-  bool Seek(int64_t t) override {
-    if (read_ > 0 && cur_.t >= t) return true;
-    while (Next()) {
-      if (cur_.t >= t) return true;
-    }
-    return false;
-  }
-  Sample At() const override { return cur_; }
-
- private:
   bool Bad() {
     bad_ = true;
     return false;
@@ -217,7 +244,7 @@ std::unique_ptr<SampleIterator> NewXorIterator(std::shared_ptr<const XorChunk> c
 
 namespace {
 
-class ChainIterator : public SampleIterator {
+class ChainIterator final : public SampleIterator {
  public:
   explicit ChainIterator(std::vector<std::shared_ptr<const XorChunk>> chunks) : chunks_(std::move(chunks)) {}
   bool Next() override {
@@ -242,6 +269,19 @@ class ChainIterator : public SampleIterator {
     return valid_ = cur_->Seek(t);
   }
   Sample At() const override { return cur_->At(); }
+  // Chunks outside [mint, maxt] are skipped by their time bounds, without decoding.
+  size_t AppendRange(int64_t mint, int64_t maxt, std::vector<Sample>* out) override {
+    size_t n = 0;
+    for (const auto& c : chunks_) {
+      if (c->maxt() < mint) continue;
+      if (c->mint() > maxt) break;
+      n += XorIterator(c).AppendRange(mint, maxt, out);
+    }
+    next_ = chunks_.size();
+    cur_.reset();
+    valid_ = false;
+    return n;
+  }
 
  private:
   std::vector<std::shared_ptr<const XorChunk>> chunks_;
@@ -302,7 +342,7 @@ bool ToDecimals(const std::vector<Sample>& samples, int* scale, std::vector<int6
   return true;
 }
 
-class SeriesDataIterator : public SampleIterator {
+class SeriesDataIterator final : public SampleIterator {
  public:
   SeriesDataIterator(std::string_view data, bool* corrupt, std::string_view shared_ts) : corrupt_(corrupt) {
     Decoder d(data);
@@ -352,7 +392,31 @@ class SeriesDataIterator : public SampleIterator {
       scale_ = static_cast<int>(k);
     }
   }
-  bool Next() override {
+  bool Next() override { return Step(); }
+  bool Seek(int64_t t) override {
+    if (i_ > 0 && cur_.t >= t) return true;
+    if (!table_.empty() && i_ < n_) JumpTowards(t);
+    while (Step()) {
+      if (cur_.t >= t) return true;
+    }
+    return false;
+  }
+  Sample At() const override { return cur_; }
+  size_t AppendRange(int64_t mint, int64_t maxt, std::vector<Sample>* out) override {
+    if (!Seek(mint) || cur_.t > maxt) return 0;
+    bool first = true;  // Seek() left the first sample in cur_
+    return AppendDecoded(
+        [this, &first](Sample* s) {
+          if (!first && !Step()) return false;
+          first = false;
+          *s = cur_;
+          return true;
+        },
+        mint, maxt, n_ - i_ + 1, out);
+  }
+
+ private:
+  [[gnu::always_inline]] bool Step() {
     if (i_ >= n_) return false;
     int64_t x;
     if (!ts_.Varsint(&x)) return Bad();
@@ -368,7 +432,7 @@ class SeriesDataIterator : public SampleIterator {
         if (!bits_.ReadBits(64, &b)) return Bad();
         xor_.prev = b;
         cur_.v = std::bit_cast<double>(b);
-      } else if (!XorRead(&bits_, &xor_, &cur_.v)) {
+      } else if (!XorReadInline(&bits_, &xor_, &cur_.v)) {
         return Bad();
       }
     } else {
@@ -388,17 +452,6 @@ class SeriesDataIterator : public SampleIterator {
     i_++;
     return true;
   }
-  bool Seek(int64_t t) override {
-    if (i_ > 0 && cur_.t >= t) return true;
-    if (!table_.empty() && i_ < n_) JumpTowards(t);
-    while (Next()) {
-      if (cur_.t >= t) return true;
-    }
-    return false;
-  }
-  Sample At() const override { return cur_; }
-
- private:
   // Restores the decoder state of the last restart point before t, if it is ahead of us.
   void JumpTowards(int64_t t) {
     Decoder d(table_);
@@ -581,7 +634,7 @@ bool DecodeSeriesData(std::string_view data, std::vector<Sample>* out, std::stri
 
 namespace {
 
-class VectorIterator : public SampleIterator {
+class VectorIterator final : public SampleIterator {
  public:
   explicit VectorIterator(std::vector<Sample> s) : s_(std::move(s)) {}
   bool Next() override {
@@ -596,13 +649,20 @@ class VectorIterator : public SampleIterator {
     return i_ <= s_.size();
   }
   Sample At() const override { return s_[i_ - 1]; }
+  size_t AppendRange(int64_t mint, int64_t maxt, std::vector<Sample>* out) override {
+    auto lo = std::lower_bound(s_.begin(), s_.end(), mint, [](const Sample& a, int64_t t) { return a.t < t; });
+    auto hi = std::upper_bound(lo, s_.end(), maxt, [](int64_t t, const Sample& a) { return t < a.t; });
+    out->insert(out->end(), lo, hi);
+    i_ = s_.size() + 1;
+    return static_cast<size_t>(hi - lo);
+  }
 
  private:
   std::vector<Sample> s_;
   size_t i_ = 0;  // 1 + index of the current sample; 0 before the first Next()
 };
 
-class MergeIterator : public SampleIterator {
+class MergeIterator final : public SampleIterator {
  public:
   explicit MergeIterator(std::vector<std::unique_ptr<SampleIterator>> its) : its_(std::move(its)), valid_(its_.size()) {}
   bool Next() override {
@@ -628,6 +688,44 @@ class MergeIterator : public SampleIterator {
     return Pick();
   }
   Sample At() const override { return cur_; }
+  // Each child's range in one call, then a merge only where children overlap in time (blocks,
+  // head and out-of-order runs normally follow each other): the later child wins a tie, as in
+  // Pick().
+  size_t AppendRange(int64_t mint, int64_t maxt, std::vector<Sample>* out) override {
+    const size_t base = out->size();
+    std::vector<Sample> part, merged;
+    for (size_t i = 0; i < its_.size(); i++) {
+      if (out->size() == base) {
+        its_[i]->AppendRange(mint, maxt, out);
+        continue;
+      }
+      part.clear();
+      if (its_[i]->AppendRange(mint, maxt, &part) == 0) continue;
+      if (part.front().t > out->back().t) {
+        out->insert(out->end(), part.begin(), part.end());
+        continue;
+      }
+      merged.clear();
+      merged.reserve(out->size() - base + part.size());
+      size_t a = base, b = 0;
+      while (a < out->size() && b < part.size()) {
+        int64_t ta = (*out)[a].t, tb = part[b].t;
+        if (ta < tb) {
+          merged.push_back((*out)[a++]);
+        } else {
+          if (ta == tb) a++;
+          merged.push_back(part[b++]);
+        }
+      }
+      merged.insert(merged.end(), out->begin() + static_cast<ptrdiff_t>(a), out->end());
+      merged.insert(merged.end(), part.begin() + static_cast<ptrdiff_t>(b), part.end());
+      out->resize(base);
+      out->insert(out->end(), merged.begin(), merged.end());
+    }
+    started_ = true;
+    has_ = false;
+    return out->size() - base;
+  }
 
  private:
   bool Pick() {
@@ -649,7 +747,7 @@ class MergeIterator : public SampleIterator {
   Sample cur_;
 };
 
-class RangeIterator : public SampleIterator {
+class RangeIterator final : public SampleIterator {
  public:
   RangeIterator(std::unique_ptr<SampleIterator> it, int64_t mint, int64_t maxt)
       : it_(std::move(it)), mint_(mint), maxt_(maxt) {}
@@ -665,6 +763,13 @@ class RangeIterator : public SampleIterator {
     return Check(it_->Seek(std::max(t, mint_)));
   }
   Sample At() const override { return it_->At(); }
+  size_t AppendRange(int64_t mint, int64_t maxt, std::vector<Sample>* out) override {
+    done_ = true;
+    mint = std::max(mint, mint_);
+    maxt = std::min(maxt, maxt_);
+    if (mint > maxt) return 0;
+    return it_->AppendRange(mint, maxt, out);
+  }
 
  private:
   bool Check(bool ok) {
