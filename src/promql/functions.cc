@@ -53,9 +53,10 @@ double Extrapolate(Window s, double result, const StepInfo& si, int64_t range_ms
 }
 
 // rate(), increase(), delta(). Prometheus scans each window for counter resets; windows of
-// consecutive steps overlap by range/step, so the resets are found once per series here instead,
-// and each window adds those inside it in the same order as Prometheus's loop (bit-identical).
-// Its loop starts from last = 0, so a negative first sample "adds" 0: a no-op, skipped here.
+// consecutive steps overlap by range/step, so here each sample is checked once, when a window first
+// reaches it, and each window adds the resets inside it in the same order as Prometheus's loop
+// (bit-identical). That loop starts from last = 0, so a negative first sample "adds" 0: a no-op,
+// skipped here.
 class ExtrapolatedRateFn {
  public:
   ExtrapolatedRateFn(int64_t range_ms, bool counter, bool rate) : range_ms_(range_ms), counter_(counter), rate_(rate) {}
@@ -63,18 +64,20 @@ class ExtrapolatedRateFn {
     base_ = all.data();
     resets_.clear();
     next_ = 0;
-    if (!counter_) return;
-    for (size_t i = 1; i < all.size(); ++i) {
-      if (all[i].v < all[i - 1].v) resets_.push_back(static_cast<uint32_t>(i));
-    }
+    scanned_ = 1;
   }
-  // REQUIRES: windows of one series come with non-decreasing starts.
+  // REQUIRES: windows of one series come with non-decreasing starts and ends.
   std::optional<double> operator()(Window w, const StepInfo& si) {
     if (w.size() < 2) return std::nullopt;
     double result = w.back().v - w.front().v;
-    size_t lo = static_cast<size_t>(w.data() - base_), hi = lo + w.size();
-    while (next_ < resets_.size() && resets_[next_] <= lo) ++next_;
-    for (size_t k = next_; k < resets_.size() && resets_[k] < hi; ++k) result += base_[resets_[k] - 1].v;
+    if (counter_) {
+      size_t lo = static_cast<size_t>(w.data() - base_), hi = lo + w.size();
+      for (; scanned_ < hi; ++scanned_) {
+        if (base_[scanned_].v < base_[scanned_ - 1].v) resets_.push_back(scanned_);
+      }
+      while (next_ < resets_.size() && resets_[next_] <= lo) ++next_;
+      for (size_t k = next_; k < resets_.size() && resets_[k] < hi; ++k) result += base_[resets_[k] - 1].v;
+    }
     return Extrapolate(w, result, si, range_ms_, counter_, rate_);
   }
 
@@ -82,8 +85,9 @@ class ExtrapolatedRateFn {
   int64_t range_ms_;
   bool counter_, rate_;
   const model::Sample* base_ = nullptr;
-  std::vector<uint32_t> resets_;  // indices i of the series with v[i] < v[i-1]
-  size_t next_ = 0;               // first reset past the start of the last window
+  std::vector<size_t> resets_;  // indices i < scanned_ of the series with v[i] < v[i-1]
+  size_t next_ = 0;             // first reset past the start of the last window
+  size_t scanned_ = 1;          // samples [1, scanned_) have been checked for resets
 };
 
 std::optional<double> InstantValue(Window s, bool rate) {
@@ -308,13 +312,13 @@ Val EvalOverRange(Evaluator& ev, const Node& arg, bool keep_name, Fn&& fn) {
   Val out;
   out.type = ValueType::kVector;
   out.mat.reserve(in.metrics.size());
+  std::vector<model::Sample> pts(ev.steps());  // one series' output, copied out at its exact size
   for (size_t si = 0; si < in.metrics.size(); ++si) {
     if ((si & 1023) == 1023) ev.ctx()->CheckDeadline();
     const auto& smp = in.samples[si];
     if (smp.empty()) continue;
     if constexpr (requires { fn.StartSeries(Window(smp)); }) fn.StartSeries(Window(smp));
-    Series s;
-    size_t lo = 0, hi = 0;
+    size_t np = 0, lo = 0, hi = 0;
     for (size_t i = 0; i < ev.steps(); ++i) {
       int64_t ref = in.fixed_ref ? in.fixed_ref_ms - in.offset_ms : ev.TimeOf(i) - in.offset_ms;
       int64_t mint = ref - in.range_ms;
@@ -324,9 +328,11 @@ Val EvalOverRange(Evaluator& ev, const Node& arg, bool keep_name, Fn&& fn) {
       if (hi == lo) continue;
       StepInfo st{ev.TimeOf(i), mint, ref, i};
       auto v = fn(Window(smp.data() + lo, hi - lo), st);
-      if (v) s.pts.push_back({ev.TimeOf(i), *v});
+      if (v) pts[np++] = {ev.TimeOf(i), *v};
     }
-    if (s.pts.empty()) continue;
+    if (np == 0) continue;
+    Series s;
+    s.pts.assign(pts.begin(), pts.begin() + static_cast<ptrdiff_t>(np));
     s.metric = keep_name ? std::move(in.metrics[si]) : DropMetricName(in.metrics[si]);
     out.mat.push_back(std::move(s));
   }

@@ -61,8 +61,40 @@ void XorWrite(BitWriter* w, XorState* st, double v) {
 
 namespace {
 
-// Inlined into the decode loops; XorRead() is the out-of-line entry point.
+// Inlined into the decode loops; XorRead() is the out-of-line entry point. The fast path decodes
+// a value from one peek at the next 57+ bits (all but the widest XOR windows); the bit-by-field
+// path below handles the rest and every malformed input.
 [[gnu::always_inline]] inline bool XorReadInline(BitReader* r, XorState* st, double* v) {
+  if (size_t left = r->left(); left >= 2) {
+    uint64_t w = r->Peek();
+    if (!(w >> 63)) {  // '0': same value
+      r->Skip(1);
+      *v = std::bit_cast<double>(st->prev);
+      return true;
+    }
+    if (!((w >> 62) & 1)) {  // '10': within the previous window
+      if (st->leading != 0xff) {
+        int sig = 64 - st->leading - st->trailing;
+        if (sig + 2 <= 57 && static_cast<size_t>(sig) + 2 <= left) {
+          r->Skip(sig + 2);
+          st->prev ^= ((w << 2) >> (64 - sig)) << st->trailing;
+          *v = std::bit_cast<double>(st->prev);
+          return true;
+        }
+      }
+    } else {  // '11': a new window, 5 bits of leading zeros, 6 of length
+      int lead = static_cast<int>((w >> 57) & 31), sig = static_cast<int>((w >> 51) & 63);
+      if (sig == 0) sig = 64;
+      if (lead + sig <= 64 && sig + 13 <= 57 && static_cast<size_t>(sig) + 13 <= left) {
+        r->Skip(sig + 13);
+        st->leading = static_cast<uint8_t>(lead);
+        st->trailing = static_cast<uint8_t>(64 - lead - sig);
+        st->prev ^= ((w << 13) >> (64 - sig)) << st->trailing;
+        *v = std::bit_cast<double>(st->prev);
+        return true;
+      }
+    }
+  }
   bool b;
   if (!r->ReadBit(&b)) return false;
   if (b) {
@@ -115,6 +147,25 @@ void WriteDod(BitWriter* w, int64_t dod) {
 }
 
 [[gnu::always_inline]] inline bool ReadDod(BitReader* r, int64_t* dod) {
+  // Fast path: the prefix and the value from one peek (all but the 64-bit bucket).
+  if (size_t left = r->left(); left >= 1) {
+    uint64_t w = r->Peek();
+    if (!(w >> 63)) {
+      r->Skip(1);
+      *dod = 0;
+      return true;
+    }
+    int prefix = !((w >> 62) & 1) ? 1 : !((w >> 61) & 1) ? 2 : !((w >> 60) & 1) ? 3 : 4;
+    static constexpr int kBits[] = {0, 14, 17, 20};
+    if (prefix < 4 && static_cast<size_t>(prefix + 1 + kBits[prefix]) <= left) {
+      int sz = kBits[prefix], used = prefix + 1;
+      uint64_t u = (w << used) >> (64 - sz);
+      r->Skip(used + sz);
+      if (u > (uint64_t{1} << (sz - 1))) u -= uint64_t{1} << sz;
+      *dod = static_cast<int64_t>(u);
+      return true;
+    }
+  }
   int prefix = 0;
   for (; prefix < 4; prefix++) {
     bool b;
@@ -135,28 +186,20 @@ void WriteDod(BitWriter* w, int64_t dod) {
 }
 
 // Appends the samples `next` yields (false: no more) within [mint, maxt] to *out, stopping at the
-// first one past maxt; `expect` is an upper bound of how many remain. Writes through a raw cursor
-// into space grown in steps, which keeps push_back's slow path out of the decode loops.
+// first one past maxt; `expect` is an upper bound of how many remain. Flattened: `next`, the
+// decoder steps under it and push_back's fast path all inline into one loop.
 template <typename NextFn>
-[[gnu::always_inline]] inline size_t AppendDecoded(NextFn&& next, int64_t mint, int64_t maxt, uint64_t expect,
-                                                   std::vector<Sample>* out) {
+[[gnu::flatten]] size_t AppendDecoded(NextFn&& next, int64_t mint, int64_t maxt, uint64_t expect,
+                                      std::vector<Sample>* out) {
   const size_t base = out->size();
-  size_t n = 0, room = std::min<uint64_t>(std::max<uint64_t>(expect, 1), 4096);
-  out->resize(base + room);
-  Sample* p = out->data() + base;
+  out->reserve(base + std::min<uint64_t>(expect, 4096));
   Sample s;
   while (next(&s)) {
     if (s.t < mint) continue;
     if (s.t > maxt) break;
-    if (n == room) {
-      room *= 2;
-      out->resize(base + room);
-      p = out->data() + base;
-    }
-    p[n++] = s;
+    out->push_back(s);
   }
-  out->resize(base + n);
-  return n;
+  return out->size() - base;
 }
 
 class XorIterator final : public SampleIterator {
@@ -693,32 +736,25 @@ class MergeIterator final : public SampleIterator {
   // Pick().
   size_t AppendRange(int64_t mint, int64_t maxt, std::vector<Sample>* out) override {
     const size_t base = out->size();
-    std::vector<Sample> part, merged;
+    std::vector<Sample> merged;
     for (size_t i = 0; i < its_.size(); i++) {
-      if (out->size() == base) {
-        its_[i]->AppendRange(mint, maxt, out);
-        continue;
-      }
-      part.clear();
-      if (its_[i]->AppendRange(mint, maxt, &part) == 0) continue;
-      if (part.front().t > out->back().t) {
-        out->insert(out->end(), part.begin(), part.end());
-        continue;
-      }
+      const size_t mid = out->size();
+      if (its_[i]->AppendRange(mint, maxt, out) == 0 || mid == base || (*out)[mid].t > (*out)[mid - 1].t) continue;
+      // Child i overlaps what came before: merge [base, mid) with [mid, end).
       merged.clear();
-      merged.reserve(out->size() - base + part.size());
-      size_t a = base, b = 0;
-      while (a < out->size() && b < part.size()) {
-        int64_t ta = (*out)[a].t, tb = part[b].t;
+      merged.reserve(out->size() - base);
+      size_t a = base, b = mid;
+      while (a < mid && b < out->size()) {
+        int64_t ta = (*out)[a].t, tb = (*out)[b].t;
         if (ta < tb) {
           merged.push_back((*out)[a++]);
         } else {
           if (ta == tb) a++;
-          merged.push_back(part[b++]);
+          merged.push_back((*out)[b++]);
         }
       }
-      merged.insert(merged.end(), out->begin() + static_cast<ptrdiff_t>(a), out->end());
-      merged.insert(merged.end(), part.begin() + static_cast<ptrdiff_t>(b), part.end());
+      merged.insert(merged.end(), out->begin() + static_cast<ptrdiff_t>(a), out->begin() + static_cast<ptrdiff_t>(mid));
+      merged.insert(merged.end(), out->begin() + static_cast<ptrdiff_t>(b), out->end());
       out->resize(base);
       out->insert(out->end(), merged.begin(), merged.end());
     }

@@ -63,6 +63,14 @@ class BitReader {
     return true;
   }
 
+  // The bits not read yet.
+  size_t left() const { return n_ - pos_; }
+  // The next bits, most significant first, without consuming them: at least 57 (or all that are
+  // left), zero past the end. For decoders that look at a prefix before deciding what to read.
+  uint64_t Peek() const { return Load64(pos_ >> 3) << (pos_ & 7); }
+  // REQUIRES: nbits <= left().
+  void Skip(size_t nbits) { pos_ += nbits; }
+
  private:
   // REQUIRES: 1 <= nbits <= 56 and nbits bits left.
   uint64_t Take(int nbits) {
