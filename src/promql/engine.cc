@@ -151,14 +151,14 @@ Loaded LoadSeries(QueryContext* ctx, const VectorSelector& vs, int64_t mint, int
   hints.func = func;
   auto set = (*q)->Select(false, hints, vs.matchers);
   size_t n = 0;
+  std::vector<model::Sample> buf;  // reused: its capacity settles after a few series
   while (set->Next()) {
     if ((++n & 255) == 0) ctx->CheckDeadline();
     const storage::Series& s = set->At();
-    std::vector<model::Sample> samples;
-    s.Iterator()->AppendRange(mint, maxt, &samples);
-    if (drop_stale) {
-      std::erase_if(samples, [](const model::Sample& smp) { return model::IsStaleNaN(smp.v); });
-    }
+    buf.clear();
+    s.Iterator()->AppendRange(mint, maxt, &buf);
+    if (drop_stale) std::erase_if(buf, [](const model::Sample& smp) { return model::IsStaleNaN(smp.v); });
+    std::vector<model::Sample> samples(buf.begin(), buf.end());  // exact size
     ctx->CountSamples(samples.size());
     out.total += samples.size();
     ctx->NotePeak(out.total);

@@ -185,6 +185,12 @@ void WriteDod(BitWriter* w, int64_t dod) {
   return true;
 }
 
+// Room for `extra` more samples, growing geometrically: callers append chunk after chunk, and an
+// exact reserve() per chunk would copy the whole buffer each time.
+inline void ReserveMore(std::vector<Sample>* out, size_t extra) {
+  if (out->size() + extra > out->capacity()) out->reserve(std::max(out->size() + extra, 2 * out->capacity()));
+}
+
 // Appends the samples `next` yields (false: no more) within [mint, maxt] to *out, stopping at the
 // first one past maxt; `expect` is an upper bound of how many remain. Flattened: `next`, the
 // decoder steps under it and push_back's fast path all inline into one loop.
@@ -192,7 +198,7 @@ template <typename NextFn>
 [[gnu::flatten]] size_t AppendDecoded(NextFn&& next, int64_t mint, int64_t maxt, uint64_t expect,
                                       std::vector<Sample>* out) {
   const size_t base = out->size();
-  out->reserve(base + std::min<uint64_t>(expect, 4096));
+  ReserveMore(out, std::min<uint64_t>(expect, 4096));
   Sample s;
   while (next(&s)) {
     if (s.t < mint) continue;
@@ -314,7 +320,11 @@ class ChainIterator final : public SampleIterator {
   Sample At() const override { return cur_->At(); }
   // Chunks outside [mint, maxt] are skipped by their time bounds, without decoding.
   size_t AppendRange(int64_t mint, int64_t maxt, std::vector<Sample>* out) override {
-    size_t n = 0;
+    size_t n = 0, expect = 0;
+    for (const auto& c : chunks_) {
+      if (c->maxt() >= mint && c->mint() <= maxt) expect += c->count();
+    }
+    ReserveMore(out, expect);
     for (const auto& c : chunks_) {
       if (c->maxt() < mint) continue;
       if (c->mint() > maxt) break;
@@ -447,6 +457,7 @@ class SeriesDataIterator final : public SampleIterator {
   Sample At() const override { return cur_; }
   size_t AppendRange(int64_t mint, int64_t maxt, std::vector<Sample>* out) override {
     if (!Seek(mint) || cur_.t > maxt) return 0;
+    if (enc_ != kValuesXor) return AppendDecimals(maxt, out);
     bool first = true;  // Seek() left the first sample in cur_
     return AppendDecoded(
         [this, &first](Sample* s) {
@@ -494,6 +505,38 @@ class SeriesDataIterator final : public SampleIterator {
     }
     i_++;
     return true;
+  }
+  // The decimal encodings' loop: Step() with the decoder state in locals (registers), so that the
+  // per-sample divisions overlap. The same arithmetic as Step(), hence the same bits.
+  // REQUIRES: cur_ is the first sample to append (i_ >= 1), cur_.t <= maxt. Spends the iterator.
+  [[gnu::flatten]] size_t AppendDecimals(int64_t maxt, std::vector<Sample>* out) {
+    ReserveMore(out, std::min<uint64_t>(n_ - i_ + 1, 4096));
+    const size_t base = out->size();
+    out->push_back(cur_);
+    Decoder ts = ts_, vals = vals_;
+    int64_t t = cur_.t, tdelta = tdelta_, m = m_, mdelta = mdelta_;
+    const double scale = kPow10[scale_];
+    const bool dod = enc_ == kValuesDecimalDod;
+    for (uint64_t i = i_; i < n_; i++) {
+      int64_t x, y;
+      if (!ts.Varsint(&x) || !vals.Varsint(&y)) {
+        Bad();
+        break;
+      }
+      tdelta = i == 1 ? x : tdelta + x;
+      t += tdelta;
+      if (!dod || i == 1) {
+        mdelta = y;
+        m += y;
+      } else {
+        mdelta += y;
+        m += mdelta;
+      }
+      if (t > maxt) break;
+      out->push_back({t, static_cast<double>(m) / scale});
+    }
+    n_ = 0;
+    return out->size() - base;
   }
   // Restores the decoder state of the last restart point before t, if it is ahead of us.
   void JumpTowards(int64_t t) {
