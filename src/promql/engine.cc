@@ -2,8 +2,11 @@
 #include "promql/engine.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
+#include <exception>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -132,11 +135,62 @@ int64_t Evaluator::RefTime(size_t i, int64_t offset_ms, AtModifier at, int64_t a
 
 namespace {
 
+// Series per decode batch, threads that decode one (the query's own included), and the samples a
+// batch must hold (estimated from the query's first series) to be decoded in parallel: a thread
+// costs tens of microseconds, a sample a few nanoseconds.
+constexpr size_t kDecodeBatch = 256;
+constexpr unsigned kMaxDecodeThreads = 4;
+constexpr size_t kParallelDecodeSamples = 100'000;
+
 struct Loaded {
   std::vector<model::Labels> metrics;
   std::vector<std::vector<model::Sample>> samples;
   size_t total = 0;  // samples held
 };
+
+// Decodes the samples of `its` within [mint, maxt] into (*out)[i], each at its exact size, on
+// this thread and, when `parallel`, on helper threads too (sample iterators may move between
+// threads, storage.h): decoding is most of the cost of a large selector.
+void DecodeBatch(std::vector<std::unique_ptr<storage::SampleIterator>>& its, int64_t mint, int64_t maxt,
+                 bool drop_stale, bool parallel, std::vector<std::vector<model::Sample>>* out) {
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    std::vector<model::Sample> buf;  // reused: its capacity settles after a few series
+    for (size_t i; (i = next.fetch_add(1)) < its.size();) {
+      buf.clear();
+      its[i]->AppendRange(mint, maxt, &buf);
+      its[i].reset();
+      if (drop_stale) std::erase_if(buf, [](const model::Sample& smp) { return model::IsStaleNaN(smp.v); });
+      (*out)[i].assign(buf.begin(), buf.end());
+    }
+  };
+  std::vector<std::thread> helpers;
+  std::vector<std::exception_ptr> errors;
+  if (parallel) {
+    size_t n = std::min<size_t>(std::max(std::thread::hardware_concurrency(), 1u), kMaxDecodeThreads) - 1;
+    errors.resize(n);
+    for (size_t h = 0; h < n; ++h) {
+      helpers.emplace_back([&, h] {
+        try {
+          work();
+        } catch (...) {  // bad_alloc: rethrown on the query's thread
+          errors[h] = std::current_exception();
+        }
+      });
+    }
+  }
+  try {
+    work();
+  } catch (...) {
+    next = its.size();
+    for (auto& t : helpers) t.join();
+    throw;
+  }
+  for (auto& t : helpers) t.join();
+  for (auto& e : errors) {
+    if (e) std::rethrow_exception(e);
+  }
+}
 
 Loaded LoadSeries(QueryContext* ctx, const VectorSelector& vs, int64_t mint, int64_t maxt, int64_t step,
                   int64_t range, const std::string& func, bool drop_stale) {
@@ -150,24 +204,49 @@ Loaded LoadSeries(QueryContext* ctx, const VectorSelector& vs, int64_t mint, int
   hints.range_ms = range;
   hints.func = func;
   auto set = (*q)->Select(false, hints, vs.matchers);
-  size_t n = 0;
-  std::vector<model::Sample> buf;  // reused: its capacity settles after a few series
-  while (set->Next()) {
-    if ((++n & 255) == 0) ctx->CheckDeadline();
-    const storage::Series& s = set->At();
-    buf.clear();
-    s.Iterator()->AppendRange(mint, maxt, &buf);
-    if (drop_stale) std::erase_if(buf, [](const model::Sample& smp) { return model::IsStaleNaN(smp.v); });
-    std::vector<model::Sample> samples(buf.begin(), buf.end());  // exact size
-    ctx->CountSamples(samples.size());
-    out.total += samples.size();
-    ctx->NotePeak(out.total);
-    if (out.metrics.size() >= ctx->opts->max_series) {
-      Fail(Status::Execution(fmt::format("the query selects more than {} series (limit -search.maxUniqueTimeseries)",
-                                         ctx->opts->max_series)));
+  // Series come in batches: their iterators are made in order (Series::At is valid until the
+  // next Next()), decoded together, then counted against the limits in order, so a query over the
+  // limits fails where it did one series at a time, having decoded at most one batch more.
+  std::vector<std::unique_ptr<storage::SampleIterator>> its;
+  std::vector<std::vector<model::Sample>> batch;
+  size_t est_samples = 1;  // per series, from the first one
+  bool more = true;
+  while (more) {
+    ctx->CheckDeadline();
+    its.clear();
+    const size_t first = out.metrics.size();
+    while (its.size() < kDecodeBatch && (more = set->Next())) {
+      out.metrics.push_back(set->At().labels());
+      its.push_back(set->At().Iterator());
     }
-    out.metrics.push_back(s.labels());
-    out.samples.push_back(std::move(samples));
+    if (its.empty()) break;
+    // The first series of a query shows how large its series are: decode it alone, and decode in
+    // parallel only when the rest looks worth a thread.
+    batch.assign(its.size(), {});
+    size_t from = 0;
+    if (first == 0) {
+      its[0]->AppendRange(mint, maxt, &batch[0]);
+      if (drop_stale) std::erase_if(batch[0], [](const model::Sample& smp) { return model::IsStaleNaN(smp.v); });
+      its[0].reset();
+      from = 1;
+      est_samples = std::max<size_t>(batch[0].size(), 1);
+    }
+    std::vector<std::unique_ptr<storage::SampleIterator>> rest(std::make_move_iterator(its.begin() + from),
+                                                               std::make_move_iterator(its.end()));
+    std::vector<std::vector<model::Sample>> decoded(rest.size());
+    DecodeBatch(rest, mint, maxt, drop_stale, rest.size() * est_samples >= kParallelDecodeSamples, &decoded);
+    for (size_t k = 0; k < decoded.size(); ++k) batch[from + k] = std::move(decoded[k]);
+    for (size_t k = 0; k < batch.size(); ++k) {
+      size_t index = first + k;
+      ctx->CountSamples(batch[k].size());
+      out.total += batch[k].size();
+      ctx->NotePeak(out.total);
+      if (index >= ctx->opts->max_series) {
+        Fail(Status::Execution(fmt::format("the query selects more than {} series (limit -search.maxUniqueTimeseries)",
+                                           ctx->opts->max_series)));
+      }
+      out.samples.push_back(std::move(batch[k]));
+    }
   }
   if (!set->Err().ok()) Fail(set->Err());
   return out;

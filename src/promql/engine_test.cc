@@ -1,5 +1,6 @@
 #include "promql/engine.h"
 
+#include <algorithm>
 #include <bit>
 #include <random>
 #include <thread>
@@ -192,6 +193,54 @@ TEST(EngineRangeVsInstantTest, RangeFunctionsMatchPerStepInstantQueries) {
       EXPECT_GT(points, 50u) << q;
     }
   }
+}
+
+// A selector of many long series is decoded in batches, on several threads: the answer must be
+// the one of each series read alone (one series is always decoded on the query's thread), and
+// the limits must still stop the query.
+TEST(EngineLargeSelectorTest, ParallelDecodeMatchesSeriesReadAlone) {
+  storage::MemStorage db;
+  std::mt19937_64 rng(23);
+  const int kSeries = 300;  // more than one decode batch
+  for (int s = 0; s < kSeries; ++s) {
+    auto app = db.NewAppender();
+    double v = 0;
+    for (int i = 0; i < 1000; ++i) {
+      v += static_cast<double>(rng() % 100);
+      double x = rng() % 50 == 0 ? model::StaleNaN() : v;
+      app->Append(Labels{{"__name__", "big"}, {"s", std::to_string(s)}}, i * 15'000 + s, x);
+    }
+    ASSERT_TRUE(app->Commit().ok());
+  }
+  Engine engine;
+  auto all = engine.RangeQuery(db, "rate(big[1m])", 0, 15'000'000, 60'000);
+  ASSERT_TRUE(all.ok()) << all.status().message();
+  const auto& m = std::get<Matrix>(all->value);
+  ASSERT_EQ(m.size(), static_cast<size_t>(kSeries));
+  EXPECT_GT(all->stats.total_samples, kSeries * 900);
+  for (int s = 0; s < kSeries; s += 7) {
+    auto one = engine.RangeQuery(db, "rate(big{s=\"" + std::to_string(s) + "\"}[1m])", 0, 15'000'000, 60'000);
+    ASSERT_TRUE(one.ok());
+    const auto& want = std::get<Matrix>(one->value);
+    ASSERT_EQ(want.size(), 1u);
+    auto it = std::find_if(m.begin(), m.end(), [&](const SeriesPoints& sp) { return sp.metric == want[0].metric; });
+    ASSERT_NE(it, m.end());
+    ASSERT_EQ(it->points.size(), want[0].points.size());
+    for (size_t i = 0; i < want[0].points.size(); ++i) {
+      EXPECT_EQ(it->points[i].t, want[0].points[i].t);
+      EXPECT_EQ(std::bit_cast<uint64_t>(it->points[i].v), std::bit_cast<uint64_t>(want[0].points[i].v));
+    }
+  }
+  EngineOptions opts;
+  opts.max_series = 270;
+  auto r = Engine(opts).RangeQuery(db, "rate(big[1m])", 0, 15'000'000, 60'000);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("more than 270 series"), std::string::npos) << r.status().message();
+  opts = EngineOptions();
+  opts.max_samples = 100'000;
+  r = Engine(opts).RangeQuery(db, "rate(big[1m])", 0, 15'000'000, 60'000);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("too many samples"), std::string::npos) << r.status().message();
 }
 
 }  // namespace

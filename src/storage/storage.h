@@ -38,6 +38,8 @@ class Appendable {
 };
 
 // Iterates the samples of one series in increasing time order.
+// Thread-safety: one thread at a time, but not necessarily the one that created it (the engine
+// decodes the series of a large selector on several threads, while their Querier lives).
 class SampleIterator {
  public:
   virtual ~SampleIterator() = default;
