@@ -1,6 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include "http/http.h"
+#include "testutil/raw_conn.h"
 
 namespace sremon::http {
 
@@ -57,6 +61,55 @@ TEST_F(ServerTest, BodiesFormsGzipAndLimits) {
   gz.body = "not gzip at all";
   EXPECT_EQ(Fetch(gz)->status, 400);
   EXPECT_EQ(Post(base_ + "/echo", std::string(4096, 'x'), "text/plain")->status, 413);
+}
+
+// Bodies of known length bypass Beast's body loop (server.cc ReadKnownLengthBody): pieces that
+// arrive apart, a body that shares its packet with the next pipelined request, a body cut short.
+TEST_F(ServerTest, KnownLengthBodiesInPiecesPipelinedAndTruncated) {
+  using namespace std::chrono_literals;
+  {
+    testutil::RawConn c(server_->port());
+    ASSERT_TRUE(c.ok());
+    ASSERT_TRUE(c.Send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 10\r\n\r\nabc"));
+    std::this_thread::sleep_for(30ms);  // the server has drained "abc" and waits for more
+    ASSERT_TRUE(c.Send("defg"));
+    std::this_thread::sleep_for(30ms);
+    // The rest of the body and a whole second request in one send.
+    ASSERT_TRUE(c.Send("hij" "GET /hello?name=z HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+    std::string out = c.ReadUntilClose(2000ms);
+    size_t first = out.find("\r\n\r\nabcdefghij");
+    EXPECT_NE(first, std::string::npos) << out;
+    EXPECT_NE(out.find("hi z", first), std::string::npos) << out;
+  }
+  {
+    testutil::RawConn c(server_->port());
+    ASSERT_TRUE(c.Send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly a part"));
+    c.ShutdownWrite();
+    EXPECT_EQ(c.ReadStatus(2000ms), 0);  // closed without an answer: there is no whole request
+  }
+  {
+    testutil::RawConn c(server_->port());
+    ASSERT_TRUE(c.Send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n"));
+    EXPECT_EQ(c.ReadStatus(2000ms), 413);  // over max_body_bytes, refused before reading it
+  }
+  // A body of exactly the limit, sent in one piece, is read whole.
+  EXPECT_EQ(Post(base_ + "/echo", std::string(1024, 'y'), "text/plain")->body, std::string(1024, 'y'));
+  EXPECT_EQ(Get(base_ + "/hello?name=after")->body, "hi after");
+}
+
+TEST(ServerTimeouts, BodySentTooSlowlyIsCut) {
+  using namespace std::chrono_literals;
+  ServerOptions o;
+  o.listen_addr = "127.0.0.1:0";
+  o.read_timeout = std::chrono::seconds(1);
+  Server server(o);
+  server.Route("POST", "/echo", [](Request& req, Response& r) { r.SetText(200, req.body); });
+  ASSERT_TRUE(server.Start().ok());
+  testutil::RawConn c(server.port());
+  ASSERT_TRUE(c.Send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nab"));
+  auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(c.ReadStatus(3000ms), 0);  // closed by the server after read_timeout
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 2500ms);
 }
 
 TEST_F(ServerTest, ClientErrors) {

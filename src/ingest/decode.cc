@@ -57,14 +57,15 @@ void Note(ImportResult* r, Status st) {
   if (r->first_error.ok()) r->first_error = std::move(st);
 }
 
-void AppendOne(storage::Appender* app, const model::Labels& labels, int64_t t, double v, ImportResult* r,
-               std::string_view where) {
-  Status st = app->Append(labels, t, v);
+// `where` names the input unit in an error ("line", "timeseries"), numbered by `index`.
+void AppendOne(storage::Appender* app, storage::SeriesRef* ref, const model::Labels& labels, int64_t t, double v,
+               ImportResult* r, std::string_view where, size_t index) {
+  Status st = app->AppendWithRef(ref, labels, t, v);
   if (st.ok()) {
     ++r->samples;
   } else {
     ++r->rejected;
-    Note(r, st.WithContext(where));
+    Note(r, st.WithContext(fmt::format("{} {}", where, index)));
   }
 }
 
@@ -93,9 +94,19 @@ ImportResult ImportPrometheusText(std::string_view body, const model::Labels& ex
   std::string_view rest = body;
   int line_offset = 0;
   std::vector<model::Label> ls;
-  // Backfill bodies repeat each series once per timestamp: build its labels once. Keys are
-  // views into body, which outlives this call.
-  std::unordered_map<std::string_view, model::Labels> cache;
+  // Backfill bodies repeat each series once per timestamp: build its labels once, and let the
+  // appender find the series once. They also list the series in the same order at every
+  // timestamp, so the entry after the last one matched is tried before the hash table: a
+  // comparison with text read in order instead of a hash and cache misses per line.
+  // Texts are views into body, which outlives this call.
+  struct Known {
+    std::string_view text;
+    model::Labels labels;
+    storage::SeriesRef ref = 0;
+  };
+  std::vector<Known> known;                              // in order of first appearance
+  std::unordered_map<std::string_view, size_t> position; // text -> index in known
+  size_t expected = 0;                                   // the index after the last match
   // The parser stops at the first error; VictoriaMetrics keeps the valid lines, so parsing
   // resumes after the bad line.
   while (!rest.empty()) {
@@ -103,14 +114,22 @@ ImportResult ImportPrometheusText(std::string_view body, const model::Labels& ex
     expo::Entry e;
     while ((e = p.Next()) != expo::Entry::kEnd) {
       if (e != expo::Entry::kSeries) continue;
-      auto [it, inserted] = cache.try_emplace(p.series_text());
-      if (inserted) {
-        ls.clear();
-        ls.push_back({std::string(model::kMetricName), std::string(p.name())});
-        for (const auto& l : p.labels()) ls.push_back({std::string(l.name), std::string(l.value)});
-        it->second = Finish(&ls, extra_labels, limits);
+      std::string_view text = p.series_text();
+      size_t i = expected;
+      if (i >= known.size() || known[i].text != text) {
+        auto [it, inserted] = position.try_emplace(text, known.size());
+        if (inserted) {
+          ls.clear();
+          ls.push_back({std::string(model::kMetricName), std::string(p.name())});
+          for (const auto& l : p.labels()) ls.push_back({std::string(l.name), std::string(l.value)});
+          known.push_back({text, Finish(&ls, extra_labels, limits)});
+        }
+        i = it->second;
       }
-      Status st = app->Append(it->second, p.has_timestamp() ? p.timestamp_ms() : now_ms, p.value());
+      expected = i + 1;
+      Known& series = known[i];
+      Status st = app->AppendWithRef(&series.ref, series.labels, p.has_timestamp() ? p.timestamp_ms() : now_ms,
+                                     p.value());
       if (st.ok()) {
         ++r.samples;
       } else {
@@ -157,8 +176,9 @@ ImportResult ImportRemoteWrite(std::string_view body, const model::Labels& extra
     ls.clear();
     for (const auto& l : ts.labels()) ls.push_back({l.name(), l.value()});
     model::Labels labels = Finish(&ls, extra_labels, limits);
+    storage::SeriesRef ref = 0;
     for (const auto& s : ts.samples()) {
-      AppendOne(app, labels, s.timestamp(), s.value(), &r, fmt::format("timeseries {}", i));
+      AppendOne(app, &ref, labels, s.timestamp(), s.value(), &r, "timeseries", static_cast<size_t>(i));
     }
   }
   return r;
@@ -221,10 +241,11 @@ ImportResult ImportVmJson(std::string_view body, const model::Labels& extra_labe
       }
     }
     if (!ok) continue;
+    storage::SeriesRef ref = 0;
     for (size_t i = 0; i < vs->size(); ++i) {
       const auto& v = (*vs)[i];
       if (v.is_null()) continue;
-      AppendOne(app, labels, (*ts)[i].get<int64_t>(), v.get<double>(), &r, fmt::format("line {}", line_no));
+      AppendOne(app, &ref, labels, (*ts)[i].get<int64_t>(), v.get<double>(), &r, "line", static_cast<size_t>(line_no));
     }
   }
   return r;

@@ -240,6 +240,11 @@ class ForwardingAppender : public storage::Appender {
     if (st.ok()) batch_.push_back({labels, t, v});
     return st;
   }
+  Status AppendWithRef(storage::SeriesRef* ref, const model::Labels& labels, int64_t t, double v) override {
+    Status st = base_->AppendWithRef(ref, labels, t, v);
+    if (st.ok()) batch_.push_back({labels, t, v});
+    return st;
+  }
   Status Commit() override {
     Status st = base_->Commit();
     if (st.ok()) {

@@ -41,6 +41,41 @@ Result<model::Labels> ExtraLabels(const http::Request& req) {
 
 using Decoder = std::function<ImportResult(std::string_view, const model::Labels&, storage::Appender*)>;
 
+// Commits every kCommitEvery samples of a request instead of once at its end: concurrent imports
+// then take turns at the store's commit lock instead of one waiting for the other's whole body
+// (up to hundreds of thousands of samples), and a request holds a bounded batch in memory. As in
+// VictoriaMetrics, the samples of a request that fails half-way stay stored up to the failure.
+class IncrementalAppender : public storage::Appender {
+ public:
+  static constexpr uint64_t kCommitEvery = 16384;
+  explicit IncrementalAppender(std::unique_ptr<storage::Appender> base) : base_(std::move(base)) {}
+  Status Append(const model::Labels& labels, int64_t t, double v) override {
+    return Counted(base_->Append(labels, t, v));
+  }
+  Status AppendWithRef(storage::SeriesRef* ref, const model::Labels& labels, int64_t t, double v) override {
+    return Counted(base_->AppendWithRef(ref, labels, t, v));
+  }
+  // The first failed commit of the request, or the last one's result.
+  Status Commit() override {
+    Status st = base_->Commit();
+    return failed_.ok() ? st : failed_;
+  }
+  void Rollback() override { base_->Rollback(); }
+
+ private:
+  Status Counted(Status st) {
+    if (st.ok() && ++pending_ == kCommitEvery) {
+      pending_ = 0;
+      Status c = base_->Commit();
+      if (!c.ok() && failed_.ok()) failed_ = std::move(c);
+    }
+    return st;
+  }
+  std::unique_ptr<storage::Appender> base_;
+  uint64_t pending_ = 0;
+  Status failed_;
+};
+
 void HandleWrite(const std::string& type, storage::Appendable* appendable, const Decoder& decode, http::Request& req,
                  http::Response& resp) {
   auto extra = ExtraLabels(req);
@@ -48,9 +83,9 @@ void HandleWrite(const std::string& type, storage::Appendable* appendable, const
     WriteErrors(type).Increment();
     return resp.SetText(400, extra.status().message() + "\n");
   }
-  auto app = appendable->NewAppender();
-  ImportResult r = decode(req.body, *extra, app.get());
-  Status st = app->Commit();
+  IncrementalAppender app(appendable->NewAppender());
+  ImportResult r = decode(req.body, *extra, &app);
+  Status st = app.Commit();
   if (!st.ok()) {
     WriteErrors(type).Increment();
     spdlog::warn("{}: cannot store {} samples: {}", req.path, r.samples, st.message());

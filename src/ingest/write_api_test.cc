@@ -5,6 +5,7 @@
 #include <mutex>
 #include <thread>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "http/http.h"
@@ -26,6 +27,10 @@ class MemStore : public storage::Appendable, public storage::Queryable {
     std::lock_guard<std::mutex> l(mu_);
     unavailable_ = u;
   }
+  int Commits() {
+    std::lock_guard<std::mutex> l(mu_);
+    return commits_;
+  }
   size_t Count() {
     std::lock_guard<std::mutex> l(mu_);
     size_t n = 0;
@@ -44,6 +49,7 @@ class MemStore : public storage::Appendable, public storage::Queryable {
     }
     Status Commit() override {
       std::lock_guard<std::mutex> l(s_->mu_);
+      s_->commits_++;
       if (s_->unavailable_) return Status::Unavailable("disk full: no space left on device");
       for (auto& [labels, s] : pending_) s_->data_[labels][s.t] = s.v;
       pending_.clear();
@@ -125,6 +131,7 @@ class MemStore : public storage::Appendable, public storage::Queryable {
   std::mutex mu_;
   std::map<model::Labels, std::map<int64_t, double>> data_;
   bool unavailable_ = false;
+  int commits_ = 0;
 };
 
 // Test-only selector parser: a bare metric name (the service uses promql::ParseMetricSelector).
@@ -195,6 +202,19 @@ TEST_F(WriteApiTest, ImportPrometheusAndExportRoundTrip) {
   EXPECT_EQ(res.samples, 4u);
   EXPECT_EQ(Post("/api/v1/import", all).status, 204);
   EXPECT_EQ(store_.Count(), 4u);  // same samples again: last write wins, nothing duplicated
+}
+
+// A large body is committed in pieces (IncrementalAppender) and every sample lands.
+TEST_F(WriteApiTest, LargeImportCommitsInPiecesAndStoresEverything) {
+  std::string body;
+  for (int t = 0; t < 100; ++t) {
+    for (int s = 0; s < 400; ++s) body += fmt::format("big{{s=\"{}\"}} {} {}\n", s, t, 1000 * (t + 1));
+  }
+  int before = store_.Commits();
+  auto r = Post("/api/v1/import/prometheus", body);
+  EXPECT_EQ(r.status, 204) << r.body;
+  EXPECT_EQ(store_.Count(), 40000u);
+  EXPECT_EQ(store_.Commits() - before, 3);  // 16384 + 16384 + the rest at the end
 }
 
 // curl --data-binary sends application/x-www-form-urlencoded: the body must stay raw text, not

@@ -85,6 +85,11 @@ class StatsExporter {
                      .Help("Samples the store refused (limits, too old...).")
                      .Register(reg)
                      .Add({});
+    out_of_order_ = &prometheus::BuildCounter()
+                         .Name("sremon_tsdb_out_of_order_samples_total")
+                         .Help("Samples accepted older than their series' newest (backfill, reordered writes).")
+                         .Register(reg)
+                         .Add({});
     thread_ = std::thread([this] { Run(); });
   }
   ~StatsExporter() {
@@ -109,6 +114,10 @@ class StatsExporter {
     if (s.rejected_samples_total > last_rejected_) rejected_->Increment(static_cast<double>(s.rejected_samples_total - last_rejected_));
     last_ingested_ = s.samples_ingested_total;
     last_rejected_ = s.rejected_samples_total;
+    if (s.out_of_order_samples_total > last_out_of_order_) {
+      out_of_order_->Increment(static_cast<double>(s.out_of_order_samples_total - last_out_of_order_));
+    }
+    last_out_of_order_ = s.out_of_order_samples_total;
     // Import bodies are tens of MB and glibc keeps freed heap in its per-thread arenas; hand it
     // back to the OS so resident memory reflects the store, not the last big request.
     malloc_trim(0);
@@ -125,8 +134,8 @@ class StatsExporter {
 
   tsdb::DB* db_;
   prometheus::Gauge *series_, *head_, *blocks_, *disk_, *wal_, *replay_;
-  prometheus::Counter *ingested_, *rejected_;
-  uint64_t last_ingested_ = 0, last_rejected_ = 0;
+  prometheus::Counter *ingested_, *rejected_, *out_of_order_;
+  uint64_t last_ingested_ = 0, last_rejected_ = 0, last_out_of_order_ = 0;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;
@@ -197,6 +206,14 @@ int RunStorage(int argc, char** argv) {
     if (u.rfind("http://", 0) != 0) return fail_usage(fmt::format("invalid -remoteWrite.url={:?}: must start with http://", u));
   }
   InitLogging("storage", log_level);
+  // Import bodies are tens of MB. glibc raises its mmap threshold to the largest block freed, so
+  // after the first body the next ones come from the heap and stay resident as fragments; a fixed
+  // threshold gives every big body back to the kernel when it is freed. Two arenas instead of
+  // one per thread: the HTTP workers' arenas otherwise each keep their own free memory. Measured
+  // on the 4.7 M-sample import (docs/benchmarks.md): resident memory after ingest 156 -> 68 MiB,
+  // with no loss of ingest rate.
+  mallopt(M_MMAP_THRESHOLD, 1 << 20);
+  mallopt(M_ARENA_MAX, 2);
 
   // 1. The store.
   tsdb::Options db_opts;

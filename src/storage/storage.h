@@ -17,6 +17,10 @@ namespace sremon::storage {
 inline constexpr int64_t kMinTime = std::numeric_limits<int64_t>::min() / 2;
 inline constexpr int64_t kMaxTime = std::numeric_limits<int64_t>::max() / 2;
 
+// A handle to a series that an appender hands out and takes back (Prometheus's SeriesRef, scoped
+// to one appender): valid for the life of that appender, across its commits. 0 = none.
+using SeriesRef = uint64_t;
+
 // Collects samples and makes them visible together on Commit().
 // Thread-safety: one appender per goroutine-equivalent (not thread-safe); many may exist at once.
 class Appender {
@@ -25,6 +29,13 @@ class Appender {
   // Adds one sample. A routine rejection (limits, invalid labels) returns non-ok without
   // affecting the other samples of the batch. `labels` must include __name__.
   virtual Status Append(const model::Labels& labels, int64_t t_ms, double v) = 0;
+  // Append for callers with many samples per series (imports, remote_write): pass *ref = 0 the
+  // first time; on success the appender sets it, and later calls of this appender with it and
+  // the same labels skip finding the series by its labels. Storages without references leave it 0.
+  virtual Status AppendWithRef(SeriesRef* ref, const model::Labels& labels, int64_t t_ms, double v) {
+    *ref = 0;
+    return Append(labels, t_ms, v);
+  }
   // Makes the batch durable (WAL) and visible. After Commit() returns ok, the samples survive a
   // crash. Unavailable when the disk is full or unwritable.
   virtual Status Commit() = 0;

@@ -113,6 +113,8 @@ class XorChunk {
   int64_t maxt() const { return maxt_; }
   const std::string& bytes() const { return bytes_; }
   size_t MemoryBytes() const { return bytes_.capacity() + sizeof(*this); }
+  // Gives back the growth slack once the chunk is full (a quarter of its bytes on average).
+  void ShrinkToFit() { bytes_.shrink_to_fit(); }
 
  private:
   std::string bytes_;

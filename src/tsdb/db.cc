@@ -86,18 +86,20 @@ class AppenderImpl : public storage::Appender {
   AppenderImpl(DBImpl* db, int64_t min_valid_t) : db_(db), min_valid_t_(min_valid_t) {}
   ~AppenderImpl() override { Unpin(); }
   Status Append(const Labels& labels, int64_t t, double v) override;
+  // The reference is the MemSeries pointer: the appender's epoch pin, taken at its first sample
+  // and held until it is destroyed, keeps the series alive.
+  Status AppendWithRef(storage::SeriesRef* ref, const Labels& labels, int64_t t, double v) override;
   Status Commit() override;
-  void Rollback() override {
-    batch_.clear();
-    Unpin();
-  }
+  void Rollback() override { batch_.clear(); }
 
  private:
   void Unpin();
   DBImpl* db_;
   int64_t min_valid_t_;
   std::vector<Pending> batch_;
-  bool pinned_ = false;  // holds MemSeries pointers: garbage collection must not free them
+  // Holds MemSeries pointers (the batch, the references handed out): garbage collection must
+  // not free them. Appenders are short-lived (a request, a scrape), so the pin is too.
+  bool pinned_ = false;
   uint64_t epoch_ = 0;
 };
 
@@ -230,10 +232,20 @@ Status AppenderImpl::Append(const Labels& labels, int64_t t, double v) {
   return db_->CheckAndAdd(labels, t, v, min_valid_t_, &batch_);
 }
 
+Status AppenderImpl::AppendWithRef(storage::SeriesRef* ref, const Labels& labels, int64_t t, double v) {
+  if (*ref == 0 || !pinned_) {
+    Status st = Append(labels, t, v);
+    *ref = st.ok() ? reinterpret_cast<storage::SeriesRef>(batch_.back().s) : 0;
+    return st;
+  }
+  if (t < min_valid_t_) return Append(labels, t, v);  // the rejection and its message
+  batch_.push_back({reinterpret_cast<MemSeries*>(*ref), t, v});
+  return Status::Ok();
+}
+
 Status AppenderImpl::Commit() {
   Status st = db_->CommitBatch(&batch_);
   batch_.clear();
-  Unpin();
   return st;
 }
 

@@ -76,6 +76,49 @@ Labels Series(const std::string& name, const std::string& inst) {
   return Labels{{"__name__", name}, {"instance", inst}, {"job", "node"}};
 }
 
+TEST(DBTest, AppendWithRefSkipsTheLookupAndSurvivesDeleteAndRestart) {
+  testutil::TempDir tmp;
+  auto db = OpenDB(TestOptions(tmp.path()));
+  auto app = db->NewAppender();
+  storage::SeriesRef a = 0, b = 0;
+  ASSERT_TRUE(app->AppendWithRef(&a, Series("cpu", "a"), kBase, 1).ok());
+  ASSERT_TRUE(app->AppendWithRef(&b, Series("cpu", "b"), kBase, 10).ok());
+  EXPECT_NE(a, 0u);
+  EXPECT_NE(a, b);
+  storage::SeriesRef first = a;
+  ASSERT_TRUE(app->AppendWithRef(&a, Series("cpu", "a"), kBase + 1000, 2).ok());
+  EXPECT_EQ(a, first);
+  // Too old for the retention: refused with the same message as Append, reference or not.
+  Status old = app->AppendWithRef(&a, Series("cpu", "a"), kBase - 400 * 24 * kHour, 0);
+  EXPECT_FALSE(old.ok());
+  EXPECT_NE(old.message().find("older than the retention period"), std::string::npos) << old.message();
+  // The series is deleted between Append and Commit: the samples recreate it.
+  ASSERT_TRUE(db->DeleteSeries({Eq("instance", "a")}).ok());
+  ASSERT_TRUE(app->AppendWithRef(&a, Series("cpu", "a"), kBase + 2000, 3).ok());
+  ASSERT_TRUE(app->Commit().ok());
+  auto check = [&](DB* d) {
+    auto got = Query(d, {Eq("__name__", "cpu")});
+    ASSERT_EQ(got.size(), 2u);
+    ASSERT_EQ(got[0].samples.size(), 3u);
+    EXPECT_EQ(got[0].samples[2].v, 3);
+    EXPECT_EQ(got[1].samples.size(), 1u);
+  };
+  check(db.get());
+  // A fresh appender (nothing appended yet) does not dereference a reference from another one.
+  auto app2 = db->NewAppender();
+  storage::SeriesRef stale = first;
+  ASSERT_TRUE(app2->AppendWithRef(&stale, Series("cpu", "b"), kBase + 1000, 11).ok());
+  ASSERT_TRUE(app2->Commit().ok());
+  app.reset();  // appenders end before their DB
+  app2.reset();
+  ASSERT_TRUE(db->Close().ok());
+  db = OpenDB(TestOptions(tmp.path()));  // the WAL replays what the references appended
+  auto got = Query(db.get(), {Eq("__name__", "cpu")});
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].samples.size(), 3u);
+  EXPECT_EQ(got[1].samples.size(), 2u);
+}
+
 TEST(DBTest, AppendAndSelect) {
   testutil::TempDir tmp;
   auto db = OpenDB(TestOptions(tmp.path()));

@@ -77,7 +77,10 @@ bool HeadData::Add(int64_t t, double v) {
   maxt_ = std::max(maxt_, t);
   if (t > last_in_order_) {
     if (!open_ || open_->count() >= kChunkSamples) {
-      if (open_) closed_.push_back(std::move(open_));
+      if (open_) {
+        open_->ShrinkToFit();
+        closed_.push_back(std::move(open_));
+      }
       open_ = std::make_shared<XorChunk>();
     }
     open_->Append(t, v);

@@ -3,11 +3,6 @@
 // and oversized bodies, slowloris connections — sent over raw sockets to every service of the
 // stack, each started as a real `sremon` process. Every service must answer 4xx or close the
 // connection, never 5xx, and must keep serving its health endpoint afterwards.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <functional>
@@ -18,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "http/http.h"
+#include "testutil/raw_conn.h"
 #include "testutil/testutil.h"
 
 namespace sremon {
@@ -25,58 +21,8 @@ namespace {
 
 using namespace std::chrono_literals;
 using testutil::Child;
+using testutil::RawConn;
 using testutil::TempDir;
-
-// A raw TCP connection to 127.0.0.1:port, for requests no HTTP client would send.
-class RawConn {
- public:
-  explicit RawConn(int port) {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-      close(fd_);
-      fd_ = -1;
-    }
-  }
-  ~RawConn() {
-    if (fd_ >= 0) close(fd_);
-  }
-  bool ok() const { return fd_ >= 0; }
-  // Sends everything; false when the peer closed (which is an acceptable answer).
-  bool Send(std::string_view data) {
-    while (!data.empty()) {
-      ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
-      if (n <= 0) return false;
-      data.remove_prefix(static_cast<size_t>(n));
-    }
-    return true;
-  }
-  void ShutdownWrite() { shutdown(fd_, SHUT_WR); }
-  // The HTTP status of the first response, 0 when the connection closed without one, -1 on timeout.
-  int ReadStatus(std::chrono::milliseconds timeout) {
-    std::string buf;
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (buf.find("\r\n") == std::string::npos) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) return -1;
-      pollfd p{fd_, POLLIN, 0};
-      if (poll(&p, 1, static_cast<int>(left.count())) <= 0) return -1;
-      char chunk[4096];
-      ssize_t n = recv(fd_, chunk, sizeof(chunk), 0);
-      if (n <= 0) return 0;
-      buf.append(chunk, static_cast<size_t>(n));
-    }
-    // "HTTP/1.1 400 Bad Request"
-    if (buf.size() < 12 || buf.compare(0, 5, "HTTP/") != 0) return 0;
-    return std::atoi(buf.c_str() + 9);
-  }
-
- private:
-  int fd_ = -1;
-};
 
 struct Endpoint {
   std::string method;
