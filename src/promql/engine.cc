@@ -135,11 +135,9 @@ int64_t Evaluator::RefTime(size_t i, int64_t offset_ms, AtModifier at, int64_t a
 
 namespace {
 
-// Series per decode batch, threads that decode one (the query's own included), and the samples a
-// batch must hold (estimated from the query's first series) to be decoded in parallel: a thread
-// costs tens of microseconds, a sample a few nanoseconds.
+// Series per decode batch, and the samples a batch must hold (estimated from the query's first
+// series) to be decoded in parallel: a thread costs tens of microseconds, a sample a few ns.
 constexpr size_t kDecodeBatch = 256;
-constexpr unsigned kMaxDecodeThreads = 4;
 constexpr size_t kParallelDecodeSamples = 100'000;
 
 struct Loaded {
@@ -153,43 +151,15 @@ struct Loaded {
 // threads, storage.h): decoding is most of the cost of a large selector.
 void DecodeBatch(std::vector<std::unique_ptr<storage::SampleIterator>>& its, int64_t mint, int64_t maxt,
                  bool drop_stale, bool parallel, std::vector<std::vector<model::Sample>>* out) {
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    std::vector<model::Sample> buf;  // reused: its capacity settles after a few series
-    for (size_t i; (i = next.fetch_add(1)) < its.size();) {
-      buf.clear();
+  ParallelFor(its.size(), parallel, [&] {
+    return [&, buf = std::vector<model::Sample>()](size_t i) mutable {
+      buf.clear();  // reused: its capacity settles after a few series
       its[i]->AppendRange(mint, maxt, &buf);
       its[i].reset();
       if (drop_stale) std::erase_if(buf, [](const model::Sample& smp) { return model::IsStaleNaN(smp.v); });
       (*out)[i].assign(buf.begin(), buf.end());
-    }
-  };
-  std::vector<std::thread> helpers;
-  std::vector<std::exception_ptr> errors;
-  if (parallel) {
-    size_t n = std::min<size_t>(std::max(std::thread::hardware_concurrency(), 1u), kMaxDecodeThreads) - 1;
-    errors.resize(n);
-    for (size_t h = 0; h < n; ++h) {
-      helpers.emplace_back([&, h] {
-        try {
-          work();
-        } catch (...) {  // bad_alloc: rethrown on the query's thread
-          errors[h] = std::current_exception();
-        }
-      });
-    }
-  }
-  try {
-    work();
-  } catch (...) {
-    next = its.size();
-    for (auto& t : helpers) t.join();
-    throw;
-  }
-  for (auto& t : helpers) t.join();
-  for (auto& e : errors) {
-    if (e) std::rethrow_exception(e);
-  }
+    };
+  });
 }
 
 Loaded LoadSeries(QueryContext* ctx, const VectorSelector& vs, int64_t mint, int64_t maxt, int64_t step,

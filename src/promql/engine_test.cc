@@ -213,24 +213,34 @@ TEST(EngineLargeSelectorTest, ParallelDecodeMatchesSeriesReadAlone) {
     ASSERT_TRUE(app->Commit().ok());
   }
   Engine engine;
-  auto all = engine.RangeQuery(db, "rate(big[1m])", 0, 15'000'000, 60'000);
-  ASSERT_TRUE(all.ok()) << all.status().message();
-  const auto& m = std::get<Matrix>(all->value);
-  ASSERT_EQ(m.size(), static_cast<size_t>(kSeries));
-  EXPECT_GT(all->stats.total_samples, kSeries * 900);
-  for (int s = 0; s < kSeries; s += 7) {
-    auto one = engine.RangeQuery(db, "rate(big{s=\"" + std::to_string(s) + "\"}[1m])", 0, 15'000'000, 60'000);
-    ASSERT_TRUE(one.ok());
-    const auto& want = std::get<Matrix>(one->value);
-    ASSERT_EQ(want.size(), 1u);
-    auto it = std::find_if(m.begin(), m.end(), [&](const SeriesPoints& sp) { return sp.metric == want[0].metric; });
-    ASSERT_NE(it, m.end());
-    ASSERT_EQ(it->points.size(), want[0].points.size());
-    for (size_t i = 0; i < want[0].points.size(); ++i) {
-      EXPECT_EQ(it->points[i].t, want[0].points[i].t);
-      EXPECT_EQ(std::bit_cast<uint64_t>(it->points[i].v), std::bit_cast<uint64_t>(want[0].points[i].v));
+  // Each function runs on several threads with its own copy of its state (rate's resets,
+  // quantile_over_time's buffer).
+  for (std::string f : {"rate(big[1m])", "quantile_over_time(0.3, big[2m])", "max_over_time(big[5m])"}) {
+    auto all = engine.RangeQuery(db, f, 0, 15'000'000, 60'000);
+    ASSERT_TRUE(all.ok()) << all.status().message();
+    const auto& m = std::get<Matrix>(all->value);
+    ASSERT_EQ(m.size(), static_cast<size_t>(kSeries)) << f;
+    EXPECT_GT(all->stats.total_samples, kSeries * 900);
+    for (int s = 0; s < kSeries; s += 7) {
+      std::string one_q = f;
+      one_q.replace(one_q.find("big"), 3, "big{s=\"" + std::to_string(s) + "\"}");
+      auto one = engine.RangeQuery(db, one_q, 0, 15'000'000, 60'000);
+      ASSERT_TRUE(one.ok());
+      const auto& want = std::get<Matrix>(one->value);
+      ASSERT_EQ(want.size(), 1u);
+      auto it = std::find_if(m.begin(), m.end(), [&](const SeriesPoints& sp) { return sp.metric == want[0].metric; });
+      ASSERT_NE(it, m.end());
+      ASSERT_EQ(it->points.size(), want[0].points.size());
+      for (size_t i = 0; i < want[0].points.size(); ++i) {
+        EXPECT_EQ(it->points[i].t, want[0].points[i].t);
+        EXPECT_EQ(std::bit_cast<uint64_t>(it->points[i].v), std::bit_cast<uint64_t>(want[0].points[i].v)) << f;
+      }
     }
   }
+  // An evaluation error raised on a helper thread reaches the caller.
+  auto bad = engine.RangeQuery(db, "holt_winters(big[5m], 2, 0.5)", 0, 15'000'000, 60'000);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("invalid smoothing factor"), std::string::npos) << bad.status().message();
   EngineOptions opts;
   opts.max_series = 270;
   auto r = Engine(opts).RangeQuery(db, "rate(big[1m])", 0, 15'000'000, 60'000);

@@ -6,10 +6,14 @@
 // from storage once per query. An instant query is a range evaluation with a single step.
 #pragma once
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <exception>
 #include <cstdint>
 #include <span>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "promql/ast.h"
@@ -124,6 +128,47 @@ void Finalize(Mat* m);
 model::Labels DropMetricName(const model::Labels& ls);
 // Prometheus labels.Labels.String(): {__name__="x", a="b"}.
 std::string LabelsString(const model::Labels& ls);
+
+// Threads that share the work of one large query node, the query's own included.
+inline constexpr unsigned kMaxQueryThreads = 4;
+
+// Runs work(i) for every i in [0, n): on this thread alone, or, when `parallel`, also on up to
+// kMaxQueryThreads - 1 helper threads (no more than the machine has cores), all taking indices
+// from one counter. Each thread calls make_worker() once for its own `work` (its own buffers and
+// function state). An exception (EvalError, bad_alloc) stops the others and is rethrown here.
+template <typename MakeWorker>
+void ParallelFor(size_t n, bool parallel, MakeWorker&& make_worker) {
+  std::atomic<size_t> next{0};
+  auto run = [&] {
+    auto work = make_worker();
+    for (size_t i; (i = next.fetch_add(1)) < n;) work(i);
+  };
+  unsigned helpers_wanted = parallel ? std::min(std::max(std::thread::hardware_concurrency(), 1u), kMaxQueryThreads) - 1 : 0;
+  std::vector<std::thread> helpers;
+  std::vector<std::exception_ptr> errors(helpers_wanted);
+  for (unsigned h = 0; h < helpers_wanted; ++h) {
+    helpers.emplace_back([&, h] {
+      try {
+        run();
+      } catch (...) {
+        errors[h] = std::current_exception();
+        next = n;
+      }
+    });
+  }
+  std::exception_ptr mine;
+  try {
+    run();
+  } catch (...) {
+    mine = std::current_exception();
+    next = n;
+  }
+  for (auto& t : helpers) t.join();
+  if (mine) std::rethrow_exception(mine);
+  for (auto& e : errors) {
+    if (e) std::rethrow_exception(e);
+  }
+}
 
 // functions.cc
 Val EvalCall(Evaluator& ev, const Call& c);
