@@ -63,7 +63,8 @@ void CheckWindows(std::mt19937_64& rng, const MakeIt& make, int64_t lo, int64_t 
 }
 
 // Strictly increasing timestamps with irregular gaps; values include NaN, the staleness marker,
-// infinities and -0 unless `decimal` (then values the block encoder stores as scaled integers).
+// infinities and -0 unless `decimal` (then values the block encoder stores as scaled integers:
+// with two decimals for odd n, integers for even n).
 std::vector<Sample> RandomSeries(std::mt19937_64& rng, size_t n, int64_t t0, bool decimal) {
   std::vector<Sample> out;
   int64_t t = t0;
@@ -71,7 +72,8 @@ std::vector<Sample> RandomSeries(std::mt19937_64& rng, size_t n, int64_t t0, boo
   for (size_t i = 0; i < n; i++) {
     t += rng() % 8 == 0 ? 1 + static_cast<int64_t>(rng() % 100000) : 15000 + static_cast<int64_t>(rng() % 5) - 2;
     if (decimal) {
-      v += static_cast<double>(rng() % 1000) / 100.0;
+      // Every other series integer-valued (scale 0: no division when decoded).
+      v += n % 2 ? static_cast<double>(rng() % 1000) / 100.0 : static_cast<double>(rng() % 1000);
       out.push_back({t, std::nearbyint(v * 100) / 100});
       continue;
     }

@@ -533,7 +533,8 @@ class SeriesDataIterator final : public SampleIterator {
         m += mdelta;
       }
       if (t > maxt) break;
-      out->push_back({t, static_cast<double>(m) / scale});
+      // x / 1.0 == x: integer series (counts, bytes) skip the division.
+      out->push_back({t, scale_ == 0 ? static_cast<double>(m) : static_cast<double>(m) / scale});
     }
     n_ = 0;
     return out->size() - base;
