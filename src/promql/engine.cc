@@ -146,18 +146,21 @@ struct Loaded {
   size_t total = 0;  // samples held
 };
 
-// Decodes the samples of `its` within [mint, maxt] into (*out)[i], each at its exact size, on
-// this thread and, when `parallel`, on helper threads too (sample iterators may move between
-// threads, storage.h): decoding is most of the cost of a large selector.
+// Decodes the samples of `its` within [mint, maxt] into (*out)[i], on this thread and, when
+// `parallel`, on helper threads too (sample iterators may move between threads, storage.h):
+// decoding is most of the cost of a large selector. Each buffer starts with room for `expect`
+// samples (the size of the query's first series, plus a margin): series of one selector are
+// mostly alike, so most are decoded without a regrowth and without much slack.
 void DecodeBatch(std::vector<std::unique_ptr<storage::SampleIterator>>& its, int64_t mint, int64_t maxt,
-                 bool drop_stale, bool parallel, std::vector<std::vector<model::Sample>>* out) {
+                 bool drop_stale, bool parallel, size_t expect, std::vector<std::vector<model::Sample>>* out) {
   ParallelFor(its.size(), parallel, [&] {
-    return [&, buf = std::vector<model::Sample>()](size_t i) mutable {
-      buf.clear();  // reused: its capacity settles after a few series
+    return [&](size_t i) {
+      auto& buf = (*out)[i];
+      buf.reserve(std::min<size_t>(expect + expect / 16, 1 << 16));
       its[i]->AppendRange(mint, maxt, &buf);
       its[i].reset();
       if (drop_stale) std::erase_if(buf, [](const model::Sample& smp) { return model::IsStaleNaN(smp.v); });
-      (*out)[i].assign(buf.begin(), buf.end());
+      if (buf.capacity() > 2 * buf.size() + 64) buf.shrink_to_fit();  // a series much smaller than the first
     };
   });
 }
@@ -204,7 +207,8 @@ Loaded LoadSeries(QueryContext* ctx, const VectorSelector& vs, int64_t mint, int
     std::vector<std::unique_ptr<storage::SampleIterator>> rest(std::make_move_iterator(its.begin() + from),
                                                                std::make_move_iterator(its.end()));
     std::vector<std::vector<model::Sample>> decoded(rest.size());
-    DecodeBatch(rest, mint, maxt, drop_stale, rest.size() * est_samples >= kParallelDecodeSamples, &decoded);
+    DecodeBatch(rest, mint, maxt, drop_stale, rest.size() * est_samples >= kParallelDecodeSamples, est_samples,
+                &decoded);
     for (size_t k = 0; k < decoded.size(); ++k) batch[from + k] = std::move(decoded[k]);
     for (size_t k = 0; k < batch.size(); ++k) {
       size_t index = first + k;
