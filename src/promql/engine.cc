@@ -136,9 +136,11 @@ int64_t Evaluator::RefTime(size_t i, int64_t offset_ms, AtModifier at, int64_t a
 namespace {
 
 // Series per decode batch, and the samples a batch must hold (estimated from the query's first
-// series) to be decoded in parallel: a thread costs tens of microseconds, a sample a few ns.
+// series) to be decoded in parallel. A thread costs tens of microseconds and a sample a few ns,
+// but on a busy machine a helper thread that is descheduled while it holds a series delays the
+// whole query by a scheduler time slice (milliseconds): only batches of several ms go parallel.
 constexpr size_t kDecodeBatch = 256;
-constexpr size_t kParallelDecodeSamples = 100'000;
+constexpr size_t kParallelDecodeSamples = 400'000;
 
 struct Loaded {
   std::vector<model::Labels> metrics;

@@ -23,9 +23,9 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 
 using Window = std::span<const model::Sample>;
 
-// Input samples plus output points from which a range function is worth evaluating on several
-// threads (a thread costs tens of microseconds; a window a few tens of nanoseconds).
-constexpr size_t kParallelRangeWork = 200'000;
+// Input samples plus output points from which a range function is evaluated on several threads:
+// several ms of work (see kParallelDecodeSamples in engine.cc for why not less).
+constexpr size_t kParallelRangeWork = 500'000;
 
 struct StepInfo {
   int64_t t;         // evaluation time of the step
