@@ -144,31 +144,42 @@ constexpr size_t kParallelDecodeSamples = 400'000;
 
 struct Loaded {
   std::vector<model::Labels> metrics;
-  std::vector<std::vector<model::Sample>> samples;
-  size_t total = 0;  // samples held
+  std::vector<std::vector<model::Sample>> samples;  // empty when a sink took them
+  size_t total = 0;                                 // samples loaded
 };
 
-// Decodes the samples of `its` within [mint, maxt] into (*out)[i], on this thread and, when
-// `parallel`, on helper threads too (sample iterators may move between threads, storage.h):
-// decoding is most of the cost of a large selector. Each buffer starts with room for `expect`
-// samples (the size of the query's first series, plus a margin): series of one selector are
-// mostly alike, so most are decoded without a regrowth and without much slack.
-void DecodeBatch(std::vector<std::unique_ptr<storage::SampleIterator>>& its, int64_t mint, int64_t maxt,
-                 bool drop_stale, bool parallel, size_t expect, std::vector<std::vector<model::Sample>>* out) {
-  ParallelFor(its.size(), parallel, [&] {
-    return [&](size_t i) {
-      auto& buf = (*out)[i];
+
+// Decodes series [begin, end) of `its` within [mint, maxt], on this thread and, when `parallel`,
+// on helper threads too (sample iterators may move between threads, storage.h): decoding is most
+// of the cost of a large selector. Without a sink each series is kept in (*keep)[k]; with one it
+// goes to the sink's visitor on the thread that decoded it, from a reused buffer. Buffers start
+// with room for `expect` samples (the query's first series, plus a margin): series of one
+// selector are mostly alike, so most decode without a regrowth and without much slack.
+void DecodeBatch(std::vector<std::unique_ptr<storage::SampleIterator>>& its, size_t begin, size_t end, int64_t mint,
+                 int64_t maxt, bool drop_stale, bool parallel, size_t expect, size_t first_index,
+                 const SeriesSink* sink, std::vector<std::vector<model::Sample>>* keep, std::vector<size_t>* counts) {
+  ParallelFor(end - begin, parallel, [&] {
+    return [&, visit = sink ? sink->make_visitor() : SeriesVisitor(), scratch = std::vector<model::Sample>()](
+               size_t j) mutable {
+      size_t k = begin + j;
+      std::vector<model::Sample>& buf = sink ? scratch : (*keep)[k];
+      buf.clear();
       buf.reserve(std::min<size_t>(expect + expect / 16, 1 << 16));
-      its[i]->AppendRange(mint, maxt, &buf);
-      its[i].reset();
+      its[k]->AppendRange(mint, maxt, &buf);
+      its[k].reset();
       if (drop_stale) std::erase_if(buf, [](const model::Sample& smp) { return model::IsStaleNaN(smp.v); });
-      if (buf.capacity() > 2 * buf.size() + 64) buf.shrink_to_fit();  // a series much smaller than the first
+      (*counts)[k] = buf.size();
+      if (sink) {
+        visit(first_index + k, buf);
+      } else if (buf.capacity() > 2 * buf.size() + 64) {
+        buf.shrink_to_fit();  // a series much smaller than the first
+      }
     };
   });
 }
 
 Loaded LoadSeries(QueryContext* ctx, const VectorSelector& vs, int64_t mint, int64_t maxt, int64_t step,
-                  int64_t range, const std::string& func, bool drop_stale) {
+                  int64_t range, const std::string& func, bool drop_stale, const SeriesSink* sink = nullptr) {
   Loaded out;
   auto q = ctx->db->NewQuerier(mint, maxt);
   if (!q.ok()) Fail(q.status());
@@ -184,6 +195,7 @@ Loaded LoadSeries(QueryContext* ctx, const VectorSelector& vs, int64_t mint, int
   // limits fails where it did one series at a time, having decoded at most one batch more.
   std::vector<std::unique_ptr<storage::SampleIterator>> its;
   std::vector<std::vector<model::Sample>> batch;
+  std::vector<size_t> counts;
   size_t est_samples = 1;  // per series, from the first one
   bool more = true;
   while (more) {
@@ -195,33 +207,29 @@ Loaded LoadSeries(QueryContext* ctx, const VectorSelector& vs, int64_t mint, int
       its.push_back(set->At().Iterator());
     }
     if (its.empty()) break;
+    if (sink) sink->grow(out.metrics.size());
+    batch.assign(sink ? 0 : its.size(), {});
+    counts.assign(its.size(), 0);
     // The first series of a query shows how large its series are: decode it alone, and decode in
     // parallel only when the rest looks worth a thread.
-    batch.assign(its.size(), {});
     size_t from = 0;
     if (first == 0) {
-      its[0]->AppendRange(mint, maxt, &batch[0]);
-      if (drop_stale) std::erase_if(batch[0], [](const model::Sample& smp) { return model::IsStaleNaN(smp.v); });
-      its[0].reset();
+      DecodeBatch(its, 0, 1, mint, maxt, drop_stale, false, 1, first, sink, &batch, &counts);
       from = 1;
-      est_samples = std::max<size_t>(batch[0].size(), 1);
+      est_samples = std::max<size_t>(counts[0], 1);
     }
-    std::vector<std::unique_ptr<storage::SampleIterator>> rest(std::make_move_iterator(its.begin() + from),
-                                                               std::make_move_iterator(its.end()));
-    std::vector<std::vector<model::Sample>> decoded(rest.size());
-    DecodeBatch(rest, mint, maxt, drop_stale, rest.size() * est_samples >= kParallelDecodeSamples, est_samples,
-                &decoded);
-    for (size_t k = 0; k < decoded.size(); ++k) batch[from + k] = std::move(decoded[k]);
-    for (size_t k = 0; k < batch.size(); ++k) {
+    DecodeBatch(its, from, its.size(), mint, maxt, drop_stale, (its.size() - from) * est_samples >= kParallelDecodeSamples,
+                est_samples, first, sink, &batch, &counts);
+    for (size_t k = 0; k < its.size(); ++k) {
       size_t index = first + k;
-      ctx->CountSamples(batch[k].size());
-      out.total += batch[k].size();
+      ctx->CountSamples(counts[k]);
+      out.total += counts[k];
       ctx->NotePeak(out.total);
       if (index >= ctx->opts->max_series) {
         Fail(Status::Execution(fmt::format("the query selects more than {} series (limit -search.maxUniqueTimeseries)",
                                            ctx->opts->max_series)));
       }
-      out.samples.push_back(std::move(batch[k]));
+      if (!sink) out.samples.push_back(std::move(batch[k]));
     }
   }
   if (!set->Err().ok()) Fail(set->Err());
@@ -283,9 +291,16 @@ Mat Evaluator::EvalSubqueryRaw(const SubqueryExpr& sq, int64_t* ref_min, int64_t
 }
 
 RangeInput Evaluator::EvalRangeInput(const Node& n) {
+  RangeInput in;
+  EvalRangeInput(n, nullptr, &in);
+  return in;
+}
+
+void Evaluator::EvalRangeInput(const Node& n, const SeriesSink* sink, RangeInput* out) {
+  RangeInput& in = *out;
+  in.streamed = false;
   const Node* node = &n;
   while (node->kind == NodeKind::kParen) node = static_cast<const ParenExpr*>(node)->expr.get();
-  RangeInput in;
   if (node->kind == NodeKind::kMatrixSelector) {
     const auto& ms = static_cast<const MatrixSelector&>(*node);
     const VectorSelector& vs = ms.vs();
@@ -297,11 +312,12 @@ RangeInput Evaluator::EvalRangeInput(const Node& n) {
     }
     int64_t ref_min = RefTime(0, vs.offset_ms, vs.at, vs.at_ms);
     int64_t ref_max = RefTime(nsteps_ - 1, vs.offset_ms, vs.at, vs.at_ms);
-    Loaded l = LoadSeries(ctx_, vs, ref_min - ms.range_ms, ref_max, interval_, ms.range_ms, "", true);
+    Loaded l = LoadSeries(ctx_, vs, ref_min - ms.range_ms, ref_max, interval_, ms.range_ms, "", true, sink);
     in.metrics = std::move(l.metrics);
     in.samples = std::move(l.samples);
     in.total = l.total;
-    return in;
+    in.streamed = sink != nullptr;
+    return;
   }
   if (node->kind == NodeKind::kSubquery) {
     const auto& sq = static_cast<const SubqueryExpr&>(*node);
@@ -318,7 +334,7 @@ RangeInput Evaluator::EvalRangeInput(const Node& n) {
       in.metrics.push_back(std::move(s.metric));
       in.samples.push_back(std::move(s.pts));
     }
-    return in;
+    return;
   }
   Fail(Status::Internal("range vector argument is neither a matrix selector nor a subquery"));
 }

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <exception>
+#include <functional>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -68,6 +69,21 @@ struct RangeInput {
   int64_t offset_ms = 0;
   bool fixed_ref = false;  // @ modifier: every step looks at the same window
   int64_t fixed_ref_ms = 0;
+  bool streamed = false;  // the samples went to a SeriesSink: `samples` is empty
+};
+
+// Called with (series index, its samples) on the thread that decoded the series; the samples are
+// valid during the call only.
+using SeriesVisitor = std::function<void(size_t, std::span<const model::Sample>)>;
+
+// Takes a matrix selector's series as they are decoded instead of keeping them all (a range
+// function evaluates each series right away, from a buffer still in cache).
+struct SeriesSink {
+  // On the query's thread, before a batch is decoded: how many series there are so far (the
+  // visitors of the batch get indices below it).
+  std::function<void(size_t)> grow;
+  // Called once per decoding thread and batch, for that thread's visitor.
+  std::function<SeriesVisitor()> make_visitor;
 };
 
 class Evaluator {
@@ -86,6 +102,10 @@ class Evaluator {
 
   // Range-vector argument: a matrix selector or a subquery, loaded once for all steps.
   RangeInput EvalRangeInput(const Node& n);
+  // The same into *out; with a sink, a matrix selector's series go to it (out->streamed) and only
+  // their labels and counts stay in *out, which must outlive the call (visitors may read its
+  // range parameters, set before the first series).
+  void EvalRangeInput(const Node& n, const SeriesSink* sink, RangeInput* out);
   // Reference time of step i for a selector/subquery with these modifiers.
   int64_t RefTime(size_t i, int64_t offset_ms, AtModifier at, int64_t at_ms) const;
   int64_t AtTime(AtModifier at, int64_t at_ms) const;

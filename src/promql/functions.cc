@@ -309,21 +309,20 @@ Val MapValues(Evaluator& ev, Val v, bool drop_name, Fn&& f) {
 // path of eval for Call): each output series keeps the input labels minus the metric name.
 // fn: std::optional<double>(Window, const StepInfo&), called once per step and series with a
 // non-empty window (a template parameter, not std::function: this is the hot loop). A functor
-// with StartSeries(Window all) gets each series' samples before its windows. Series are
-// independent: a large input is evaluated on several threads (ParallelFor), each with its own
-// copy of fn, so fn must be copyable and its copies must share no mutable state.
+// with StartSeries(Window all) gets each series' samples before its windows.
+// A matrix selector's series are evaluated as they are decoded, on the thread that decoded them
+// (SeriesSink), so the selector's samples are never all held; a subquery's are evaluated after
+// it, on several threads when large (ParallelFor). Each thread has its own copy of fn, so fn must
+// be copyable and its copies must share no mutable state.
 template <typename Fn>
 Val EvalOverRange(Evaluator& ev, const Node& arg, bool keep_name, const Fn& fn) {
-  RangeInput in = ev.EvalRangeInput(arg);
-  const size_t n = in.metrics.size();
-  Mat res(n);  // by input series; the empty ones are dropped below
-  const bool parallel = in.total + n * ev.steps() >= kParallelRangeWork;
-  ParallelFor(n, parallel, [&] {
-    return [&, f = fn, pts = std::vector<model::Sample>(ev.steps())](size_t si) mutable {
+  RangeInput in;
+  Mat res;  // by input series; the empty ones are dropped below
+  auto make_eval = [&] {
+    return [&, f = fn, pts = std::vector<model::Sample>(ev.steps())](size_t si, Window smp) mutable {
       if ((si & 1023) == 1023) ev.ctx()->CheckDeadline();
-      const auto& smp = in.samples[si];
       if (smp.empty()) return;
-      if constexpr (requires { f.StartSeries(Window(smp)); }) f.StartSeries(Window(smp));
+      if constexpr (requires { f.StartSeries(smp); }) f.StartSeries(smp);
       size_t np = 0, lo = 0, hi = 0;
       for (size_t i = 0; i < ev.steps(); ++i) {
         int64_t ref = in.fixed_ref ? in.fixed_ref_ms - in.offset_ms : ev.TimeOf(i) - in.offset_ms;
@@ -336,18 +335,29 @@ Val EvalOverRange(Evaluator& ev, const Node& arg, bool keep_name, const Fn& fn) 
         auto v = f(Window(smp.data() + lo, hi - lo), st);
         if (v) pts[np++] = {ev.TimeOf(i), *v};  // the output is built here and copied at its exact size
       }
-      if (np == 0) return;
-      res[si].pts.assign(pts.begin(), pts.begin() + static_cast<ptrdiff_t>(np));
-      res[si].metric = keep_name ? std::move(in.metrics[si]) : DropMetricName(in.metrics[si]);
+      if (np > 0) res[si].pts.assign(pts.begin(), pts.begin() + static_cast<ptrdiff_t>(np));
     };
-  });
+  };
+  SeriesSink sink;
+  sink.grow = [&](size_t n) { res.resize(n); };
+  sink.make_visitor = [&]() -> SeriesVisitor { return make_eval(); };
+  ev.EvalRangeInput(arg, &sink, &in);
+  const size_t n = in.metrics.size();
+  if (!in.streamed) {
+    res.resize(n);
+    ParallelFor(n, in.total + n * ev.steps() >= kParallelRangeWork, [&] {
+      return [&, eval = make_eval()](size_t si) mutable { eval(si, Window(in.samples[si])); };
+    });
+  }
   Val out;
   out.type = ValueType::kVector;
   out.mat.reserve(n);
   size_t points = 0;
-  for (auto& s : res) {
+  for (size_t si = 0; si < n; ++si) {
+    Series& s = res[si];
     if (s.pts.empty()) continue;
     points += s.pts.size();
+    s.metric = keep_name ? std::move(in.metrics[si]) : DropMetricName(in.metrics[si]);
     out.mat.push_back(std::move(s));
   }
   ev.ctx()->NotePeak(in.total + points);
