@@ -139,7 +139,7 @@ namespace {
 // series) to be decoded in parallel. A thread costs tens of microseconds and a sample a few ns,
 // but on a busy machine a helper thread that is descheduled while it holds a series delays the
 // whole query by a scheduler time slice (milliseconds): only batches of several ms go parallel.
-constexpr size_t kDecodeBatch = 256;
+constexpr size_t kDecodeBatch = 1024;
 constexpr size_t kParallelDecodeSamples = 400'000;
 
 struct Loaded {
