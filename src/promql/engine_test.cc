@@ -171,7 +171,8 @@ TEST(EngineRangeVsInstantTest, RangeFunctionsMatchPerStepInstantQueries) {
   ASSERT_TRUE(app->Commit().ok());
   Engine engine;
   for (const char* q : {"rate(c[1m])", "increase(c[2m])", "delta(c[45s])", "irate(c[1m])", "rate(c[30s] offset 1m)",
-                        "resets(c[3m])", "sum(rate(c[90s]))"}) {
+                        "resets(c[3m])", "sum(rate(c[90s]))", "max_over_time(c[2m])", "min_over_time(c[50s])",
+                        "max_over_time(c[1m] @ 1800)", "min_over_time((-c)[2m:10s])", "max_over_time((c * 0)[1m:5s])"}) {
     for (int64_t step : {7'000, 60'000}) {
       auto r = engine.RangeQuery(db, q, 30'000, 3'900'000, step);
       ASSERT_TRUE(r.ok()) << q << ": " << r.status().message();
@@ -192,6 +193,28 @@ TEST(EngineRangeVsInstantTest, RangeFunctionsMatchPerStepInstantQueries) {
       }
       EXPECT_GT(points, 50u) << q;
     }
+  }
+  // max/min_over_time slide a queue of candidates; Prometheus scans each window: m = first value,
+  // replaced by any value that beats it or by anything while m is NaN. Both, bit for bit.
+  for (bool is_max : {true, false}) {
+    std::string q = std::string(is_max ? "max" : "min") + "_over_time(c[50s])";
+    auto r = engine.RangeQuery(db, q, 30'000, 3'900'000, 7'000);
+    ASSERT_TRUE(r.ok());
+    size_t points = 0;
+    for (const auto& series : std::get<Matrix>(r->value)) {
+      for (const auto& p : series.points) {
+        auto raw = engine.InstantQuery(db, "c{s=\"" + std::string(series.metric.Get("s")) + "\"}[50s]", p.t);
+        ASSERT_TRUE(raw.ok());
+        const auto& w = std::get<Matrix>(raw->value).at(0).points;
+        double m = w[0].v;
+        for (const auto& x : w) {
+          if ((is_max ? x.v > m : x.v < m) || std::isnan(m)) m = x.v;
+        }
+        EXPECT_EQ(std::bit_cast<uint64_t>(m), std::bit_cast<uint64_t>(p.v)) << q << " at " << p.t;
+        ++points;
+      }
+    }
+    EXPECT_GT(points, 500u);
   }
 }
 

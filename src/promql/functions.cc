@@ -94,6 +94,49 @@ class ExtrapolatedRateFn {
   size_t scanned_ = 1;          // samples [1, scanned_) have been checked for resets
 };
 
+// max_over_time / min_over_time. Prometheus scans each window: m = first value, then any value
+// that beats m, or any value while m is NaN. That is the first occurrence of the extreme among the
+// non-NaN values (ties keep the earlier one, so 0 and -0 come out as Prometheus's), or the last
+// value when all are NaN. Windows slide, so a monotonic queue of candidates gives the same
+// answer in O(1) per step instead of O(window).
+class SlidingExtremeFn {
+ public:
+  explicit SlidingExtremeFn(bool is_max) : is_max_(is_max) {}
+  void StartSeries(Window all) {
+    base_ = all.data();
+    queue_.clear();
+    head_ = 0;
+    pushed_ = 0;
+  }
+  // REQUIRES: windows of one series come with non-decreasing starts and ends.
+  std::optional<double> operator()(Window w, const StepInfo&) {
+    size_t lo = static_cast<size_t>(w.data() - base_), hi = lo + w.size();
+    for (; pushed_ < hi; ++pushed_) {
+      double v = base_[pushed_].v;
+      if (std::isnan(v)) continue;
+      // Candidates stay in order of index with values never beaten by a later one: drop those
+      // the new value beats (strictly: an equal earlier value stays first).
+      while (queue_.size() > head_ && Beats(v, base_[queue_.back()].v)) queue_.pop_back();
+      queue_.push_back(pushed_);
+    }
+    while (head_ < queue_.size() && queue_[head_] < lo) ++head_;
+    if (head_ == queue_.size()) return w.back().v;  // all NaN
+    if (head_ > 1024 && head_ * 2 > queue_.size()) {  // keep the queue's storage bounded
+      queue_.erase(queue_.begin(), queue_.begin() + static_cast<ptrdiff_t>(head_));
+      head_ = 0;
+    }
+    return base_[queue_[head_]].v;
+  }
+
+ private:
+  bool Beats(double a, double b) const { return is_max_ ? a > b : a < b; }
+  bool is_max_;
+  const model::Sample* base_ = nullptr;
+  std::vector<size_t> queue_;  // indices; [head_, end) are the live candidates
+  size_t head_ = 0;
+  size_t pushed_ = 0;  // samples [0, pushed_) have been offered to the queue
+};
+
 std::optional<double> InstantValue(Window s, bool rate) {
   if (s.size() < 2) return std::nullopt;
   const auto& last = s[s.size() - 1];
@@ -695,14 +738,7 @@ Val EvalCall(Evaluator& ev, const Call& c) {
                          [](Window w, const StepInfo&) -> std::optional<double> { return double(w.size()); });
   }
   if (name == "min_over_time" || name == "max_over_time") {
-    bool is_max = name == "max_over_time";
-    return EvalOverRange(ev, *c.args[0], false, [is_max](Window w, const StepInfo&) -> std::optional<double> {
-      double m = w[0].v;
-      for (const auto& p : w) {
-        if ((is_max ? p.v > m : p.v < m) || std::isnan(m)) m = p.v;
-      }
-      return m;
-    });
+    return EvalOverRange(ev, *c.args[0], false, SlidingExtremeFn(name == "max_over_time"));
   }
   if (name == "stddev_over_time" || name == "stdvar_over_time") {
     bool dev = name == "stddev_over_time";
