@@ -10,14 +10,16 @@ WORKDIR /src
 COPY . .
 RUN ./scripts/deps.sh build
 RUN ./scripts/build.sh sremon
-# The runtime stage installs only the packages holding the libraries sremon links.
+# The runtime stage installs only the packages holding the shared libraries sremon links (glibc:
+# the other libraries are linked statically, cmake/Dependencies.cmake).
 RUN ./scripts/runtime-packages.sh build/src/sremon > /runtime-packages.txt
 
 FROM debian:bookworm-slim
 COPY --from=build /runtime-packages.txt /tmp/runtime-packages.txt
-# curl is for the compose healthchecks.
+# curl is for the compose healthchecks; ca-certificates lets e-mail receivers verify their
+# SMTP server's certificate (sremon links OpenSSL statically, but reads the system's CAs).
 RUN apt-get update -qq \
-    && apt-get install -y -qq --no-install-recommends curl $(cat /tmp/runtime-packages.txt) >/dev/null \
+    && apt-get install -y -qq --no-install-recommends curl ca-certificates $(cat /tmp/runtime-packages.txt) >/dev/null \
     && rm -rf /var/lib/apt/lists/* /tmp/runtime-packages.txt
 COPY --from=build /src/build/src/sremon /usr/local/bin/sremon
 # The reference layout: services run from /etc/sremon so prometheus/... and grafana/... resolve.

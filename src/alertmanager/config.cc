@@ -273,6 +273,17 @@ class Parser {
     e.auth_password = n["auth_password"] ? Str(n["auth_password"]) : g.smtp_auth_password;
     e.auth_identity = n["auth_identity"] ? Str(n["auth_identity"]) : g.smtp_auth_identity;
     e.require_tls = n["require_tls"] ? Bool(n["require_tls"]) : g.smtp_require_tls;
+    if (const YAML::Node t = n["tls_config"]; t && !t.IsNull()) {
+      CheckKeys(t, {"ca_file", "cert_file", "key_file", "server_name", "insecure_skip_verify"}, "config.TLSConfig");
+      if (t["ca_file"]) e.tls.ca_file = Str(t["ca_file"]);
+      if (t["cert_file"]) e.tls.cert_file = Str(t["cert_file"]);
+      if (t["key_file"]) e.tls.key_file = Str(t["key_file"]);
+      if (t["server_name"]) e.tls.server_name = Str(t["server_name"]);
+      if (t["insecure_skip_verify"]) e.tls.insecure_skip_verify = Bool(t["insecure_skip_verify"]);
+      if (e.tls.cert_file.empty() != e.tls.key_file.empty()) {
+        Fail(t, "exactly one of key or key_file must be configured when a client certificate is specified");
+      }
+    }
     if (e.smarthost.empty()) Fail(n, "no global SMTP smarthost set");
     if (e.smarthost.find(':') == std::string::npos) {
       Fail(n, fmt::format("address {}: missing port in address", e.smarthost));

@@ -13,6 +13,7 @@
 
 #include "alertmanager/matchers.h"
 #include "alertmanager/timeinterval.h"
+#include "http/smtp.h"
 #include "util/status.h"
 
 namespace sremon::alertmanager {
@@ -38,6 +39,7 @@ struct EmailConfig {
   std::string to, from, smarthost, hello;
   std::string auth_username, auth_password, auth_identity;
   bool require_tls = true;
+  http::TlsOptions tls;                        // tls_config
   std::map<std::string, std::string> headers;  // templates, incl. Subject/To/From
   std::string html;                            // template
   std::string text;                            // template, optional

@@ -1,7 +1,5 @@
 #include "alertmanager/notify.h"
 
-#include <curl/curl.h>
-
 #include <algorithm>
 #include <cmath>
 #include <random>
@@ -13,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "http/http.h"
+#include "http/smtp.h"
 #include "obs/metrics.h"
 #include "util/strings.h"
 #include "util/time.h"
@@ -131,20 +130,6 @@ class SlackIntegration : public Integration {
   TemplateFn tmpl_;
 };
 
-struct UploadState {
-  const std::string* data;
-  size_t pos = 0;
-};
-
-size_t ReadBody(char* buf, size_t size, size_t n, void* userp) {
-  auto* st = static_cast<UploadState*>(userp);
-  size_t left = st->data->size() - st->pos;
-  size_t k = std::min(left, size * n);
-  std::memcpy(buf, st->data->data() + st->pos, k);
-  st->pos += k;
-  return k;
-}
-
 // The address part of "Name <a@b>" or "a@b".
 std::string BareAddress(std::string_view s) {
   s = Trim(s);
@@ -195,39 +180,26 @@ class EmailIntegration : public Integration {
            "--\r\n";
     r.payload = msg;
 
-    CURL* curl = curl_easy_init();
-    if (!curl) {
-      r.status = Status::Internal("curl_easy_init failed");
-      return r;
-    }
-    std::string url = "smtp://" + c_.smarthost + "/" + c_.hello;
-    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-    std::string from = "<" + BareAddress(c_.from) + ">";
-    curl_easy_setopt(curl, CURLOPT_MAIL_FROM, from.c_str());
-    struct curl_slist* rcpt = nullptr;
+    http::SmtpMessage m;
+    m.smarthost = c_.smarthost;
+    m.hello = c_.hello;
+    m.require_tls = c_.require_tls;
+    // As upstream: port 465 is SMTP over TLS from the first byte (RFC 8314), not STARTTLS.
+    m.implicit_tls = c_.smarthost.size() > 4 && c_.smarthost.ends_with(":465");
+    m.tls = c_.tls;
+    m.username = c_.auth_username;
+    m.password = c_.auth_password;
+    m.identity = c_.auth_identity;
+    m.from = BareAddress(c_.from);
     for (auto to : Split(c_.to, ',')) {
-      if (!Trim(to).empty()) rcpt = curl_slist_append(rcpt, ("<" + BareAddress(to) + ">").c_str());
+      if (!Trim(to).empty()) m.to.push_back(BareAddress(to));
     }
-    curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, rcpt);
-    UploadState up{&msg};
-    curl_easy_setopt(curl, CURLOPT_READFUNCTION, ReadBody);
-    curl_easy_setopt(curl, CURLOPT_READDATA, &up);
-    curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
-    curl_easy_setopt(curl, CURLOPT_USE_SSL, c_.require_tls ? static_cast<long>(CURLUSESSL_ALL) : static_cast<long>(CURLUSESSL_NONE));
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(std::max<int64_t>(timeout_ms, 1)));
-    if (!c_.auth_username.empty()) {
-      curl_easy_setopt(curl, CURLOPT_USERNAME, c_.auth_username.c_str());
-      curl_easy_setopt(curl, CURLOPT_PASSWORD, c_.auth_password.c_str());
-    }
-    CURLcode rc = curl_easy_perform(curl);
-    long code = 0;
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
-    r.http_status = static_cast<int>(code);
-    curl_slist_free_all(rcpt);
-    curl_easy_cleanup(curl);
-    if (rc != CURLE_OK) {
-      r.status = Status::Unavailable(fmt::format("send e-mail via {}: {}", c_.smarthost, curl_easy_strerror(rc)));
+    m.data = std::move(msg);
+    m.timeout = std::chrono::milliseconds(std::max<int64_t>(timeout_ms, 1));
+    http::SmtpResult sent = http::SendMail(m);
+    r.http_status = sent.last_code;
+    if (!sent.status.ok()) {
+      r.status = Status::Unavailable(fmt::format("send e-mail: {}", sent.status.message()));
       r.retry = true;
     }
     return r;

@@ -5,9 +5,9 @@
 #include <thread>
 
 #include <gtest/gtest.h>
-#include <prometheus/text_serializer.h>
 
 #include "app/app.h"
+#include "obs/metrics.h"
 #include "util/strings.h"
 #include "util/time.h"
 #include "version.h"

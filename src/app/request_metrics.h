@@ -10,10 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include <prometheus/counter.h>
-#include <prometheus/family.h>
-#include <prometheus/histogram.h>
-#include <prometheus/registry.h>
+#include "obs/metrics.h"
 
 namespace sremon::app {
 

@@ -1,12 +1,15 @@
 // Boost.Beast implementation of the synchronous HTTP client: each call runs its own
-// io_context with a deadline, so timeouts cover connect, write and read together.
+// io_context with a deadline, so timeouts cover connect, TLS handshake, write and read together.
 #include <charconv>
+#include <type_traits>
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 #include "http/http.h"
+#include "http/tls.h"
 
 namespace sremon::http {
 
@@ -18,6 +21,7 @@ using tcp = asio::ip::tcp;
 namespace {
 
 struct ParsedUrl {
+  bool tls = false;
   std::string host;
   std::string port;
   std::string target;
@@ -30,10 +34,12 @@ Result<ParsedUrl> ParseUrl(const std::string& url) {
   if (rest.starts_with("http://")) {
     rest.remove_prefix(7);
   } else if (rest.starts_with("https://")) {
-    return Status::InvalidArgument(fmt::format("cannot fetch {:?}: https is not supported", url));
+    rest.remove_prefix(8);
+    u.tls = true;
   } else {
-    return Status::InvalidArgument(fmt::format("cannot fetch {:?}: the URL must start with http://", url));
+    return Status::InvalidArgument(fmt::format("cannot fetch {:?}: the URL must start with http:// or https://", url));
   }
+  const char* default_port = u.tls ? "443" : "80";
   size_t slash = rest.find_first_of("/?");
   std::string_view authority = rest.substr(0, slash);
   u.target = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
@@ -48,11 +54,11 @@ Result<ParsedUrl> ParseUrl(const std::string& url) {
     if (close == std::string_view::npos) return Status::InvalidArgument(fmt::format("invalid URL {:?}", url));
     u.host = std::string(authority.substr(1, close - 1));
     std::string_view after = authority.substr(close + 1);
-    u.port = after.starts_with(":") ? std::string(after.substr(1)) : "80";
+    u.port = after.starts_with(":") ? std::string(after.substr(1)) : default_port;
   } else {
     size_t colon = authority.rfind(':');
     u.host = std::string(authority.substr(0, colon));
-    u.port = colon == std::string_view::npos ? "80" : std::string(authority.substr(colon + 1));
+    u.port = colon == std::string_view::npos ? default_port : std::string(authority.substr(colon + 1));
   }
   if (u.host.empty()) return Status::InvalidArgument(fmt::format("invalid URL {:?}: no host", url));
   return u;
@@ -85,16 +91,13 @@ std::string Base64(std::string_view in) {
   return out;
 }
 
-}  // namespace
-
-Result<ClientResponse> Fetch(const ClientRequest& request) {
-  auto parsed = ParseUrl(request.url);
-  if (!parsed.ok()) return parsed.status();
-  const ParsedUrl& u = *parsed;
-
-  asio::io_context ioc;
+// One request over `stream` (a tcp_stream, or an ssl_stream over one): connect, TLS handshake
+// when there is one, write, read, all under the request's deadline.
+template <typename Stream>
+Result<ClientResponse> Exchange(asio::io_context& ioc, Stream& stream, const ClientRequest& request, const ParsedUrl& u) {
+  constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+  auto& tcp_layer = beast::get_lowest_layer(stream);
   tcp::resolver resolver(ioc);
-  beast::tcp_stream stream(ioc);
   beast::flat_buffer buffer;
   bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(request.method), u.target, 11};
   req.set(bhttp::field::host, u.host + ":" + u.port);
@@ -114,12 +117,8 @@ Result<ClientResponse> Fetch(const ClientRequest& request) {
 
   std::string phase = "connect";
   beast::error_code result;
-  stream.expires_after(request.timeout);
-  auto after_connect = [&](beast::error_code ec) {
-    if (ec) {
-      result = ec;
-      return;
-    }
+  tcp_layer.expires_after(request.timeout);
+  auto write_and_read = [&] {
     phase = "write";
     bhttp::async_write(stream, req, [&](beast::error_code write_ec, size_t) {
       // A server may answer before it has read the whole body (413 for a body over its limit)
@@ -137,6 +136,24 @@ Result<ClientResponse> Fetch(const ClientRequest& request) {
       });
     });
   };
+  auto after_connect = [&](beast::error_code ec) {
+    if (ec) {
+      result = ec;
+      return;
+    }
+    if constexpr (kTls) {
+      phase = "TLS handshake";
+      stream.async_handshake(asio::ssl::stream_base::client, [&](beast::error_code hs_ec) {
+        if (hs_ec) {
+          result = hs_ec;
+          return;
+        }
+        write_and_read();
+      });
+    } else {
+      write_and_read();
+    }
+  };
   // A numeric host needs no resolver: asio's async resolver starts a thread per io_context,
   // which dominated the cost of frequent small requests (scrapes of 127.0.0.1 targets).
   beast::error_code addr_ec;
@@ -144,7 +161,7 @@ Result<ClientResponse> Fetch(const ClientRequest& request) {
   unsigned port_num = 0;
   auto [pend, pec] = std::from_chars(u.port.data(), u.port.data() + u.port.size(), port_num);
   if (!addr_ec && pec == std::errc() && pend == u.port.data() + u.port.size() && port_num <= 65535) {
-    stream.async_connect(tcp::endpoint(addr, static_cast<unsigned short>(port_num)), after_connect);
+    tcp_layer.async_connect(tcp::endpoint(addr, static_cast<unsigned short>(port_num)), after_connect);
   } else {
     resolver.async_resolve(u.host, u.port, [&](beast::error_code ec, tcp::resolver::results_type results) {
       if (ec) {
@@ -152,7 +169,7 @@ Result<ClientResponse> Fetch(const ClientRequest& request) {
         phase = "resolve";
         return;
       }
-      stream.async_connect(results, [&](beast::error_code ec, const tcp::endpoint&) { after_connect(ec); });
+      tcp_layer.async_connect(results, [&](beast::error_code ec, const tcp::endpoint&) { after_connect(ec); });
     });
   }
   // Resolution is not covered by the stream's timer; bound the whole exchange here too.
@@ -179,6 +196,25 @@ Result<ClientResponse> Fetch(const ClientRequest& request) {
     out.body = std::move(*plain);
   }
   return out;
+}
+
+}  // namespace
+
+Result<ClientResponse> Fetch(const ClientRequest& request) {
+  auto parsed = ParseUrl(request.url);
+  if (!parsed.ok()) return parsed.status();
+  asio::io_context ioc;
+  if (!parsed->tls) {
+    beast::tcp_stream stream(ioc);
+    return Exchange(ioc, stream, request, *parsed);
+  }
+  asio::ssl::context ctx(asio::ssl::context::tls_client);
+  if (Status st = ConfigureTlsContext(&ctx, request.tls); !st.ok()) {
+    return st.WithContext(fmt::format("{} {}", request.method, request.url));
+  }
+  beast::ssl_stream<beast::tcp_stream> stream(ioc, ctx);
+  PrepareTlsStream(stream, request.tls, parsed->host);
+  return Exchange(ioc, stream, request, *parsed);
 }
 
 Result<ClientResponse> Get(const std::string& url, std::chrono::milliseconds timeout) {

@@ -136,9 +136,19 @@ Status ParseListenAddr(std::string_view addr, std::string* host, int* port);
 
 // ---- client ----
 
+// Upstream's tls_config for outgoing connections (https, SMTP STARTTLS).
+struct TlsOptions {
+  std::string ca_file;      // PEM; empty = the system's trusted CAs
+  std::string cert_file;    // client certificate (PEM), with key_file
+  std::string key_file;
+  std::string server_name;  // name the certificate must carry; empty = the host dialed
+  bool insecure_skip_verify = false;
+};
+
 struct ClientRequest {
   std::string method = "GET";
-  std::string url;  // http://[user:pass@]host:port/path?query (https is not supported)
+  std::string url;  // http[s]://[user:pass@]host[:port]/path?query
+  TlsOptions tls;   // for https
   Headers headers;
   std::string body;
   std::chrono::milliseconds timeout{10000};  // connect + send + receive

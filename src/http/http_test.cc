@@ -5,6 +5,8 @@
 
 #include "http/http.h"
 #include "testutil/raw_conn.h"
+#include "testutil/testutil.h"
+#include "testutil/tls.h"
 
 namespace sremon::http {
 
@@ -110,6 +112,52 @@ TEST(ServerTimeouts, BodySentTooSlowlyIsCut) {
   auto t0 = std::chrono::steady_clock::now();
   EXPECT_EQ(c.ReadStatus(3000ms), 0);  // closed by the server after read_timeout
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 2500ms);
+}
+
+TEST(ClientTls, HttpsWithCaFileServerNameAndSkipVerify) {
+  testutil::SelfSignedCert cert;
+  testutil::HttpsServer server(cert, "metric 1\n");
+  testutil::TempDir dir;
+  std::string ca = dir.File("ca.pem");
+  cert.WritePem(ca);
+  std::string url = "https://127.0.0.1:" + std::to_string(server.port()) + "/metrics";
+
+  ClientRequest req;
+  req.url = url;
+  req.timeout = std::chrono::milliseconds(3000);
+  req.tls.ca_file = ca;
+  auto r = Fetch(req);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "metric 1\n");
+  EXPECT_NE(server.last_request().find("GET /metrics HTTP/1.1"), std::string::npos);
+
+  // The system's CAs do not know a self-signed certificate: the handshake fails, and says so.
+  req.tls = {};
+  r = Fetch(req);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("TLS handshake failed"), std::string::npos) << r.status().message();
+
+  req.tls.insecure_skip_verify = true;
+  r = Fetch(req);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->body, "metric 1\n");
+
+  // The certificate is for localhost and 127.0.0.1, not for the name asked for.
+  req.tls = {};
+  req.tls.ca_file = ca;
+  req.tls.server_name = "example.org";
+  EXPECT_FALSE(Fetch(req).ok());
+  req.tls.server_name = "localhost";
+  EXPECT_TRUE(Fetch(req).ok());
+
+  req.tls.ca_file = dir.File("missing.pem");
+  r = Fetch(req);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("tls_config ca_file"), std::string::npos) << r.status().message();
+
+  // Plain HTTP to a TLS port is a read error, not a hang.
+  EXPECT_FALSE(Get("http://127.0.0.1:" + std::to_string(server.port()) + "/", std::chrono::milliseconds(3000)).ok());
 }
 
 TEST_F(ServerTest, ClientErrors) {

@@ -1,7 +1,5 @@
 #include "obs/metrics.h"
 
-#include <prometheus/text_serializer.h>
-
 #include "obs/process_metrics.h"
 #include "version.h"
 

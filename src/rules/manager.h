@@ -8,13 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "obs/metrics.h"
 #include "rules/group.h"
 #include "rules/rule_file.h"
-
-namespace prometheus {
-class Gauge;
-class Counter;
-}
 
 namespace sremon::rules {
 

@@ -28,7 +28,11 @@ std::string EncodeAlerts(const std::vector<AlertMessage>& alerts) {
   return arr.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-Notifier::Notifier(NotifierOptions options) : options_(std::move(options)) {
+Notifier::Notifier(NotifierOptions options)
+    : options_(std::move(options)),
+      queue_({options_.queue_capacity, options_.max_batch, std::chrono::milliseconds(0)},
+             [this](std::vector<AlertMessage> batch) { Deliver(std::move(batch)); },
+             [this](uint64_t n) { dropped_metric_->Increment(static_cast<double>(n)); }) {
   auto& reg = obs::Registry();
   dropped_metric_ = &prometheus::BuildCounter().Name("vmalert_alerts_dropped_total")
                          .Help("Alerts dropped because the notification queue was full").Register(reg).Add({});
@@ -44,48 +48,18 @@ Notifier::Notifier(NotifierOptions options) : options_(std::move(options)) {
 Notifier::~Notifier() { Stop(std::chrono::milliseconds(0)); }
 
 void Notifier::Start() {
-  if (thread_.joinable() || options_.urls.empty()) return;
-  thread_ = std::thread([this] { Loop(); });
+  if (!options_.urls.empty()) queue_.Start();
 }
 
-void Notifier::Stop(std::chrono::milliseconds drain) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (stopping_ && !thread_.joinable()) return;
-    stopping_ = true;
-    drain_deadline_ = std::chrono::steady_clock::now() + drain;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+void Notifier::Stop(std::chrono::milliseconds drain) { queue_.Stop(drain); }
 
 void Notifier::Send(std::vector<AlertMessage> alerts) {
-  if (alerts.empty() || options_.urls.empty()) return;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (auto& a : alerts) queue_.push_back(std::move(a));
-    // Drop the oldest: newer alerts carry the current state.
-    while (queue_.size() > options_.queue_capacity) {
-      queue_.pop_front();
-      ++dropped_;
-      dropped_metric_->Increment();
-    }
-  }
-  cv_.notify_one();
+  if (!options_.urls.empty()) queue_.Push(std::move(alerts));
 }
 
-uint64_t Notifier::dropped() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return dropped_;
-}
-uint64_t Notifier::sent() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return sent_;
-}
-uint64_t Notifier::errors() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return errors_;
-}
+uint64_t Notifier::dropped() const { return queue_.dropped(); }
+uint64_t Notifier::sent() const { return sent_; }
+uint64_t Notifier::errors() const { return errors_; }
 
 bool Notifier::PostWithRetry(const std::string& base, const std::string& body, size_t n) {
   std::string url = base;
@@ -106,43 +80,26 @@ bool Notifier::PostWithRetry(const std::string& base, const std::string& body, s
     // 4xx other than 429 will not get better by retrying.
     bool retry = !resp.ok() || resp->status == 429 || resp->status >= 500;
     spdlog::warn("notifier: cannot send {} alerts to {} (attempt {}/{}): {}", n, url, attempt, options_.max_attempts, why);
-    if (!retry || attempt == options_.max_attempts) break;
-    std::unique_lock<std::mutex> lock(mu_);
-    auto deadline = std::chrono::steady_clock::now() + backoff;
-    if (stopping_) deadline = std::min(deadline, drain_deadline_);
-    cv_.wait_until(lock, deadline, [&] { return stopping_ && std::chrono::steady_clock::now() >= drain_deadline_; });
-    if (stopping_ && std::chrono::steady_clock::now() >= drain_deadline_) break;
+    if (!retry || attempt == options_.max_attempts || !queue_.Backoff(backoff)) break;
     backoff = std::min(backoff * 2, options_.max_backoff);
   }
   return false;
 }
 
-void Notifier::Loop() {
-  while (true) {
-    std::vector<AlertMessage> batch;
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty() || (stopping_ && std::chrono::steady_clock::now() >= drain_deadline_)) return;
-      size_t n = std::min(queue_.size(), options_.max_batch);
-      for (size_t i = 0; i < n; ++i) {
-        batch.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
+void Notifier::Deliver(std::vector<AlertMessage> batch) {
+  std::string body = EncodeAlerts(batch);
+  bool any = false;
+  for (size_t i = 0; i < options_.urls.size(); ++i) {
+    bool ok = PostWithRetry(options_.urls[i], body, batch.size());
+    any |= ok;
+    if (ok) {
+      sent_metrics_[i]->Increment(static_cast<double>(batch.size()));
+    } else {
+      error_metrics_[i]->Increment();
+      ++errors_;
     }
-    std::string body = EncodeAlerts(batch);
-    bool any = false;
-    for (size_t i = 0; i < options_.urls.size(); ++i) {
-      bool ok = PostWithRetry(options_.urls[i], body, batch.size());
-      any |= ok;
-      if (ok) sent_metrics_[i]->Increment(static_cast<double>(batch.size()));
-      else error_metrics_[i]->Increment();
-      std::lock_guard<std::mutex> lock(mu_);
-      if (!ok) ++errors_;
-    }
-    std::lock_guard<std::mutex> lock(mu_);
-    if (any) sent_ += batch.size();
   }
+  if (any) sent_ += batch.size();
 }
 
 }  // namespace sremon::rules

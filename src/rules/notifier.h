@@ -4,21 +4,16 @@
 // Thread-safety: Send() may be called from any thread; one sender thread per Notifier.
 #pragma once
 
+#include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <map>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "model/labels.h"
-
-namespace prometheus {
-class Counter;
-}
+#include "obs/metrics.h"
+#include "rules/batch_queue.h"
 
 namespace sremon::rules {
 
@@ -58,19 +53,14 @@ class Notifier {
   uint64_t errors() const;  // batches that failed on some Alertmanager after all retries
 
  private:
-  void Loop();
+  void Deliver(std::vector<AlertMessage> batch);
   bool PostWithRetry(const std::string& url, const std::string& body, size_t n);
 
   NotifierOptions options_;
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<AlertMessage> queue_;  // GUARDED_BY(mu_)
-  bool stopping_ = false;           // GUARDED_BY(mu_)
-  std::chrono::steady_clock::time_point drain_deadline_;
-  std::thread thread_;
-  uint64_t dropped_ = 0, sent_ = 0, errors_ = 0;  // GUARDED_BY(mu_)
+  std::atomic<uint64_t> sent_{0}, errors_{0};
   prometheus::Counter* dropped_metric_;
   std::vector<prometheus::Counter*> sent_metrics_, error_metrics_;
+  BatchQueue<AlertMessage> queue_;  // last: its thread stops before the members above go
 };
 
 }  // namespace sremon::rules

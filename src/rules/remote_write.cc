@@ -60,7 +60,11 @@ std::string SnappyCompress(const std::string& raw) {
   return out;
 }
 
-RemoteWriter::RemoteWriter(RemoteWriteOptions options) : options_(std::move(options)) {
+RemoteWriter::RemoteWriter(RemoteWriteOptions options)
+    : options_(std::move(options)),
+      queue_({options_.queue_capacity, options_.max_batch, options_.flush_interval},
+             [this](std::vector<OutSample> batch) { Deliver(std::move(batch)); },
+             [this](uint64_t n) { dropped_metric_->Increment(static_cast<double>(n)); }) {
   url_ = options_.url;
   while (!url_.empty() && url_.back() == '/') url_.pop_back();
   // vmalert takes the base URL and appends /api/v1/write; a full write URL is kept as is.
@@ -73,40 +77,14 @@ RemoteWriter::RemoteWriter(RemoteWriteOptions options) : options_(std::move(opti
 
 RemoteWriter::~RemoteWriter() { Stop(std::chrono::milliseconds(0)); }
 
-void RemoteWriter::Start() {
-  if (!thread_.joinable()) thread_ = std::thread([this] { Loop(); });
-}
+void RemoteWriter::Start() { queue_.Start(); }
 
-void RemoteWriter::Stop(std::chrono::milliseconds drain) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (stopping_ && !thread_.joinable()) return;
-    stopping_ = true;
-    drain_deadline_ = std::chrono::steady_clock::now() + drain;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+void RemoteWriter::Stop(std::chrono::milliseconds drain) { queue_.Stop(drain); }
 
-void RemoteWriter::Push(std::vector<OutSample> samples) {
-  if (samples.empty()) return;
-  std::lock_guard<std::mutex> lock(mu_);
-  for (auto& s : samples) queue_.push_back(std::move(s));
-  while (queue_.size() > options_.queue_capacity) {
-    queue_.pop_front();
-    ++dropped_;
-    dropped_metric_->Increment();
-  }
-}
+void RemoteWriter::Push(std::vector<OutSample> samples) { queue_.Push(std::move(samples)); }
 
-uint64_t RemoteWriter::sent() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return sent_;
-}
-uint64_t RemoteWriter::dropped() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return dropped_;
-}
+uint64_t RemoteWriter::sent() const { return sent_; }
+uint64_t RemoteWriter::dropped() const { return queue_.dropped(); }
 
 bool RemoteWriter::Post(const std::string& body) {
   auto backoff = std::chrono::milliseconds(200);
@@ -125,41 +103,18 @@ bool RemoteWriter::Post(const std::string& body) {
     bool retry = !resp.ok() || resp->status == 429 || resp->status >= 500;
     spdlog::warn("remote write to {} failed (attempt {}/{}): {}", url_, attempt, options_.max_attempts,
                  resp.ok() ? fmt::format("HTTP {}: {}", resp->status, resp->body.substr(0, 200)) : resp.status().message());
-    if (!retry) return false;
-    std::unique_lock<std::mutex> lock(mu_);
-    if (stopping_ && std::chrono::steady_clock::now() >= drain_deadline_) return false;
-    cv_.wait_for(lock, backoff, [&] { return stopping_ && std::chrono::steady_clock::now() >= drain_deadline_; });
+    if (!retry || !queue_.Backoff(backoff)) return false;
     backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
   }
   return false;
 }
 
-void RemoteWriter::Loop() {
-  while (true) {
-    std::vector<OutSample> batch;
-    bool stop = false;
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait_for(lock, options_.flush_interval, [&] { return stopping_; });
-      stop = stopping_;
-      if (stop && std::chrono::steady_clock::now() >= drain_deadline_ && queue_.empty()) return;
-      size_t n = std::min(queue_.size(), options_.max_batch);
-      batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.begin() + n));
-      queue_.erase(queue_.begin(), queue_.begin() + n);
-    }
-    if (!batch.empty()) {
-      bool ok = Post(SnappyCompress(EncodeWriteRequest(batch)));
-      std::lock_guard<std::mutex> lock(mu_);
-      if (ok) {
-        sent_ += batch.size();
-        sent_metric_->Increment(static_cast<double>(batch.size()));
-      } else {
-        dropped_ += batch.size();
-        dropped_metric_->Increment(static_cast<double>(batch.size()));
-      }
-    }
-    std::lock_guard<std::mutex> lock(mu_);
-    if (stop && (queue_.empty() || std::chrono::steady_clock::now() >= drain_deadline_)) return;
+void RemoteWriter::Deliver(std::vector<OutSample> batch) {
+  if (Post(SnappyCompress(EncodeWriteRequest(batch)))) {
+    sent_ += batch.size();
+    sent_metric_->Increment(static_cast<double>(batch.size()));
+  } else {
+    queue_.Dropped(batch.size());
   }
 }
 

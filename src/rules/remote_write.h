@@ -4,19 +4,14 @@
 // Thread-safety: Push() from any thread; one sender thread.
 #pragma once
 
+#include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <deque>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "obs/metrics.h"
+#include "rules/batch_queue.h"
 #include "rules/rule.h"
-
-namespace prometheus {
-class Counter;
-}
 
 namespace sremon::rules {
 
@@ -46,19 +41,14 @@ class RemoteWriter {
   uint64_t dropped() const;
 
  private:
-  void Loop();
+  void Deliver(std::vector<OutSample> batch);
   bool Post(const std::string& body);
 
   RemoteWriteOptions options_;
   std::string url_;
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<OutSample> queue_;  // GUARDED_BY(mu_)
-  bool stopping_ = false;
-  std::chrono::steady_clock::time_point drain_deadline_;
-  uint64_t sent_ = 0, dropped_ = 0;
-  std::thread thread_;
+  std::atomic<uint64_t> sent_{0};
   prometheus::Counter *sent_metric_, *dropped_metric_, *errors_metric_;
+  BatchQueue<OutSample> queue_;  // last: its thread stops before the members above go
 };
 
 }  // namespace sremon::rules

@@ -130,7 +130,7 @@ struct Ctx {
     static const std::set<std::string> kKnown = {
         "job_name", "scrape_interval", "scrape_timeout", "metrics_path", "scheme", "params", "honor_labels",
         "honor_timestamps", "basic_auth", "bearer_token", "bearer_token_file", "static_configs", "file_sd_configs",
-        "relabel_configs", "metric_relabel_configs", "sample_limit", "label_limit"};
+        "relabel_configs", "metric_relabel_configs", "sample_limit", "label_limit", "tls_config"};
     SREMON_RETURN_IF_ERROR(CheckKeys(n, kKnown, what));
     if (!n["job_name"]) return Err(n, fmt::format("{}: job_name is missing", what));
     SREMON_RETURN_IF_ERROR(Str(n["job_name"], &job->job_name, what));
@@ -190,6 +190,22 @@ struct Ctx {
     }
     if (job->basic_auth && (!job->bearer_token.empty() || !job->bearer_token_file.empty())) {
       return Err(n, w + ": at most one of basic_auth and bearer_token may be set");
+    }
+    if (const YAML::Node& t = n["tls_config"]; t && !t.IsNull()) {
+      std::string tw = w + ": tls_config";
+      SREMON_RETURN_IF_ERROR(
+          CheckKeys(t, {"ca_file", "cert_file", "key_file", "server_name", "insecure_skip_verify"}, tw));
+      http::TlsOptions& tls = job->tls;
+      if (t["ca_file"]) SREMON_RETURN_IF_ERROR(Str(t["ca_file"], &tls.ca_file, tw));
+      if (t["cert_file"]) SREMON_RETURN_IF_ERROR(Str(t["cert_file"], &tls.cert_file, tw));
+      if (t["key_file"]) SREMON_RETURN_IF_ERROR(Str(t["key_file"], &tls.key_file, tw));
+      if (t["server_name"]) SREMON_RETURN_IF_ERROR(Str(t["server_name"], &tls.server_name, tw));
+      if (t["insecure_skip_verify"]) {
+        SREMON_RETURN_IF_ERROR(Bool(t["insecure_skip_verify"], &tls.insecure_skip_verify, tw));
+      }
+      if (tls.cert_file.empty() != tls.key_file.empty()) {
+        return Err(t, tw + ": cert_file and key_file must be given together");
+      }
     }
     if (n["static_configs"]) {
       const YAML::Node& sc = n["static_configs"];
@@ -277,6 +293,7 @@ Result<Config> ParseConfig(const std::string& yaml, const std::string& filename,
         if (!names.insert(job.job_name).second) {
           return ctx.Err(item, fmt::format("found multiple scrape configs with job name \"{}\"", job.job_name));
         }
+        for (std::string* f : {&job.tls.ca_file, &job.tls.cert_file, &job.tls.key_file}) *f = cfg.ResolvePath(*f);
         cfg.scrape_configs.push_back(std::move(job));
       }
     }

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "http/http.h"
 #include "model/labels.h"
 #include "scrape/relabel.h"
 #include "util/status.h"
@@ -45,6 +46,7 @@ struct ScrapeConfig {
   std::optional<BasicAuth> basic_auth;
   std::string bearer_token;
   std::string bearer_token_file;
+  http::TlsOptions tls;  // tls_config, for scheme https; its files resolved like file_sd's
   std::vector<StaticConfig> static_configs;
   std::vector<FileSdConfig> file_sd_configs;
   std::vector<RelabelConfig> relabel_configs;
@@ -62,6 +64,10 @@ struct Config {
   model::Labels external_labels;
   std::vector<ScrapeConfig> scrape_configs;
   std::string base_dir;  // for relative file_sd paths
+  // A path of the file as written: relative ones are relative to the config file, as in Prometheus.
+  std::string ResolvePath(const std::string& p) const {
+    return p.empty() || p[0] == '/' || base_dir.empty() ? p : base_dir + "/" + p;
+  }
 };
 
 // Parses YAML text. filename appears in errors. strict: unknown fields are errors

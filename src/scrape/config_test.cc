@@ -95,7 +95,11 @@ TEST(ConfigTest, Errors) {
   check("scrape_configs:\n  - job_name: a\n    scrape_intervall: 1s\n", true,
         "p.yml:3: scrape_configs[0]: unknown field \"scrape_intervall\"");
   check("scrape_configs:\n  - job_name: a\n    scrape_intervall: 1s\n", false, "");
-  check("scrape_configs:\n  - job_name: a\n    tls_config: {}\n", true, "unknown field \"tls_config\"");
+  check("scrape_configs:\n  - job_name: a\n    oauth2: {}\n", true, "unknown field \"oauth2\"");
+  check("scrape_configs:\n  - job_name: a\n    tls_config: {min_version: TLS13}\n", true,
+        "tls_config: unknown field \"min_version\"");
+  check("scrape_configs:\n  - job_name: a\n    tls_config: {cert_file: c.pem}\n", true,
+        "cert_file and key_file must be given together");
   check("global:\n  scrape_interval: 1x\n", true, "p.yml:2: global: scrape_interval");
   check("scrape_configs:\n  - job_name: a\n  - job_name: a\n", true, "p.yml:3: found multiple scrape configs");
   check("scrape_configs:\n  - metrics_path: /x\n", true, "p.yml:2: scrape_configs[0]: job_name is missing");

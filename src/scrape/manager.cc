@@ -78,11 +78,6 @@ Manager::Manager(storage::Appendable* appendable, ManagerOptions options)
 
 Manager::~Manager() { Stop(); }
 
-std::string Manager::ResolvePath(const std::string& p) const {
-  if (p.empty() || p[0] == '/' || config_.base_dir.empty()) return p;
-  return config_.base_dir + "/" + p;
-}
-
 Status Manager::Start() {
   if (!options_.config_path.empty()) {
     auto cfg = LoadConfig(options_.config_path, options_.strict_parse);
@@ -134,7 +129,7 @@ bool Manager::RefreshFileSdLocked() {
   for (const auto& job : jobs_) {
     for (const auto& sd : job->file_sd_configs) {
       for (const auto& f : sd.files) {
-        std::string path = ResolvePath(f);
+        std::string path = config_.ResolvePath(f);
         if (next.count(path)) continue;
         FileSdState st;
         auto old = file_sd_.find(path);
@@ -171,7 +166,7 @@ void Manager::SyncLocked(std::vector<std::unique_ptr<ScrapeLoop>>* to_stop) {
     for (const auto& sc : job->static_configs) BuildTargets(*job, TargetGroup{sc.targets, sc.labels, ""}, &active, &dropped);
     for (const auto& sd : job->file_sd_configs) {
       for (const auto& f : sd.files) {
-        auto it = file_sd_.find(ResolvePath(f));
+        auto it = file_sd_.find(config_.ResolvePath(f));
         if (it == file_sd_.end()) continue;
         for (const auto& g : it->second.groups) BuildTargets(*job, g, &active, &dropped);
       }

@@ -62,7 +62,6 @@ class Manager {
   void SyncLocked(std::vector<std::unique_ptr<ScrapeLoop>>* to_stop);
   bool RefreshFileSdLocked();
   void WatchFiles();
-  std::string ResolvePath(const std::string& p) const;
 
   storage::Appendable* appendable_;
   const ManagerOptions options_;

@@ -184,6 +184,7 @@ void ScrapeLoop::WriteStale(storage::Appender* app, int64_t ts_ms, bool all) {
       ++it;
     }
   }
+  if (all) page_order_.clear();  // it points into the entries just erased
 }
 
 void ScrapeLoop::AppendReport(storage::Appender* app, int64_t ts_ms, double up, double duration_s, uint64_t scraped,
@@ -206,6 +207,7 @@ void ScrapeLoop::ScrapeOnce(int64_t ts_ms) {
   double start = MonotonicSeconds();
   http::ClientRequest req;
   req.url = target_.url;
+  req.tls = job_->tls;
   req.timeout = std::chrono::milliseconds(job_->scrape_timeout_ms);
   req.headers.Set("Accept", kAcceptHeader);
   req.headers.Set("Accept-Encoding", "gzip");
@@ -228,9 +230,11 @@ void ScrapeLoop::ScrapeOnce(int64_t ts_ms) {
 
   if (!resp.ok()) {
     const Status& st = resp.status();
-    std::string phase = st.code() == Status::Code::kTimeout ? "timeout"
-                        : st.message().find("connect") != std::string::npos ? "connect"
-                                                                             : "read";
+    std::string phase = st.code() == Status::Code::kTimeout                        ? "timeout"
+                        : st.message().find("TLS handshake") != std::string::npos ? "TLS handshake"
+                        : st.message().find("tls_config") != std::string::npos    ? "tls_config"
+                        : st.message().find("connect") != std::string::npos       ? "connect"
+                                                                                  : "read";
     return fail(phase, st.message(), "");
   }
   const std::string& body = resp->body;
@@ -246,6 +250,9 @@ void ScrapeLoop::ScrapeOnce(int64_t ts_ms) {
   uint64_t scraped = 0, post_relabel = 0, added = 0;
   const ScrapeConfig& job = *job_;
   std::vector<model::Label> scratch;
+  std::vector<CacheEntry*> order;  // this page's page_order_
+  order.reserve(page_order_.size());
+  size_t expected = 0;
   for (expo::Entry e = parser.Next(); e != expo::Entry::kEnd; e = parser.Next()) {
     switch (e) {
       case expo::Entry::kType: meta[std::string(parser.family())].type = expo::MetricTypeName(parser.type()); continue;
@@ -255,10 +262,26 @@ void ScrapeLoop::ScrapeOnce(int64_t ts_ms) {
     }
     ++scraped;
     int64_t t = job.honor_timestamps && parser.has_timestamp() ? parser.timestamp_ms() : ts_ms;
-    auto it = cache_.find(parser.series_text());
-    bool inserted = it == cache_.end();
-    if (inserted) it = cache_.emplace(std::string(parser.series_text()), CacheEntry{}).first;
-    CacheEntry& ce = it->second;
+    std::string_view text = parser.series_text();
+    CacheEntry* found = nullptr;
+    bool inserted = false;
+    if (expected < page_order_.size() && page_order_[expected]->text == text) {
+      found = page_order_[expected];
+    } else if (auto it = cache_.find(text); it != cache_.end()) {
+      found = &it->second;
+    } else {
+      auto [ins, ok] = cache_.emplace(std::string(text), CacheEntry{});
+      found = &ins->second;
+      found->text = ins->first;
+      found->order = page_order_.size();  // no successor known
+      inserted = true;
+    }
+    CacheEntry& ce = *found;
+    expected = ce.order + 1;
+    if (ce.last_seen != iteration_) {
+      ce.order = order.size();  // page_order_ is read through `expected` before this is used
+      order.push_back(&ce);
+    }
     if (inserted) {
       // Slow path, once per new series: merge target labels, relabel, check limits.
       scratch.clear();
@@ -303,7 +326,8 @@ void ScrapeLoop::ScrapeOnce(int64_t ts_ms) {
     return fail("parse", parser.status().message(), parser.line_text());
   }
   double dur = MonotonicSeconds() - start;
-  WriteStale(app.get(), ts_ms, /*all=*/false);
+  WriteStale(app.get(), ts_ms, /*all=*/false);  // forgets only entries missing from this page
+  page_order_ = std::move(order);
   AppendReport(app.get(), ts_ms, 1, dur, scraped, post_relabel, added);
   Status st = app->Commit();
   if (!st.ok()) return fail("storage", st.message(), "");

@@ -68,9 +68,11 @@ class ScrapeLoop {
 
  private:
   struct CacheEntry {
+    std::string_view text;  // the series text of the page: the cache key, owned by the map
     model::Labels labels;  // final labels; empty when metric relabeling dropped the series
     uint64_t last_seen = 0;  // scrape iteration
     uint64_t prev_seen = 0;  // the iteration before last_seen was set
+    size_t order = 0;        // position in the page of the last successful scrape (page_order_)
   };
 
   void Run();
@@ -92,6 +94,10 @@ class ScrapeLoop {
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
   };
   std::unordered_map<std::string, CacheEntry, StringHash, std::equal_to<>> cache_;  // raw series text → labels
+  // The entries in the order of the last successful scrape's page. A target lists its series
+  // in the same order every time, so the entry after the last one matched is tried before the
+  // hash table (whose cache misses were the scrape path's largest cost after the store's).
+  std::vector<CacheEntry*> page_order_;
   uint64_t iteration_ = 0;
 
   mutable std::mutex mu_;

@@ -1,11 +1,15 @@
 // Scrapes a real HTTP server (http::Server in-process): samples, report series, honor_labels,
 // metric relabeling, limits, failures by phase, staleness, gzip, auth, manager reload and file_sd.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <map>
 #include <mutex>
+#include <random>
 #include <set>
 #include <thread>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -14,6 +18,7 @@
 #include "scrape/manager.h"
 #include "scrape/scrape_loop.h"
 #include "scrape/test_appendable.h"
+#include "testutil/tls.h"
 #include "testutil/testutil.h"
 
 namespace sremon::scrape {
@@ -167,6 +172,82 @@ TEST(ScrapeLoopTest, SamplesReportSeriesAndStaleness) {
   EXPECT_NE(st.last_error.find("line 2:"), std::string::npos) << st.last_error;
   EXPECT_EQ(st.failures[0].excerpt, "bad{ 2");
   EXPECT_TRUE(store.Series("good{dc=\"eu\", instance=\"" + Inst(target) + "\", job=\"j\"}").empty());
+}
+
+// The cache tries the entry after the last one matched first (page_order_): pages that keep,
+// shift, shuffle, repeat and drop series must still put every value on its own series.
+TEST(ScrapeLoopTest, SeriesOrderChangesBetweenScrapes) {
+  FakeTarget target;
+  RecordingAppendable store;
+  auto job = Job("", target.addr());
+  ScrapeLoop loop(job, OneTarget(*job), model::Labels{}, &store);
+  std::mt19937 rng(7);
+  std::map<int, std::vector<double>> want;
+  std::vector<int> page;
+  for (int i = 0; i < 20; ++i) page.push_back(i);
+  for (int scrape = 1; scrape <= 40; ++scrape) {
+    switch (scrape % 5) {
+      case 0: std::shuffle(page.begin(), page.end(), rng); break;
+      case 1: page.insert(page.begin() + static_cast<long>(rng() % (page.size() + 1)), 20 + scrape); break;
+      case 2: if (page.size() > 3) page.erase(page.begin() + static_cast<long>(rng() % page.size())); break;
+      default: break;  // the same page again: the fast path all the way
+    }
+    std::string body;
+    for (int id : page) {
+      double v = scrape * 1000 + id;
+      body += fmt::format("m{{id=\"{}\"}} {}\n", id, v);
+      want[id].push_back(v);
+    }
+    if (scrape % 7 == 0) body += fmt::format("m{{id=\"{}\"}} 1\n", page.front());  // a repeat: first wins
+    target.Set(body);
+    loop.ScrapeOnce(scrape * 1000);
+    ASSERT_EQ(loop.GetStatus().health, "up") << loop.GetStatus().last_error;
+    if (scrape == 20) {  // a failed scrape empties the cache in the middle
+      target.Set("down", 503);
+      loop.ScrapeOnce(scrape * 1000 + 500);
+    }
+  }
+  for (const auto& [id, values] : want) {
+    std::vector<double> got;
+    for (const auto& s : store.Series(fmt::format("m{{id=\"{}\", instance=\"{}\", job=\"j\"}}", id, Inst(target)))) {
+      if (!model::IsStaleNaN(s.v)) got.push_back(s.v);
+    }
+    EXPECT_EQ(got, values) << "series id=" << id;
+  }
+}
+
+TEST(ScrapeLoopTest, HttpsTargetsWithTlsConfig) {
+  testutil::SelfSignedCert cert;
+  testutil::HttpsServer target(cert, "secure_metric 42\n");
+  testutil::TempDir dir;
+  cert.WritePem(dir.File("ca.pem"));
+  std::string addr = "127.0.0.1:" + std::to_string(target.port());
+  // ca_file relative to the config file, as Prometheus resolves it.
+  auto cfg = ParseConfig("scrape_configs:\n  - job_name: j\n    scheme: https\n    tls_config:\n      ca_file: ca.pem\n"
+                         "    static_configs:\n      - targets: [\"" + addr + "\"]\n",
+                         dir.File("prometheus.yml"), true);
+  ASSERT_TRUE(cfg.ok()) << cfg.status().ToString();
+  auto job = std::make_shared<const ScrapeConfig>(cfg->scrape_configs[0]);
+  EXPECT_EQ(job->tls.ca_file, dir.File("ca.pem"));
+  Target t = OneTarget(*job);
+  EXPECT_EQ(t.url, "https://" + addr + "/metrics");
+  RecordingAppendable store;
+  ScrapeLoop loop(job, t, model::Labels{}, &store);
+  loop.ScrapeOnce(1000);
+  ASSERT_EQ(loop.GetStatus().health, "up") << loop.GetStatus().last_error;
+  auto got = store.Series("secure_metric{instance=\"" + addr + "\", job=\"j\"}");
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].v, 42);
+
+  // Without the CA the self-signed certificate is refused: the target is down, phase named.
+  auto untrusted = std::make_shared<ScrapeConfig>(*job);
+  untrusted->tls = {};
+  ScrapeLoop loop2(untrusted, t, model::Labels{}, &store);
+  loop2.ScrapeOnce(2000);
+  TargetStatus st = loop2.GetStatus();
+  EXPECT_EQ(st.health, "down");
+  ASSERT_EQ(st.failures.size(), 1u);
+  EXPECT_EQ(st.failures[0].phase, "TLS handshake") << st.last_error;
 }
 
 TEST(ScrapeLoopTest, HonorLabelsRelabelLimitsOpenMetrics) {

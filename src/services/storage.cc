@@ -203,7 +203,9 @@ int RunStorage(int argc, char** argv) {
     if (auto d = ParseDurationMs(*value); !d.ok()) return fail_usage(fmt::format("invalid -{}: {}", name, d.status().message()));
   }
   for (const auto& u : remote_write_urls) {
-    if (u.rfind("http://", 0) != 0) return fail_usage(fmt::format("invalid -remoteWrite.url={:?}: must start with http://", u));
+    if (!u.starts_with("http://") && !u.starts_with("https://")) {
+      return fail_usage(fmt::format("invalid -remoteWrite.url={:?}: must start with http:// or https://", u));
+    }
   }
   InitLogging("storage", log_level);
   // Import bodies are tens of MB. glibc raises its mmap threshold to the largest block freed, so

@@ -8,6 +8,10 @@
 
 namespace sremon::testutil {
 
+// A TCP socket listening on 127.0.0.1 at a port the kernel picks (*port); the fd, -1 on error.
+// For test servers written against raw sockets (SMTP, TLS).
+int ListenOnLoopback(int* port, int backlog = 16);
+
 class RawConn {
  public:
   explicit RawConn(int port);

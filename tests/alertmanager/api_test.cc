@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "harness.h"
+#include "testutil/raw_conn.h"
 
 namespace sremon::amtest {
 namespace {
@@ -205,15 +206,7 @@ TEST(Api, HistoryTestReceiverAndUi) {
 class SmtpSink {
  public:
   SmtpSink() {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-    socklen_t len = sizeof(addr);
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-    listen(fd_, 4);
+    fd_ = testutil::ListenOnLoopback(&port_);
     thread_ = std::thread([this] { Serve(); });
   }
   ~SmtpSink() {

@@ -1,0 +1,45 @@
+// A small SMTP client (RFC 5321) for the alertmanager's e-mail receiver: EHLO (HELO fallback),
+// STARTTLS or TLS from the first byte, AUTH PLAIN / LOGIN, MAIL FROM / RCPT TO / DATA with
+// dot-stuffing, QUIT, one deadline over the whole exchange. Like server.cc and client.cc, only
+// smtp.cc includes Boost.Asio and OpenSSL.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "http/http.h"
+#include "util/status.h"
+
+namespace sremon::http {
+
+struct SmtpMessage {
+  std::string smarthost;            // host:port
+  std::string hello = "localhost";  // EHLO name
+  // STARTTLS is mandatory: the exchange fails when the server does not offer it. When false
+  // the client never starts TLS (as upstream). implicit_tls (upstream: port 465) is TLS from
+  // the first byte and ignores require_tls.
+  bool require_tls = true;
+  bool implicit_tls = false;
+  TlsOptions tls;
+  // AUTH when username is set and the server offers AUTH: PLAIN (identity is its authzid) or
+  // LOGIN. As upstream (Go's net/smtp), a password is never sent over a connection that is
+  // neither TLS nor to a loopback host.
+  std::string username, password, identity;
+  std::string from;             // envelope sender, bare address (a@b)
+  std::vector<std::string> to;  // envelope recipients, bare addresses
+  // Headers, empty line, body. Bare LF become CRLF; lines starting with '.' are dot-stuffed.
+  std::string data;
+  std::chrono::milliseconds timeout{10000};  // connect to QUIT
+};
+
+struct SmtpResult {
+  Status status;
+  int last_code = 0;  // the last reply code received (0 if none)
+};
+
+// Sends one message over a new connection. Errors say the step and the server's reply, e.g.
+// "smtp 127.0.0.1:25: RCPT TO:<a@b>: 550 no such user".
+SmtpResult SendMail(const SmtpMessage& message);
+
+}  // namespace sremon::http
