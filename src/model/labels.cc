@@ -141,7 +141,9 @@ Result<Matcher> Matcher::Make(MatchType type, std::string name, std::string valu
   if (type == MatchType::kRegexMatch || type == MatchType::kRegexNoMatch) {
     RE2::Options opts;
     opts.set_log_errors(false);
-    opts.set_dot_nl(true);  // Prometheus compiles with (?s)
+    // Prometheus 2.x compiles ^(?:re)$ without the s flag: `.` does not match a newline (3.0
+    // changed that; checked against Debian's prometheus 2.42, see labels_test).
+    opts.set_dot_nl(false);
     auto re = std::make_shared<RE2>("^(?:" + m.value_ + ")$", opts);
     if (!re->ok()) {
       return Status::InvalidArgument(fmt::format("error parsing regexp: {}: `{}`", re->error(), m.value_));

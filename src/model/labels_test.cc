@@ -30,6 +30,11 @@ TEST(Matcher, RegexIsAnchored) {
   EXPECT_FALSE(m->MatchesEmpty());
   EXPECT_FALSE(Matcher::Make(MatchType::kRegexMatch, "job", "(").ok());
   EXPECT_TRUE(Matcher::Make(MatchType::kNotEqual, "job", "x")->MatchesEmpty());
+  // As Prometheus 2.42 answers m{x=~"a.b"} over x="a\nb" and x="a_b": only a_b.
+  auto dot = Matcher::Make(MatchType::kRegexMatch, "x", "a.b");
+  EXPECT_TRUE(dot->Matches("a_b"));
+  EXPECT_FALSE(dot->Matches("a\nb"));
+  EXPECT_TRUE(Matcher::Make(MatchType::kRegexMatch, "x", "(?s)a.b")->Matches("a\nb"));  // unless asked for
 }
 
 TEST(Stale, Marker) {

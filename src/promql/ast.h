@@ -175,7 +175,9 @@ std::string Prettify(const Node& n);
 // Parses a PromQL expression. Errors read like Prometheus 2.42's:
 // "1:12: parse error: unexpected <op:*>" (InvalidArgument).
 Result<NodePtr> ParseExpr(std::string_view input);
-// Parses a series selector for match[] (`up{job="a"}`, `{__name__=~"x.*"}`).
+// Parses a series selector for match[] (`up{job="a"}`, `{__name__=~"x.*"}`). As in Prometheus,
+// `{}` or only empty-matching matchers parse: callers that select with them check that
+// (api::ParseMatchSets does, with Prometheus's text).
 Result<std::vector<model::Matcher>> ParseMetricSelector(std::string_view input);
 // Parses "metric{a="b"} 1 2 3" style values are the test runner's business, not the parser's.
 

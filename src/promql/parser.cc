@@ -204,6 +204,10 @@ class Lexer {
             if (d == c) break;
             ++e;
           }
+          // Go reads the query as runes: a string with bytes that are not UTF-8 is refused.
+          if (!IsValidUtf8(std::string_view(in_).substr(start + 1, e - start - 1))) {
+            throw ParseError{static_cast<int>(start), "invalid UTF-8 rune"};
+          }
           emit(Tok::kString, e + 1 - start);
           break;
         }
@@ -257,27 +261,35 @@ class Lexer {
           } else if (n == '~') {
             emit(Tok::kNeqRegex, 2);
           } else {
-            throw ParseError{static_cast<int>(start), fmt::format("unexpected character after '!': {}", Rune(n))};
+            throw ParseError{static_cast<int>(start), fmt::format("unexpected character after '!': {}", RuneAt(start + 1))};
           }
           break;
         case '<': n == '=' ? emit(Tok::kLte, 2) : emit(Tok::kLss, 1); break;
         case '>': n == '=' ? emit(Tok::kGte, 2) : emit(Tok::kGtr, 1); break;
         default:
           if (braces) {
-            throw ParseError{static_cast<int>(start), fmt::format("unexpected character inside braces: {}", Rune(c))};
+            throw ParseError{static_cast<int>(start), fmt::format("unexpected character inside braces: {}", RuneAt(start))};
           }
           if (brackets > 0) {
-            throw ParseError{static_cast<int>(start), fmt::format("unexpected character inside brackets: {}", Rune(c))};
+            throw ParseError{static_cast<int>(start), fmt::format("unexpected character inside brackets: {}", RuneAt(start))};
           }
-          throw ParseError{static_cast<int>(start), fmt::format("unexpected character: {}", Rune(c))};
+          throw ParseError{static_cast<int>(start), fmt::format("unexpected character: {}", RuneAt(start))};
       }
     }
   }
 
-  static std::string Rune(char c) {
+  // The rune at `pos` as Go's %q prints it; a byte that does not start valid UTF-8 is U+FFFD,
+  // the rune Go's lexer reads for it.
+  std::string RuneAt(size_t pos) const {
+    if (pos >= in_.size()) return "U+0000";
+    char c = in_[pos];
+    if (static_cast<unsigned char>(c) >= 0x80) {
+      size_t n = Utf8SequenceLength(in_, pos);
+      return "'" + (n ? std::string(in_.substr(pos, n)) : std::string("\xEF\xBF\xBD")) + "'";
+    }
     if (c == '\0') return "U+0000";
     if (c == '\'') return "'\\''";
-    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
       return fmt::format("'\\x{:02x}'", static_cast<unsigned char>(c));
     }
     return fmt::format("'{}'", c);
@@ -412,7 +424,10 @@ class Parser {
     return e;
   }
 
+  // Prometheus's ParseMetricSelector: the selector's matchers, without the query-only check that
+  // one matcher must not match the empty string (the API checks match[] itself, with its own text).
   std::vector<model::Matcher> ParseSelectorOnly() {
+    selector_only_ = true;
     if (Peek().type == Tok::kEOF) throw ParseError{0, "no expression found in input"};
     NodePtr e = ParsePrimary();
     if (Peek().type != Tok::kEOF || e->kind != NodeKind::kVectorSelector) {
@@ -423,6 +438,8 @@ class Parser {
   }
 
  private:
+  bool selector_only_ = false;  // set by ParseSelectorOnly
+
   const Token& Peek(size_t ahead = 0) const {
     size_t i = std::min(pos_ + ahead, toks_.size() - 1);
     return toks_[i];
@@ -851,7 +868,9 @@ class Parser {
       for (const auto& m : vs->matchers) {
         if (!m.MatchesEmpty()) non_empty = true;
       }
-      if (!non_empty) throw ParseError{start, "vector selector must contain at least one non-empty matcher"};
+      if (!non_empty && !selector_only_) {
+        throw ParseError{start, "vector selector must contain at least one non-empty matcher"};
+      }
     }
     return vs;
   }

@@ -90,6 +90,12 @@ struct ErrorCase {
 TEST(ParserTest, ErrorsReadLikePrometheus) {
   const ErrorCase kCases[] = {
       {"", "1:1: parse error: no expression found in input"},
+      // Invalid UTF-8 in strings, positions as Prometheus 2.42 answers them.
+      {"m{x=\"\xff\"}", "1:5: parse error: invalid UTF-8 rune"},
+      {"\"\xff\"", "1:1: parse error: invalid UTF-8 rune"},
+      {"label_replace(m,\"y\",\"\xff\",\"x\",\".*\")", "1:21: parse error: invalid UTF-8 rune"},
+      {"\xff", "1:1: parse error: unexpected character: '\xEF\xBF\xBD'"},
+      {"m{\xff=\"a\"}", "1:3: parse error: unexpected character inside braces: '\xEF\xBF\xBD'"},
       {"foo(", "1:5: parse error: unclosed left parenthesis"},
       {"foo{",
        "1:5: parse error: unexpected end of input inside braces"},
@@ -353,7 +359,10 @@ TEST(ParserTest, MetricSelector) {
   ASSERT_TRUE(m.ok());
   EXPECT_EQ(m->size(), 3u);
   EXPECT_FALSE(ParseMetricSelector("rate(up[5m])").ok());
-  EXPECT_FALSE(ParseMetricSelector("{}").ok());
+  // As Prometheus's ParseMetricSelector: {} parses (match[] callers refuse it themselves).
+  ASSERT_TRUE(ParseMetricSelector("{}").ok());
+  EXPECT_TRUE(ParseMetricSelector("{}")->empty());
+  EXPECT_FALSE(ParseExpr("{}").ok());  // as a query it does not
   EXPECT_TRUE(ParseMetricSelector("{__name__=~\"up|down\"}").ok());
 }
 

@@ -68,7 +68,7 @@ Result<RelabelAction> ParseRelabelAction(std::string_view s) {
 Status RelabelConfig::Compile() {
   re2::RE2::Options opts;
   opts.set_log_errors(false);
-  opts.set_dot_nl(true);  // Prometheus compiles relabel regexes as ^(?s:...)$
+  opts.set_dot_nl(false);  // Prometheus 2.x compiles relabel regexes as ^(?:...)$: `.` stops at a newline
   auto compiled = std::make_shared<re2::RE2>("^(?:" + regex + ")$", opts);
   if (!compiled->ok()) {
     return Status::InvalidArgument(fmt::format("invalid regex \"{}\": {}", regex, compiled->error()));

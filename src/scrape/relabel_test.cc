@@ -30,6 +30,8 @@ TEST(RelabelTest, Cases) {
        "      - source_labels: [a, b]\n        regex: \"f(.*);(.*)r\"\n        target_label: c\n        replacement: \"${1}-$2\"\n",
        {{"a", "foo"}, {"b", "bar"}},
        {{"a", "foo"}, {"b", "bar"}, {"c", "oo-ba"}}},
+      {"replace default (.*) stops at a newline (Prometheus 2.x)",
+       "      - source_labels: [a]\n        target_label: b\n", {{"a", "x\ny"}}, {{"a", "x\ny"}}},
       {"replace anchored: no partial match",
        "      - source_labels: [a]\n        regex: \"o\"\n        target_label: b\n", {{"a", "foo"}}, {{"a", "foo"}}},
       {"replace empty result deletes", "      - source_labels: [missing]\n        target_label: a\n", {{"a", "x"}}, {}},

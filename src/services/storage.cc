@@ -15,6 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/prom_api.h"
+#include "api/selectors.h"
 #include "http/http.h"
 #include "ingest/remote_writer.h"
 #include "ingest/write_api.h"
@@ -263,7 +264,11 @@ int RunStorage(int argc, char** argv) {
   AddStandardRoutes(server, [&scraper] { return scraper.Reload(); });
   ingest::WriteApiOptions wopts;
   wopts.limits = ingest::Limits{max_labels, max_label_value_len};
-  wopts.parse_selector = [](std::string_view s) { return promql::ParseMetricSelector(s); };
+  wopts.parse_selector = [](std::string_view s) -> Result<std::vector<model::Matcher>> {
+    auto sets = api::ParseMatchSets({std::string(s)});  // with the non-empty matcher check
+    if (!sets.ok()) return sets.status();
+    return std::move((*sets)[0]);
+  };
   wopts.max_export_series = static_cast<size_t>(max_series);
   ingest::AdminHooks hooks;
   tsdb::DB* dbp = db.get();

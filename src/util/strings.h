@@ -33,6 +33,12 @@ void AppendFloatF(std::string* out, double v);
 Result<double> ParseFloat(std::string_view s);
 Result<int64_t> ParseInt(std::string_view s);
 
+// Length of the valid multi-byte UTF-8 sequence starting at s[i] (2..4), or 0 when there is none
+// (ASCII, or invalid). Rejects overlong forms and surrogates, as Go's utf8.DecodeRuneInString.
+size_t Utf8SequenceLength(std::string_view s, size_t i);
+// Go's utf8.ValidString.
+bool IsValidUtf8(std::string_view s);
+
 // Go's strconv.Quote / %q for error messages: "s" with \" \\ \n \t... escaped, control and
 // invalid UTF-8 bytes as \xNN, valid UTF-8 kept. Use it instead of fmt's {:?}, which aborts on
 // some invalid UTF-8 in Debian's libfmt 9 builds (found by the API fuzzer).
