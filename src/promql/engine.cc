@@ -2,8 +2,11 @@
 #include "promql/engine.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
+#include <exception>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -132,14 +135,51 @@ int64_t Evaluator::RefTime(size_t i, int64_t offset_ms, AtModifier at, int64_t a
 
 namespace {
 
+// Series per decode batch, and the samples a batch must hold (estimated from the query's first
+// series) to be decoded in parallel. A thread costs tens of microseconds and a sample a few ns,
+// but on a busy machine a helper thread that is descheduled while it holds a series delays the
+// whole query by a scheduler time slice (milliseconds): only batches of several ms go parallel.
+constexpr size_t kDecodeBatch = 1024;
+constexpr size_t kParallelDecodeSamples = 400'000;
+
 struct Loaded {
   std::vector<model::Labels> metrics;
-  std::vector<std::vector<model::Sample>> samples;
-  size_t total = 0;  // samples held
+  std::vector<std::vector<model::Sample>> samples;  // empty when a sink took them
+  size_t total = 0;                                 // samples loaded
 };
 
+
+// Decodes series [begin, end) of `its` within [mint, maxt], on this thread and, when `parallel`,
+// on helper threads too (sample iterators may move between threads, storage.h): decoding is most
+// of the cost of a large selector. Without a sink each series is kept in (*keep)[k]; with one it
+// goes to the sink's visitor on the thread that decoded it, from a reused buffer. Buffers start
+// with room for `expect` samples (the query's first series, plus a margin): series of one
+// selector are mostly alike, so most decode without a regrowth and without much slack.
+void DecodeBatch(std::vector<std::unique_ptr<storage::SampleIterator>>& its, size_t begin, size_t end, int64_t mint,
+                 int64_t maxt, bool drop_stale, bool parallel, size_t expect, size_t first_index,
+                 const SeriesSink* sink, std::vector<std::vector<model::Sample>>* keep, std::vector<size_t>* counts) {
+  ParallelFor(end - begin, parallel, [&] {
+    return [&, visit = sink ? sink->make_visitor() : SeriesVisitor(), scratch = std::vector<model::Sample>()](
+               size_t j) mutable {
+      size_t k = begin + j;
+      std::vector<model::Sample>& buf = sink ? scratch : (*keep)[k];
+      buf.clear();
+      buf.reserve(std::min<size_t>(expect + expect / 16, 1 << 16));
+      its[k]->AppendRange(mint, maxt, &buf);
+      its[k].reset();
+      if (drop_stale) std::erase_if(buf, [](const model::Sample& smp) { return model::IsStaleNaN(smp.v); });
+      (*counts)[k] = buf.size();
+      if (sink) {
+        visit(first_index + k, buf);
+      } else if (buf.capacity() > 2 * buf.size() + 64) {
+        buf.shrink_to_fit();  // a series much smaller than the first
+      }
+    };
+  });
+}
+
 Loaded LoadSeries(QueryContext* ctx, const VectorSelector& vs, int64_t mint, int64_t maxt, int64_t step,
-                  int64_t range, const std::string& func, bool drop_stale) {
+                  int64_t range, const std::string& func, bool drop_stale, const SeriesSink* sink = nullptr) {
   Loaded out;
   auto q = ctx->db->NewQuerier(mint, maxt);
   if (!q.ok()) Fail(q.status());
@@ -150,29 +190,47 @@ Loaded LoadSeries(QueryContext* ctx, const VectorSelector& vs, int64_t mint, int
   hints.range_ms = range;
   hints.func = func;
   auto set = (*q)->Select(false, hints, vs.matchers);
-  size_t n = 0;
-  while (set->Next()) {
-    if ((++n & 255) == 0) ctx->CheckDeadline();
-    const storage::Series& s = set->At();
-    std::vector<model::Sample> samples;
-    auto it = s.Iterator();
-    if (it->Seek(mint)) {
-      do {
-        model::Sample smp = it->At();
-        if (smp.t > maxt) break;
-        if (drop_stale && model::IsStaleNaN(smp.v)) continue;
-        samples.push_back(smp);
-      } while (it->Next());
+  // Series come in batches: their iterators are made in order (Series::At is valid until the
+  // next Next()), decoded together, then counted against the limits in order, so a query over the
+  // limits fails where it did one series at a time, having decoded at most one batch more.
+  std::vector<std::unique_ptr<storage::SampleIterator>> its;
+  std::vector<std::vector<model::Sample>> batch;
+  std::vector<size_t> counts;
+  size_t est_samples = 1;  // per series, from the first one
+  bool more = true;
+  while (more) {
+    ctx->CheckDeadline();
+    its.clear();
+    const size_t first = out.metrics.size();
+    while (its.size() < kDecodeBatch && (more = set->Next())) {
+      out.metrics.push_back(set->At().labels());
+      its.push_back(set->At().Iterator());
     }
-    ctx->CountSamples(samples.size());
-    out.total += samples.size();
-    ctx->NotePeak(out.total);
-    if (out.metrics.size() >= ctx->opts->max_series) {
-      Fail(Status::Execution(fmt::format("the query selects more than {} series (limit -search.maxUniqueTimeseries)",
-                                         ctx->opts->max_series)));
+    if (its.empty()) break;
+    if (sink) sink->grow(out.metrics.size());
+    batch.assign(sink ? 0 : its.size(), {});
+    counts.assign(its.size(), 0);
+    // The first series of a query shows how large its series are: decode it alone, and decode in
+    // parallel only when the rest looks worth a thread.
+    size_t from = 0;
+    if (first == 0) {
+      DecodeBatch(its, 0, 1, mint, maxt, drop_stale, false, 1, first, sink, &batch, &counts);
+      from = 1;
+      est_samples = std::max<size_t>(counts[0], 1);
     }
-    out.metrics.push_back(s.labels());
-    out.samples.push_back(std::move(samples));
+    DecodeBatch(its, from, its.size(), mint, maxt, drop_stale, (its.size() - from) * est_samples >= kParallelDecodeSamples,
+                est_samples, first, sink, &batch, &counts);
+    for (size_t k = 0; k < its.size(); ++k) {
+      size_t index = first + k;
+      ctx->CountSamples(counts[k]);
+      out.total += counts[k];
+      ctx->NotePeak(out.total);
+      if (index >= ctx->opts->max_series) {
+        Fail(Status::Execution(fmt::format("the query selects more than {} series (limit -search.maxUniqueTimeseries)",
+                                           ctx->opts->max_series)));
+      }
+      if (!sink) out.samples.push_back(std::move(batch[k]));
+    }
   }
   if (!set->Err().ok()) Fail(set->Err());
   return out;
@@ -233,9 +291,16 @@ Mat Evaluator::EvalSubqueryRaw(const SubqueryExpr& sq, int64_t* ref_min, int64_t
 }
 
 RangeInput Evaluator::EvalRangeInput(const Node& n) {
+  RangeInput in;
+  EvalRangeInput(n, nullptr, &in);
+  return in;
+}
+
+void Evaluator::EvalRangeInput(const Node& n, const SeriesSink* sink, RangeInput* out) {
+  RangeInput& in = *out;
+  in.streamed = false;
   const Node* node = &n;
   while (node->kind == NodeKind::kParen) node = static_cast<const ParenExpr*>(node)->expr.get();
-  RangeInput in;
   if (node->kind == NodeKind::kMatrixSelector) {
     const auto& ms = static_cast<const MatrixSelector&>(*node);
     const VectorSelector& vs = ms.vs();
@@ -247,11 +312,12 @@ RangeInput Evaluator::EvalRangeInput(const Node& n) {
     }
     int64_t ref_min = RefTime(0, vs.offset_ms, vs.at, vs.at_ms);
     int64_t ref_max = RefTime(nsteps_ - 1, vs.offset_ms, vs.at, vs.at_ms);
-    Loaded l = LoadSeries(ctx_, vs, ref_min - ms.range_ms, ref_max, interval_, ms.range_ms, "", true);
+    Loaded l = LoadSeries(ctx_, vs, ref_min - ms.range_ms, ref_max, interval_, ms.range_ms, "", true, sink);
     in.metrics = std::move(l.metrics);
     in.samples = std::move(l.samples);
     in.total = l.total;
-    return in;
+    in.streamed = sink != nullptr;
+    return;
   }
   if (node->kind == NodeKind::kSubquery) {
     const auto& sq = static_cast<const SubqueryExpr&>(*node);
@@ -268,7 +334,7 @@ RangeInput Evaluator::EvalRangeInput(const Node& n) {
       in.metrics.push_back(std::move(s.metric));
       in.samples.push_back(std::move(s.pts));
     }
-    return in;
+    return;
   }
   Fail(Status::Internal("range vector argument is neither a matrix selector nor a subquery"));
 }

@@ -6,10 +6,15 @@
 // from storage once per query. An instant query is a range evaluation with a single step.
 #pragma once
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <exception>
+#include <functional>
 #include <cstdint>
 #include <span>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "promql/ast.h"
@@ -64,6 +69,21 @@ struct RangeInput {
   int64_t offset_ms = 0;
   bool fixed_ref = false;  // @ modifier: every step looks at the same window
   int64_t fixed_ref_ms = 0;
+  bool streamed = false;  // the samples went to a SeriesSink: `samples` is empty
+};
+
+// Called with (series index, its samples) on the thread that decoded the series; the samples are
+// valid during the call only.
+using SeriesVisitor = std::function<void(size_t, std::span<const model::Sample>)>;
+
+// Takes a matrix selector's series as they are decoded instead of keeping them all (a range
+// function evaluates each series right away, from a buffer still in cache).
+struct SeriesSink {
+  // On the query's thread, before a batch is decoded: how many series there are so far (the
+  // visitors of the batch get indices below it).
+  std::function<void(size_t)> grow;
+  // Called once per decoding thread and batch, for that thread's visitor.
+  std::function<SeriesVisitor()> make_visitor;
 };
 
 class Evaluator {
@@ -82,6 +102,10 @@ class Evaluator {
 
   // Range-vector argument: a matrix selector or a subquery, loaded once for all steps.
   RangeInput EvalRangeInput(const Node& n);
+  // The same into *out; with a sink, a matrix selector's series go to it (out->streamed) and only
+  // their labels and counts stay in *out, which must outlive the call (visitors may read its
+  // range parameters, set before the first series).
+  void EvalRangeInput(const Node& n, const SeriesSink* sink, RangeInput* out);
   // Reference time of step i for a selector/subquery with these modifiers.
   int64_t RefTime(size_t i, int64_t offset_ms, AtModifier at, int64_t at_ms) const;
   int64_t AtTime(AtModifier at, int64_t at_ms) const;
@@ -124,6 +148,47 @@ void Finalize(Mat* m);
 model::Labels DropMetricName(const model::Labels& ls);
 // Prometheus labels.Labels.String(): {__name__="x", a="b"}.
 std::string LabelsString(const model::Labels& ls);
+
+// Threads that share the work of one large query node, the query's own included.
+inline constexpr unsigned kMaxQueryThreads = 4;
+
+// Runs work(i) for every i in [0, n): on this thread alone, or, when `parallel`, also on up to
+// kMaxQueryThreads - 1 helper threads (no more than the machine has cores), all taking indices
+// from one counter. Each thread calls make_worker() once for its own `work` (its own buffers and
+// function state). An exception (EvalError, bad_alloc) stops the others and is rethrown here.
+template <typename MakeWorker>
+void ParallelFor(size_t n, bool parallel, MakeWorker&& make_worker) {
+  std::atomic<size_t> next{0};
+  auto run = [&] {
+    auto work = make_worker();
+    for (size_t i; (i = next.fetch_add(1)) < n;) work(i);
+  };
+  unsigned helpers_wanted = parallel ? std::min(std::max(std::thread::hardware_concurrency(), 1u), kMaxQueryThreads) - 1 : 0;
+  std::vector<std::thread> helpers;
+  std::vector<std::exception_ptr> errors(helpers_wanted);
+  for (unsigned h = 0; h < helpers_wanted; ++h) {
+    helpers.emplace_back([&, h] {
+      try {
+        run();
+      } catch (...) {
+        errors[h] = std::current_exception();
+        next = n;
+      }
+    });
+  }
+  std::exception_ptr mine;
+  try {
+    run();
+  } catch (...) {
+    mine = std::current_exception();
+    next = n;
+  }
+  for (auto& t : helpers) t.join();
+  if (mine) std::rethrow_exception(mine);
+  for (auto& e : errors) {
+    if (e) std::rethrow_exception(e);
+  }
+}
 
 // functions.cc
 Val EvalCall(Evaluator& ev, const Call& c);

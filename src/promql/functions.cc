@@ -23,6 +23,10 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 
 using Window = std::span<const model::Sample>;
 
+// Input samples plus output points from which a range function is evaluated on several threads:
+// several ms of work (see kParallelDecodeSamples in engine.cc for why not less).
+constexpr size_t kParallelRangeWork = 500'000;
+
 struct StepInfo {
   int64_t t;         // evaluation time of the step
   int64_t range_start;
@@ -32,16 +36,9 @@ struct StepInfo {
 
 // ---- range-vector helpers -------------------------------------------------------------------
 
-std::optional<double> ExtrapolatedRate(Window s, const StepInfo& si, int64_t range_ms, bool counter, bool rate) {
-  if (s.size() < 2) return std::nullopt;
-  double result = s.back().v - s.front().v;
-  if (counter) {
-    double last = 0;
-    for (const auto& p : s) {
-      if (p.v < last) result += last;
-      last = p.v;
-    }
-  }
+// Prometheus extrapolatedRate() after its first step: `result` is last - first, plus for counters
+// the value before each reset within the window.
+double Extrapolate(Window s, double result, const StepInfo& si, int64_t range_ms, bool counter, bool rate) {
   double to_start = static_cast<double>(s.front().t - si.range_start) / 1000;
   double to_end = static_cast<double>(si.range_end - s.back().t) / 1000;
   double sampled = static_cast<double>(s.back().t - s.front().t) / 1000;
@@ -58,6 +55,87 @@ std::optional<double> ExtrapolatedRate(Window s, const StepInfo& si, int64_t ran
   if (rate) result /= static_cast<double>(range_ms) / 1000;
   return result;
 }
+
+// rate(), increase(), delta(). Prometheus scans each window for counter resets; windows of
+// consecutive steps overlap by range/step, so here each sample is checked once, when a window first
+// reaches it, and each window adds the resets inside it in the same order as Prometheus's loop
+// (bit-identical). That loop starts from last = 0, so a negative first sample "adds" 0: a no-op,
+// skipped here.
+class ExtrapolatedRateFn {
+ public:
+  ExtrapolatedRateFn(int64_t range_ms, bool counter, bool rate) : range_ms_(range_ms), counter_(counter), rate_(rate) {}
+  void StartSeries(Window all) {
+    base_ = all.data();
+    resets_.clear();
+    next_ = 0;
+    scanned_ = 1;
+  }
+  // REQUIRES: windows of one series come with non-decreasing starts and ends.
+  std::optional<double> operator()(Window w, const StepInfo& si) {
+    if (w.size() < 2) return std::nullopt;
+    double result = w.back().v - w.front().v;
+    if (counter_) {
+      size_t lo = static_cast<size_t>(w.data() - base_), hi = lo + w.size();
+      for (; scanned_ < hi; ++scanned_) {
+        if (base_[scanned_].v < base_[scanned_ - 1].v) resets_.push_back(scanned_);
+      }
+      while (next_ < resets_.size() && resets_[next_] <= lo) ++next_;
+      for (size_t k = next_; k < resets_.size() && resets_[k] < hi; ++k) result += base_[resets_[k] - 1].v;
+    }
+    return Extrapolate(w, result, si, range_ms_, counter_, rate_);
+  }
+
+ private:
+  int64_t range_ms_;
+  bool counter_, rate_;
+  const model::Sample* base_ = nullptr;
+  std::vector<size_t> resets_;  // indices i < scanned_ of the series with v[i] < v[i-1]
+  size_t next_ = 0;             // first reset past the start of the last window
+  size_t scanned_ = 1;          // samples [1, scanned_) have been checked for resets
+};
+
+// max_over_time / min_over_time. Prometheus scans each window: m = first value, then any value
+// that beats m, or any value while m is NaN. That is the first occurrence of the extreme among the
+// non-NaN values (ties keep the earlier one, so 0 and -0 come out as Prometheus's), or the last
+// value when all are NaN. Windows slide, so a monotonic queue of candidates gives the same
+// answer in O(1) per step instead of O(window).
+class SlidingExtremeFn {
+ public:
+  explicit SlidingExtremeFn(bool is_max) : is_max_(is_max) {}
+  void StartSeries(Window all) {
+    base_ = all.data();
+    queue_.clear();
+    head_ = 0;
+    pushed_ = 0;
+  }
+  // REQUIRES: windows of one series come with non-decreasing starts and ends.
+  std::optional<double> operator()(Window w, const StepInfo&) {
+    size_t lo = static_cast<size_t>(w.data() - base_), hi = lo + w.size();
+    for (; pushed_ < hi; ++pushed_) {
+      double v = base_[pushed_].v;
+      if (std::isnan(v)) continue;
+      // Candidates stay in order of index with values never beaten by a later one: drop those
+      // the new value beats (strictly: an equal earlier value stays first).
+      while (queue_.size() > head_ && Beats(v, base_[queue_.back()].v)) queue_.pop_back();
+      queue_.push_back(pushed_);
+    }
+    while (head_ < queue_.size() && queue_[head_] < lo) ++head_;
+    if (head_ == queue_.size()) return w.back().v;  // all NaN
+    if (head_ > 1024 && head_ * 2 > queue_.size()) {  // keep the queue's storage bounded
+      queue_.erase(queue_.begin(), queue_.begin() + static_cast<ptrdiff_t>(head_));
+      head_ = 0;
+    }
+    return base_[queue_[head_]].v;
+  }
+
+ private:
+  bool Beats(double a, double b) const { return is_max_ ? a > b : a < b; }
+  bool is_max_;
+  const model::Sample* base_ = nullptr;
+  std::vector<size_t> queue_;  // indices; [head_, end) are the live candidates
+  size_t head_ = 0;
+  size_t pushed_ = 0;  // samples [0, pushed_) have been offered to the queue
+};
 
 std::optional<double> InstantValue(Window s, bool rate) {
   if (s.size() < 2) return std::nullopt;
@@ -253,12 +331,14 @@ Val Absent(const Evaluator& ev, const Mat& present, const Node& arg) {
 }
 
 // Applies f to every point of every series (per-sample functions), dropping the metric name.
-Val MapValues(Evaluator& ev, Val v, bool drop_name, const std::function<std::optional<double>(double, size_t)>& f) {
+// f: std::optional<double>(double value, size_t step).
+template <typename Fn>
+Val MapValues(Evaluator& ev, Val v, bool drop_name, Fn&& f) {
   for (auto& s : v.mat) {
     if (drop_name) s.metric = DropMetricName(s.metric);
     size_t w = 0;
     for (size_t r = 0; r < s.pts.size(); ++r) {
-      auto nv = f(s.pts[r].v, ev.StepOf(s.pts[r].t));
+      std::optional<double> nv = f(s.pts[r].v, ev.StepOf(s.pts[r].t));
       if (!nv) continue;
       s.pts[w++] = {s.pts[r].t, *nv};
     }
@@ -268,37 +348,61 @@ Val MapValues(Evaluator& ev, Val v, bool drop_name, const std::function<std::opt
   return v;
 }
 
-using RangeFn = std::function<std::optional<double>(Window, const StepInfo&)>;
-
 // Evaluates a function over a range-vector argument, one series at a time (Prometheus's matrix
 // path of eval for Call): each output series keeps the input labels minus the metric name.
-Val EvalOverRange(Evaluator& ev, const Node& arg, bool keep_name, const RangeFn& fn) {
-  RangeInput in = ev.EvalRangeInput(arg);
+// fn: std::optional<double>(Window, const StepInfo&), called once per step and series with a
+// non-empty window (a template parameter, not std::function: this is the hot loop). A functor
+// with StartSeries(Window all) gets each series' samples before its windows.
+// A matrix selector's series are evaluated as they are decoded, on the thread that decoded them
+// (SeriesSink), so the selector's samples are never all held; a subquery's are evaluated after
+// it, on several threads when large (ParallelFor). Each thread has its own copy of fn, so fn must
+// be copyable and its copies must share no mutable state.
+template <typename Fn>
+Val EvalOverRange(Evaluator& ev, const Node& arg, bool keep_name, const Fn& fn) {
+  RangeInput in;
+  Mat res;  // by input series; the empty ones are dropped below
+  auto make_eval = [&] {
+    return [&, f = fn, pts = std::vector<model::Sample>(ev.steps())](size_t si, Window smp) mutable {
+      if ((si & 1023) == 1023) ev.ctx()->CheckDeadline();
+      if (smp.empty()) return;
+      if constexpr (requires { f.StartSeries(smp); }) f.StartSeries(smp);
+      size_t np = 0, lo = 0, hi = 0;
+      for (size_t i = 0; i < ev.steps(); ++i) {
+        int64_t ref = in.fixed_ref ? in.fixed_ref_ms - in.offset_ms : ev.TimeOf(i) - in.offset_ms;
+        int64_t mint = ref - in.range_ms;
+        while (lo < smp.size() && smp[lo].t < mint) ++lo;
+        if (hi < lo) hi = lo;
+        while (hi < smp.size() && smp[hi].t <= ref) ++hi;
+        if (hi == lo) continue;
+        StepInfo st{ev.TimeOf(i), mint, ref, i};
+        auto v = f(Window(smp.data() + lo, hi - lo), st);
+        if (v) pts[np++] = {ev.TimeOf(i), *v};  // the output is built here and copied at its exact size
+      }
+      if (np > 0) res[si].pts.assign(pts.begin(), pts.begin() + static_cast<ptrdiff_t>(np));
+    };
+  };
+  SeriesSink sink;
+  sink.grow = [&](size_t n) { res.resize(n); };
+  sink.make_visitor = [&]() -> SeriesVisitor { return make_eval(); };
+  ev.EvalRangeInput(arg, &sink, &in);
+  const size_t n = in.metrics.size();
+  if (!in.streamed) {
+    res.resize(n);
+    ParallelFor(n, in.total + n * ev.steps() >= kParallelRangeWork, [&] {
+      return [&, eval = make_eval()](size_t si) mutable { eval(si, Window(in.samples[si])); };
+    });
+  }
   Val out;
   out.type = ValueType::kVector;
-  out.mat.reserve(in.metrics.size());
-  for (size_t si = 0; si < in.metrics.size(); ++si) {
-    if ((si & 1023) == 1023) ev.ctx()->CheckDeadline();
-    const auto& smp = in.samples[si];
-    Series s;
-    size_t lo = 0, hi = 0;
-    for (size_t i = 0; i < ev.steps(); ++i) {
-      int64_t ref = in.fixed_ref ? in.fixed_ref_ms - in.offset_ms : ev.TimeOf(i) - in.offset_ms;
-      int64_t mint = ref - in.range_ms;
-      while (lo < smp.size() && smp[lo].t < mint) ++lo;
-      if (hi < lo) hi = lo;
-      while (hi < smp.size() && smp[hi].t <= ref) ++hi;
-      if (hi == lo) continue;
-      StepInfo st{ev.TimeOf(i), mint, ref, i};
-      auto v = fn(Window(smp.data() + lo, hi - lo), st);
-      if (v) s.pts.push_back({ev.TimeOf(i), *v});
-    }
+  out.mat.reserve(n);
+  size_t points = 0;
+  for (size_t si = 0; si < n; ++si) {
+    Series& s = res[si];
     if (s.pts.empty()) continue;
+    points += s.pts.size();
     s.metric = keep_name ? std::move(in.metrics[si]) : DropMetricName(in.metrics[si]);
     out.mat.push_back(std::move(s));
   }
-  size_t points = 0;
-  for (const auto& s : out.mat) points += s.pts.size();
   ev.ctx()->NotePeak(in.total + points);
   Finalize(&out.mat);
   return out;
@@ -550,9 +654,7 @@ Val EvalCall(Evaluator& ev, const Call& c) {
     const Node* arg = Unparen(c.args[0].get());
     int64_t range = arg->kind == NodeKind::kMatrixSelector ? static_cast<const MatrixSelector*>(arg)->range_ms
                                                    : static_cast<const SubqueryExpr*>(arg)->range_ms;
-    return EvalOverRange(ev, *c.args[0], false, [&](Window w, const StepInfo& si) {
-      return ExtrapolatedRate(w, si, range, counter, rate);
-    });
+    return EvalOverRange(ev, *c.args[0], false, ExtrapolatedRateFn(range, counter, rate));
   }
   if (name == "irate" || name == "idelta") {
     bool rate = name == "irate";
@@ -636,14 +738,7 @@ Val EvalCall(Evaluator& ev, const Call& c) {
                          [](Window w, const StepInfo&) -> std::optional<double> { return double(w.size()); });
   }
   if (name == "min_over_time" || name == "max_over_time") {
-    bool is_max = name == "max_over_time";
-    return EvalOverRange(ev, *c.args[0], false, [is_max](Window w, const StepInfo&) -> std::optional<double> {
-      double m = w[0].v;
-      for (const auto& p : w) {
-        if ((is_max ? p.v > m : p.v < m) || std::isnan(m)) m = p.v;
-      }
-      return m;
-    });
+    return EvalOverRange(ev, *c.args[0], false, SlidingExtremeFn(name == "max_over_time"));
   }
   if (name == "stddev_over_time" || name == "stdvar_over_time") {
     bool dev = name == "stddev_over_time";
@@ -661,8 +756,8 @@ Val EvalCall(Evaluator& ev, const Call& c) {
   }
   if (name == "quantile_over_time") {
     Val q = ev.Eval(*c.args[0]);
-    std::vector<double> buf;
-    return EvalOverRange(ev, *c.args[1], false, [&](Window w, const StepInfo& si) -> std::optional<double> {
+    return EvalOverRange(ev, *c.args[1], false,
+                         [&q, buf = std::vector<double>()](Window w, const StepInfo& si) mutable -> std::optional<double> {
       buf.clear();
       for (const auto& p : w) buf.push_back(p.v);
       return Quantile(q.sc[si.step], &buf);

@@ -45,6 +45,15 @@ class VecIterator final : public SampleIterator {
     return pos_ < end_;
   }
   model::Sample At() const override { return (*samples_)[pos_]; }
+  size_t AppendRange(int64_t mint, int64_t maxt, std::vector<model::Sample>* out) override {
+    const auto& v = *samples_;
+    auto lo = std::lower_bound(v.begin() + begin_, v.begin() + end_, mint,
+                               [](const model::Sample& s, int64_t t) { return s.t < t; });
+    auto hi = std::upper_bound(lo, v.begin() + end_, maxt, [](int64_t t, const model::Sample& s) { return t < s.t; });
+    out->insert(out->end(), lo, hi);
+    pos_ = end_;
+    return static_cast<size_t>(hi - lo);
+  }
 
  private:
   MemStorage::SampleVec samples_;

@@ -86,5 +86,31 @@ TEST(MemStorageTest, SeekAndOutOfOrder) {
   EXPECT_EQ(db.NumSeries(), 0u);
 }
 
+// The batch read returns what Seek()/Next() visit (the seam's default implementation), for
+// windows inside, across and outside the querier's range.
+TEST(MemStorageTest, AppendRangeMatchesSeekNext) {
+  MemStorage db;
+  Labels a{{"__name__", "x"}};
+  auto app = db.NewAppender();
+  for (int t = 0; t <= 100; t += 5) ASSERT_TRUE(app->Append(a, t, t == 50 ? model::StaleNaN() : t).ok());
+  ASSERT_TRUE(app->Commit().ok());
+  auto q = db.NewQuerier(20, 80);
+  for (int64_t mint = -10; mint <= 110; mint += 7) {
+    for (int64_t maxt = mint - 5; maxt <= 110; maxt += 6) {
+      auto set = (*q)->Select(false, SelectHints{}, {*Matcher::Make(MatchType::kEqual, "__name__", "x")});
+      ASSERT_TRUE(set->Next());
+      std::vector<model::Sample> want, got = {{-1, 0}};
+      set->At().Iterator()->SampleIterator::AppendRange(mint, maxt, &want);
+      EXPECT_EQ(set->At().Iterator()->AppendRange(mint, maxt, &got), want.size());
+      ASSERT_EQ(got.size(), want.size() + 1) << mint << " " << maxt;
+      for (size_t i = 0; i < want.size(); ++i) {
+        EXPECT_EQ(got[i + 1].t, want[i].t);
+        EXPECT_EQ(model::IsStaleNaN(got[i + 1].v), model::IsStaleNaN(want[i].v));
+        if (!model::IsStaleNaN(want[i].v)) EXPECT_EQ(got[i + 1].v, want[i].v);
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace sremon::storage

@@ -49,6 +49,8 @@ class Appendable {
 };
 
 // Iterates the samples of one series in increasing time order.
+// Thread-safety: one thread at a time, but not necessarily the one that created it (the engine
+// decodes the series of a large selector on several threads, while their Querier lives).
 class SampleIterator {
  public:
   virtual ~SampleIterator() = default;
@@ -58,6 +60,23 @@ class SampleIterator {
   virtual bool Seek(int64_t t_ms) = 0;
   // REQUIRES: the last Next()/Seek() returned true.
   virtual model::Sample At() const = 0;
+  // The batch read of the query path: appends to *out every sample with mint <= t <= maxt, in
+  // order, exactly those that Seek(mint) and then Next() until t > maxt would visit; returns how
+  // many. Implementations decode straight into the caller's buffer (one virtual call per series
+  // instead of two per sample) and skip data outside the range without decoding it.
+  // REQUIRES: a fresh iterator (no Next()/Seek() yet). Afterwards the iterator is spent: its
+  // position is unspecified, so only destroy it.
+  virtual size_t AppendRange(int64_t mint, int64_t maxt, std::vector<model::Sample>* out) {
+    size_t n = 0;
+    if (!Seek(mint)) return 0;
+    do {
+      model::Sample s = At();
+      if (s.t > maxt) break;
+      out->push_back(s);
+      ++n;
+    } while (Next());
+    return n;
+  }
 };
 
 class Series {

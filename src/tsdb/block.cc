@@ -354,7 +354,7 @@ Result<std::shared_ptr<const std::string>> Block::ReadFrame(uint32_t f) const {
 namespace {
 
 // Keeps the decompressed frame alive while iterating one series inside it.
-class BlockSeriesIterator : public storage::SampleIterator {
+class BlockSeriesIterator final : public storage::SampleIterator {
  public:
   BlockSeriesIterator(std::shared_ptr<const std::string> frame, std::shared_ptr<const std::string> ts,
                       std::string_view data, std::string path)
@@ -365,6 +365,11 @@ class BlockSeriesIterator : public storage::SampleIterator {
   bool Next() override { return Check(it_->Next()); }
   bool Seek(int64_t t) override { return Check(it_->Seek(t)); }
   model::Sample At() const override { return it_->At(); }
+  size_t AppendRange(int64_t mint, int64_t maxt, std::vector<model::Sample>* out) override {
+    size_t n = it_->AppendRange(mint, maxt, out);
+    Check(true);
+    return n;
+  }
 
  private:
   bool Check(bool ok) {

@@ -32,22 +32,6 @@ void BitWriter::WriteBits(uint64_t v, int nbits) {
   }
 }
 
-bool BitReader::ReadBits(int nbits, uint64_t* v) {
-  if (pos_ + nbits > n_) return false;
-  uint64_t r = 0;
-  while (nbits > 0) {
-    int off = pos_ & 7;
-    int avail = 8 - off;
-    int take = std::min(avail, nbits);
-    uint64_t bits = (p_[pos_ >> 3] >> (avail - take)) & ((1u << take) - 1);
-    r = (take == 64 ? 0 : (r << take)) | bits;
-    pos_ += take;
-    nbits -= take;
-  }
-  *v = r;
-  return true;
-}
-
 void XorWrite(BitWriter* w, XorState* st, double v) {
   uint64_t bits = std::bit_cast<uint64_t>(v);
   uint64_t x = bits ^ st->prev;
@@ -75,7 +59,42 @@ void XorWrite(BitWriter* w, XorState* st, double v) {
   w->WriteBits(x >> trail, sig);
 }
 
-bool XorRead(BitReader* r, XorState* st, double* v) {
+namespace {
+
+// Inlined into the decode loops; XorRead() is the out-of-line entry point. The fast path decodes
+// a value from one peek at the next 57+ bits (all but the widest XOR windows); the bit-by-field
+// path below handles the rest and every malformed input.
+[[gnu::always_inline]] inline bool XorReadInline(BitReader* r, XorState* st, double* v) {
+  if (size_t left = r->left(); left >= 2) {
+    uint64_t w = r->Peek();
+    if (!(w >> 63)) {  // '0': same value
+      r->Skip(1);
+      *v = std::bit_cast<double>(st->prev);
+      return true;
+    }
+    if (!((w >> 62) & 1)) {  // '10': within the previous window
+      if (st->leading != 0xff) {
+        int sig = 64 - st->leading - st->trailing;
+        if (sig + 2 <= 57 && static_cast<size_t>(sig) + 2 <= left) {
+          r->Skip(sig + 2);
+          st->prev ^= ((w << 2) >> (64 - sig)) << st->trailing;
+          *v = std::bit_cast<double>(st->prev);
+          return true;
+        }
+      }
+    } else {  // '11': a new window, 5 bits of leading zeros, 6 of length
+      int lead = static_cast<int>((w >> 57) & 31), sig = static_cast<int>((w >> 51) & 63);
+      if (sig == 0) sig = 64;
+      if (lead + sig <= 64 && sig + 13 <= 57 && static_cast<size_t>(sig) + 13 <= left) {
+        r->Skip(sig + 13);
+        st->leading = static_cast<uint8_t>(lead);
+        st->trailing = static_cast<uint8_t>(64 - lead - sig);
+        st->prev ^= ((w << 13) >> (64 - sig)) << st->trailing;
+        *v = std::bit_cast<double>(st->prev);
+        return true;
+      }
+    }
+  }
   bool b;
   if (!r->ReadBit(&b)) return false;
   if (b) {
@@ -102,6 +121,10 @@ bool XorRead(BitReader* r, XorState* st, double* v) {
   return true;
 }
 
+}  // namespace
+
+bool XorRead(BitReader* r, XorState* st, double* v) { return XorReadInline(r, st, v); }
+
 namespace {
 
 // Timestamp delta-of-delta buckets of the head chunks (Gorilla paper, Prometheus sizes).
@@ -123,7 +146,26 @@ void WriteDod(BitWriter* w, int64_t dod) {
   }
 }
 
-bool ReadDod(BitReader* r, int64_t* dod) {
+[[gnu::always_inline]] inline bool ReadDod(BitReader* r, int64_t* dod) {
+  // Fast path: the prefix and the value from one peek (all but the 64-bit bucket).
+  if (size_t left = r->left(); left >= 1) {
+    uint64_t w = r->Peek();
+    if (!(w >> 63)) {
+      r->Skip(1);
+      *dod = 0;
+      return true;
+    }
+    int prefix = !((w >> 62) & 1) ? 1 : !((w >> 61) & 1) ? 2 : !((w >> 60) & 1) ? 3 : 4;
+    static constexpr int kBits[] = {0, 14, 17, 20};
+    if (prefix < 4 && static_cast<size_t>(prefix + 1 + kBits[prefix]) <= left) {
+      int sz = kBits[prefix], used = prefix + 1;
+      uint64_t u = (w << used) >> (64 - sz);
+      r->Skip(used + sz);
+      if (u > (uint64_t{1} << (sz - 1))) u -= uint64_t{1} << sz;
+      *dod = static_cast<int64_t>(u);
+      return true;
+    }
+  }
   int prefix = 0;
   for (; prefix < 4; prefix++) {
     bool b;
@@ -143,10 +185,54 @@ bool ReadDod(BitReader* r, int64_t* dod) {
   return true;
 }
 
-class XorIterator : public SampleIterator {
+// Room for `extra` more samples, growing geometrically: callers append chunk after chunk, and an
+// exact reserve() per chunk would copy the whole buffer each time.
+inline void ReserveMore(std::vector<Sample>* out, size_t extra) {
+  if (out->size() + extra > out->capacity()) out->reserve(std::max(out->size() + extra, 2 * out->capacity()));
+}
+
+// Appends the samples `next` yields (false: no more) within [mint, maxt] to *out, stopping at the
+// first one past maxt; `expect` is an upper bound of how many remain. Flattened: `next`, the
+// decoder steps under it and push_back's fast path all inline into one loop.
+template <typename NextFn>
+[[gnu::flatten]] size_t AppendDecoded(NextFn&& next, int64_t mint, int64_t maxt, uint64_t expect,
+                                      std::vector<Sample>* out) {
+  const size_t base = out->size();
+  ReserveMore(out, std::min<uint64_t>(expect, 4096));
+  Sample s;
+  while (next(&s)) {
+    if (s.t < mint) continue;
+    if (s.t > maxt) break;
+    out->push_back(s);
+  }
+  return out->size() - base;
+}
+
+class XorIterator final : public SampleIterator {
  public:
   explicit XorIterator(std::shared_ptr<const XorChunk> c) : chunk_(std::move(c)), r_(chunk_->bytes()), count_(chunk_->count()) {}
-  bool Next() override {
+  bool Next() override { return Step(); }
+  bool Seek(int64_t t) override {
+    if (read_ > 0 && cur_.t >= t) return true;
+    while (Step()) {
+      if (cur_.t >= t) return true;
+    }
+    return false;
+  }
+  Sample At() const override { return cur_; }
+  size_t AppendRange(int64_t mint, int64_t maxt, std::vector<Sample>* out) override {
+    if (count_ == 0 || chunk_->mint() > maxt || chunk_->maxt() < mint) return 0;
+    return AppendDecoded(
+        [this](Sample* s) {
+          if (!Step()) return false;
+          *s = cur_;
+          return true;
+        },
+        mint, maxt, count_, out);
+  }
+
+ private:
+  [[gnu::always_inline]] bool Step() {
     if (read_ >= count_ || bad_) return false;
     if (read_ == 0) {
       uint64_t t, v;
@@ -159,21 +245,11 @@ class XorIterator : public SampleIterator {
       if (!ReadDod(&r_, &dod)) return Bad();
       delta_ += dod;
       cur_.t += delta_;
-      if (!XorRead(&r_, &xor_, &cur_.v)) return Bad();
+      if (!XorReadInline(&r_, &xor_, &cur_.v)) return Bad();
     }
     read_++;
     return true;
   }
-  bool Seek(int64_t t) override {
-    if (read_ > 0 && cur_.t >= t) return true;
-    while (Next()) {
-      if (cur_.t >= t) return true;
-    }
-    return false;
-  }
-  Sample At() const override { return cur_; }
-
- private:
   bool Bad() {
     bad_ = true;
     return false;
@@ -217,7 +293,7 @@ std::unique_ptr<SampleIterator> NewXorIterator(std::shared_ptr<const XorChunk> c
 
 namespace {
 
-class ChainIterator : public SampleIterator {
+class ChainIterator final : public SampleIterator {
  public:
   explicit ChainIterator(std::vector<std::shared_ptr<const XorChunk>> chunks) : chunks_(std::move(chunks)) {}
   bool Next() override {
@@ -242,6 +318,23 @@ class ChainIterator : public SampleIterator {
     return valid_ = cur_->Seek(t);
   }
   Sample At() const override { return cur_->At(); }
+  // Chunks outside [mint, maxt] are skipped by their time bounds, without decoding.
+  size_t AppendRange(int64_t mint, int64_t maxt, std::vector<Sample>* out) override {
+    size_t n = 0, expect = 0;
+    for (const auto& c : chunks_) {
+      if (c->maxt() >= mint && c->mint() <= maxt) expect += c->count();
+    }
+    ReserveMore(out, expect);
+    for (const auto& c : chunks_) {
+      if (c->maxt() < mint) continue;
+      if (c->mint() > maxt) break;
+      n += XorIterator(c).AppendRange(mint, maxt, out);
+    }
+    next_ = chunks_.size();
+    cur_.reset();
+    valid_ = false;
+    return n;
+  }
 
  private:
   std::vector<std::shared_ptr<const XorChunk>> chunks_;
@@ -302,7 +395,7 @@ bool ToDecimals(const std::vector<Sample>& samples, int* scale, std::vector<int6
   return true;
 }
 
-class SeriesDataIterator : public SampleIterator {
+class SeriesDataIterator final : public SampleIterator {
  public:
   SeriesDataIterator(std::string_view data, bool* corrupt, std::string_view shared_ts) : corrupt_(corrupt) {
     Decoder d(data);
@@ -352,7 +445,32 @@ class SeriesDataIterator : public SampleIterator {
       scale_ = static_cast<int>(k);
     }
   }
-  bool Next() override {
+  bool Next() override { return Step(); }
+  bool Seek(int64_t t) override {
+    if (i_ > 0 && cur_.t >= t) return true;
+    if (!table_.empty() && i_ < n_) JumpTowards(t);
+    while (Step()) {
+      if (cur_.t >= t) return true;
+    }
+    return false;
+  }
+  Sample At() const override { return cur_; }
+  size_t AppendRange(int64_t mint, int64_t maxt, std::vector<Sample>* out) override {
+    if (!Seek(mint) || cur_.t > maxt) return 0;
+    if (enc_ != kValuesXor) return AppendDecimals(maxt, out);
+    bool first = true;  // Seek() left the first sample in cur_
+    return AppendDecoded(
+        [this, &first](Sample* s) {
+          if (!first && !Step()) return false;
+          first = false;
+          *s = cur_;
+          return true;
+        },
+        mint, maxt, n_ - i_ + 1, out);
+  }
+
+ private:
+  [[gnu::always_inline]] bool Step() {
     if (i_ >= n_) return false;
     int64_t x;
     if (!ts_.Varsint(&x)) return Bad();
@@ -368,7 +486,7 @@ class SeriesDataIterator : public SampleIterator {
         if (!bits_.ReadBits(64, &b)) return Bad();
         xor_.prev = b;
         cur_.v = std::bit_cast<double>(b);
-      } else if (!XorRead(&bits_, &xor_, &cur_.v)) {
+      } else if (!XorReadInline(&bits_, &xor_, &cur_.v)) {
         return Bad();
       }
     } else {
@@ -388,17 +506,39 @@ class SeriesDataIterator : public SampleIterator {
     i_++;
     return true;
   }
-  bool Seek(int64_t t) override {
-    if (i_ > 0 && cur_.t >= t) return true;
-    if (!table_.empty() && i_ < n_) JumpTowards(t);
-    while (Next()) {
-      if (cur_.t >= t) return true;
+  // The decimal encodings' loop: Step() with the decoder state in locals (registers), so that the
+  // per-sample divisions overlap. The same arithmetic as Step(), hence the same bits.
+  // REQUIRES: cur_ is the first sample to append (i_ >= 1), cur_.t <= maxt. Spends the iterator.
+  [[gnu::flatten]] size_t AppendDecimals(int64_t maxt, std::vector<Sample>* out) {
+    ReserveMore(out, std::min<uint64_t>(n_ - i_ + 1, 4096));
+    const size_t base = out->size();
+    out->push_back(cur_);
+    Decoder ts = ts_, vals = vals_;
+    int64_t t = cur_.t, tdelta = tdelta_, m = m_, mdelta = mdelta_;
+    const double scale = kPow10[scale_];
+    const bool dod = enc_ == kValuesDecimalDod;
+    for (uint64_t i = i_; i < n_; i++) {
+      int64_t x, y;
+      if (!ts.Varsint(&x) || !vals.Varsint(&y)) {
+        Bad();
+        break;
+      }
+      tdelta = i == 1 ? x : tdelta + x;
+      t += tdelta;
+      if (!dod || i == 1) {
+        mdelta = y;
+        m += y;
+      } else {
+        mdelta += y;
+        m += mdelta;
+      }
+      if (t > maxt) break;
+      // x / 1.0 == x: integer series (counts, bytes) skip the division.
+      out->push_back({t, scale_ == 0 ? static_cast<double>(m) : static_cast<double>(m) / scale});
     }
-    return false;
+    n_ = 0;
+    return out->size() - base;
   }
-  Sample At() const override { return cur_; }
-
- private:
   // Restores the decoder state of the last restart point before t, if it is ahead of us.
   void JumpTowards(int64_t t) {
     Decoder d(table_);
@@ -581,7 +721,7 @@ bool DecodeSeriesData(std::string_view data, std::vector<Sample>* out, std::stri
 
 namespace {
 
-class VectorIterator : public SampleIterator {
+class VectorIterator final : public SampleIterator {
  public:
   explicit VectorIterator(std::vector<Sample> s) : s_(std::move(s)) {}
   bool Next() override {
@@ -596,13 +736,20 @@ class VectorIterator : public SampleIterator {
     return i_ <= s_.size();
   }
   Sample At() const override { return s_[i_ - 1]; }
+  size_t AppendRange(int64_t mint, int64_t maxt, std::vector<Sample>* out) override {
+    auto lo = std::lower_bound(s_.begin(), s_.end(), mint, [](const Sample& a, int64_t t) { return a.t < t; });
+    auto hi = std::upper_bound(lo, s_.end(), maxt, [](int64_t t, const Sample& a) { return t < a.t; });
+    out->insert(out->end(), lo, hi);
+    i_ = s_.size() + 1;
+    return static_cast<size_t>(hi - lo);
+  }
 
  private:
   std::vector<Sample> s_;
   size_t i_ = 0;  // 1 + index of the current sample; 0 before the first Next()
 };
 
-class MergeIterator : public SampleIterator {
+class MergeIterator final : public SampleIterator {
  public:
   explicit MergeIterator(std::vector<std::unique_ptr<SampleIterator>> its) : its_(std::move(its)), valid_(its_.size()) {}
   bool Next() override {
@@ -628,6 +775,37 @@ class MergeIterator : public SampleIterator {
     return Pick();
   }
   Sample At() const override { return cur_; }
+  // Each child's range in one call, then a merge only where children overlap in time (blocks,
+  // head and out-of-order runs normally follow each other): the later child wins a tie, as in
+  // Pick().
+  size_t AppendRange(int64_t mint, int64_t maxt, std::vector<Sample>* out) override {
+    const size_t base = out->size();
+    std::vector<Sample> merged;
+    for (size_t i = 0; i < its_.size(); i++) {
+      const size_t mid = out->size();
+      if (its_[i]->AppendRange(mint, maxt, out) == 0 || mid == base || (*out)[mid].t > (*out)[mid - 1].t) continue;
+      // Child i overlaps what came before: merge [base, mid) with [mid, end).
+      merged.clear();
+      merged.reserve(out->size() - base);
+      size_t a = base, b = mid;
+      while (a < mid && b < out->size()) {
+        int64_t ta = (*out)[a].t, tb = (*out)[b].t;
+        if (ta < tb) {
+          merged.push_back((*out)[a++]);
+        } else {
+          if (ta == tb) a++;
+          merged.push_back((*out)[b++]);
+        }
+      }
+      merged.insert(merged.end(), out->begin() + static_cast<ptrdiff_t>(a), out->begin() + static_cast<ptrdiff_t>(mid));
+      merged.insert(merged.end(), out->begin() + static_cast<ptrdiff_t>(b), out->end());
+      out->resize(base);
+      out->insert(out->end(), merged.begin(), merged.end());
+    }
+    started_ = true;
+    has_ = false;
+    return out->size() - base;
+  }
 
  private:
   bool Pick() {
@@ -649,7 +827,7 @@ class MergeIterator : public SampleIterator {
   Sample cur_;
 };
 
-class RangeIterator : public SampleIterator {
+class RangeIterator final : public SampleIterator {
  public:
   RangeIterator(std::unique_ptr<SampleIterator> it, int64_t mint, int64_t maxt)
       : it_(std::move(it)), mint_(mint), maxt_(maxt) {}
@@ -665,6 +843,13 @@ class RangeIterator : public SampleIterator {
     return Check(it_->Seek(std::max(t, mint_)));
   }
   Sample At() const override { return it_->At(); }
+  size_t AppendRange(int64_t mint, int64_t maxt, std::vector<Sample>* out) override {
+    done_ = true;
+    mint = std::max(mint, mint_);
+    maxt = std::min(maxt, maxt_);
+    if (mint > maxt) return 0;
+    return it_->AppendRange(mint, maxt, out);
+  }
 
  private:
   bool Check(bool ok) {

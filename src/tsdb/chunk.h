@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -34,19 +35,61 @@ class BitWriter {
   int free_ = 0;
 };
 
+// Reads bits most significant first. Inline and word-at-a-time: it sits under every sample the
+// query path decodes from a Gorilla chunk or an XOR-valued block series.
 class BitReader {
  public:
   BitReader() = default;
   explicit BitReader(std::string_view s) : p_(reinterpret_cast<const uint8_t*>(s.data())), n_(s.size() * 8) {}
   bool ReadBit(bool* b) {
-    uint64_t v;
-    if (!ReadBits(1, &v)) return false;
-    *b = v;
+    if (pos_ >= n_) return false;
+    *b = (p_[pos_ >> 3] >> (7 - (pos_ & 7))) & 1;
+    ++pos_;
     return true;
   }
-  bool ReadBits(int nbits, uint64_t* v);
+  // The next nbits (0..64) as the low bits of *v; false (nothing consumed) past the end.
+  bool ReadBits(int nbits, uint64_t* v) {
+    if (nbits <= 0 || nbits > 64) {
+      *v = 0;
+      return nbits == 0;
+    }
+    if (pos_ + nbits > n_) return false;
+    uint64_t r = 0;
+    if (nbits > 56) {  // more than one unaligned 64-bit load holds: the top 32 bits first
+      r = Take(32) << (nbits - 32);
+      nbits -= 32;
+    }
+    *v = r | Take(nbits);
+    return true;
+  }
+
+  // The bits not read yet.
+  size_t left() const { return n_ - pos_; }
+  // The next bits, most significant first, without consuming them: at least 57 (or all that are
+  // left), zero past the end. For decoders that look at a prefix before deciding what to read.
+  uint64_t Peek() const { return Load64(pos_ >> 3) << (pos_ & 7); }
+  // REQUIRES: nbits <= left().
+  void Skip(size_t nbits) { pos_ += nbits; }
 
  private:
+  // REQUIRES: 1 <= nbits <= 56 and nbits bits left.
+  uint64_t Take(int nbits) {
+    uint64_t r = (Load64(pos_ >> 3) << (pos_ & 7)) >> (64 - nbits);
+    pos_ += nbits;
+    return r;
+  }
+  // Eight bytes from byte offset i, big-endian, zero-padded past the end.
+  uint64_t Load64(size_t i) const {
+    size_t nbytes = n_ >> 3;
+    uint64_t w = 0;
+    if (i + 8 <= nbytes) {
+      std::memcpy(&w, p_ + i, 8);
+      return __builtin_bswap64(w);
+    }
+    for (size_t k = i; k < nbytes; ++k) w |= static_cast<uint64_t>(p_[k]) << (56 - 8 * (k - i));
+    return w;
+  }
+
   const uint8_t* p_ = nullptr;
   size_t n_ = 0;    // total bits
   size_t pos_ = 0;  // bits consumed
