@@ -1,24 +1,14 @@
-// SendMail against a real SMTP server on 127.0.0.1, run by the test: plain, STARTTLS and TLS from
-// the first byte with a self-signed certificate made here, AUTH PLAIN / LOGIN, and servers
+// SendMail against a real SMTP server on 127.0.0.1 (testutil::SmtpServer): plain, STARTTLS and TLS
+// from the first byte with a self-signed certificate made here, AUTH PLAIN / LOGIN, and servers
 // that answer garbage, answer nothing or refuse a recipient.
 #include "http/smtp.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/ssl.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <chrono>
-#include <cstdio>
-#include <mutex>
 #include <thread>
 
 #include <gtest/gtest.h>
 
-#include "testutil/raw_conn.h"
+#include "testutil/smtp_server.h"
 #include "testutil/testutil.h"
 #include "testutil/tls.h"
 
@@ -26,170 +16,6 @@ namespace sremon::http {
 namespace {
 
 using Cert = testutil::SelfSignedCert;  // for localhost and 127.0.0.1
-
-std::string Unbase64(const std::string& in) {
-  std::string out(in.size(), '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
-  size_t padding = in.ends_with("==") ? 2 : in.ends_with("=") ? 1 : 0;  // decoded as zero bytes
-  out.resize(n < 0 ? 0 : static_cast<size_t>(n) - padding);
-  return out;
-}
-
-struct ServerBehaviour {
-  bool starttls = false;      // offers STARTTLS
-  bool implicit_tls = false;  // TLS from the first byte
-  std::string auth;           // AUTH mechanisms offered, e.g. "PLAIN LOGIN"
-  int rcpt_code = 250;
-  std::string garbage;        // answers this to everything instead of SMTP
-  bool silent = false;        // never answers
-};
-
-// One connection at a time, lines in and out; everything received is kept.
-class TestSmtpServer {
- public:
-  TestSmtpServer(ServerBehaviour b, const Cert* cert = nullptr) : b_(std::move(b)) {
-    if (cert) {
-      ctx_ = SSL_CTX_new(TLS_server_method());
-      SSL_CTX_use_certificate(ctx_, cert->x509);
-      SSL_CTX_use_PrivateKey(ctx_, cert->key);
-    }
-    fd_ = testutil::ListenOnLoopback(&port_);
-    thread_ = std::thread([this] { Serve(); });
-  }
-  ~TestSmtpServer() {
-    shutdown(fd_, SHUT_RDWR);
-    close(fd_);
-    thread_.join();
-    if (ctx_) SSL_CTX_free(ctx_);
-  }
-  std::string addr() const { return "127.0.0.1:" + std::to_string(port_); }
-  // Commands received, one a line, "[tls] " before those received over TLS.
-  std::string transcript() {
-    std::lock_guard lock(mu_);
-    return transcript_;
-  }
-  std::string data() {  // the DATA section as sent, dot-stuffing included, without the final "."
-    std::lock_guard lock(mu_);
-    return data_;
-  }
-  std::string credentials() {
-    std::lock_guard lock(mu_);
-    return credentials_;
-  }
-
- private:
-  void Serve() {
-    int c = accept(fd_, nullptr, nullptr);
-    if (c < 0) return;
-    conn_ = c;
-    if (b_.implicit_tls && !StartTls()) return Close();
-    if (b_.silent) {
-      char tmp[256];
-      while (read(c, tmp, sizeof(tmp)) > 0) {
-      }
-      return Close();
-    }
-    if (!b_.garbage.empty()) {
-      Send(b_.garbage);
-      std::string line;
-      while (ReadLine(&line)) Send(b_.garbage);
-      return Close();
-    }
-    Send("220 test ESMTP\r\n");
-    std::string line;
-    while (ReadLine(&line)) {
-      {
-        std::lock_guard lock(mu_);
-        transcript_ += (ssl_ ? "[tls] " : "") + line + "\n";
-      }
-      if (line.starts_with("EHLO")) {
-        std::string r = "250-test greets you\r\n";
-        if (b_.starttls && !ssl_) r += "250-STARTTLS\r\n";
-        if (!b_.auth.empty()) r += "250-AUTH " + b_.auth + "\r\n";
-        Send(r + "250 8BITMIME\r\n");
-      } else if (line == "STARTTLS") {
-        Send("220 ready\r\n");
-        if (!StartTls()) break;
-      } else if (line.starts_with("AUTH PLAIN ")) {
-        std::lock_guard lock(mu_);
-        credentials_ = Unbase64(line.substr(11));
-        Send("235 ok\r\n");
-      } else if (line == "AUTH LOGIN") {
-        std::string user, pass;
-        Send("334 VXNlcm5hbWU6\r\n");
-        if (!ReadLine(&user)) break;
-        Send("334 UGFzc3dvcmQ6\r\n");
-        if (!ReadLine(&pass)) break;
-        std::lock_guard lock(mu_);
-        credentials_ = Unbase64(user) + ":" + Unbase64(pass);
-        Send("235 ok\r\n");
-      } else if (line.starts_with("MAIL FROM:")) {
-        Send("250 ok\r\n");
-      } else if (line.starts_with("RCPT TO:")) {
-        Send(std::to_string(b_.rcpt_code) + (b_.rcpt_code == 250 ? " ok\r\n" : " no such user\r\n"));
-      } else if (line == "DATA") {
-        Send("354 go ahead\r\n");
-        std::string d;
-        while (ReadLine(&d) && d != ".") {
-          std::lock_guard lock(mu_);
-          data_ += d + "\r\n";
-        }
-        Send("250 queued\r\n");
-      } else if (line == "QUIT") {
-        Send("221 bye\r\n");
-        break;
-      } else {
-        Send("502 unknown command\r\n");
-      }
-    }
-    Close();
-  }
-  bool StartTls() {
-    ssl_ = SSL_new(ctx_);
-    SSL_set_fd(ssl_, conn_);
-    return SSL_accept(ssl_) == 1;
-  }
-  void Close() {
-    if (ssl_) {
-      SSL_shutdown(ssl_);
-      SSL_free(ssl_);
-      ssl_ = nullptr;
-    }
-    close(conn_);
-  }
-  void Send(const std::string& s) {
-    if (ssl_) {
-      SSL_write(ssl_, s.data(), static_cast<int>(s.size()));
-    } else {
-      (void)!write(conn_, s.data(), s.size());
-    }
-  }
-  // A line without its CRLF; false at end of stream.
-  bool ReadLine(std::string* line) {
-    while (true) {
-      size_t pos = buf_.find("\r\n");
-      if (pos != std::string::npos) {
-        *line = buf_.substr(0, pos);
-        buf_.erase(0, pos + 2);
-        return true;
-      }
-      char tmp[4096];
-      int n = ssl_ ? SSL_read(ssl_, tmp, sizeof(tmp)) : static_cast<int>(read(conn_, tmp, sizeof(tmp)));
-      if (n <= 0) return false;
-      buf_.append(tmp, static_cast<size_t>(n));
-    }
-  }
-
-  ServerBehaviour b_;
-  SSL_CTX* ctx_ = nullptr;
-  SSL* ssl_ = nullptr;
-  int fd_ = -1, conn_ = -1, port_ = 0;
-  std::string buf_;
-  std::thread thread_;
-  std::mutex mu_;
-  std::string transcript_, data_, credentials_;
-};
 
 SmtpMessage Message(const std::string& smarthost) {
   SmtpMessage m;
@@ -204,7 +30,7 @@ SmtpMessage Message(const std::string& smarthost) {
 }
 
 TEST(Smtp, PlainDeliversWithDotStuffingAndCrlf) {
-  TestSmtpServer server({});
+  testutil::SmtpServer server({});
   SmtpResult r = SendMail(Message(server.addr()));
   ASSERT_TRUE(r.status.ok()) << r.status.message();
   EXPECT_EQ(r.last_code, 221);
@@ -219,7 +45,7 @@ TEST(Smtp, StartTlsThenAuthPlain) {
   Cert cert;
   testutil::TempDir dir;
   cert.WritePem(dir.File("ca.pem"));
-  TestSmtpServer server({.starttls = true, .auth = "LOGIN PLAIN"}, &cert);
+  testutil::SmtpServer server({.starttls = true, .auth = "LOGIN PLAIN"}, &cert);
   SmtpMessage m = Message(server.addr());
   m.require_tls = true;
   m.tls.ca_file = dir.File("ca.pem");  // the certificate names 127.0.0.1, the host dialed
@@ -239,7 +65,7 @@ TEST(Smtp, AuthLoginAndServerName) {
   Cert cert;
   testutil::TempDir dir;
   cert.WritePem(dir.File("ca.pem"));
-  TestSmtpServer server({.starttls = true, .auth = "LOGIN"}, &cert);
+  testutil::SmtpServer server({.starttls = true, .auth = "LOGIN"}, &cert);
   SmtpMessage m = Message(server.addr());
   m.require_tls = true;
   m.tls.ca_file = dir.File("ca.pem");
@@ -256,7 +82,7 @@ TEST(Smtp, ImplicitTls) {
   Cert cert;
   testutil::TempDir dir;
   cert.WritePem(dir.File("ca.pem"));
-  TestSmtpServer server({.implicit_tls = true}, &cert);
+  testutil::SmtpServer server({.implicit_tls = true}, &cert);
   SmtpMessage m = Message(server.addr());
   m.implicit_tls = true;
   m.require_tls = true;  // already TLS: no STARTTLS needed
@@ -269,7 +95,7 @@ TEST(Smtp, ImplicitTls) {
 TEST(Smtp, UntrustedCertificateFailsUnlessVerificationIsSkipped) {
   Cert cert;
   {
-    TestSmtpServer server({.starttls = true}, &cert);
+    testutil::SmtpServer server({.starttls = true}, &cert);
     SmtpMessage m = Message(server.addr());
     m.require_tls = true;  // system CAs do not know the test's certificate
     SmtpResult r = SendMail(m);
@@ -280,7 +106,7 @@ TEST(Smtp, UntrustedCertificateFailsUnlessVerificationIsSkipped) {
   {
     testutil::TempDir dir;
     cert.WritePem(dir.File("ca.pem"));
-    TestSmtpServer server({.starttls = true}, &cert);
+    testutil::SmtpServer server({.starttls = true}, &cert);
     SmtpMessage m = Message(server.addr());
     m.require_tls = true;
     m.tls.ca_file = dir.File("ca.pem");
@@ -290,7 +116,7 @@ TEST(Smtp, UntrustedCertificateFailsUnlessVerificationIsSkipped) {
     EXPECT_NE(r.status.message().find("TLS handshake"), std::string::npos) << r.status.message();
   }
   {
-    TestSmtpServer server({.starttls = true}, &cert);
+    testutil::SmtpServer server({.starttls = true}, &cert);
     SmtpMessage m = Message(server.addr());
     m.require_tls = true;
     m.tls.insecure_skip_verify = true;
@@ -300,7 +126,7 @@ TEST(Smtp, UntrustedCertificateFailsUnlessVerificationIsSkipped) {
 }
 
 TEST(Smtp, RequireTlsWithoutStartTlsFails) {
-  TestSmtpServer server({});
+  testutil::SmtpServer server({});
   SmtpMessage m = Message(server.addr());
   m.require_tls = true;
   SmtpResult r = SendMail(m);
@@ -310,7 +136,7 @@ TEST(Smtp, RequireTlsWithoutStartTlsFails) {
 }
 
 TEST(Smtp, RejectedRecipient) {
-  TestSmtpServer server({.rcpt_code = 550});
+  testutil::SmtpServer server({.rcpt_code = 550});
   SmtpResult r = SendMail(Message(server.addr()));
   EXPECT_EQ(r.status.code(), Status::Code::kUnavailable);
   EXPECT_EQ(r.last_code, 550);
@@ -321,25 +147,25 @@ TEST(Smtp, RejectedRecipient) {
 
 TEST(Smtp, GarbageAndSilentServers) {
   {
-    TestSmtpServer server({.garbage = std::string("\x01\xff garbage\r\n", 12)});
+    testutil::SmtpServer server({.garbage = std::string("\x01\xff garbage\r\n", 12)});
     SmtpResult r = SendMail(Message(server.addr()));
     EXPECT_FALSE(r.status.ok());
     EXPECT_NE(r.status.message().find("malformed reply"), std::string::npos) << r.status.message();
   }
   {
-    TestSmtpServer server({.garbage = std::string(10000, 'x')});  // no line end at all
+    testutil::SmtpServer server({.garbage = std::string(10000, 'x')});  // no line end at all
     SmtpResult r = SendMail(Message(server.addr()));
     EXPECT_FALSE(r.status.ok());
     EXPECT_NE(r.status.message().find("longer than"), std::string::npos) << r.status.message();
   }
   {
-    TestSmtpServer server({.garbage = "250-ok\r\n999 other code\r\n"});
+    testutil::SmtpServer server({.garbage = "250-ok\r\n999 other code\r\n"});
     SmtpResult r = SendMail(Message(server.addr()));
     EXPECT_FALSE(r.status.ok());
     EXPECT_NE(r.status.message().find("malformed reply"), std::string::npos) << r.status.message();
   }
   {
-    TestSmtpServer server({.silent = true});
+    testutil::SmtpServer server({.silent = true});
     SmtpMessage m = Message(server.addr());
     m.timeout = std::chrono::milliseconds(300);
     auto start = std::chrono::steady_clock::now();
@@ -350,7 +176,7 @@ TEST(Smtp, GarbageAndSilentServers) {
 }
 
 TEST(Smtp, BadArguments) {
-  TestSmtpServer server({});
+  testutil::SmtpServer server({});
   SmtpMessage m = Message(server.addr());
   m.to = {"a@b>\r\nRCPT TO:<evil@example.org"};
   EXPECT_EQ(SendMail(m).status.code(), Status::Code::kInvalidArgument);

@@ -1,14 +1,11 @@
 // The API's answers to good and bad input (shapes as Alertmanager v0.25), reload keeping the
 // old config, history, test-receiver, the UI pages, and the e-mail / Slack integrations against
 // local sinks.
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <fmt/format.h>
 
 #include "harness.h"
-#include "testutil/raw_conn.h"
+#include "testutil/smtp_server.h"
 
 namespace sremon::amtest {
 namespace {
@@ -202,80 +199,8 @@ TEST(Api, HistoryTestReceiverAndUi) {
   EXPECT_EQ(json::parse(pm->body)[1]["isRegex"], true);
 }
 
-// A minimal SMTP sink: accepts one message and keeps the DATA section.
-class SmtpSink {
- public:
-  SmtpSink() {
-    fd_ = testutil::ListenOnLoopback(&port_);
-    thread_ = std::thread([this] { Serve(); });
-  }
-  ~SmtpSink() {
-    shutdown(fd_, SHUT_RDWR);
-    close(fd_);
-    thread_.join();
-  }
-  int port() const { return port_; }
-  std::string data() {
-    std::lock_guard lock(mu_);
-    return data_;
-  }
-  std::string envelope() {
-    std::lock_guard lock(mu_);
-    return envelope_;
-  }
-
- private:
-  void Serve() {
-    int c = accept(fd_, nullptr, nullptr);
-    if (c < 0) return;
-    auto send_line = [c](const std::string& s) { (void)!write(c, s.data(), s.size()); };
-    send_line("220 sink ESMTP\r\n");
-    std::string buf;
-    bool in_data = false;
-    char tmp[4096];
-    while (true) {
-      ssize_t n = read(c, tmp, sizeof(tmp));
-      if (n <= 0) break;
-      buf.append(tmp, n);
-      size_t pos;
-      while ((pos = buf.find("\r\n")) != std::string::npos) {
-        std::string line = buf.substr(0, pos);
-        buf.erase(0, pos + 2);
-        std::lock_guard lock(mu_);
-        if (in_data) {
-          if (line == ".") {
-            in_data = false;
-            send_line("250 queued\r\n");
-          } else {
-            data_ += line + "\n";
-          }
-          continue;
-        }
-        envelope_ += line + "\n";
-        if (line.rfind("EHLO", 0) == 0 || line.rfind("HELO", 0) == 0) {
-          send_line("250 sink\r\n");
-        } else if (line == "DATA") {
-          in_data = true;
-          send_line("354 go ahead\r\n");
-        } else if (line == "QUIT") {
-          send_line("221 bye\r\n");
-          close(c);
-          return;
-        } else {
-          send_line("250 ok\r\n");
-        }
-      }
-    }
-    close(c);
-  }
-  int fd_, port_;
-  std::thread thread_;
-  std::mutex mu_;
-  std::string data_, envelope_;
-};
-
 TEST(Api, EmailAndSlackReceivers) {
-  SmtpSink smtp;
+  testutil::SmtpServer smtp({});  // plain SMTP, accepts everything
   std::mutex mu;
   std::vector<json> slack_msgs;
   http::ServerOptions so;
@@ -327,7 +252,7 @@ receivers:
   EXPECT_NE(mail.find("From: am@example.org"), std::string::npos) << mail;
   EXPECT_NE(mail.find("[1] Firing"), std::string::npos) << mail;
   EXPECT_NE(mail.find("instance = db1"), std::string::npos) << mail;
-  EXPECT_NE(smtp.envelope().find("RCPT TO:<oncall@example.org>"), std::string::npos) << smtp.envelope();
+  EXPECT_NE(smtp.transcript().find("RCPT TO:<oncall@example.org>"), std::string::npos) << smtp.transcript();
   std::lock_guard lock(mu);
   ASSERT_EQ(slack_msgs.size(), 1u);
   const json& m = slack_msgs[0];
