@@ -90,12 +90,12 @@ class Session {
  private:
   Status Exchange() {
     for (const auto& a : m_.to) {
-      if (!SafeArg(a)) return Invalid(fmt::format("invalid recipient address {:?}", a));
+      if (!SafeArg(a)) return Invalid(fmt::format("invalid recipient address {}", Quote(a)));
     }
     if (!SafeArg(m_.from) || !SafeArg(m_.hello)) return Invalid("invalid from address or hello name");
     if (m_.to.empty()) return Invalid("no recipient");
     if (Status st = ParseListenAddr(m_.smarthost, &host_, &port_); !st.ok() || host_.empty()) {
-      return Invalid(fmt::format("invalid smarthost {:?}: want host:port", m_.smarthost));
+      return Invalid(fmt::format("invalid smarthost {}: want host:port", Quote(m_.smarthost)));
     }
     if (Status st = Connect(); !st.ok()) return st;
     if (m_.implicit_tls) {
@@ -224,7 +224,7 @@ class Session {
       if (Status st = Command(Base64(m_.username), 3, nullptr, "AUTH LOGIN username"); !st.ok()) return st;
       return Command(Base64(m_.password), 2, nullptr, "AUTH LOGIN password");
     }
-    return Fail(fmt::format("no supported authentication mechanism (PLAIN, LOGIN) among {:?}", ext_["auth"]));
+    return Fail(fmt::format("no supported authentication mechanism (PLAIN, LOGIN) among {}", Quote(ext_["auth"])));
   }
 
   // Sends a command line and reads the reply; want_class 2 means 2xx (0: any). `shown` replaces
@@ -254,16 +254,14 @@ class Session {
       std::string line = buf_.substr(0, eol);
       buf_.erase(0, eol + 1);
       if (!line.empty() && line.back() == '\r') line.pop_back();
-      bool valid = line.size() >= 3 && isdigit(static_cast<unsigned char>(line[0])) &&
-                   isdigit(static_cast<unsigned char>(line[1])) && isdigit(static_cast<unsigned char>(line[2])) &&
-                   (line.size() == 3 || line[3] == ' ' || line[3] == '-');
-      if (!valid) return Fail(fmt::format("{}: malformed reply {:?}", step, line.substr(0, 80)));
-      int code = std::stoi(line.substr(0, 3));
-      if (n > 0 && code != reply.code) return Fail(fmt::format("{}: malformed reply {:?}", step, line.substr(0, 80)));
-      reply.code = code;
-      last_code_ = code;
-      reply.lines.push_back(line.size() > 4 ? line.substr(4) : "");
-      if (line.size() == 3 || line[3] == ' ') break;
+      auto parsed = ParseSmtpReplyLine(line);
+      if (!parsed || (n > 0 && parsed->code != reply.code)) {
+        return Fail(fmt::format("{}: malformed reply {}", step, Quote(std::string_view(line).substr(0, 80))));
+      }
+      reply.code = parsed->code;
+      last_code_ = parsed->code;
+      reply.lines.emplace_back(parsed->text);
+      if (parsed->last) break;
     }
     if (want_class != 0 && reply.code / 100 != want_class) return Fail(fmt::format("{}: {}", step, reply.Text()));
     if (out) *out = std::move(reply);
@@ -284,6 +282,17 @@ class Session {
 };
 
 }  // namespace
+
+std::optional<SmtpReplyLine> ParseSmtpReplyLine(std::string_view line) {
+  auto digit = [&](size_t i) { return isdigit(static_cast<unsigned char>(line[i])) != 0; };
+  if (line.size() < 3 || !digit(0) || !digit(1) || !digit(2)) return std::nullopt;
+  if (line.size() > 3 && line[3] != ' ' && line[3] != '-') return std::nullopt;
+  SmtpReplyLine r;
+  r.code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
+  r.last = line.size() == 3 || line[3] == ' ';
+  if (line.size() > 4) r.text = line.substr(4);
+  return r;
+}
 
 SmtpResult SendMail(const SmtpMessage& message) { return Session(message).Run(); }
 

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -37,6 +39,15 @@ struct SmtpResult {
   Status status;
   int last_code = 0;  // the last reply code received (0 if none)
 };
+
+// One line of a server reply, CR LF removed: "250-text" (more lines follow), "250 text" or "250"
+// (the last). Nothing when the line is not a reply line. Exposed for tests and the fuzz target.
+struct SmtpReplyLine {
+  int code = 0;
+  bool last = false;
+  std::string_view text;  // after "NNN-" / "NNN "
+};
+std::optional<SmtpReplyLine> ParseSmtpReplyLine(std::string_view line);
 
 // Sends one message over a new connection. Errors say the step and the server's reply, e.g.
 // "smtp 127.0.0.1:25: RCPT TO:<a@b>: 550 no such user": InvalidArgument when the message or

@@ -29,6 +29,25 @@ SmtpMessage Message(const std::string& smarthost) {
   return m;
 }
 
+TEST(Smtp, ReplyLines) {
+  auto r = ParseSmtpReplyLine("250-test greets you");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->code, 250);
+  EXPECT_FALSE(r->last);
+  EXPECT_EQ(r->text, "test greets you");
+  r = ParseSmtpReplyLine("221 bye");
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->last);
+  EXPECT_EQ(r->text, "bye");
+  r = ParseSmtpReplyLine("354");
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->last);
+  EXPECT_EQ(r->text, "");
+  for (std::string_view bad : {"", "25", "2x0 ok", "250ok", "abc", "25-0 x"}) {
+    EXPECT_FALSE(ParseSmtpReplyLine(bad)) << bad;
+  }
+}
+
 TEST(Smtp, PlainDeliversWithDotStuffingAndCrlf) {
   testutil::SmtpServer server({});
   SmtpResult r = SendMail(Message(server.addr()));
