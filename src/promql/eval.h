@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -167,14 +168,18 @@ void ParallelFor(size_t n, bool parallel, MakeWorker&& make_worker) {
   std::vector<std::thread> helpers;
   std::vector<std::exception_ptr> errors(helpers_wanted);
   for (unsigned h = 0; h < helpers_wanted; ++h) {
-    helpers.emplace_back([&, h] {
-      try {
-        run();
-      } catch (...) {
-        errors[h] = std::current_exception();
-        next = n;
-      }
-    });
+    try {
+      helpers.emplace_back([&, h] {
+        try {
+          run();
+        } catch (...) {
+          errors[h] = std::current_exception();
+          next = n;
+        }
+      });
+    } catch (const std::system_error&) {
+      break;  // no thread to be had (limits): the helpers started and this thread do the work
+    }
   }
   std::exception_ptr mine;
   try {
