@@ -64,94 +64,103 @@ function sparkline(values: (number | null)[], stroke: string): SVGSVGElement {
   return svg;
 }
 
-export function renderStat(container: HTMLElement, panel: Panel, result: QueryResult): () => void {
+// The three panels share this frame: reduce each series, "No data" when there is none, else the
+// panel's element built from the reduced items, marked with its kind for the browser tests.
+function renderReduced(
+  container: HTMLElement,
+  panel: Panel,
+  result: QueryResult,
+  kind: string,
+  build: (items: Reduced[]) => HTMLElement,
+): () => void {
   const items = reduced(panel, result);
   if (!items.length) {
     noData(container);
     return () => {};
   }
-  const colorMode = panel.options?.colorMode ?? 'value';
-  const graphMode = panel.options?.graphMode ?? 'area';
-  const textMode = panel.options?.textMode ?? 'auto';
-  const grid = el('div', { class: 'stat-grid' });
-  for (const it of items) {
-    const box = el('div', { class: 'stat-item', 'data-testid': 'stat-value' });
-    if (colorMode === 'background') {
-      box.style.background = it.color;
-      box.classList.add('stat-bg');
-    }
-    if ((textMode === 'auto' && items.length > 1) || textMode === 'value_and_name' || textMode === 'name') {
-      box.append(el('div', { class: 'stat-name' }, it.name));
-    }
-    const v = el('div', { class: 'stat-value' }, textMode === 'name' ? '' : it.text);
-    if (colorMode === 'value') v.style.color = it.color;
-    box.append(v);
-    if (graphMode === 'area' && !result.instant) box.append(sparkline(it.values, colorMode === 'background' ? '#ffffff' : it.color));
-    grid.append(box);
-  }
-  container.append(grid);
-  container.dataset.rendered = 'stat';
+  container.append(build(items));
+  container.dataset.rendered = kind;
   return () => {};
+}
+
+// Where value lies between min and max, clamped to [0, 1] (0 for no value).
+function fraction(value: number | null, min: number, max: number): number {
+  return value === null ? 0 : Math.max(0, Math.min(1, (value - min) / (max - min || 1)));
+}
+
+export function renderStat(container: HTMLElement, panel: Panel, result: QueryResult): () => void {
+  return renderReduced(container, panel, result, 'stat', (items) => {
+    const colorMode = panel.options?.colorMode ?? 'value';
+    const graphMode = panel.options?.graphMode ?? 'area';
+    const textMode = panel.options?.textMode ?? 'auto';
+    const grid = el('div', { class: 'stat-grid' });
+    for (const it of items) {
+      const box = el('div', { class: 'stat-item', 'data-testid': 'stat-value' });
+      if (colorMode === 'background') {
+        box.style.background = it.color;
+        box.classList.add('stat-bg');
+      }
+      if ((textMode === 'auto' && items.length > 1) || textMode === 'value_and_name' || textMode === 'name') {
+        box.append(el('div', { class: 'stat-name' }, it.name));
+      }
+      const v = el('div', { class: 'stat-value' }, textMode === 'name' ? '' : it.text);
+      if (colorMode === 'value') v.style.color = it.color;
+      box.append(v);
+      if (graphMode === 'area' && !result.instant) box.append(sparkline(it.values, colorMode === 'background' ? '#ffffff' : it.color));
+      grid.append(box);
+    }
+    return grid;
+  });
 }
 
 export function renderGauge(container: HTMLElement, panel: Panel, result: QueryResult): () => void {
-  const items = reduced(panel, result);
-  if (!items.length) {
-    noData(container);
-    return () => {};
-  }
-  const d = defaults(panel);
-  const min = d.min ?? 0;
-  const max = d.max ?? (d.unit === 'percentunit' ? 1 : 100);
-  const grid = el('div', { class: 'stat-grid' });
-  for (const it of items) {
-    const frac = it.value === null ? 0 : Math.max(0, Math.min(1, (it.value - min) / (max - min || 1)));
-    const box = el('div', { class: 'gauge-item', 'data-testid': 'gauge-value' });
-    const a0 = Math.PI * 0.75;
-    const a1 = a0 + Math.PI * 1.5 * frac;
-    const pt = (a: number) => `${50 + 40 * Math.cos(a)},${50 + 40 * Math.sin(a)}`;
-    const arc = (from: number, to: number) => `M${pt(from)} A40,40 0 ${to - from > Math.PI ? 1 : 0} 1 ${pt(to)}`;
-    box.innerHTML =
-      `<svg viewBox="0 0 100 90" class="gauge"><path d="${arc(a0, a0 + Math.PI * 1.5)}" stroke="#2c3235" stroke-width="10" fill="none"/>` +
-      (frac > 0.001 ? `<path d="${arc(a0, a1)}" stroke="${it.color}" stroke-width="10" fill="none"/>` : '') +
-      `</svg>`;
-    const label = el('div', { class: 'gauge-text' }, it.text);
-    label.style.color = it.color;
-    box.append(label);
-    if (items.length > 1) box.append(el('div', { class: 'stat-name' }, it.name));
-    grid.append(box);
-  }
-  container.append(grid);
-  container.dataset.rendered = 'gauge';
-  return () => {};
+  return renderReduced(container, panel, result, 'gauge', (items) => {
+    const d = defaults(panel);
+    const min = d.min ?? 0;
+    const max = d.max ?? (d.unit === 'percentunit' ? 1 : 100);
+    const grid = el('div', { class: 'stat-grid' });
+    for (const it of items) {
+      const frac = fraction(it.value, min, max);
+      const box = el('div', { class: 'gauge-item', 'data-testid': 'gauge-value' });
+      const a0 = Math.PI * 0.75;
+      const a1 = a0 + Math.PI * 1.5 * frac;
+      const pt = (a: number) => `${50 + 40 * Math.cos(a)},${50 + 40 * Math.sin(a)}`;
+      const arc = (from: number, to: number) => `M${pt(from)} A40,40 0 ${to - from > Math.PI ? 1 : 0} 1 ${pt(to)}`;
+      box.innerHTML =
+        `<svg viewBox="0 0 100 90" class="gauge"><path d="${arc(a0, a0 + Math.PI * 1.5)}" stroke="#2c3235" stroke-width="10" fill="none"/>` +
+        (frac > 0.001 ? `<path d="${arc(a0, a1)}" stroke="${it.color}" stroke-width="10" fill="none"/>` : '') +
+        `</svg>`;
+      const label = el('div', { class: 'gauge-text' }, it.text);
+      label.style.color = it.color;
+      box.append(label);
+      if (items.length > 1) box.append(el('div', { class: 'stat-name' }, it.name));
+      grid.append(box);
+    }
+    return grid;
+  });
 }
 
 export function renderBarGauge(container: HTMLElement, panel: Panel, result: QueryResult): () => void {
-  const items = reduced(panel, result);
-  if (!items.length) {
-    noData(container);
-    return () => {};
-  }
-  const d = defaults(panel);
-  const min = d.min ?? 0;
-  const max = d.max ?? Math.max(...items.map((i) => i.value ?? 0), 1);
-  const list = el('div', { class: 'bargauge' });
-  for (const it of items) {
-    const frac = it.value === null ? 0 : Math.max(0, Math.min(1, (it.value - min) / (max - min || 1)));
-    const row = el('div', { class: 'bar-row', 'data-testid': 'bargauge-row' });
-    row.append(el('div', { class: 'bar-name' }, it.name));
-    const track = el('div', { class: 'bar-track' });
-    const fill = el('div', { class: 'bar-fill' });
-    fill.style.width = (frac * 100).toFixed(1) + '%';
-    fill.style.background = it.color;
-    track.append(fill);
-    row.append(track);
-    const v = el('div', { class: 'bar-value' }, it.text);
-    v.style.color = it.color;
-    row.append(v);
-    list.append(row);
-  }
-  container.append(list);
-  container.dataset.rendered = 'bargauge';
-  return () => {};
+  return renderReduced(container, panel, result, 'bargauge', (items) => {
+    const d = defaults(panel);
+    const min = d.min ?? 0;
+    const max = d.max ?? Math.max(...items.map((i) => i.value ?? 0), 1);
+    const list = el('div', { class: 'bargauge' });
+    for (const it of items) {
+      const frac = fraction(it.value, min, max);
+      const row = el('div', { class: 'bar-row', 'data-testid': 'bargauge-row' });
+      row.append(el('div', { class: 'bar-name' }, it.name));
+      const track = el('div', { class: 'bar-track' });
+      const fill = el('div', { class: 'bar-fill' });
+      fill.style.width = (frac * 100).toFixed(1) + '%';
+      fill.style.background = it.color;
+      track.append(fill);
+      row.append(track);
+      const v = el('div', { class: 'bar-value' }, it.text);
+      v.style.color = it.color;
+      row.append(v);
+      list.append(row);
+    }
+    return list;
+  });
 }
