@@ -212,9 +212,8 @@ int RunStorage(int argc, char** argv) {
   // Import bodies are tens of MB. glibc raises its mmap threshold to the largest block freed, so
   // after the first body the next ones come from the heap and stay resident as fragments; a fixed
   // threshold gives every big body back to the kernel when it is freed. Two arenas instead of
-  // one per thread: the HTTP workers' arenas otherwise each keep their own free memory. Measured
-  // on the 4.7 M-sample import (docs/benchmarks.md): resident memory after ingest 156 -> 68 MiB,
-  // with no loss of ingest rate.
+  // one per thread: the HTTP workers' arenas otherwise each keep their own free memory. What it
+  // saved on the 4.7 M-sample import is in docs/benchmarks.md ("Storage service").
   mallopt(M_MMAP_THRESHOLD, 1 << 20);
   mallopt(M_ARENA_MAX, 2);
 
