@@ -128,14 +128,8 @@ ImportResult ImportPrometheusText(std::string_view body, const model::Labels& ex
       }
       expected = i + 1;
       Known& series = known[i];
-      Status st = app->AppendWithRef(&series.ref, series.labels, p.has_timestamp() ? p.timestamp_ms() : now_ms,
-                                     p.value());
-      if (st.ok()) {
-        ++r.samples;
-      } else {
-        ++r.rejected;
-        Note(&r, st.WithContext(fmt::format("line {}", line_offset + p.line())));
-      }
+      AppendOne(app, &series.ref, series.labels, p.has_timestamp() ? p.timestamp_ms() : now_ms, p.value(), &r, "line",
+                static_cast<size_t>(line_offset + p.line()));
     }
     if (p.status().ok()) break;
     Note(&r, Status::InvalidArgument(fmt::format("cannot parse Prometheus text at line {}: {}: {:?}",
