@@ -217,6 +217,25 @@ Result<ClientResponse> Fetch(const ClientRequest& request) {
   return Exchange(ioc, stream, request, *parsed);
 }
 
+std::string FetchErrorPhase(const Status& fetch_error) {
+  const std::string& m = fetch_error.message();
+  // The texts are this file's: ConfigureTlsContext, ParseUrl, Exchange.
+  if (m.find("tls_config") != std::string::npos || m.find("system CA certificates") != std::string::npos) {
+    return "tls_config";
+  }
+  switch (fetch_error.code()) {
+    case Status::Code::kTimeout: return "timeout";
+    case Status::Code::kResourceExhausted: return "response too large";
+    case Status::Code::kUnavailable:  // "METHOD URL: PHASE failed: ..."
+      for (const char* phase : {"resolve", "connect", "TLS handshake", "write", "read"}) {
+        if (m.find(std::string(": ") + phase + " failed: ") != std::string::npos) return phase;
+      }
+      return "read";
+    default:
+      return m.starts_with("cannot fetch") || m.starts_with("invalid URL") ? "request" : "read";
+  }
+}
+
 Result<ClientResponse> Get(const std::string& url, std::chrono::milliseconds timeout) {
   ClientRequest r;
   r.url = url;

@@ -161,9 +161,12 @@ struct ClientResponse {
   std::string body;  // gunzipped when the server sent Content-Encoding: gzip
 };
 
-// Performs one request synchronously (a new connection per call). Errors name the phase:
-// "connect", "timeout", "read", "response too large".
+// Performs one request synchronously (a new connection per call). Errors name the phase that
+// failed; FetchErrorPhase reads it back.
 Result<ClientResponse> Fetch(const ClientRequest& request);
+// The phase a Fetch error names: "resolve", "connect", "TLS handshake", "write", "read",
+// "timeout", "response too large", "tls_config" (bad TLS settings) or "request" (a bad URL).
+std::string FetchErrorPhase(const Status& fetch_error);
 // Fetch with the URL and defaults.
 Result<ClientResponse> Get(const std::string& url, std::chrono::milliseconds timeout = std::chrono::milliseconds(10000));
 Result<ClientResponse> Post(const std::string& url, std::string body, std::string content_type,

@@ -156,13 +156,25 @@ TEST(ClientTls, HttpsWithCaFileServerNameAndSkipVerify) {
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("tls_config ca_file"), std::string::npos) << r.status().message();
 
+  EXPECT_EQ(FetchErrorPhase(r.status()), "tls_config");
+
   // Plain HTTP to a TLS port is a read error, not a hang.
-  EXPECT_FALSE(Get("http://127.0.0.1:" + std::to_string(server.port()) + "/", std::chrono::milliseconds(3000)).ok());
+  r = Get("http://127.0.0.1:" + std::to_string(server.port()) + "/", std::chrono::milliseconds(3000));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(FetchErrorPhase(r.status()), "read") << r.status().message();
+  req.tls = {};
+  req.tls.server_name = "example.org";
+  req.tls.insecure_skip_verify = false;
+  r = Fetch(req);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(FetchErrorPhase(r.status()), "TLS handshake") << r.status().message();
 }
 
 TEST_F(ServerTest, ClientErrors) {
   auto r = Get("http://127.0.0.1:1/x", std::chrono::milliseconds(500));
-  EXPECT_FALSE(r.ok());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(FetchErrorPhase(r.status()), "connect") << r.status().message();
+  EXPECT_EQ(FetchErrorPhase(Get("ftp://x").status()), "request");
   EXPECT_FALSE(Get("ftp://x").ok());
 }
 

@@ -230,12 +230,7 @@ void ScrapeLoop::ScrapeOnce(int64_t ts_ms) {
 
   if (!resp.ok()) {
     const Status& st = resp.status();
-    std::string phase = st.code() == Status::Code::kTimeout                        ? "timeout"
-                        : st.message().find("TLS handshake") != std::string::npos ? "TLS handshake"
-                        : st.message().find("tls_config") != std::string::npos    ? "tls_config"
-                        : st.message().find("connect") != std::string::npos       ? "connect"
-                                                                                  : "read";
-    return fail(phase, st.message(), "");
+    return fail(http::FetchErrorPhase(st), st.message(), "");
   }
   const std::string& body = resp->body;
   Metrics().bytes.Increment(static_cast<double>(body.size()));
