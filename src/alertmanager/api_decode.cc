@@ -72,7 +72,7 @@ bool DecodeAlerts(std::string_view text, int64_t now, int64_t resolve_timeout, s
     }
     // Validation as types.Alert.Validate.
     std::vector<std::string> errs;
-    if (!bad_names[i].empty()) errs.push_back(fmt::format("invalid label set: invalid name {:?}", bad_names[i][0]));
+    if (!bad_names[i].empty()) errs.push_back(fmt::format("invalid label set: invalid name {}", Quote(bad_names[i][0])));
     if (a.ends_at < a.starts_at) errs.push_back("start time must be before end time");
     if (a.labels.empty() && bad_names[i].empty()) errs.push_back("at least one label pair required");
     if (!errs.empty()) {

@@ -78,7 +78,7 @@ class Parser {
     std::string s = Str(n);
     if (s == "0") return 0;
     auto d = ParseDurationMs(s);
-    if (!d.ok()) Fail(n, fmt::format("not a valid duration string: {:?}", s));
+    if (!d.ok()) Fail(n, fmt::format("not a valid duration string: {}", Quote(s)));
     return *d;
   }
   std::vector<std::string> StrList(const YAML::Node& n) const {
@@ -100,8 +100,8 @@ class Parser {
     std::string u = Str(n);
     size_t p = u.find("://");
     std::string scheme = p == std::string::npos ? "" : u.substr(0, p);
-    if (scheme != "http" && scheme != "https") Fail(n, fmt::format("unsupported scheme {:?} for URL", scheme));
-    if (p + 3 >= u.size()) Fail(n, fmt::format("invalid URL {:?}: missing host", u));
+    if (scheme != "http" && scheme != "https") Fail(n, fmt::format("unsupported scheme {} for URL", Quote(scheme)));
+    if (p + 3 >= u.size()) Fail(n, fmt::format("invalid URL {}: missing host", Quote(u)));
     *out = u;
   }
 
@@ -110,13 +110,13 @@ class Parser {
                 alertmanager::Matchers* out) const {
     if (const YAML::Node m = node[eq_key]; m && !m.IsNull()) {
       for (const auto& [k, v] : StrMap(m)) {
-        if (!model::IsValidLabelName(k)) Fail(m, fmt::format("invalid label name {:?}", k));
+        if (!model::IsValidLabelName(k)) Fail(m, fmt::format("invalid label name {}", Quote(k)));
         out->push_back(model::Matcher::Make(model::MatchType::kEqual, k, v).value());
       }
     }
     if (const YAML::Node m = node[re_key]; m && !m.IsNull()) {
       for (const auto& [k, v] : StrMap(m)) {
-        if (!model::IsValidLabelName(k)) Fail(m, fmt::format("invalid label name {:?}", k));
+        if (!model::IsValidLabelName(k)) Fail(m, fmt::format("invalid label name {}", Quote(k)));
         auto matcher = model::Matcher::Make(model::MatchType::kRegexMatch, k, v);
         if (!matcher.ok()) Fail(m, fmt::format("error parsing regexp: {}", matcher.status().message()));
         out->push_back(*matcher);
@@ -165,7 +165,7 @@ class Parser {
     if (const YAML::Node a = n["authorization"]) {
       CheckKeys(a, {"type", "credentials", "credentials_file"}, "config.Authorization");
       std::string type = a["type"] ? Str(a["type"]) : "Bearer";
-      if (type != "Bearer") Fail(a, fmt::format("authorization type {:?} is not supported by sremon", type));
+      if (type != "Bearer") Fail(a, fmt::format("authorization type {} is not supported by sremon", Quote(type)));
       h.bearer_token = a["credentials"] ? Str(a["credentials"]) : "";
       ++auth_kinds;
     }
@@ -186,8 +186,8 @@ class Parser {
         all = true;
         continue;
       }
-      if (!model::IsValidLabelName(l)) Fail(n, fmt::format("invalid label name {:?} in group_by list", l));
-      if (!seen.insert(l).second) Fail(n, fmt::format("duplicated label {:?} in group_by", l));
+      if (!model::IsValidLabelName(l)) Fail(n, fmt::format("invalid label name {} in group_by list", Quote(l)));
+      if (!seen.insert(l).second) Fail(n, fmt::format("duplicated label {} in group_by", Quote(l)));
     }
     if (all && out.size() > 1) {
       Fail(n, "cannot have wildcard group_by (`...`) and other other labels at the same time");
@@ -262,7 +262,7 @@ class Parser {
           c = up ? static_cast<char>(toupper(c)) : static_cast<char>(tolower(c));
           up = c == '-';
         }
-        if (e.headers.count(canon)) Fail(n["headers"], fmt::format("duplicate header {:?} in email config", canon));
+        if (e.headers.count(canon)) Fail(n["headers"], fmt::format("duplicate header {} in email config", Quote(canon)));
         e.headers[canon] = v;
       }
     }
@@ -378,11 +378,11 @@ class Parser {
 
   void CheckRoute(const RouteConfig& r, const Config& c) const {
     if (!r.receiver.empty() && !c.FindReceiver(r.receiver)) {
-      Fail(r.line, fmt::format("undefined receiver {:?} used in route", r.receiver));
+      Fail(r.line, fmt::format("undefined receiver {} used in route", Quote(r.receiver)));
     }
     for (const auto* list : {&r.mute_time_intervals, &r.active_time_intervals}) {
       for (const auto& name : *list) {
-        if (!c.time_intervals.count(name)) Fail(r.line, fmt::format("undefined time interval {:?} used in route", name));
+        if (!c.time_intervals.count(name)) Fail(r.line, fmt::format("undefined time interval {} used in route", Quote(name)));
       }
     }
     for (const auto& child : r.routes) CheckRoute(child, c);
@@ -395,7 +395,7 @@ class Parser {
       CheckKeys(item, {"name", "time_intervals"}, "config.TimeInterval");
       std::string name = item["name"] ? Str(item["name"]) : "";
       if (name.empty()) Fail(item, "missing name in time interval");
-      if (c->time_intervals.count(name)) Fail(item, fmt::format("time interval {:?} is not unique", name));
+      if (c->time_intervals.count(name)) Fail(item, fmt::format("time interval {} is not unique", Quote(name)));
       TimeIntervals tis;
       if (const YAML::Node ti = item["time_intervals"]; ti && !ti.IsNull()) {
         if (!ti.IsSequence()) Fail(ti, "time_intervals must be a list");
@@ -419,7 +419,7 @@ class Parser {
       std::set<std::string> names;
       for (const auto& r : rs) {
         Receiver rec = ParseReceiver(r, c->global);
-        if (!names.insert(rec.name).second) Fail(r, fmt::format("notification config name {:?} is not unique", rec.name));
+        if (!names.insert(rec.name).second) Fail(r, fmt::format("notification config name {} is not unique", Quote(rec.name)));
         c->receivers.push_back(std::move(rec));
       }
     }
@@ -440,7 +440,7 @@ class Parser {
         if (r["equal"]) {
           rule.equal = StrList(r["equal"]);
           for (const auto& l : rule.equal) {
-            if (!model::IsValidLabelName(l)) Fail(r["equal"], fmt::format("invalid label name {:?}", l));
+            if (!model::IsValidLabelName(l)) Fail(r["equal"], fmt::format("invalid label name {}", Quote(l)));
           }
         }
         c->inhibit_rules.push_back(std::move(rule));

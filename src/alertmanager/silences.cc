@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "util/strings.h"
 #include "util/time.h"
 
 namespace sremon::alertmanager {
@@ -99,13 +100,13 @@ std::string MatcherJsonType(const model::Matcher& m) { return IsRegex(m) ? "rege
 
 Result<model::Matcher> MatcherFromApi(const std::string& name, const std::string& value, bool is_regex,
                                       bool is_equal) {
-  if (!model::IsValidLabelName(name)) return Status::InvalidArgument(fmt::format("invalid label name {:?}", name));
+  if (!model::IsValidLabelName(name)) return Status::InvalidArgument(fmt::format("invalid label name {}", Quote(name)));
   model::MatchType t = is_regex ? (is_equal ? model::MatchType::kRegexMatch : model::MatchType::kRegexNoMatch)
                                 : (is_equal ? model::MatchType::kEqual : model::MatchType::kNotEqual);
   auto m = model::Matcher::Make(t, name, value);
   if (!m.ok()) {
     return Status::InvalidArgument(
-        fmt::format("invalid regular expression {:?}: error parsing regexp: {}", value, m.status().message()));
+        fmt::format("invalid regular expression {}: error parsing regexp: {}", Quote(value), m.status().message()));
   }
   return m;
 }

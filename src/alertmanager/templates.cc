@@ -10,6 +10,8 @@
 
 #include <fmt/format.h>
 
+#include "util/strings.h"
+
 namespace sremon::alertmanager {
 
 namespace {
@@ -216,13 +218,13 @@ Result<TemplateFn> BuildTemplates(const Config& config) {
   for (const auto& t : texts) {
     std::string name = fmt::format("__sremon_field_{}", n++);
     Status st = set->AddParse(name, "{{ define \"" + name + "\" }}" + t + "{{ end }}");
-    if (!st.ok()) return Status::InvalidArgument(fmt::format("{}: bad receiver template {:?}: {}", config.path, t, st.message()));
+    if (!st.ok()) return Status::InvalidArgument(fmt::format("{}: bad receiver template {}: {}", config.path, Quote(t), st.message()));
     (*names)[t] = name;
   }
   auto shared = std::make_shared<const tmpl::Template>(std::move(*set));
   return TemplateFn([shared, names](const std::string& text, const NotifyData& data) -> Result<std::string> {
     auto it = names->find(text);
-    if (it == names->end()) return Status::Internal(fmt::format("template {:?} was not parsed with the config", text));
+    if (it == names->end()) return Status::Internal(fmt::format("template {} was not parsed with the config", Quote(text)));
     return shared->ExecuteTemplate(it->second, TemplateData(data));
   });
 }

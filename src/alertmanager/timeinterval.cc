@@ -34,7 +34,7 @@ Result<IntRange> ParseRange(const std::string& s, const std::map<std::string, in
     }
     auto n = ParseInt(v);
     if (!n.ok() || *n < -100000 || *n > 100000) {
-      return Status::InvalidArgument(fmt::format("{:?} is not a valid {}", std::string(p), what));
+      return Status::InvalidArgument(fmt::format("{} is not a valid {}", Quote(std::string(p)), what));
     }
     return static_cast<int>(*n);
   };
@@ -66,24 +66,24 @@ Status ParseList(const YAML::Node& node, const char* key, const std::map<std::st
     auto r = ParseRange(item.Scalar(), names, key);
     if (!r.ok()) return r.status();
     if (r->begin < lo || r->begin > hi || r->end < lo || r->end > hi) {
-      return Status::InvalidArgument(fmt::format("{}: {:?} is out of range", key, item.Scalar()));
+      return Status::InvalidArgument(fmt::format("{}: {} is out of range", key, Quote(item.Scalar())));
     }
     if (std::string(key) == "days_of_month") {
       if (r->begin == 0 || r->end == 0) {
-        return Status::InvalidArgument(fmt::format("days_of_month: {:?}: 0 is not a valid day", item.Scalar()));
+        return Status::InvalidArgument(fmt::format("days_of_month: {}: 0 is not a valid day", Quote(item.Scalar())));
       }
       if ((r->begin < 0) == (r->end < 0) && r->begin > r->end) {
         return Status::InvalidArgument(
-            fmt::format("days_of_month: {:?}: start day cannot be after end day", item.Scalar()));
+            fmt::format("days_of_month: {}: start day cannot be after end day", Quote(item.Scalar())));
       }
       if (r->begin > 0 && r->end < 0) {
         // Allowed upstream only when it cannot be empty; keep it.
       } else if (r->begin < 0 && r->end > 0) {
         return Status::InvalidArgument(
-            fmt::format("days_of_month: {:?}: end day must be negative if start day is negative", item.Scalar()));
+            fmt::format("days_of_month: {}: end day must be negative if start day is negative", Quote(item.Scalar())));
       }
     } else if (r->begin > r->end) {
-      return Status::InvalidArgument(fmt::format("{}: {:?}: start cannot be after end", key, item.Scalar()));
+      return Status::InvalidArgument(fmt::format("{}: {}: start cannot be after end", key, Quote(item.Scalar())));
     }
     out->push_back(*r);
   }
@@ -132,7 +132,7 @@ Result<TimeInterval> ParseTimeInterval(const YAML::Node& node) {
       ti.local = true;
     } else if (l != "UTC" && l != "") {
       return Status::InvalidArgument(
-          fmt::format("location {:?} is not supported by sremon (use UTC or Local)", l));
+          fmt::format("location {} is not supported by sremon (use UTC or Local)", Quote(l)));
     }
   }
   return ti;

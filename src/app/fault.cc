@@ -40,7 +40,7 @@ Result<FaultSettings> ParseFaultSettings(std::string_view json) {
       s.latency_ms = static_cast<int64_t>(ms);
     } else {
       return Status::InvalidArgument(
-          fmt::format("unknown field {:?}: expected error_rate and/or latency_ms", key));
+          fmt::format("unknown field {}: expected error_rate and/or latency_ms", Quote(key)));
     }
   }
   SREMON_RETURN_IF_ERROR(ValidateFaultSettings(s));

@@ -123,7 +123,7 @@ Result<std::unique_ptr<App>> App::Create(AppOptions options) {
     User admin{0, o.admin_user, "admin@localhost", o.admin_user, *hash, true};
     auto created = app->store_->CreateUser(admin);
     if (!created.ok()) return created.status();
-    spdlog::info("created admin user {:?}", o.admin_user);
+    spdlog::info("created admin user {}", Quote(o.admin_user));
   }
   auto prov = LoadProvisioning(o.provisioning_dir);
   if (!prov.ok()) return prov.status().WithContext("provisioning");
@@ -299,7 +299,7 @@ void App::Login(http::Request& req, http::Response& resp) {
   auto user = store_->UserByLogin(login);
   if (!user.ok() || !VerifyPassword(user->password_hash, password)) {
     RecordLoginFailure(login, req.remote_ip, now);
-    spdlog::warn("failed login for {:?} from {}", login, req.remote_ip);
+    spdlog::warn("failed login for {} from {}", Quote(login), req.remote_ip);
     return Message(resp, 401, "Invalid username or password");
   }
   limiter_.Reset("user:" + login);

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "dashboards/auth.h"
+#include "util/strings.h"
 
 namespace sremon::dashboards {
 namespace fs = std::filesystem;
@@ -135,7 +136,7 @@ Result<std::vector<DashboardProvider>> ParseDashboardProviders(std::string_view 
       p.allow_ui_updates = Get<bool>(n, "allowUiUpdates", false);
       p.disable_deletion = Get<bool>(n, "disableDeletion", false);
       if (n["options"]) p.path = Get<std::string>(n["options"], "path", "");
-      if (p.type != "file") return Status::InvalidArgument(fmt::format("{}: provider {}: unsupported type {:?}", file, p.name, p.type));
+      if (p.type != "file") return Status::InvalidArgument(fmt::format("{}: provider {}: unsupported type {}", file, p.name, Quote(p.type)));
       if (p.path.empty()) return Status::InvalidArgument(fmt::format("{}: provider {}: options.path is required", file, p.name));
       if (p.update_interval_s < 1) p.update_interval_s = 10;
       out.push_back(std::move(p));
@@ -291,7 +292,7 @@ Status DashboardProvisioner::SyncOnce() {
   std::lock_guard lock(mu_);
   for (const auto& p : providers_) {
     Status st = SyncProvider(p);
-    if (!st.ok()) spdlog::warn("dashboards provider {:?}: {}", p.name, st.message());
+    if (!st.ok()) spdlog::warn("dashboards provider {}: {}", Quote(p.name), st.message());
   }
   return Status::Ok();
 }
@@ -351,7 +352,7 @@ Status DashboardProvisioner::SyncProvider(const DashboardProvider& p) {
     if (!r.ok()) {
       spdlog::warn("provisioning: cannot save {}: {}", path, r.status().message());
     } else {
-      spdlog::info("provisioned dashboard {:?} (uid {}) from {}", save.title, uid, path);
+      spdlog::info("provisioned dashboard {} (uid {}) from {}", Quote(save.title), uid, path);
     }
   }
   if (p.disable_deletion) return Status::Ok();

@@ -9,6 +9,7 @@
 #include <boost/beast/ssl.hpp>
 
 #include "http/http.h"
+#include "util/strings.h"
 #include "http/tls.h"
 
 namespace sremon::http {
@@ -37,7 +38,7 @@ Result<ParsedUrl> ParseUrl(const std::string& url) {
     rest.remove_prefix(8);
     u.tls = true;
   } else {
-    return Status::InvalidArgument(fmt::format("cannot fetch {:?}: the URL must start with http:// or https://", url));
+    return Status::InvalidArgument(fmt::format("cannot fetch {}: the URL must start with http:// or https://", Quote(url)));
   }
   const char* default_port = u.tls ? "443" : "80";
   size_t slash = rest.find_first_of("/?");
@@ -51,7 +52,7 @@ Result<ParsedUrl> ParseUrl(const std::string& url) {
   }
   if (!authority.empty() && authority[0] == '[') {
     size_t close = authority.find(']');
-    if (close == std::string_view::npos) return Status::InvalidArgument(fmt::format("invalid URL {:?}", url));
+    if (close == std::string_view::npos) return Status::InvalidArgument(fmt::format("invalid URL {}", Quote(url)));
     u.host = std::string(authority.substr(1, close - 1));
     std::string_view after = authority.substr(close + 1);
     u.port = after.starts_with(":") ? std::string(after.substr(1)) : default_port;
@@ -60,7 +61,7 @@ Result<ParsedUrl> ParseUrl(const std::string& url) {
     u.host = std::string(authority.substr(0, colon));
     u.port = colon == std::string_view::npos ? default_port : std::string(authority.substr(colon + 1));
   }
-  if (u.host.empty()) return Status::InvalidArgument(fmt::format("invalid URL {:?}: no host", url));
+  if (u.host.empty()) return Status::InvalidArgument(fmt::format("invalid URL {}: no host", Quote(url)));
   return u;
 }
 

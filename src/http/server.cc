@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "http/http.h"
+#include "util/strings.h"
 #include "util/time.h"
 
 namespace sremon::http {
@@ -423,7 +424,7 @@ Status Server::Start() {
     addr = asio::ip::make_address("127.0.0.1");
   } else {
     addr = asio::ip::make_address(host, ec);
-    if (ec) return Status::InvalidArgument(fmt::format("{}: invalid listen address {:?}", impl_->opts.name, impl_->opts.listen_addr));
+    if (ec) return Status::InvalidArgument(fmt::format("{}: invalid listen address {}", impl_->opts.name, Quote(impl_->opts.listen_addr)));
   }
   tcp::endpoint ep(addr, static_cast<unsigned short>(port));
   impl_->acceptor.open(ep.protocol(), ec);

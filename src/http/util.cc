@@ -152,13 +152,13 @@ std::string Gzip(std::string_view data) {
 Status ParseListenAddr(std::string_view addr, std::string* host, int* port) {
   size_t colon = addr.rfind(':');
   if (colon == std::string_view::npos) {
-    return Status::InvalidArgument(fmt::format("invalid listen address {:?}: want host:port or :port", addr));
+    return Status::InvalidArgument(fmt::format("invalid listen address {}: want host:port or :port", Quote(addr)));
   }
   std::string_view h = addr.substr(0, colon);
   if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
   auto p = ParseInt(addr.substr(colon + 1));
   if (!p.ok() || *p < 0 || *p > 65535) {
-    return Status::InvalidArgument(fmt::format("invalid port in listen address {:?}", addr));
+    return Status::InvalidArgument(fmt::format("invalid port in listen address {}", Quote(addr)));
   }
   *host = std::string(h);
   *port = static_cast<int>(*p);

@@ -132,10 +132,10 @@ ImportResult ImportPrometheusText(std::string_view body, const model::Labels& ex
                 static_cast<size_t>(line_offset + p.line()));
     }
     if (p.status().ok()) break;
-    Note(&r, Status::InvalidArgument(fmt::format("cannot parse Prometheus text at line {}: {}: {:?}",
+    Note(&r, Status::InvalidArgument(fmt::format("cannot parse Prometheus text at line {}: {}: {}",
                                                  line_offset + p.line(),
                                                  p.status().message().substr(p.status().message().find(": ") + 2),
-                                                 p.line_text().substr(0, 200))));
+                                                 Quote(p.line_text().substr(0, 200)))));
     // Skip past the bad line.
     size_t consumed = static_cast<size_t>(p.line_text().data() - rest.data()) + p.line_text().size();
     size_t nl = rest.find('\n', consumed);
@@ -188,8 +188,8 @@ ImportResult ImportVmJson(std::string_view body, const model::Labels& extra_labe
     line = Trim(line);
     if (line.empty()) continue;
     auto bad = [&](std::string_view what) {
-      Note(&r, Status::InvalidArgument(fmt::format("cannot parse JSON line {}: {}: {:?}", line_no, what,
-                                                   line.substr(0, 200))));
+      Note(&r, Status::InvalidArgument(fmt::format("cannot parse JSON line {}: {}: {}", line_no, what,
+                                                   Quote(line.substr(0, 200)))));
     };
     nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
     if (j.is_discarded() || !j.is_object()) {

@@ -32,7 +32,7 @@ Result<model::Labels> ExtraLabels(const http::Request& req) {
   for (const std::string& p : req.Params("extra_label")) {
     size_t eq = p.find('=');
     if (eq == std::string::npos || eq == 0) {
-      return Status::InvalidArgument(fmt::format("missing '=' in extra_label {:?}; want extra_label=name=value", p));
+      return Status::InvalidArgument(fmt::format("missing '=' in extra_label {}; want extra_label=name=value", Quote(p)));
     }
     ls.push_back({p.substr(0, eq), p.substr(eq + 1)});
   }
@@ -107,7 +107,7 @@ Result<std::vector<std::vector<model::Matcher>>> Matchers(const http::Request& r
   for (const auto& m : matches) {
     if (!opts.parse_selector) return Status::Internal("no selector parser configured");
     auto parsed = opts.parse_selector(m);
-    if (!parsed.ok()) return parsed.status().WithContext(fmt::format("cannot parse match[]={:?}", m));
+    if (!parsed.ok()) return parsed.status().WithContext(fmt::format("cannot parse match[]={}", Quote(m)));
     sets.push_back(std::move(parsed).value());
   }
   return sets;

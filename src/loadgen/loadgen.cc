@@ -51,14 +51,14 @@ Result<WeightedPath> ParseWeightedPath(std::string_view spec) {
     auto w = ParseInt(spec.substr(eq + 1));
     if (w.ok()) {
       if (*w < 1 || *w > 1000000) {
-        return Status::InvalidArgument(fmt::format("path {:?}: weight must be 1..1000000", spec));
+        return Status::InvalidArgument(fmt::format("path {}: weight must be 1..1000000", Quote(spec)));
       }
       wp.weight = static_cast<int>(*w);
       path = spec.substr(0, eq);
     }
   }
   if (path.empty() || path[0] != '/') {
-    return Status::InvalidArgument(fmt::format("path {:?} must start with '/' (e.g. --path /health=2)", spec));
+    return Status::InvalidArgument(fmt::format("path {} must start with '/' (e.g. --path /health=2)", Quote(spec)));
   }
   wp.path = std::string(path);
   return wp;
@@ -87,7 +87,7 @@ struct Target {
 Result<Target> ParseTarget(const std::string& url) {
   std::string_view rest = url;
   if (!rest.starts_with("http://")) {
-    return Status::InvalidArgument(fmt::format("URL {:?} must start with http:// (https is not supported)", url));
+    return Status::InvalidArgument(fmt::format("URL {} must start with http:// (https is not supported)", Quote(url)));
   }
   rest.remove_prefix(7);
   size_t slash = rest.find('/');
@@ -97,16 +97,16 @@ Result<Target> ParseTarget(const std::string& url) {
   size_t colon = authority.rfind(':');
   if (!authority.empty() && authority[0] == '[') {
     size_t close = authority.find(']');
-    if (close == std::string_view::npos) return Status::InvalidArgument(fmt::format("invalid URL {:?}", url));
+    if (close == std::string_view::npos) return Status::InvalidArgument(fmt::format("invalid URL {}", Quote(url)));
     t.host = std::string(authority.substr(1, close - 1));
     t.port = close + 1 < authority.size() && authority[close + 1] == ':' ? std::string(authority.substr(close + 2)) : "80";
   } else {
     t.host = std::string(authority.substr(0, colon));
     t.port = colon == std::string_view::npos ? "80" : std::string(authority.substr(colon + 1));
   }
-  if (t.host.empty()) return Status::InvalidArgument(fmt::format("invalid URL {:?}: no host", url));
+  if (t.host.empty()) return Status::InvalidArgument(fmt::format("invalid URL {}: no host", Quote(url)));
   auto port = ParseInt(t.port);
-  if (!port.ok() || *port < 1 || *port > 65535) return Status::InvalidArgument(fmt::format("invalid port in URL {:?}", url));
+  if (!port.ok() || *port < 1 || *port > 65535) return Status::InvalidArgument(fmt::format("invalid port in URL {}", Quote(url)));
   return t;
 }
 
@@ -329,7 +329,7 @@ Status ValidateLoadOptions(const LoadOptions& o) {
   if (o.method.empty() || o.method.find_first_of(" \r\n") != std::string::npos) return Status::InvalidArgument("invalid method");
   for (const auto& p : o.paths) {
     if (p.path.empty() || p.path[0] != '/' || p.path.find_first_of(" \r\n") != std::string::npos) {
-      return Status::InvalidArgument(fmt::format("invalid path {:?}", p.path));
+      return Status::InvalidArgument(fmt::format("invalid path {}", Quote(p.path)));
     }
   }
   return Status::Ok();

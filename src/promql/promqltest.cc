@@ -117,7 +117,7 @@ model::Labels ParseDescriptor(std::string_view line, std::string_view* rest, int
 
 // One value sequence item, expanded into slots (nullopt = empty slot).
 void ExpandItem(std::string_view item, std::vector<std::optional<double>>* out, int lineno) {
-  auto bad = [&]() { return SyntaxError{lineno, fmt::format("invalid value sequence item {:?}", std::string(item))}; };
+  auto bad = [&]() { return SyntaxError{lineno, fmt::format("invalid value sequence item {}", Quote(std::string(item)))}; };
   auto parse_uint = [&](std::string_view s) -> uint64_t {
     if (s.empty()) throw bad();
     uint64_t v = 0;
@@ -133,7 +133,7 @@ void ExpandItem(std::string_view item, std::vector<std::optional<double>>* out, 
   }
   if (item.substr(0, 2) == "_x") {
     uint64_t n = parse_uint(item.substr(2));
-    if (n > kMaxExpansion) throw SyntaxError{lineno, fmt::format("expansion {:?} is too large", std::string(item))};
+    if (n > kMaxExpansion) throw SyntaxError{lineno, fmt::format("expansion {} is too large", Quote(std::string(item)))};
     for (uint64_t k = 0; k < n; ++k) out->push_back(std::nullopt);
     return;
   }
@@ -177,7 +177,7 @@ void ExpandItem(std::string_view item, std::vector<std::optional<double>>* out, 
   }
   if (i >= item.size() || item[i] != 'x') throw bad();
   uint64_t times = parse_uint(item.substr(i + 1));
-  if (times > kMaxExpansion) throw SyntaxError{lineno, fmt::format("expansion {:?} is too large", std::string(item))};
+  if (times > kMaxExpansion) throw SyntaxError{lineno, fmt::format("expansion {} is too large", Quote(std::string(item)))};
   double v = *value;
   for (uint64_t k = 0; k <= times; ++k) {
     out->push_back(v);
@@ -349,7 +349,7 @@ class ScriptRunner {
         } else if (cmd.rfind("eval", 0) == 0) {
           end = Eval(l, lines, i);
         } else {
-          throw SyntaxError{lineno, fmt::format("invalid command {:?}", std::string(l.substr(0, sp)))};
+          throw SyntaxError{lineno, fmt::format("invalid command {}", Quote(std::string(l.substr(0, sp))))};
         }
         i = end;
       }
@@ -363,7 +363,7 @@ class ScriptRunner {
   void Load(std::string_view header, const std::vector<std::string_view>& block, int lineno) {
     std::string_view step_text = TrimWs(header.substr(4));
     auto step = ParseTestDuration(step_text);
-    if (!step.ok()) throw SyntaxError{lineno, fmt::format("invalid step definition {:?}", std::string(step_text))};
+    if (!step.ok()) throw SyntaxError{lineno, fmt::format("invalid step definition {}", Quote(std::string(step_text)))};
     std::map<model::Labels, std::vector<std::optional<double>>> series;
     for (size_t k = 0; k < block.size(); ++k) {
       std::string_view rest;
@@ -393,7 +393,7 @@ class ScriptRunner {
     if (re2::RE2::FullMatch(header, kRange, &mod, &from, &to, &step, &expr)) {
       range = true;
     } else if (!re2::RE2::FullMatch(header, kInstant, &mod, &at_text, &expr)) {
-      throw SyntaxError{lineno, fmt::format("invalid evaluation command {:?}", std::string(header))};
+      throw SyntaxError{lineno, fmt::format("invalid evaluation command {}", Quote(std::string(header)))};
     }
     // The expected block.
     size_t end = at + 1;
@@ -408,13 +408,13 @@ class ScriptRunner {
     c.expr = expr;
     auto parsed = ParseExpr(expr);
     if (!parsed.ok()) {
-      throw SyntaxError{lineno, fmt::format("error parsing query {:?}: {}", expr, parsed.status().message())};
+      throw SyntaxError{lineno, fmt::format("error parsing query {}: {}", Quote(expr), parsed.status().message())};
     }
     if (range) {
       c.error = EvalRange(expr, mod, from, to, step, block);
     } else {
       auto t = ParseTestDuration(at_text);
-      if (!t.ok()) throw SyntaxError{lineno, fmt::format("invalid evaluation time {:?}", at_text)};
+      if (!t.ok()) throw SyntaxError{lineno, fmt::format("invalid evaluation time {}", Quote(at_text))};
       Expectation exp;
       int idx = 0;
       for (const auto& [l, ln] : block) {

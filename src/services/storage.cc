@@ -50,14 +50,14 @@ Result<int64_t> ParseRetentionPeriod(std::string_view s) {
     case 'm': unit = 60 * 1000; break;
     default:
       if (s.back() < '0' || s.back() > '9') {
-        return Status::InvalidArgument(fmt::format("invalid -retentionPeriod={:?}: unknown suffix; use s, m, h, d, w or y", s));
+        return Status::InvalidArgument(fmt::format("invalid -retentionPeriod={}: unknown suffix; use s, m, h, d, w or y", Quote(s)));
       }
   }
   if (s.back() < '0' || s.back() > '9') num = s.substr(0, s.size() - 1);
   auto v = ParseFloat(num);
   if (!v.ok() || !std::isfinite(*v) || *v <= 0) {
     return Status::InvalidArgument(fmt::format(
-        "invalid -retentionPeriod={:?}: want a positive number of months, or a number with suffix h, d, w or y", s));
+        "invalid -retentionPeriod={}: want a positive number of months, or a number with suffix h, d, w or y", Quote(s)));
   }
   return static_cast<int64_t>(*v * static_cast<double>(unit));
 }
@@ -205,7 +205,7 @@ int RunStorage(int argc, char** argv) {
   }
   for (const auto& u : remote_write_urls) {
     if (!u.starts_with("http://") && !u.starts_with("https://")) {
-      return fail_usage(fmt::format("invalid -remoteWrite.url={:?}: must start with http:// or https://", u));
+      return fail_usage(fmt::format("invalid -remoteWrite.url={}: must start with http:// or https://", Quote(u)));
     }
   }
   InitLogging("storage", log_level);

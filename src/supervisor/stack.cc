@@ -137,16 +137,16 @@ Status ParsePorts(std::string_view spec, std::map<std::string, int, std::less<>>
     SREMON_RETURN_IF_ERROR(CheckPrintable("port entry", item));
     size_t eq = item.find('=');
     if (eq == std::string_view::npos) {
-      return Status::InvalidArgument(fmt::format("bad port entry {:?}: want SERVICE=PORT, e.g. app=18080", item));
+      return Status::InvalidArgument(fmt::format("bad port entry {}: want SERVICE=PORT, e.g. app=18080", Quote(item)));
     }
     std::string_view name = Trim(item.substr(0, eq));
     if (!FindService(name)) {
-      return Status::InvalidArgument(fmt::format("bad port entry {:?}: unknown service {:?} (services: {})", item,
-                                                 name, ServiceNames()));
+      return Status::InvalidArgument(fmt::format("bad port entry {}: unknown service {} (services: {})", Quote(item),
+                                                 Quote(name), ServiceNames()));
     }
     auto port = ParseInt(Trim(item.substr(eq + 1)));
     if (!port.ok() || *port < 1 || *port > 65535) {
-      return Status::InvalidArgument(fmt::format("bad port entry {:?}: port must be 1..65535", item));
+      return Status::InvalidArgument(fmt::format("bad port entry {}: port must be 1..65535", Quote(item)));
     }
     (*ports)[std::string(name)] = static_cast<int>(*port);
   }
@@ -163,7 +163,7 @@ Result<std::vector<const ServiceSpec*>> SelectServices(std::string_view names) {
   for (std::string_view w : wanted) {
     SREMON_RETURN_IF_ERROR(CheckPrintable("service name", w));
     if (!FindService(w)) {
-      return Status::InvalidArgument(fmt::format("unknown service {:?} (services: {})", w, ServiceNames()));
+      return Status::InvalidArgument(fmt::format("unknown service {} (services: {})", Quote(w), ServiceNames()));
     }
   }
   for (const auto& s : Services()) {  // table order, whatever order they were named in
