@@ -141,31 +141,36 @@ class Session : public std::enable_shared_from_this<Session> {
   // 64 KB pieces and arms and cancels its timer for each, which cost more CPU than parsing a
   // large import body (the profile in docs/benchmarks.md). Here the kernel's socket buffer is
   // drained with plain recv(2) calls and the io_context is involved only when it runs dry; one
-  // timer keeps the whole request within read_timeout, as before.
+  // timer keeps the whole request within read_timeout, as before. The string grows with what
+  // arrives (doubling), so a client announcing a large body and sending nothing holds no memory.
   void ReadKnownLengthBody(uint64_t len) {
     if (len > srv_->opts.max_body_bytes) return OnReadError(bhttp::error::body_limit);
     std::string& body = parser_->get().body();
     auto buffered = buffer_.data();
     size_t have = std::min<size_t>(buffered.size(), len);
-    body.resize(len);
+    body.resize(std::min<size_t>(len, std::max<size_t>(have, kInitialBodyBytes)));
     asio::buffer_copy(asio::buffer(body.data(), have), buffered);
     buffer_.consume(have);
     body_read_ = have;
+    body_len_ = len;
     beast::error_code ec;
     stream_.socket().non_blocking(true, ec);
     if (ec) return OnReadError(ec);
+    // A timer that fires as the body completes may still run after the next request began:
+    // it acts only on the body it was armed for.
+    uint64_t this_body = ++bodies_;
     body_timer_.expires_after(srv_->opts.read_timeout);
-    body_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
-      if (!ec && !self->body_done_) self->Close();
+    body_timer_.async_wait([self = shared_from_this(), this_body](beast::error_code ec) {
+      if (!ec && self->bodies_ == this_body && self->body_read_ < self->body_len_) self->Close();
     });
-    body_done_ = false;
     DrainBody();
   }
 
   void DrainBody() {
     std::string& body = parser_->get().body();
     auto& sock = stream_.socket();
-    while (body_read_ < body.size()) {
+    while (body_read_ < body_len_) {
+      if (body_read_ == body.size()) body.resize(std::min<size_t>(body_len_, body.size() * 2));
       beast::error_code ec;
       size_t n = sock.read_some(asio::buffer(body.data() + body_read_, body.size() - body_read_), ec);
       if (ec == asio::error::would_block || ec == asio::error::try_again) {
@@ -176,13 +181,11 @@ class Session : public std::enable_shared_from_this<Session> {
         return;
       }
       if (ec) {
-        body_done_ = true;
         body_timer_.cancel();
         return OnReadError(ec);
       }
       body_read_ += n;
     }
-    body_done_ = true;
     body_timer_.cancel();
     Dispatch();
   }
@@ -333,9 +336,10 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  static constexpr size_t kInitialBodyBytes = 64 * 1024;
   asio::steady_timer body_timer_{stream_.get_executor()};
-  size_t body_read_ = 0;
-  bool body_done_ = true;
+  size_t body_read_ = 0, body_len_ = 0;  // of the known-length body being read
+  uint64_t bodies_ = 0;                  // known-length bodies begun on this connection
   Server::Impl* srv_;
   std::string remote_ip_;
   bool loopback_ = false;
