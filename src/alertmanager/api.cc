@@ -122,7 +122,7 @@ void Alertmanager::RegisterApi(http::Server& server) {
   };
   // Common parsing of the GET /alerts and /alerts/groups parameters.
   struct AlertQuery {
-    bool active = true, silenced = true, inhibited = true, unprocessed = true;
+    bool active = true, silenced = true, inhibited = true;
     Matchers filter;
     std::optional<RE2> receiver;
   };
@@ -131,7 +131,8 @@ void Alertmanager::RegisterApi(http::Server& server) {
     q->active = BoolParam(req, "active", true, resp, &ok);
     if (ok) q->silenced = BoolParam(req, "silenced", true, resp, &ok);
     if (ok) q->inhibited = BoolParam(req, "inhibited", true, resp, &ok);
-    if (ok) q->unprocessed = BoolParam(req, "unprocessed", true, resp, &ok);
+    // Validated as upstream does; no alert is ever unprocessed here, so it filters nothing.
+    if (ok) BoolParam(req, "unprocessed", true, resp, &ok);
     if (!ok) return false;
     if (!FilterParams(req, resp, &q->filter)) return false;
     if (req.HasParam("receiver")) {

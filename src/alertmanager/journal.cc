@@ -96,7 +96,6 @@ Status Journal::Append(const std::string& record, bool sync) {
   if (sync && ::fdatasync(fileno(log_)) != 0) {
     return Status::IOError(fmt::format("cannot sync {}/{}.log: {}", dir_, name_, std::strerror(errno)));
   }
-  ++appended_;
   return Status::Ok();
 }
 
@@ -123,7 +122,6 @@ Status Journal::Compact(const std::vector<std::string>& records) {
   std::fclose(log_);
   log_ = std::fopen(log_path.c_str(), "wb");
   if (!log_) return Status::IOError(fmt::format("cannot open {}: {}", log_path, std::strerror(errno)));
-  appended_ = 0;
   return Status::Ok();
 }
 

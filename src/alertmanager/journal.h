@@ -29,14 +29,10 @@ class Journal {
   Status Append(const std::string& record, bool sync);
   // Replaces snapshot and log by `records` (atomic rename), making the log empty.
   Status Compact(const std::vector<std::string>& records);
-  // Records appended since the last compaction.
-  size_t appended() const { return appended_; }
-  bool enabled() const { return !dir_.empty(); }
 
  private:
   std::string dir_, name_;
   FILE* log_ = nullptr;
-  size_t appended_ = 0;
 };
 
 }  // namespace sremon::alertmanager

@@ -96,8 +96,6 @@ const char* SilenceStateName(SilenceState s) {
   return "active";
 }
 
-std::string MatcherJsonType(const model::Matcher& m) { return IsRegex(m) ? "regex" : "equal"; }
-
 Result<model::Matcher> MatcherFromApi(const std::string& name, const std::string& value, bool is_regex,
                                       bool is_equal) {
   if (!model::IsValidLabelName(name)) return Status::InvalidArgument(fmt::format("invalid label name {}", Quote(name)));

@@ -53,8 +53,6 @@ class Silences {
   int64_t retention_ms_ = 120 * 3600 * 1000LL;
 };
 
-// JSON forms shared by the journal and the API.
-std::string MatcherJsonType(const model::Matcher& m);
 // Validates and builds a matcher from the API's {name, value, isRegex, isEqual}.
 Result<model::Matcher> MatcherFromApi(const std::string& name, const std::string& value, bool is_regex,
                                       bool is_equal);

@@ -90,13 +90,6 @@ std::vector<Alert> AlertStore::List() const {
   return out;
 }
 
-bool AlertStore::Get(uint64_t fp, Alert* out) const {
-  std::lock_guard lock(mu_);
-  auto it = alerts_.find(fp);
-  if (it == alerts_.end()) return false;
-  *out = it->second;
-  return true;
-}
 
 void AlertStore::GarbageCollect() {
   std::lock_guard lock(mu_);

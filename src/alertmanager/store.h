@@ -23,7 +23,6 @@ class AlertStore {
   // Merges each alert with the stored one when their activity ranges overlap, as upstream.
   void Put(const std::vector<Alert>& alerts);
   std::vector<Alert> List() const;
-  bool Get(uint64_t fp, Alert* out) const;
   // Removes resolved alerts (upstream GC) and compacts the journal.
   void GarbageCollect();
   // Called for every stored alert (after merge). Returns an id for Unsubscribe.

@@ -161,8 +161,6 @@ class FileParser {
       Error(spec.line, fmt::format("group \"{}\", rule {}: a rule must be a mapping", group, index));
       return spec;
     }
-    size_t errors_before = errors_.size();
-    std::string prefix;
     auto rule_error = [&](int line, const std::string& msg) {
       Error(line, fmt::format("group \"{}\", rule {}, \"{}\": {}", group, index, spec.name(), msg));
     };
@@ -207,7 +205,6 @@ class FileParser {
       check(spec.labels, "label", r["labels"]);
       check(spec.annotations, "annotation", r["annotations"]);
     }
-    (void)errors_before;
     return spec;
   }
 

@@ -40,7 +40,6 @@ class SeriesTable {
  private:
   std::vector<std::pair<uint64_t, MemSeries*>> slots_;  // value null = empty
   size_t size_ = 0;
-  MemSeries* placeholder_ = nullptr;
 };
 
 // One series' samples in memory. In-order samples (t > the last in-order t) go into Gorilla
