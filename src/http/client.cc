@@ -65,33 +65,6 @@ Result<ParsedUrl> ParseUrl(const std::string& url) {
   return u;
 }
 
-std::string Base64(std::string_view in) {
-  static const char* kChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  size_t i = 0;
-  while (i + 2 < in.size()) {
-    uint32_t n = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
-    out += kChars[(n >> 18) & 63];
-    out += kChars[(n >> 12) & 63];
-    out += kChars[(n >> 6) & 63];
-    out += kChars[n & 63];
-    i += 3;
-  }
-  if (i + 1 == in.size()) {
-    uint32_t n = uint8_t(in[i]) << 16;
-    out += kChars[(n >> 18) & 63];
-    out += kChars[(n >> 12) & 63];
-    out += "==";
-  } else if (i + 2 == in.size()) {
-    uint32_t n = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8);
-    out += kChars[(n >> 18) & 63];
-    out += kChars[(n >> 12) & 63];
-    out += kChars[(n >> 6) & 63];
-    out += '=';
-  }
-  return out;
-}
-
 // One request over `stream` (a tcp_stream, or an ssl_stream over one): connect, TLS handshake
 // when there is one, write, read, all under the request's deadline.
 template <typename Stream>
@@ -105,7 +78,7 @@ Result<ClientResponse> Exchange(asio::io_context& ioc, Stream& stream, const Cli
   req.set(bhttp::field::user_agent, "sremon");
   if (!request.headers.Has("Accept-Encoding")) req.set(bhttp::field::accept_encoding, "gzip");
   if (!u.userinfo.empty() && !request.headers.Has("Authorization")) {
-    req.set(bhttp::field::authorization, "Basic " + Base64(u.userinfo));
+    req.set(bhttp::field::authorization, "Basic " + Base64Encode(u.userinfo));
   }
   for (const auto& [k, v] : request.headers.items()) req.set(k, v);
   req.body() = request.body;

@@ -176,6 +176,8 @@ Result<ClientResponse> Post(const std::string& url, std::string body, std::strin
 
 std::string UrlDecode(std::string_view s, bool plus_is_space = true);
 std::string UrlEncode(std::string_view s);
+// Standard base64 with padding (Basic auth headers, SMTP AUTH).
+std::string Base64Encode(std::string_view in);
 // Parses a query string or form body into *out (appending).
 void ParseQueryString(std::string_view qs, std::vector<std::pair<std::string, std::string>>* out);
 // Gzip (RFC 1952) or zlib streams; fails when the output would exceed max_bytes.

@@ -170,6 +170,16 @@ TEST(ClientTls, HttpsWithCaFileServerNameAndSkipVerify) {
   EXPECT_EQ(FetchErrorPhase(r.status()), "TLS handshake") << r.status().message();
 }
 
+TEST(HttpUtil, Base64Encode) {
+  // RFC 4648 test vectors.
+  EXPECT_EQ(Base64Encode(""), "");
+  EXPECT_EQ(Base64Encode("f"), "Zg==");
+  EXPECT_EQ(Base64Encode("fo"), "Zm8=");
+  EXPECT_EQ(Base64Encode("foo"), "Zm9v");
+  EXPECT_EQ(Base64Encode("foobar"), "Zm9vYmFy");
+  EXPECT_EQ(Base64Encode(std::string("\0\xff", 2)), "AP8=");
+}
+
 TEST_F(ServerTest, ClientErrors) {
   auto r = Get("http://127.0.0.1:1/x", std::chrono::milliseconds(500));
   ASSERT_FALSE(r.ok());

@@ -1,6 +1,5 @@
 #include "http/smtp.h"
 
-#include <openssl/evp.h>
 #include <openssl/ssl.h>
 
 #include <map>
@@ -28,14 +27,6 @@ using Clock = std::chrono::steady_clock;
 // RFC 5321 limits reply lines to 512 octets; a server sending more is not speaking SMTP.
 constexpr size_t kMaxLine = 4096;
 constexpr int kMaxReplyLines = 100;
-
-std::string Base64(std::string_view in) {
-  std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
-}
 
 // The DATA section (RFC 5321 4.5.2): CRLF line endings, a '.' doubled at the start of a line,
 // and the terminating "." line.
@@ -217,12 +208,12 @@ class Session {
     for (auto m : Split(ext_["auth"], ' ')) mechanisms.insert(std::string(m));
     if (mechanisms.count("plain")) {
       std::string token = m_.identity + '\0' + m_.username + '\0' + m_.password;
-      return Command("AUTH PLAIN " + Base64(token), 2, nullptr, "AUTH PLAIN");
+      return Command("AUTH PLAIN " + Base64Encode(token), 2, nullptr, "AUTH PLAIN");
     }
     if (mechanisms.count("login")) {
       if (Status st = Command("AUTH LOGIN", 3); !st.ok()) return st;
-      if (Status st = Command(Base64(m_.username), 3, nullptr, "AUTH LOGIN username"); !st.ok()) return st;
-      return Command(Base64(m_.password), 2, nullptr, "AUTH LOGIN password");
+      if (Status st = Command(Base64Encode(m_.username), 3, nullptr, "AUTH LOGIN username"); !st.ok()) return st;
+      return Command(Base64Encode(m_.password), 2, nullptr, "AUTH LOGIN password");
     }
     return Fail(fmt::format("no supported authentication mechanism (PLAIN, LOGIN) among {}", Quote(ext_["auth"])));
   }

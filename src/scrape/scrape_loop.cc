@@ -22,24 +22,6 @@ constexpr const char* kAcceptHeader =
     "text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
 constexpr size_t kExcerptBytes = 200;
 
-std::string Base64(std::string_view in) {
-  static constexpr char kChars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    uint32_t n = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
-    out += {kChars[n >> 18], kChars[(n >> 12) & 63], kChars[(n >> 6) & 63], kChars[n & 63]};
-  }
-  if (i + 1 == in.size()) {
-    uint32_t n = uint8_t(in[i]) << 16;
-    out += {kChars[n >> 18], kChars[(n >> 12) & 63], '=', '='};
-  } else if (i + 2 == in.size()) {
-    uint32_t n = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8);
-    out += {kChars[n >> 18], kChars[(n >> 12) & 63], kChars[(n >> 6) & 63], '='};
-  }
-  return out;
-}
-
 std::string ReadSecretFile(const std::string& path) {
   std::ifstream in(path);
   std::stringstream ss;
@@ -84,7 +66,7 @@ ScrapeLoop::ScrapeLoop(std::shared_ptr<const ScrapeConfig> job, Target target, m
   if (job_->basic_auth) {
     std::string password = job_->basic_auth->password;
     if (!job_->basic_auth->password_file.empty()) password = ReadSecretFile(job_->basic_auth->password_file);
-    auth_header_ = "Basic " + Base64(job_->basic_auth->username + ":" + password);
+    auth_header_ = "Basic " + http::Base64Encode(job_->basic_auth->username + ":" + password);
   } else if (!job_->bearer_token.empty()) {
     auth_header_ = "Bearer " + job_->bearer_token;
   } else if (!job_->bearer_token_file.empty()) {
