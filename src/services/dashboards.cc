@@ -1,14 +1,10 @@
 // `sremon dashboards`: the Grafana stand-in on port 3000 (flags and wiring only; the service
 // lives in src/dashboards/).
-#include <malloc.h>
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
-#include <mutex>
-#include <thread>
 
 #include <spdlog/spdlog.h>
 
@@ -40,9 +36,8 @@ int RunDashboards(int argc, char** argv) {
   app.add_option("--loggerLevel", log_level, "debug, info, warn or error (default info)");
   if (auto code = ParseFlags(app, argc, argv)) return *code;
   InitLogging("dashboards", log_level);
-  // Idle memory budget (< 20 MB RSS): few malloc arenas for the handful of threads, and a
-  // periodic trim so buffers of big proxied query answers go back to the OS when idle.
-  mallopt(M_ARENA_MAX, 2);
+  // Big proxied query answers go back to the kernel when idle.
+  HeapReleaser heap(std::chrono::seconds(5));
 
   dashboards::AppOptions opts;
   opts.admin_user = Env("GF_SECURITY_ADMIN_USER", "admin");
@@ -77,22 +72,9 @@ int RunDashboards(int argc, char** argv) {
     return kExitFailure;
   }
   (*dash)->Start();
-  std::mutex trim_mu;
-  std::condition_variable trim_cv;
-  bool stopping = false;
-  std::thread trimmer([&] {
-    std::unique_lock lock(trim_mu);
-    while (!trim_cv.wait_for(lock, std::chrono::seconds(5), [&] { return stopping; })) malloc_trim(0);
-  });
   spdlog::info("listening on http://{} (provisioning {}, database {})", listen, opts.provisioning_dir, opts.database_path);
   WaitForShutdown();
   spdlog::info("shutting down");
-  {
-    std::lock_guard lock(trim_mu);
-    stopping = true;
-  }
-  trim_cv.notify_all();
-  trimmer.join();
   server.Stop();
   (*dash)->Stop();
   return kExitOk;

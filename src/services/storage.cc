@@ -1,7 +1,6 @@
 // `sremon storage`: the VictoriaMetrics single-node stand-in (port 8428). Wires the TSDB, the
 // write endpoints, the remote_write forwarders, the scrape manager and the HTTP server; starts
 // them in that order and stops them in reverse (VictoriaMetrics app/victoria-metrics/main.go).
-#include <malloc.h>
 
 #include <atomic>
 #include <cmath>
@@ -62,7 +61,7 @@ Result<int64_t> ParseRetentionPeriod(std::string_view s) {
   return static_cast<int64_t>(*v * static_cast<double>(unit));
 }
 
-// Copies the engine's statistics into /metrics every few seconds (and trims the heap).
+// Copies the engine's statistics into /metrics every few seconds.
 class StatsExporter {
  public:
   explicit StatsExporter(tsdb::DB* db) : db_(db) {
@@ -119,9 +118,6 @@ class StatsExporter {
       out_of_order_->Increment(static_cast<double>(s.out_of_order_samples_total - last_out_of_order_));
     }
     last_out_of_order_ = s.out_of_order_samples_total;
-    // Import bodies are tens of MB and glibc keeps freed heap in its per-thread arenas; hand it
-    // back to the OS so resident memory reflects the store, not the last big request.
-    malloc_trim(0);
   }
   void Run() {
     std::unique_lock<std::mutex> l(mu_);
@@ -209,13 +205,9 @@ int RunStorage(int argc, char** argv) {
     }
   }
   InitLogging("storage", log_level);
-  // Import bodies are tens of MB. glibc raises its mmap threshold to the largest block freed, so
-  // after the first body the next ones come from the heap and stay resident as fragments; a fixed
-  // threshold gives every big body back to the kernel when it is freed. Two arenas instead of
-  // one per thread: the HTTP workers' arenas otherwise each keep their own free memory. What it
-  // saved on the 4.7 M-sample import is in docs/benchmarks.md ("Storage service").
-  mallopt(M_MMAP_THRESHOLD, 1 << 20);
-  mallopt(M_ARENA_MAX, 2);
+  // Import bodies are tens of MB: they go back to the kernel once freed (what that saved on
+  // the 4.7 M-sample import is in docs/benchmarks.md, "Storage service").
+  HeapReleaser heap(std::chrono::seconds(2));
 
   // 1. The store.
   tsdb::Options db_opts;

@@ -1,7 +1,6 @@
 #include "tsdb/db.h"
 
 #include <fcntl.h>
-#include <malloc.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -48,10 +47,6 @@ constexpr uint8_t kEntryDelete = 3;
 
 constexpr int kFlushZstdLevel = 3;
 constexpr int kMergeZstdLevel = 9;
-
-// Flushes and merges free large amounts at once; give them back to the OS instead of keeping
-// them in malloc's free lists (resident memory is one of the figures we are measured on).
-void ReleaseMemory() { malloc_trim(0); }
 
 int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
@@ -709,7 +704,6 @@ Status DBImpl::WriteFrozen() {
     Status wst = wal_->RemoveBefore(fz->wal_seg);
     if (!wst.ok()) spdlog::warn("cannot remove old WAL segments: {}", wst.ToString());
     fz.reset();
-    ReleaseMemory();
   }
   CollectGarbage();
   return Status::Ok();
@@ -883,9 +877,7 @@ Status DBImpl::MergePartition(int64_t partition, std::vector<std::shared_ptr<Blo
                inputs.size(), FormatRfc3339Ms(partition), (*out)->path(), meta.series, meta.samples, in_bytes / 1e6,
                (*out)->file_bytes() / 1e6, double((*out)->file_bytes()) / std::max<uint64_t>(meta.samples, 1),
                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  Status st = PublishBlocks({*out}, inputs);
-  ReleaseMemory();
-  return st;
+  return PublishBlocks({*out}, inputs);
 }
 
 Status DBImpl::ForceMerge() {
