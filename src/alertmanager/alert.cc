@@ -6,22 +6,9 @@
 
 namespace sremon::alertmanager {
 
-uint64_t Fingerprint(const model::Labels& labels) {
-  uint64_t h = 14695981039346656037ULL;
-  auto add = [&h](std::string_view s) {
-    for (unsigned char c : s) {
-      h ^= c;
-      h *= 1099511628211ULL;
-    }
-    h ^= 0xFF;
-    h *= 1099511628211ULL;
-  };
-  for (const auto& l : labels) {
-    add(l.name);
-    add(l.value);
-  }
-  return h;
-}
+// Upstream's model.LabelSet.Fingerprint is FNV-1a over names and values with a 0xff separator:
+// exactly model::Labels::Hash.
+uint64_t Fingerprint(const model::Labels& labels) { return labels.Hash(); }
 
 uint64_t Alert::Fingerprint() const { return alertmanager::Fingerprint(labels); }
 
@@ -36,14 +23,7 @@ bool AlertLess(const Alert& a, const Alert& b) {
     auto av = a.labels.Get(key), bv = b.labels.Get(key);
     if (av != bv) return av < bv;
   }
-  // model.LabelSet.Before: compare sorted (name, value) pairs, shorter first on a tie.
-  const auto& x = a.labels.items();
-  const auto& y = b.labels.items();
-  for (size_t i = 0; i < x.size() && i < y.size(); ++i) {
-    if (x[i].name != y[i].name) return x[i].name < y[i].name;
-    if (x[i].value != y[i].value) return x[i].value < y[i].value;
-  }
-  return x.size() < y.size();
+  return a.labels < b.labels;  // model.LabelSet.Before: sorted pairs, shorter first on a tie
 }
 
 Alert MergeAlerts(const Alert& a, const Alert& b) {

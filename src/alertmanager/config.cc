@@ -498,7 +498,7 @@ Result<std::shared_ptr<const Config>> ParseConfig(const std::string& text, const
   c->path = filename;
   Parser p(filename);
   // As Go's YAML decoder: the file must be UTF-8 (and every message we print stays valid).
-  if (!ValidUtf8(text)) return Status::InvalidArgument(fmt::format("{}: yaml: invalid leading UTF-8 octet", filename));
+  if (!IsValidUtf8(text)) return Status::InvalidArgument(fmt::format("{}: yaml: invalid leading UTF-8 octet", filename));
   try {
     YAML::Node root = YAML::Load(text);
     p.Parse(root, c.get());

@@ -11,19 +11,6 @@ namespace sremon::alertmanager {
 
 namespace {
 
-bool ValidUtf8Impl(std::string_view s) {
-  for (size_t i = 0; i < s.size();) {
-    unsigned char c = s[i];
-    int n = c < 0x80 ? 0 : (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2 : (c & 0xF8) == 0xF0 ? 3 : -1;
-    if (n < 0 || i + n >= s.size() + (n == 0)) return false;
-    for (int k = 1; k <= n; ++k) {
-      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
-    }
-    i += n + 1;
-  }
-  return true;
-}
-
 const char* OpString(model::MatchType t) {
   switch (t) {
     case model::MatchType::kEqual: return "=";
@@ -48,7 +35,7 @@ Result<model::Matcher> ParseMatcher(std::string_view s) {
     raw.remove_prefix(1);
     expect_quote = true;
   }
-  if (!ValidUtf8Impl(raw)) return Status::InvalidArgument(fmt::format("matcher value not valid UTF-8: {}", raw_s));
+  if (!IsValidUtf8(raw)) return Status::InvalidArgument(fmt::format("matcher value not valid UTF-8: {}", raw_s));
   std::string value;
   bool escaped = false;
   for (size_t i = 0; i < raw.size(); ++i) {
@@ -126,7 +113,6 @@ Result<Matchers> ParseMatchers(std::string_view s) {
   return out;
 }
 
-bool ValidUtf8(std::string_view s) { return ValidUtf8Impl(s); }
 
 std::string MatcherString(const model::Matcher& m) { return m.name() + OpString(m.type()) + Quote(m.value()); }
 

@@ -26,7 +26,5 @@ std::string MatchersString(const Matchers& ms);
 void SortMatchers(Matchers* ms);
 // All matchers match the labels (absent labels read as "").
 bool MatchesAll(const Matchers& ms, const model::Labels& labels);
-// True when s is well-formed UTF-8.
-bool ValidUtf8(std::string_view s);
 
 }  // namespace sremon::alertmanager
