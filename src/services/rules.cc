@@ -8,6 +8,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "api/errors.h"
 #include "http/http.h"
 #include "promql/ast.h"
 #include "rules/api.h"
@@ -179,8 +180,7 @@ int RunRules(int argc, char** argv) {
     rules::RulesFilter f;
     f.type = std::string(req.Param("type"));
     if (!f.type.empty() && f.type != "alert" && f.type != "record") {
-      resp.SetJson(400, R"({"status":"error","errorType":"bad_data","error":"invalid type parameter: want alert or record"})");
-      return;
+      return api::WriteError(resp, api::BadData("invalid type parameter: want alert or record"));
     }
     f.rule_names = req.Params("rule_name[]");
     f.group_names = req.Params("rule_group[]");
@@ -203,11 +203,7 @@ int RunRules(int argc, char** argv) {
   server.Route("GET", "/vmalert/", page);
   // Backtest over the service's own datasource: /api/v1/backtest?rule=NAME&from=T&to=T[&step=D]
   server.Route("GET", "/api/v1/backtest", [&manager, ds](http::Request& req, http::Response& resp) {
-    auto bad = [&](const std::string& msg) {
-      std::string j = R"({"status":"error","errorType":"bad_data","error":)";
-      AppendJsonString(&j, msg);
-      resp.SetJson(400, j + "}");
-    };
+    auto bad = [&](std::string msg) { api::WriteError(resp, api::BadData(std::move(msg))); };
     std::string name(req.Param("rule"));
     // A copy: a reload may replace the group while the backtest runs.
     std::optional<rules::RuleSpec> spec;
@@ -235,10 +231,7 @@ int RunRules(int argc, char** argv) {
     }, *from, *to, step);
     if (!res.ok()) {
       if (res.status().code() == Status::Code::kInvalidArgument) return bad(res.status().message());
-      std::string j = R"({"status":"error","errorType":"unavailable","error":)";
-      AppendJsonString(&j, res.status().message());
-      resp.SetJson(503, j + "}");
-      return;
+      return api::WriteError(resp, api::ApiError{api::kUnavailable, res.status().message()});
     }
     resp.SetJson(200, rules::FormatBacktestJson(*res));
   }, /*blocking=*/true);
