@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ingest/remote_write_codec.h"  // EncodeRemoteWrite, for callers of the decoders
 #include "model/labels.h"
 #include "storage/storage.h"
 #include "util/status.h"
@@ -47,12 +48,5 @@ ImportResult ImportVmJson(std::string_view body, const model::Labels& extra_labe
 
 // One export line (with '\n'); samples must be in time order. Stale markers are left out.
 void AppendVmJsonLine(std::string* out, const model::Labels& labels, const std::vector<model::Sample>& samples);
-
-// Encodes samples as a snappy-compressed WriteRequest (the remote_write client's body).
-struct SeriesSamples {
-  model::Labels labels;
-  std::vector<model::Sample> samples;
-};
-std::string EncodeRemoteWrite(const std::vector<SeriesSamples>& series);
 
 }  // namespace sremon::ingest

@@ -1,63 +1,19 @@
 #include "rules/remote_write.h"
 
-#include <cstring>
-
 #include <fmt/format.h>
-#include <snappy.h>
 #include <spdlog/spdlog.h>
 
 #include "http/http.h"
+#include "ingest/remote_write_codec.h"
 #include "obs/metrics.h"
 
 namespace sremon::rules {
 
-namespace {
-
-void PutVarint(std::string* out, uint64_t v) {
-  while (v >= 0x80) {
-    out->push_back(static_cast<char>(v | 0x80));
-    v >>= 7;
-  }
-  out->push_back(static_cast<char>(v));
-}
-
-void PutTag(std::string* out, int field, int wire_type) { PutVarint(out, (static_cast<uint64_t>(field) << 3) | wire_type); }
-
-void PutBytes(std::string* out, int field, std::string_view s) {
-  PutTag(out, field, 2);
-  PutVarint(out, s.size());
-  out->append(s);
-}
-
-}  // namespace
-
 std::string EncodeWriteRequest(const std::vector<OutSample>& samples) {
-  std::string out, ts, tmp;
-  for (const auto& s : samples) {
-    ts.clear();
-    for (const auto& l : s.labels) {  // Label { string name = 1; string value = 2; }
-      tmp.clear();
-      PutBytes(&tmp, 1, l.name);
-      PutBytes(&tmp, 2, l.value);
-      PutBytes(&ts, 1, tmp);
-    }
-    tmp.clear();  // Sample { double value = 1; int64 timestamp = 2; }
-    PutTag(&tmp, 1, 1);
-    uint64_t bits;
-    std::memcpy(&bits, &s.v, sizeof(bits));
-    for (int i = 0; i < 8; ++i) tmp.push_back(static_cast<char>(bits >> (8 * i)));
-    PutTag(&tmp, 2, 0);
-    PutVarint(&tmp, static_cast<uint64_t>(s.t));
-    PutBytes(&ts, 2, tmp);
-    PutBytes(&out, 1, ts);  // WriteRequest { repeated TimeSeries timeseries = 1; }
-  }
-  return out;
-}
-
-std::string SnappyCompress(const std::string& raw) {
-  std::string out;
-  snappy::Compress(raw.data(), raw.size(), &out);
-  return out;
+  std::vector<ingest::SeriesSamples> series;
+  series.reserve(samples.size());
+  for (const auto& s : samples) series.push_back({s.labels, {{s.t, s.v}}});
+  return ingest::EncodeRemoteWrite(series);
 }
 
 RemoteWriter::RemoteWriter(RemoteWriteOptions options)
@@ -110,7 +66,7 @@ bool RemoteWriter::Post(const std::string& body) {
 }
 
 void RemoteWriter::Deliver(std::vector<OutSample> batch) {
-  if (Post(SnappyCompress(EncodeWriteRequest(batch)))) {
+  if (Post(EncodeWriteRequest(batch))) {
     sent_ += batch.size();
     sent_metric_->Increment(static_cast<double>(batch.size()));
   } else {

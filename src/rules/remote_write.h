@@ -1,6 +1,5 @@
 // Writes rule results back over Prometheus remote_write 1.0 (snappy-compressed protobuf
 // prompb.WriteRequest): recording-rule samples, ALERTS and ALERTS_FOR_STATE.
-// The encoder is a minimal hand-written prompb writer (WriteRequest/TimeSeries/Label/Sample).
 // Thread-safety: Push() from any thread; one sender thread.
 #pragma once
 
@@ -15,10 +14,8 @@
 
 namespace sremon::rules {
 
-// prompb.WriteRequest bytes (uncompressed), one TimeSeries per sample.
+// The remote_write body (snappy-compressed prompb.WriteRequest), one TimeSeries per sample.
 std::string EncodeWriteRequest(const std::vector<OutSample>& samples);
-// Snappy block compression, as remote_write requires.
-std::string SnappyCompress(const std::string& raw);
 
 struct RemoteWriteOptions {
   std::string url;  // full URL (http://host:8428/api/v1/write); a bare host:port gets /api/v1/write
