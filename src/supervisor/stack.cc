@@ -118,23 +118,11 @@ std::vector<std::string_view> SplitList(std::string_view s) {
   return out;
 }
 
-// Service names and ports are printable ASCII; anything else is refused before it is echoed
-// in an error message.
-Status CheckPrintable(std::string_view what, std::string_view item) {
-  for (size_t i = 0; i < item.size(); ++i) {
-    auto c = static_cast<unsigned char>(item[i]);
-    if (c < 0x21 || c > 0x7e) {
-      return Status::InvalidArgument(fmt::format("bad {}: byte {} is not printable ASCII", what, i));
-    }
-  }
-  return Status::Ok();
-}
-
 }  // namespace
 
 Status ParsePorts(std::string_view spec, std::map<std::string, int, std::less<>>* ports) {
   for (std::string_view item : SplitList(spec)) {
-    SREMON_RETURN_IF_ERROR(CheckPrintable("port entry", item));
+    SREMON_RETURN_IF_ERROR(CheckPrintableAscii("bad port entry", item));
     size_t eq = item.find('=');
     if (eq == std::string_view::npos) {
       return Status::InvalidArgument(fmt::format("bad port entry {}: want SERVICE=PORT, e.g. app=18080", Quote(item)));
@@ -161,7 +149,7 @@ Result<std::vector<const ServiceSpec*>> SelectServices(std::string_view names) {
     return out;
   }
   for (std::string_view w : wanted) {
-    SREMON_RETURN_IF_ERROR(CheckPrintable("service name", w));
+    SREMON_RETURN_IF_ERROR(CheckPrintableAscii("bad service name", w));
     if (!FindService(w)) {
       return Status::InvalidArgument(fmt::format("unknown service {} (services: {})", Quote(w), ServiceNames()));
     }

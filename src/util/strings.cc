@@ -223,6 +223,16 @@ bool IsValidUtf8(std::string_view s) {
   return true;
 }
 
+Status CheckPrintableAscii(std::string_view what, std::string_view s) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x21 || c > 0x7e) {
+      return Status::InvalidArgument(fmt::format("{}: byte {} is not printable ASCII", what, i));
+    }
+  }
+  return Status::Ok();
+}
+
 std::string Quote(std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out = "\"";

@@ -38,6 +38,10 @@ Result<int64_t> ParseInt(std::string_view s);
 size_t Utf8SequenceLength(std::string_view s, size_t i);
 // Go's utf8.ValidString.
 bool IsValidUtf8(std::string_view s);
+// For words that go on the wire or into a command line as they are (URLs, paths, methods,
+// service names): InvalidArgument "WHAT: byte N is not printable ASCII" unless every byte is
+// 0x21..0x7e. Checked before the word is echoed in any message.
+Status CheckPrintableAscii(std::string_view what, std::string_view s);
 
 // Go's strconv.Quote / %q for error messages: "s" with \" \\ \n \t... escaped, control and
 // invalid UTF-8 bytes as \xNN, valid UTF-8 kept. Use it instead of fmt's {:?}, which aborts on
