@@ -8,7 +8,7 @@
 # only the interval and `for` changed. Each round starts both stacks fresh.
 #
 # Usage: bench/alert_latency.sh [ROUNDS]     (default 3; SREMON_BIN defaults to build/src/sremon)
-set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib/errtrap.sh"
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-3}
 SREMON=${SREMON_BIN:-$PWD/build/src/sremon}

@@ -6,7 +6,7 @@
 # Usage: bench/app_bench.sh [SREMON_BIN]
 # Env:   DURATION (10s) CONNECTIONS (64) WRK_THREADS (1) APP_THREADS (2) RUNS (3)
 # Needs: wrk (Debian package, installed by scripts/deps.sh test).
-set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib/errtrap.sh"
 cd "$(dirname "$0")/.."
 bin=${1:-build/src/sremon}
 duration=${DURATION:-10s}

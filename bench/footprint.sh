@@ -6,7 +6,7 @@
 #       prometheus-alertmanager. Grafana is not packaged by Debian, so it has no column; the
 #       upstream side scrapes our C++ app (the reference's Flask app is not packaged either).
 # Usage: bench/footprint.sh [IDLE_SECONDS]   (default 60; needs ./build/src/sremon)
-set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib/errtrap.sh"
 cd "$(dirname "$0")/.."
 IDLE=${1:-60}
 SREMON=$PWD/build/src/sremon

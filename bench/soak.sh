@@ -5,7 +5,7 @@
 # a CI test.
 # Usage: bench/soak.sh [DURATION_SECONDS]   (default 600)
 # Build first: cmake -S . -B build -DSREMON_BENCH=ON && ./scripts/build.sh sremon scrape-targets
-set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib/errtrap.sh"
 cd "$(dirname "$0")/.."
 DURATION=${1:-600}
 SREMON=$PWD/build/src/sremon

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Configures and builds sremon in Release mode into ./build (ccache when available).
 # Usage: scripts/build.sh [TARGET...]   (default: everything, tests included)
-set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/errtrap.sh"
 cd "$(dirname "$0")/.."
 BUILD_DIR=${SREMON_BUILD_DIR:-build}
 export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD}

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages sremon needs, only when some are missing (idempotent, quiet).
 # Usage: scripts/deps.sh build|test|peers
-set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/errtrap.sh"
 BUILD_PKGS=(build-essential cmake ninja-build ccache pkg-config
   libboost1.81-dev libyaml-cpp-dev libre2-dev libprotobuf-dev protobuf-compiler
   libsnappy-dev libzstd-dev zlib1g-dev libsqlite3-dev libcli11-dev libspdlog-dev libfmt-dev
@@ -19,7 +19,10 @@ case "${1:-build}" in
   *) echo "usage: $0 build|test|peers" >&2; exit 2 ;;
 esac
 # One dpkg-query for every package (fast even on a busy machine); absent ones are not listed.
-installed=$(dpkg-query -W -f='${Package} ${Status}\n' "${want[@]}" 2>/dev/null | awk '/ install ok installed$/ {print $1}')
+# dpkg-query exits 1 when any named package is unknown, which is exactly the fresh-machine case:
+# its exit code says nothing we need, so it must not abort the script.
+installed=$( (dpkg-query -W -f='${Package} ${Status}\n' "${want[@]}" 2>/dev/null || true) |
+  awk '/ install ok installed$/ {print $1}')
 for p in "${want[@]}"; do
   grep -qx "$p" <<<"$installed" || missing+=("$p")
 done

@@ -2,7 +2,7 @@
 # Builds every libFuzzer target with clang (+ASan) into ./build-fuzz and runs each for a while.
 # Usage: scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]   (default 30 s, every target)
 # Corpora grow in build-fuzz/corpus/TARGET; a crash leaves build-fuzz/crash-* and fails the run.
-set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/errtrap.sh"
 cd "$(dirname "$0")/.."
 SECONDS_PER_TARGET=${1:-30}
 shift || true

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need, builds everything and runs every test suite with ctest.
 # Extra arguments go to ctest (e.g. -L unit, -R storage).
-set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/errtrap.sh"
 cd "$(dirname "$0")/.."
 start=$(date +%s)
 ./scripts/deps.sh test

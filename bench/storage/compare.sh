@@ -8,7 +8,7 @@
 # Usage: bench/storage/compare.sh [BUILD_DIR]
 #   env: HOSTS=20 HOURS=2 SCRAPE_SECONDS=60 TARGETS=200 SERIES=1000 PARALLEL=2 RUNS=3
 # Build first: cmake -S . -B build -DSREMON_BENCH=ON && ./scripts/build.sh sremon sremon-nodegen scrape-targets
-set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib/errtrap.sh"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${1:-$ROOT/build}
 HOSTS=${HOSTS:-20}

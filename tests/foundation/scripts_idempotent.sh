@@ -3,7 +3,7 @@
 # installs nothing and returns fast, the build has nothing to do (never a real build inside
 # ctest: stale sources fail the test instead), and a second up.sh starts nothing new.
 # Usage: scripts_idempotent.sh SOURCE_DIR BUILD_DIR
-set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib/errtrap.sh"
 src=$1
 build=$2
 cd "$src"
