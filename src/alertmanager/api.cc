@@ -1,4 +1,4 @@
-// API v2 (specs/alertmanager-openapi-v2.yaml, as v0.25 answers it) and our history API.
+// API v2 (Alertmanager's api/v2/openapi.yaml, as v0.25 answers it) and our history API.
 // Error shapes as upstream: handler errors are a bare JSON string; body decoding errors are
 // {"code":400,"message":"parsing X body from \"\" failed, because ..."}; schema violations are
 // 422 {"code":602,"message":"... in body is required"}.

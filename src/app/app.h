@@ -1,5 +1,5 @@
 // The demo app served by `sremon app`: the reference Flask app's routes and metrics
-// (seed/APP.md), plus the /chaos fault switch for incident drills.
+// (routes /, /health, /metrics and the app_* metrics), plus the /chaos fault switch for incident drills.
 #pragma once
 
 #include <chrono>

@@ -7,9 +7,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "cli/commands.h"
 #include "loadgen/loadgen.h"
 #include "services/common.h"
-#include "services/services.h"
 #include "util/time.h"
 
 namespace sremon::services {

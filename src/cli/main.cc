@@ -3,6 +3,7 @@
 #include <iostream>
 #include <string_view>
 
+#include "cli/commands.h"
 #include "services/common.h"
 #include "services/services.h"
 #include "version.h"

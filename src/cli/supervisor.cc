@@ -2,8 +2,8 @@
 // in src/supervisor/ (the service table is supervisor/stack.cc).
 #include <iostream>
 
+#include "cli/commands.h"
 #include "services/common.h"
-#include "services/services.h"
 #include "supervisor/supervisor.h"
 #include "util/strings.h"
 #include "util/time.h"

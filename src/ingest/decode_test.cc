@@ -6,12 +6,12 @@
 
 #include <gtest/gtest.h>
 
-#include "scrape/test_appendable.h"
+#include "storage/recording_appendable.h"
 
 namespace sremon::ingest {
 namespace {
 
-using scrape::testing::RecordingAppendable;
+using storage::testing::RecordingAppendable;
 
 std::string Dump(const RecordingAppendable& store) {
   std::string out;

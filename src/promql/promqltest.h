@@ -1,5 +1,5 @@
-// Runner for the PromQL script-test language (Prometheus promql/testdata/*.test), as specified in
-// ../shared/conformance/FORMAT.md: load / clear / eval instant (plain, _fail, _ordered), the
+// Runner for the PromQL script-test language (Prometheus promql/testdata/*.test and its
+// promql/test.go): load / clear / eval instant (plain, _fail, _ordered), the
 // runner's @-modifier variants and range-mode cross-check, plus `eval range from .. to .. step ..`
 // from the newer dialect (used by our own tests).
 #pragma once

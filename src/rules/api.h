@@ -1,5 +1,5 @@
 // The rules service's HTTP answers in Prometheus's shapes (/api/v1/rules, /api/v1/alerts;
-// specs/prometheus-http-api.md "Rules" and "Alerts"), and the human status page.
+// Prometheus's docs/querying/api.md "Rules" and "Alerts"), and the human status page.
 #pragma once
 
 #include <memory>

@@ -17,14 +17,14 @@
 #include "obs/metrics.h"
 #include "scrape/manager.h"
 #include "scrape/scrape_loop.h"
-#include "scrape/test_appendable.h"
+#include "storage/recording_appendable.h"
 #include "testutil/tls.h"
 #include "testutil/testutil.h"
 
 namespace sremon::scrape {
 namespace {
 
-using testing::RecordingAppendable;
+using storage::testing::RecordingAppendable;
 
 // A target whose page, status, content type and delay the test changes between scrapes.
 class FakeTarget {

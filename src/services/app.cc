@@ -1,4 +1,4 @@
-// `sremon app`: the instrumented demo app (the reference's Flask app, seed/APP.md).
+// `sremon app`: the instrumented demo app (the reference's Flask app: its routes and app_* metrics).
 #include <spdlog/spdlog.h>
 
 #include "app/app.h"

@@ -1,4 +1,4 @@
-// `sremon promqltest FILE...`: runs PromQL script tests (.test files, ../shared/conformance/FORMAT.md)
+// `sremon promqltest FILE...`: runs PromQL script tests (.test files in the language of Prometheus's promql/testdata)
 // against the in-process engine and an in-memory store. Prints one line per eval and a final
 // "N passed, N failed" line; exits 1 when anything failed.
 #include <fstream>

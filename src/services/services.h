@@ -1,4 +1,5 @@
-// Entry points of the `sremon` subcommands. Each takes the arguments after the subcommand name
+// Entry points of the `sremon` subcommands that run a service or a service's tool (the
+// supervisor and the load generator are cli/commands.h). Each takes the arguments after the subcommand name
 // (argv[0] is "sremon SUBCOMMAND") and returns the process exit code.
 #pragma once
 
@@ -16,15 +17,5 @@ int RunInbox(int argc, char** argv);         // services/inbox.cc       — webh
 int RunPromqlTest(int argc, char** argv);    // services/promqltest.cc — PromQL script tests
 int RunCheck(int argc, char** argv);         // services/rules_tools.cc — check rules FILE...
 int RunTest(int argc, char** argv);          // services/rules_tools.cc — test rules FILE...
-int RunLoad(int argc, char** argv);          // cli/load.cc — HTTP load generator
-
-// Supervisor (cli/supervisor.cc).
-int RunUp(int argc, char** argv);
-int RunDown(int argc, char** argv);
-int RunStatus(int argc, char** argv);
-int RunLogs(int argc, char** argv);
-int RunStart(int argc, char** argv);
-int RunStop(int argc, char** argv);
-int RunRestart(int argc, char** argv);
 
 }  // namespace sremon::services

@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 
 #include <fmt/format.h>
 
@@ -64,8 +65,10 @@ const std::vector<ServiceSpec>& Services() {
        {{"Rules (vmalert API)", "/api/v1/alerts", "-"}},
        [](const StackConfig& c) {
          Args a = {"-rule=" + c.Config("prometheus/alert_rules.yml")};
-         // The SLO rules join the stack when the file exists (they are optional).
-         if (fs::exists(c.Config("prometheus/slo_rules.yml"))) a.push_back("-rule=" + c.Config("prometheus/slo_rules.yml"));
+         // The SLO rules and the stack's own alerts join when their files exist (they are optional).
+         for (const char* optional : {"prometheus/slo_rules.yml", "prometheus/monitoring_rules.yml"}) {
+           if (fs::exists(c.Config(optional))) a.push_back("-rule=" + c.Config(optional));
+         }
          std::string storage = c.BaseUrl("storage");
          a.insert(a.end(), {"-datasource.url=" + storage, "-remoteWrite.url=" + storage, "-remoteRead.url=" + storage,
                             "-notifier.url=" + c.BaseUrl("alertmanager"), "-evaluationInterval=15s",
@@ -167,10 +170,23 @@ Result<std::vector<const ServiceSpec*>> SelectServices(std::string_view names) {
 
 namespace {
 
-std::string FirstOf(const std::string& flag, const char* env, const char* fallback) {
+// A setting from, in order: the flag, the environment, what `up` recorded, the default.
+std::string FirstOf(const std::string& flag, const char* env, const std::string& recorded, const char* fallback) {
   if (!flag.empty()) return flag;
   const char* v = std::getenv(env);
-  return v && *v ? v : fallback;
+  if (v && *v) return v;
+  return recorded.empty() ? fallback : recorded;
+}
+
+// The settings file `up` writes: KEY=VALUE lines (data_dir, config_dir, ports).
+std::map<std::string, std::string> ReadSettings(const std::string& path) {
+  std::map<std::string, std::string> out;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) {
+    auto eq = line.find('=');
+    if (eq != std::string::npos) out[line.substr(0, eq)] = line.substr(eq + 1);
+  }
+  return out;
 }
 
 std::string SelfExe() {
@@ -184,15 +200,39 @@ std::string SelfExe() {
 
 }  // namespace
 
+std::string StackConfig::SettingsFile() const { return state_dir + "/settings"; }
+
+Status WriteSettings(const StackConfig& cfg) {
+  std::string ports;
+  for (const auto& [name, port] : cfg.ports) ports += fmt::format("{}{}={}", ports.empty() ? "" : ",", name, port);
+  std::string text = fmt::format("# written by `sremon up`; later commands use these unless given flags\n"
+                                 "data_dir={}\nconfig_dir={}\nports={}\n",
+                                 cfg.data_dir, cfg.config_dir, ports);
+  std::string tmp = cfg.SettingsFile() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << text;
+    if (!out.flush()) return Status::IOError("cannot write " + tmp);
+  }
+  std::error_code ec;
+  fs::rename(tmp, cfg.SettingsFile(), ec);
+  if (ec) return Status::IOError(fmt::format("cannot rename {} to {}: {}", tmp, cfg.SettingsFile(), ec.message()));
+  return Status::Ok();
+}
+
 Result<StackConfig> ResolveStackConfig(const StackFlags& flags) {
   StackConfig cfg;
   cfg.binary = SelfExe();
   std::error_code ec;
   auto absolute = [&](const std::string& p) { return fs::weakly_canonical(fs::absolute(p), ec).string(); };
-  cfg.state_dir = absolute(FirstOf(flags.state_dir, "SREMON_STATE_DIR", ".sremon"));
-  cfg.data_dir = absolute(FirstOf(flags.data_dir, "SREMON_DATA_DIR", "data"));
-  cfg.config_dir = absolute(FirstOf(flags.config_dir, "SREMON_CONFIG_DIR", "."));
+  cfg.state_dir = absolute(FirstOf(flags.state_dir, "SREMON_STATE_DIR", "", ".sremon"));
+  auto recorded = ReadSettings(cfg.SettingsFile());
+  cfg.data_dir = absolute(FirstOf(flags.data_dir, "SREMON_DATA_DIR", recorded["data_dir"], "data"));
+  cfg.config_dir = absolute(FirstOf(flags.config_dir, "SREMON_CONFIG_DIR", recorded["config_dir"], "."));
   for (const auto& s : Services()) cfg.ports[s.name] = s.default_port;
+  // Ports: the defaults, then what `up` recorded, then the environment, then the flag, each
+  // overriding only the services it names.
+  SREMON_RETURN_IF_ERROR(ParsePorts(recorded["ports"], &cfg.ports).WithContext(cfg.SettingsFile()));
   if (const char* env = std::getenv("SREMON_PORTS")) {
     SREMON_RETURN_IF_ERROR(ParsePorts(env, &cfg.ports).WithContext("SREMON_PORTS"));
   }

@@ -28,6 +28,7 @@ struct StackConfig {
   std::string Data(std::string_view service) const;     // data_dir/service
   std::string PidFile(std::string_view service) const;  // state_dir/NAME.pid
   std::string LogFile(std::string_view service) const;  // state_dir/logs/NAME.log
+  std::string SettingsFile() const;                     // state_dir/settings, written by `up`
 };
 
 // A row of the endpoints table `up` prints (as the reference README's).
@@ -68,7 +69,11 @@ Result<std::vector<const ServiceSpec*>> SelectServices(std::string_view names);
 struct StackFlags {
   std::string state_dir, data_dir, config_dir, ports;
 };
-// Applies flags over env over defaults and makes paths absolute.
+// Applies flags over env over the settings `up` recorded in the state dir over defaults, and
+// makes paths absolute. So `up --ports app=18111` followed by `restart app` or `status` (same
+// state dir) uses port 18111; `down` forgets the settings.
 Result<StackConfig> ResolveStackConfig(const StackFlags& flags);
+// Records cfg's data dir, config dir and ports in its state dir (atomically).
+Status WriteSettings(const StackConfig& cfg);
 
 }  // namespace sremon::supervisor

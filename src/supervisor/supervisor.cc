@@ -160,6 +160,9 @@ int Supervisor::Up(const Selection& services, milliseconds timeout, bool print_e
     return 1;
   }
   Record(services);
+  if (auto st = WriteSettings(cfg_); !st.ok()) {
+    err_ << "warning: " << st.message() << "; later commands will not know this stack's ports and dirs\n";
+  }
   for (auto& l : launches) {
     if (l.done) continue;
     const ServiceSpec& s = *l.spec;
@@ -307,6 +310,7 @@ int Supervisor::Down(milliseconds grace) {
   int rc = Stop(all, grace);
   std::error_code ec;
   fs::remove(RecordFile(), ec);
+  fs::remove(cfg_.SettingsFile(), ec);
   return rc;
 }
 

@@ -4,6 +4,7 @@
 //   1. App down: `sremon stop app` → up == 0 → AppDown pending → firing → notification in the
 //      inbox and in the Alertmanager API → `sremon start app` → resolved notification.
 //   2. High traffic: `sremon load` above 5 req/s → HighRequestRate fires → load stops → resolved.
+//   3. Error budget burn (the SLO rules). 4. The stack watching itself (the monitoring rules).
 // The test configs (testutil::WriteFastStackConfig) keep the reference's rules and routes; only
 // intervals, `for` and the rate window are shorter, so the drills take seconds, not minutes.
 #include <chrono>
@@ -41,6 +42,16 @@ class DrillsTest : public ::testing::Test {
       slo.replace(p, 13, "interval: 1s");
     }
     testutil::WriteFile(config_.File("prometheus/slo_rules.yml"), slo);
+    // The stack watches itself: the shipped monitoring rules (evaluated every second) and a
+    // scrape job per service, as the shipped prometheus.yml has them on the default ports.
+    std::string monitoring = testutil::ReadFile(testutil::SourceDir() + "/prometheus/monitoring_rules.yml");
+    monitoring.replace(monitoring.find("interval: 15s"), 13, "interval: 1s");
+    testutil::WriteFile(config_.File("prometheus/monitoring_rules.yml"), monitoring);
+    std::string scrape = testutil::ReadFile(config_.File("prometheus/prometheus.yml"));
+    for (const char* s : {"storage", "rules", "alertmanager", "inbox", "dashboards"}) {
+      scrape += std::string("  - job_name: ") + s + "\n    static_configs:\n      - targets: ['127.0.0.1:" + Port(s) + "']\n";
+    }
+    testutil::WriteFile(config_.File("prometheus/prometheus.yml"), scrape);
     std::string out;
     int rc = Sremon("up", &out);
     ASSERT_EQ(rc, 0) << out;
@@ -161,6 +172,23 @@ TEST_F(DrillsTest, ErrorBudgetBurnPages) {
   clear.url = Base("app") + "/chaos";
   EXPECT_TRUE(http::Fetch(clear).ok());
   load.join();
+}
+
+// Drill 4, the stack watches itself: `sremon stop rules` leaves a gap in rule evaluation that the
+// shipped MonitoringRulesWereDown reports once the rules service is back (nothing evaluates
+// while it is down; see the header of prometheus/monitoring_rules.yml).
+TEST_F(DrillsTest, RulesServiceDownIsReported) {
+  std::string out;
+  ASSERT_TRUE(Eventually("the rules service is scraped", 15s, [&] { return QueryValue("up{job=\"rules\"}") == 1; }));
+  EXPECT_TRUE(Eventually("every service of the stack scraped (it serves /metrics)", 15s, [&] {
+    return QueryValue("sum(up{job=~\"storage|rules|alertmanager|inbox|dashboards\"})") == 5;
+  }));
+  ASSERT_EQ(Sremon("stop rules", &out), 0) << out;
+  EXPECT_TRUE(Eventually("up{job=\"rules\"} == 0", 10s, [&] { return QueryValue("up{job=\"rules\"}") == 0; }));
+  ASSERT_EQ(Sremon("start rules", &out), 0) << out;
+  EXPECT_TRUE(Eventually("firing MonitoringRulesWereDown in the inbox", 30s,
+                         [&] { return InboxHas("MonitoringRulesWereDown", "firing"); }));
+  EXPECT_FALSE(InboxHas("MonitoringServiceDown", "firing")) << "a few seconds down is not a service down (for: 1m)";
 }
 
 }  // namespace

@@ -32,14 +32,25 @@ void ApplyMergeKeys(YAML::Node node) {
   for (auto kv : node) ApplyMergeKeys(kv.second);
 }
 
-TEST(ConfigFilesTest, PrometheusScrapesTheAppEvery15s) {
+TEST(ConfigFilesTest, PrometheusScrapesTheAppEvery15sAndEveryServiceOfTheStack) {
   YAML::Node c = Yaml("prometheus/prometheus.yml");
   EXPECT_EQ(c["global"]["scrape_interval"].as<std::string>(), "15s");
-  ASSERT_EQ(c["scrape_configs"].size(), 1u);
+  ASSERT_EQ(c["scrape_configs"].size(), 6u);
   YAML::Node job = c["scrape_configs"][0];
   EXPECT_EQ(job["job_name"].as<std::string>(), "sre_app");
   EXPECT_EQ(job["metrics_path"].as<std::string>(), "/metrics");
   EXPECT_EQ(job["static_configs"][0]["targets"][0].as<std::string>(), "localhost:8080");
+  // The stack watches itself: a job per service, on its default port (monitoring_rules.yml).
+  std::vector<std::pair<std::string, std::string>> want = {{"storage", "localhost:8428"},
+                                                           {"rules", "localhost:8880"},
+                                                           {"alertmanager", "localhost:9093"},
+                                                           {"inbox", "localhost:5001"},
+                                                           {"dashboards", "localhost:3000"}};
+  for (size_t i = 0; i < want.size(); ++i) {
+    YAML::Node j = c["scrape_configs"][i + 1];
+    EXPECT_EQ(j["job_name"].as<std::string>(), want[i].first);
+    EXPECT_EQ(j["static_configs"][0]["targets"][0].as<std::string>(), want[i].second) << want[i].first;
+  }
 }
 
 TEST(ConfigFilesTest, AlertRulesAreTheReferenceRules) {

@@ -113,6 +113,36 @@ TEST_F(StackTest, UpStatusStopStartRestartDown) {
   EXPECT_TRUE(std::filesystem::exists(dir_.File("state/logs/app.log")));
 }
 
+// Later commands use what `up` was given: `up --ports ...` then restart/status/stop/down with
+// only the same --state-dir act on the recorded ports and dirs, not on the defaults.
+TEST_F(StackTest, LaterCommandsUseTheSettingsUpRecorded) {
+  std::string out;
+  ASSERT_EQ(Run("up --only app", &out), 0) << out;
+  std::string state_only = testutil::SremonBin() + " {} --state-dir " + dir_.File("state");
+  auto run_state_only = [&](const std::string& cmd, std::string* o) {
+    std::string line = state_only;
+    line.replace(line.find("{}"), 2, cmd);
+    return RunCommand(line, o);
+  };
+  pid_t pid = PidOf("app");
+  ASSERT_EQ(run_state_only("restart app", &out), 0) << out;
+  pid_t pid2 = PidOf("app");
+  EXPECT_NE(pid2, pid);
+  auto r = http::Get(Url("app", "/"));
+  ASSERT_TRUE(r.ok()) << "the restarted app is not on the port `up` was given: " << out;
+  ASSERT_EQ(run_state_only("status app", &out), 0) << out;
+  EXPECT_NE(out.find(std::to_string(ports_["app"])), std::string::npos) << out;
+  // The data dir was recorded too: logs and data stay where `up` put them.
+  EXPECT_NE(testutil::ReadFile(dir_.File("state/settings")).find("data_dir=" + dir_.File("data")), std::string::npos);
+  ASSERT_EQ(run_state_only("stop app", &out), 0) << out;
+  EXPECT_FALSE(supervisor::ProcessAlive(pid2));
+  ASSERT_EQ(run_state_only("start app", &out), 0) << out;
+  ASSERT_TRUE(http::Get(Url("app", "/")).ok()) << out;
+  ASSERT_EQ(run_state_only("down", &out), 0) << out;
+  EXPECT_FALSE(std::filesystem::exists(dir_.File("state/settings"))) << "down forgets the settings";
+  EXPECT_FALSE(http::Get(Url("app", "/")).ok());
+}
+
 TEST_F(StackTest, PortTakenByAnotherProgramStartsNothing) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};

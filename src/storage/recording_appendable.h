@@ -1,4 +1,4 @@
-// Test helper (header-only, for tests of scrape and ingest): an Appendable that records every
+// Test helper (header-only, for tests of what writes to storage: scrape, ingest): an Appendable that records every
 // committed sample, so tests check exactly what a component wrote.
 // Thread-safety: all methods lock.
 #pragma once
@@ -10,7 +10,7 @@
 
 #include "storage/storage.h"
 
-namespace sremon::scrape::testing {
+namespace sremon::storage::testing {
 
 class RecordingAppendable : public storage::Appendable {
  public:
@@ -78,4 +78,4 @@ class RecordingAppendable : public storage::Appendable {
   int commits_ = 0;
 };
 
-}  // namespace sremon::scrape::testing
+}  // namespace sremon::storage::testing
