@@ -1,11 +1,14 @@
 #include "scrape/manager.h"
 
+#include "http/page.h"
+
 #include <sys/stat.h>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "http/page.h"
 #include "obs/metrics.h"
 #include "util/strings.h"
 #include "util/time.h"
@@ -272,12 +275,9 @@ std::string Manager::TargetsJson(std::string_view state) const {
 }
 
 std::string Manager::TargetsHtml() const {
-  std::string h =
-      "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Targets</title><style>"
-      "body{font-family:sans-serif;margin:1em}table{border-collapse:collapse;width:100%;margin-bottom:1.5em}"
-      "td,th{border:1px solid #ccc;padding:4px 6px;text-align:left;vertical-align:top;font-size:13px}"
-      ".up{color:#080;font-weight:bold}.down{color:#c00;font-weight:bold}.unknown{color:#888}"
-      "pre{margin:0;white-space:pre-wrap;max-width:60em;background:#f6f6f6}</style></head><body><h1>Targets</h1>";
+  std::string h = http::PageStart("storage", "Targets", {{"home", "/"}, {"targets", "/targets"}, {"flags", "/flags"}},
+                                   "pre{margin:0;max-width:60em}") +
+                  "<h1>Targets</h1>";
   std::lock_guard<std::mutex> l(mu_);
   std::map<std::string, std::vector<const ScrapeLoop*>> by_job;
   for (const auto& [k, loop] : loops_) by_job[loop->job().job_name].push_back(loop.get());
@@ -308,8 +308,7 @@ std::string Manager::TargetsHtml() const {
     }
     h += "</table>";
   }
-  h += "</body></html>";
-  return h;
+  return h + http::PageEnd();
 }
 
 std::map<std::string, std::vector<storage::MetricMetadata>> Manager::Metadata() const {

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "obs/metrics.h"
+#include "util/strings.h"
 
 namespace sremon::services {
 
@@ -135,6 +136,25 @@ void AddStandardRoutes(http::Server& server, std::function<Status()> reload) {
     server.Route("POST", "/-/reload", handler, /*blocking=*/true);
     server.Route("GET", "/-/reload", handler, /*blocking=*/true);
   }
+}
+
+std::string FlagsText(const CLI::App& app) {
+  std::string out;
+  for (const CLI::Option* o : app.get_options()) {
+    std::string name = o->get_single_name();
+    if (name.empty() || name == "help" || name == "help-all" || name == "version") continue;
+    std::string value = o->count() > 0 ? o->as<std::string>() : o->get_default_str();
+    std::string lower = ToLower(name);
+    for (const char* secret : {"password", "authkey", "secret", "token"}) {
+      if (lower.find(secret) != std::string::npos && !value.empty()) value = "secret";
+    }
+    out += "-" + name + "=" + Quote(value) + "\n";
+  }
+  return out;
+}
+
+void AddFlagsRoute(http::Server& server, const CLI::App& app) {
+  server.Route("GET", "/flags", [text = FlagsText(app)](http::Request&, http::Response& r) { r.SetText(200, text); });
 }
 
 }  // namespace sremon::services

@@ -60,6 +60,15 @@ void UnblockShutdownSignals();
 // Blocks until SIGTERM or SIGINT. SIGHUP calls on_reload (if set) and keeps waiting.
 void WaitForShutdown(const std::function<void()>& on_reload = nullptr);
 
+// The flags a service runs with, one `-name=value` line each (VictoriaMetrics' /flags): every flag
+// the service knows, with its default when not given. Values of flags whose name holds
+// "password", "authkey", "secret" or "token" (any case) are shown as "secret".
+std::string FlagsText(const CLI::App& app);
+// GET /flags answering FlagsText(app) as taken at this call (after ParseFlags).
+void AddFlagsRoute(http::Server& server, const CLI::App& app);
+// GET / of the storage service: an index of its pages and APIs (services/storage_index.cc).
+void AddStorageIndex(http::Server& server);
+
 // /health (VictoriaMetrics: "OK"), /-/healthy, /-/ready, /metrics (obs::RenderMetrics), and
 // POST|GET /-/reload calling reload (when set) → 200 or 500 with the error.
 void AddStandardRoutes(http::Server& server, std::function<Status()> reload = nullptr);

@@ -176,6 +176,7 @@ int RunRules(int argc, char** argv) {
   so.listen_addr = listen_addr;
   http::Server server(so);
   AddStandardRoutes(server, [&manager] { return manager.Load(); });
+  AddFlagsRoute(server, cli);
   auto rules_handler = [&manager](http::Request& req, http::Response& resp) {
     rules::RulesFilter f;
     f.type = std::string(req.Param("type"));

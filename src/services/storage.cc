@@ -253,6 +253,8 @@ int RunStorage(int argc, char** argv) {
   so.max_body_bytes = static_cast<size_t>(max_request_size);
   http::Server server(so);
   AddStandardRoutes(server, [&scraper] { return scraper.Reload(); });
+  AddFlagsRoute(server, cli);
+  AddStorageIndex(server);
   ingest::WriteApiOptions wopts;
   wopts.limits = ingest::Limits{max_labels, max_label_value_len};
   wopts.parse_selector = [](std::string_view s) -> Result<std::vector<model::Matcher>> {

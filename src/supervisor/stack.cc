@@ -94,6 +94,15 @@ const ServiceSpec* FindService(std::string_view name) {
   return nullptr;
 }
 
+std::string StackUrls(const StackConfig& cfg) {
+  std::string out;
+  for (const auto& s : Services()) {
+    if (s.name == "app") continue;  // the demo app is what is monitored, not a page of the stack
+    out += fmt::format("{}{}={}", out.empty() ? "" : ",", s.name, cfg.BaseUrl(s.name));
+  }
+  return out;
+}
+
 std::vector<std::string> CommandLine(const ServiceSpec& spec, const StackConfig& cfg) {
   std::vector<std::string> argv = {cfg.binary, spec.subcommand};
   for (auto& a : spec.args(cfg)) argv.push_back(std::move(a));

@@ -56,6 +56,9 @@ struct ServiceSpec {
 const std::vector<ServiceSpec>& Services();
 const ServiceSpec* FindService(std::string_view name);
 
+// The stack's home pages for http::kStackUrlsEnv: "storage=http://127.0.0.1:8428,rules=...".
+std::string StackUrls(const StackConfig& cfg);
+
 // Full argv: binary, subcommand, args.
 std::vector<std::string> CommandLine(const ServiceSpec& spec, const StackConfig& cfg);
 

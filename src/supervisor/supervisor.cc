@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "http/http.h"
+#include "http/page.h"
 #include "supervisor/process.h"
 #include "util/strings.h"
 #include "util/time.h"
@@ -170,6 +171,7 @@ int Supervisor::Up(const Selection& services, milliseconds timeout, bool print_e
     SpawnOptions o;
     o.argv = CommandLine(s, cfg_);
     o.env = s.env(cfg_);
+    o.env.push_back(std::string(http::kStackUrlsEnv) + "=" + StackUrls(cfg_));  // the pages' shared header
     o.cwd = cfg_.config_dir;
     o.log_file = cfg_.LogFile(s.name);
     {

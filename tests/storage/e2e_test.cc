@@ -34,6 +34,27 @@ TEST(StorageE2eTest, FlagErrorsExitWithUsage) {
   EXPECT_NE(out.find("bad.yml:3"), std::string::npos) << out;
 }
 
+// What a newcomer sees at the storage's root and at /flags (VictoriaMetrics serves both).
+TEST(StorageE2eTest, RootIsAnIndexAndFlagsHideSecrets) {
+  testutil::TempDir dir;
+  auto s = StartStorage(dir.path(), {"-retentionPeriod=30d"});
+  ASSERT_TRUE(s.child);
+  auto root = http::Get(s.base + "/");
+  ASSERT_TRUE(root.ok());
+  EXPECT_EQ(root->status, 200);
+  for (const char* link : {"/targets", "/metrics", "/flags", "/api/v1/query?query=up", "/api/v1/labels"}) {
+    EXPECT_NE(root->body.find(std::string("href=\"") + link), std::string::npos) << link << " in " << root->body;
+  }
+  auto flags = http::Get(s.base + "/flags");
+  ASSERT_TRUE(flags.ok());
+  EXPECT_EQ(flags->status, 200);
+  EXPECT_NE(flags->body.find("-retentionPeriod=\"30d\"\n"), std::string::npos) << flags->body;
+  EXPECT_NE(flags->body.find("-storageDataPath=\"" + dir.path()), std::string::npos) << flags->body;
+  auto targets = http::Get(s.base + "/targets");
+  ASSERT_TRUE(targets.ok());
+  EXPECT_NE(targets->body.find("href=\"/\""), std::string::npos) << "the targets page links home: " << targets->body;
+}
+
 TEST(StorageE2eTest, ScrapesRealAppThenMarksItDown) {
   testutil::TempDir dir;
   int app_port = testutil::FreePort();
