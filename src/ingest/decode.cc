@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "expo/parser.h"
+#include "ingest/influx.h"
 #include "ingest/remote_write.pb.h"
 #include "obs/metrics.h"
 #include "util/strings.h"
@@ -240,6 +241,51 @@ ImportResult ImportVmJson(std::string_view body, const model::Labels& extra_labe
       const auto& v = (*vs)[i];
       if (v.is_null()) continue;
       AppendOne(app, &ref, labels, (*ts)[i].get<int64_t>(), v.get<double>(), &r, "line", static_cast<size_t>(line_no));
+    }
+  }
+  return r;
+}
+
+ImportResult ImportInflux(std::string_view body, const InfluxOptions& options, const model::Labels& extra_labels,
+                          const Limits& limits, storage::Appender* app) {
+  ImportResult r;
+  influx::Point p;
+  std::vector<model::Label> ls;
+  size_t line_no = 0;
+  for (std::string_view line : Split(body, '\n')) {
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty() || line[0] == '#') continue;
+    if (Status st = influx::ParseLine(line, &p); !st.ok()) {
+      Note(&r, Status::InvalidArgument(fmt::format("cannot parse InfluxDB line {}: {}: {}", line_no, st.message(),
+                                                   Quote(line.substr(0, 200)))));
+      continue;
+    }
+    int64_t t = options.now_ms;
+    if (p.has_timestamp) {
+      constexpr int64_t kNanosPerMs = 1000000;
+      if (options.precision_nanos >= kNanosPerMs) {
+        int64_t factor = options.precision_nanos / kNanosPerMs;
+        if (p.timestamp > INT64_MAX / factor || p.timestamp < INT64_MIN / factor) {
+          Note(&r, Status::InvalidArgument(fmt::format("InfluxDB line {}: timestamp {} is out of range", line_no,
+                                                       p.timestamp)));
+          continue;
+        }
+        t = p.timestamp * factor;
+      } else {
+        t = p.timestamp / (kNanosPerMs / options.precision_nanos);
+      }
+    }
+    bool has_db = false;
+    for (const auto& [k, v] : p.tags) has_db |= k == "db";
+    for (const auto& f : p.fields) {
+      if (f.is_string) continue;
+      ls.clear();
+      ls.push_back({std::string(model::kMetricName), p.measurement.empty() ? f.key : p.measurement + "_" + f.key});
+      for (const auto& [k, v] : p.tags) ls.push_back({k, v});
+      if (!has_db && !options.db.empty()) ls.push_back({"db", options.db});
+      storage::SeriesRef ref = 0;
+      AppendOne(app, &ref, Finish(&ls, extra_labels, limits), t, f.value, &r, "line", line_no);
     }
   }
   return r;

@@ -46,6 +46,20 @@ ImportResult ImportRemoteWrite(std::string_view body, const model::Labels& extra
 ImportResult ImportVmJson(std::string_view body, const model::Labels& extra_labels, const Limits& limits,
                           storage::Appender* app);
 
+// InfluxDB line protocol (/write, /api/v2/write), mapped as VictoriaMetrics does: a series per
+// numeric field named MEASUREMENT_FIELD (FIELD alone when the measurement is empty), the tags as
+// labels, and a `db` label from the request's db argument unless a tag sets it. Booleans are 1/0;
+// string fields are not samples and are skipped (VictoriaMetrics 1.79 stores them as 0). Lines
+// without a timestamp get now_ms. Bad lines are skipped and the first is reported; comments
+// (#) and empty lines are ignored.
+struct InfluxOptions {
+  std::string db;               // the db query argument ("" = no label)
+  int64_t precision_nanos = 1;  // influx::PrecisionNanos of the precision argument
+  int64_t now_ms = 0;
+};
+ImportResult ImportInflux(std::string_view body, const InfluxOptions& options, const model::Labels& extra_labels,
+                          const Limits& limits, storage::Appender* app);
+
 // One export line (with '\n'); samples must be in time order. Stale markers are left out.
 void AppendVmJsonLine(std::string* out, const model::Labels& labels, const std::vector<model::Sample>& samples);
 

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "ingest/influx.h"
 #include "storage/recording_appendable.h"
 
 namespace sremon::ingest {
@@ -103,6 +104,64 @@ TEST(VmJsonTest, Garbage) {
   check("{\"metric\":{\"__name__\":\"a\"},\"values\":[\"x\"],\"timestamps\":[1]}", "must be numbers");
   check("[1,2]", "invalid JSON");
   check("{\"metric\":{\"__name__\":\"a\"}}", "missing \"values\"");
+}
+
+// InfluxDB line protocol, mapped as VictoriaMetrics 1.79 maps it (checked against Debian's
+// victoria-metrics; tests/storage/interop_test.cc compares the two on the same body).
+TEST(InfluxTest, MapsFieldsTagsEscapesTypesAndTimestamps) {
+  RecordingAppendable store;
+  auto app = store.NewAppender();
+  InfluxOptions o{"mydb", 1, 5000};
+  ImportResult r = ImportInflux(
+      "cpu,host=a\\ b,region=us usage=1.5,idle=2i,ok=true,s=\"a \\\"q\\\" b\",flag=F,u=3u 7000000000\n"
+      "# a comment\n\n"
+      "only,t=1 value=7\r\n"
+      "weird\\,m\\ x,k\\=1=v\\,2 f\\ 1=4 1000000\n"
+      "wdb,db=own v=1 1000000\n"
+      "sci v=1e3,neg=-2.5E-1 1000000\n"
+      ",t=x fld=5 1000000\n",
+      o, model::Labels{}, Limits{}, app.get());
+  ASSERT_TRUE(app->Commit().ok());
+  EXPECT_TRUE(r.first_error.ok()) << r.first_error.message();
+  EXPECT_EQ(Dump(store),
+            "cpu_usage{db=\"mydb\", host=\"a b\", region=\"us\"} 1.500000 @7000\n"
+            "cpu_idle{db=\"mydb\", host=\"a b\", region=\"us\"} 2.000000 @7000\n"
+            "cpu_ok{db=\"mydb\", host=\"a b\", region=\"us\"} 1.000000 @7000\n"
+            "cpu_flag{db=\"mydb\", host=\"a b\", region=\"us\"} 0.000000 @7000\n"
+            "cpu_u{db=\"mydb\", host=\"a b\", region=\"us\"} 3.000000 @7000\n"
+            "only_value{db=\"mydb\", t=\"1\"} 7.000000 @5000\n"
+            "weird,m x_f 1{db=\"mydb\", k=1=\"v,2\"} 4.000000 @1\n"
+            "wdb_v{db=\"own\"} 1.000000 @1\n"
+            "sci_v{db=\"mydb\"} 1000.000000 @1\n"
+            "sci_neg{db=\"mydb\"} -0.250000 @1\n"
+            "fld{db=\"mydb\", t=\"x\"} 5.000000 @1\n");
+}
+
+TEST(InfluxTest, PrecisionAndBadLines) {
+  RecordingAppendable store;
+  auto app = store.NewAppender();
+  InfluxOptions o{"", *influx::PrecisionNanos("s"), 0};
+  ImportResult r = ImportInflux("m v=1 1700000000\nm v= 1\nm v=abc 1\nm\nm,t v=1\nm v=\"open\nm v=2 9223372036854775807\nm v=3 1700000001\n",
+                                o, model::Labels{}, Limits{}, app.get());
+  ASSERT_TRUE(app->Commit().ok());
+  EXPECT_EQ(r.samples, 2u);
+  EXPECT_NE(r.first_error.message().find("line 2"), std::string::npos) << r.first_error.message();
+  EXPECT_NE(r.first_error.message().find("missing field value for \"v\""), std::string::npos) << r.first_error.message();
+  EXPECT_EQ(Dump(store), "m_v 1.000000 @1700000000000\nm_v 3.000000 @1700000001000\n");
+  auto check = [](std::string_view line, std::string_view want) {
+    influx::Point p;
+    Status st = influx::ParseLine(line, &p);
+    ASSERT_FALSE(st.ok()) << line;
+    EXPECT_NE(st.message().find(want), std::string::npos) << line << ": " << st.message();
+  };
+  check("m v=abc", "cannot parse value \"abc\" of field \"v\"");
+  check("m", "missing field set");
+  check("m,t v=1", "missing '=' after tag key \"t\"");
+  check("m v=\"open", "unterminated string value of field \"v\"");
+  check("m v=1 12x", "cannot parse timestamp \"12x\"");
+  check("m v=nan", "cannot parse value \"nan\"");
+  check("m v=-1u", "cannot parse value \"-1u\"");
+  EXPECT_FALSE(influx::PrecisionNanos("d").ok());
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "ingest/influx.h"
 #include "obs/metrics.h"
 #include "util/strings.h"
 #include "util/time.h"
@@ -156,6 +157,24 @@ void RegisterWriteApi(http::Server& server, storage::Appendable* appendable, sto
                 },
                 req, resp);
   }, /*blocking=*/true);
+
+  // InfluxDB line protocol at InfluxDB's own paths and VictoriaMetrics' /influx aliases.
+  auto influx_handler = [appendable, opts](http::Request& req, http::Response& resp) {
+    auto precision = influx::PrecisionNanos(req.Param("precision"));
+    if (!precision.ok()) {
+      WriteErrors("influx").Increment();
+      return resp.SetText(400, precision.status().message() + "\n");
+    }
+    InfluxOptions o{std::string(req.Param("db")), *precision, NowMs()};
+    HandleWrite("influx", appendable,
+                [&](std::string_view body, const model::Labels& extra, storage::Appender* app) {
+                  return ImportInflux(body, o, extra, opts->limits, app);
+                },
+                req, resp);
+  };
+  for (const char* path : {"/write", "/api/v2/write", "/influx/write", "/influx/api/v2/write"}) {
+    server.RouteRaw("POST", path, influx_handler, /*blocking=*/true);
+  }
 
   auto export_handler = [queryable, opts](http::Request& req, http::Response& resp) {
     auto sets = Matchers(req, *opts);
