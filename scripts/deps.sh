@@ -6,7 +6,7 @@ BUILD_PKGS=(build-essential cmake ninja-build ccache pkg-config
   libboost1.81-dev libyaml-cpp-dev libre2-dev libprotobuf-dev protobuf-compiler
   libsnappy-dev libzstd-dev zlib1g-dev libsqlite3-dev libcli11-dev libspdlog-dev libfmt-dev
   libsodium-dev nlohmann-json3-dev libssl-dev)
-TEST_PKGS=(libgtest-dev libgmock-dev libbenchmark-dev clang curl wrk python3 python3-influxdb docker-compose)
+TEST_PKGS=(libgtest-dev libgmock-dev libbenchmark-dev clang curl wrk python3 python3-influxdb collectd-core docker-compose)
 # Upstream programs used as oracles and interop peers by the test suites.
 PEER_PKGS=(victoria-metrics prometheus prometheus-alertmanager chromium chromium-driver)
 

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "ingest/graphite.h"
 #include "ingest/influx.h"
 #include "storage/recording_appendable.h"
 
@@ -162,6 +163,33 @@ TEST(InfluxTest, PrecisionAndBadLines) {
   check("m v=nan", "cannot parse value \"nan\"");
   check("m v=-1u", "cannot parse value \"-1u\"");
   EXPECT_FALSE(influx::PrecisionNanos("d").ok());
+}
+
+// Graphite plaintext, as VictoriaMetrics' -graphiteListenAddr stores it (tests/storage's
+// graphite_client_test sends it with collectd's write_graphite plugin).
+TEST(GraphiteTest, DottedAndTaggedNamesSecondsAndBadLines) {
+  RecordingAppendable store;
+  auto app = store.NewAppender();
+  ImportResult r = ImportGraphite(
+      "servers.web1.cpu.load 1.5 1700000000\r\n"
+      "  cpu.load;host=web1;dc=eu 2 1700000000.25\n"
+      "no.timestamp 3\n"
+      "neg.timestamp 4 -1\n"
+      "\n"
+      "bad\n"
+      "x 1 2 3\n"
+      "x abc 1\n"
+      "x;broken 1 1\n"
+      "x 1 1e300\n",
+      5000, Limits{}, app.get());
+  ASSERT_TRUE(app->Commit().ok());
+  EXPECT_EQ(r.samples, 4u);
+  EXPECT_NE(r.first_error.message().find("Graphite line 6"), std::string::npos) << r.first_error.message();
+  EXPECT_EQ(Dump(store),
+            "servers.web1.cpu.load 1.500000 @1700000000000\n"
+            "cpu.load{dc=\"eu\", host=\"web1\"} 2.000000 @1700000000250\n"
+            "no.timestamp 3.000000 @5000\n"
+            "neg.timestamp 4.000000 @5000\n");
 }
 
 }  // namespace

@@ -116,6 +116,11 @@ Result<std::vector<std::vector<model::Matcher>>> Matchers(const http::Request& r
 
 }  // namespace
 
+void CountWrite(const std::string& type, uint64_t rows, bool failed) {
+  if (rows > 0) RowsInserted(type).Increment(static_cast<double>(rows));
+  if (failed) WriteErrors(type).Increment();
+}
+
 int HttpStatusFor(const Status& st) {
   switch (st.code()) {
     case Status::Code::kOk: return 200;

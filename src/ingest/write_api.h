@@ -37,6 +37,10 @@ struct WriteApiOptions {
 void RegisterWriteApi(http::Server& server, storage::Appendable* appendable, storage::Queryable* queryable,
                       WriteApiOptions options, AdminHooks hooks);
 
+// Counts a write of `rows` samples in protocol `type` (vm_rows_inserted_total{type}) and, when
+// failed, one error (vm_http_request_errors_total{type}): for writers outside the HTTP API too.
+void CountWrite(const std::string& type, uint64_t rows, bool failed);
+
 // HTTP status for a Status from the store: Unavailable → 503, InvalidArgument → 400,
 // ResourceExhausted → 413... (one place, so every endpoint answers the same).
 int HttpStatusFor(const Status& st);

@@ -16,6 +16,7 @@
 #include "api/prom_api.h"
 #include "api/selectors.h"
 #include "http/http.h"
+#include "ingest/graphite.h"
 #include "ingest/remote_writer.h"
 #include "ingest/write_api.h"
 #include "obs/metrics.h"
@@ -161,8 +162,11 @@ int RunStorage(int argc, char** argv) {
   double max_points = 30000;
   std::string slow_query = "5s";
   std::string log_level = "info";
+  std::string graphite_addr;
 
   cli.add_option("--httpListenAddr", listen_addr, "TCP address to listen on (default 127.0.0.1:8428)");
+  cli.add_option("--graphiteListenAddr", graphite_addr,
+                 "TCP and UDP address for the Graphite plaintext protocol, e.g. 127.0.0.1:2003 (default: off)");
   cli.add_option("--storageDataPath", data_path, "where data is stored (default victoria-metrics-data)");
   cli.add_option("--retentionPeriod", retention,
                  "how long data is kept: a number of months, or with suffix s, m, h, d, w, y (default 1)");
@@ -305,6 +309,16 @@ int RunStorage(int argc, char** argv) {
     server.Stop();
     return kExitFailure;
   }
+  ingest::GraphiteListener graphite(appendable, wopts.limits);
+  if (!graphite_addr.empty()) {
+    if (Status st = graphite.Start(graphite_addr); !st.ok()) {
+      spdlog::error("{}", st.message());
+      scraper.Stop();
+      server.Stop();
+      return kExitFailure;
+    }
+    spdlog::info("accepting Graphite plaintext on TCP and UDP {}", graphite_addr);
+  }
   tsdb::Stats s = db->GetStats();
   spdlog::info("storage listening on http://{} (data in {}, retention {}, {} series, {} scrape targets)", listen_addr,
                data_path, FormatDurationMs(*retention_ms), s.series, scraper.ActiveTargetCount());
@@ -313,6 +327,7 @@ int RunStorage(int argc, char** argv) {
 
   // Reverse order of start: stop scraping, stop serving, drain forwarders, close the store.
   spdlog::info("shutting down");
+  graphite.Stop();
   scraper.Stop();
   server.Stop();
   for (auto& w : writers) w->Stop();
