@@ -8,6 +8,7 @@
 
 #include "ingest/graphite.h"
 #include "ingest/influx.h"
+#include "ingest/otlp.h"
 #include "storage/recording_appendable.h"
 
 namespace sremon::ingest {
@@ -190,6 +191,28 @@ TEST(GraphiteTest, DottedAndTaggedNamesSecondsAndBadLines) {
             "cpu.load{dc=\"eu\", host=\"web1\"} 2.000000 @1700000000250\n"
             "no.timestamp 3.000000 @5000\n"
             "neg.timestamp 4.000000 @5000\n");
+}
+
+// OTLP metric and label names as Prometheus's OTLP translator writes them (the JS SDK test in
+// tests/otlp sends real requests).
+TEST(OtlpTest, NamesAsPrometheusTranslatesThem) {
+  auto check = [](std::string_view name, std::string_view unit, bool counter, bool gauge, std::string_view want) {
+    EXPECT_EQ(OtlpMetricName(name, unit, counter, gauge), want) << name << " [" << unit << "]";
+  };
+  check("http.server.duration", "s", false, false, "http_server_duration_seconds");
+  check("http.server.requests", "{request}", true, false, "http_server_requests_total");
+  check("process.runtime.memory", "By", false, true, "process_runtime_memory_bytes");
+  check("queue.depth", "1", false, true, "queue_depth_ratio");
+  check("errors", "1", true, false, "errors_total");
+  check("net.io", "By/s", false, true, "net_io_bytes_per_second");
+  check("rate", "/m", false, true, "rate_per_minute");
+  check("already_seconds", "s", false, false, "already_seconds");
+  check("requests_total", "", true, false, "requests_total");
+  check("9lives", "", false, true, "_9lives");
+  check("weird--name!!x", "ms", false, true, "weird_name_x_milliseconds");
+  EXPECT_EQ(OtlpLabelName("service.version"), "service_version");
+  EXPECT_EQ(OtlpLabelName("2xx"), "key_2xx");
+  EXPECT_EQ(OtlpLabelName("a/b c"), "a_b_c");
 }
 
 }  // namespace

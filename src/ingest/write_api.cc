@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "ingest/influx.h"
+#include "ingest/otlp.h"
 #include "obs/metrics.h"
 #include "util/strings.h"
 #include "util/time.h"
@@ -179,6 +180,28 @@ void RegisterWriteApi(http::Server& server, storage::Appendable* appendable, sto
   };
   for (const char* path : {"/write", "/api/v2/write", "/influx/write", "/influx/api/v2/write"}) {
     server.RouteRaw("POST", path, influx_handler, /*blocking=*/true);
+  }
+
+  // OpenTelemetry OTLP/HTTP at VictoriaMetrics' paths and Prometheus 2.47's. OTLP/HTTP answers
+  // 200 with an (empty) ExportMetricsServiceResponse.
+  auto otlp_handler = [appendable, opts](http::Request& req, http::Response& resp) {
+    std::string_view type = req.headers.Get("Content-Type");
+    if (type.starts_with("application/json")) {
+      WriteErrors("opentelemetry").Increment();
+      return resp.SetText(415, "OTLP/JSON bodies are not supported yet; send application/x-protobuf\n");
+    }
+    HandleWrite("opentelemetry", appendable,
+                [&](std::string_view body, const model::Labels& extra, storage::Appender* app) {
+                  return ImportOtlp(body, extra, opts->limits, app);
+                },
+                req, resp);
+    if (resp.status == 204) {
+      resp.status = 200;
+      resp.content_type = "application/x-protobuf";
+    }
+  };
+  for (const char* path : {"/opentelemetry/v1/metrics", "/opentelemetry/api/v1/push", "/api/v1/otlp/v1/metrics"}) {
+    server.RouteRaw("POST", path, otlp_handler, /*blocking=*/true);
   }
 
   auto export_handler = [queryable, opts](http::Request& req, http::Response& resp) {

@@ -1,0 +1,34 @@
+// Records a counter, a gauge and a histogram with the OpenTelemetry JS SDK and exports them once
+// over OTLP/HTTP protobuf to the URL given (sremon storage's /opentelemetry/v1/metrics).
+// Usage: node exporter.mjs URL
+import { metrics } from '@opentelemetry/api';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
+
+const url = process.argv[2];
+const exporter = new OTLPMetricExporter({ url });
+const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 60000 });
+const provider = new MeterProvider({
+  resource: resourceFromAttributes({
+    'service.name': 'checkout',
+    'service.namespace': 'shop',
+    'service.instance.id': 'pod-1',
+    'deployment.environment': 'test',
+  }),
+  readers: [reader],
+});
+const meter = provider.getMeter('sremon-otlp-test');
+const requests = meter.createCounter('http.server.requests', { description: 'requests served', unit: '{request}' });
+requests.add(5, { route: '/a' });
+requests.add(2, { route: '/b' });
+const queue = meter.createObservableGauge('queue.depth', { description: 'items waiting', unit: '1' });
+queue.addCallback((r) => r.observe(42, { queue: 'orders' }));
+const latency = meter.createHistogram('http.server.duration', {
+  description: 'request latency', unit: 's',
+  advice: { explicitBucketBoundaries: [0.1, 0.5, 1] },
+});
+for (const v of [0.05, 0.2, 0.3, 0.7, 2]) latency.record(v, { route: '/a' });
+await provider.forceFlush();
+await provider.shutdown();
+console.log('exported');
