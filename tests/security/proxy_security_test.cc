@@ -239,7 +239,7 @@ TEST_F(ProxySecurityTest, DatasourceProxyForwardsOnlyTheReadApi) {
   r = Call("GET", ds + "/api/v1/query?query=allowlist_victim");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(json::parse(r.body)["data"]["result"].size(), 1u) << r.body;
-  r = Call("POST", ds + "/api/v1/query_range", "query=allowlist_victim&start=0&end=4000000000&step=3600",
+  r = Call("POST", ds + "/api/v1/query_range", "query=allowlist_victim&start=0&end=4000000000&step=300000",
            "application/x-www-form-urlencoded");
   EXPECT_EQ(r.status, 200) << r.body;
   r = Call("GET", ds + "/api/v1/label/job/values");
