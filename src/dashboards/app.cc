@@ -62,7 +62,7 @@ json DatasourceJson(const Datasource& d) {
   return json{{"id", d.id},           {"uid", d.uid},
               {"orgId", 1},           {"name", d.name},
               {"type", d.type},       {"typeName", d.type == "prometheus" ? "Prometheus" : d.type},
-              {"access", d.access},   {"url", d.url},
+              {"access", d.access},   {"url", http::RedactUrl(d.url)},  // a password in the URL stays server-side
               {"basicAuth", !d.basic_auth_user.empty()},
               {"isDefault", d.is_default},
               {"jsonData", d.json_data},
