@@ -51,7 +51,7 @@ std::string Truncate(std::string s, size_t n) {
 
 SendResult HttpSend(const std::string& url, const HttpConfig& hc, std::string body, int64_t timeout_ms) {
   SendResult r;
-  r.target = url;
+  r.target = http::RedactUrl(url);  // shown in the history and the API
   r.payload = body;
   http::ClientRequest req;
   req.method = "POST";
@@ -119,7 +119,7 @@ class SlackIntegration : public Integration {
     if (!err.ok()) {
       SendResult r;
       r.status = Status::InvalidArgument("template error: " + err.message());
-      r.target = c_.api_url;
+      r.target = http::RedactUrl(c_.api_url);
       return r;
     }
     return HttpSend(c_.api_url, c_.http, msg.dump(), timeout_ms);

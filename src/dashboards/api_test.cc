@@ -318,7 +318,7 @@ TEST_F(ApiTest, DatasourcesAndProxy) {
   auto p = http::Fetch(req);
   ASSERT_EQ(p->status, 200);
   EXPECT_EQ(json::parse(p->body)["body"], "query=up&step=15");
-  EXPECT_EQ(Call("DELETE", "/api/datasources/proxy/uid/vm/api/v1/query").status, 405);
+  EXPECT_EQ(Call("DELETE", "/api/datasources/proxy/uid/vm/api/v1/query").status, 403);
   r = Call("GET", "/api/sremon/rules/api/v1/alerts");
   EXPECT_EQ(json::parse(r.body)["path"], "/rules/api/v1/alerts");
 }

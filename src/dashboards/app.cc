@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dashboards/assets.h"
+#include "dashboards/proxy.h"
 #include "util/strings.h"
 #include "util/time.h"
 
@@ -61,7 +62,7 @@ json DatasourceJson(const Datasource& d) {
   return json{{"id", d.id},           {"uid", d.uid},
               {"orgId", 1},           {"name", d.name},
               {"type", d.type},       {"typeName", d.type == "prometheus" ? "Prometheus" : d.type},
-              {"access", d.access},   {"url", d.url},
+              {"access", d.access},   {"url", http::RedactUrl(d.url)},  // a password in the URL stays server-side
               {"basicAuth", !d.basic_auth_user.empty()},
               {"isDefault", d.is_default},
               {"jsonData", d.json_data},
@@ -260,12 +261,13 @@ void App::RegisterRoutes(http::Server* server) {
                 }));
   server->RoutePrefix("", "/api/datasources/",
                       Authed([this](Ctx& c, http::Request& q, http::Response& r) { DatasourceRoutes(c, q, r); }), kBlocking);
-  // Alert list data: the rules service and Alertmanager through the same server-side proxy.
-  server->RoutePrefix("GET", "/api/sremon/rules/", Authed([this](Ctx&, http::Request& q, http::Response& r) {
-                        Proxy(options_.rules_url, nullptr, q.path_suffix, q, r);
+  // Alert list data: the rules service and Alertmanager through the same server-side proxy. Every
+  // method is routed here so that a refused one gets a clear JSON answer (after the CSRF check).
+  server->RoutePrefix("", "/api/sremon/rules/", Authed([this](Ctx&, http::Request& q, http::Response& r) {
+                        SremonProxy("rules", options_.rules_url, q, r);
                       }), kBlocking);
-  server->RoutePrefix("GET", "/api/sremon/alertmanager/", Authed([this](Ctx&, http::Request& q, http::Response& r) {
-                        Proxy(options_.alertmanager_url, nullptr, q.path_suffix, q, r);
+  server->RoutePrefix("", "/api/sremon/alertmanager/", Authed([this](Ctx&, http::Request& q, http::Response& r) {
+                        SremonProxy("alertmanager", options_.alertmanager_url, q, r);
                       }), kBlocking);
   server->Route("GET", "/api/frontend/settings", Authed([this](Ctx&, http::Request&, http::Response& resp) {
                   json ds = json::array();
@@ -619,12 +621,7 @@ void App::DatasourceRoutes(Ctx&, http::Request& req, http::Response& resp) {
     return std::string(head);
   };
   std::string first = next();
-  if (first == "proxy") {
-    std::string kind = next();
-    const Datasource* ds = kind == "uid" ? FindDatasource(next(), true) : FindDatasource(kind, false);
-    if (!ds) return Message(resp, 404, "Data source not found");
-    return Proxy(ds->url, ds, std::string(s), req, resp);
-  }
+  if (first == "proxy") return DatasourceProxy(req, resp);
   if (req.method != "GET") return Message(resp, 405, "data sources are provisioned and read-only");
   const Datasource* ds = nullptr;
   if (first == "uid") {
@@ -641,32 +638,64 @@ void App::DatasourceRoutes(Ctx&, http::Request& req, http::Response& resp) {
   Json(resp, 200, DatasourceJson(*ds));
 }
 
-void App::Proxy(const std::string& base_url, const Datasource* ds, const std::string& rest, http::Request& req,
-                http::Response& resp) {
-  if (req.method != "GET" && req.method != "POST") return Message(resp, 405, "the data source proxy forwards GET and POST only");
-  if (rest.find("..") != std::string::npos) return Message(resp, 400, "invalid proxy path");
-  std::string base = base_url;
-  while (!base.empty() && base.back() == '/') base.pop_back();
-  if (base.empty()) return Message(resp, 502, "data source has no URL");
+// The proxies never look at req.path (decoded): they re-read the target as received.
+void App::DatasourceProxy(http::Request& req, http::Response& resp) {
+  auto segs = DecodePathSegments(req.target);
+  if (!segs.ok()) return Message(resp, 400, segs.status().message());
+  // /api/datasources/proxy/uid/UID/... or /api/datasources/proxy/ID/...
+  std::vector<std::string>& p = *segs;
+  bool by_uid = p.size() > 4 && p[3] == "uid";
+  size_t key = by_uid ? 4 : 3;
+  if (p.size() <= key || p[0] != "api" || p[1] != "datasources" || p[2] != "proxy") {
+    return Message(resp, 404, "Data source not found");
+  }
+  const Datasource* ds = FindDatasource(p[key], by_uid);
+  if (!ds) return Message(resp, 404, "Data source not found");
+  std::vector<std::string> path(p.begin() + static_cast<std::ptrdiff_t>(key + 1), p.end());
+  // Grafana sends the reads as GET, or POST with the parameters as a form.
+  bool form_post = req.method == "POST" &&
+                   (req.body.empty() || req.headers.Get("Content-Type").starts_with("application/x-www-form-urlencoded"));
+  if (!(req.method == "GET" || form_post) || !IsDatasourceRead(path)) {
+    return Message(resp, 403, fmt::format("the data source proxy forwards only the Prometheus read API (GET or form "
+                                          "POST to api/v1/query, query_range, series, labels, label/NAME/values, "
+                                          "metadata, status/buildinfo, query_exemplars, rules, alerts); refused {} {}",
+                                          req.method, Quote(Join(path, "/"))));
+  }
+  Proxy(ds->url, ds, path, req, resp);
+}
+
+void App::SremonProxy(std::string_view service, const std::string& base_url, http::Request& req, http::Response& resp) {
+  auto segs = DecodePathSegments(req.target);
+  if (!segs.ok()) return Message(resp, 400, segs.status().message());
+  // /api/sremon/SERVICE/...
+  std::vector<std::string> path(segs->begin() + std::min<std::ptrdiff_t>(3, std::ssize(*segs)), segs->end());
+  if (req.method != "GET" || !IsSremonRead(service, path)) {
+    return Message(resp, 403, fmt::format("/api/sremon/{}/ forwards only GET {}; refused {} {}", service,
+                                          service == "rules" ? "api/v1/alerts" : "api/v2/alerts", req.method,
+                                          Quote(Join(path, "/"))));
+  }
+  Proxy(base_url, nullptr, path, req, resp);
+}
+
+void App::Proxy(const std::string& base_url, const Datasource* ds, const std::vector<std::string>& path,
+                http::Request& req, http::Response& resp) {
+  if (Trim(base_url).empty()) return Message(resp, 502, "data source has no URL");
+  std::vector<std::pair<std::string, std::string>> query;
+  http::ParseQueryString(req.query, &query);
   http::ClientRequest out;
   out.method = req.method;
-  out.url = base + "/" + rest;
-  if (!req.query.empty()) out.url += "?" + req.query;
+  out.url = UpstreamUrl(base_url, path, query);
   out.timeout = options_.proxy_timeout;
   out.body = req.body;
   for (const char* h : {"Content-Type", "Accept"}) {
     if (req.headers.Has(h)) out.headers.Set(h, std::string(req.headers.Get(h)));
   }
+  // Credentials travel in a header only: a URL with userinfo ends up in error texts and logs.
   if (ds && !ds->basic_auth_user.empty()) {
-    std::string cred = ds->basic_auth_user + ":" + ds->basic_auth_password;
-    std::string url = out.url;
-    size_t scheme = url.find("://");
-    if (scheme != std::string::npos) out.url = url.substr(0, scheme + 3) + cred + "@" + url.substr(scheme + 3);
+    out.headers.Set("Authorization", "Basic " + http::Base64Encode(ds->basic_auth_user + ":" + ds->basic_auth_password));
   }
   auto r = http::Fetch(out);
-  if (!r.ok()) {
-    return Message(resp, 502, fmt::format("data source request to {} failed: {}", base, r.status().message()));
-  }
+  if (!r.ok()) return Message(resp, 502, fmt::format("data source request failed: {}", r.status().message()));
   resp.status = r->status;
   std::string_view ct = r->headers.Get("Content-Type");
   resp.content_type = ct.empty() ? "application/octet-stream" : std::string(ct);

@@ -73,7 +73,11 @@ class App {
   void SaveDashboardApi(Ctx& ctx, http::Request& req, http::Response& resp, bool import);
   void Folders(Ctx& ctx, http::Request& req, http::Response& resp);
   void DatasourceRoutes(Ctx& ctx, http::Request& req, http::Response& resp);
-  void Proxy(const std::string& base_url, const Datasource* ds, const std::string& rest, http::Request& req,
+  void DatasourceProxy(http::Request& req, http::Response& resp);
+  void SremonProxy(std::string_view service, const std::string& base_url, http::Request& req, http::Response& resp);
+  // Forwards req to base_url + path (segments decoded once, see proxy.h), with the data source's
+  // basic auth (if any) in an Authorization header.
+  void Proxy(const std::string& base_url, const Datasource* ds, const std::vector<std::string>& path, http::Request& req,
              http::Response& resp);
   void Static(http::Request& req, http::Response& resp);
   const Datasource* FindDatasource(std::string_view key, bool by_uid) const;

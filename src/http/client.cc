@@ -38,7 +38,8 @@ Result<ParsedUrl> ParseUrl(const std::string& url) {
     rest.remove_prefix(8);
     u.tls = true;
   } else {
-    return Status::InvalidArgument(fmt::format("cannot fetch {}: the URL must start with http:// or https://", Quote(url)));
+    return Status::InvalidArgument(
+        fmt::format("cannot fetch {}: the URL must start with http:// or https://", Quote(RedactUrl(url))));
   }
   const char* default_port = u.tls ? "443" : "80";
   size_t slash = rest.find_first_of("/?");
@@ -52,7 +53,7 @@ Result<ParsedUrl> ParseUrl(const std::string& url) {
   }
   if (!authority.empty() && authority[0] == '[') {
     size_t close = authority.find(']');
-    if (close == std::string_view::npos) return Status::InvalidArgument(fmt::format("invalid URL {}", Quote(url)));
+    if (close == std::string_view::npos) return Status::InvalidArgument(fmt::format("invalid URL {}", Quote(RedactUrl(url))));
     u.host = std::string(authority.substr(1, close - 1));
     std::string_view after = authority.substr(close + 1);
     u.port = after.starts_with(":") ? std::string(after.substr(1)) : default_port;
@@ -61,14 +62,15 @@ Result<ParsedUrl> ParseUrl(const std::string& url) {
     u.host = std::string(authority.substr(0, colon));
     u.port = colon == std::string_view::npos ? default_port : std::string(authority.substr(colon + 1));
   }
-  if (u.host.empty()) return Status::InvalidArgument(fmt::format("invalid URL {}: no host", Quote(url)));
+  if (u.host.empty()) return Status::InvalidArgument(fmt::format("invalid URL {}: no host", Quote(RedactUrl(url))));
   return u;
 }
 
 // One request over `stream` (a tcp_stream, or an ssl_stream over one): connect, TLS handshake
-// when there is one, write, read, all under the request's deadline.
+// when there is one, write, read, all under the request's deadline. `shown` is the URL for messages.
 template <typename Stream>
-Result<ClientResponse> Exchange(asio::io_context& ioc, Stream& stream, const ClientRequest& request, const ParsedUrl& u) {
+Result<ClientResponse> Exchange(asio::io_context& ioc, Stream& stream, const ClientRequest& request, const ParsedUrl& u,
+                                const std::string& shown) {
   constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
   auto& tcp_layer = beast::get_lowest_layer(stream);
   tcp::resolver resolver(ioc);
@@ -150,14 +152,14 @@ Result<ClientResponse> Exchange(asio::io_context& ioc, Stream& stream, const Cli
   ioc.run_for(request.timeout + std::chrono::milliseconds(100));
   if (phase != "done") {
     if (result == beast::error::timeout || !ioc.stopped() || !result) {
-      return Status::Timeout(fmt::format("{} {}: timeout after {}ms during {}", request.method, request.url,
+      return Status::Timeout(fmt::format("{} {}: timeout after {}ms during {}", request.method, shown,
                                          request.timeout.count(), phase));
     }
     if (result == bhttp::error::body_limit) {
       return Status::ResourceExhausted(fmt::format("{} {}: response too large (limit {} bytes)", request.method,
-                                                   request.url, request.max_response_bytes));
+                                                   shown, request.max_response_bytes));
     }
-    return Status::Unavailable(fmt::format("{} {}: {} failed: {}", request.method, request.url, phase, result.message()));
+    return Status::Unavailable(fmt::format("{} {}: {} failed: {}", request.method, shown, phase, result.message()));
   }
   auto res = parser.release();
   ClientResponse out;
@@ -166,7 +168,7 @@ Result<ClientResponse> Exchange(asio::io_context& ioc, Stream& stream, const Cli
   out.body = std::move(res.body());
   if (beast::iequals(out.headers.Get("Content-Encoding"), "gzip")) {
     auto plain = Gunzip(out.body, request.max_response_bytes);
-    if (!plain.ok()) return plain.status().WithContext(fmt::format("{} {}", request.method, request.url));
+    if (!plain.ok()) return plain.status().WithContext(fmt::format("{} {}", request.method, shown));
     out.body = std::move(*plain);
   }
   return out;
@@ -175,20 +177,22 @@ Result<ClientResponse> Exchange(asio::io_context& ioc, Stream& stream, const Cli
 }  // namespace
 
 Result<ClientResponse> Fetch(const ClientRequest& request) {
+  SREMON_RETURN_IF_ERROR(CheckRequest(request));
   auto parsed = ParseUrl(request.url);
   if (!parsed.ok()) return parsed.status();
+  const std::string shown = RedactUrl(request.url);
   asio::io_context ioc;
   if (!parsed->tls) {
     beast::tcp_stream stream(ioc);
-    return Exchange(ioc, stream, request, *parsed);
+    return Exchange(ioc, stream, request, *parsed, shown);
   }
   asio::ssl::context ctx(asio::ssl::context::tls_client);
   if (Status st = ConfigureTlsContext(&ctx, request.tls); !st.ok()) {
-    return st.WithContext(fmt::format("{} {}", request.method, request.url));
+    return st.WithContext(fmt::format("{} {}", request.method, shown));
   }
   beast::ssl_stream<beast::tcp_stream> stream(ioc, ctx);
   PrepareTlsStream(stream, request.tls, parsed->host);
-  return Exchange(ioc, stream, request, *parsed);
+  return Exchange(ioc, stream, request, *parsed, shown);
 }
 
 std::string FetchErrorPhase(const Status& fetch_error) {
@@ -206,7 +210,9 @@ std::string FetchErrorPhase(const Status& fetch_error) {
       }
       return "read";
     default:
-      return m.starts_with("cannot fetch") || m.starts_with("invalid URL") ? "request" : "read";
+      return m.starts_with("cannot fetch") || m.starts_with("invalid URL") || m.starts_with("refusing to send")
+                 ? "request"
+                 : "read";
   }
 }
 

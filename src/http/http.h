@@ -162,8 +162,15 @@ struct ClientResponse {
 };
 
 // Performs one request synchronously (a new connection per call). Errors name the phase that
-// failed; FetchErrorPhase reads it back.
+// failed; FetchErrorPhase reads it back. A request CheckRequest refuses is not sent. Messages show
+// the URL through RedactUrl.
 Result<ClientResponse> Fetch(const ClientRequest& request);
+// What Fetch refuses before anything leaves the process, so that no caller can turn a value into
+// extra request-line or header bytes (request smuggling, header injection): a URL or header name
+// with a byte <= 0x20 or 0x7F (a URL carries spaces and controls percent-encoded), a header value
+// with a control byte other than tab or with 0x7F (values may hold spaces: "Basic x"), a method
+// that is not an upper-case token. InvalidArgument naming the field and the byte's offset.
+Status CheckRequest(const ClientRequest& request);
 // The phase a Fetch error names: "resolve", "connect", "TLS handshake", "write", "read",
 // "timeout", "response too large", "tls_config" (bad TLS settings) or "request" (a bad URL).
 std::string FetchErrorPhase(const Status& fetch_error);
@@ -175,6 +182,10 @@ Result<ClientResponse> Post(const std::string& url, std::string body, std::strin
 // ---- helpers ----
 
 std::string UrlDecode(std::string_view s, bool plus_is_space = true);
+// A URL for text (errors, logs, pages, metric labels): the password of its userinfo becomes
+// "xxxxx" (http://user:xxxxx@host/path), as Go's url.URL.Redacted() shows it in vmalert and
+// Prometheus. Works on URLs without a scheme too; everything else is kept.
+std::string RedactUrl(std::string_view url);
 std::string UrlEncode(std::string_view s);
 // Standard base64 with padding (Basic auth headers, SMTP AUTH).
 std::string Base64Encode(std::string_view in);

@@ -1,4 +1,6 @@
 #include <gtest/gtest.h>
+#include <poll.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <thread>
@@ -199,6 +201,80 @@ TEST(ServerStart, PortInUseNamesServiceAndPort) {
   Status st = b.Start();
   ASSERT_FALSE(st.ok());
   EXPECT_NE(st.message().find("app: cannot listen on 127.0.0.1:"), std::string::npos) << st.message();
+}
+
+}  // namespace sremon::http
+
+namespace sremon::http {
+
+// Issue 12: a value with CR/LF must never become request-line or header bytes. The check runs
+// before connecting: the listener sees no connection at all.
+TEST(ClientRequestCheck, RefusesControlBytesAndSendsNothing) {
+  int port = 0;
+  int fd = testutil::ListenOnLoopback(&port);
+  ASSERT_GE(fd, 0);
+  std::string base = "http://127.0.0.1:" + std::to_string(port);
+  auto refused = [&](ClientRequest r, std::string_view why) {
+    auto resp = Fetch(r);
+    ASSERT_FALSE(resp.ok()) << why;
+    EXPECT_EQ(resp.status().code(), Status::Code::kInvalidArgument) << why;
+    EXPECT_NE(resp.status().message().find("refusing to send the request"), std::string::npos) << resp.status().message();
+    EXPECT_EQ(FetchErrorPhase(resp.status()), "request");
+  };
+  auto with_url = [&](std::string path) {
+    ClientRequest r;
+    r.url = base + path;
+    return r;
+  };
+  refused(with_url("/api/v1/query?query=1 HTTP/1.1\r\nHost: x\r\n\r\nPOST /api/v1/admin/tsdb/delete_series"), "CRLF in target");
+  refused(with_url("/a b"), "space in target");
+  refused(with_url("/a\tb"), "tab in target");
+  refused(with_url(std::string("/a\0b", 4)), "NUL in target");
+  refused(with_url("/a\x7f"), "DEL in target");
+  ClientRequest h = with_url("/ok");
+  h.headers.Set("X-Test", "a\r\nInjected: yes");
+  refused(h, "CRLF in a header value");
+  h = with_url("/ok");
+  h.headers.Set("X Test", "a");
+  refused(h, "space in a header name");
+  h = with_url("/ok");
+  h.headers.Set("X-Test:", "a");
+  refused(h, "colon in a header name");
+  h = with_url("/ok");
+  h.method = "GET /x HTTP/1.1\r\n";
+  refused(h, "method with spaces");
+  pollfd p{fd, POLLIN, 0};
+  EXPECT_EQ(poll(&p, 1, 200), 0) << "a refused request must not even connect";
+  close(fd);
+
+  ClientRequest ok;
+  ok.url = "http://127.0.0.1:1/api/v1/query?query=up%0d%0a";
+  ok.headers.Set("Authorization", "Basic dTpw");
+  ok.headers.Set("X-Tabbed", "a\tb");
+  EXPECT_TRUE(CheckRequest(ok).ok()) << "percent-encoded bytes, spaces and tabs inside values are fine";
+}
+
+TEST(HttpUtil, RedactUrl) {
+  auto check = [](std::string_view in, std::string_view want) { EXPECT_EQ(RedactUrl(in), want) << in; };
+  check("http://user:secret@127.0.0.1:8428/api/v1/write", "http://user:xxxxx@127.0.0.1:8428/api/v1/write");
+  check("https://u:p%40ss@host/x?y=a@b", "https://u:xxxxx@host/x?y=a@b");
+  check("http://a:b:c@host", "http://a:xxxxx@host");
+  check("http://token@host/x", "http://token@host/x");
+  check("http://host:9093/api/v2/alerts?x=u:p@y", "http://host:9093/api/v2/alerts?x=u:p@y");
+  check("user:pw@host:80", "user:xxxxx@host:80");
+  check("", "");
+  check("http://h/p", "http://h/p");
+}
+
+TEST(ClientErrors, CredentialsNeverInFetchErrors) {
+  int port = testutil::FreePort();  // nothing listens there
+  auto r = Get("http://dsuser:dssecret@127.0.0.1:" + std::to_string(port) + "/api/v1/query", std::chrono::milliseconds(2000));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message().find("dssecret"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("dsuser:xxxxx@"), std::string::npos) << r.status().message();
+  r = Get("ftp://dsuser:dssecret@host/");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message().find("dssecret"), std::string::npos) << r.status().message();
 }
 
 }  // namespace sremon::http

@@ -2,6 +2,8 @@
 #include <strings.h>
 #include <zlib.h>
 
+#include <algorithm>
+
 #include "http/http.h"
 #include "util/strings.h"
 
@@ -69,6 +71,44 @@ std::string UrlDecode(std::string_view s, bool plus_is_space) {
     }
   }
   return out;
+}
+
+std::string RedactUrl(std::string_view url) {
+  size_t start = url.find("://");
+  start = start == std::string_view::npos ? 0 : start + 3;
+  size_t end = url.find_first_of("/?#", start);
+  std::string_view authority = url.substr(start, end == std::string_view::npos ? url.npos : end - start);
+  size_t at = authority.rfind('@');
+  if (at == std::string_view::npos) return std::string(url);
+  size_t colon = authority.substr(0, at).find(':');
+  if (colon == std::string_view::npos) return std::string(url);
+  return fmt::format("{}xxxxx{}", url.substr(0, start + colon + 1), url.substr(start + at));
+}
+
+Status CheckRequest(const ClientRequest& request) {
+  auto check = [](std::string_view what, std::string_view s, bool is_value) -> Status {
+    for (size_t i = 0; i < s.size(); ++i) {
+      auto c = static_cast<unsigned char>(s[i]);
+      bool bad = c == 0x7f || (is_value ? (c < 0x20 && c != '\t') : c <= 0x20);
+      if (bad) {
+        return Status::InvalidArgument(fmt::format("refusing to send the request: {} has byte 0x{:02x} at offset {}", what, c, i));
+      }
+    }
+    return Status::Ok();
+  };
+  if (request.method.empty() ||
+      !std::all_of(request.method.begin(), request.method.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
+    return Status::InvalidArgument(fmt::format("refusing to send the request: invalid method {}", Quote(request.method)));
+  }
+  SREMON_RETURN_IF_ERROR(check("the URL", request.url, false));
+  for (const auto& [name, value] : request.headers.items()) {
+    if (name.empty() || name.find(':') != std::string::npos) {
+      return Status::InvalidArgument(fmt::format("refusing to send the request: invalid header name {}", Quote(name)));
+    }
+    SREMON_RETURN_IF_ERROR(check("header name " + Quote(name), name, false));
+    SREMON_RETURN_IF_ERROR(check("the value of header " + Quote(name), value, true));
+  }
+  return Status::Ok();
 }
 
 std::string Base64Encode(std::string_view in) {

@@ -59,7 +59,8 @@ std::string ReadAll(const std::string& path) {
 
 }  // namespace
 
-RemoteWriter::RemoteWriter(RemoteWriterOptions options) : options_(std::move(options)) {}
+RemoteWriter::RemoteWriter(RemoteWriterOptions options)
+    : options_(std::move(options)), shown_url_(http::RedactUrl(options_.url)) {}
 
 RemoteWriter::~RemoteWriter() { Stop(); }
 
@@ -87,7 +88,7 @@ Status RemoteWriter::Start() {
     stop_ = false;
   }
   if (!found.empty()) {
-    spdlog::info("remote_write {}: resuming {} queued blocks from {}", options_.url, found.size(), options_.queue_dir);
+    spdlog::info("remote_write {}: resuming {} queued blocks from {}", shown_url_, found.size(), options_.queue_dir);
   }
   thread_ = std::thread([this] { Run(); });
   return Status::Ok();
@@ -120,7 +121,7 @@ void RemoteWriter::FlushLocked() {
   series.reserve(pending_.size());
   for (auto& [labels, samples] : pending_) series.push_back({labels, std::move(samples)});
   std::string block = EncodeRemoteWrite(series);
-  Metrics().samples_sent.Add({{"url", options_.url}}).Increment(static_cast<double>(pending_samples_));
+  Metrics().samples_sent.Add({{"url", shown_url_}}).Increment(static_cast<double>(pending_samples_));
   pending_.clear();
   pending_samples_ = 0;
   std::string path = fmt::format("{}/{:020}{}", options_.queue_dir, next_seq_++, kBlockSuffix);
@@ -129,8 +130,8 @@ void RemoteWriter::FlushLocked() {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     out.write(block.data(), static_cast<std::streamsize>(block.size()));
     if (!out) {
-      spdlog::error("remote_write {}: cannot write queue block {}: dropping {} bytes", options_.url, tmp, block.size());
-      Metrics().dropped_bytes.Add({{"url", options_.url}}).Increment(static_cast<double>(block.size()));
+      spdlog::error("remote_write {}: cannot write queue block {}: dropping {} bytes", shown_url_, tmp, block.size());
+      Metrics().dropped_bytes.Add({{"url", shown_url_}}).Increment(static_cast<double>(block.size()));
       return;
     }
   }
@@ -143,14 +144,14 @@ void RemoteWriter::FlushLocked() {
     blocks_.pop_front();
     queued_bytes_ -= old_size;
     std::remove(old_path.c_str());
-    Metrics().dropped_bytes.Add({{"url", options_.url}}).Increment(static_cast<double>(old_size));
+    Metrics().dropped_bytes.Add({{"url", shown_url_}}).Increment(static_cast<double>(old_size));
     ++dropped;
   }
   if (dropped > 0) {
-    spdlog::warn("remote_write {}: on-disk buffer over {} bytes; dropped the {} oldest blocks", options_.url,
+    spdlog::warn("remote_write {}: on-disk buffer over {} bytes; dropped the {} oldest blocks", shown_url_,
                  options_.max_buffer_bytes, dropped);
   }
-  Metrics().pending_bytes.Add({{"url", options_.url}}).Set(static_cast<double>(queued_bytes_));
+  Metrics().pending_bytes.Add({{"url", shown_url_}}).Set(static_cast<double>(queued_bytes_));
 }
 
 bool RemoteWriter::SendOne(const std::string& path) {
@@ -165,13 +166,13 @@ bool RemoteWriter::SendOne(const std::string& path) {
   req.headers.Set("User-Agent", "sremon/storage");
   auto resp = http::Fetch(req);
   int code = resp.ok() ? resp->status : 0;
-  Metrics().requests.Add({{"url", options_.url}, {"status_code", std::to_string(code)}}).Increment();
+  Metrics().requests.Add({{"url", shown_url_}, {"status_code", std::to_string(code)}}).Increment();
   if (resp.ok() && code / 100 == 2) return true;
   if (resp.ok() && code / 100 == 4 && code != 429) {
     // The receiver will never take this block: retrying would block the queue forever.
-    spdlog::error("remote_write {}: receiver refused a block with HTTP {}: {}; dropping it", options_.url, code,
+    spdlog::error("remote_write {}: receiver refused a block with HTTP {}: {}; dropping it", shown_url_, code,
                   resp->body.substr(0, 200));
-    Metrics().dropped_bytes.Add({{"url", options_.url}}).Increment(static_cast<double>(req.body.size()));
+    Metrics().dropped_bytes.Add({{"url", shown_url_}}).Increment(static_cast<double>(req.body.size()));
     return true;
   }
   // One line per 10 s at most: an outage must not flood the log.
@@ -179,7 +180,7 @@ bool RemoteWriter::SendOne(const std::string& path) {
   int64_t now_s = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
   int64_t prev = last_warn_s.load();
   if (now_s - prev >= 10 && last_warn_s.compare_exchange_strong(prev, now_s)) {
-    spdlog::warn("remote_write {}: {}; retrying with backoff (blocks stay queued on disk)", options_.url,
+    spdlog::warn("remote_write {}: {}; retrying with backoff (blocks stay queued on disk)", shown_url_,
                  resp.ok() ? fmt::format("HTTP {}", code) : resp.status().message());
   }
   return false;
@@ -210,7 +211,7 @@ void RemoteWriter::Run() {
         blocks_.pop_front();
         std::remove(path.c_str());
       }
-      Metrics().pending_bytes.Add({{"url", options_.url}}).Set(static_cast<double>(queued_bytes_));
+      Metrics().pending_bytes.Add({{"url", shown_url_}}).Set(static_cast<double>(queued_bytes_));
       backoff = options_.min_backoff_ms;
     } else {
       cv_.wait_for(l, std::chrono::milliseconds(backoff), [this] { return stop_; });

@@ -49,7 +49,8 @@ class RemoteWriter {
   // Blocks in the on-disk queue and samples not yet written to it (for tests and /metrics).
   size_t QueuedBlocks() const;
   size_t PendingSamples() const;
-  const std::string& url() const { return options_.url; }
+  // The URL as logs and metric labels show it: without its password (http::RedactUrl).
+  const std::string& url() const { return shown_url_; }
 
  private:
   void FlushLocked();
@@ -57,6 +58,7 @@ class RemoteWriter {
   bool SendOne(const std::string& path);
 
   const RemoteWriterOptions options_;
+  const std::string shown_url_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::map<model::Labels, std::vector<model::Sample>> pending_;  // GUARDED_BY(mu_)

@@ -126,7 +126,7 @@ QueryFn MakeHttpQueryFn(DatasourceOptions options) {
     req.body = "query=" + http::UrlEncode(expr) + "&time=" + FormatSeconds(ts - options.lookback_ms);
     req.timeout = options.timeout;
     auto resp = http::Fetch(req);
-    if (!resp.ok()) return Status::Unavailable(fmt::format("cannot query datasource {}: {}", base, resp.status().message()));
+    if (!resp.ok()) return Status::Unavailable(fmt::format("cannot query datasource {}: {}", http::RedactUrl(base), resp.status().message()));
     return ParseInstantResponse(resp->body, resp->status);
   };
 }

@@ -40,8 +40,8 @@ Notifier::Notifier(NotifierOptions options)
   auto& errs = prometheus::BuildCounter().Name("vmalert_alerts_send_errors_total")
                    .Help("Batches of alerts that could not be sent after all retries").Register(reg);
   for (const auto& u : options_.urls) {
-    sent_metrics_.push_back(&sent.Add({{"addr", u}}));
-    error_metrics_.push_back(&errs.Add({{"addr", u}}));
+    sent_metrics_.push_back(&sent.Add({{"addr", http::RedactUrl(u)}}));
+    error_metrics_.push_back(&errs.Add({{"addr", http::RedactUrl(u)}}));
   }
 }
 
@@ -79,7 +79,7 @@ bool Notifier::PostWithRetry(const std::string& base, const std::string& body, s
     std::string why = resp.ok() ? fmt::format("HTTP {}: {}", resp->status, resp->body.substr(0, 200)) : resp.status().message();
     // 4xx other than 429 will not get better by retrying.
     bool retry = !resp.ok() || resp->status == 429 || resp->status >= 500;
-    spdlog::warn("notifier: cannot send {} alerts to {} (attempt {}/{}): {}", n, url, attempt, options_.max_attempts, why);
+    spdlog::warn("notifier: cannot send {} alerts to {} (attempt {}/{}): {}", n, http::RedactUrl(url), attempt, options_.max_attempts, why);
     if (!retry || attempt == options_.max_attempts || !queue_.Backoff(backoff)) break;
     backoff = std::min(backoff * 2, options_.max_backoff);
   }

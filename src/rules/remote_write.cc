@@ -57,7 +57,7 @@ bool RemoteWriter::Post(const std::string& body) {
     if (resp.ok() && resp->status / 100 == 2) return true;
     errors_metric_->Increment();
     bool retry = !resp.ok() || resp->status == 429 || resp->status >= 500;
-    spdlog::warn("remote write to {} failed (attempt {}/{}): {}", url_, attempt, options_.max_attempts,
+    spdlog::warn("remote write to {} failed (attempt {}/{}): {}", http::RedactUrl(url_), attempt, options_.max_attempts,
                  resp.ok() ? fmt::format("HTTP {}: {}", resp->status, resp->body.substr(0, 200)) : resp.status().message());
     if (!retry || !queue_.Backoff(backoff)) return false;
     backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));

@@ -195,8 +195,12 @@ int RunRules(int argc, char** argv) {
     server.Route("GET", std::string(prefix) + "/api/v1/rules", rules_handler);
     server.Route("GET", std::string(prefix) + "/api/v1/alerts", alerts_handler);
   }
+  // Pages and logs show URLs without their passwords.
+  std::vector<std::string> shown_notifiers;
+  for (const auto& u : no.urls) shown_notifiers.push_back(http::RedactUrl(u));
+  const std::string shown_datasource = http::RedactUrl(datasource_url);
   auto page = [&](http::Request&, http::Response& resp) {
-    rules::StatusPageInfo info{manager.last_reload_ok(), manager.last_reload_error(), no.urls, datasource_url};
+    rules::StatusPageInfo info{manager.last_reload_ok(), manager.last_reload_error(), shown_notifiers, shown_datasource};
     resp.SetHtml(200, rules::StatusPageHtml(manager.Groups(), info));
   };
   server.Route("GET", "/", page);
@@ -240,7 +244,7 @@ int RunRules(int argc, char** argv) {
     std::cerr << argv[0] << ": " << st.message() << "\n";
     return kExitFailure;
   }
-  spdlog::info("rules: listening on {} (datasource {}, {} notifier(s))", listen_addr, datasource_url, no.urls.size());
+  spdlog::info("rules: listening on {} (datasource {}, {} notifier(s))", listen_addr, shown_datasource, no.urls.size());
   WaitForShutdown([&manager] { (void)manager.Load(); });
   server.Stop();
   manager.Stop();

@@ -205,7 +205,7 @@ int RunStorage(int argc, char** argv) {
   }
   for (const auto& u : remote_write_urls) {
     if (!u.starts_with("http://") && !u.starts_with("https://")) {
-      return fail_usage(fmt::format("invalid -remoteWrite.url={}: must start with http:// or https://", Quote(u)));
+      return fail_usage(fmt::format("invalid -remoteWrite.url={}: must start with http:// or https://", Quote(http::RedactUrl(u))));
     }
   }
   InitLogging("storage", log_level);
