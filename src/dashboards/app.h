@@ -35,7 +35,7 @@ struct AppOptions {
   int64_t login_window_ms = 5 * 60 * 1000;  // ... within 5 minutes block the user (a client
                                             // address is blocked after 4x as many)
   int64_t session_ttl_ms = int64_t{30} * 24 * 3600 * 1000;
-  bool cookie_secure = false;               // GF_SECURITY_COOKIE_SECURE: Secure attribute
+  bool cookie_secure = false;                 // GF_SECURITY_COOKIE_SECURE: Secure attribute
   SameSite cookie_samesite = SameSite::kLax;  // GF_SECURITY_COOKIE_SAMESITE
   std::chrono::milliseconds proxy_timeout{30000};
 };
