@@ -29,12 +29,21 @@ class ApiTest : public ::testing::Test {
     std::filesystem::create_directories(dir_.File("prov/dashboards/open"));
     testutil::WriteFile(dir_.File("prov/dashboards/open/open.json"), R"({"uid":"open","title":"Open"})");
     testutil::WriteFile(dir_.File("prov/dashboards/json/prov.json"), R"({"uid":"prov","title":"Provisioned"})");
+    StartApp();
+  }
+  // Creates the app over the fixture's files (tweak adjusts its options) and serves it.
+  void StartApp(const std::function<void(AppOptions&)>& tweak = {}) {
+    if (server_) server_->Stop();
+    server_.reset();
+    app_.reset();
+    std::string upstream_port = std::to_string(upstream_->port());
     AppOptions o;
     o.provisioning_dir = dir_.File("prov");
     o.database_path = dir_.File("grafana.db");
     o.hash_cost = HashCost::kMinimum;
     o.login_max_failures = 3;
     o.rules_url = "http://127.0.0.1:" + upstream_port + "/rules";
+    if (tweak) tweak(o);
     auto app = App::Create(o);
     ASSERT_TRUE(app.ok()) << app.status().ToString();
     app_ = std::move(*app);
@@ -100,6 +109,61 @@ class ApiTest : public ::testing::Test {
   std::string base_;
   std::string cookie_;
 };
+
+// Every answer carries the CSP and nosniff: app pages, API answers, errors and the server's own
+// 404/405 (the server adds them, so no route can forget them).
+TEST_F(ApiTest, SecurityHeadersOnEveryResponse) {
+  struct Case {
+    const char* method;
+    const char* path;
+  };
+  for (Case c : {Case{"GET", "/"}, Case{"GET", "/d/abc/x"}, Case{"GET", "/api/health"}, Case{"GET", "/api/search"},
+                 Case{"POST", "/login"}, Case{"DELETE", "/api/health"}, Case{"POST", "/no/such/route"}}) {
+    auto r = Call(c.method, c.path, "", false, "-");
+    std::string csp(r.headers.Get("Content-Security-Policy"));
+    SCOPED_TRACE(std::string(c.method) + " " + c.path + " -> " + std::to_string(r.status));
+    for (const char* directive : {"script-src 'self'", "object-src 'none'", "base-uri 'self'", "frame-ancestors 'none'"}) {
+      EXPECT_NE(csp.find(directive), std::string::npos) << csp;
+    }
+    std::string script_src = csp.substr(csp.find("script-src"));
+    script_src = script_src.substr(0, script_src.find(';'));
+    EXPECT_EQ(script_src, "script-src 'self'") << "no inline script, no eval: " << csp;
+    EXPECT_EQ(r.headers.Get("X-Content-Type-Options"), "nosniff");
+  }
+}
+
+TEST_F(ApiTest, SessionCookieFlagsFollowTheOptions) {
+  auto cookie = [&] {
+    auto r = Login("admin", "admin");
+    EXPECT_EQ(r.status, 200) << r.body;
+    return std::string(r.headers.Get("Set-Cookie"));
+  };
+  std::string c = cookie();
+  EXPECT_NE(c.find("; HttpOnly"), std::string::npos) << c;
+  EXPECT_NE(c.find("; SameSite=Lax"), std::string::npos) << c;
+  EXPECT_EQ(c.find("Secure"), std::string::npos) << "not Secure by default (plain http on loopback): " << c;
+  StartApp([](AppOptions& o) {
+    o.cookie_secure = true;
+    o.cookie_samesite = SameSite::kStrict;
+  });
+  c = cookie();
+  EXPECT_NE(c.find("; Secure"), std::string::npos) << c;
+  EXPECT_NE(c.find("; SameSite=Strict"), std::string::npos) << c;
+  StartApp([](AppOptions& o) { o.cookie_samesite = SameSite::kDisabled; });
+  c = cookie();
+  EXPECT_EQ(c.find("SameSite"), std::string::npos) << c;
+  StartApp([](AppOptions& o) { o.cookie_samesite = SameSite::kNone; });
+  EXPECT_NE(cookie().find("; SameSite=None"), std::string::npos);
+}
+
+TEST(ParseSameSite, GrafanaValues) {
+  EXPECT_EQ(ParseSameSite("lax"), SameSite::kLax);
+  EXPECT_EQ(ParseSameSite("strict"), SameSite::kStrict);
+  EXPECT_EQ(ParseSameSite("none"), SameSite::kNone);
+  EXPECT_EQ(ParseSameSite("disabled"), SameSite::kDisabled);
+  EXPECT_EQ(ParseSameSite("Strict"), SameSite::kLax) << "Grafana compares exactly; anything else is lax";
+  EXPECT_EQ(ParseSameSite(""), SameSite::kLax);
+}
 
 TEST_F(ApiTest, HealthNeedsNoSession) {
   auto r = Call("GET", "/api/health", "", false, "-");

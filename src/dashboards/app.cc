@@ -89,11 +89,41 @@ std::optional<std::string> CsrfError(const http::Request& req) {
   return std::nullopt;
 }
 
-std::string SetCookie(const std::string& value, int64_t max_age_s) {
-  return fmt::format("{}={}; Path=/; Max-Age={}; HttpOnly; SameSite=Lax", kSessionCookie, value, max_age_s);
+// On every answer (the server's own 404s included). The web app loads only its own files and
+// Vite emits no inline script, so script-src 'self' costs nothing and stops any markup that a
+// dashboard value might still smuggle into the page from running. Styles allow 'unsafe-inline'
+// (as Grafana's own policy does): CodeMirror, the query editor, adds its styles as <style>
+// elements; no dashboard value reaches a style unchecked (web/src/sanitize.ts).
+http::Headers SecurityHeaders() {
+  http::Headers h;
+  h.Add("Content-Security-Policy",
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; "
+        "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'");
+  h.Add("X-Content-Type-Options", "nosniff");
+  h.Add("X-Frame-Options", "deny");
+  return h;
 }
 
 }  // namespace
+
+SameSite ParseSameSite(std::string_view value) {
+  if (value == "strict") return SameSite::kStrict;
+  if (value == "none") return SameSite::kNone;
+  if (value == "disabled") return SameSite::kDisabled;
+  return SameSite::kLax;
+}
+
+std::string App::SessionCookie(const std::string& value, int64_t max_age_s) const {
+  std::string c = fmt::format("{}={}; Path=/; Max-Age={}; HttpOnly", kSessionCookie, value, max_age_s);
+  if (options_.cookie_secure) c += "; Secure";
+  switch (options_.cookie_samesite) {
+    case SameSite::kLax: c += "; SameSite=Lax"; break;
+    case SameSite::kStrict: c += "; SameSite=Strict"; break;
+    case SameSite::kNone: c += "; SameSite=None"; break;
+    case SameSite::kDisabled: break;
+  }
+  return c;
+}
 
 std::string Slugify(std::string_view title) {
   std::string out;
@@ -126,6 +156,9 @@ Result<std::unique_ptr<App>> App::Create(AppOptions options) {
     if (!created.ok()) return created.status();
     spdlog::info("created admin user {}", Quote(o.admin_user));
   }
+  auto dummy = DummyPasswordHash(o.hash_cost);
+  if (!dummy.ok()) return dummy.status();
+  app->dummy_hash_ = std::move(*dummy);
   auto prov = LoadProvisioning(o.provisioning_dir);
   if (!prov.ok()) return prov.status().WithContext("provisioning");
   app->datasources_ = std::move(prov->datasources);
@@ -183,13 +216,18 @@ std::optional<App::Ctx> App::Authenticate(http::Request& req, http::Response& re
       return std::nullopt;
     }
     auto user = store_->UserByLogin(login);
-    if (user.ok() && VerifyPassword(user->password_hash, password)) return Ctx{std::move(*user), ""};
+    if (CheckPassword(user, password)) return Ctx{std::move(*user), ""};
     RecordLoginFailure(login, req.remote_ip, now);
     Message(resp, 401, "Invalid username or password");
     return std::nullopt;
   }
   Message(resp, 401, "Unauthorized");
   return std::nullopt;
+}
+
+bool App::CheckPassword(const Result<User>& user, std::string_view password) const {
+  bool match = VerifyPassword(user.ok() ? user->password_hash : dummy_hash_, password);
+  return user.ok() && match;
 }
 
 // Failures count per user (Grafana's brute-force protection) and per client address with a
@@ -214,6 +252,7 @@ http::Handler App::Authed(AuthedHandler h) {
 
 void App::RegisterRoutes(http::Server* server) {
   constexpr bool kBlocking = true;
+  server->SetResponseHeaders(SecurityHeaders());
   server->Route("GET", "/api/health", [this](http::Request&, http::Response& resp) {
     bool db_ok = store_->Ping().ok();
     Json(resp, db_ok ? 200 : 503, json{{"commit", "sremon"}, {"database", db_ok ? "ok" : "failing"}, {"version", options_.version}});
@@ -299,7 +338,7 @@ void App::Login(http::Request& req, http::Response& resp) {
     return Message(resp, 429, "Too many consecutive incorrect login attempts for user - login for user temporarily blocked");
   }
   auto user = store_->UserByLogin(login);
-  if (!user.ok() || !VerifyPassword(user->password_hash, password)) {
+  if (!CheckPassword(user, password)) {
     RecordLoginFailure(login, req.remote_ip, now);
     spdlog::warn("failed login for {} from {}", Quote(login), req.remote_ip);
     return Message(resp, 401, "Invalid username or password");
@@ -308,7 +347,7 @@ void App::Login(http::Request& req, http::Response& resp) {
   std::string token = NewSessionToken();
   Status st = store_->CreateSession(TokenDigest(token), user->id, now + options_.session_ttl_ms);
   if (!st.ok()) return Message(resp, 500, st.message());
-  resp.headers.Add("Set-Cookie", SetCookie(token, options_.session_ttl_ms / 1000));
+  resp.headers.Add("Set-Cookie", SessionCookie(token, options_.session_ttl_ms / 1000));
   resp.headers.Add("Cache-Control", "no-store");
   // As Grafana: the default password asks for a new one (the page lets the user skip).
   Json(resp, 200, json{{"message", "Logged in"}, {"redirectUrl", "/"}, {"needsPasswordChange", password == "admin"}});
@@ -317,7 +356,7 @@ void App::Login(http::Request& req, http::Response& resp) {
 void App::Logout(http::Request& req, http::Response& resp) {
   std::string token = CookieValue(req.headers.Get("Cookie"), kSessionCookie);
   if (!token.empty()) (void)store_->DeleteSession(TokenDigest(token));
-  resp.headers.Add("Set-Cookie", SetCookie("", 0));
+  resp.headers.Add("Set-Cookie", SessionCookie("", 0));
   resp.headers.Add("Location", "/login");
   resp.SetText(302, "logged out\n");
 }
@@ -714,8 +753,6 @@ void App::Static(http::Request& req, http::Response& resp) {
   resp.status = 200;
   resp.content_type = a->content_type;
   resp.headers.Add("Cache-Control", immutable ? "public, max-age=31536000, immutable" : "no-cache");
-  resp.headers.Add("X-Content-Type-Options", "nosniff");
-  if (!immutable) resp.headers.Add("X-Frame-Options", "deny");
   resp.headers.Add("Vary", "Accept-Encoding");
   std::string_view gz(reinterpret_cast<const char*>(a->gzip_data), a->gzip_size);
   if (req.headers.Get("Accept-Encoding").find("gzip") != std::string_view::npos) {

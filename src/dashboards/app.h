@@ -17,6 +17,11 @@
 
 namespace sremon::dashboards {
 
+// The session cookie's SameSite attribute, Grafana's [security] cookie_samesite.
+enum class SameSite { kLax, kStrict, kNone, kDisabled };
+// "lax", "strict", "none" or "disabled" (no attribute); anything else is lax, as in Grafana.
+SameSite ParseSameSite(std::string_view value);
+
 struct AppOptions {
   std::string database_path = ":memory:";  // the SQLite file (grafana.db under --data)
   std::string provisioning_dir = "grafana/provisioning";
@@ -30,6 +35,8 @@ struct AppOptions {
   int64_t login_window_ms = 5 * 60 * 1000;  // ... within 5 minutes block the user (a client
                                             // address is blocked after 4x as many)
   int64_t session_ttl_ms = int64_t{30} * 24 * 3600 * 1000;
+  bool cookie_secure = false;                 // GF_SECURITY_COOKIE_SECURE: Secure attribute
+  SameSite cookie_samesite = SameSite::kLax;  // GF_SECURITY_COOKIE_SAMESITE
   std::chrono::milliseconds proxy_timeout{30000};
 };
 
@@ -58,6 +65,10 @@ class App {
       : options_(std::move(options)),
         limiter_(options_.login_max_failures, options_.login_window_ms),
         ip_limiter_(options_.login_max_failures * 4, options_.login_window_ms) {}
+  // True when user exists and password is its password. An unknown user is verified against a
+  // dummy hash, so the answer takes as long as for a known user with a wrong password.
+  bool CheckPassword(const Result<User>& user, std::string_view password) const;
+  std::string SessionCookie(const std::string& value, int64_t max_age_s) const;
   bool LoginBlocked(const std::string& login, const std::string& ip, int64_t now);
   void RecordLoginFailure(const std::string& login, const std::string& ip, int64_t now);
   using AuthedHandler = std::function<void(Ctx& ctx, http::Request& req, http::Response& resp)>;
@@ -89,6 +100,7 @@ class App {
   std::unique_ptr<DashboardProvisioner> provisioner_;
   LoginLimiter limiter_;     // per user name
   LoginLimiter ip_limiter_;  // per client address: 4x the per-user allowance
+  std::string dummy_hash_;   // immutable after Create
 };
 
 // Grafana's slug of a title: lower case, runs of other characters become one '-'.

@@ -30,6 +30,8 @@ bool VerifyPassword(std::string_view hash, std::string_view password) {
   return crypto_pwhash_str_verify(h.c_str(), password.data(), password.size()) == 0;
 }
 
+Result<std::string> DummyPasswordHash(HashCost cost) { return HashPassword(NewSessionToken(), cost); }
+
 static std::string Hex(const unsigned char* p, size_t n) {
   std::string out(n * 2, '\0');
   sodium_bin2hex(out.data(), out.size() + 1, p, n);
@@ -76,31 +78,34 @@ bool ParseBasicAuth(std::string_view header, std::string* user, std::string* pas
   return true;
 }
 
+void LoginLimiter::Expire(std::deque<int64_t>& times, int64_t now_ms) const {
+  while (!times.empty() && now_ms - times.front() > window_ms_) times.pop_front();
+}
+
 bool LoginLimiter::Blocked(const std::string& key, int64_t now_ms) {
   std::lock_guard lock(mu_);
   auto it = entries_.find(key);
   if (it == entries_.end()) return false;
-  if (now_ms - it->second.first_ms > window_ms_) {
+  Expire(it->second, now_ms);
+  if (it->second.empty()) {
     entries_.erase(it);
     return false;
   }
-  return it->second.failures >= max_failures_;
+  return static_cast<int>(it->second.size()) >= max_failures_;
 }
 
 void LoginLimiter::RecordFailure(const std::string& key, int64_t now_ms) {
   std::lock_guard lock(mu_);
-  // Bound memory under a flood of distinct keys: old entries are dropped first.
+  // Bound memory under a flood of distinct keys: keys without a failure in the window go first.
   if (entries_.size() > 10000) {
     for (auto it = entries_.begin(); it != entries_.end();) {
-      it = now_ms - it->second.first_ms > window_ms_ ? entries_.erase(it) : std::next(it);
+      Expire(it->second, now_ms);
+      it = it->second.empty() ? entries_.erase(it) : std::next(it);
     }
   }
-  Entry& e = entries_[key];
-  if (e.failures == 0 || now_ms - e.first_ms > window_ms_) {
-    e.failures = 0;
-    e.first_ms = now_ms;
-  }
-  ++e.failures;
+  auto& times = entries_[key];
+  times.push_back(now_ms);
+  while (static_cast<int>(times.size()) > max_failures_) times.pop_front();
 }
 
 void LoginLimiter::Reset(const std::string& key) {

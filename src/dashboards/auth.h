@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <string>
@@ -23,6 +24,9 @@ Status InitCrypto();
 Result<std::string> HashPassword(std::string_view password, HashCost cost = HashCost::kInteractive);
 // False for a wrong password and for a malformed hash.
 bool VerifyPassword(std::string_view hash, std::string_view password);
+// The hash of a random password, for verifying logins of unknown users: the work (and time) of a
+// wrong password is then the same whether or not the user exists.
+Result<std::string> DummyPasswordHash(HashCost cost);
 
 // A random session token (64 hex chars) for the cookie, and the digest kept in the database
 // so a leaked database does not hand out live sessions.
@@ -34,8 +38,10 @@ std::string NewUid();
 // Decodes "Basic base64(user:password)"; false when the header is not basic auth.
 bool ParseBasicAuth(std::string_view header, std::string* user, std::string* password);
 
-// Counts failed logins per key (login name and client address) in a sliding window and blocks
-// the key once it reaches max_failures, as Grafana's brute-force protection does.
+// Grafana's brute-force protection: a key (login name, client address) with max_failures failed
+// logins within the last window_ms is blocked, and stays blocked until the oldest of those
+// failures is window_ms old (a sliding window over the failures, as Grafana counts its
+// login_attempt rows). Failures count for unknown login names too.
 // Thread-safety: all methods are safe to call concurrently.
 class LoginLimiter {
  public:
@@ -45,14 +51,14 @@ class LoginLimiter {
   void Reset(const std::string& key);
 
  private:
-  struct Entry {
-    int failures = 0;
-    int64_t first_ms = 0;
-  };
+  // Drops the failures of e older than the window.
+  void Expire(std::deque<int64_t>& times, int64_t now_ms) const;
+
   const int max_failures_;
   const int64_t window_ms_;
   std::mutex mu_;
-  std::map<std::string, Entry> entries_;  // GUARDED_BY(mu_)
+  // The times of each key's most recent failures, oldest first; at most max_failures_ kept.
+  std::map<std::string, std::deque<int64_t>> entries_;  // GUARDED_BY(mu_)
 };
 
 }  // namespace sremon::dashboards

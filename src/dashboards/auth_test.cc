@@ -66,5 +66,27 @@ TEST(Auth, LoginLimiterBlocksAfterFailuresAndExpires) {
   EXPECT_FALSE(lim.Blocked("x", 1));
 }
 
+// Grafana counts the failed attempts of the last window (a sliding window), not a window that
+// starts at the first failure: a failure older than the window stops counting on its own.
+TEST(Auth, LoginLimiterWindowSlides) {
+  LoginLimiter lim(3, 1000);
+  lim.RecordFailure("u", 0);
+  lim.RecordFailure("u", 500);
+  lim.RecordFailure("u", 900);
+  EXPECT_TRUE(lim.Blocked("u", 950));
+  EXPECT_FALSE(lim.Blocked("u", 1001)) << "the failure at 0 left the window";
+  lim.RecordFailure("u", 1001);
+  EXPECT_TRUE(lim.Blocked("u", 1002)) << "500, 900 and 1001 are within the last 1000 ms";
+  EXPECT_FALSE(lim.Blocked("u", 1501));
+}
+
+TEST(Auth, DummyHashNeverMatches) {
+  auto h = DummyPasswordHash(HashCost::kMinimum);
+  ASSERT_TRUE(h.ok());
+  EXPECT_TRUE(h->starts_with("$argon2id$"));
+  for (const char* pw : {"", "admin", "password"}) EXPECT_FALSE(VerifyPassword(*h, pw));
+  EXPECT_NE(*h, *DummyPasswordHash(HashCost::kMinimum)) << "a fresh random password each time";
+}
+
 }  // namespace
 }  // namespace sremon::dashboards

@@ -1,7 +1,11 @@
 #include "dashboards/store.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <functional>
 #include <variant>
 
@@ -112,6 +116,17 @@ Dashboard ReadDash(Stmt& s) {
 }  // namespace
 
 Result<std::unique_ptr<Store>> Store::Open(const std::string& path) {
+  // The file holds password hashes and session digests: create it readable by the owner only
+  // (SQLite gives its journal and WAL files the database file's mode). An existing file keeps
+  // the mode its owner chose.
+  if (path != ":memory:" && !path.empty()) {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+      ::close(fd);
+    } else if (errno != EEXIST) {
+      return Status::IOError("cannot create database " + path + ": " + std::strerror(errno));
+    }
+  }
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {

@@ -1,6 +1,7 @@
 #include "dashboards/store.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 
@@ -111,6 +112,26 @@ TEST(Store, PersistsAcrossReopen) {
     EXPECT_EQ((*s)->DashboardByUid("keep")->title, "Kept");
   }
   EXPECT_FALSE(Store::Open((dir / "missing" / "x.db").string()).ok());
+  std::filesystem::remove_all(dir);
+}
+
+// The database holds password hashes and session digests: only its owner may read it, and
+// SQLite's WAL and shared-memory files follow the database file's mode.
+TEST(Store, DatabaseFileIsCreatedOwnerOnly) {
+  auto dir = std::filesystem::temp_directory_path() / ("sremon_store_mode_" + std::to_string(NowMs()));
+  std::filesystem::create_directories(dir);
+  std::string path = (dir / "grafana.db").string();
+  mode_t old_umask = ::umask(0);  // the widest a process could get: the mode must come from us
+  auto s = Store::Open(path);
+  ::umask(old_umask);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  ASSERT_TRUE((*s)->CreateUser({0, "admin", "", "", "$hash", true}).ok());
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    struct stat st {};
+    ASSERT_EQ(::stat((path + suffix).c_str(), &st), 0) << path << suffix;
+    EXPECT_EQ(st.st_mode & 0777, 0600) << path << suffix;
+  }
+  s->reset();
   std::filesystem::remove_all(dir);
 }
 

@@ -114,6 +114,9 @@ class Server {
   void RoutePrefix(std::string method, std::string prefix, Handler handler, bool blocking = false);
   void RouteAsync(std::string method, std::string path, AsyncHandler handler);
   void SetObserver(Observer observer);
+  // Headers set on every response, the server's own 404/405/413 answers included, unless the
+  // handler set that header itself: for security headers (a service's CSP). Call before Start().
+  void SetResponseHeaders(Headers headers);
 
   // Binds and starts serving. Error when the address is in use:
   // "app: cannot listen on 127.0.0.1:8080: address already in use".

@@ -46,6 +46,7 @@ struct Server::Impl {
   std::map<std::string, std::vector<RouteEntry>> exact;  // by path
   std::vector<RouteEntry> prefixes;                       // longest first
   Observer observer;
+  Headers response_headers;
   int bound_port = 0;
   std::atomic<int> in_flight{0};
   std::atomic<bool> stopping{false};
@@ -312,6 +313,9 @@ class Session : public std::enable_shared_from_this<Session> {
                                                                       version ? version : 11);
     res->set(bhttp::field::content_type, r.content_type);
     for (const auto& [k, v] : r.headers.items()) res->insert(k, v);
+    for (const auto& [k, v] : srv_->response_headers.items()) {
+      if (!r.headers.Has(k)) res->insert(k, v);
+    }
     bool keep = keep_alive_ && r.keep_alive && !srv_->stopping;
     res->keep_alive(keep);
     if (is_head_) {
@@ -411,6 +415,7 @@ void Server::RouteAsync(std::string method, std::string path, AsyncHandler handl
 }
 
 void Server::SetObserver(Observer observer) { impl_->observer = std::move(observer); }
+void Server::SetResponseHeaders(Headers headers) { impl_->response_headers = std::move(headers); }
 
 Status Server::Start() {
   std::string host;

@@ -11,6 +11,7 @@
 #include "dashboards/app.h"
 #include "services/common.h"
 #include "services/services.h"
+#include "util/strings.h"
 #include "version.h"
 
 namespace sremon::services {
@@ -43,6 +44,14 @@ int RunDashboards(int argc, char** argv) {
   opts.admin_user = Env("GF_SECURITY_ADMIN_USER", "admin");
   opts.admin_password = Env("GF_SECURITY_ADMIN_PASSWORD", "admin");
   opts.provisioning_dir = Env("GF_PATHS_PROVISIONING", "grafana/provisioning");
+  // Grafana's [security] cookie_secure (a Go bool) and cookie_samesite.
+  std::string secure = Env("GF_SECURITY_COOKIE_SECURE", "false");
+  opts.cookie_secure = secure == "true" || secure == "1" || secure == "t" || secure == "T" || secure == "TRUE" || secure == "True";
+  std::string samesite = Env("GF_SECURITY_COOKIE_SAMESITE", "lax");
+  opts.cookie_samesite = dashboards::ParseSameSite(samesite);
+  if (samesite != "lax" && opts.cookie_samesite == dashboards::SameSite::kLax) {
+    spdlog::warn("GF_SECURITY_COOKIE_SAMESITE={} is not lax, strict, none or disabled: using lax", Quote(samesite));
+  }
   opts.rules_url = rules_url;
   opts.alertmanager_url = am_url;
   opts.version = kVersion;

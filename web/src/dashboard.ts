@@ -4,10 +4,10 @@
 import { api, ApiError, settings, Settings } from './api';
 import { Panel } from './data';
 import { createPanelView, PanelView } from './panel';
-import { el } from './panels/common';
+import { el, linkNodes } from './panels/common';
 import { describeRange, formatDateTime, parseTime, REFRESH_INTERVALS, RELATIVE_RANGES, resolveRange, TimeRange, parseDuration } from './time';
 import { loadVariables, saveCurrent, scopeOf, VarState } from './vars';
-import { builtins } from './interpolate';
+import { builtins, interpolate } from './interpolate';
 import { navigate } from './router';
 
 const CELL_H = 30;
@@ -202,6 +202,7 @@ export async function dashboardPage(root: HTMLElement, uid: string | null) {
     for (const s of varStates) urlVars[s.model.name] = s.selected;
     varStates = await loadVariables(dash.templating!.list, cfg, resolveRange(range), urlVars, widthPx());
     renderVarBar();
+    renderToolbar();  // dashboard links may use the variables
     syncUrl();
     await refreshAll();
   };
@@ -508,6 +509,8 @@ export async function dashboardPage(root: HTMLElement, uid: string | null) {
     const left = el('div', { class: 'toolbar-left' });
     left.append(titleEl);
     if (meta.provisioned) left.append(el('span', { class: 'badge', title: 'provisioned from ' + (meta.provisionedExternalId ?? 'a file') }, 'provisioned'));
+    const scope = scopeOf(varStates, resolveRange(range), widthPx());
+    left.append(...linkNodes(dash.links, (s) => interpolate(s, scope, false)));
     const right = el('div', { class: 'toolbar-right' });
     // Time picker: presets plus absolute from/to.
     const picker = el('div', { class: 'time-picker' });

@@ -4,9 +4,10 @@
 import { describe, expect, it } from 'vitest';
 import { builtins, interpolate, Scope } from './interpolate';
 import { calcInterval, formatDuration, parseDuration, parseTime, resolveRange } from './time';
-import { formatValue, thresholdColor } from './units';
-import { markdown } from './panels/other';
-import { mapValue } from './panels/common';
+import { color, formatValue, thresholdColor, withAlpha } from './units';
+import { parseMarkdown } from './panels/other';
+import { fitFontSize, mapValue } from './panels/common';
+import { cssColor, safeHref } from './sanitize';
 import { seriesName, reduce } from './data';
 import { compact, migrateRows } from './dashboard';
 
@@ -99,13 +100,15 @@ describe('panels', () => {
     expect(mapValue(panel, 0)?.text).toBe('DOWN');
     expect(mapValue(panel, 2)).toBeNull();
   });
-  it('markdown never passes HTML through', () => {
-    const html = markdown('# T\n<img src=x onerror=alert(1)> **b** [l](javascript:alert(1)) [ok](https://x.test/a)');
-    expect(html).not.toContain('<img');
-    expect(html).toContain('&lt;img');
-    expect(html).not.toContain('href="javascript');
-    expect(html).toContain('<a href="https://x.test/a"');
-    expect(html).toContain('<h1>T</h1>');
+  it('markdown is a tree of text: HTML stays text, only http(s)/relative links', () => {
+    const blocks = parseMarkdown('# T\n<img src=x onerror=alert(1)> **b** [l](javascript:x) [ok](https://x.test/a) [rel](/d/x)\n\n- a\n- `c`');
+    expect(blocks[0]).toEqual({ t: 'h', level: 1, inline: [{ t: 'text', text: 'T' }] });
+    expect(blocks[1]).toEqual({ t: 'p', inline: [
+      { t: 'text', text: '<img src=x onerror=alert(1)> ' }, { t: 'strong', text: 'b' }, { t: 'text', text: ' ' },
+      { t: 'text', text: 'l' }, { t: 'text', text: ' ' }, { t: 'link', text: 'ok', href: 'https://x.test/a' }, { t: 'text', text: ' ' },
+      { t: 'link', text: 'rel', href: '/d/x' }] });
+    expect(blocks[2]).toEqual({ t: 'ul', items: [[{ t: 'text', text: 'a' }], [{ t: 'code', text: 'c' }]] });
+    expect(parseMarkdown('```\n<script>x</script>\n```')).toEqual([{ t: 'pre', text: '<script>x</script>' }]);
   });
   it('legend format and reducers', () => {
     expect(seriesName({ __name__: 'up', job: 'a' }, '{{job}} up')).toBe('a up');
@@ -131,5 +134,42 @@ describe('panels', () => {
   });
   it('legacy singlestat valueMaps', () => {
     expect(mapValue({ valueMaps: [{ op: '=', value: '1', text: 'UP' }] } as any, 1)?.text).toBe('UP');
+  });
+});
+
+describe('dashboard values that reach styles and hrefs', () => {
+  it.each([
+    ['#abc', '#abc'], ['#AABBCC', '#AABBCC'], ['#aabbccdd', '#aabbccdd'], ['rgb(1, 2, 3)', 'rgb(1, 2, 3)'],
+    ['rgba(10,20,30,0.5)', 'rgba(10,20,30,0.5)'], ['hsl(120deg 50% 50% / 0.3)', 'hsl(120deg 50% 50% / 0.3)'],
+    ['hsla(120, 50%, 50%, .3)', 'hsla(120, 50%, 50%, .3)'], ['RebeccaPurple', 'rebeccapurple'], ['transparent', 'transparent'],
+  ])('colour %s is accepted', (c, want) => expect(cssColor(c)).toBe(want));
+  it.each([
+    'red"/><img src=x onerror=window.__xss=1>', 'url(https://evil.test/x)', 'expression(alert(1))', '#12345', '#ggg',
+    'rgb(1,2,3);background:url(x)', 'rgb(1,2,3)) ; x', 'notacolor', 'red;', '', 'javascript:alert(1)', 'var(--x)',
+  ])('colour %s is refused', (c) => expect(cssColor(c)).toBeNull());
+  it('color(): Grafana names, CSS colours, and a fallback for anything else', () => {
+    expect(color('semi-dark-red')).toBe('#E02F44');
+    expect(color('super-light-blue')).toBe('#C0D8FF');
+    expect(color('#ff0000')).toBe('#ff0000');
+    expect(color('red"/><img src=x onerror=alert(1)>')).toBe('#73BF69');
+    expect(color('url(x)', '#000')).toBe('#000');
+    expect(thresholdColor(5, [{ value: null, color: 'green' }, { value: 1, color: '"><script>' }])).toBe('#73BF69');
+    expect(withAlpha('#112233', 0.2)).toBe('#11223333');
+    expect(withAlpha('#123', 1)).toBe('#112233ff');
+    expect(withAlpha('rgb(1,2,3)', 0.1)).toBe('color-mix(in srgb, rgb(1,2,3) 10%, transparent)');
+  });
+  it.each([
+    ['https://grafana.com/x?a=1', 'https://grafana.com/x?a=1'], ['HTTP://x.test', 'HTTP://x.test'], ['/d/abc?var-x=1', '/d/abc?var-x=1'],
+    ['d/abc', 'd/abc'], ['?from=now-1h', '?from=now-1h'], ['#top', '#top'], ['  /d/x  ', '/d/x'], ['/a:b', '/a:b'],
+  ])('href %s is kept', (h, want) => expect(safeHref(h)).toBe(want));
+  it.each(['javascript:alert(1)', 'JavaScript:alert(1)', ' javascript:alert(1)', 'java\tscript:alert(1)', 'java\nscript:x',
+    '\u0001javascript:x', 'data:text/html,<script>x</script>', 'vbscript:x', 'file:///etc/passwd', '', '   '])(
+    'href %j is refused', (h) => expect(safeHref(h)).toBeNull());
+  it('auto text size: the smaller of the width and height limits, capped', () => {
+    // A text 300 px wide at 100 px in a 150 x 40 box: width allows 50 px, height 40/1.2 = 33.3 px.
+    expect(fitFontSize(300, 150, 40, 1.2, 100)).toBeCloseTo(33.33, 1);
+    expect(fitFontSize(300, 60, 400, 1.2, 100)).toBeCloseTo(20, 5);
+    expect(fitFontSize(10, 1000, 1000, 1.2, 100)).toBe(100);
+    expect(fitFontSize(300, 0, 0, 1.2, 100)).toBe(6);
   });
 });

@@ -2,7 +2,7 @@
 import { Settings } from './api';
 import { Panel, QueryContext, QueryResult, runQueries } from './data';
 import { interpolate, Scope } from './interpolate';
-import { el } from './panels/common';
+import { el, linkNodes } from './panels/common';
 import { renderAlertList, renderTable, renderText } from './panels/other';
 import { renderBarGauge, renderGauge, renderStat } from './panels/stat';
 import { renderTimeseries } from './panels/timeseries';
@@ -28,7 +28,8 @@ export function createPanelView(panel: Panel, header: HTMLElement | null = null)
   const head = header ?? el('div', { class: 'panel-header' });
   const title = el('div', { class: 'panel-title', 'data-testid': 'panel-title' });
   const status = el('span', { class: 'panel-status' });
-  head.prepend(title, status);
+  const links = el('span', { class: 'panel-links' });
+  head.prepend(title, links, status);
   const body = el('div', { class: 'panel-body' });
   root.append(head, body);
   let cleanup: () => void = () => {};
@@ -40,7 +41,8 @@ export function createPanelView(panel: Panel, header: HTMLElement | null = null)
       const gen = ++generation;
       const interp = (s: string) => interpolate(s, ctx.scope, false);
       title.textContent = interp(panel.title ?? '');
-      if (panel.description) title.title = panel.description;
+      if (panel.description) title.title = interp(String(panel.description));
+      links.replaceChildren(...linkNodes(panel.links, interp));
       root.dataset.state = 'loading';
       status.textContent = '';
       status.className = 'panel-status loading';

@@ -1,18 +1,32 @@
 // Value formatting for Grafana's unit ids (fieldConfig.defaults.unit) and threshold colors.
+import { cssColor } from './sanitize';
 
+// Grafana's named colours (the classic palette's hues with their shades).
 const NAMED_COLORS: Record<string, string> = {
-  green: '#73BF69', 'dark-green': '#37872D', 'semi-dark-green': '#56A64B', 'light-green': '#96D98D',
-  red: '#F2495C', 'dark-red': '#C4162A', 'semi-dark-red': '#E02F44', 'light-red': '#FF7383',
-  yellow: '#FADE2A', 'dark-yellow': '#E0B400', 'semi-dark-yellow': '#F2CC0C', 'light-yellow': '#FFEE52',
-  orange: '#FF9830', 'dark-orange': '#FA6400', 'semi-dark-orange': '#FF780A', 'light-orange': '#FFB357',
-  blue: '#5794F2', 'dark-blue': '#1F60C4', 'semi-dark-blue': '#3274D9', 'light-blue': '#8AB8FF',
-  purple: '#B877D9', 'dark-purple': '#8F3BB8', 'semi-dark-purple': '#A352CC', 'light-purple': '#CA95E5',
+  green: '#73BF69', 'dark-green': '#37872D', 'semi-dark-green': '#56A64B', 'light-green': '#96D98D', 'super-light-green': '#C8F2C2',
+  red: '#F2495C', 'dark-red': '#C4162A', 'semi-dark-red': '#E02F44', 'light-red': '#FF7383', 'super-light-red': '#FFA6B0',
+  yellow: '#FADE2A', 'dark-yellow': '#E0B400', 'semi-dark-yellow': '#F2CC0C', 'light-yellow': '#FFEE52', 'super-light-yellow': '#FFF899',
+  orange: '#FF9830', 'dark-orange': '#FA6400', 'semi-dark-orange': '#FF780A', 'light-orange': '#FFB357', 'super-light-orange': '#FFCB7D',
+  blue: '#5794F2', 'dark-blue': '#1F60C4', 'semi-dark-blue': '#3274D9', 'light-blue': '#8AB8FF', 'super-light-blue': '#C0D8FF',
+  purple: '#B877D9', 'dark-purple': '#8F3BB8', 'semi-dark-purple': '#A352CC', 'light-purple': '#CA95E5', 'super-light-purple': '#DEB6F2',
   text: '#ccccdc', transparent: 'transparent',
 };
 
-export function color(c: string | undefined): string {
-  if (!c) return NAMED_COLORS.green;
-  return NAMED_COLORS[c] ?? c;
+// A colour from a dashboard as CSS: Grafana's names first, then hex, rgb(a)/hsl(a) and CSS
+// names; anything else (a typo, or markup or url() smuggled into a colour) becomes the fallback,
+// so the result is always safe to put in a style or an SVG attribute.
+export function color(c: string | undefined, fallback = NAMED_COLORS.green): string {
+  if (!c) return fallback;
+  return NAMED_COLORS[c] ?? cssColor(c) ?? fallback;
+}
+
+// The colour with an opacity (0..1), for fills: hex gets an alpha byte, other forms are mixed
+// with transparent.
+export function withAlpha(c: string, alpha: number): string {
+  const a = Math.round(Math.max(0, Math.min(1, alpha)) * 255).toString(16).padStart(2, '0');
+  if (/^#[0-9a-f]{6}$/i.test(c)) return c + a;
+  if (/^#[0-9a-f]{3}$/i.test(c)) return '#' + [...c.slice(1)].map((x) => x + x).join('') + a;
+  return `color-mix(in srgb, ${c} ${Math.round(alpha * 100)}%, transparent)`;
 }
 
 export const PALETTE = ['#73BF69', '#F2CC0C', '#8AB8FF', '#FF780A', '#F2495C', '#5794F2', '#B877D9', '#705DA0', '#37872D', '#FADE2A', '#447EBC', '#C15C17'];

@@ -1,5 +1,6 @@
 // Helpers shared by the panel renderers.
 import { Panel } from '../data';
+import { safeHref } from '../sanitize';
 import { color, Threshold } from '../units';
 
 export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, text?: string): HTMLElementTagNameMap[K] {
@@ -10,6 +11,15 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<
   }
   if (text !== undefined) e.textContent = text;
   return e;
+}
+
+// The font size (px) at which a text that is textWidthAt100 px wide at 100 px fits a box of
+// width x height with the given line height, at most max and at least min (Grafana's auto
+// text size: the smaller of the width and the height limit).
+export function fitFontSize(textWidthAt100: number, width: number, height: number, lineHeight: number, max: number, min = 6): number {
+  const byWidth = textWidthAt100 > 0 ? (width / textWidthAt100) * 100 : max;
+  const byHeight = height / lineHeight;
+  return Math.max(min, Math.min(max, byWidth, byHeight));
 }
 
 export function defaults(panel: Panel): any {
@@ -54,6 +64,28 @@ export function mapValue(panel: Panel, value: number | null): Mapped | null {
     }
   }
   return null;
+}
+
+// Grafana's dashboard and panel links ({title, url, targetBlank, tooltip}), variables
+// interpolated. A url that is not http(s) or relative (javascript:...) leaves the title as
+// plain text. Dashboard links of type "dashboards" (by tag) are not shown.
+export function linkNodes(links: unknown, interpolate: (s: string) => string): HTMLElement[] {
+  if (!Array.isArray(links)) return [];
+  const out: HTMLElement[] = [];
+  for (const l of links) {
+    if (!l || typeof l !== 'object' || (l.type && l.type !== 'link')) continue;
+    const title = interpolate(String(l.title ?? l.url ?? ''));
+    const href = safeHref(interpolate(String(l.url ?? '')));
+    const attrs: Record<string, string> = { class: 'dash-link-item', 'data-testid': 'model-link' };
+    if (l.tooltip) attrs.title = String(l.tooltip);
+    if (!href) {
+      out.push(el('span', attrs, title));
+      continue;
+    }
+    if (l.targetBlank) Object.assign(attrs, { target: '_blank', rel: 'noopener noreferrer' });
+    out.push(el('a', { ...attrs, href }, title));
+  }
+  return out;
 }
 
 export function noData(container: HTMLElement, message = 'No data') {

@@ -2,6 +2,7 @@
 import { api } from '../api';
 import { Panel, QueryResult, reduce } from '../data';
 import { formatValue } from '../units';
+import { safeHref } from '../sanitize';
 import { defaults, el, mapValue, noData } from './common';
 
 export function renderTable(container: HTMLElement, panel: Panel, result: QueryResult): () => void {
@@ -34,25 +35,50 @@ export function renderTable(container: HTMLElement, panel: Panel, result: QueryR
   return () => {};
 }
 
-// A small markdown subset rendered from escaped text, so the content can never inject HTML:
-// headings, emphasis, inline code, code blocks, links (http/https/relative only), lists.
-export function markdown(src: string): string {
-  const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-  const inline = (s: string) =>
-    esc(s)
-      .replace(/`([^`]+)`/g, '<code>$1</code>')
-      .replace(/\*\*([^*]+)\*\*/g, '<strong>$1</strong>')
-      .replace(/\*([^*]+)\*/g, '<em>$1</em>')
-      .replace(/\[([^\]]+)\]\(((?:https?:\/\/|\/)[^)\s]*)\)/g, '<a href="$2" rel="noopener noreferrer" target="_blank">$1</a>');
-  const out: string[] = [];
+// A small markdown subset: headings, paragraphs, lists, code blocks, and inline code, emphasis
+// and links. The text panel's content is written by whoever edits the dashboard, so it is
+// parsed into this tree and built with DOM calls (text nodes, createElement, a checked href):
+// no string of it is ever parsed as HTML.
+export type Inline =
+  | { t: 'text'; text: string }
+  | { t: 'code' | 'strong' | 'em'; text: string }
+  | { t: 'link'; text: string; href: string };
+export type Block =
+  | { t: 'h'; level: number; inline: Inline[] }
+  | { t: 'p'; inline: Inline[] }
+  | { t: 'ul' | 'ol'; items: Inline[][] }
+  | { t: 'pre'; text: string };
+
+const INLINE = /`([^`]+)`|\*\*([^*]+)\*\*|\*([^*]+)\*|\[([^\]]+)\]\(([^)\s]+)\)/g;
+
+export function parseInline(s: string): Inline[] {
+  const out: Inline[] = [];
+  let last = 0;
+  for (const m of s.matchAll(INLINE)) {
+    if (m.index! > last) out.push({ t: 'text', text: s.slice(last, m.index) });
+    if (m[1] !== undefined) out.push({ t: 'code', text: m[1] });
+    else if (m[2] !== undefined) out.push({ t: 'strong', text: m[2] });
+    else if (m[3] !== undefined) out.push({ t: 'em', text: m[3] });
+    else {
+      const href = safeHref(m[5]);
+      // A link with another scheme (javascript:...) keeps only its text.
+      out.push(href ? { t: 'link', text: m[4], href } : { t: 'text', text: m[4] });
+    }
+    last = m.index! + m[0].length;
+  }
+  if (last < s.length) out.push({ t: 'text', text: s.slice(last) });
+  return out;
+}
+
+export function parseMarkdown(src: string): Block[] {
+  const out: Block[] = [];
   const lines = src.split('\n');
-  let list = '';
+  let list: { t: 'ul' | 'ol'; items: Inline[][] } | null = null;
   let para: string[] = [];
   const flush = () => {
-    if (para.length) out.push('<p>' + para.map(inline).join(' ') + '</p>');
+    if (para.length) out.push({ t: 'p', inline: parseInline(para.join(' ')) });
     para = [];
-    if (list) out.push(`</${list}>`);
-    list = '';
+    list = null;
   };
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
@@ -60,7 +86,7 @@ export function markdown(src: string): string {
       flush();
       const code: string[] = [];
       while (++i < lines.length && !lines[i].startsWith('```')) code.push(lines[i]);
-      out.push('<pre><code>' + esc(code.join('\n')) + '</code></pre>');
+      out.push({ t: 'pre', text: code.join('\n') });
       continue;
     }
     const h = /^(#{1,6})\s+(.*)$/.exec(line);
@@ -68,13 +94,15 @@ export function markdown(src: string): string {
     const ol = /^\s*\d+\.\s+(.*)$/.exec(line);
     if (h) {
       flush();
-      out.push(`<h${h[1].length}>${inline(h[2])}</h${h[1].length}>`);
+      out.push({ t: 'h', level: h[1].length, inline: parseInline(h[2]) });
     } else if (ul || ol) {
       const kind = ul ? 'ul' : 'ol';
-      if (para.length || (list && list !== kind)) flush();
-      if (!list) out.push(`<${kind}>`);
-      list = kind;
-      out.push('<li>' + inline((ul ?? ol)![1]) + '</li>');
+      if (para.length || (list && list.t !== kind)) flush();
+      if (!list) {
+        list = { t: kind, items: [] };
+        out.push(list);
+      }
+      list.items.push(parseInline((ul ?? ol)![1]));
     } else if (!line.trim()) {
       flush();
     } else {
@@ -83,15 +111,47 @@ export function markdown(src: string): string {
     }
   }
   flush();
-  return out.join('\n');
+  return out;
 }
 
+function inlineNodes(parts: Inline[]): Node[] {
+  return parts.map((p) => {
+    if (p.t === 'text') return document.createTextNode(p.text);
+    if (p.t === 'link') return el('a', { href: p.href, rel: 'noopener noreferrer', target: '_blank' }, p.text);
+    return el(p.t, {}, p.text);
+  });
+}
+
+export function renderMarkdown(blocks: Block[]): Node[] {
+  return blocks.map((b) => {
+    if (b.t === 'pre') {
+      const pre = el('pre');
+      pre.append(el('code', {}, b.text));
+      return pre;
+    }
+    if ('items' in b) {
+      const list = el(b.t);
+      for (const item of b.items) {
+        const li = el('li');
+        li.append(...inlineNodes(item));
+        list.append(li);
+      }
+      return list;
+    }
+    const e = b.t === 'h' ? document.createElement(`h${b.level}`) : el('p');
+    e.append(...inlineNodes(b.inline));
+    return e;
+  });
+}
+
+// Markdown mode renders the subset above; html and code modes show the content as text (never
+// as markup: Grafana sanitizes html mode, and showing the source is the safe subset of that).
 export function renderText(container: HTMLElement, panel: Panel, interpolate: (s: string) => string): () => void {
   const content = interpolate(panel.options?.content ?? panel.content ?? '');
   const mode = panel.options?.mode ?? panel.mode ?? 'markdown';
   const div = el('div', { class: 'text-panel', 'data-testid': 'text-panel' });
-  if (mode === 'markdown') div.innerHTML = markdown(content);
-  else div.textContent = content;  // html and code modes are shown as text, never as markup
+  if (mode === 'markdown') div.append(...renderMarkdown(parseMarkdown(content)));
+  else div.textContent = content;
   container.append(div);
   container.dataset.rendered = 'text';
   return () => {};

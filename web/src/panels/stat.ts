@@ -2,7 +2,35 @@
 // value mappings.
 import { Panel, QueryResult, reduce } from '../data';
 import { formatValue, thresholdColor } from '../units';
-import { defaults, el, mapValue, noData, thresholds } from './common';
+import { defaults, el, fitFontSize, mapValue, noData, thresholds } from './common';
+
+// Text sizing as Grafana's auto text size does it: the value is as large as its box allows.
+const LINE_HEIGHT = 1.2;
+const VALUE_MAX_PX = 100;
+const SPARKLINE_SHARE = 0.4;
+const SPARKLINE_MIN_BOX = 70;  // px; below this the sparkline would squeeze the value
+
+let measureCtx: CanvasRenderingContext2D | null = null;
+// Sets the element's font size to the largest that fits its text in width x height; returns it.
+function fitText(e: HTMLElement, width: number, height: number, max: number): number {
+  measureCtx ??= document.createElement('canvas').getContext('2d');
+  const cs = getComputedStyle(e);
+  let textWidth = (e.textContent ?? '').length * 60;  // without a canvas: about 0.6 em per glyph
+  if (measureCtx) {
+    measureCtx.font = `${cs.fontWeight} 100px ${cs.fontFamily}`;
+    textWidth = measureCtx.measureText(e.textContent ?? '').width;
+  }
+  const size = fitFontSize(textWidth, width, height, LINE_HEIGHT, max);
+  e.style.fontSize = size.toFixed(1) + 'px';
+  e.style.lineHeight = String(LINE_HEIGHT);
+  return size;
+}
+
+function svgEl<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string>): SVGElementTagNameMap[K] {
+  const e = document.createElementNS('http://www.w3.org/2000/svg', tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  return e;
+}
 
 interface Reduced {
   name: string;
@@ -26,11 +54,7 @@ function reduced(panel: Panel, result: QueryResult): Reduced[] {
 }
 
 function sparkline(values: (number | null)[], stroke: string): SVGSVGElement {
-  const ns = 'http://www.w3.org/2000/svg';
-  const svg = document.createElementNS(ns, 'svg');
-  svg.setAttribute('viewBox', '0 0 100 30');
-  svg.setAttribute('preserveAspectRatio', 'none');
-  svg.setAttribute('class', 'sparkline');
+  const svg = svgEl('svg', { viewBox: '0 0 100 30', preserveAspectRatio: 'none', class: 'sparkline' });
   const nn = values.filter((v): v is number => v !== null);
   if (nn.length < 2) return svg;
   let lo = Math.min(...nn);
@@ -50,37 +74,37 @@ function sparkline(values: (number | null)[], stroke: string): SVGSVGElement {
     dPath += (first ? 'M' : 'L') + x.toFixed(2) + ',' + y.toFixed(2);
     first = false;
   }
-  const area = document.createElementNS(ns, 'path');
-  area.setAttribute('d', dPath + 'L100,30L0,30Z');
-  area.setAttribute('fill', stroke);
-  area.setAttribute('fill-opacity', '0.2');
-  const line = document.createElementNS(ns, 'path');
-  line.setAttribute('d', dPath);
-  line.setAttribute('fill', 'none');
-  line.setAttribute('stroke', stroke);
-  line.setAttribute('stroke-width', '1');
-  line.setAttribute('vector-effect', 'non-scaling-stroke');
+  const area = svgEl('path', { d: dPath + 'L100,30L0,30Z', fill: stroke, 'fill-opacity': '0.2' });
+  const line = svgEl('path', { d: dPath, fill: 'none', stroke, 'stroke-width': '1', 'vector-effect': 'non-scaling-stroke' });
   svg.append(area, line);
   return svg;
 }
 
 // The three panels share this frame: reduce each series, "No data" when there is none, else the
 // panel's element built from the reduced items, marked with its kind for the browser tests.
+// fit, when given, sizes the text to the element now and whenever the panel is resized.
 function renderReduced(
   container: HTMLElement,
   panel: Panel,
   result: QueryResult,
   kind: string,
   build: (items: Reduced[]) => HTMLElement,
+  fit?: (root: HTMLElement) => void,
 ): () => void {
   const items = reduced(panel, result);
   if (!items.length) {
     noData(container);
     return () => {};
   }
-  container.append(build(items));
+  const root = build(items);
+  container.append(root);
   container.dataset.rendered = kind;
-  return () => {};
+  if (!fit) return () => {};
+  fit(root);
+  // The observed box does not depend on the font sizes fit sets, so this cannot loop.
+  const ro = new ResizeObserver(() => fit(root));
+  ro.observe(root);
+  return () => ro.disconnect();
 }
 
 // Where value lies between min and max, clamped to [0, 1] (0 for no value).
@@ -89,10 +113,10 @@ function fraction(value: number | null, min: number, max: number): number {
 }
 
 export function renderStat(container: HTMLElement, panel: Panel, result: QueryResult): () => void {
+  const colorMode = panel.options?.colorMode ?? 'value';
+  const graphMode = panel.options?.graphMode ?? 'area';
+  const textMode = panel.options?.textMode ?? 'auto';
   return renderReduced(container, panel, result, 'stat', (items) => {
-    const colorMode = panel.options?.colorMode ?? 'value';
-    const graphMode = panel.options?.graphMode ?? 'area';
-    const textMode = panel.options?.textMode ?? 'auto';
     const grid = el('div', { class: 'stat-grid' });
     for (const it of items) {
       const box = el('div', { class: 'stat-item', 'data-testid': 'stat-value' });
@@ -110,6 +134,19 @@ export function renderStat(container: HTMLElement, panel: Panel, result: QueryRe
       grid.append(box);
     }
     return grid;
+  }, (grid) => {
+    for (const box of grid.querySelectorAll<HTMLElement>('.stat-item')) {
+      const name = box.querySelector<HTMLElement>('.stat-name');
+      const spark = box.querySelector<SVGElement>('.sparkline');
+      const value = box.querySelector<HTMLElement>('.stat-value')!;
+      const h = box.clientHeight;
+      // The sparkline takes the lower part of the box when the box is tall enough to show both.
+      const chart = spark && h >= SPARKLINE_MIN_BOX ? SPARKLINE_SHARE * h : 0;
+      if (spark) spark.style.display = chart ? '' : 'none';
+      box.style.paddingBottom = chart + 'px';  // the value centres above the sparkline
+      const nameH = name ? name.offsetHeight : 0;
+      fitText(value, box.clientWidth * 0.9, (h - nameH - chart) * 0.95, VALUE_MAX_PX);
+    }
   });
 }
 
@@ -126,10 +163,10 @@ export function renderGauge(container: HTMLElement, panel: Panel, result: QueryR
       const a1 = a0 + Math.PI * 1.5 * frac;
       const pt = (a: number) => `${50 + 40 * Math.cos(a)},${50 + 40 * Math.sin(a)}`;
       const arc = (from: number, to: number) => `M${pt(from)} A40,40 0 ${to - from > Math.PI ? 1 : 0} 1 ${pt(to)}`;
-      box.innerHTML =
-        `<svg viewBox="0 0 100 90" class="gauge"><path d="${arc(a0, a0 + Math.PI * 1.5)}" stroke="#2c3235" stroke-width="10" fill="none"/>` +
-        (frac > 0.001 ? `<path d="${arc(a0, a1)}" stroke="${it.color}" stroke-width="10" fill="none"/>` : '') +
-        `</svg>`;
+      const svg = svgEl('svg', { viewBox: '0 0 100 90', class: 'gauge' });
+      svg.append(svgEl('path', { d: arc(a0, a0 + Math.PI * 1.5), stroke: '#2c3235', 'stroke-width': '10', fill: 'none' }));
+      if (frac > 0.001) svg.append(svgEl('path', { d: arc(a0, a1), stroke: it.color, 'stroke-width': '10', fill: 'none' }));
+      box.append(svg);
       const label = el('div', { class: 'gauge-text' }, it.text);
       label.style.color = it.color;
       box.append(label);
@@ -137,6 +174,19 @@ export function renderGauge(container: HTMLElement, panel: Panel, result: QueryR
       grid.append(box);
     }
     return grid;
+  }, (grid) => {
+    for (const box of grid.querySelectorAll<HTMLElement>('.gauge-item')) {
+      const svg = box.querySelector<SVGSVGElement>('svg.gauge')!;
+      const label = box.querySelector<HTMLElement>('.gauge-text')!;
+      // The drawing is scaled to fit the svg box (viewBox 100x90, centred); the text goes in
+      // the arc's inner circle (radius 35 of the viewBox) around its centre (50, 50).
+      const b = box.getBoundingClientRect();
+      const r = svg.getBoundingClientRect();
+      const scale = Math.min(r.width / 100, r.height / 90);
+      const size = fitText(label, 56 * scale, 36 * scale, VALUE_MAX_PX);
+      const cy = r.top - b.top + (r.height - 90 * scale) / 2 + 50 * scale;
+      label.style.top = Math.max(0, cy - (size * LINE_HEIGHT) / 2) + 'px';
+    }
   });
 }
 

@@ -2,7 +2,7 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { Panel, QueryResult } from '../data';
-import { color, formatValue, PALETTE, thresholdColor } from '../units';
+import { color, formatValue, PALETTE, withAlpha } from '../units';
 import { defaults, el, noData, thresholds } from './common';
 
 function tooltipPlugin(unit: string, decimals: number | undefined): uPlot.Plugin {
@@ -21,20 +21,24 @@ function tooltipPlugin(unit: string, decimals: number | undefined): uPlot.Plugin
           tip.style.display = 'none';
           return;
         }
-        const rows: string[] = [];
-        const t = new Date(u.data[0][idx] * 1000).toLocaleString();
-        for (let i = 1; i < u.series.length; i++) {
+        // Built from nodes: series names come from labels and legend formats of the dashboard.
+        const rows: HTMLElement[] = [];
+        for (let i = 1; i < u.series.length && rows.length < 12; i++) {
           const s = u.series[i];
           if (!s.show) continue;
           const v = (u.data[i] as (number | null)[])[idx];
           if (v === null || v === undefined) continue;
-          rows.push(`<div><span class="swatch" style="background:${s.stroke}"></span>${escapeHtml(String(s.label))}: <b>${escapeHtml(formatValue((s as any)._raw ? (s as any)._raw[idx] : v, unit, decimals))}</b></div>`);
+          const swatch = el('span', { class: 'swatch' });
+          swatch.style.background = String(s.stroke);
+          const row = el('div');
+          row.append(swatch, String(s.label) + ': ', el('b', {}, formatValue((s as any)._raw ? (s as any)._raw[idx] : v, unit, decimals)));
+          rows.push(row);
         }
         if (!rows.length) {
           tip.style.display = 'none';
           return;
         }
-        tip.innerHTML = `<div class="tt-time">${t}</div>` + rows.slice(0, 12).join('');
+        tip.replaceChildren(el('div', { class: 'tt-time' }, new Date(u.data[0][idx] * 1000).toLocaleString()), ...rows);
         tip.style.display = 'block';
         const left = u.cursor.left ?? 0;
         const top = u.cursor.top ?? 0;
@@ -44,10 +48,6 @@ function tooltipPlugin(unit: string, decimals: number | undefined): uPlot.Plugin
       },
     },
   };
-}
-
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
 // onZoom: called with a new absolute range (ms) when the user drags across the plot.
@@ -89,7 +89,7 @@ export function renderTimeseries(container: HTMLElement, panel: Panel, result: Q
       label: f.name,
       stroke: c,
       width: lineWidth,
-      fill: fillOpacity > 0 ? c + Math.round((fillOpacity / 100) * 255).toString(16).padStart(2, '0') : undefined,
+      fill: fillOpacity > 0 ? withAlpha(c, fillOpacity / 100) : undefined,
       spanGaps: custom.spanNulls === true,
       points: { show: result.times.length < 50 },
       value: (_u: uPlot, _v: number | null, _si: number, idx: number | null) => (idx === null ? '' : formatValue(raws[i][idx], unit, decimals)),
@@ -160,7 +160,6 @@ export function renderTimeseries(container: HTMLElement, panel: Panel, result: Q
   const plot = new uPlot(opts, data, plotBox);
   container.dataset.rendered = 'timeseries';
   container.dataset.series = String(result.frames.length);
-  void thresholdColor;
   const ro = new ResizeObserver(() => plot.setSize(size()));
   ro.observe(plotBox);
   return () => {
