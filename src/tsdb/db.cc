@@ -724,6 +724,7 @@ void DBImpl::CollectGarbage() {
       std::lock_guard<std::mutex> el(epoch_mu_);
       epoch = ++epoch_;
     }
+    std::vector<std::pair<uint32_t, const Labels*>> gone;
     for (auto& s : series_) {
       if (!s || s->deleted || s->idle_flushes == 0) continue;
       {
@@ -734,11 +735,12 @@ void DBImpl::CollectGarbage() {
       for (const auto& f : frozen) in_frozen |= f->Get(s->id) != nullptr;
       if (in_frozen) continue;
       s->deleted = true;  // a pending appender re-resolves it at Commit()
-      postings_.Remove(s->id, s->labels);
+      gone.emplace_back(s->id, &s->labels);  // the graveyard keeps the labels alive
       live_series_--;
       graveyard_.emplace_back(epoch, std::move(s));
       removed++;
     }
+    postings_.Remove(gone);
     if (removed) {
       // Rebuild the table and its chains from the series that stay.
       SeriesTable fresh;
@@ -907,6 +909,7 @@ std::vector<uint32_t> DBImpl::DeleteInHead(const std::vector<Matcher>& ms) {
   std::vector<uint32_t> ids;
   std::unique_lock l(index_mu_);
   Postings p = SelectPostings(postings_, ms);
+  std::vector<std::pair<uint32_t, const Labels*>> gone;
   for (uint32_t id : p) {
     MemSeries* s = series_[id].get();
     s->deleted = true;
@@ -919,10 +922,11 @@ std::vector<uint32_t> DBImpl::DeleteInHead(const std::vector<Matcher>& ms) {
     while (*link && *link != s) link = &(*link)->next_same_hash;
     if (*link) *link = s->next_same_hash;
     if (!by_hash_.Find(s->hash)) by_hash_.Erase(s->hash);
-    postings_.Remove(id, s->labels);
+    gone.emplace_back(id, &s->labels);
     live_series_--;
     ids.push_back(id);
   }
+  postings_.Remove(gone);
   return ids;
 }
 
@@ -1134,13 +1138,46 @@ class QuerierImpl : public storage::Querier {
     auto has = Matcher::Make(model::MatchType::kNotEqual, name, "");
     if (!has.ok()) return has.status();
     all.push_back(*has);
-    std::set<std::string, std::less<>> values;
-    for (const auto& b : blocks_) b->CollectLabelValues(BlockSeries(*b, all), name, &values);
-    for (MemSeries* s : HeadSeries(all)) {
-      std::string_view v = s->labels.Get(name);
-      if (values.find(v) == values.end()) values.emplace(v);
+    // Each source appends its values sorted; merging the runs keeps the whole sorted.
+    std::vector<std::string> out;
+    auto merge_run = [&out](size_t run_start) {
+      std::inplace_merge(out.begin(), out.begin() + run_start, out.end());
+      out.erase(std::unique(out.begin(), out.end()), out.end());
+    };
+    for (const auto& b : blocks_) {
+      size_t start = out.size();
+      if (ms.empty() && b->Within(mint_, maxt_)) {
+        // No matcher and every series of the block in range: the value list alone answers.
+        b->ForEachValue(name, "", [&out](std::string_view v, PostingsRef) {
+          out.emplace_back(v);
+          return true;
+        });
+      } else {
+        b->CollectLabelValues(BlockSeries(*b, all), name, &out);
+      }
+      merge_run(start);
     }
-    return std::vector<std::string>(values.begin(), values.end());
+    size_t start = out.size();
+    if (ms.empty()) {
+      // Values of the head index that have a series with samples in range (no Select).
+      std::shared_lock l(db_->index_mu_);
+      db_->postings_.ForEachValue(name, "", [&](std::string_view v, PostingsRef ids) {
+        for (uint32_t id : ids) {
+          if (InRange(db_->series_[id].get())) {
+            out.emplace_back(v);
+            break;
+          }
+        }
+        return true;
+      });
+    } else {
+      std::vector<std::string> head;
+      for (MemSeries* s : HeadSeries(all)) head.emplace_back(s->labels.Get(name));
+      std::sort(head.begin(), head.end());
+      std::move(head.begin(), head.end(), std::back_inserter(out));
+    }
+    merge_run(start);
+    return out;
   }
 
   Result<std::vector<std::string>> LabelNames(const std::vector<Matcher>& ms) override {
@@ -1176,18 +1213,18 @@ class QuerierImpl : public storage::Querier {
   std::vector<MemSeries*> HeadSeries(const std::vector<Matcher>& ms) const {
     std::vector<MemSeries*> head;
     for (MemSeries* s : db_->HeadSelect(ms)) {
-      bool has = false;
-      for (const auto& f : frozen_) {
-        const HeadData* d = f->Get(s->id);
-        if (d && d->Overlaps(mint_, maxt_)) has = true;
-      }
-      if (!has) {
-        std::lock_guard<std::mutex> l(s->mu);
-        has = s->data && s->data->Overlaps(mint_, maxt_);
-      }
-      if (has) head.push_back(s);
+      if (InRange(s)) head.push_back(s);
     }
     return head;
+  }
+  // Whether head series s has samples in [mint_, maxt_] (live or frozen).
+  bool InRange(MemSeries* s) const {
+    for (const auto& f : frozen_) {
+      const HeadData* d = f->Get(s->id);
+      if (d && d->Overlaps(mint_, maxt_)) return true;
+    }
+    std::lock_guard<std::mutex> l(s->mu);
+    return s->data && s->data->Overlaps(mint_, maxt_);
   }
 
  private:
