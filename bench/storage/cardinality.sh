@@ -132,7 +132,7 @@ run ours
 run vm
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 
-echo "SERIES=$SERIES; victoria-metrics $("$VM" -version 2>&1 | head -1)"
+echo "SERIES=$SERIES; victoria-metrics $(dpkg-query -W -f='${Version}' victoria-metrics 2>/dev/null || echo "?")"
 printf '%-22s %12s %12s %9s\n' figure ours vm ratio
 while read -r name ours; do
   vm=$(awk -v n="$name" '$1 == n {print $2}' "$WORK/vm.res")

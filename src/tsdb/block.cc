@@ -102,28 +102,36 @@ Status BlockWriter::Finish(Env* env, const std::string& dir, BlockMeta* meta) {
   meta->maxt = storage::kMinTime;
   meta->samples = 0;
   meta->series = series_.size();
-  // Every name and value with its slot (2 per label, in series order), sorted once: the symbol
-  // table and each slot's symbol id come from one sort, with no lookup per label.
-  std::vector<std::pair<std::string_view, uint32_t>> slots;
+  // Symbols: each distinct name and value once (most slots repeat a few names and values, so
+  // dedupe by hash first and sort only the distinct strings), then each label slot's symbol id.
+  std::unordered_map<std::string_view, uint32_t> index;
+  std::vector<uint32_t> slot_sym;  // 2 per label, in series order: index of the distinct string
+  std::vector<std::string_view> syms;
   Decoder d(labels_);
   for (const auto& e : series_) {
     for (uint32_t j = 0; j < 2 * e.nlab; j++) {
       std::string_view s;
       d.LengthPrefixed(&s);
-      slots.emplace_back(s, static_cast<uint32_t>(slots.size()));
+      auto [it, added] = index.try_emplace(s, static_cast<uint32_t>(syms.size()));
+      if (added) syms.push_back(s);
+      slot_sym.push_back(it->second);
     }
     meta->mint = std::min(meta->mint, e.mint);
     meta->maxt = std::max(meta->maxt, e.maxt);
     meta->samples += e.count;
   }
-  std::sort(slots.begin(), slots.end());
-  std::vector<std::string_view> syms;
-  std::vector<uint32_t> slot_sym(slots.size());
-  for (const auto& [s, slot] : slots) {
-    if (syms.empty() || syms.back() != s) syms.push_back(s);
-    slot_sym[slot] = static_cast<uint32_t>(syms.size() - 1);
+  index = {};
+  std::vector<uint32_t> order(syms.size());  // sorted position -> distinct string
+  for (uint32_t i = 0; i < order.size(); i++) order[i] = i;
+  std::sort(order.begin(), order.end(), [&syms](uint32_t a, uint32_t b) { return syms[a] < syms[b]; });
+  std::vector<uint32_t> rank(syms.size());
+  std::vector<std::string_view> sorted(syms.size());
+  for (uint32_t r = 0; r < order.size(); r++) {
+    rank[order[r]] = r;
+    sorted[r] = syms[order[r]];
   }
-  slots = {};
+  for (uint32_t& s : slot_sym) s = rank[s];
+  syms = std::move(sorted);
 
   std::string idx;
   PutVarint64(&idx, kFormatVersion);

@@ -136,7 +136,7 @@ void MemPostings::Add(uint32_t id, const model::Labels& labels) {
   }
 }
 
-void MemPostings::Remove(const std::vector<std::pair<uint32_t, const model::Labels*>>& gone) {
+void MemPostings::Remove(const std::vector<std::pair<uint32_t, model::Labels>>& gone) {
   if (gone.empty()) return;
   // One pass over each list that loses ids (removing them one by one would cost the list's
   // length per id: quadratic when many series go at once).
@@ -151,7 +151,7 @@ void MemPostings::Remove(const std::vector<std::pair<uint32_t, const model::Labe
   drop(&all_);
   std::map<std::string_view, std::set<std::string_view>> touched;
   for (const auto& g : gone) {
-    for (const auto& l : *g.second) touched[l.name].insert(l.value);
+    for (const auto& l : g.second) touched[l.name].insert(l.value);
   }
   for (const auto& [name, values] : touched) {
     auto n = m_.find(name);

@@ -57,8 +57,8 @@ Postings Subtract(PostingsRef a, PostingsRef b);
 class MemPostings : public PostingsReader {
  public:
   void Add(uint32_t id, const model::Labels& labels);
-  // Removes many series at once (ids with their labels; the labels outlive the call).
-  void Remove(const std::vector<std::pair<uint32_t, const model::Labels*>>& gone);
+  // Removes many series at once (ids with their labels).
+  void Remove(const std::vector<std::pair<uint32_t, model::Labels>>& gone);
   Postings All() const override { return all_; }
   PostingsRef Get(std::string_view name, std::string_view value) const override;
   void ForEachValue(std::string_view name, std::string_view from,

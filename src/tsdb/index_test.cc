@@ -33,7 +33,7 @@ TEST(PostingsTest, Matchers) {
   check({M(kEqual, "nope", "x")}, {});
   check({M(kNotEqual, "job", "")}, {0, 1, 2, 3});
   Labels gone{{"__name__", "up"}, {"job", "node"}, {"instance", "b"}};
-  p.Remove({{1, &gone}});
+  p.Remove({{1, gone}});
   check({M(kEqual, "__name__", "up")}, {0, 2});
   check({M(kEqual, "instance", "b")}, {});
 }
