@@ -4,7 +4,9 @@
 #   SERIES series card_test{host,pod,container,region} (pod unique per series, host one of 1,000)
 #   x 4 samples, imported through /api/v1/import/prometheus in 20,000-series bodies over 2
 #   connections; /internal/force_flush; RSS; each index query and aggregation 5 times (median);
-#   restart after kill -9 until every series answers; SIGTERM until exit.
+#   restart after kill -9 until every series answers; SIGTERM until exit. The server's CPU
+#   seconds (/proc/PID/stat) are printed beside the wall times of import, flush and restart: on a
+#   shared machine they move far less with the load than wall times do.
 # Usage: bench/storage/cardinality.sh [BUILD_DIR]     env: SERIES=1000000 (4000000: the stretch run)
 # Both servers run with -search.maxUniqueTimeseries=10000000. Prints one line per figure:
 #   figure | ours | victoria-metrics | ratio
@@ -103,9 +105,10 @@ run() {  # WHO
   sleep 3
   echo "rss_mb $(rss_mb $pid)" >>"$WORK/$who.res"
   echo "$who: force_flush ..." >&2
-  t0=$(now)
+  c0=$(cpu_s $pid); t0=$(now)
   curl -sf -o /dev/null "http://127.0.0.1:$port/internal/force_flush"
   echo "force_flush $(since "$t0")" >>"$WORK/$who.res"
+  echo "force_flush_cpu $(echo "$(cpu_s $pid) - $c0" | bc -l)" >>"$WORK/$who.res"
   [ "$who" = vm ] && sleep 2  # VictoriaMetrics makes flushed rows searchable asynchronously
   local got
   got=$(count_series "$port")
@@ -121,6 +124,7 @@ run() {  # WHO
   wait_health "$port"
   until [ "$(count_series "$port")" = "$SERIES" ]; do sleep 0.2; done
   echo "restart $(since "$t0")" >>"$WORK/$who.res"
+  echo "restart_cpu $(cpu_s $pid)" >>"$WORK/$who.res"  # the new process: all of its CPU
   echo "rss_after_restart_mb $(rss_mb $pid)" >>"$WORK/$who.res"
   t0=$(now)
   kill -TERM $pid; wait $pid 2>/dev/null || true
