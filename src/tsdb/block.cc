@@ -17,8 +17,8 @@ constexpr size_t kFooterBytes = 8 + 8 + 8 + 4 + 4;
 constexpr size_t kFrameRawBytes = 256 << 10;
 constexpr uint64_t kFormatVersion = 1;
 constexpr size_t kCacheFrames = 8;
-constexpr size_t kMinSharedTsBytes = 16;          // a reference costs ~6 bytes
-constexpr size_t kMaxSharedTsBytes = 64 << 20;    // memory bound of the writer's table
+constexpr size_t kMinSharedTsBytes = 16;        // a reference costs ~6 bytes
+constexpr size_t kMaxSharedTsBytes = 64 << 20;  // memory bound of the writer's table
 constexpr size_t kMaxCachedTs = 4096;
 
 Status Corrupt(const std::string& path, std::string_view what) {
@@ -32,18 +32,30 @@ std::string BlockFileName(uint64_t id) { return fmt::format("{:08d}.blk", id); }
 bool ParseBlockFileName(const std::string& name, uint64_t* id) {
   if (name.size() < 5 || name.substr(name.size() - 4) != ".blk") return false;
   std::string digits = name.substr(0, name.size() - 4);
-  if (digits.empty() || digits.size() > 18 || !std::all_of(digits.begin(), digits.end(), ::isdigit)) return false;
+  if (digits.empty() || digits.size() > 18 || !std::all_of(digits.begin(), digits.end(), ::isdigit))
+    return false;
   *id = std::stoull(digits);
   return true;
 }
 
-BlockWriter::BlockWriter(int zstd_level) : level_(zstd_level), cctx_(ZSTD_createCCtx()) { body_.append(kMagic); }
+BlockWriter::BlockWriter(int zstd_level) : level_(zstd_level), cctx_(ZSTD_createCCtx()) {
+  body_.append(kMagic);
+}
 
 BlockWriter::~BlockWriter() { ZSTD_freeCCtx(static_cast<ZSTD_CCtx*>(cctx_)); }
 
 void BlockWriter::Add(const model::Labels& labels, const std::vector<model::Sample>& samples) {
-  Entry e{labels, samples.front().t, samples.back().t, samples.size(), static_cast<uint32_t>(frames_.size()),
-          static_cast<uint32_t>(raw_.size()), 0};
+  Entry e{static_cast<uint32_t>(labels.size()),
+          samples.front().t,
+          samples.back().t,
+          samples.size(),
+          static_cast<uint32_t>(frames_.size()),
+          static_cast<uint32_t>(raw_.size()),
+          0};
+  for (const auto& l : labels) {
+    PutLengthPrefixed(&labels_, l.name);
+    PutLengthPrefixed(&labels_, l.value);
+  }
   std::string ts;
   EncodeTimestamps(samples, &ts);
   uint64_t h = std::hash<std::string_view>()(ts);
@@ -57,9 +69,11 @@ void BlockWriter::Add(const model::Labels& labels, const std::vector<model::Samp
     }
   }
   size_t ts_off = EncodeSeriesData(samples, ts, shared ? &ref : nullptr, &raw_);
-  if (!shared && ts.size() >= kMinSharedTsBytes && shared_ts_bytes_ < kMaxSharedTsBytes && !shared_ts_.count(h)) {
+  if (!shared && ts.size() >= kMinSharedTsBytes && shared_ts_bytes_ < kMaxSharedTsBytes &&
+      !shared_ts_.count(h)) {
     shared_ts_bytes_ += ts.size();
-    shared_ts_.emplace(h, SharedTs{static_cast<uint32_t>(frames_.size()), static_cast<uint32_t>(ts_off), std::move(ts)});
+    shared_ts_.emplace(
+        h, SharedTs{static_cast<uint32_t>(frames_.size()), static_cast<uint32_t>(ts_off), std::move(ts)});
   }
   e.len = static_cast<uint32_t>(raw_.size() - e.offset);
   series_.push_back(std::move(e));
@@ -71,7 +85,8 @@ void BlockWriter::FlushFrame() {
   size_t bound = ZSTD_compressBound(raw_.size());
   size_t off = body_.size();
   body_.resize(off + bound);
-  size_t n = ZSTD_compressCCtx(static_cast<ZSTD_CCtx*>(cctx_), body_.data() + off, bound, raw_.data(), raw_.size(), level_);
+  size_t n = ZSTD_compressCCtx(static_cast<ZSTD_CCtx*>(cctx_), body_.data() + off, bound, raw_.data(),
+                               raw_.size(), level_);
   if (ZSTD_isError(n)) {  // cannot happen with a bound-sized buffer: a bug
     spdlog::critical("BUG: zstd compression failed: {}", ZSTD_getErrorName(n));
     std::abort();
@@ -83,23 +98,40 @@ void BlockWriter::FlushFrame() {
 
 Status BlockWriter::Finish(Env* env, const std::string& dir, BlockMeta* meta) {
   FlushFrame();
-  std::vector<std::string_view> syms;
   meta->mint = storage::kMaxTime;
   meta->maxt = storage::kMinTime;
   meta->samples = 0;
   meta->series = series_.size();
+  // Symbols: each distinct name and value once (most slots repeat a few names and values, so
+  // dedupe by hash first and sort only the distinct strings), then each label slot's symbol id.
+  std::unordered_map<std::string_view, uint32_t> index;
+  std::vector<uint32_t> slot_sym;  // 2 per label, in series order: index of the distinct string
+  std::vector<std::string_view> syms;
+  Decoder d(labels_);
   for (const auto& e : series_) {
-    for (const auto& l : e.labels) {
-      syms.push_back(l.name);
-      syms.push_back(l.value);
+    for (uint32_t j = 0; j < 2 * e.nlab; j++) {
+      std::string_view s;
+      d.LengthPrefixed(&s);
+      auto [it, added] = index.try_emplace(s, static_cast<uint32_t>(syms.size()));
+      if (added) syms.push_back(s);
+      slot_sym.push_back(it->second);
     }
     meta->mint = std::min(meta->mint, e.mint);
     meta->maxt = std::max(meta->maxt, e.maxt);
     meta->samples += e.count;
   }
-  std::sort(syms.begin(), syms.end());
-  syms.erase(std::unique(syms.begin(), syms.end()), syms.end());
-  auto sym = [&syms](std::string_view s) { return std::lower_bound(syms.begin(), syms.end(), s) - syms.begin(); };
+  index = {};
+  std::vector<uint32_t> order(syms.size());  // sorted position -> distinct string
+  for (uint32_t i = 0; i < order.size(); i++) order[i] = i;
+  std::sort(order.begin(), order.end(), [&syms](uint32_t a, uint32_t b) { return syms[a] < syms[b]; });
+  std::vector<uint32_t> rank(syms.size());
+  std::vector<std::string_view> sorted(syms.size());
+  for (uint32_t r = 0; r < order.size(); r++) {
+    rank[order[r]] = r;
+    sorted[r] = syms[order[r]];
+  }
+  for (uint32_t& s : slot_sym) s = rank[s];
+  syms = std::move(sorted);
 
   std::string idx;
   PutVarint64(&idx, kFormatVersion);
@@ -121,12 +153,10 @@ Status BlockWriter::Finish(Env* env, const std::string& dir, BlockMeta* meta) {
     PutFixed32(&idx, f.crc);
   }
   PutVarint64(&idx, series_.size());
+  size_t slot = 0;
   for (const auto& e : series_) {
-    PutVarint64(&idx, e.labels.size());
-    for (const auto& l : e.labels) {
-      PutVarint64(&idx, sym(l.name));
-      PutVarint64(&idx, sym(l.value));
-    }
+    PutVarint64(&idx, e.nlab);
+    for (uint32_t j = 0; j < 2 * e.nlab; j++) PutVarint64(&idx, slot_sym[slot++]);
     PutVarsint64(&idx, e.mint);
     PutVarint64(&idx, static_cast<uint64_t>(e.maxt - e.mint));
     PutVarint64(&idx, e.count);
@@ -137,7 +167,8 @@ Status BlockWriter::Finish(Env* env, const std::string& dir, BlockMeta* meta) {
   size_t bound = ZSTD_compressBound(idx.size());
   size_t off = body_.size();
   body_.resize(off + bound);
-  size_t n = ZSTD_compressCCtx(static_cast<ZSTD_CCtx*>(cctx_), body_.data() + off, bound, idx.data(), idx.size(), level_);
+  size_t n = ZSTD_compressCCtx(static_cast<ZSTD_CCtx*>(cctx_), body_.data() + off, bound, idx.data(),
+                               idx.size(), level_);
   if (ZSTD_isError(n)) {
     spdlog::critical("BUG: zstd compression failed: {}", ZSTD_getErrorName(n));
     std::abort();
@@ -258,7 +289,8 @@ Status Block::Load(Env* env) {
     d.Varint(&off);
     d.Varint(&len);
     e.maxt = e.mint + static_cast<int64_t>(span);
-    if (frame >= frames_.size() || off + len > frames_[frame].rawlen) return Corrupt(path_, "bad series location");
+    if (frame >= frames_.size() || off + len > frames_[frame].rawlen)
+      return Corrupt(path_, "bad series location");
     e.frame = static_cast<uint32_t>(frame);
     e.offset = static_cast<uint32_t>(off);
     e.len = static_cast<uint32_t>(len);
@@ -271,19 +303,49 @@ Status Block::Load(Env* env) {
     SREMON_RETURN_IF_ERROR(file_->Read(frames_[i].offset, frames_[i].clen, &buf));
     if (Crc32c(buf) != frames_[i].crc) return Corrupt(path_, fmt::format("frame {} checksum mismatch", i));
   }
-  // Postings from the labels (ids are in label order already).
-  for (uint32_t i = 0; i < series_.size(); i++) {
-    const auto& e = series_[i];
-    for (uint32_t j = 0; j < e.nlab; j++) {
-      uint32_t name = lab_syms_[e.lab_off + 2 * j], value = lab_syms_[e.lab_off + 2 * j + 1];
-      auto& vals = postings_[name];
-      auto it = std::lower_bound(vals.begin(), vals.end(), value,
-                                 [](const std::pair<uint32_t, Postings>& p, uint32_t v) { return p.first < v; });
-      if (it == vals.end() || it->first != value) it = vals.insert(it, {value, Postings{}});
-      it->second.push_back(i);
-    }
-  }
+  BuildPostings();
   return Status::Ok();
+}
+
+// Groups (name, value, id) triples by two stable counting-sort passes over symbol ids (value,
+// then name): linear in the number of labels, whatever their order in the series list. Ids stay
+// ascending within a group because the input is in id order and both passes are stable.
+void Block::BuildPostings() {
+  size_t n = lab_syms_.size() / 2;
+  std::vector<uint32_t> order(n), tmp(n);  // label slot k = (lab_syms_[2k], lab_syms_[2k+1])
+  std::vector<uint32_t> slot_id(n);
+  for (uint32_t i = 0; i < series_.size(); i++) {
+    for (uint32_t j = 0; j < series_[i].nlab; j++) slot_id[series_[i].lab_off / 2 + j] = i;
+  }
+  for (uint32_t k = 0; k < n; k++) tmp[k] = k;
+  std::vector<uint32_t> count(symbols_.size() + 1);
+  auto pass = [&](const std::vector<uint32_t>& in, std::vector<uint32_t>* out, int which) {
+    std::fill(count.begin(), count.end(), 0);
+    for (uint32_t k : in) count[lab_syms_[2 * k + which] + 1]++;
+    for (size_t s = 1; s < count.size(); s++) count[s] += count[s - 1];
+    for (uint32_t k : in) (*out)[count[lab_syms_[2 * k + which]]++] = k;
+  };
+  pass(tmp, &order, 1);
+  pass(order, &tmp, 0);
+  post_ids_.resize(n);
+  NamePostings* np = nullptr;
+  uint32_t cur_name = UINT32_MAX, cur_value = UINT32_MAX;
+  for (uint32_t r = 0; r < n; r++) {
+    uint32_t k = tmp[r], name = lab_syms_[2 * k], value = lab_syms_[2 * k + 1];
+    if (name != cur_name) {
+      if (np) np->starts.push_back(r);
+      np = &postings_[name];
+      cur_name = name;
+      cur_value = UINT32_MAX;
+    }
+    if (value != cur_value) {
+      np->values.push_back(value);
+      np->starts.push_back(r);
+      cur_value = value;
+    }
+    post_ids_[r] = slot_id[k];
+  }
+  if (np) np->starts.push_back(static_cast<uint32_t>(n));
 }
 
 model::Labels Block::SeriesLabels(uint32_t i) const {
@@ -297,7 +359,7 @@ model::Labels Block::SeriesLabels(uint32_t i) const {
 }
 
 void Block::CollectLabelValues(const Postings& ids, std::string_view name,
-                               std::set<std::string, std::less<>>* out) const {
+                               std::vector<std::string>* out) const {
   int64_t n = Sym(name);
   if (n < 0) return;
   std::vector<uint32_t> syms;
@@ -309,7 +371,7 @@ void Block::CollectLabelValues(const Postings& ids, std::string_view name,
   }
   std::sort(syms.begin(), syms.end());
   syms.erase(std::unique(syms.begin(), syms.end()), syms.end());
-  for (uint32_t s : syms) out->insert(symbols_[s]);
+  for (uint32_t s : syms) out->push_back(symbols_[s]);  // ascending: symbols are sorted
 }
 
 void Block::CollectLabelNames(const Postings& ids, std::set<std::string, std::less<>>* out) const {
@@ -340,7 +402,8 @@ Result<std::shared_ptr<const std::string>> Block::ReadFrame(uint32_t f) const {
   if (Crc32c(c) != fe.crc) return Corrupt(path_, fmt::format("frame {} checksum mismatch", f));
   auto raw = std::make_shared<std::string>(fe.rawlen, '\0');
   size_t n = ZSTD_decompress(raw->data(), raw->size(), c.data(), c.size());
-  if (ZSTD_isError(n) || n != fe.rawlen) return Corrupt(path_, fmt::format("frame {} does not decompress", f));
+  if (ZSTD_isError(n) || n != fe.rawlen)
+    return Corrupt(path_, fmt::format("frame {} does not decompress", f));
   std::shared_ptr<const std::string> out = std::move(raw);
   std::lock_guard<std::mutex> l(cache_mu_);
   if (cache_.size() < kCacheFrames) {
@@ -417,7 +480,8 @@ Result<std::shared_ptr<const std::string>> Block::SharedTimestamps(std::string_v
   if (ref.frame >= frames_.size()) return Corrupt(path_, "shared timestamps in a missing frame");
   auto frame = ReadFrame(ref.frame);
   if (!frame.ok()) return frame.status();
-  if (static_cast<uint64_t>(ref.offset) + ref.len > (*frame)->size()) return Corrupt(path_, "bad shared timestamps location");
+  if (static_cast<uint64_t>(ref.offset) + ref.len > (*frame)->size())
+    return Corrupt(path_, "bad shared timestamps location");
   auto ts = std::make_shared<const std::string>((*frame)->substr(ref.offset, ref.len));
   std::lock_guard<std::mutex> l(cache_mu_);
   if (ts_cache_.size() >= kMaxCachedTs) ts_cache_.clear();
@@ -450,28 +514,33 @@ Postings Block::All() const {
   return p;
 }
 
-Postings Block::Get(std::string_view name, std::string_view value) const {
-  int64_t n = Sym(name), v = Sym(value);
-  if (n < 0 || v < 0) return {};
+const Block::NamePostings* Block::FindName(std::string_view name) const {
+  int64_t n = Sym(name);
+  if (n < 0) return nullptr;
   auto it = postings_.find(static_cast<uint32_t>(n));
-  if (it == postings_.end()) return {};
-  const auto& vals = it->second;
-  auto vit = std::lower_bound(vals.begin(), vals.end(), static_cast<uint32_t>(v),
-                              [](const std::pair<uint32_t, Postings>& p, uint32_t v) { return p.first < v; });
-  if (vit == vals.end() || vit->first != v) return {};
-  return vit->second;
+  return it == postings_.end() ? nullptr : &it->second;
 }
 
-Postings Block::UnionMatching(std::string_view name, const std::function<bool(std::string_view)>& pred) const {
-  int64_t n = Sym(name);
-  if (n < 0) return {};
-  auto it = postings_.find(static_cast<uint32_t>(n));
-  if (it == postings_.end()) return {};
-  std::vector<const Postings*> lists;
-  for (const auto& [v, p] : it->second) {
-    if (pred(symbols_[v])) lists.push_back(&p);
+PostingsRef Block::Get(std::string_view name, std::string_view value) const {
+  const NamePostings* np = FindName(name);
+  int64_t v = Sym(value);
+  if (!np || v < 0) return {};
+  auto it = std::lower_bound(np->values.begin(), np->values.end(), static_cast<uint32_t>(v));
+  if (it == np->values.end() || *it != v) return {};
+  return IdsAt(*np, it - np->values.begin());
+}
+
+void Block::ForEachValue(std::string_view name, std::string_view from,
+                         const std::function<bool(std::string_view, PostingsRef)>& fn) const {
+  const NamePostings* np = FindName(name);
+  if (!np) return;
+  // Value symbols ascend as the strings do (the symbol table is sorted).
+  size_t k = std::lower_bound(np->values.begin(), np->values.end(), from,
+                              [this](uint32_t v, std::string_view f) { return symbols_[v] < f; }) -
+             np->values.begin();
+  for (; k < np->values.size(); k++) {
+    if (!fn(symbols_[np->values[k]], IdsAt(*np, k))) return;
   }
-  return UnionAll(std::move(lists));
 }
 
 }  // namespace sremon::tsdb

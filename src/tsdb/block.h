@@ -22,9 +22,9 @@
 namespace sremon::tsdb {
 
 struct BlockMeta {
-  uint64_t seq = 0;        // write order: on equal timestamps the higher seq wins
-  uint64_t id = 0;         // unique file id (the file name)
-  int64_t partition = 0;   // start of the partition (ms)
+  uint64_t seq = 0;       // write order: on equal timestamps the higher seq wins
+  uint64_t id = 0;        // unique file id (the file name)
+  int64_t partition = 0;  // start of the partition (ms)
   int64_t mint = 0, maxt = 0;
   uint64_t samples = 0, series = 0;
   std::vector<uint64_t> sources;  // ids of the blocks this one replaces (merge, delete)
@@ -47,7 +47,7 @@ class BlockWriter {
  private:
   void FlushFrame();
   struct Entry {
-    model::Labels labels;
+    uint32_t nlab;  // its labels are the next nlab pairs in labels_
     int64_t mint, maxt;
     uint64_t count;
     uint32_t frame, offset, len;
@@ -61,10 +61,11 @@ class BlockWriter {
     std::string bytes;
   };
   int level_;
-  void* cctx_;  // ZSTD_CCtx
+  void* cctx_;                                        // ZSTD_CCtx
   std::unordered_map<uint64_t, SharedTs> shared_ts_;  // timestamps hash -> first occurrence
   size_t shared_ts_bytes_ = 0;
   std::vector<Entry> series_;
+  std::string labels_;  // lp(name) lp(value) of every series' labels, in order (compact)
   std::vector<Frame> frames_;
   std::string raw_;   // the frame being filled
   std::string body_;  // magic + compressed frames
@@ -83,17 +84,22 @@ class Block : public PostingsReader {
   bool SeriesOverlaps(uint32_t i, int64_t mint, int64_t maxt) const {
     return series_[i].mint <= maxt && series_[i].maxt >= mint;
   }
-  // Adds the values of label `name` (names of all labels) of the given series to *out, working
-  // on symbol ids: no Labels are built (the label APIs scan many series).
-  void CollectLabelValues(const Postings& ids, std::string_view name, std::set<std::string, std::less<>>* out) const;
+  // Appends the distinct values of label `name` of the given series to *out, ascending (names
+  // of all labels: adds to *out), working on symbol ids: no Labels are built (the label APIs
+  // scan many series).
+  void CollectLabelValues(const Postings& ids, std::string_view name, std::vector<std::string>* out) const;
   void CollectLabelNames(const Postings& ids, std::set<std::string, std::less<>>* out) const;
   // Samples of series i. A read or decode error ends the iteration early and is logged.
   std::unique_ptr<storage::SampleIterator> SeriesIterator(uint32_t i) const;
   Status ReadSeries(uint32_t i, std::vector<model::Sample>* out) const;
 
   Postings All() const override;
-  Postings Get(std::string_view name, std::string_view value) const override;
-  Postings UnionMatching(std::string_view name, const std::function<bool(std::string_view)>& pred) const override;
+  PostingsRef Get(std::string_view name, std::string_view value) const override;
+  void ForEachValue(std::string_view name, std::string_view from,
+                    const std::function<bool(std::string_view, PostingsRef)>& fn) const override;
+  // Whether every series of the block has samples within [mint, maxt] (then the label index
+  // alone answers label-value lookups for that range).
+  bool Within(int64_t mint, int64_t maxt) const { return meta_.mint >= mint && meta_.maxt <= maxt; }
 
  private:
   Block() = default;
@@ -121,13 +127,27 @@ class Block : public PostingsReader {
   std::vector<uint32_t> lab_syms_;    // name, value symbol pairs
   std::vector<SeriesEntry> series_;
   std::vector<FrameEntry> frames_;
-  std::unordered_map<uint32_t, std::vector<std::pair<uint32_t, Postings>>> postings_;  // name -> (value, ids) sorted
+  // Postings in one array, grouped by (name, value) symbol pair. Symbols are sorted, so each
+  // name's value list is sorted as strings too (the label-values API reads it directly).
+  struct NamePostings {
+    std::vector<uint32_t> values;  // value symbols, ascending
+    std::vector<uint32_t> starts;  // values.size() + 1 offsets into post_ids_
+  };
+  const NamePostings* FindName(std::string_view name) const;
+  PostingsRef IdsAt(const NamePostings& np, size_t k) const {
+    return PostingsRef(post_ids_.data() + np.starts[k], np.starts[k + 1] - np.starts[k]);
+  }
+  void BuildPostings();
+  std::unordered_map<uint32_t, NamePostings> postings_;  // by name symbol
+  std::vector<uint32_t> post_ids_;
 
   // A few recently decompressed frames: consecutive series of a Select share frames.
   mutable std::mutex cache_mu_;
-  mutable std::vector<std::pair<uint32_t, std::shared_ptr<const std::string>>> cache_;  // GUARDED_BY(cache_mu_)
+  mutable std::vector<std::pair<uint32_t, std::shared_ptr<const std::string>>>
+      cache_;  // GUARDED_BY(cache_mu_)
   mutable size_t cache_next_ = 0;
-  mutable std::unordered_map<uint64_t, std::shared_ptr<const std::string>> ts_cache_;  // GUARDED_BY(cache_mu_)
+  mutable std::unordered_map<uint64_t, std::shared_ptr<const std::string>>
+      ts_cache_;  // GUARDED_BY(cache_mu_)
 };
 
 }  // namespace sremon::tsdb

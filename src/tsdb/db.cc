@@ -285,18 +285,18 @@ MemSeries* DBImpl::GetOrCreate(const Labels& labels) {
   {
     std::shared_lock l(index_mu_);
     for (MemSeries* s = by_hash_.Find(h); s; s = s->next_same_hash) {
-      if (s->labels == labels) return s;
+      if (s->labels.Equals(labels)) return s;
     }
   }
   std::unique_lock l(index_mu_);
   MemSeries*& head = by_hash_.Slot(h);
   for (MemSeries* s = head; s; s = s->next_same_hash) {
-    if (s->labels == labels) return s;
+    if (s->labels.Equals(labels)) return s;
   }
   auto s = std::make_unique<MemSeries>(static_cast<uint32_t>(series_.size()), h, labels);
   s->next_same_hash = head;
   head = s.get();
-  postings_.Add(s->id, s->labels);
+  postings_.Add(s->id, labels);
   live_series_++;
   series_.push_back(std::move(s));
   return head;
@@ -314,7 +314,7 @@ Status DBImpl::CommitBatch(std::vector<Pending>* batch) {
   if (closed_) return Status::Unavailable("cannot commit samples: the database is closed");
   // A series deleted since Append() is recreated (the new samples are newer than the delete).
   for (auto& p : *batch) {
-    if (p.s->deleted.load(std::memory_order_relaxed)) p.s = GetOrCreate(p.s->labels);
+    if (p.s->deleted.load(std::memory_order_relaxed)) p.s = GetOrCreate(p.s->labels.ToLabels());
   }
   rec_buf_.clear();
   std::vector<MemSeries*> logged;
@@ -325,10 +325,7 @@ Status DBImpl::CommitBatch(std::vector<Pending>* batch) {
     rec_buf_.push_back(static_cast<char>(kEntrySeries));
     PutVarint64(&rec_buf_, p.s->id);
     PutVarint64(&rec_buf_, p.s->labels.size());
-    for (const auto& lab : p.s->labels) {
-      PutLengthPrefixed(&rec_buf_, lab.name);
-      PutLengthPrefixed(&rec_buf_, lab.value);
-    }
+    rec_buf_.append(p.s->labels.bytes());  // the same (lp(name) lp(value)){n} encoding
   }
   rec_buf_.push_back(static_cast<char>(kEntrySamples));
   PutVarint64(&rec_buf_, batch->size());
@@ -501,7 +498,7 @@ void DBImpl::ReplayRecord(std::string_view rec, std::unordered_map<uint64_t, Mem
         }
         if (base + dt < min_valid) continue;
         MemSeries* s = it->second;
-        if (s->deleted) s = (*ids)[id] = GetOrCreate(s->labels);
+        if (s->deleted) s = (*ids)[id] = GetOrCreate(s->labels.ToLabels());
         ApplyLocked(s, base + dt, std::bit_cast<double>(vbits));
         (*samples)++;
       }
@@ -632,9 +629,9 @@ Status DBImpl::Freeze() {
       fz->data[s->id] = std::move(s->data);
     }
   }
-  head_samples_ = 0;
   std::lock_guard<std::mutex> sl(state_mu_);
   frozen_.push_back(std::move(fz));
+  head_samples_ = 0;  // after the push, under state_mu_: a querier never sees both empty early
   return Status::Ok();
 }
 
@@ -670,7 +667,7 @@ Status DBImpl::WriteFrozen() {
         if (part.empty()) continue;
         auto& w = writers[p];
         if (!w) w = std::make_unique<BlockWriter>(kFlushZstdLevel);
-        w->Add(s->labels, part);
+        w->Add(s->labels.ToLabels(), part);
       }
     }
     std::vector<std::shared_ptr<Block>> made;
@@ -724,6 +721,7 @@ void DBImpl::CollectGarbage() {
       std::lock_guard<std::mutex> el(epoch_mu_);
       epoch = ++epoch_;
     }
+    std::vector<std::pair<uint32_t, Labels>> gone;
     for (auto& s : series_) {
       if (!s || s->deleted || s->idle_flushes == 0) continue;
       {
@@ -734,11 +732,12 @@ void DBImpl::CollectGarbage() {
       for (const auto& f : frozen) in_frozen |= f->Get(s->id) != nullptr;
       if (in_frozen) continue;
       s->deleted = true;  // a pending appender re-resolves it at Commit()
-      postings_.Remove(s->id, s->labels);
+      gone.emplace_back(s->id, s->labels.ToLabels());
       live_series_--;
       graveyard_.emplace_back(epoch, std::move(s));
       removed++;
     }
+    postings_.Remove(gone);
     if (removed) {
       // Rebuild the table and its chains from the series that stay.
       SeriesTable fresh;
@@ -907,6 +906,7 @@ std::vector<uint32_t> DBImpl::DeleteInHead(const std::vector<Matcher>& ms) {
   std::vector<uint32_t> ids;
   std::unique_lock l(index_mu_);
   Postings p = SelectPostings(postings_, ms);
+  std::vector<std::pair<uint32_t, Labels>> gone;
   for (uint32_t id : p) {
     MemSeries* s = series_[id].get();
     s->deleted = true;
@@ -919,10 +919,11 @@ std::vector<uint32_t> DBImpl::DeleteInHead(const std::vector<Matcher>& ms) {
     while (*link && *link != s) link = &(*link)->next_same_hash;
     if (*link) *link = s->next_same_hash;
     if (!by_hash_.Find(s->hash)) by_hash_.Erase(s->hash);
-    postings_.Remove(id, s->labels);
+    gone.emplace_back(id, s->labels.ToLabels());
     live_series_--;
     ids.push_back(id);
   }
+  postings_.Remove(gone);
   return ids;
 }
 
@@ -1073,7 +1074,12 @@ class SeriesSetImpl : public storage::SeriesSet {
     for (auto& c : blocks_) {
       if (c.Valid() && (!min || c.Cur() < *min)) min = &c.Cur();
     }
-    if (hi_ < head_.size() && (!min || head_[hi_]->labels < *min)) min = &head_[hi_]->labels;
+    // Head labels are packed; the current one is unpacked once, as block labels are.
+    if (hi_ < head_.size() && !head_loaded_) {
+      head_cur_ = head_[hi_]->labels.ToLabels();
+      head_loaded_ = true;
+    }
+    if (hi_ < head_.size() && (!min || head_cur_ < *min)) min = &head_cur_;
     if (!min) return false;
     cur_.labels_ = *min;
     cur_.block_refs_.clear();
@@ -1084,7 +1090,10 @@ class SeriesSetImpl : public storage::SeriesSet {
         c.Advance();
       }
     }
-    if (hi_ < head_.size() && head_[hi_]->labels == cur_.labels_) cur_.head_ = head_[hi_++];
+    if (hi_ < head_.size() && head_cur_ == cur_.labels_) {
+      cur_.head_ = head_[hi_++];
+      head_loaded_ = false;
+    }
     returned_++;
     return true;
   }
@@ -1095,6 +1104,8 @@ class SeriesSetImpl : public storage::SeriesSet {
   std::vector<BlockCursor> blocks_;
   std::vector<MemSeries*> head_;
   size_t hi_ = 0;
+  Labels head_cur_;  // head_[hi_]'s labels when head_loaded_
+  bool head_loaded_ = false;
   size_t limit_;
   size_t returned_ = 0;
   SeriesImpl cur_;
@@ -1108,6 +1119,7 @@ class QuerierImpl : public storage::Querier {
       if (b->meta().mint <= maxt && b->meta().maxt >= mint) blocks_.push_back(b);
     }
     frozen_ = db->frozen_;
+    head_empty_ = frozen_.empty() && db->head_samples_ == 0;
   }
 
   std::unique_ptr<storage::SeriesSet> Select(bool sorted, const storage::SelectHints& hints,
@@ -1134,13 +1146,48 @@ class QuerierImpl : public storage::Querier {
     auto has = Matcher::Make(model::MatchType::kNotEqual, name, "");
     if (!has.ok()) return has.status();
     all.push_back(*has);
-    std::set<std::string, std::less<>> values;
-    for (const auto& b : blocks_) b->CollectLabelValues(BlockSeries(*b, all), name, &values);
-    for (MemSeries* s : HeadSeries(all)) {
-      std::string_view v = s->labels.Get(name);
-      if (values.find(v) == values.end()) values.emplace(v);
+    // Each source appends its values sorted; merging the runs keeps the whole sorted.
+    std::vector<std::string> out;
+    auto merge_run = [&out](size_t run_start) {
+      std::inplace_merge(out.begin(), out.begin() + run_start, out.end());
+      out.erase(std::unique(out.begin(), out.end()), out.end());
+    };
+    for (const auto& b : blocks_) {
+      size_t start = out.size();
+      if (ms.empty() && b->Within(mint_, maxt_)) {
+        // No matcher and every series of the block in range: the value list alone answers.
+        b->ForEachValue(name, "", [&out](std::string_view v, PostingsRef) {
+          out.emplace_back(v);
+          return true;
+        });
+      } else {
+        b->CollectLabelValues(BlockSeries(*b, all), name, &out);
+      }
+      merge_run(start);
     }
-    return std::vector<std::string>(values.begin(), values.end());
+    size_t start = out.size();
+    if (head_empty_) {
+      // Nothing to add.
+    } else if (ms.empty()) {
+      // Values of the head index that have a series with samples in range (no Select).
+      std::shared_lock l(db_->index_mu_);
+      db_->postings_.ForEachValue(name, "", [&](std::string_view v, PostingsRef ids) {
+        for (uint32_t id : ids) {
+          if (InRange(db_->series_[id].get())) {
+            out.emplace_back(v);
+            break;
+          }
+        }
+        return true;
+      });
+    } else {
+      std::vector<std::string> head;
+      for (MemSeries* s : HeadSeries(all)) head.emplace_back(s->labels.Get(name));
+      std::sort(head.begin(), head.end());
+      std::move(head.begin(), head.end(), std::back_inserter(out));
+    }
+    merge_run(start);
+    return out;
   }
 
   Result<std::vector<std::string>> LabelNames(const std::vector<Matcher>& ms) override {
@@ -1153,9 +1200,9 @@ class QuerierImpl : public storage::Querier {
     std::set<std::string, std::less<>> names;
     for (const auto& b : blocks_) b->CollectLabelNames(BlockSeries(*b, all), &names);
     for (MemSeries* s : HeadSeries(all)) {
-      for (const auto& l : s->labels) {
-        if (names.find(l.name) == names.end()) names.insert(l.name);
-      }
+      s->labels.ForEach([&names](std::string_view n, std::string_view) {
+        if (names.find(n) == names.end()) names.emplace(n);
+      });
     }
     return std::vector<std::string>(names.begin(), names.end());
   }
@@ -1175,19 +1222,20 @@ class QuerierImpl : public storage::Querier {
   // Head series matching ms with samples in [mint_, maxt_] (live or frozen), unordered.
   std::vector<MemSeries*> HeadSeries(const std::vector<Matcher>& ms) const {
     std::vector<MemSeries*> head;
+    if (head_empty_) return head;
     for (MemSeries* s : db_->HeadSelect(ms)) {
-      bool has = false;
-      for (const auto& f : frozen_) {
-        const HeadData* d = f->Get(s->id);
-        if (d && d->Overlaps(mint_, maxt_)) has = true;
-      }
-      if (!has) {
-        std::lock_guard<std::mutex> l(s->mu);
-        has = s->data && s->data->Overlaps(mint_, maxt_);
-      }
-      if (has) head.push_back(s);
+      if (InRange(s)) head.push_back(s);
     }
     return head;
+  }
+  // Whether head series s has samples in [mint_, maxt_] (live or frozen).
+  bool InRange(MemSeries* s) const {
+    for (const auto& f : frozen_) {
+      const HeadData* d = f->Get(s->id);
+      if (d && d->Overlaps(mint_, maxt_)) return true;
+    }
+    std::lock_guard<std::mutex> l(s->mu);
+    return s->data && s->data->Overlaps(mint_, maxt_);
   }
 
  private:
@@ -1195,6 +1243,9 @@ class QuerierImpl : public storage::Querier {
   int64_t mint_, maxt_;
   std::vector<std::shared_ptr<Block>> blocks_;
   std::vector<std::shared_ptr<FrozenHead>> frozen_;
+  // No samples in the head at creation (after a flush, the index still lists its idle series):
+  // every head lookup is skipped.
+  bool head_empty_ = false;
   uint64_t epoch_;  // pins the MemSeries this querier's series sets point at
 };
 

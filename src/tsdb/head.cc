@@ -4,6 +4,8 @@
 #include <bit>
 #include <cstring>
 
+#include "tsdb/coding.h"
+
 namespace sremon::tsdb {
 
 using model::Sample;
@@ -39,6 +41,67 @@ uint64_t LabelsHash(const model::Labels& labels) {
   h ^= h >> 33;
   h *= 0xc4ceb9fe1a85ec53ULL;
   return h ^ (h >> 33);
+}
+
+PackedLabels::PackedLabels(const model::Labels& labels) : n_(static_cast<uint32_t>(labels.size())) {
+  std::string b;
+  for (const auto& l : labels) {
+    PutLengthPrefixed(&b, l.name);
+    PutLengthPrefixed(&b, l.value);
+  }
+  len_ = static_cast<uint32_t>(b.size());
+  buf_ = std::make_unique_for_overwrite<char[]>(b.size());
+  std::memcpy(buf_.get(), b.data(), b.size());
+}
+
+std::string_view PackedLabels::Next(const char** p) {
+  // Written by the constructor above: well formed by construction.
+  uint64_t n = 0;
+  for (int shift = 0;; shift += 7) {
+    uint8_t c = static_cast<uint8_t>(*(*p)++);
+    n |= static_cast<uint64_t>(c & 0x7f) << shift;
+    if (c < 0x80) break;
+  }
+  std::string_view s(*p, n);
+  *p += n;
+  return s;
+}
+
+model::Labels PackedLabels::ToLabels() const {
+  std::vector<model::Label> ls;
+  ls.reserve(n_);
+  ForEach([&ls](std::string_view n, std::string_view v) { ls.push_back({std::string(n), std::string(v)}); });
+  return model::Labels(std::move(ls));
+}
+
+bool PackedLabels::Equals(const model::Labels& labels) const {
+  if (labels.size() != n_) return false;
+  auto it = labels.begin();
+  bool eq = true;
+  ForEach([&](std::string_view n, std::string_view v) {
+    eq = eq && it->name == n && it->value == v;
+    ++it;
+  });
+  return eq;
+}
+
+std::string_view PackedLabels::Get(std::string_view name) const {
+  std::string_view out;
+  ForEach([&](std::string_view n, std::string_view v) {
+    if (n == name) out = v;
+  });
+  return out;
+}
+
+bool operator<(const PackedLabels& a, const PackedLabels& b) {
+  const char *pa = a.buf_.get(), *ea = pa + a.len_, *pb = b.buf_.get(), *eb = pb + b.len_;
+  while (pa < ea && pb < eb) {
+    std::string_view na = PackedLabels::Next(&pa), va = PackedLabels::Next(&pa);
+    std::string_view nb = PackedLabels::Next(&pb), vb = PackedLabels::Next(&pb);
+    if (na != nb) return na < nb;
+    if (va != vb) return va < vb;
+  }
+  return a.n_ < b.n_;
 }
 
 MemSeries*& SeriesTable::Slot(uint64_t h) {
@@ -102,10 +165,12 @@ std::unique_ptr<storage::SampleIterator> HeadData::Snapshot(int64_t mint, int64_
   for (const auto& c : closed_) {
     if (c->mint() <= maxt && c->maxt() >= mint) chain.push_back(c);
   }
-  if (open_ && open_->mint() <= maxt && open_->maxt() >= mint) chain.push_back(std::make_shared<XorChunk>(*open_));
+  if (open_ && open_->mint() <= maxt && open_->maxt() >= mint)
+    chain.push_back(std::make_shared<XorChunk>(*open_));
   if (!chain.empty()) its.push_back(NewChainIterator(std::move(chain)));
   auto in_range = [mint, maxt](const std::vector<Sample>& run) {
-    auto lo = std::lower_bound(run.begin(), run.end(), mint, [](const Sample& s, int64_t t) { return s.t < t; });
+    auto lo =
+        std::lower_bound(run.begin(), run.end(), mint, [](const Sample& s, int64_t t) { return s.t < t; });
     auto hi = std::upper_bound(lo, run.end(), maxt, [](int64_t t, const Sample& s) { return t < s.t; });
     return std::vector<Sample>(lo, hi);
   };

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <string_view>
 #include <vector>
 
 #include "model/labels.h"
@@ -19,6 +20,38 @@ namespace sremon::tsdb {
 uint64_t LabelsHash(const model::Labels& labels);
 
 struct MemSeries;
+
+// A head series' labels packed in one allocation: lp(name) lp(value) per label, in model::Labels
+// order (the encoding of a WAL series entry, docs/format/tsdb.md). About 80 bytes for a typical
+// series where model::Labels takes about 340 (a std::string pair per label).
+// Thread-safety: immutable after construction.
+class PackedLabels {
+ public:
+  explicit PackedLabels(const model::Labels& labels);
+  size_t size() const { return n_; }
+  std::string_view bytes() const { return {buf_.get(), len_}; }
+  model::Labels ToLabels() const;
+  bool Equals(const model::Labels& labels) const;
+  std::string_view Get(std::string_view name) const;  // "" when absent
+  // Calls fn(name, value) for each label in order.
+  template <class F>
+  void ForEach(F fn) const {
+    const char* p = buf_.get();
+    const char* end = p + len_;
+    while (p < end) {
+      std::string_view name = Next(&p), value = Next(&p);
+      fn(name, value);
+    }
+  }
+  // model::Labels order (Prometheus labels.Compare).
+  friend bool operator<(const PackedLabels& a, const PackedLabels& b);
+
+ private:
+  static std::string_view Next(const char** p);
+  std::unique_ptr<char[]> buf_;
+  uint32_t len_ = 0;
+  uint32_t n_ = 0;
+};
 
 // labels hash -> series (a chain through MemSeries::next_same_hash for equal hashes). Open
 // addressing with linear probing: one or two cache lines per lookup on the append path.
@@ -76,10 +109,10 @@ class HeadData {
 // A series known to the head. Never freed while the DB is open (queriers and appenders keep raw
 // pointers); a deleted series is unlinked from the index and marked deleted.
 struct MemSeries {
-  MemSeries(uint32_t id, uint64_t hash, model::Labels labels) : id(id), hash(hash), labels(std::move(labels)) {}
+  MemSeries(uint32_t id, uint64_t hash, const model::Labels& labels) : id(id), hash(hash), labels(labels) {}
   const uint32_t id;
   const uint64_t hash;
-  const model::Labels labels;
+  const PackedLabels labels;
   MemSeries* next_same_hash = nullptr;  // GUARDED_BY(DB index mutex)
   uint64_t logged_gen = 0;              // GUARDED_BY(DB commit mutex): WAL generation of its series record
   uint32_t idle_flushes = 0;            // GUARDED_BY(DB commit mutex): flushes that found no samples

@@ -1,53 +1,119 @@
 #include "tsdb/index.h"
 
+#include <re2/re2.h>
+
 #include <algorithm>
+#include <set>
+
+#include "util/strings.h"
 
 namespace sremon::tsdb {
 
-Postings Intersect(const Postings& a, const Postings& b) {
+using model::Matcher;
+using model::MatchType;
+
+Postings Intersect(PostingsRef a, PostingsRef b) {
+  if (a.size() > b.size()) std::swap(a, b);
   Postings out;
+  if (a.size() * 16 < b.size()) {
+    // Much smaller list: binary search each id in the rest of the larger one.
+    auto it = b.begin();
+    for (uint32_t id : a) {
+      it = std::lower_bound(it, b.end(), id);
+      if (it == b.end()) break;
+      if (*it == id) out.push_back(id);
+    }
+    return out;
+  }
   std::set_intersection(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
   return out;
 }
 
-Postings Subtract(const Postings& a, const Postings& b) {
+Postings Subtract(PostingsRef a, PostingsRef b) {
   Postings out;
   std::set_difference(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
   return out;
 }
 
-Postings UnionAll(std::vector<const Postings*> lists) {
-  if (lists.empty()) return {};
-  if (lists.size() == 1) return *lists[0];
-  Postings out;
-  size_t n = 0;
-  for (auto* l : lists) n += l->size();
-  out.reserve(n);
-  for (auto* l : lists) out.insert(out.end(), l->begin(), l->end());
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
+RegexShortcut AnalyzeRegex(const std::string& re) {
+  RegexShortcut out;
+  // Literal alternations: no metacharacter besides the separators (an escaped `\|` is not one).
+  if (re.find_first_of("\\.+*?()[]{}^$") == std::string::npos) {
+    out.is_set = true;
+    for (std::string_view part : Split(re, '|')) out.set.emplace_back(part);
+    std::sort(out.set.begin(), out.set.end());
+    out.set.erase(std::unique(out.set.begin(), out.set.end()), out.set.end());
+    return out;
+  }
+  // Compiled as model::Matcher does (anchored, `.` without newlines), for its match range.
+  RE2::Options opts;
+  opts.set_log_errors(false);
+  opts.set_dot_nl(false);
+  RE2 anchored("^(?:" + re + ")$", opts);
+  // 64 bytes of prefix are plenty to narrow a scan of sorted values.
+  out.ranged = anchored.ok() && anchored.PossibleMatchRange(&out.min, &out.max, 64) && !out.max.empty();
   return out;
 }
 
-Postings SelectPostings(const PostingsReader& r, const std::vector<model::Matcher>& matchers) {
-  Postings result;
-  bool have = false;
-  // Matchers that cannot match "" select: intersect their postings (smallest first is a later
-  // optimization; equality lists are usually small already).
+Postings MatchingPostings(const PostingsReader& r, const Matcher& m, bool want) {
+  // A series has one value per name, so the lists of different values are disjoint: append
+  // them and sort once when there was more than one.
+  Postings out;
+  size_t lists = 0;
+  auto add = [&](PostingsRef p) {
+    if (p.empty()) return;
+    out.insert(out.end(), p.begin(), p.end());
+    lists++;
+  };
+  bool positive = want == (m.type() == MatchType::kEqual || m.type() == MatchType::kRegexMatch);
+  if (positive && (m.type() == MatchType::kEqual || m.type() == MatchType::kNotEqual)) {
+    add(r.Get(m.name(), m.value()));  // v == value
+  } else {
+    RegexShortcut sc;
+    if (positive) sc = AnalyzeRegex(m.value());
+    if (sc.is_set) {
+      for (const auto& v : sc.set) add(r.Get(m.name(), v));
+    } else {
+      r.ForEachValue(m.name(), sc.ranged ? sc.min : "", [&](std::string_view v, PostingsRef p) {
+        if (sc.ranged && v > sc.max) return false;
+        if (m.Matches(v) == want) add(p);
+        return true;
+      });
+    }
+  }
+  if (lists > 1) std::sort(out.begin(), out.end());
+  return out;
+}
+
+Postings SelectPostings(const PostingsReader& r, const std::vector<Matcher>& matchers) {
+  // Matchers that cannot match "" select. Equality postings are views; intersect from the
+  // smallest list so that one small list bounds the work.
+  std::vector<PostingsRef> refs;
+  std::vector<Postings> owned;
+  owned.reserve(matchers.size());
   for (const auto& m : matchers) {
     if (m.MatchesEmpty()) continue;
-    Postings p = m.type() == model::MatchType::kEqual
-                     ? r.Get(m.name(), m.value())
-                     : r.UnionMatching(m.name(), [&m](std::string_view v) { return m.Matches(v); });
-    result = have ? Intersect(result, p) : std::move(p);
-    have = true;
-    if (result.empty()) return result;
+    if (m.type() == MatchType::kEqual) {
+      refs.push_back(r.Get(m.name(), m.value()));
+    } else {
+      owned.push_back(MatchingPostings(r, m, true));
+      refs.push_back(owned.back());
+    }
+    if (refs.back().empty()) return {};
   }
-  if (!have) result = r.All();
+  Postings result;
+  if (refs.empty()) {
+    result = r.All();
+  } else {
+    std::sort(refs.begin(), refs.end(), [](PostingsRef a, PostingsRef b) { return a.size() < b.size(); });
+    result.assign(refs[0].begin(), refs[0].end());
+    for (size_t i = 1; i < refs.size() && !result.empty(); i++) result = Intersect(result, refs[i]);
+  }
   // Matchers that match "" (absent labels) only exclude: drop series whose value does not match.
   for (const auto& m : matchers) {
+    if (result.empty()) break;
     if (!m.MatchesEmpty()) continue;
-    Postings bad = r.UnionMatching(m.name(), [&m](std::string_view v) { return !m.Matches(v); });
+    Postings bad = MatchingPostings(r, m, false);
     if (!bad.empty()) result = Subtract(result, bad);
   }
   return result;
@@ -70,24 +136,37 @@ void MemPostings::Add(uint32_t id, const model::Labels& labels) {
   }
 }
 
-void MemPostings::Remove(uint32_t id, const model::Labels& labels) {
-  auto erase = [id](Postings* p) {
-    auto it = std::lower_bound(p->begin(), p->end(), id);
-    if (it != p->end() && *it == id) p->erase(it);
+void MemPostings::Remove(const std::vector<std::pair<uint32_t, model::Labels>>& gone) {
+  if (gone.empty()) return;
+  // One pass over each list that loses ids (removing them one by one would cost the list's
+  // length per id: quadratic when many series go at once).
+  std::vector<uint32_t> ids;
+  for (const auto& g : gone) ids.push_back(g.first);
+  std::sort(ids.begin(), ids.end());
+  auto drop = [&ids](Postings* p) {
+    p->erase(std::remove_if(p->begin(), p->end(),
+                            [&ids](uint32_t id) { return std::binary_search(ids.begin(), ids.end(), id); }),
+             p->end());
   };
-  erase(&all_);
-  for (const auto& l : labels) {
-    auto n = m_.find(l.name);
+  drop(&all_);
+  std::map<std::string_view, std::set<std::string_view>> touched;
+  for (const auto& g : gone) {
+    for (const auto& l : g.second) touched[l.name].insert(l.value);
+  }
+  for (const auto& [name, values] : touched) {
+    auto n = m_.find(name);
     if (n == m_.end()) continue;
-    auto v = n->second.find(l.value);
-    if (v == n->second.end()) continue;
-    erase(&v->second);
-    if (v->second.empty()) n->second.erase(v);
+    for (std::string_view value : values) {
+      auto v = n->second.find(value);
+      if (v == n->second.end()) continue;
+      drop(&v->second);
+      if (v->second.empty()) n->second.erase(v);
+    }
     if (n->second.empty()) m_.erase(n);
   }
 }
 
-Postings MemPostings::Get(std::string_view name, std::string_view value) const {
+PostingsRef MemPostings::Get(std::string_view name, std::string_view value) const {
   auto n = m_.find(name);
   if (n == m_.end()) return {};
   auto v = n->second.find(value);
@@ -95,14 +174,13 @@ Postings MemPostings::Get(std::string_view name, std::string_view value) const {
   return v->second;
 }
 
-Postings MemPostings::UnionMatching(std::string_view name, const std::function<bool(std::string_view)>& pred) const {
+void MemPostings::ForEachValue(std::string_view name, std::string_view from,
+                               const std::function<bool(std::string_view, PostingsRef)>& fn) const {
   auto n = m_.find(name);
-  if (n == m_.end()) return {};
-  std::vector<const Postings*> lists;
-  for (const auto& [v, p] : n->second) {
-    if (pred(v)) lists.push_back(&p);
+  if (n == m_.end()) return;
+  for (auto it = n->second.lower_bound(from); it != n->second.end(); ++it) {
+    if (!fn(it->first, it->second)) return;
   }
-  return UnionAll(std::move(lists));
 }
 
 }  // namespace sremon::tsdb

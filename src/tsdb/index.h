@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,32 +15,54 @@
 
 namespace sremon::tsdb {
 
-using Postings = std::vector<uint32_t>;  // sorted ascending, unique
+using Postings = std::vector<uint32_t>;         // sorted ascending, unique
+using PostingsRef = std::span<const uint32_t>;  // a view of postings owned by a reader
 
 class PostingsReader {
  public:
   virtual ~PostingsReader() = default;
   virtual Postings All() const = 0;
-  virtual Postings Get(std::string_view name, std::string_view value) const = 0;
-  // Union of the postings of every value of `name` for which pred(value) holds.
-  virtual Postings UnionMatching(std::string_view name, const std::function<bool(std::string_view)>& pred) const = 0;
+  // The series with name=value. The view is valid while the reader is not modified.
+  virtual PostingsRef Get(std::string_view name, std::string_view value) const = 0;
+  // Calls fn(value, postings) for each value of `name` that is >= from, in ascending byte order,
+  // until fn returns false. Arguments are valid during the call.
+  virtual void ForEachValue(std::string_view name, std::string_view from,
+                            const std::function<bool(std::string_view, PostingsRef)>& fn) const = 0;
 };
 
 // Series matching all matchers. A series without a label has it "" for the matchers.
+// Equality lookups cost the size of their postings at most (intersection by binary search
+// into larger lists); regexes that are literal alternations are looked up, other regexes only
+// run on the values inside their possible match range.
 Postings SelectPostings(const PostingsReader& r, const std::vector<model::Matcher>& matchers);
 
-Postings Intersect(const Postings& a, const Postings& b);
-Postings Subtract(const Postings& a, const Postings& b);
-Postings UnionAll(std::vector<const Postings*> lists);
+// What an index can use instead of running a regex on every value: the literals it is an
+// alternation of ("a|b|c"), or a range [min, max] holding every value it fully matches
+// (RE2::PossibleMatchRange). Neither when unknown.
+struct RegexShortcut {
+  bool is_set = false;
+  std::vector<std::string> set;  // sorted, unique
+  bool ranged = false;
+  std::string min, max;
+};
+RegexShortcut AnalyzeRegex(const std::string& re);
+
+// Union of the postings of the values of m.name() for which m.Matches(value) == want.
+Postings MatchingPostings(const PostingsReader& r, const model::Matcher& m, bool want);
+
+Postings Intersect(PostingsRef a, PostingsRef b);
+Postings Subtract(PostingsRef a, PostingsRef b);
 
 // The head's inverted index. Ids are added in increasing order.
 class MemPostings : public PostingsReader {
  public:
   void Add(uint32_t id, const model::Labels& labels);
-  void Remove(uint32_t id, const model::Labels& labels);
+  // Removes many series at once (ids with their labels).
+  void Remove(const std::vector<std::pair<uint32_t, model::Labels>>& gone);
   Postings All() const override { return all_; }
-  Postings Get(std::string_view name, std::string_view value) const override;
-  Postings UnionMatching(std::string_view name, const std::function<bool(std::string_view)>& pred) const override;
+  PostingsRef Get(std::string_view name, std::string_view value) const override;
+  void ForEachValue(std::string_view name, std::string_view from,
+                    const std::function<bool(std::string_view, PostingsRef)>& fn) const override;
 
  private:
   std::map<std::string, std::map<std::string, Postings, std::less<>>, std::less<>> m_;

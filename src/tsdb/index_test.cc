@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 namespace sremon::tsdb {
 namespace {
 
@@ -30,16 +32,93 @@ TEST(PostingsTest, Matchers) {
   check({M(kEqual, "mode", "idle"), M(kRegexMatch, "job", "no.*")}, {3});
   check({M(kEqual, "nope", "x")}, {});
   check({M(kNotEqual, "job", "")}, {0, 1, 2, 3});
-  p.Remove(1, Labels{{"__name__", "up"}, {"job", "node"}, {"instance", "b"}});
+  Labels gone{{"__name__", "up"}, {"job", "node"}, {"instance", "b"}};
+  p.Remove({{1, gone}});
   check({M(kEqual, "__name__", "up")}, {0, 2});
   check({M(kEqual, "instance", "b")}, {});
 }
 
 TEST(PostingsTest, SetOps) {
-  EXPECT_EQ(Intersect({1, 3, 5, 7}, {3, 4, 5}), (Postings{3, 5}));
-  EXPECT_EQ(Subtract({1, 3, 5, 7}, {3, 4, 5}), (Postings{1, 7}));
-  Postings a{1, 5}, b{2, 5, 9};
-  EXPECT_EQ(UnionAll({&a, &b}), (Postings{1, 2, 5, 9}));
+  Postings a{1, 3, 5, 7}, b{3, 4, 5};
+  EXPECT_EQ(Intersect(a, b), (Postings{3, 5}));
+  EXPECT_EQ(Subtract(a, b), (Postings{1, 7}));
+  // The binary-search path (one list much smaller than the other).
+  Postings big;
+  for (uint32_t i = 0; i < 1000; i += 3) big.push_back(i);
+  Postings small{0, 4, 9, 998, 999, 2000};
+  EXPECT_EQ(Intersect(small, big), (Postings{0, 9, 999}));
+  EXPECT_EQ(Intersect(big, small), (Postings{0, 9, 999}));
+}
+
+// The regex shortcut never loses a match: against running the regex on every value of a random
+// corpus, a literal set holds exactly the matches, a range holds every match.
+TEST(PostingsTest, RegexShortcutAgreesWithTheRegex) {
+  std::mt19937 rng(7);
+  const std::string alphabet = "ab-1.|Xx\n";
+  std::vector<std::string> values = {"",         "a",         "ab",    "a-1", "pod-123",
+                                     "pod-1234", "pod-12345", "pod-2", "x|y", "X"};
+  for (int i = 0; i < 2000; i++) {
+    std::string v;
+    for (int n = rng() % 8; n > 0; n--) v.push_back(alphabet[rng() % alphabet.size()]);
+    values.push_back(v);
+  }
+  const std::vector<std::string> patterns = {
+      "a",     "a|ab", "pod-1234.*",  "pod-12.+5", "a.*", ".*", ".+",           "x\\|y",  "(?i)x", "(a|b)-1",
+      "[ab]+", "a?b",  "pod-(1|2).*", "\\.*",      "",    "a|", "ab|a-1|pod-2", "a\\n.*", "X+",    "(?s).*1"};
+  for (const auto& re : patterns) {
+    Matcher m = M(MatchType::kRegexMatch, "l", re);
+    RegexShortcut sc = AnalyzeRegex(re);
+    for (const auto& v : values) {
+      bool match = m.Matches(v);
+      if (sc.is_set) {
+        EXPECT_EQ(match, std::binary_search(sc.set.begin(), sc.set.end(), v)) << re << " on " << v;
+      }
+      if (sc.ranged && match) {
+        EXPECT_TRUE(sc.min <= v && v <= sc.max)
+            << re << " matches " << v << " outside [" << sc.min << ", " << sc.max << "]";
+      }
+    }
+  }
+  // The shortcuts are taken where they should be.
+  EXPECT_TRUE(AnalyzeRegex("a|b|c").is_set);
+  EXPECT_FALSE(AnalyzeRegex("a\\|b").is_set);
+  RegexShortcut prefix = AnalyzeRegex("pod-12345.*");
+  ASSERT_TRUE(prefix.ranged);
+  EXPECT_EQ(prefix.min, "pod-12345");
+}
+
+// Every matcher kind on a MemPostings against a brute-force scan of random label sets.
+TEST(PostingsTest, SelectAgreesWithBruteForce) {
+  std::mt19937 rng(3);
+  const std::vector<std::string> names = {"a", "b", "c"};
+  const std::vector<std::string> vals = {"", "x", "xy", "y", "y1", "z"};
+  std::vector<Labels> series;
+  MemPostings p;
+  for (uint32_t i = 0; i < 500; i++) {
+    std::vector<model::Label> ls{{"__name__", "m"}};
+    for (const auto& n : names) ls.push_back({n, vals[rng() % vals.size()]});
+    series.emplace_back(std::move(ls));
+    p.Add(i, series.back());
+  }
+  const std::vector<std::string> res = {"", "x", "x.*", "y|z", ".*", ".+", "y1?", "[xz]"};
+  for (int k = 0; k < 500; k++) {
+    std::vector<Matcher> ms;
+    for (int j = 1 + rng() % 3; j > 0; j--) {
+      auto t = static_cast<MatchType>(rng() % 4);
+      bool regex = t == MatchType::kRegexMatch || t == MatchType::kRegexNoMatch;
+      ms.push_back(
+          M(t, names[rng() % names.size()], regex ? res[rng() % res.size()] : vals[rng() % vals.size()]));
+    }
+    Postings want;
+    for (uint32_t i = 0; i < series.size(); i++) {
+      bool ok = true;
+      for (const auto& m : ms) ok = ok && m.Matches(series[i].Get(m.name()));
+      if (ok) want.push_back(i);
+    }
+    std::string desc;
+    for (const auto& m : ms) desc += m.ToString() + " ";
+    EXPECT_EQ(SelectPostings(p, ms), want) << desc;
+  }
 }
 
 }  // namespace
