@@ -3,9 +3,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "util/json.h"
 #include "util/strings.h"
 #include "util/time.h"
-#include "util/json.h"
 
 namespace sremon::alertmanager {
 

@@ -3,8 +3,8 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "util/time.h"
 #include "util/json.h"
+#include "util/time.h"
 
 namespace sremon::alertmanager {
 

@@ -6,8 +6,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "util/strings.h"
 #include "util/json.h"
+#include "util/strings.h"
 
 namespace sremon::app {
 

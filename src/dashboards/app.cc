@@ -7,9 +7,9 @@
 #include <nlohmann/json.hpp>
 
 #include "dashboards/assets.h"
+#include "util/json.h"
 #include "util/strings.h"
 #include "util/time.h"
-#include "util/json.h"
 
 namespace sremon::dashboards {
 namespace {

@@ -12,8 +12,8 @@
 #include <sstream>
 
 #include "dashboards/auth.h"
-#include "util/strings.h"
 #include "util/json.h"
+#include "util/strings.h"
 
 namespace sremon::dashboards {
 namespace fs = std::filesystem;

@@ -7,8 +7,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "util/time.h"
 #include "util/json.h"
+#include "util/time.h"
 
 namespace sremon::inbox {
 

@@ -6,9 +6,9 @@
 #include <nlohmann/json.hpp>
 
 #include "obs/metrics.h"
+#include "util/json.h"
 #include "util/strings.h"
 #include "util/time.h"
-#include "util/json.h"
 
 namespace sremon::inbox {
 

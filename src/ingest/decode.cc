@@ -11,8 +11,8 @@
 #include "expo/parser.h"
 #include "ingest/remote_write.pb.h"
 #include "obs/metrics.h"
-#include "util/strings.h"
 #include "util/json.h"
+#include "util/strings.h"
 
 namespace sremon::ingest {
 namespace {

@@ -4,8 +4,8 @@
 #include <nlohmann/json.hpp>
 
 #include "http/http.h"
-#include "util/strings.h"
 #include "util/json.h"
+#include "util/strings.h"
 
 namespace sremon::rules {
 

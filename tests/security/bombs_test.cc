@@ -244,6 +244,7 @@ TEST(Bombs, SnappyBombRefusedBeforeAllocating) {
   EXPECT_EQ(refused.load(), 4);
   long peak_kb = ProcStatusKb(storage.pid(), "VmHWM");
   std::printf("storage peak RSS after four snappy bombs: %ld kB\n", peak_kb);
+  ASSERT_GT(peak_kb, 0) << "cannot read /proc";
   EXPECT_LT(peak_kb, 200 * 1024) << "peak RSS grew as if 512 MiB were allocated";
   storage.ExpectAlive("snappy bombs");
 }
@@ -298,6 +299,7 @@ TEST(Bombs, FailingReceiverKeepsHistoryBoundedAndStopsFast) {
     if (history.is_array() && !history.empty() && history[0].value("attempt", 0) >= 3) break;
   }
   std::printf("alertmanager RSS: %ld kB at start, %ld kB at most while the receiver failed\n", base_kb, max_kb);
+  ASSERT_GT(max_kb, 0) << "cannot read /proc";
   ASSERT_TRUE(history.is_array() && !history.empty()) << history.dump().substr(0, 300);
   EXPECT_EQ(history.size(), 1u) << "one record per notification, with its attempts";
   const json& rec = history[0];
@@ -328,6 +330,7 @@ TEST(Bombs, HugeSilenceRegexRefused) {
   EXPECT_NE(r.body.find("--silences.max-silence-size-bytes"), std::string::npos) << r.body.substr(0, 300);
   long peak_kb = ProcStatusKb(am->pid(), "VmHWM");
   std::printf("alertmanager peak RSS after an 8 MB regex silence: %ld kB\n", peak_kb);
+  ASSERT_GT(peak_kb, 0) << "cannot read /proc";
   EXPECT_LT(peak_kb, 120 * 1024);
   // A normal regex silence still works.
   s["matchers"][0]["value"] = "web-(1|2)";
