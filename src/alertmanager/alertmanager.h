@@ -30,6 +30,9 @@ struct Options {
   std::string storage_path = "data/";
   std::string external_url;  // default http://<listen address>
   int64_t retention_ms = 120 * 3600 * 1000LL;
+  // --silences.max-silence-size-bytes (upstream v0.27's flag; 0 = no limit). Upstream has no
+  // limit by default; ours is on, since a silence's regexes are compiled in memory.
+  size_t max_silence_bytes = 64 << 10;
 };
 
 class Alertmanager {

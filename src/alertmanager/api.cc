@@ -24,6 +24,19 @@ using json = nlohmann::json;
 using ojson = nlohmann::ordered_json;
 
 void ErrorString(http::Response& r, int code, const std::string& msg) { r.SetJson(code, json(msg).dump() + "\n"); }
+void ErrorObject(http::Response& r, int http_code, int code, const std::string& msg);
+
+// go-openapi consumes only application/json bodies (parameters allowed), and answers 415
+// otherwise, curl's form default and a missing header included. This is also what keeps a web
+// page on another origin from posting here: a cross-site form or simple fetch cannot send it.
+bool RequireJson(const http::Request& req, http::Response& resp) {
+  std::string_view ct = req.headers.Get("Content-Type");
+  if (ct.empty()) ct = "application/octet-stream";
+  std::string media = ToLower(Trim(ct.substr(0, ct.find(';'))));
+  if (media == "application/json") return true;
+  ErrorObject(resp, 415, 415, fmt::format("unsupported media type {}, only [application/json] are allowed", Quote(media)));
+  return false;
+}
 void ErrorObject(http::Response& r, int http_code, int code, const std::string& msg) {
   r.SetJson(http_code, ojson{{"code", code}, {"message", msg}}.dump());
 }
@@ -207,6 +220,7 @@ void Alertmanager::RegisterApi(http::Server& server) {
   }, /*blocking=*/true);
 
   server.Route("POST", "/api/v2/alerts", [this](http::Request& req, http::Response& resp) {
+    if (!RequireJson(req, resp)) return;
     auto rt = runtime();
     std::vector<Alert> valid;
     std::vector<std::string> errors;
@@ -295,9 +309,10 @@ void Alertmanager::RegisterApi(http::Server& server) {
   });
 
   server.Route("POST", "/api/v2/silences", [this](http::Request& req, http::Response& resp) {
+    if (!RequireJson(req, resp)) return;
     Silence s;
     ApiError err;
-    if (!DecodeSilence(req.body, &s, &err)) {
+    if (!DecodeSilence(req.body, options_.max_silence_bytes, &s, &err)) {
       WriteError(resp, err);
       return;
     }

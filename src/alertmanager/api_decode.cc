@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "util/json.h"
 #include "util/strings.h"
 #include "util/time.h"
 
@@ -24,8 +25,11 @@ Result<int64_t> ParseApiTime(const std::string& s) {
 
 bool DecodeAlerts(std::string_view text, int64_t now, int64_t resolve_timeout, std::vector<Alert>* valid,
                   std::vector<std::string>* invalid, ApiError* err) {
-  json body = json::parse(text, nullptr, false);
-  if (body.is_discarded()) return Fail(err, 400, 400, "parsing alerts body from \"\" failed, because invalid JSON");
+  auto parsed = ParseJson(text);
+  if (!parsed.ok()) {
+    return Fail(err, 400, 400, "parsing alerts body from \"\" failed, because " + parsed.status().message());
+  }
+  const json& body = *parsed;
   if (!body.is_array()) {
     return Fail(err, 400, 400,
                 "parsing alerts body from \"\" failed, because json: cannot unmarshal object into Go value of type "
@@ -84,9 +88,12 @@ bool DecodeAlerts(std::string_view text, int64_t now, int64_t resolve_timeout, s
   return true;
 }
 
-bool DecodeSilence(std::string_view text, Silence* s, ApiError* err) {
-  json body = json::parse(text, nullptr, false);
-  if (body.is_discarded()) return Fail(err, 400, 400, "parsing silence body from \"\" failed, because invalid JSON");
+bool DecodeSilence(std::string_view text, size_t max_bytes, Silence* s, ApiError* err) {
+  auto parsed = ParseJson(text);
+  if (!parsed.ok()) {
+    return Fail(err, 400, 400, "parsing silence body from \"\" failed, because " + parsed.status().message());
+  }
+  const json& body = *parsed;
   if (!body.is_object()) {
     return Fail(err, 400, 400,
                 "parsing silence body from \"\" failed, because json: cannot unmarshal into Go value of type "
@@ -103,6 +110,19 @@ bool DecodeSilence(std::string_view text, Silence* s, ApiError* err) {
       return Fail(err, 400, 400, "parsing silence body from \"\" failed, because json: cannot unmarshal into []*models.Matcher");
     }
     if (body["matchers"].empty()) return Fail(err, 422, 612, "matchers in body should have at least 1 items");
+    // Upstream (v0.27+) measures the silence's protobuf; the strings are what counts.
+    size_t size = s->id.size() + s->comment.size() + s->created_by.size();
+    for (const auto& m : body["matchers"]) {
+      for (const char* f : {"name", "value"}) {
+        if (m.is_object() && m.contains(f) && m[f].is_string()) size += m[f].get_ref<const std::string&>().size();
+      }
+    }
+    if (max_bytes != 0 && size > max_bytes) {
+      return Fail(err, 400, 0,
+                  fmt::format("silence exceeded maximum size: {} bytes (limit: {} bytes, "
+                              "--silences.max-silence-size-bytes)",
+                              size, max_bytes));
+    }
     size_t i = 0;
     for (const auto& m : body["matchers"]) {
       for (const char* f : {"isRegex", "name", "value"}) {

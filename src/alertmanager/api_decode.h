@@ -26,7 +26,9 @@ bool DecodeAlerts(std::string_view body, int64_t now, int64_t resolve_timeout, s
                   std::vector<std::string>* invalid, ApiError* err);
 
 // Decodes POST /api/v2/silences (schema and matcher validation; time rules are the caller's).
-bool DecodeSilence(std::string_view body, Silence* out, ApiError* err);
+// A silence larger than max_bytes (its matchers, comment, creator and id; 0 = no limit) is
+// refused before any regex is compiled: an 8 MB regex costs RE2 about 100 MB.
+bool DecodeSilence(std::string_view body, size_t max_bytes, Silence* out, ApiError* err);
 
 // Go's time zero ("0001-01-01T00:00:00Z") and missing times read as 0; otherwise RFC 3339.
 Result<int64_t> ParseApiTime(const std::string& s);

@@ -12,6 +12,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   sremon::alertmanager::ApiError err;
   (void)sremon::alertmanager::DecodeAlerts(body, 1700000000000, 300000, &valid, &invalid, &err);
   sremon::alertmanager::Silence s;
-  (void)sremon::alertmanager::DecodeSilence(body, &s, &err);
+  (void)sremon::alertmanager::DecodeSilence(body, 4096, &s, &err);
   return 0;
 }

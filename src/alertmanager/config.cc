@@ -460,7 +460,68 @@ class Parser {
   std::string filename_;
 };
 
+// The fields upstream v0.25 declares as config.Secret / SecretURL (in its own config and in
+// prometheus/common's HTTP client config), by the key of the map or list holding them: their
+// values are shown as "<secret>". Receivers sremon refuses are listed too, so that the table
+// stays right when they arrive.
+const std::set<std::pair<std::string_view, std::string_view>> kSecretFields = {
+    {"global", "smtp_auth_password"},   {"global", "smtp_auth_secret"},   {"global", "slack_api_url"},
+    {"global", "opsgenie_api_key"},     {"global", "wechat_api_secret"},  {"global", "victorops_api_key"},
+    {"basic_auth", "password"},         {"http_config", "bearer_token"},  {"authorization", "credentials"},
+    {"oauth2", "client_secret"},        {"tls_config", "key"},            {"email_configs", "auth_password"},
+    {"email_configs", "auth_secret"},   {"slack_configs", "api_url"},     {"pagerduty_configs", "service_key"},
+    {"pagerduty_configs", "routing_key"}, {"opsgenie_configs", "api_key"}, {"victorops_configs", "api_key"},
+    {"wechat_configs", "api_secret"},   {"pushover_configs", "user_key"}, {"pushover_configs", "token"},
+    {"telegram_configs", "bot_token"},  {"discord_configs", "webhook_url"}, {"sigv4", "secret_key"}};
+
+// "http://user:pass@host/" → "http://user:xxxxx@host/" (Go's url.Redacted). Upstream v0.25 shows
+// webhook URLs in full; a password in one is masked all the same (no part of sremon prints
+// user:password@).
+std::string RedactUrlPassword(const std::string& url) {
+  size_t scheme = url.find("://");
+  if (scheme == std::string::npos) return url;
+  size_t host = scheme + 3;
+  size_t at = url.find('@', host);
+  size_t end = url.find_first_of("/?#", host);
+  if (at == std::string::npos || (end != std::string::npos && at > end)) return url;
+  size_t colon = url.find(':', host);
+  if (colon == std::string::npos || colon > at) return url;
+  return url.substr(0, colon + 1) + "xxxxx" + url.substr(at);
+}
+
+// Replaces secret values in place. parent: the key of the map or list that holds `node`.
+void MaskSecrets(YAML::Node node, std::string_view parent) {
+  if (node.IsSequence()) {
+    for (YAML::Node item : node) MaskSecrets(item, parent);
+    return;
+  }
+  if (!node.IsMap()) return;
+  for (auto kv : node) {
+    std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "";
+    YAML::Node value = kv.second;
+    if (value.IsScalar() && !value.Scalar().empty() && kSecretFields.count({parent, key})) {
+      value = "<secret>";
+    } else if (value.IsScalar() && parent == "webhook_configs" && key == "url") {
+      value = RedactUrlPassword(value.Scalar());
+    } else {
+      MaskSecrets(value, key);
+    }
+  }
+}
+
 }  // namespace
+
+std::string MaskedConfigText(const std::string& text) {
+  try {
+    YAML::Node root = YAML::Load(text);
+    MaskSecrets(root, "");
+    YAML::Emitter out;
+    out << root;
+    return std::string(out.c_str()) + "\n";
+  } catch (const YAML::Exception&) {
+    return "";  // not reached for a config that parsed
+  }
+}
 
 std::string HttpConfig::AuthorizationHeader() const {
   if (!bearer_token.empty()) return "Bearer " + bearer_token;
@@ -494,7 +555,6 @@ const Receiver* Config::FindReceiver(const std::string& name) const {
 
 Result<std::shared_ptr<const Config>> ParseConfig(const std::string& text, const std::string& filename) {
   auto c = std::make_shared<Config>();
-  c->original = text;
   c->path = filename;
   Parser p(filename);
   // As Go's YAML decoder: the file must be UTF-8 (and every message we print stays valid).
@@ -502,6 +562,7 @@ Result<std::shared_ptr<const Config>> ParseConfig(const std::string& text, const
   try {
     YAML::Node root = YAML::Load(text);
     p.Parse(root, c.get());
+    c->original = MaskedConfigText(text);
   } catch (const ConfigError& e) {
     return Status::InvalidArgument(e.message);
   } catch (const YAML::Exception& e) {

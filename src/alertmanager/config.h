@@ -91,7 +91,9 @@ struct Config {
   std::vector<Receiver> receivers;
   std::map<std::string, TimeIntervals> time_intervals;
   std::vector<std::string> templates;  // glob patterns, relative to the config file's directory
-  std::string original;                // the file as read (GET /api/v2/status config.original)
+  // What GET /api/v2/status (config.original) and /status show: the file re-serialised with its
+  // secrets masked as upstream does (MaskedConfigText).
+  std::string original;
   std::string path;
 
   const Receiver* FindReceiver(const std::string& name) const;
@@ -100,5 +102,10 @@ struct Config {
 // Parses YAML text; `filename` is used in error messages and to resolve templates.
 Result<std::shared_ptr<const Config>> ParseConfig(const std::string& text, const std::string& filename);
 Result<std::shared_ptr<const Config>> LoadConfigFile(const std::string& path);
+
+// The YAML text re-serialised with every secret upstream v0.25 masks (passwords, tokens,
+// credentials, API keys, Slack URLs...) shown as "<secret>", and comments dropped. REQUIRES:
+// text parses as YAML.
+std::string MaskedConfigText(const std::string& text);
 
 }  // namespace sremon::alertmanager

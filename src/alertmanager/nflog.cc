@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "util/json.h"
 #include "util/time.h"
 
 namespace sremon::alertmanager {
@@ -20,7 +21,12 @@ std::string ToRecord(const NflogEntry& e) {
 Status NotificationLog::Open(const std::string& dir) {
   std::lock_guard lock(mu_);
   Status st = journal_.Open(dir, "nflog", [this](const std::string& rec) {
-    auto j = nlohmann::json::parse(rec, nullptr, false);
+    auto parsed = ParseJson(rec);
+    if (!parsed.ok()) {
+      spdlog::warn("skipping notification log record: {}", parsed.status().message());
+      return;
+    }
+    const nlohmann::json& j = *parsed;
     try {
       NflogEntry e;
       e.receiver = j.at("receiver").get<std::string>();

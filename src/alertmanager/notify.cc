@@ -292,26 +292,32 @@ Pipeline::Pipeline(PipelineDeps deps) : deps_(std::move(deps)) {
   for (const auto& r : deps_.config->receivers) integrations_[r.name] = BuildIntegrations(r, deps_.tmpl);
 }
 
-void Pipeline::Record(const Integration& in, const NotifyData& data, const SendResult& r, int attempt, int64_t start,
-                      double seconds, bool test) {
+void Pipeline::Record(const Integration& in, const NotifyData& data, const SendResult& r, int64_t start,
+                      double seconds, bool test, uint64_t* history_id) {
   if (!deps_.history) return;
+  HistoryAttempt a;
+  a.time = start;
+  a.ok = r.status.ok();
+  a.error = r.status.message();
+  a.http_status = r.http_status;
+  a.response = r.response;
+  a.duration_seconds = seconds;
+  if (*history_id != 0) {
+    deps_.history->AddAttempt(*history_id, std::move(a));
+    return;
+  }
   HistoryRecord h;
   h.time = start;
   h.receiver = data.receiver;
   h.integration = fmt::format("{}[{}]", in.name(), in.index);
   h.group_key = data.group_key;
   h.status = data.AnyFiring() ? "firing" : "resolved";
-  h.alerts = data.alerts;
-  h.payload = r.payload;
+  h.SetAlerts(data.alerts);
+  h.SetPayload(r.payload);
   h.target = r.target;
-  h.ok = r.status.ok();
-  h.error = r.status.message();
-  h.http_status = r.http_status;
-  h.response = r.response;
-  h.attempt = attempt;
-  h.duration_seconds = seconds;
+  h.AddAttempt(std::move(a));
   h.test = test;
-  deps_.history->Add(std::move(h));
+  *history_id = deps_.history->Add(std::move(h));
 }
 
 namespace {
@@ -372,12 +378,13 @@ bool Pipeline::NotifyIntegration(Integration* in, const RouteOpts& opts, const N
     static thread_local std::mt19937 rng(std::random_device{}());
     double interval = 500;
     int attempt = 0;
+    uint64_t history_id = 0;  // one history record per notification, with its attempts
     while (true) {
       ++attempt;
       int64_t start = NowMs();
       double t0 = MonotonicSeconds();
       SendResult r = in->Send(data, deadline_ms - start);
-      Record(*in, data, r, attempt, start, MonotonicSeconds() - t0, false);
+      Record(*in, data, r, start, MonotonicSeconds() - t0, false, &history_id);
       NotificationsTotal().Add({{"integration", in->name()}}).Increment();
       if (r.status.ok()) break;
       NotificationsFailed().Add({{"integration", in->name()}}).Increment();
@@ -460,7 +467,8 @@ std::vector<SendResult> Pipeline::SendTest(const std::string& receiver, const No
     int64_t start = NowMs();
     double t0 = MonotonicSeconds();
     SendResult r = in->Send(data, 10000);
-    Record(*in, data, r, 1, start, MonotonicSeconds() - t0, true);
+    uint64_t history_id = 0;
+    Record(*in, data, r, start, MonotonicSeconds() - t0, true, &history_id);
     out.push_back(std::move(r));
   }
   return out;

@@ -87,8 +87,10 @@ class Pipeline {
  private:
   bool NotifyIntegration(Integration* in, const RouteOpts& opts, const NotifyData& data, int64_t deadline_ms,
                          const std::atomic<bool>* stop);
-  void Record(const Integration& in, const NotifyData& data, const SendResult& r, int attempt, int64_t start,
-              double seconds, bool test);
+  // Adds the attempt to the notification's history record, creating it (and setting
+  // *history_id) on the first attempt.
+  void Record(const Integration& in, const NotifyData& data, const SendResult& r, int64_t start, double seconds,
+              bool test, uint64_t* history_id);
 
   PipelineDeps deps_;
   std::map<std::string, std::vector<std::unique_ptr<Integration>>> integrations_;  // by receiver

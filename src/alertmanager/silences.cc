@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "util/json.h"
 #include "util/strings.h"
 #include "util/time.h"
 
@@ -36,8 +37,9 @@ nlohmann::json ToJson(const Silence& s) {
 }
 
 Result<Silence> FromJson(const std::string& text) {
-  auto j = nlohmann::json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return Status::Corruption("bad silence record");
+  auto parsed = ParseJson(text);
+  if (!parsed.ok() || !parsed->is_object()) return Status::Corruption("bad silence record");
+  const nlohmann::json& j = *parsed;
   try {
     Silence s;
     s.id = j.at("id").get<std::string>();

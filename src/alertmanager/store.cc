@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "util/json.h"
 #include "util/time.h"
 
 namespace sremon::alertmanager {
@@ -21,8 +22,9 @@ std::string AlertToRecord(const Alert& a) {
 }
 
 Result<Alert> AlertFromRecord(const std::string& text) {
-  auto j = nlohmann::json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return Status::Corruption("bad alert record");
+  auto parsed = ParseJson(text);
+  if (!parsed.ok() || !parsed->is_object()) return Status::Corruption("bad alert record");
+  const nlohmann::json& j = *parsed;
   try {
     Alert a;
     std::vector<model::Label> ls;

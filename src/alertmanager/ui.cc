@@ -180,11 +180,14 @@ if(p.ok){location.href='/silences';}else{document.getElementById('msg').textCont
       rows += "<tr><td>" + HtmlEscape(FormatRfc3339Ms(r.time)) + "</td><td>" + HtmlEscape(r.receiver) + "<br>" +
               HtmlEscape(r.integration) + (r.test ? " (test)" : "") + "</td><td class=" + HtmlEscape(r.status) + ">" +
               HtmlEscape(r.status) + "</td><td>" + alerts + "</td><td>" +
-              (r.ok ? std::string("<span class=resolved>ok</span>")
-                    : "<span class=firing>" + HtmlEscape(r.error) + "</span>") +
-              (r.http_status ? fmt::format(" ({})", r.http_status) : "") + " attempt " + std::to_string(r.attempt) +
-              "</td><td><details><summary>payload</summary><pre>" + HtmlEscape(r.payload) +
-              "</pre></details></td></tr>";
+              (r.last().ok ? std::string("<span class=resolved>ok</span>")
+                           : "<span class=firing>" + HtmlEscape(r.last().error) + "</span>") +
+              (r.last().http_status ? fmt::format(" ({})", r.last().http_status) : "") + " attempt " +
+              std::to_string(r.attempts_total) +
+              "</td><td><details><summary>payload" +
+              (r.payload.size() < r.payload_bytes ? fmt::format(" (first {} of {} bytes)", r.payload.size(), r.payload_bytes)
+                                                  : std::string()) +
+              "</summary><pre>" + HtmlEscape(r.payload) + "</pre></details></td></tr>";
     }
     std::string body = "<h2>Notification history</h2><div class=card><form>Alert name <input name=alertname value=\"" +
                        HtmlEscape(alertname) + "\" style=\"width:200px\"> Receiver <input name=receiver value=\"" +

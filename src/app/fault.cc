@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "util/json.h"
 #include "util/strings.h"
 
 namespace sremon::app {
@@ -22,8 +23,9 @@ Status ValidateFaultSettings(const FaultSettings& s) {
 }
 
 Result<FaultSettings> ParseFaultSettings(std::string_view json) {
-  nlohmann::json doc = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) return Status::InvalidArgument("body is not valid JSON");
+  auto parsed = ParseJson(json);
+  if (!parsed.ok()) return Status::InvalidArgument("body is not valid JSON: " + parsed.status().message());
+  const nlohmann::json& doc = *parsed;
   if (!doc.is_object()) return Status::InvalidArgument("body must be a JSON object like {\"error_rate\":0.2,\"latency_ms\":300}");
   FaultSettings s;
   for (const auto& [key, value] : doc.items()) {

@@ -8,6 +8,7 @@
 
 #include "dashboards/assets.h"
 #include "dashboards/proxy.h"
+#include "util/json.h"
 #include "util/strings.h"
 #include "util/time.h"
 
@@ -45,12 +46,16 @@ std::string CookieValue(std::string_view header, std::string_view name) {
 
 // Parses a JSON object body; answers 400 and returns nullopt otherwise.
 std::optional<json> JsonBody(const http::Request& req, http::Response& resp) {
-  json body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
-  if (!body.is_object()) {
+  auto body = ParseJson(req.body);
+  if (!body.ok()) {
+    Message(resp, 400, "bad request data: " + body.status().message());
+    return std::nullopt;
+  }
+  if (!body->is_object()) {
     Message(resp, 400, "bad request data: expected a JSON object");
     return std::nullopt;
   }
-  return body;
+  return std::move(*body);
 }
 
 std::string Str(const json& j, const char* key) {
@@ -419,8 +424,8 @@ void App::Search(Ctx&, http::Request& req, http::Response& resp) {
         continue;
       }
       if (!dash_uids.empty() && std::find(dash_uids.begin(), dash_uids.end(), d.uid) == dash_uids.end()) continue;
-      json dtags = json::parse(d.tags_json, nullptr, false);
-      if (!dtags.is_array()) dtags = json::array();
+      auto parsed_tags = ParseJson(d.tags_json);
+      json dtags = parsed_tags.ok() && parsed_tags->is_array() ? std::move(*parsed_tags) : json::array();
       bool has_tags = std::all_of(tags.begin(), tags.end(), [&](const std::string& t) {
         return std::find(dtags.begin(), dtags.end(), t) != dtags.end();
       });
@@ -450,8 +455,8 @@ void App::DashboardRoutes(Ctx& ctx, http::Request& req, http::Response& resp) {
   auto dash = store_->DashboardByUid(uid);
   if (!dash.ok()) return Message(resp, HttpStatus(dash.status()), dash.status().message());
   if (parts.size() == 1 && req.method == "GET") {
-    json model = json::parse(dash->data, nullptr, false);
-    if (!model.is_object()) model = json::object();
+    auto parsed = ParseJson(dash->data);
+    json model = parsed.ok() && parsed->is_object() ? std::move(*parsed) : json::object();
     model["id"] = dash->id;
     model["uid"] = dash->uid;
     model["version"] = dash->version;
@@ -501,7 +506,8 @@ void App::DashboardRoutes(Ctx& ctx, http::Request& req, http::Response& resp) {
     if (!n.ok()) return Message(resp, 400, "version must be an integer");
     auto v = store_->Version(uid, *n);
     if (!v.ok()) return Message(resp, HttpStatus(v.status()), v.status().message());
-    json data = json::parse(v->data, nullptr, false);
+    auto parsed = ParseJson(v->data);
+    json data = parsed.ok() ? std::move(*parsed) : json();
     return Json(resp, 200, json{{"id", v->id}, {"dashboardId", v->dashboard_id}, {"dashboardUid", uid},
                                 {"version", v->version}, {"created", FormatRfc3339Ms(v->created_ms)},
                                 {"createdBy", v->created_by}, {"message", v->message}, {"data", data}});
@@ -517,8 +523,9 @@ void App::DashboardRoutes(Ctx& ctx, http::Request& req, http::Response& resp) {
       const DashboardProvider* p = provisioner_->Provider(dash->provisioner);
       if (!p || !p->allow_ui_updates) return Message(resp, 400, "Cannot save provisioned dashboard");
     }
-    json model = json::parse(v->data, nullptr, false);
-    if (!model.is_object()) return Message(resp, 500, "stored version is not a JSON object");
+    auto parsed = ParseJson(v->data);
+    if (!parsed.ok() || !parsed->is_object()) return Message(resp, 500, "stored version is not a JSON object");
+    json model = std::move(*parsed);
     SaveDashboard save;
     save.uid = uid;
     save.title = Str(model, "title").empty() ? dash->title : Str(model, "title");

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "dashboards/auth.h"
+#include "util/json.h"
 #include "util/strings.h"
 
 namespace sremon::dashboards {
@@ -324,11 +325,13 @@ Status DashboardProvisioner::SyncProvider(const DashboardProvider& p) {
       spdlog::warn("provisioning: {}", text.status().message());
       continue;
     }
-    nlohmann::json model = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
-    if (!model.is_object()) {
-      spdlog::warn("provisioning: {} is not a dashboard JSON object", path);
+    auto parsed = ParseJson(*text);
+    if (!parsed.ok() || !parsed->is_object()) {
+      spdlog::warn("provisioning: {} is not a dashboard JSON object{}", path,
+                   parsed.ok() ? "" : ": " + parsed.status().message());
       continue;
     }
+    nlohmann::json model = std::move(*parsed);
     // Grafana also accepts the API's {"dashboard": {...}} wrapper.
     if (model.contains("dashboard") && model["dashboard"].is_object()) model = model["dashboard"];
     ResolveInputs(&model, default_ds_uid_);

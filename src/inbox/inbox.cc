@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "util/json.h"
 #include "util/time.h"
 
 namespace sremon::inbox {
@@ -50,7 +51,9 @@ Status Inbox::Open(const std::string& dir, int64_t max_notifications) {
 }
 
 Result<int64_t> Inbox::Add(const std::string& path, const std::string& body) {
-  if (!nlohmann::json::accept(body)) return Status::InvalidArgument("request body is not valid JSON");
+  if (auto parsed = ParseJson(body); !parsed.ok()) {
+    return Status::InvalidArgument("request body is not valid JSON: " + parsed.status().message());
+  }
   std::lock_guard lock(mu_);
   Stmt ins;
   sqlite3_prepare_v2(db_, "INSERT INTO notifications (received_ms, path, body) VALUES (?, ?, ?)", -1, &ins.s, nullptr);

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "obs/metrics.h"
+#include "util/json.h"
 #include "util/strings.h"
 #include "util/time.h"
 
@@ -25,8 +26,11 @@ std::string Chips(const json& obj) {
   return out;
 }
 
+// Bodies stored before the depth limit existed may nest arbitrarily deep: they are shown as
+// their raw text (ParseJson refuses them), never walked or dumped recursively.
 std::string RenderOne(const Notification& n) {
-  json j = json::parse(n.body, nullptr, false);
+  auto parsed = ParseJson(n.body);
+  json j = parsed.ok() ? std::move(*parsed) : json();
   std::string head = fmt::format("<div class=meta>#{} &middot; {} &middot; POST {}</div>", n.id,
                                  HtmlEscape(FormatRfc3339Ms(n.received_ms)), HtmlEscape(n.path));
   // An Alertmanager webhook message (version 4): show status, alerts, labels, annotations.
@@ -50,7 +54,7 @@ std::string RenderOne(const Notification& n) {
     }
     return "<div class=card>" + body + "</table></div>";
   }
-  return "<div class=card>" + head + "<pre>" + HtmlEscape(j.is_discarded() ? n.body : j.dump(2)) + "</pre></div>";
+  return "<div class=card>" + head + "<pre>" + HtmlEscape(parsed.ok() ? j.dump(2) : n.body) + "</pre></div>";
 }
 
 }  // namespace
@@ -120,8 +124,15 @@ void RegisterRoutes(http::Server& server, Inbox* inbox) {
     }
     json arr = json::array();
     for (const auto& n : inbox->List(since_id, since_ms, limit)) {
-      json payload = json::parse(n.body, nullptr, false);
-      arr.push_back({{"id", n.id}, {"receivedAt", FormatRfc3339Ms(n.received_ms)}, {"path", n.path}, {"payload", payload}});
+      auto payload = ParseJson(n.body);
+      json item = {{"id", n.id}, {"receivedAt", FormatRfc3339Ms(n.received_ms)}, {"path", n.path}, {"payload", nullptr}};
+      // A body stored before the depth limit existed: named, not rendered.
+      if (payload.ok()) {
+        item["payload"] = std::move(*payload);
+      } else {
+        item["error"] = "payload not shown: " + payload.status().message();
+      }
+      arr.push_back(std::move(item));
     }
     resp.SetJson(200, json{{"status", "success"}, {"notifications", arr}}.dump());
   }, /*blocking=*/true);

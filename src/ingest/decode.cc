@@ -12,6 +12,7 @@
 #include "ingest/influx.h"
 #include "ingest/remote_write.pb.h"
 #include "obs/metrics.h"
+#include "util/json.h"
 #include "util/strings.h"
 
 namespace sremon::ingest {
@@ -146,22 +147,34 @@ ImportResult ImportPrometheusText(std::string_view body, const model::Labels& ex
   return r;
 }
 
+Result<std::string> SnappyUncompress(std::string_view body, size_t max_bytes) {
+  // A 7-byte body can declare 4 GiB of output: check the declared length, and that the
+  // compressed data really produces it, before allocating anything.
+  size_t raw_len = 0;
+  if (!snappy::GetUncompressedLength(body.data(), body.size(), &raw_len)) {
+    return Status::InvalidArgument("not snappy block format");
+  }
+  if (max_bytes != 0 && raw_len > max_bytes) {
+    return Status::ResourceExhausted(fmt::format(
+        "declared uncompressed size of {} bytes exceeds -maxInsertRequestSize={}", raw_len, max_bytes));
+  }
+  if (!snappy::IsValidCompressedBuffer(body.data(), body.size())) return Status::InvalidArgument("corrupt snappy data");
+  std::string raw;
+  if (!snappy::Uncompress(body.data(), body.size(), &raw)) return Status::InvalidArgument("corrupt snappy data");
+  return raw;
+}
+
 ImportResult ImportRemoteWrite(std::string_view body, const model::Labels& extra_labels, const Limits& limits,
                                storage::Appender* app) {
   ImportResult r;
   if (body.empty()) return r;  // an empty WriteRequest
-  size_t raw_len = 0;
-  if (!snappy::GetUncompressedLength(body.data(), body.size(), &raw_len) || raw_len > (512u << 20)) {
-    Note(&r, Status::InvalidArgument("cannot decompress remote_write body: not snappy block format"));
-    return r;
-  }
-  std::string raw;
-  if (!snappy::Uncompress(body.data(), body.size(), &raw)) {
-    Note(&r, Status::InvalidArgument("cannot decompress remote_write body: corrupt snappy data"));
+  auto raw = SnappyUncompress(body, limits.max_request_bytes);
+  if (!raw.ok()) {
+    Note(&r, raw.status().WithContext("cannot decompress remote_write body"));
     return r;
   }
   prompb::WriteRequest req;
-  if (!req.ParseFromString(raw)) {
+  if (!req.ParseFromString(*raw)) {
     Note(&r, Status::InvalidArgument("cannot unmarshal remote_write WriteRequest: invalid protobuf"));
     return r;
   }
@@ -192,11 +205,12 @@ ImportResult ImportVmJson(std::string_view body, const model::Labels& extra_labe
       Note(&r, Status::InvalidArgument(fmt::format("cannot parse JSON line {}: {}: {}", line_no, what,
                                                    Quote(line.substr(0, 200)))));
     };
-    nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (j.is_discarded() || !j.is_object()) {
-      bad("invalid JSON");
+    auto parsed = ParseJson(line);
+    if (!parsed.ok() || !parsed->is_object()) {
+      bad(parsed.ok() ? "invalid JSON" : parsed.status().message());
       continue;
     }
+    const nlohmann::json& j = *parsed;
     auto m = j.find("metric");
     auto vs = j.find("values");
     auto ts = j.find("timestamps");

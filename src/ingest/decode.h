@@ -21,6 +21,8 @@ namespace sremon::ingest {
 struct Limits {
   size_t max_labels_per_series = 30;  // -maxLabelsPerTimeseries (0 = unlimited)
   size_t max_label_value_len = 4096;  // -maxLabelValueLen (0 = unlimited)
+  // -maxInsertRequestSize: also bounds a body's decompressed size (0 = unlimited).
+  size_t max_request_bytes = 32 << 20;
 };
 
 struct ImportResult {
@@ -41,6 +43,11 @@ ImportResult ImportPrometheusText(std::string_view body, const model::Labels& ex
 // decompress or decode is an error before anything is appended.
 ImportResult ImportRemoteWrite(std::string_view body, const model::Labels& extra_labels, const Limits& limits,
                                storage::Appender* app);
+
+// Snappy block format, refused before any allocation when the declared length exceeds
+// max_bytes (ResourceExhausted, naming -maxInsertRequestSize) or the data is corrupt
+// (InvalidArgument). max_bytes 0 = unlimited.
+Result<std::string> SnappyUncompress(std::string_view body, size_t max_bytes);
 
 // VictoriaMetrics JSON lines: {"metric":{...},"values":[...],"timestamps":[...]} per line.
 ImportResult ImportVmJson(std::string_view body, const model::Labels& extra_labels, const Limits& limits,

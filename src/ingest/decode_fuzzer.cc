@@ -1,7 +1,10 @@
 // libFuzzer target for the write endpoints' decoders: text import, remote_write (the input is
 // used both raw as a snappy body and snappy-compressed, so the protobuf decoder is reached), and
-// JSON lines. None may crash or hang whatever the bytes.
+// JSON lines. None may crash or hang whatever the bytes. The snappy length guard must never let
+// through more output than its limit.
 #include <snappy.h>
+
+#include <cstdlib>
 
 #include <cstddef>
 #include <cstdint>
@@ -27,6 +30,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   sremon::model::Labels extra;
   sremon::ingest::ImportPrometheusText(in, extra, 0, limits, &app);
   sremon::ingest::ImportRemoteWrite(in, extra, limits, &app);
+  if (auto raw = sremon::ingest::SnappyUncompress(in, 4096); raw.ok() && raw->size() > 4096) std::abort();
   std::string compressed;
   snappy::Compress(in.data(), in.size(), &compressed);
   sremon::ingest::ImportRemoteWrite(compressed, extra, limits, &app);

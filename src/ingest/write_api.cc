@@ -96,7 +96,10 @@ void HandleWrite(const std::string& type, storage::Appendable* appendable, const
   RowsInserted(type).Increment(static_cast<double>(r.samples));
   if (!r.first_error.ok()) {
     WriteErrors(type).Increment();
-    return resp.SetText(400, fmt::format("{} (stored {} valid samples)\n", r.first_error.message(), r.samples));
+    // A decompressed body over -maxInsertRequestSize is "too large", like the raw body.
+    int code = r.first_error.code() == Status::Code::kResourceExhausted ? 413 : 400;
+    return resp.SetText(code,
+                        fmt::format("{} (stored {} valid samples)\n", r.first_error.message(), r.samples));
   }
   resp.status = 204;
   resp.body.clear();

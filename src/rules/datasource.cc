@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "http/http.h"
+#include "util/json.h"
 #include "util/strings.h"
 
 namespace sremon::rules {
@@ -41,11 +42,13 @@ Result<model::Labels> ParseMetric(const json& m) {
 
 // Returns data, or the API's error.
 Result<json> ParseEnvelope(std::string_view body, int http_status) {
-  json j = json::parse(body, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) {
-    return Status::Unavailable(fmt::format("datasource answered {} with a body that is not JSON: {}", http_status,
+  auto parsed = ParseJson(body);
+  if (!parsed.ok() || !parsed->is_object()) {
+    return Status::Unavailable(fmt::format("datasource answered {} with a body that is not JSON{}: {}", http_status,
+                                           parsed.ok() ? "" : " (" + parsed.status().message() + ")",
                                            std::string(body.substr(0, 200))));
   }
+  json j = std::move(*parsed);
   if (j.value("status", "") != "success") {
     std::string type = j.value("errorType", "");
     std::string msg = j.value("error", "unknown error");

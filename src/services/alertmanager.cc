@@ -24,6 +24,8 @@ int RunAlertmanager(int argc, char** argv) {
   app.add_option("--web.external-url", opts.external_url, "URL under which the alertmanager is reachable (default http://<listen address>)");
   app.add_option("--data.retention", retention, "How long to keep silences, notification log and history (default 120h)");
   app.add_option("--log.level", log_level, "debug, info, warn, error (default info)");
+  app.add_option("--silences.max-silence-size-bytes", opts.max_silence_bytes,
+                 "Largest silence accepted (matchers, comment, creator), 0 = no limit (default 65536)");
   app.add_flag("--check-config", check_config, "Check the configuration file and exit (0 valid, 1 invalid)");
   app.footer("Cluster flags (--cluster.*) are accepted and ignored: sremon runs a single node.");
   std::string test_receiver;

@@ -260,7 +260,7 @@ int RunStorage(int argc, char** argv) {
   AddFlagsRoute(server, cli);
   AddStorageIndex(server);
   ingest::WriteApiOptions wopts;
-  wopts.limits = ingest::Limits{max_labels, max_label_value_len};
+  wopts.limits = ingest::Limits{max_labels, max_label_value_len, static_cast<size_t>(max_request_size)};
   wopts.parse_selector = [](std::string_view s) -> Result<std::vector<model::Matcher>> {
     auto sets = api::ParseMatchSets({std::string(s)});  // with the non-empty matcher check
     if (!sets.ok()) return sets.status();

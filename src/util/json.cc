@@ -1,0 +1,43 @@
+#include "util/json.h"
+
+#include <fmt/format.h>
+
+namespace sremon {
+
+Status CheckJsonDepth(std::string_view text, int max_depth) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;  // the escaped byte cannot end the string
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth) {
+        return Status::InvalidArgument(
+            fmt::format("JSON nesting exceeds the limit of {} levels (at byte {})", max_depth, i));
+      }
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return Status::Ok();
+}
+
+Result<nlohmann::json> ParseJson(std::string_view text, int max_depth) {
+  if (Status st = CheckJsonDepth(text, max_depth); !st.ok()) return st;
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    return Status::InvalidArgument(fmt::format("invalid JSON at byte {}", e.byte));
+  }
+}
+
+}  // namespace sremon

@@ -1,0 +1,30 @@
+// The one way sremon parses JSON it did not write itself (request bodies, stored payloads, files,
+// answers of other services): nlohmann::json behind a nesting limit. nlohmann's parser is
+// iterative, but copying, comparing and dumping a value recurse once per level, so a
+// 100,000-deep array from a 200 KB request crashes any code that touches it. Every service
+// refuses such a document before building it, with an error that names the limit.
+// Thread-safety: pure functions.
+#pragma once
+
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "util/status.h"
+
+namespace sremon {
+
+// Deepest nesting of arrays/objects accepted (Grafana dashboards, the deepest documents we
+// take, nest about 10 levels).
+inline constexpr int kMaxJsonDepth = 100;
+
+// InvalidArgument "JSON nesting exceeds the limit of 100 levels (at byte N)" when `text` opens
+// more than max_depth arrays/objects at once. Only counts brackets outside strings: it never
+// allocates, and says nothing about the rest of the syntax.
+Status CheckJsonDepth(std::string_view text, int max_depth = kMaxJsonDepth);
+
+// CheckJsonDepth, then nlohmann::json::parse. Errors are InvalidArgument: the depth message, or
+// "invalid JSON at byte N".
+Result<nlohmann::json> ParseJson(std::string_view text, int max_depth = kMaxJsonDepth);
+
+}  // namespace sremon
