@@ -50,6 +50,26 @@ TEST_F(ServerTest, RoutesAndParams) {
   EXPECT_EQ(Get(base_ + "/later")->body, "done");
 }
 
+// A known path asked with another method answers 405 with the methods it has, for exact and
+// prefix routes alike (a POST to a GET-only prefix route once answered 404).
+TEST_F(ServerTest, WrongMethodAnswers405WithAllow) {
+  auto check = [&](const std::string& method, const std::string& path, std::string_view allow) {
+    ClientRequest req;
+    req.method = method;
+    req.url = base_ + path;
+    auto r = Fetch(req);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->status, 405) << method << " " << path;
+    EXPECT_EQ(r->headers.Get("Allow"), allow) << method << " " << path;
+  };
+  check("POST", "/hello", "GET, HEAD");
+  check("DELETE", "/echo", "POST");
+  check("POST", "/api/v1/label/job/values", "GET, HEAD");
+  auto r = Get(base_ + "/nope");
+  EXPECT_EQ(r->status, 404);
+  EXPECT_FALSE(r->headers.Has("Allow"));
+}
+
 TEST_F(ServerTest, BodiesFormsGzipAndLimits) {
   EXPECT_EQ(Post(base_ + "/echo", "payload", "text/plain")->body, "payload");
   EXPECT_EQ(Post(base_ + "/form", "q=up%7Bjob%3D%22a%22%7D", "application/x-www-form-urlencoded")->body,
