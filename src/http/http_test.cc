@@ -70,6 +70,22 @@ TEST_F(ServerTest, WrongMethodAnswers405WithAllow) {
   EXPECT_FALSE(r->headers.Has("Allow"));
 }
 
+// A prefix route on "/" is a fallback (the dashboards' app pages, the inbox's webhooks), not a
+// resource: an unknown path asked with another method stays 404.
+TEST(ServerFallback, RootPrefixDoesNotTurn404Into405) {
+  ServerOptions o;
+  o.listen_addr = "127.0.0.1:0";
+  Server server(o);
+  server.RoutePrefix("GET", "/", [](Request&, Response& r) { r.SetText(200, "page"); });
+  ASSERT_TRUE(server.Start().ok());
+  std::string base = "http://127.0.0.1:" + std::to_string(server.port());
+  EXPECT_EQ(Get(base + "/any/page")->body, "page");
+  auto r = Post(base + "/any/page", "", "text/plain");
+  EXPECT_EQ(r->status, 404);
+  EXPECT_FALSE(r->headers.Has("Allow"));
+  server.Stop();
+}
+
 TEST_F(ServerTest, BodiesFormsGzipAndLimits) {
   EXPECT_EQ(Post(base_ + "/echo", "payload", "text/plain")->body, "payload");
   EXPECT_EQ(Post(base_ + "/form", "q=up%7Bjob%3D%22a%22%7D", "application/x-www-form-urlencoded")->body,

@@ -55,7 +55,8 @@ struct Server::Impl {
 
   // Finds the route for (method, path). Returns nullptr when none matches; *allowed then lists
   // the methods the path does answer (exact or prefix routes), empty for an unknown path, so
-  // that a wrong method gets 405 with Allow rather than 404 (as Prometheus's router does).
+  // that a wrong method gets 405 with Allow rather than 404 (as Prometheus's router does). A
+  // prefix route on "/" is a fallback for every other path, not a resource: it stays 404.
   const RouteEntry* Find(const std::string& method, const std::string& path, std::string* suffix,
                          std::set<std::string>* allowed) const {
     allowed->clear();
@@ -79,7 +80,7 @@ struct Server::Impl {
         *suffix = path.substr(r.pattern.size());
         return &r;
       }
-      note(r);
+      if (r.pattern != "/") note(r);
     }
     return nullptr;
   }
