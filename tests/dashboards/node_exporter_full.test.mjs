@@ -125,6 +125,14 @@ try {
   page.setDefaultTimeout(15000);
   const pageErrors = [];
   page.on('pageerror', (e) => pageErrors.push(String(e)));
+  // The method of every data source request, by data source uid and endpoint.
+  const methods = {};
+  page.on('request', (req) => {
+    const m = /\/api\/datasources\/proxy\/uid\/([^/]+)\/api\/v1\/(query_range|query|label\/[^/]+\/values|series|labels)/.exec(new URL(req.url()).pathname);
+    if (!m) return;
+    const key = `${m[1]} ${m[2].startsWith('label/') ? 'label values' : m[2]}`;
+    (methods[key] ??= new Set()).add(req.method());
+  });
   await page.goto(url('dash') + '/login');
   await page.fill('[data-testid=login-user]', 'admin');
   await page.fill('[data-testid=login-password]', password);
@@ -177,6 +185,15 @@ try {
       if (v.error || !v.value) failures.push(`${r.source.name}: variable ${v.label} has no value${v.error ? ': ' + v.error : ''}`);
     }
   }
+  // Requests went out as Grafana's data source sends them (jsonData.httpMethod reached the app).
+  const want = { prom: 'POST', vm: 'GET', sremon: 'POST', 'sremon-get': 'GET' };
+  for (const [uid, method] of Object.entries(want)) {
+    for (const [endpoint, m] of [['query_range', method], ['label values', 'GET']]) {
+      const got = [...(methods[`${uid} ${endpoint}`] ?? [])].join(',');
+      if (got !== m) failures.push(`${uid}: ${endpoint} sent with ${got || 'nothing'}, want ${m}`);
+    }
+  }
+  console.log('request methods: ' + Object.entries(methods).map(([k, v]) => `${k} ${[...v].join('/')}`).join(', '));
   const [prom, , ...ours] = results;
   const byId = new Map(prom.panels.map((p) => [p.id, p]));
   // The oracle must itself show data, or "ours shows everything Prometheus shows" says nothing.
