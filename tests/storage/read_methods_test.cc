@@ -2,10 +2,10 @@
 // form body alike, as VictoriaMetrics does; any other method answers 405 with `Allow`, never
 // 404. Caught by Node Exporter Full: the dashboards app asked for variable values with
 // `POST /api/v1/label/NAME/values`, storage answered 404 and all 125 panels showed "No data".
+#include <gtest/gtest.h>
+
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "common.h"
 #include "util/time.h"
@@ -19,7 +19,8 @@ struct Answer {
   std::string allow;
 };
 
-Answer Call(const std::string& method, const std::string& base, const std::string& path, const std::string& params) {
+Answer Call(const std::string& method, const std::string& base, const std::string& path,
+            const std::string& params) {
   http::ClientRequest req;
   req.method = method;
   req.url = base + path;
@@ -36,7 +37,7 @@ Answer Call(const std::string& method, const std::string& base, const std::strin
 
 struct Endpoint {
   std::string path;
-  std::string params;   // sent as the query string (GET) or the form body (POST)
+  std::string params;     // sent as the query string (GET) or the form body (POST)
   bool same_body = true;  // false where the answer changes between calls (thread counts)
 };
 
@@ -64,7 +65,8 @@ TEST(StorageReadMethods, EveryReadEndpointAnswersGetAndPost) {
   int64_t now_s = NowMs() / 1000;
   std::string body;
   for (int64_t t = now_s - 300; t <= now_s; t += 15) {
-    body += "node_load1{job=\"node\",instance=\"a:9100\"} " + std::to_string(t % 7) + " " + std::to_string(t * 1000) + "\n";
+    body += "node_load1{job=\"node\",instance=\"a:9100\"} " + std::to_string(t % 7) + " " +
+            std::to_string(t * 1000) + "\n";
   }
   ASSERT_EQ(PostStatus(s.base + "/api/v1/import/prometheus", body), 204);
   ASSERT_EQ(http::Get(s.base + "/internal/force_flush")->status, 200);
@@ -93,8 +95,10 @@ TEST(StorageReadMethods, EveryReadEndpointAnswersGetAndPost) {
   };
   CheckEndpoints(s.base, endpoints);
   // The answers carry the data (so GET == POST is not two empty answers).
-  EXPECT_NE(Call("POST", s.base, "/api/v1/label/instance/values", match).body.find("a:9100"), std::string::npos);
-  EXPECT_NE(Call("POST", s.base, "/api/v1/query_range", "query=node_load1&step=15&" + range).body.find("\"values\""),
+  EXPECT_NE(Call("POST", s.base, "/api/v1/label/instance/values", match).body.find("a:9100"),
+            std::string::npos);
+  EXPECT_NE(Call("POST", s.base, "/api/v1/query_range", "query=node_load1&step=15&" + range)
+                .body.find("\"values\""),
             std::string::npos);
   // A path that does not exist stays 404, whatever the method.
   EXPECT_EQ(Call("POST", s.base, "/api/v1/nope", "").status, 404);
@@ -105,9 +109,10 @@ TEST(StorageReadMethods, RulesServiceReadEndpointsAnswerGetAndPost) {
   testutil::TempDir dir;
   Proc s = StartStorage(dir.path());
   ASSERT_TRUE(s.child) << testutil::ReadFile(dir.File("storage.log"));
-  testutil::WriteFile(dir.File("rules.yml"), "groups:\n  - name: g\n    interval: 1s\n    rules:\n"
-                                             "      - alert: Always\n        expr: vector(1)\n"
-                                             "      - record: job:one\n        expr: vector(1)\n");
+  testutil::WriteFile(dir.File("rules.yml"),
+                      "groups:\n  - name: g\n    interval: 1s\n    rules:\n"
+                      "      - alert: Always\n        expr: vector(1)\n"
+                      "      - record: job:one\n        expr: vector(1)\n");
   int port = testutil::FreePort();
   std::string base = "http://127.0.0.1:" + std::to_string(port);
   testutil::Child rules({testutil::SremonBin(), "rules", "-httpListenAddr=127.0.0.1:" + std::to_string(port),
