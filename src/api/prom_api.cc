@@ -495,31 +495,33 @@ void RegisterPrometheusApi(http::Server& server, storage::Queryable& db, promql:
   struct Endpoint {
     const char* path;
     Method method;
-    bool post;      // also accepts POST form bodies
     bool blocking;  // touches storage or evaluates: runs on the worker pool
   };
   static const Endpoint kEndpoints[] = {
-      {"/api/v1/query", &PromApi::Query, true, true},
-      {"/api/v1/query_range", &PromApi::QueryRange, true, true},
-      {"/api/v1/series", &PromApi::Series, true, true},
-      {"/api/v1/labels", &PromApi::LabelNames, true, true},
-      {"/api/v1/metadata", &PromApi::Metadata, false, false},
-      {"/api/v1/status/buildinfo", &PromApi::BuildInfo, false, false},
-      {"/api/v1/status/runtimeinfo", &PromApi::RuntimeInfo, false, false},
-      {"/api/v1/status/flags", &PromApi::Flags, false, false},
-      {"/api/v1/status/tsdb", &PromApi::TsdbStatus, false, true},
-      {"/api/v1/query_exemplars", &PromApi::QueryExemplars, true, false},
-      {"/api/v1/format_query", &PromApi::FormatQuery, true, false},
+      {"/api/v1/query", &PromApi::Query, true},
+      {"/api/v1/query_range", &PromApi::QueryRange, true},
+      {"/api/v1/series", &PromApi::Series, true},
+      {"/api/v1/labels", &PromApi::LabelNames, true},
+      {"/api/v1/metadata", &PromApi::Metadata, false},
+      {"/api/v1/status/buildinfo", &PromApi::BuildInfo, false},
+      {"/api/v1/status/runtimeinfo", &PromApi::RuntimeInfo, false},
+      {"/api/v1/status/flags", &PromApi::Flags, false},
+      {"/api/v1/status/tsdb", &PromApi::TsdbStatus, true},
+      {"/api/v1/query_exemplars", &PromApi::QueryExemplars, false},
+      {"/api/v1/format_query", &PromApi::FormatQuery, false},
   };
+  // Every endpoint answers GET and POST alike, as VictoriaMetrics does (Prometheus refuses POST
+  // on some, e.g. label values, which Grafana-world clients then cannot use).
   for (std::string prefix : {"", "/prometheus"}) {
-    for (const auto& e : kEndpoints) {
-      Method m = e.method;
-      auto handler = [api, m](http::Request& req, http::Response& resp) { ((*api).*m)(req, resp); };
-      server.Route("GET", prefix + e.path, handler, e.blocking);
-      if (e.post) server.Route("POST", prefix + e.path, handler, e.blocking);
+    for (const char* verb : http::kReadMethods) {
+      for (const auto& e : kEndpoints) {
+        Method m = e.method;
+        auto handler = [api, m](http::Request& req, http::Response& resp) { ((*api).*m)(req, resp); };
+        server.Route(verb, prefix + e.path, handler, e.blocking);
+      }
+      auto values = [api](http::Request& req, http::Response& resp) { api->LabelValues(req, resp); };
+      server.RoutePrefix(verb, prefix + "/api/v1/label/", values, /*blocking=*/true);
     }
-    auto values = [api](http::Request& req, http::Response& resp) { api->LabelValues(req, resp); };
-    server.RoutePrefix("GET", prefix + "/api/v1/label/", values, /*blocking=*/true);
   }
 }
 

@@ -134,6 +134,12 @@ class Server {
   std::unique_ptr<Impl> impl_;
 };
 
+// The methods a Prometheus-style read endpoint answers (query, series, label values, rules...):
+// GET, and POST with a form body, which clients use for long selectors. VictoriaMetrics answers
+// both on every read endpoint and Grafana's data source sends either, so every such route is
+// registered once per method here (a wrong method then answers 405 with Allow).
+inline constexpr const char* kReadMethods[] = {"GET", "POST"};
+
 // Splits "host:port", ":port", "[::1]:port". ":port" means all interfaces.
 Status ParseListenAddr(std::string_view addr, std::string* host, int* port);
 

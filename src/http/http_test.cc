@@ -52,6 +52,42 @@ TEST_F(ServerTest, RoutesAndParams) {
   EXPECT_EQ(Get(base_ + "/later")->body, "done");
 }
 
+// A known path asked with another method answers 405 with the methods it has, for exact and
+// prefix routes alike (a POST to a GET-only prefix route once answered 404).
+TEST_F(ServerTest, WrongMethodAnswers405WithAllow) {
+  auto check = [&](const std::string& method, const std::string& path, std::string_view allow) {
+    ClientRequest req;
+    req.method = method;
+    req.url = base_ + path;
+    auto r = Fetch(req);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->status, 405) << method << " " << path;
+    EXPECT_EQ(r->headers.Get("Allow"), allow) << method << " " << path;
+  };
+  check("POST", "/hello", "GET, HEAD");
+  check("DELETE", "/echo", "POST");
+  check("POST", "/api/v1/label/job/values", "GET, HEAD");
+  auto r = Get(base_ + "/nope");
+  EXPECT_EQ(r->status, 404);
+  EXPECT_FALSE(r->headers.Has("Allow"));
+}
+
+// A prefix route on "/" is a fallback (the dashboards' app pages, the inbox's webhooks), not a
+// resource: an unknown path asked with another method stays 404.
+TEST(ServerFallback, RootPrefixDoesNotTurn404Into405) {
+  ServerOptions o;
+  o.listen_addr = "127.0.0.1:0";
+  Server server(o);
+  server.RoutePrefix("GET", "/", [](Request&, Response& r) { r.SetText(200, "page"); });
+  ASSERT_TRUE(server.Start().ok());
+  std::string base = "http://127.0.0.1:" + std::to_string(server.port());
+  EXPECT_EQ(Get(base + "/any/page")->body, "page");
+  auto r = Post(base + "/any/page", "", "text/plain");
+  EXPECT_EQ(r->status, 404);
+  EXPECT_FALSE(r->headers.Has("Allow"));
+  server.Stop();
+}
+
 TEST_F(ServerTest, BodiesFormsGzipAndLimits) {
   EXPECT_EQ(Post(base_ + "/echo", "payload", "text/plain")->body, "payload");
   EXPECT_EQ(Post(base_ + "/form", "q=up%7Bjob%3D%22a%22%7D", "application/x-www-form-urlencoded")->body,

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include <boost/asio.hpp>
@@ -53,27 +54,34 @@ struct Server::Impl {
 
   explicit Impl(ServerOptions o) : opts(std::move(o)) {}
 
-  // Finds the route for (method, path). Returns nullptr and sets *method_not_allowed when the
-  // path exists with other methods.
+  // Finds the route for (method, path). Returns nullptr when none matches; *allowed then lists
+  // the methods the path does answer (exact or prefix routes), empty for an unknown path, so
+  // that a wrong method gets 405 with Allow rather than 404 (as Prometheus's router does). A
+  // prefix route on "/" is a fallback for every other path, not a resource: it stays 404.
   const RouteEntry* Find(const std::string& method, const std::string& path, std::string* suffix,
-                         bool* method_not_allowed) const {
-    *method_not_allowed = false;
+                         std::set<std::string>* allowed) const {
+    allowed->clear();
     auto match = [&](const RouteEntry& r) {
       return r.method.empty() || r.method == method || (method == "HEAD" && r.method == "GET");
+    };
+    auto note = [&](const RouteEntry& r) {
+      allowed->insert(r.method);
+      if (r.method == "GET") allowed->insert("HEAD");
     };
     auto it = exact.find(path);
     if (it != exact.end()) {
       for (const auto& r : it->second) {
         if (match(r)) return &r;
+        note(r);
       }
-      *method_not_allowed = true;
     }
     for (const auto& r : prefixes) {
-      if (path.compare(0, r.pattern.size(), r.pattern) == 0 && match(r)) {
+      if (path.compare(0, r.pattern.size(), r.pattern) != 0) continue;
+      if (match(r)) {
         *suffix = path.substr(r.pattern.size());
-        *method_not_allowed = false;
         return &r;
       }
+      if (r.pattern != "/") note(r);
     }
     return nullptr;
   }
@@ -245,13 +253,14 @@ class Session : public std::enable_shared_from_this<Session> {
       }
       req->body = std::move(*plain);
     }
-    bool not_allowed = false;
+    std::set<std::string> allowed;
     std::string suffix;
-    const RouteEntry* route = srv_->Find(req->method, req->path, &suffix, &not_allowed);
+    const RouteEntry* route = srv_->Find(req->method, req->path, &suffix, &allowed);
     if (!route) {
       Response r;
-      if (not_allowed) {
+      if (!allowed.empty()) {
         r.SetText(405, "method not allowed\n");
+        r.headers.Add("Allow", Join(std::vector<std::string>(allowed.begin(), allowed.end()), ", "));
       } else {
         r.SetText(404, "404 page not found\n");
       }

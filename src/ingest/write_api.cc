@@ -250,8 +250,8 @@ void RegisterWriteApi(http::Server& server, storage::Appendable* appendable, sto
     resp.content_type = "application/stream+json";
     resp.body = std::move(out);
   };
-  server.Route("GET", "/api/v1/export", export_handler, /*blocking=*/true);
-  server.Route("POST", "/api/v1/export", export_handler, /*blocking=*/true);
+  for (const char* verb : http::kReadMethods)
+    server.Route(verb, "/api/v1/export", export_handler, /*blocking=*/true);
 
   auto delete_handler = [opts, hk](http::Request& req, http::Response& resp) {
     auto sets = Matchers(req, *opts);

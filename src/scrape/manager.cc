@@ -326,9 +326,11 @@ std::map<std::string, std::vector<storage::MetricMetadata>> Manager::Metadata() 
 }
 
 void Manager::RegisterRoutes(http::Server& server) {
-  server.Route("GET", "/api/v1/targets", [this](http::Request& req, http::Response& resp) {
-    resp.SetJson(200, TargetsJson(req.Param("state")));
-  });
+  for (const char* verb : http::kReadMethods) {
+    server.Route(verb, "/api/v1/targets", [this](http::Request& req, http::Response& resp) {
+      resp.SetJson(200, TargetsJson(req.Param("state")));
+    });
+  }
   server.Route("GET", "/targets", [this](http::Request&, http::Response& resp) { resp.SetHtml(200, TargetsHtml()); });
 }
 

@@ -192,8 +192,10 @@ int RunRules(int argc, char** argv) {
     resp.SetJson(200, rules::AlertsJson(manager.Groups()));
   };
   for (const char* prefix : {"", "/vmalert"}) {
-    server.Route("GET", std::string(prefix) + "/api/v1/rules", rules_handler);
-    server.Route("GET", std::string(prefix) + "/api/v1/alerts", alerts_handler);
+    for (const char* verb : http::kReadMethods) {
+      server.Route(verb, std::string(prefix) + "/api/v1/rules", rules_handler);
+      server.Route(verb, std::string(prefix) + "/api/v1/alerts", alerts_handler);
+    }
   }
   // Pages and logs show URLs without their passwords.
   std::vector<std::string> shown_notifiers;

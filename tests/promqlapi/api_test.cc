@@ -372,10 +372,14 @@ TEST_F(PromApiTest, SlowQueryLog) {
   EXPECT_EQ(text.find("query=\"1\""), std::string::npos) << text;
 }
 
+// GET and POST answer alike on every endpoint (storage_read_methods_test covers the whole
+// list on the real process); anything else is 405, label values included.
 TEST_F(PromApiTest, WrongMethod) {
   EXPECT_EQ(Send("DELETE", "/api/v1/query", "query=1").status, 405);
   EXPECT_EQ(Send("PUT", "/api/v1/labels", "").status, 405);
-  EXPECT_EQ(Send("POST", "/api/v1/status/buildinfo", "").status, 405);
+  EXPECT_EQ(Send("PUT", "/api/v1/status/buildinfo", "").status, 405);
+  EXPECT_EQ(Send("DELETE", "/api/v1/label/job/values", "").status, 405);
+  EXPECT_EQ(Send("POST", "/api/v1/status/buildinfo", "").status, 200);
 }
 
 // Invalid UTF-8 and huge inputs: a clear error (or an answer), valid JSON, never a crash.

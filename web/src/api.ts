@@ -84,16 +84,42 @@ export interface PromSeries {
   value?: [number, string];
 }
 
+// The methods to try, in order, for a request to a Prometheus API path, as Grafana's Prometheus
+// data source sends them, so that Prometheus (no POST on label values), VictoriaMetrics and
+// sremon all answer:
+//  - query and query_range: the data source's jsonData.httpMethod, POST when unset (the default
+//    of Grafana 9+'s query backend);
+//  - series and labels: jsonData.httpMethod when it is POST, retried as GET on 405 or 400
+//    (servers without POST there), else GET (its metadataRequest);
+//  - everything else (label/NAME/values, metadata, ...): GET.
+export function promMethods(ds: DatasourceInfo, path: string): string[] {
+  const configured = String(ds.jsonData?.httpMethod ?? '').toUpperCase();
+  if (/\/api\/v1\/(query|query_range)$/.test(path)) return [configured === 'GET' ? 'GET' : 'POST'];
+  if (/\/api\/v1\/(series|labels)$/.test(path) && configured === 'POST') return ['POST', 'GET'];
+  return ['GET'];
+}
+
 export async function promQuery(ds: DatasourceInfo, path: string, params: Record<string, string | string[]>): Promise<any> {
   const form = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) {
     if (Array.isArray(v)) v.forEach((x) => form.append(k, x));
     else form.append(k, v);
   }
-  const resp = await api<any>('POST', proxyBase(ds) + path, form).catch((e: ApiError) => {
-    const b = e.body;
-    throw new Error(b && b.error ? b.error : e.message);
-  });
+  const methods = promMethods(ds, path);
+  let resp: any;
+  for (let i = 0; ; i++) {
+    const method = methods[i];
+    const query = form.toString();
+    const url = proxyBase(ds) + path + (method === 'GET' && query ? '?' + query : '');
+    try {
+      resp = await api<any>(method, url, method === 'GET' ? undefined : form);
+      break;
+    } catch (e: any) {
+      if (e instanceof ApiError && (e.status === 405 || e.status === 400) && i + 1 < methods.length) continue;
+      const b = e.body;
+      throw new Error(b && b.error ? b.error : e.message);
+    }
+  }
   if (!resp || resp.status !== 'success') throw new Error((resp && resp.error) || 'bad response from data source');
   return resp.data;
 }
