@@ -141,21 +141,21 @@ void RegisterWriteApi(http::Server& server, storage::Appendable* appendable, sto
                   return ImportPrometheusText(body, extra, now, opts->limits, app);
                 },
                 req, resp);
-  }, /*blocking=*/true);
+  }, opts->insert_exec);
   server.RouteRaw("POST", "/api/v1/write", [appendable, opts](http::Request& req, http::Response& resp) {
     HandleWrite("promremotewrite", appendable,
                 [&](std::string_view body, const model::Labels& extra, storage::Appender* app) {
                   return ImportRemoteWrite(body, extra, opts->limits, app);
                 },
                 req, resp);
-  }, /*blocking=*/true);
+  }, opts->insert_exec);
   server.RouteRaw("POST", "/api/v1/import", [appendable, opts](http::Request& req, http::Response& resp) {
     HandleWrite("vmimport", appendable,
                 [&](std::string_view body, const model::Labels& extra, storage::Appender* app) {
                   return ImportVmJson(body, extra, opts->limits, app);
                 },
                 req, resp);
-  }, /*blocking=*/true);
+  }, opts->insert_exec);
 
   auto export_handler = [queryable, opts](http::Request& req, http::Response& resp) {
     auto sets = Matchers(req, *opts);
@@ -179,6 +179,7 @@ void RegisterWriteApi(http::Server& server, storage::Appendable* appendable, sto
     storage::SelectHints hints;
     hints.start_ms = start;
     hints.end_ms = end;
+    hints.max_series = opts->max_export_series;  // refused from the index when it can tell
     for (const auto& ms : *sets) {
       auto set = (*q)->Select(true, hints, ms);
       while (set->Next()) {
@@ -200,8 +201,8 @@ void RegisterWriteApi(http::Server& server, storage::Appendable* appendable, sto
     resp.content_type = "application/stream+json";
     resp.body = std::move(out);
   };
-  server.Route("GET", "/api/v1/export", export_handler, /*blocking=*/true);
-  server.Route("POST", "/api/v1/export", export_handler, /*blocking=*/true);
+  server.Route("GET", "/api/v1/export", export_handler, opts->search_exec);
+  server.Route("POST", "/api/v1/export", export_handler, opts->search_exec);
 
   auto delete_handler = [opts, hk](http::Request& req, http::Response& resp) {
     auto sets = Matchers(req, *opts);
