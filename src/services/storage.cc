@@ -367,7 +367,8 @@ int RunStorage(int argc, char** argv) {
   promql::EngineOptions eopts;
   auto dur = [](const std::string& v) -> int64_t { return v == "0" ? 0 : ParseDurationMs(v).value(); };
   if (max_staleness != "0") eopts.lookback_delta_ms = dur(max_staleness);  // VM: 0 = automatic
-  eopts.max_samples = std::numeric_limits<size_t>::max();  // bounded in bytes instead, below
+  // Bounded in bytes instead, below (int64 max: the engine compares it with signed counts).
+  eopts.max_samples = static_cast<size_t>(std::numeric_limits<int64_t>::max());
   eopts.max_samples_per_query = static_cast<size_t>(max_samples);
   eopts.max_memory_bytes = static_cast<size_t>(max_memory_per_query);
   eopts.max_series = static_cast<size_t>(max_series);
