@@ -1,8 +1,8 @@
 #include "storage/storage.h"
 
-#include <cstdlib>
-
 #include <fmt/format.h>
+
+#include <cstdlib>
 
 namespace sremon::storage {
 

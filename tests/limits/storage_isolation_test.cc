@@ -1,13 +1,13 @@
 // Heavy queries must not hold up ingestion or /health (issue 14): queries and writes run in lanes
 // of their own (-search.maxConcurrentRequests, -maxConcurrentInserts), and a search request that
 // waits too long for a slot is refused with VictoriaMetrics' 503.
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "common.h"
 #include "util/time.h"
@@ -41,8 +41,8 @@ void ImportHeavy(const std::string& base, int series, int minutes) {
 std::string HeavyQueryUrl(const std::string& base, const std::string& subquery = "[30m:5s]") {
   int64_t now_s = NowMs() / 1000;
   return base + "/api/v1/query_range?query=" +
-         http::UrlEncode("sum(max_over_time(rate(heavy[5m])" + subquery + "))") + "&start=" + std::to_string(now_s - 6 * 3600) +
-         "&end=" + std::to_string(now_s) + "&step=60";
+         http::UrlEncode("sum(max_over_time(rate(heavy[5m])" + subquery + "))") +
+         "&start=" + std::to_string(now_s - 6 * 3600) + "&end=" + std::to_string(now_s) + "&step=60";
 }
 
 double Median(std::vector<double> v) {
@@ -130,7 +130,8 @@ TEST(StorageIsolation, SearchRequestWaitingPastMaxQueueDurationGets503) {
   EXPECT_EQ(r->status, 503);
   EXPECT_EQ(r->body,
             "cannot handle more than 1 concurrent search requests during 1s; possible solutions: increase "
-            "`-search.maxQueueDuration`; increase `-search.maxQueryDuration`; increase `-search.maxConcurrentRequests`; "
+            "`-search.maxQueueDuration`; increase `-search.maxQueryDuration`; increase "
+            "`-search.maxConcurrentRequests`; "
             "increase server capacity\n");
   EXPECT_GE(waited, 900);
   EXPECT_LT(waited, 3000);

@@ -1,11 +1,11 @@
 // Every query limit refuses early and in VictoriaMetrics' words (issue 14): status, error text and
 // the time to refuse, against a real `sremon storage`.
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <cstdio>
-#include <string>
-
-#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "common.h"
 #include "util/time.h"
@@ -20,18 +20,19 @@ class StorageLimits : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new testutil::TempDir();
-    proc_ = new Proc(StartStorage(dir_->path(), {"-search.maxUniqueTimeseries=1000", "-search.maxSeries=500",
-                                                 "-search.maxLabelsAPISeries=2000", "-search.maxTagValues=100",
-                                                 "-search.maxTagKeys=2", "-search.maxSamplesPerQuery=20000",
-                                                 "-search.maxResponseSeries=100", "-search.maxMemoryPerQuery=4000000"}));
+    proc_ = new Proc(StartStorage(
+        dir_->path(),
+        {"-search.maxUniqueTimeseries=1000", "-search.maxSeries=500", "-search.maxLabelsAPISeries=2000",
+         "-search.maxTagValues=100", "-search.maxTagKeys=2", "-search.maxSamplesPerQuery=20000",
+         "-search.maxResponseSeries=100", "-search.maxMemoryPerQuery=4000000"}));
     if (!proc_->child) return;
     // 5,000 series in 10 groups of 500, one sample a minute over the last hour.
     now_ = NowMs();
     std::string body;
     for (int i = 0; i < 5000; ++i) {
       for (int m = 0; m < 60; ++m) {
-        body += "lim{id=\"" + std::to_string(i) + "\",grp=\"" + std::to_string(i % 10) + "\"} " + std::to_string(m) +
-                " " + std::to_string(now_ - (60 - m) * 60'000LL) + "\n";
+        body += "lim{id=\"" + std::to_string(i) + "\",grp=\"" + std::to_string(i % 10) + "\"} " +
+                std::to_string(m) + " " + std::to_string(now_ - (60 - m) * 60'000LL) + "\n";
       }
     }
     PostStatus(proc_->base + "/api/v1/import/prometheus", body);
@@ -112,10 +113,11 @@ TEST_F(StorageLimits, SamplesPerQueryCountedAsRead) {
   // 500 series x 60 samples = 30,000 samples read > 20,000.
   Answer a = Ask(Q("sum(count_over_time(lim{grp=\"4\"}[2h]))"));
   EXPECT_EQ(a.status, 422);
-  EXPECT_EQ(a.error,
-            "cannot select more than -search.maxSamplesPerQuery=20000 samples; possible solutions: to increase the "
-            "-search.maxSamplesPerQuery; to reduce time range for the query; to use more specific label filters in "
-            "order to select lower number of series");
+  EXPECT_EQ(
+      a.error,
+      "cannot select more than -search.maxSamplesPerQuery=20000 samples; possible solutions: to increase the "
+      "-search.maxSamplesPerQuery; to reduce time range for the query; to use more specific label filters in "
+      "order to select lower number of series");
   EXPECT_EQ(Ask(Q("sum(count_over_time(lim{grp=\"4\",id=~\"1.*\"}[2h]))")).status, 200);
 }
 
@@ -123,7 +125,8 @@ TEST_F(StorageLimits, ResponseSeries) {
   Answer a = Ask(Q("lim{grp=\"5\"}"));
   EXPECT_EQ(a.status, 422);
   EXPECT_EQ(a.error,
-            "the response contains more than -search.maxResponseSeries=100 time series: 500 series; either increase "
+            "the response contains more than -search.maxResponseSeries=100 time series: 500 series; either "
+            "increase "
             "-search.maxResponseSeries or change the query in order to return smaller number of series");
 }
 
@@ -131,13 +134,18 @@ TEST_F(StorageLimits, MemoryPerQueryBoundsRangeResults) {
   // 50 series x 3,601 steps: 180,050 points, about 10 MB as points and JSON, over 4 MB.
   int64_t end = now_ / 1000, start = end - 3600;
   std::string range = "&start=" + std::to_string(start) + "&end=" + std::to_string(end) + "&step=1";
-  Answer a = Ask("/api/v1/query_range?query=" + http::UrlEncode("lim{grp=\"6\",id=~\"[0-4]?[0-9]?6\"}") + range);
+  Answer a =
+      Ask("/api/v1/query_range?query=" + http::UrlEncode("lim{grp=\"6\",id=~\"[0-4]?[0-9]?6\"}") + range);
   EXPECT_EQ(a.status, 422);
   EXPECT_NE(a.error.find("not enough memory for processing"), std::string::npos) << a.error;
-  EXPECT_NE(a.error.find("according to -search.maxMemoryPerQuery=4000000; requested memory: "), std::string::npos);
+  EXPECT_NE(a.error.find("according to -search.maxMemoryPerQuery=4000000; requested memory: "),
+            std::string::npos);
   // The same at a 60 s step is small.
   range = "&start=" + std::to_string(start) + "&end=" + std::to_string(end) + "&step=60";
-  EXPECT_EQ(Ask("/api/v1/query_range?query=" + http::UrlEncode("lim{grp=\"6\",id=~\"[0-4]?[0-9]?6\"}") + range).status, 200);
+  EXPECT_EQ(
+      Ask("/api/v1/query_range?query=" + http::UrlEncode("lim{grp=\"6\",id=~\"[0-4]?[0-9]?6\"}") + range)
+          .status,
+      200);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // Slow clients must not lock out a normal one (issue 12, section 7): storage raises its soft
 // open-file limit to the hard one at start, caps its connections (evicting the connection that
 // has waited longest for a request), and cuts slow headers after 5 s.
+#include <gtest/gtest.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -12,8 +13,6 @@
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "common.h"
 #include "testutil/raw_conn.h"
@@ -69,8 +68,8 @@ void ExpectNormalClientAnsweredWithin1s(const Proc& p, const char* what) {
   auto t0 = Clock::now();
   auto r = http::Get(p.base + "/api/v1/query?query=1", 1000ms);
   double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-  std::printf("%s: normal client answered %s in %.1f ms\n", what, r.ok() ? std::to_string(r->status).c_str() : "never",
-              ms);
+  std::printf("%s: normal client answered %s in %.1f ms\n", what,
+              r.ok() ? std::to_string(r->status).c_str() : "never", ms);
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r->status, 200);
   EXPECT_LT(ms, 1000);
@@ -79,7 +78,8 @@ void ExpectNormalClientAnsweredWithin1s(const Proc& p, const char* what) {
 TEST(StorageConnections, ElevenHundredSlowClientsDoNotLockOutANormalOne) {
   rlimit rl{};
   getrlimit(RLIMIT_NOFILE, &rl);
-  if (rl.rlim_max < 2048) GTEST_SKIP() << "the hard open-file limit is " << rl.rlim_max << ": too low for the test";
+  if (rl.rlim_max < 2048)
+    GTEST_SKIP() << "the hard open-file limit is " << rl.rlim_max << ": too low for the test";
   testutil::TempDir dir;
   Proc p = StartWithSoftLimit1024(dir.path(), {});
   ASSERT_TRUE(p.child);
