@@ -72,6 +72,8 @@ class PromApi {
   void WriteQueryResult(const http::Request& req, http::Response& resp, promql::QueryResult& result,
                         double prep_seconds, double total_seconds);
   void LogIfSlow(const http::Request& req, double seconds, std::string_view what);
+  // -search.maxResponseSeries and -search.maxMemoryPerQuery over an evaluated answer.
+  std::optional<ApiError> CheckAnswerSize(const http::Request& req, const promql::Value& value, int64_t step_ms);
   // Parses start/end (default: all time) and match[] plus extra_label into matcher sets.
   // match_param_prefix: whether match[] errors say `invalid parameter "match[]"` (series does).
   struct MetaRequest {
@@ -114,6 +116,66 @@ void PromApi::LogIfSlow(const http::Request& req, double seconds, std::string_vi
                req.remote_ip);
 }
 
+// Bytes the answer holds as points (16 each) and will hold as JSON: at most ~40 bytes a point
+// ([1700000000.123,"-1.2345678901234567e+300"]) and the labels once per series.
+size_t EstimateAnswerBytes(const promql::Value& v, size_t* series, size_t* points) {
+  constexpr size_t kPointBytes = 16 + 40, kSeriesBytes = 64;
+  size_t bytes = 0;
+  auto labels_bytes = [](const model::Labels& ls) {
+    size_t n = 0;
+    for (const auto& l : ls) n += l.name.size() + l.value.size() + 6;
+    return n;
+  };
+  if (const auto* m = std::get_if<promql::Matrix>(&v)) {
+    *series = m->size();
+    for (const auto& s : *m) {
+      *points += s.points.size();
+      bytes += kSeriesBytes + labels_bytes(s.metric) + s.points.size() * kPointBytes;
+    }
+  } else if (const auto* vec = std::get_if<promql::Vector>(&v)) {
+    *series = *points = vec->size();
+    for (const auto& s : *vec) bytes += kSeriesBytes + labels_bytes(s.metric) + kPointBytes;
+  }
+  return bytes;
+}
+
+std::optional<ApiError> PromApi::CheckAnswerSize(const http::Request& req, const promql::Value& value, int64_t step_ms) {
+  size_t series = 0, points = 0;
+  size_t bytes = EstimateAnswerBytes(value, &series, &points);
+  if (opts_.max_response_series && series > opts_.max_response_series) {
+    return ApiError{kExecution, fmt::format("the response contains more than -search.maxResponseSeries={} time series: {} "
+                                            "series; either increase -search.maxResponseSeries or change the query in "
+                                            "order to return smaller number of series",
+                                            opts_.max_response_series, series)};
+  }
+  if (opts_.max_response_bytes && bytes > opts_.max_response_bytes) {
+    return ApiError{kExecution,
+                    fmt::format("not enough memory for processing {}, which returns {} data points across {} time series "
+                                "according to -search.maxMemoryPerQuery={}; requested memory: {} bytes; possible "
+                                "solutions are: reducing the number of matching time series; increasing `step` query "
+                                "arg (step={}s); increasing -search.maxMemoryPerQuery",
+                                req.Param("query"), points, series, opts_.max_response_bytes, bytes,
+                                static_cast<double>(step_ms) / 1000.0)};
+  }
+  return std::nullopt;
+}
+
+// Counts the series of each selector against `limit` from the index (SelectHints::max_series)
+// without listing them: the label APIs' -search.maxLabelsAPISeries.
+Status CheckSeriesLimit(storage::Querier& q, const std::vector<std::vector<model::Matcher>>& sets, int64_t start,
+                        int64_t end, size_t limit) {
+  if (limit == 0) return Status::Ok();
+  storage::SelectHints hints;
+  hints.start_ms = start;
+  hints.end_ms = end;
+  hints.series_only = true;
+  hints.max_series = limit;
+  for (const auto& set : sets) {
+    if (Status st = q.Select(false, hints, set)->Err(); !st.ok()) return st;
+  }
+  return Status::Ok();
+}
+
 void PromApi::WriteQueryResult(const http::Request& req, http::Response& resp, promql::QueryResult& result,
                                double prep_seconds, double total_seconds) {
   SuccessWriter w;
@@ -146,6 +208,7 @@ void PromApi::Query(const http::Request& req, http::Response& resp) {
   double t2 = MonotonicSeconds();
   LogIfSlow(req, t2 - t0, "instant");
   if (!result.ok()) return WriteError(resp, FromStatus(result.status(), /*from_evaluation=*/true));
+  if (auto err = CheckAnswerSize(req, result->value, 0)) return WriteError(resp, *err);
   WriteQueryResult(req, resp, *result, t1 - t0, t2 - t0);
 }
 
@@ -196,6 +259,7 @@ void PromApi::QueryRange(const http::Request& req, http::Response& resp) {
   double t2 = MonotonicSeconds();
   LogIfSlow(req, t2 - t0, "range");
   if (!result.ok()) return WriteError(resp, FromStatus(result.status(), /*from_evaluation=*/true));
+  if (auto err = CheckAnswerSize(req, result->value, step_ms)) return WriteError(resp, *err);
   WriteQueryResult(req, resp, *result, t1 - t0, t2 - t0);
 }
 
@@ -245,10 +309,16 @@ void PromApi::Series(const http::Request& req, http::Response& resp) {
   hints.end_ms = mr->end;
   hints.func = "series";
   hints.series_only = true;
+  hints.max_series = opts_.max_series;  // -search.maxSeries, from the index first
   std::vector<model::Labels> series;
   for (const auto& set : mr->sets) {
     auto ss = (*querier)->Select(/*sorted=*/true, hints, set);
-    while (ss->Next()) series.push_back(ss->At().labels());
+    while (ss->Next()) {
+      if (opts_.max_series && series.size() >= opts_.max_series) {
+        return WriteError(resp, FromStatus(storage::TooManySeries(opts_.max_series), true));
+      }
+      series.push_back(ss->At().labels());
+    }
     if (!ss->Err().ok()) return WriteError(resp, FromStatus(ss->Err(), true));
   }
   if (mr->sets.size() > 1) {
@@ -287,8 +357,12 @@ void PromApi::LabelNames(const http::Request& req, http::Response& resp) {
   if (!mr) return;
   auto querier = db_.NewQuerier(mr->start, mr->end);
   if (!querier.ok()) return WriteError(resp, FromStatus(querier.status(), true));
+  Status st = CheckSeriesLimit(**querier, mr->sets, mr->start, mr->end, opts_.max_labels_api_series);
+  if (!st.ok()) return WriteError(resp, FromStatus(st, true));
   auto names = UnionOverSets(mr->sets, [&](const auto& set) { return (*querier)->LabelNames(set); });
   if (!names.ok()) return WriteError(resp, FromStatus(names.status(), true));
+  // VictoriaMetrics cuts the list to -search.maxTagKeys without an error.
+  if (opts_.max_tag_keys && names->size() > opts_.max_tag_keys) names->resize(opts_.max_tag_keys);
   SuccessWriter w;
   AppendStringArray(w.data(), *names);
   w.Finish(resp);
@@ -305,8 +379,12 @@ void PromApi::LabelValues(const http::Request& req, http::Response& resp) {
   if (!mr) return;
   auto querier = db_.NewQuerier(mr->start, mr->end);
   if (!querier.ok()) return WriteError(resp, FromStatus(querier.status(), true));
+  Status st = CheckSeriesLimit(**querier, mr->sets, mr->start, mr->end, opts_.max_labels_api_series);
+  if (!st.ok()) return WriteError(resp, FromStatus(st, true));
   auto values = UnionOverSets(mr->sets, [&](const auto& set) { return (*querier)->LabelValues(name, set); });
   if (!values.ok()) return WriteError(resp, FromStatus(values.status(), true));
+  // VictoriaMetrics cuts the list to -search.maxTagValues without an error.
+  if (opts_.max_tag_values && values->size() > opts_.max_tag_values) values->resize(opts_.max_tag_values);
   SuccessWriter w;
   AppendStringArray(w.data(), *values);
   w.Finish(resp);
@@ -490,6 +568,7 @@ void PromApi::FormatQuery(const http::Request& req, http::Response& resp) {
 
 void RegisterPrometheusApi(http::Server& server, storage::Queryable& db, promql::Engine& engine,
                            PromApiOptions opts) {
+  http::Exec search = opts.search_exec;
   auto api = std::make_shared<PromApi>(db, engine, std::move(opts));
   using Method = void (PromApi::*)(const http::Request&, http::Response&);
   struct Endpoint {
@@ -517,10 +596,10 @@ void RegisterPrometheusApi(http::Server& server, storage::Queryable& db, promql:
       for (const auto& e : kEndpoints) {
         Method m = e.method;
         auto handler = [api, m](http::Request& req, http::Response& resp) { ((*api).*m)(req, resp); };
-        server.Route(verb, prefix + e.path, handler, e.blocking);
+        server.Route(verb, prefix + e.path, handler, e.blocking ? search : http::Exec(false));
       }
       auto values = [api](http::Request& req, http::Response& resp) { api->LabelValues(req, resp); };
-      server.RoutePrefix(verb, prefix + "/api/v1/label/", values, /*blocking=*/true);
+      server.RoutePrefix(verb, prefix + "/api/v1/label/", values, search);
     }
   }
 }

@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "cli/commands.h"
+#include "http/http.h"
 #include "services/common.h"
 #include "services/services.h"
 #include "version.h"
@@ -52,6 +53,9 @@ void PrintHelp() {
 
 int main(int argc, char** argv) {
   sremon::services::BlockShutdownSignals();
+  // Every service (and the supervisor, whose children inherit it) may hold as many descriptors
+  // as the hard limit allows: a thousand idle clients must not exhaust the common soft 1024.
+  sremon::http::RaiseOpenFileLimit();
   if (argc < 2) {
     PrintHelp();
     return kExitUsage;

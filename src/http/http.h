@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -88,10 +89,41 @@ struct ServerOptions {
   std::string name = "http";                  // for logs and errors: the service name
   std::string listen_addr = "127.0.0.1:8080";  // host:port, :port (all interfaces), [::1]:port
   int io_threads = 0;                          // 0 = number of cores
-  int worker_threads = 4;                      // for blocking handlers
+  int worker_threads = 4;                      // for blocking handlers outside any lane
   size_t max_body_bytes = 32 << 20;            // larger bodies answer 413
-  std::chrono::seconds read_timeout{30};       // whole request, so slowloris clients get cut
+  // A new connection must deliver its request headers within this (Go's ReadHeaderTimeout;
+  // VictoriaMetrics uses 5 s), so slowloris clients are cut early.
+  std::chrono::seconds header_read_timeout{5};
+  std::chrono::seconds read_timeout{30};       // the body, and writing the response
   std::chrono::seconds idle_timeout{120};      // keep-alive connections with nothing to say
+  // Open connections at most (Prometheus --web.max-connections, 512). At the cap, the connection
+  // that has waited longest for a request (idle keep-alive or slow headers) is closed to make
+  // room; when every connection has a request in progress the new one is closed. 0 = no cap.
+  size_t max_connections = 512;
+};
+
+// A lane: blocking routes with their own threads and a bound on how many run at once, so one
+// kind of work cannot starve another (VictoriaMetrics bounds search and insert requests apart:
+// -search.maxConcurrentRequests / -search.maxQueueDuration, -maxConcurrentInserts /
+// -insert.maxQueueDuration). A request that finds every slot busy waits in a FIFO queue; when it
+// has waited max_queue_duration it is answered 503 with busy_message.
+struct LaneOptions {
+  std::string name;  // for logs: "search", "insert"
+  int max_concurrent = 4;
+  std::chrono::milliseconds max_queue_duration{10000};
+  std::string busy_message;  // the 503 body (the upstream's words)
+};
+// A handle from Server::AddLane.
+struct Lane {
+  int id = 0;
+};
+// Where a handler runs: on an I/O thread (false: fast handlers only), on the shared worker pool
+// (true), or in a lane.
+struct Exec {
+  Exec(bool blocking = false) : blocking(blocking) {}  // NOLINT: implicit, as the old bool was
+  Exec(Lane lane) : blocking(true), lane(lane.id) {}   // NOLINT
+  bool blocking;
+  int lane = 0;  // 0 = the shared pool
 };
 
 // An HTTP/1.1 server (Boost.Beast) with exact-path and prefix routes.
@@ -106,12 +138,14 @@ class Server {
   Server& operator=(const Server&) = delete;
 
   // method "" matches any method. A path can have several methods.
-  void Route(std::string method, std::string path, Handler handler, bool blocking = false);
+  void Route(std::string method, std::string path, Handler handler, Exec exec = false);
   // Like Route, but a body sent as application/x-www-form-urlencoded (curl's default) is left
   // alone instead of being parsed into params: for write endpoints that take raw data.
-  void RouteRaw(std::string method, std::string path, Handler handler, bool blocking = false);
+  void RouteRaw(std::string method, std::string path, Handler handler, Exec exec = false);
   // Matches every path starting with prefix (longest prefix wins); req.path_suffix is the rest.
-  void RoutePrefix(std::string method, std::string prefix, Handler handler, bool blocking = false);
+  void RoutePrefix(std::string method, std::string prefix, Handler handler, Exec exec = false);
+  // A lane with its own max_concurrent threads. Before Start().
+  Lane AddLane(LaneOptions options);
   void RouteAsync(std::string method, std::string path, AsyncHandler handler);
   void SetObserver(Observer observer);
   // Headers set on every response, the server's own 404/405/413 answers included, unless the
@@ -139,6 +173,10 @@ class Server {
 // both on every read endpoint and Grafana's data source sends either, so every such route is
 // registered once per method here (a wrong method then answers 405 with Allow).
 inline constexpr const char* kReadMethods[] = {"GET", "POST"};
+// Raises the soft open-file limit (RLIMIT_NOFILE) to the hard limit, as Prometheus and
+// VictoriaMetrics do at start: the common soft limit of 1024 is reached by a thousand idle
+// connections. Returns the soft limit now in force.
+uint64_t RaiseOpenFileLimit();
 
 // Splits "host:port", ":port", "[::1]:port". ":port" means all interfaces.
 Status ParseListenAddr(std::string_view addr, std::string* host, int* port);

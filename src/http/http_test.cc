@@ -152,6 +152,77 @@ TEST(ServerTimeouts, BodySentTooSlowlyIsCut) {
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 2500ms);
 }
 
+// Lanes: a busy lane queues, then answers 503 with its message once max_queue_duration passes;
+// another lane and the I/O-thread routes are not held up by it.
+TEST(ServerLanes, BusyLaneQueuesThenRefusesWithoutBlockingOthers) {
+  using namespace std::chrono_literals;
+  ServerOptions o;
+  o.listen_addr = "127.0.0.1:0";
+  Server server(o);
+  Lane slow = server.AddLane({"search", 1, 300ms, "cannot handle more than 1 concurrent search requests"});
+  Lane fast = server.AddLane({"insert", 1, 300ms, "insert busy"});
+  server.Route("GET", "/slow", [](Request&, Response& r) {
+    std::this_thread::sleep_for(1500ms);
+    r.SetText(200, "slow");
+  }, slow);
+  server.Route("GET", "/fast", [](Request&, Response& r) { r.SetText(200, "fast"); }, fast);
+  server.Route("GET", "/health", [](Request&, Response& r) { r.SetText(200, "OK"); });
+  ASSERT_TRUE(server.Start().ok());
+  std::string base = "http://127.0.0.1:" + std::to_string(server.port());
+  std::thread holder([&] { EXPECT_EQ(Get(base + "/slow")->body, "slow"); });
+  std::this_thread::sleep_for(200ms);  // the holder has the only slot of the lane
+  auto t0 = std::chrono::steady_clock::now();
+  auto queued = Get(base + "/slow");
+  auto waited = std::chrono::steady_clock::now() - t0;
+  ASSERT_TRUE(queued.ok());
+  EXPECT_EQ(queued->status, 503);
+  EXPECT_EQ(queued->body, "cannot handle more than 1 concurrent search requests\n");
+  EXPECT_GE(waited, 250ms);
+  EXPECT_LT(waited, 1000ms);  // answered at its deadline, not when the slot frees
+  t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(Get(base + "/fast")->body, "fast");
+  EXPECT_EQ(Get(base + "/health")->body, "OK");
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 500ms);
+  holder.join();
+  // Queued requests run in order once a slot frees, within their wait.
+  std::thread a([&] { EXPECT_EQ(Get(base + "/fast")->status, 200); });
+  std::thread b([&] { EXPECT_EQ(Get(base + "/fast")->status, 200); });
+  a.join();
+  b.join();
+}
+
+// At the connection cap, the connection that has waited longest for its request is closed to
+// make room: slow clients cannot lock a normal one out. The header timeout cuts them anyway.
+TEST(ServerConnections, CapEvictsTheLongestWaitingAndHeadersTimeOut) {
+  using namespace std::chrono_literals;
+  ServerOptions o;
+  o.listen_addr = "127.0.0.1:0";
+  o.max_connections = 20;
+  o.header_read_timeout = std::chrono::seconds(2);
+  Server server(o);
+  server.Route("GET", "/health", [](Request&, Response& r) { r.SetText(200, "OK"); });
+  ASSERT_TRUE(server.Start().ok());
+  std::vector<std::unique_ptr<testutil::RawConn>> slow;
+  for (int i = 0; i < 60; ++i) {
+    slow.push_back(std::make_unique<testutil::RawConn>(server.port()));
+    ASSERT_TRUE(slow.back()->ok());
+    slow.back()->Send("GET /health HTTP/1.1\r\nHost: x\r\n");  // never finished
+  }
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = Get("http://127.0.0.1:" + std::to_string(server.port()) + "/health", 1000ms);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->body, "OK");
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 1000ms);
+  // The oldest slow connection was closed without an answer; ...
+  EXPECT_EQ(slow.front()->ReadStatus(500ms), 0);
+  // ... the newest is still open, until the header timeout closes it.
+  t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(slow.back()->ReadStatus(4000ms), 0);
+  auto cut = std::chrono::steady_clock::now() - t0;
+  EXPECT_GT(cut, 500ms);
+  EXPECT_LT(cut, 3500ms);
+}
+
 TEST(ClientTls, HttpsWithCaFileServerNameAndSkipVerify) {
   testutil::SelfSignedCert cert;
   testutil::HttpsServer server(cert, "metric 1\n");

@@ -1,7 +1,11 @@
 // Boost.Beast implementation of http::Server. One strand per connection; blocking handlers hop
-// to a worker pool and post the response back to the connection's strand.
+// to a worker pool (the shared one or a lane's) and post the response back to the connection's
+// strand.
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <atomic>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <set>
@@ -30,19 +34,43 @@ struct RouteEntry {
   std::string pattern;
   bool prefix = false;
   bool blocking = false;
+  int lane = 0;  // with blocking: 0 = the shared worker pool, else Server::Impl::lanes[lane - 1]
   bool parse_form = true;  // merge application/x-www-form-urlencoded bodies into params
   Handler handler;
   AsyncHandler async_handler;
+};
+
+class Session;
+
+// A request waiting for a slot of a lane. Its timer lives on the connection's strand.
+struct LaneJob {
+  std::function<void()> run;     // the handler, then the answer posted to the connection
+  std::function<void()> reject;  // the 503, called on the connection's strand
+  std::shared_ptr<asio::steady_timer> timer;
+};
+
+struct LaneState {
+  LaneOptions opts;
+  std::unique_ptr<asio::thread_pool> pool;  // opts.max_concurrent threads
+  std::mutex mu;
+  int active = 0;                               // jobs given to the pool, not finished; GUARDED_BY(mu)
+  std::deque<std::shared_ptr<LaneJob>> queue;  // GUARDED_BY(mu)
 };
 
 }  // namespace
 
 struct Server::Impl {
   ServerOptions opts;
+  // Connections: declared before ioc, since sessions destroyed with it still count themselves out.
+  std::mutex conns_mu;
+  size_t open_conns = 0;                                 // GUARDED_BY(conns_mu)
+  uint64_t wait_seq = 0;                                 // GUARDED_BY(conns_mu)
+  std::map<uint64_t, std::weak_ptr<Session>> waiting;  // awaiting a request, oldest first; GUARDED_BY(conns_mu)
   asio::io_context ioc;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
   tcp::acceptor acceptor{ioc};
   std::unique_ptr<asio::thread_pool> workers;
+  std::vector<std::unique_ptr<LaneState>> lanes;  // their queued jobs hold timers of ioc: after it
   std::vector<std::thread> threads;
   std::map<std::string, std::vector<RouteEntry>> exact;  // by path
   std::vector<RouteEntry> prefixes;                       // longest first
@@ -87,6 +115,26 @@ struct Server::Impl {
   }
 
   void DoAccept();
+  // Counts a new connection in; at the cap, picks the connection that has waited longest for a
+  // request to be closed (*victim), or refuses (false) when every connection is busy.
+  bool Admit(std::shared_ptr<Session>* victim);
+  void Release() {
+    std::lock_guard<std::mutex> l(conns_mu);
+    --open_conns;
+  }
+  uint64_t MarkWaiting(const std::shared_ptr<Session>& s) {
+    std::lock_guard<std::mutex> l(conns_mu);
+    waiting.emplace(++wait_seq, s);
+    return wait_seq;
+  }
+  void UnmarkWaiting(uint64_t key) {
+    std::lock_guard<std::mutex> l(conns_mu);
+    waiting.erase(key);
+  }
+  // Runs job in lane (1-based id) now, or queues it until a slot frees or its wait is over.
+  // REQUIRES: job->timer is bound to the connection's strand.
+  void Submit(int lane_id, std::shared_ptr<LaneJob> job);
+  static void RunLane(LaneState* lane, std::shared_ptr<LaneJob> job);
 };
 
 namespace {
@@ -108,19 +156,28 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.socket().set_option(tcp::no_delay(true), ec);
     asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->ReadHeader(); });
   }
+  ~Session() { Release(); }
+
+  // Closes the connection from any thread (the connection cap's eviction).
+  void Evict() {
+    asio::post(stream_.get_executor(), [self = shared_from_this()] { self->Close(); });
+  }
 
  private:
   void ReadHeader() {
     parser_.emplace();
     parser_->header_limit(64 * 1024);
     parser_->body_limit(srv_->opts.max_body_bytes);
-    // The first request gets the read timeout; later ones on a keep-alive connection the idle one.
-    stream_.expires_after(requests_ ? srv_->opts.idle_timeout : srv_->opts.read_timeout);
+    // The first request must arrive within the header timeout; later ones on a keep-alive
+    // connection get the idle one. Either way the connection is a candidate for eviction.
+    stream_.expires_after(requests_ ? srv_->opts.idle_timeout : srv_->opts.header_read_timeout);
+    wait_key_ = srv_->MarkWaiting(shared_from_this());
     bhttp::async_read_header(stream_, buffer_, *parser_,
                              [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
   }
 
   void OnHeader(beast::error_code ec) {
+    Unwait();
     if (ec) return OnReadError(ec);
     stream_.expires_after(srv_->opts.read_timeout);
     const auto& h = parser_->get();
@@ -286,13 +343,25 @@ class Session : public std::enable_shared_from_this<Session> {
     if (route->blocking) {
       auto executor = stream_.get_executor();
       Handler handler = route->handler;
-      asio::post(*srv_->workers, [self, req, pattern, executor, handler] {
+      auto run = [self, req, pattern, executor, handler] {
         Response r;
         RunHandler(handler, *req, r);
         asio::post(executor, [self, req, pattern, r = std::move(r)]() mutable {
           self->Finish(req, pattern, std::move(r));
         });
-      });
+      };
+      if (route->lane == 0) return asio::post(*srv_->workers, std::move(run));
+      auto job = std::make_shared<LaneJob>();
+      job->run = std::move(run);
+      const LaneOptions& lane = srv_->lanes[route->lane - 1]->opts;
+      job->reject = [self, req, pattern, msg = lane.busy_message] {
+        spdlog::warn("{} {}: {}", req->method, req->target, msg);
+        Response r;
+        r.SetText(503, msg + "\n");
+        self->Finish(req, pattern, std::move(r));
+      };
+      job->timer = std::make_shared<asio::steady_timer>(executor);
+      srv_->Submit(route->lane, std::move(job));
       return;
     }
     Response r;
@@ -341,9 +410,23 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void Close() {
+    Unwait();
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
     stream_.socket().close(ec);
+    Release();
+  }
+
+  void Unwait() {
+    if (wait_key_) srv_->UnmarkWaiting(wait_key_);
+    wait_key_ = 0;
+  }
+  // Counts the connection out of the cap, once: its descriptor is closed or about to be.
+  void Release() {
+    if (released_) return;
+    released_ = true;
+    Unwait();
+    if (srv_->opts.max_connections) srv_->Release();
   }
 
   beast::tcp_stream stream_;
@@ -361,6 +444,8 @@ class Session : public std::enable_shared_from_this<Session> {
   bool is_head_ = false;
   int requests_ = 0;
   double start_ = 0;
+  uint64_t wait_key_ = 0;  // in srv_->waiting while nonzero
+  bool released_ = false;
 };
 
 }  // namespace
@@ -375,40 +460,113 @@ void Server::Impl::DoAccept() {
       timer->async_wait([this, timer](beast::error_code) { DoAccept(); });
       return;
     }
-    std::make_shared<Session>(std::move(socket), this)->Start();
+    auto session = std::make_shared<Session>(std::move(socket), this);
+    std::shared_ptr<Session> victim;
+    if (Admit(&victim)) {
+      if (victim) victim->Evict();
+      session->Start();
+    } else {
+      spdlog::warn("{}: closing a new connection: {} connections are open and busy (the cap)", opts.name, open_conns);
+    }
     DoAccept();
   });
+}
+
+bool Server::Impl::Admit(std::shared_ptr<Session>* victim) {
+  if (opts.max_connections == 0) return true;
+  std::lock_guard<std::mutex> l(conns_mu);
+  if (open_conns >= opts.max_connections) {
+    while (!waiting.empty() && !*victim) {
+      *victim = waiting.begin()->second.lock();
+      waiting.erase(waiting.begin());
+    }
+    // Refused: the new session is destroyed right away and counts itself out.
+    if (!*victim) return ++open_conns, false;
+  }
+  ++open_conns;
+  return true;
+}
+
+void Server::Impl::Submit(int lane_id, std::shared_ptr<LaneJob> job) {
+  LaneState* lane = lanes[lane_id - 1].get();
+  {
+    std::lock_guard<std::mutex> l(lane->mu);
+    if (lane->active >= lane->opts.max_concurrent) {
+      lane->queue.push_back(job);
+      job->timer->expires_after(lane->opts.max_queue_duration);
+      job->timer->async_wait([lane, job](beast::error_code ec) {
+        if (ec) return;  // cancelled: the job got a slot
+        {
+          std::lock_guard<std::mutex> l(lane->mu);
+          auto it = std::find(lane->queue.begin(), lane->queue.end(), job);
+          if (it == lane->queue.end()) return;  // taken by a thread as the timer fired
+          lane->queue.erase(it);
+        }
+        job->reject();
+      });
+      return;
+    }
+    ++lane->active;
+  }
+  asio::post(*lane->pool, [lane, job] { RunLane(lane, job); });
+}
+
+// A lane thread runs its job, then takes queued ones until the queue is empty.
+void Server::Impl::RunLane(LaneState* lane, std::shared_ptr<LaneJob> job) {
+  while (job) {
+    job->run();
+    std::lock_guard<std::mutex> l(lane->mu);
+    if (lane->queue.empty()) {
+      --lane->active;
+      job = nullptr;
+    } else {
+      job = lane->queue.front();
+      lane->queue.pop_front();
+      asio::post(job->timer->get_executor(), [t = job->timer] { t->cancel(); });
+    }
+  }
 }
 
 Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 
 Server::~Server() { Stop(std::chrono::milliseconds(0)); }
 
-void Server::Route(std::string method, std::string path, Handler handler, bool blocking) {
+void Server::Route(std::string method, std::string path, Handler handler, Exec exec) {
   RouteEntry e;
   e.method = std::move(method);
   e.pattern = path;
-  e.blocking = blocking;
+  e.blocking = exec.blocking;
+  e.lane = exec.lane;
   e.handler = std::move(handler);
   impl_->exact[path].push_back(std::move(e));
 }
 
-void Server::RouteRaw(std::string method, std::string path, Handler handler, bool blocking) {
+void Server::RouteRaw(std::string method, std::string path, Handler handler, Exec exec) {
   RouteEntry e;
   e.method = std::move(method);
   e.pattern = path;
-  e.blocking = blocking;
+  e.blocking = exec.blocking;
+  e.lane = exec.lane;
   e.parse_form = false;
   e.handler = std::move(handler);
   impl_->exact[path].push_back(std::move(e));
 }
 
-void Server::RoutePrefix(std::string method, std::string prefix, Handler handler, bool blocking) {
+Lane Server::AddLane(LaneOptions options) {
+  auto lane = std::make_unique<LaneState>();
+  lane->opts = std::move(options);
+  lane->opts.max_concurrent = std::max(1, lane->opts.max_concurrent);
+  impl_->lanes.push_back(std::move(lane));
+  return Lane{static_cast<int>(impl_->lanes.size())};
+}
+
+void Server::RoutePrefix(std::string method, std::string prefix, Handler handler, Exec exec) {
   RouteEntry e;
   e.method = std::move(method);
   e.pattern = std::move(prefix);
   e.prefix = true;
-  e.blocking = blocking;
+  e.blocking = exec.blocking;
+  e.lane = exec.lane;
   e.handler = std::move(handler);
   impl_->prefixes.push_back(std::move(e));
   std::stable_sort(impl_->prefixes.begin(), impl_->prefixes.end(),
@@ -455,6 +613,7 @@ Status Server::Start() {
   if (ec) return fail(ec);
   impl_->bound_port = impl_->acceptor.local_endpoint().port();
   impl_->workers = std::make_unique<asio::thread_pool>(std::max(1, impl_->opts.worker_threads));
+  for (auto& lane : impl_->lanes) lane->pool = std::make_unique<asio::thread_pool>(lane->opts.max_concurrent);
   impl_->work.emplace(impl_->ioc.get_executor());
   impl_->DoAccept();
   int n = impl_->opts.io_threads > 0 ? impl_->opts.io_threads
@@ -481,7 +640,26 @@ void Server::Stop(std::chrono::milliseconds grace) {
   impl_->ioc.stop();
   for (auto& t : impl_->threads) t.join();
   impl_->threads.clear();
+  // Queued lane jobs will not run: drop them (and their timers) while the io_context lives.
+  for (auto& lane : impl_->lanes) {
+    std::lock_guard<std::mutex> l(lane->mu);
+    lane->queue.clear();
+  }
   if (impl_->workers) impl_->workers->join();
+  for (auto& lane : impl_->lanes) {
+    if (lane->pool) lane->pool->join();
+  }
+}
+
+uint64_t RaiseOpenFileLimit() {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return 0;
+  if (rl.rlim_cur < rl.rlim_max) {
+    rlimit want = rl;
+    want.rlim_cur = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &want) == 0) rl = want;
+  }
+  return rl.rlim_cur;
 }
 
 void Server::RunAfter(std::chrono::milliseconds delay, std::function<void()> fn) {

@@ -151,21 +151,21 @@ void RegisterWriteApi(http::Server& server, storage::Appendable* appendable, sto
                   return ImportPrometheusText(body, extra, now, opts->limits, app);
                 },
                 req, resp);
-  }, /*blocking=*/true);
+  }, opts->insert_exec);
   server.RouteRaw("POST", "/api/v1/write", [appendable, opts](http::Request& req, http::Response& resp) {
     HandleWrite("promremotewrite", appendable,
                 [&](std::string_view body, const model::Labels& extra, storage::Appender* app) {
                   return ImportRemoteWrite(body, extra, opts->limits, app);
                 },
                 req, resp);
-  }, /*blocking=*/true);
+  }, opts->insert_exec);
   server.RouteRaw("POST", "/api/v1/import", [appendable, opts](http::Request& req, http::Response& resp) {
     HandleWrite("vmimport", appendable,
                 [&](std::string_view body, const model::Labels& extra, storage::Appender* app) {
                   return ImportVmJson(body, extra, opts->limits, app);
                 },
                 req, resp);
-  }, /*blocking=*/true);
+  }, opts->insert_exec);
 
   // InfluxDB line protocol at InfluxDB's own paths and VictoriaMetrics' /influx aliases.
   auto influx_handler = [appendable, opts](http::Request& req, http::Response& resp) {
@@ -182,7 +182,7 @@ void RegisterWriteApi(http::Server& server, storage::Appendable* appendable, sto
                 req, resp);
   };
   for (const char* path : {"/write", "/api/v2/write", "/influx/write", "/influx/api/v2/write"}) {
-    server.RouteRaw("POST", path, influx_handler, /*blocking=*/true);
+    server.RouteRaw("POST", path, influx_handler, opts->insert_exec);
   }
 
   // OpenTelemetry OTLP/HTTP at VictoriaMetrics' paths and Prometheus 2.47's. OTLP/HTTP answers
@@ -204,7 +204,7 @@ void RegisterWriteApi(http::Server& server, storage::Appendable* appendable, sto
     }
   };
   for (const char* path : {"/opentelemetry/v1/metrics", "/opentelemetry/api/v1/push", "/api/v1/otlp/v1/metrics"}) {
-    server.RouteRaw("POST", path, otlp_handler, /*blocking=*/true);
+    server.RouteRaw("POST", path, otlp_handler, opts->insert_exec);
   }
 
   auto export_handler = [queryable, opts](http::Request& req, http::Response& resp) {
@@ -229,6 +229,7 @@ void RegisterWriteApi(http::Server& server, storage::Appendable* appendable, sto
     storage::SelectHints hints;
     hints.start_ms = start;
     hints.end_ms = end;
+    hints.max_series = opts->max_export_series;  // refused from the index when it can tell
     for (const auto& ms : *sets) {
       auto set = (*q)->Select(true, hints, ms);
       while (set->Next()) {
@@ -250,8 +251,7 @@ void RegisterWriteApi(http::Server& server, storage::Appendable* appendable, sto
     resp.content_type = "application/stream+json";
     resp.body = std::move(out);
   };
-  for (const char* verb : http::kReadMethods)
-    server.Route(verb, "/api/v1/export", export_handler, /*blocking=*/true);
+  for (const char* verb : http::kReadMethods) server.Route(verb, "/api/v1/export", export_handler, opts->search_exec);
 
   auto delete_handler = [opts, hk](http::Request& req, http::Response& resp) {
     auto sets = Matchers(req, *opts);

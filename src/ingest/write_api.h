@@ -32,6 +32,10 @@ struct WriteApiOptions {
   // Parses a match[] selector (the service passes promql::ParseMetricSelector).
   std::function<Result<std::vector<model::Matcher>>(std::string_view)> parse_selector;
   size_t max_export_series = 0;  // 0 = unlimited (-search.maxUniqueTimeseries otherwise)
+  // Where the handlers run: writes in the insert lane, export in the search lane
+  // (-maxConcurrentInserts, -search.maxConcurrentRequests); the shared pool by default.
+  http::Exec insert_exec = true;
+  http::Exec search_exec = true;
 };
 
 void RegisterWriteApi(http::Server& server, storage::Appendable* appendable, storage::Queryable* queryable,

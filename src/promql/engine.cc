@@ -40,10 +40,32 @@ void QueryContext::CheckDeadline() const {
 
 void QueryContext::CountSamples(size_t n) { stats.total_samples += static_cast<int64_t>(n); }
 
+void QueryContext::CountRead(size_t n) {
+  size_t total = samples_read.fetch_add(n, std::memory_order_relaxed) + n;
+  if (opts->max_samples_per_query && total > opts->max_samples_per_query) {
+    // VictoriaMetrics' words.
+    Fail(Status::Execution(fmt::format(
+        "cannot select more than -search.maxSamplesPerQuery={} samples; possible solutions: to increase the "
+        "-search.maxSamplesPerQuery; to reduce time range for the query; to use more specific label filters in order "
+        "to select lower number of series",
+        opts->max_samples_per_query)));
+  }
+}
+
 void QueryContext::NotePeak(size_t n) {
   if (static_cast<int64_t>(n) > stats.peak_samples) stats.peak_samples = static_cast<int64_t>(n);
   if (n > opts->max_samples) {
     Fail(Status::Execution("query processing would load too many samples into memory in query execution"));
+  }
+  size_t bytes = n * sizeof(model::Sample);
+  if (opts->max_memory_bytes && bytes > opts->max_memory_bytes) {
+    // As VictoriaMetrics words it, with what we know at this point: samples held, not points.
+    Fail(Status::Execution(fmt::format(
+        "not enough memory for processing {}, which holds {} samples at once according to "
+        "-search.maxMemoryPerQuery={}; requested memory: {} bytes; possible solutions are: reducing the number of "
+        "matching time series; increasing `step` query arg (step={}s); increasing -search.maxMemoryPerQuery",
+        expr ? expr->String() : std::string("the query"), n, opts->max_memory_bytes, bytes,
+        static_cast<double>(step_ms) / 1000.0)));
   }
 }
 
@@ -155,9 +177,10 @@ struct Loaded {
 // goes to the sink's visitor on the thread that decoded it, from a reused buffer. Buffers start
 // with room for `expect` samples (the query's first series, plus a margin): series of one
 // selector are mostly alike, so most decode without a regrowth and without much slack.
-void DecodeBatch(std::vector<std::unique_ptr<storage::SampleIterator>>& its, size_t begin, size_t end, int64_t mint,
-                 int64_t maxt, bool drop_stale, bool parallel, size_t expect, size_t first_index,
-                 const SeriesSink* sink, std::vector<std::vector<model::Sample>>* keep, std::vector<size_t>* counts) {
+void DecodeBatch(QueryContext* ctx, std::vector<std::unique_ptr<storage::SampleIterator>>& its, size_t begin,
+                 size_t end, int64_t mint, int64_t maxt, bool drop_stale, bool parallel, size_t expect,
+                 size_t first_index, const SeriesSink* sink, std::vector<std::vector<model::Sample>>* keep,
+                 std::vector<size_t>* counts) {
   ParallelFor(end - begin, parallel, [&] {
     return [&, visit = sink ? sink->make_visitor() : SeriesVisitor(), scratch = std::vector<model::Sample>()](
                size_t j) mutable {
@@ -167,6 +190,7 @@ void DecodeBatch(std::vector<std::unique_ptr<storage::SampleIterator>>& its, siz
       buf.reserve(std::min<size_t>(expect + expect / 16, 1 << 16));
       its[k]->AppendRange(mint, maxt, &buf);
       its[k].reset();
+      ctx->CountRead(buf.size());
       if (drop_stale) std::erase_if(buf, [](const model::Sample& smp) { return model::IsStaleNaN(smp.v); });
       (*counts)[k] = buf.size();
       if (sink) {
@@ -189,6 +213,7 @@ Loaded LoadSeries(QueryContext* ctx, const VectorSelector& vs, int64_t mint, int
   hints.step_ms = step;
   hints.range_ms = range;
   hints.func = func;
+  hints.max_series = ctx->opts->max_series;  // refused from the index, before any sample is read
   auto set = (*q)->Select(false, hints, vs.matchers);
   // Series come in batches: their iterators are made in order (Series::At is valid until the
   // next Next()), decoded together, then counted against the limits in order, so a query over the
@@ -203,6 +228,8 @@ Loaded LoadSeries(QueryContext* ctx, const VectorSelector& vs, int64_t mint, int
     its.clear();
     const size_t first = out.metrics.size();
     while (its.size() < kDecodeBatch && (more = set->Next())) {
+      // A storage that could not tell from its index: refused before this batch is decoded.
+      if (out.metrics.size() >= ctx->opts->max_series) Fail(storage::TooManySeries(ctx->opts->max_series));
       out.metrics.push_back(set->At().labels());
       its.push_back(set->At().Iterator());
     }
@@ -214,21 +241,16 @@ Loaded LoadSeries(QueryContext* ctx, const VectorSelector& vs, int64_t mint, int
     // parallel only when the rest looks worth a thread.
     size_t from = 0;
     if (first == 0) {
-      DecodeBatch(its, 0, 1, mint, maxt, drop_stale, false, 1, first, sink, &batch, &counts);
+      DecodeBatch(ctx, its, 0, 1, mint, maxt, drop_stale, false, 1, first, sink, &batch, &counts);
       from = 1;
       est_samples = std::max<size_t>(counts[0], 1);
     }
-    DecodeBatch(its, from, its.size(), mint, maxt, drop_stale, (its.size() - from) * est_samples >= kParallelDecodeSamples,
-                est_samples, first, sink, &batch, &counts);
+    DecodeBatch(ctx, its, from, its.size(), mint, maxt, drop_stale,
+                (its.size() - from) * est_samples >= kParallelDecodeSamples, est_samples, first, sink, &batch, &counts);
     for (size_t k = 0; k < its.size(); ++k) {
-      size_t index = first + k;
       ctx->CountSamples(counts[k]);
       out.total += counts[k];
       ctx->NotePeak(out.total);
-      if (index >= ctx->opts->max_series) {
-        Fail(Status::Execution(fmt::format("the query selects more than {} series (limit -search.maxUniqueTimeseries)",
-                                           ctx->opts->max_series)));
-      }
       if (!sink) out.samples.push_back(std::move(batch[k]));
     }
   }
@@ -1014,6 +1036,8 @@ Result<QueryResult> Run(const EngineOptions& opts, storage::Queryable& db, const
   ctx.query_start = start;
   ctx.query_end = end;
   ctx.deadline = std::chrono::steady_clock::now() + opts.timeout;
+  ctx.expr = &expr;
+  ctx.step_ms = instant ? 0 : step;
   QueryResult res;
   try {
     if (!instant) {

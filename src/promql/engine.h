@@ -17,8 +17,16 @@ namespace sremon::promql {
 
 struct EngineOptions {
   int64_t lookback_delta_ms = 5 * 60 * 1000;     // -search.maxStalenessInterval / -query.lookback-delta
-  size_t max_samples = 50'000'000;               // -search.maxSamplesPerQuery: samples in memory at once
-  size_t max_series = 1'000'000;                 // -search.maxUniqueTimeseries
+  size_t max_samples = 50'000'000;               // Prometheus -query.max-samples: samples in memory at once
+  // -search.maxSamplesPerQuery (VictoriaMetrics): raw samples one query may read from storage in
+  // all, counted as each series is decoded; 0 = no limit.
+  size_t max_samples_per_query = 0;
+  // -search.maxMemoryPerQuery: bytes of samples one query may hold at once (16 per sample, the
+  // same moments max_samples looks at); 0 = no limit.
+  size_t max_memory_bytes = 0;
+  // -search.maxUniqueTimeseries: series one selector may match. Asked of the storage's index
+  // before any sample is read (SelectHints::max_series), and counted as series are listed.
+  size_t max_series = 1'000'000;
   std::chrono::milliseconds timeout{30'000};     // -search.maxQueryDuration
   int64_t default_subquery_step_ms = 60'000;     // for [range:] without a step
 };

@@ -53,9 +53,16 @@ struct QueryContext {
   int64_t query_start = 0;  // for @ start() / @ end()
   int64_t query_end = 0;
   std::chrono::steady_clock::time_point deadline;
+  const Node* expr = nullptr;  // the query, for error messages
+  int64_t step_ms = 0;
   QueryStats stats;
+  // Raw samples decoded so far, from every decoding thread (-search.maxSamplesPerQuery).
+  std::atomic<size_t> samples_read{0};
   void CheckDeadline() const;
   void CountSamples(size_t n);  // into the stats
+  // Adds the samples of one decoded series; fails the query past max_samples_per_query.
+  // Thread-safe (the decoding threads call it).
+  void CountRead(size_t n);
   // Fails the query when n samples would be held at once (-search.maxSamplesPerQuery). Counted
   // per node of the evaluation: a selector's buffers plus what it produces.
   void NotePeak(size_t n);

@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <filesystem>
 #include <iostream>
+#include <limits>
 #include <mutex>
 #include <thread>
 
@@ -60,6 +61,25 @@ Result<int64_t> ParseRetentionPeriod(std::string_view s) {
         "invalid -retentionPeriod={}: want a positive number of months, or a number with suffix h, d, w or y", Quote(s)));
   }
   return static_cast<int64_t>(*v * static_cast<double>(unit));
+}
+
+// A duration as Go prints it (time.Duration.String: "10s", "1m0s", "1.5s", "250ms"), for the
+// upstream's messages that quote flag values.
+std::string GoDuration(int64_t ms) {
+  if (ms < 1000) return fmt::format("{}ms", ms);
+  std::string out;
+  int64_t h = ms / 3'600'000, m = ms / 60'000 % 60;
+  if (h) out += fmt::format("{}h", h);
+  if (h || m) out += fmt::format("{}m", m);
+  return out + fmt::format("{}s", static_cast<double>(ms % 60'000) / 1000.0);
+}
+
+// VictoriaMetrics 1.79's default for -search.maxConcurrentRequests: twice the cores up to 4
+// cores, the cores beyond, at most 16 (one query can use every core).
+int DefaultMaxConcurrentRequests() {
+  int n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (n <= 4) n *= 2;
+  return std::min(n, 16);
 }
 
 // Copies the engine's statistics into /metrics every few seconds.
@@ -163,6 +183,17 @@ int RunStorage(int argc, char** argv) {
   std::string slow_query = "5s";
   std::string log_level = "info";
   std::string graphite_addr;
+  int max_concurrent_requests = DefaultMaxConcurrentRequests();
+  std::string max_queue_duration = "10s";
+  int max_concurrent_inserts = 4 * static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  std::string insert_max_queue_duration = "1m";
+  double max_connections = 512;
+  double max_series_api = 30000;
+  double max_tag_keys = 100000;
+  double max_tag_values = 100000;
+  double max_labels_api_series = 1e6;
+  double max_response_series = 0;
+  double max_memory_per_query = 256 << 20;
 
   cli.add_option("--httpListenAddr", listen_addr, "TCP address to listen on (default 127.0.0.1:8428)");
   cli.add_option("--graphiteListenAddr", graphite_addr,
@@ -189,6 +220,29 @@ int RunStorage(int argc, char** argv) {
   cli.add_option("--search.maxPointsPerTimeseries", max_points, "points per series in query_range (default 30000)");
   cli.add_option("--search.logSlowQueryDuration", slow_query, "log queries slower than this; 0 disables (default 5s)");
   cli.add_option("--loggerLevel", log_level, "log level: debug, info, warn, error (default info)");
+  cli.add_option("--search.maxConcurrentRequests", max_concurrent_requests,
+                 fmt::format("search requests (queries, series, labels, export) run at once; more wait in a queue "
+                             "(default {}: twice the cores up to 4 cores, at most 16)",
+                             max_concurrent_requests));
+  cli.add_option("--search.maxQueueDuration", max_queue_duration,
+                 "how long a search request waits for -search.maxConcurrentRequests before a 503 (default 10s)");
+  cli.add_option("--maxConcurrentInserts", max_concurrent_inserts,
+                 fmt::format("write requests processed at once; more wait in a queue (default {}: 4 per core)",
+                             max_concurrent_inserts));
+  cli.add_option("--insert.maxQueueDuration", insert_max_queue_duration,
+                 "how long a write request waits for -maxConcurrentInserts before a 503 (default 1m)");
+  cli.add_option("--http.maxConnections", max_connections,
+                 "open HTTP connections at most; at the cap the one idle longest is closed; 0 = no cap (default 512)");
+  cli.add_option("--search.maxSeries", max_series_api, "series /api/v1/series may return (default 30000)");
+  cli.add_option("--search.maxTagKeys", max_tag_keys, "label names /api/v1/labels returns at most (default 100000)");
+  cli.add_option("--search.maxTagValues", max_tag_values,
+                 "label values /api/v1/label/<name>/values returns at most (default 100000)");
+  cli.add_option("--search.maxLabelsAPISeries", max_labels_api_series,
+                 "series the label APIs may scan for match[] (default 1000000)");
+  cli.add_option("--search.maxResponseSeries", max_response_series,
+                 "series /api/v1/query and /api/v1/query_range may return; 0 = no limit (default 0)");
+  cli.add_option("--search.maxMemoryPerQuery", max_memory_per_query,
+                 "bytes one query may hold: samples being evaluated, then its answer; 0 = no limit (default 256MiB)");
   if (auto code = ParseFlags(cli, argc, argv)) return *code;
 
   auto fail_usage = [&](const std::string& msg) {
@@ -199,9 +253,22 @@ int RunStorage(int argc, char** argv) {
   if (!retention_ms.ok()) return fail_usage(retention_ms.status().message());
   for (auto [name, value] : {std::pair{"search.maxStalenessInterval", &max_staleness},
                              {"search.maxQueryDuration", &max_query_duration},
-                             {"search.logSlowQueryDuration", &slow_query}}) {
+                             {"search.logSlowQueryDuration", &slow_query},
+                             {"search.maxQueueDuration", &max_queue_duration},
+                             {"insert.maxQueueDuration", &insert_max_queue_duration}}) {
     if (*value == "0") continue;
     if (auto d = ParseDurationMs(*value); !d.ok()) return fail_usage(fmt::format("invalid -{}: {}", name, d.status().message()));
+  }
+  for (auto [name, value] : {std::pair{"search.maxConcurrentRequests", max_concurrent_requests},
+                             {"maxConcurrentInserts", max_concurrent_inserts}}) {
+    if (value < 1) return fail_usage(fmt::format("invalid -{}={}: must be at least 1", name, value));
+  }
+  for (auto [name, value] : {std::pair{"http.maxConnections", max_connections}, {"search.maxSeries", max_series_api},
+                             {"search.maxTagKeys", max_tag_keys}, {"search.maxTagValues", max_tag_values},
+                             {"search.maxLabelsAPISeries", max_labels_api_series},
+                             {"search.maxResponseSeries", max_response_series},
+                             {"search.maxMemoryPerQuery", max_memory_per_query}}) {
+    if (!(value >= 0 && value <= 1e15)) return fail_usage(fmt::format("invalid -{}={}: must be between 0 and 1e15", name, value));
   }
   for (const auto& u : remote_write_urls) {
     if (!u.starts_with("http://") && !u.starts_with("https://")) {
@@ -255,7 +322,23 @@ int RunStorage(int argc, char** argv) {
   so.name = "storage";
   so.listen_addr = listen_addr;
   so.max_body_bytes = static_cast<size_t>(max_request_size);
+  so.max_connections = static_cast<size_t>(max_connections);
   http::Server server(so);
+  // Queries and writes in lanes of their own, so that heavy queries never hold up ingestion (or
+  // the reverse); /health, /metrics and the pages run on the I/O threads, behind neither.
+  int64_t search_wait_ms = ParseDurationMs(max_queue_duration).value();
+  http::Lane search_lane = server.AddLane(http::LaneOptions{
+      "search", max_concurrent_requests, std::chrono::milliseconds(search_wait_ms),
+      fmt::format("cannot handle more than {} concurrent search requests during {}; possible solutions: increase "
+                  "`-search.maxQueueDuration`; increase `-search.maxQueryDuration`; increase "
+                  "`-search.maxConcurrentRequests`; increase server capacity",
+                  max_concurrent_requests, GoDuration(search_wait_ms))});
+  int64_t insert_wait_ms = ParseDurationMs(insert_max_queue_duration).value();
+  http::Lane insert_lane = server.AddLane(http::LaneOptions{
+      "insert", max_concurrent_inserts, std::chrono::milliseconds(insert_wait_ms),
+      fmt::format("cannot handle more than {} concurrent inserts during {}; possible solutions: increase "
+                  "`-insert.maxQueueDuration`, increase `-maxConcurrentInserts`, increase server capacity",
+                  max_concurrent_inserts, GoDuration(insert_wait_ms))});
   AddStandardRoutes(server, [&scraper] { return scraper.Reload(); });
   AddFlagsRoute(server, cli);
   AddStorageIndex(server);
@@ -267,6 +350,8 @@ int RunStorage(int argc, char** argv) {
     return std::move((*sets)[0]);
   };
   wopts.max_export_series = static_cast<size_t>(max_series);
+  wopts.insert_exec = insert_lane;
+  wopts.search_exec = search_lane;
   ingest::AdminHooks hooks;
   tsdb::DB* dbp = db.get();
   hooks.force_flush = [dbp] { return dbp->ForceFlush(); };
@@ -288,12 +373,22 @@ int RunStorage(int argc, char** argv) {
   promql::EngineOptions eopts;
   auto dur = [](const std::string& v) -> int64_t { return v == "0" ? 0 : ParseDurationMs(v).value(); };
   if (max_staleness != "0") eopts.lookback_delta_ms = dur(max_staleness);  // VM: 0 = automatic
-  eopts.max_samples = static_cast<size_t>(max_samples);
+  // Bounded in bytes instead, below (int64 max: the engine compares it with signed counts).
+  eopts.max_samples = static_cast<size_t>(std::numeric_limits<int64_t>::max());
+  eopts.max_samples_per_query = static_cast<size_t>(max_samples);
+  eopts.max_memory_bytes = static_cast<size_t>(max_memory_per_query);
   eopts.max_series = static_cast<size_t>(max_series);
   eopts.timeout = std::chrono::milliseconds(dur(max_query_duration));
   promql::Engine engine(eopts);
   api::PromApiOptions aopts;
   aopts.max_points_per_series = static_cast<int64_t>(max_points);
+  aopts.search_exec = search_lane;
+  aopts.max_series = static_cast<size_t>(max_series_api);
+  aopts.max_tag_keys = static_cast<size_t>(max_tag_keys);
+  aopts.max_tag_values = static_cast<size_t>(max_tag_values);
+  aopts.max_labels_api_series = static_cast<size_t>(max_labels_api_series);
+  aopts.max_response_series = static_cast<size_t>(max_response_series);
+  aopts.max_response_bytes = static_cast<size_t>(max_memory_per_query);
   aopts.slow_query_log = std::chrono::milliseconds(dur(slow_query));
   aopts.metadata = [&scraper] { return scraper.Metadata(); };
   aopts.flags = {{"httpListenAddr", listen_addr},          {"storageDataPath", data_path},

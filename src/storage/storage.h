@@ -106,7 +106,19 @@ struct SelectHints {
   std::string func;      // enclosing function name, if any
   bool series_only = false;  // the caller needs labels only (e.g. /api/v1/series)
   size_t limit = 0;          // 0 = no limit
+  // 0 = none. When the index alone shows that more than max_series series match, Select returns a
+  // set that fails at once (Next() false, Err() = TooManySeries(max_series)) before reading a
+  // sample. A storage may miss some such cases (series spread over parts it does not merge just
+  // to count): callers that must enforce the limit also count the series they list.
+  size_t max_series = 0;
 };
+
+// The refusal of a selector matching more than `limit` series (ResourceExhausted), in
+// VictoriaMetrics' words (-search.maxUniqueTimeseries, -search.maxSeries, ...).
+Status TooManySeries(size_t limit);
+
+// A SeriesSet with no series that fails with `err` (a refusal made before any work).
+std::unique_ptr<SeriesSet> ErrorSeriesSet(Status err);
 
 // Reads data within [mint, maxt] fixed at creation.
 // Thread-safety: a Querier is used by one query at a time; its SeriesSets are independent.

@@ -1135,6 +1135,12 @@ class QuerierImpl : public storage::Querier {
       cursors.push_back(std::move(c));
     }
     std::vector<MemSeries*> head = HeadSeries(ms);
+    if (hints.max_series) {
+      // Series are distinct within the head and within a block: the largest is a lower bound.
+      size_t at_least = head.size();
+      for (const auto& c : cursors) at_least = std::max(at_least, c.ids.size());
+      if (at_least > hints.max_series) return storage::ErrorSeriesSet(storage::TooManySeries(hints.max_series));
+    }
     std::sort(head.begin(), head.end(), [](MemSeries* a, MemSeries* b) { return a->labels < b->labels; });
     return std::make_unique<SeriesSetImpl>(std::move(cursors), std::move(head), &frozen_, mint_, maxt_, hints.limit);
   }
