@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "http/access.h"
 #include "obs/metrics.h"
 #include "util/strings.h"
 #include "util/time.h"
@@ -134,28 +135,28 @@ void RegisterWriteApi(http::Server& server, storage::Appendable* appendable, sto
   auto opts = std::make_shared<WriteApiOptions>(std::move(options));
   auto hk = std::make_shared<AdminHooks>(std::move(hooks));
 
-  server.RouteRaw("POST", "/api/v1/import/prometheus", [appendable, opts](http::Request& req, http::Response& resp) {
+  server.RouteRaw("POST", "/api/v1/import/prometheus", http::StateChanging([appendable, opts](http::Request& req, http::Response& resp) {
     int64_t now = NowMs();
     HandleWrite("prometheus", appendable,
                 [&](std::string_view body, const model::Labels& extra, storage::Appender* app) {
                   return ImportPrometheusText(body, extra, now, opts->limits, app);
                 },
                 req, resp);
-  }, /*blocking=*/true);
-  server.RouteRaw("POST", "/api/v1/write", [appendable, opts](http::Request& req, http::Response& resp) {
+  }), /*blocking=*/true);
+  server.RouteRaw("POST", "/api/v1/write", http::StateChanging([appendable, opts](http::Request& req, http::Response& resp) {
     HandleWrite("promremotewrite", appendable,
                 [&](std::string_view body, const model::Labels& extra, storage::Appender* app) {
                   return ImportRemoteWrite(body, extra, opts->limits, app);
                 },
                 req, resp);
-  }, /*blocking=*/true);
-  server.RouteRaw("POST", "/api/v1/import", [appendable, opts](http::Request& req, http::Response& resp) {
+  }), /*blocking=*/true);
+  server.RouteRaw("POST", "/api/v1/import", http::StateChanging([appendable, opts](http::Request& req, http::Response& resp) {
     HandleWrite("vmimport", appendable,
                 [&](std::string_view body, const model::Labels& extra, storage::Appender* app) {
                   return ImportVmJson(body, extra, opts->limits, app);
                 },
                 req, resp);
-  }, /*blocking=*/true);
+  }), /*blocking=*/true);
 
   auto export_handler = [queryable, opts](http::Request& req, http::Response& resp) {
     auto sets = Matchers(req, *opts);
@@ -211,15 +212,18 @@ void RegisterWriteApi(http::Server& server, storage::Appendable* appendable, sto
     if (!st.ok()) return resp.SetText(HttpStatusFor(st), st.message() + "\n");
     resp.status = 204;
   };
-  server.Route("POST", "/api/v1/admin/tsdb/delete_series", delete_handler, /*blocking=*/true);
-  server.Route("PUT", "/api/v1/admin/tsdb/delete_series", delete_handler, /*blocking=*/true);
+  server.Route("POST", "/api/v1/admin/tsdb/delete_series", http::StateChanging(delete_handler), /*blocking=*/true);
+  server.Route("PUT", "/api/v1/admin/tsdb/delete_series", http::StateChanging(delete_handler), /*blocking=*/true);
+  // GET and POST, as VictoriaMetrics documents them (curl http://host:8428/internal/force_flush).
   auto hook_route = [&server](const std::string& path, std::function<Status()> fn) {
-    server.Route("", path, [fn, path](http::Request&, http::Response& resp) {
+    auto handler = http::StateChanging([fn, path](http::Request&, http::Response& resp) {
       if (!fn) return resp.SetText(501, path + " is not available\n");
       Status st = fn();
       if (!st.ok()) return resp.SetText(HttpStatusFor(st), st.message() + "\n");
       resp.SetText(200, "");
-    }, /*blocking=*/true);
+    });
+    server.Route("GET", path, handler, /*blocking=*/true);
+    server.Route("POST", path, handler, /*blocking=*/true);
   };
   hook_route("/internal/force_flush", hk->force_flush);
   hook_route("/internal/force_merge", hk->force_merge);

@@ -58,7 +58,13 @@ Result<int64_t> ParseRetentionPeriod(std::string_view s) {
     return Status::InvalidArgument(fmt::format(
         "invalid -retentionPeriod={}: want a positive number of months, or a number with suffix h, d, w or y", Quote(s)));
   }
-  return static_cast<int64_t>(*v * static_cast<double>(unit));
+  // VictoriaMetrics' bounds; they also keep the cast below defined.
+  double ms = *v * static_cast<double>(unit);
+  if (ms < static_cast<double>(kDay) || ms > 100.0 * 365 * kDay) {
+    return Status::InvalidArgument(
+        fmt::format("invalid -retentionPeriod={}: must be between 1d and 100y", Quote(s)));
+  }
+  return static_cast<int64_t>(ms);
 }
 
 // Copies the engine's statistics into /metrics every few seconds.
@@ -150,17 +156,22 @@ int RunStorage(int argc, char** argv) {
   bool strict_parse = true;
   std::vector<std::string> remote_write_urls;
   std::string remote_write_tmp;
-  double remote_write_max_disk = 1 << 30;
-  size_t max_labels = 30;
-  size_t max_label_value_len = 4096;
-  double max_request_size = 32 << 20;
-  std::string max_staleness = "5m";
-  double max_samples = 1e9;
-  double max_series = 300000;
-  std::string max_query_duration = "30s";
-  double max_points = 30000;
-  std::string slow_query = "5s";
+  int64_t remote_write_max_disk = 1 << 30;
+  int64_t max_labels = 30;
+  int64_t max_label_value_len = 4096;
+  int64_t max_request_size = 32 << 20;
+  int64_t max_staleness_ms = 5 * 60 * 1000;
+  int64_t max_samples = 1000000000;
+  int64_t max_series = 300000;
+  int64_t max_query_duration_ms = 30 * 1000;
+  int64_t max_points = 30000;
+  int64_t slow_query_ms = 5 * 1000;
   std::string log_level = "info";
+  HttpAuthFlags auth;
+  auth.keys = {{"deleteAuthKey", {"/api/v1/admin/tsdb/delete_series"}, ""},
+               {"reloadAuthKey", {"/-/reload"}, ""},
+               {"forceFlushAuthKey", {"/internal/force_flush"}, ""},
+               {"forceMergeAuthKey", {"/internal/force_merge"}, ""}};
 
   cli.add_option("--httpListenAddr", listen_addr, "TCP address to listen on (default 127.0.0.1:8428)");
   cli.add_option("--storageDataPath", data_path, "where data is stored (default victoria-metrics-data)");
@@ -173,18 +184,33 @@ int RunStorage(int argc, char** argv) {
                  "remote_write receiver to forward every stored sample to; repeatable (default none)");
   cli.add_option("--remoteWrite.tmpDataPath", remote_write_tmp,
                  "on-disk buffer of -remoteWrite.url (default <storageDataPath>/remotewrite-queue)");
-  cli.add_option("--remoteWrite.maxDiskUsagePerURL", remote_write_max_disk,
-                 "bytes of on-disk buffer per -remoteWrite.url; the oldest data is dropped past it (default 1GiB)");
-  cli.add_option("--maxLabelsPerTimeseries", max_labels, "labels kept per series; extra ones are dropped (default 30)");
-  cli.add_option("--maxLabelValueLen", max_label_value_len, "longer label values are truncated (default 4096)");
-  cli.add_option("--maxInsertRequestSize", max_request_size, "larger write bodies answer 413 (default 32MiB)");
-  cli.add_option("--search.maxStalenessInterval", max_staleness, "PromQL lookback delta (default 5m)");
-  cli.add_option("--search.maxSamplesPerQuery", max_samples, "samples one query may load (default 1e9)");
-  cli.add_option("--search.maxUniqueTimeseries", max_series, "series one query or export may touch (default 300000)");
-  cli.add_option("--search.maxQueryDuration", max_query_duration, "query timeout (default 30s)");
-  cli.add_option("--search.maxPointsPerTimeseries", max_points, "points per series in query_range (default 30000)");
-  cli.add_option("--search.logSlowQueryDuration", slow_query, "log queries slower than this; 0 disables (default 5s)");
+  // Ranges: what the code can hold without overflow and a machine can plausibly serve.
+  constexpr int64_t kTiB = int64_t{1} << 40;
+  constexpr int64_t kDayMs = 24 * 3600 * 1000LL;
+  AddNumberFlag<int64_t>(cli, "--remoteWrite.maxDiskUsagePerURL", &remote_write_max_disk, 1 << 20, 64 * kTiB,
+                         "bytes of on-disk buffer per -remoteWrite.url; the oldest data is dropped past it; suffixes "
+                         "KB, MB, GB, KiB, MiB, GiB... (default 1GiB)",
+                         /*bytes=*/true);
+  AddNumberFlag<int64_t>(cli, "--maxLabelsPerTimeseries", &max_labels, 1, 10000,
+                         "labels kept per series; extra ones are dropped (default 30)");
+  AddNumberFlag<int64_t>(cli, "--maxLabelValueLen", &max_label_value_len, 1, 1 << 20,
+                         "longer label values are truncated (default 4096)");
+  AddNumberFlag<int64_t>(cli, "--maxInsertRequestSize", &max_request_size, 1, 1 << 30,
+                         "larger write bodies answer 413; suffixes KB, MB, KiB, MiB... (default 32MiB)", /*bytes=*/true);
+  AddDurationFlag(cli, "--search.maxStalenessInterval", &max_staleness_ms, 0, 365 * kDayMs,
+                  "PromQL lookback delta; 0 = automatic (default 5m)");
+  AddNumberFlag<int64_t>(cli, "--search.maxSamplesPerQuery", &max_samples, 1, int64_t{1} << 50,
+                         "samples one query may load (default 1e9)");
+  AddNumberFlag<int64_t>(cli, "--search.maxUniqueTimeseries", &max_series, 1, int64_t{1} << 40,
+                         "series one query or export may touch (default 300000)");
+  AddDurationFlag(cli, "--search.maxQueryDuration", &max_query_duration_ms, 1, 365 * kDayMs,
+                  "query timeout (default 30s)");
+  AddNumberFlag<int64_t>(cli, "--search.maxPointsPerTimeseries", &max_points, 1, 100000000,
+                         "points per series in query_range (default 30000)");
+  AddDurationFlag(cli, "--search.logSlowQueryDuration", &slow_query_ms, 0, 365 * kDayMs,
+                  "log queries slower than this; 0 disables (default 5s)");
   cli.add_option("--loggerLevel", log_level, "log level: debug, info, warn, error (default info)");
+  AddHttpAuthFlags(cli, &auth);
   if (auto code = ParseFlags(cli, argc, argv)) return *code;
 
   auto fail_usage = [&](const std::string& msg) {
@@ -193,18 +219,13 @@ int RunStorage(int argc, char** argv) {
   };
   auto retention_ms = ParseRetentionPeriod(retention);
   if (!retention_ms.ok()) return fail_usage(retention_ms.status().message());
-  for (auto [name, value] : {std::pair{"search.maxStalenessInterval", &max_staleness},
-                             {"search.maxQueryDuration", &max_query_duration},
-                             {"search.logSlowQueryDuration", &slow_query}}) {
-    if (*value == "0") continue;
-    if (auto d = ParseDurationMs(*value); !d.ok()) return fail_usage(fmt::format("invalid -{}: {}", name, d.status().message()));
-  }
   for (const auto& u : remote_write_urls) {
     if (!u.starts_with("http://") && !u.starts_with("https://")) {
       return fail_usage(fmt::format("invalid -remoteWrite.url={}: must start with http:// or https://", Quote(u)));
     }
   }
   InitLogging("storage", log_level);
+  WarnIfExposed("storage", listen_addr, auth.enabled(), "Set -httpAuth.username and -httpAuth.password");
   // Import bodies are tens of MB: they go back to the kernel once freed (what that saved on
   // the 4.7 M-sample import is in docs/benchmarks.md, "Storage service").
   HeapReleaser heap(std::chrono::seconds(2));
@@ -213,8 +234,8 @@ int RunStorage(int argc, char** argv) {
   tsdb::Options db_opts;
   db_opts.dir = data_path;
   db_opts.retention_ms = *retention_ms;
-  db_opts.max_labels_per_series = max_labels;
-  db_opts.max_label_value_len = max_label_value_len;
+  db_opts.max_labels_per_series = static_cast<size_t>(max_labels);
+  db_opts.max_label_value_len = static_cast<size_t>(max_label_value_len);
   auto opened = tsdb::DB::Open(db_opts);
   if (!opened.ok()) {
     spdlog::error("cannot open -storageDataPath={}: {}", data_path, opened.status().message());
@@ -252,9 +273,10 @@ int RunStorage(int argc, char** argv) {
   so.listen_addr = listen_addr;
   so.max_body_bytes = static_cast<size_t>(max_request_size);
   http::Server server(so);
+  InstallHttpAuth(server, auth);
   AddStandardRoutes(server, [&scraper] { return scraper.Reload(); });
   ingest::WriteApiOptions wopts;
-  wopts.limits = ingest::Limits{max_labels, max_label_value_len};
+  wopts.limits = ingest::Limits{static_cast<size_t>(max_labels), static_cast<size_t>(max_label_value_len)};
   wopts.parse_selector = [](std::string_view s) -> Result<std::vector<model::Matcher>> {
     auto sets = api::ParseMatchSets({std::string(s)});  // with the non-empty matcher check
     if (!sets.ok()) return sets.status();
@@ -280,19 +302,19 @@ int RunStorage(int argc, char** argv) {
 
   // 5. The Prometheus query API over the store, with the scrapes' metadata.
   promql::EngineOptions eopts;
-  auto dur = [](const std::string& v) -> int64_t { return v == "0" ? 0 : ParseDurationMs(v).value(); };
-  if (max_staleness != "0") eopts.lookback_delta_ms = dur(max_staleness);  // VM: 0 = automatic
+  if (max_staleness_ms != 0) eopts.lookback_delta_ms = max_staleness_ms;  // VM: 0 = automatic
   eopts.max_samples = static_cast<size_t>(max_samples);
   eopts.max_series = static_cast<size_t>(max_series);
-  eopts.timeout = std::chrono::milliseconds(dur(max_query_duration));
+  eopts.timeout = std::chrono::milliseconds(max_query_duration_ms);
   promql::Engine engine(eopts);
   api::PromApiOptions aopts;
-  aopts.max_points_per_series = static_cast<int64_t>(max_points);
-  aopts.slow_query_log = std::chrono::milliseconds(dur(slow_query));
+  aopts.max_points_per_series = max_points;
+  aopts.slow_query_log = std::chrono::milliseconds(slow_query_ms);
   aopts.metadata = [&scraper] { return scraper.Metadata(); };
   aopts.flags = {{"httpListenAddr", listen_addr},          {"storageDataPath", data_path},
                  {"retentionPeriod", retention},            {"promscrape.config", scrape_config},
-                 {"search.maxStalenessInterval", max_staleness}, {"search.maxQueryDuration", max_query_duration}};
+                 {"search.maxStalenessInterval", FormatDurationMs(max_staleness_ms)},
+                 {"search.maxQueryDuration", FormatDurationMs(max_query_duration_ms)}};
   api::RegisterPrometheusApi(server, *db, engine, aopts);
   if (Status st = server.Start(); !st.ok()) {
     spdlog::error("{}", st.message());
