@@ -154,6 +154,12 @@ std::string FormatBound(double v, bool integer) {
 
 }  // namespace
 
+std::string FlagName(const std::string& cli_name) {
+  std::string last = cli_name.substr(cli_name.rfind(',') + 1);  // npos + 1 = 0
+  size_t start = last.find_first_not_of('-');
+  return start == std::string::npos ? last : last.substr(start);
+}
+
 Result<double> ParseNumberFlag(std::string_view flag, std::string_view text, double min, double max, bool integer,
                                bool bytes) {
   auto bad = [&](std::string_view why) {
@@ -201,7 +207,7 @@ Result<int64_t> ParseDurationFlag(std::string_view flag, std::string_view text, 
 
 CLI::Option* AddDurationFlag(CLI::App& app, const std::string& name, int64_t* ms, int64_t min_ms, int64_t max_ms,
                              const std::string& help) {
-  std::string flag = name.substr(name.find_first_not_of('-'));
+  std::string flag = FlagName(name);
   return app
       .add_option_function<std::string>(
           name,

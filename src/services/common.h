@@ -81,12 +81,15 @@ Result<double> ParseNumberFlag(std::string_view flag, std::string_view text, dou
 // A duration flag (1h30m, 15s; a bare 0 is zero) within [min_ms, max_ms].
 Result<int64_t> ParseDurationFlag(std::string_view flag, std::string_view text, int64_t min_ms, int64_t max_ms);
 
+// "-n,--tail" → "tail": the name the error messages use.
+std::string FlagName(const std::string& cli_name);
+
 // Registers --name for *value (an integer type or double), range-checked by ParseNumberFlag when
 // CLI11 reads it. The default is whatever *value holds.
 template <typename T>
 CLI::Option* AddNumberFlag(CLI::App& app, const std::string& name, T* value, T min, T max, const std::string& help,
                            bool bytes = false) {
-  std::string flag = name.substr(name.find_first_not_of('-'));
+  std::string flag = FlagName(name);
   return app
       .add_option_function<std::string>(
           name,

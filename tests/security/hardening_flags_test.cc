@@ -44,6 +44,9 @@ TEST(HardeningFlags, OutOfRangeNumbersExitTwo) {
       {"app -chaos.errorRate=2", "invalid -chaos.errorRate=\"2\": must be a number between 0 and 1"},
       {"app -chaos.latencyMs=-1", "invalid -chaos.latencyMs"},
       {"app -http.ioThreads=-1", "invalid -http.ioThreads"},
+      {"load -c 0 http://127.0.0.1:1", "invalid -concurrency=\"0\""},
+      {"load --rate=-3 http://127.0.0.1:1", "invalid -rate"},
+      {"logs --tail=-1", "invalid -tail"},
   };
   for (const auto& c : cases) {
     std::string out;
