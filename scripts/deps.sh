@@ -5,7 +5,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/errtrap.sh"
 BUILD_PKGS=(build-essential cmake ninja-build ccache pkg-config
   libboost1.81-dev libyaml-cpp-dev libre2-dev libprotobuf-dev protobuf-compiler
   libsnappy-dev libzstd-dev zlib1g-dev libsqlite3-dev libcli11-dev libspdlog-dev libfmt-dev
-  libsodium-dev nlohmann-json3-dev libssl-dev)
+  libsodium-dev nlohmann-json3-dev libssl-dev libcrypt-dev)
 TEST_PKGS=(libgtest-dev libgmock-dev libbenchmark-dev clang curl wrk python3 python3-influxdb collectd-core docker-compose)
 # Upstream programs used as oracles and interop peers by the test suites.
 PEER_PKGS=(victoria-metrics prometheus prometheus-alertmanager prometheus-node-exporter chromium chromium-driver)

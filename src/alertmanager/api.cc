@@ -11,6 +11,7 @@
 
 #include "alertmanager/alertmanager.h"
 #include "alertmanager/api_decode.h"
+#include "http/access.h"
 #include "obs/metrics.h"
 #include "util/strings.h"
 #include "util/time.h"
@@ -219,7 +220,7 @@ void Alertmanager::RegisterApi(http::Server& server) {
     resp.SetJson(200, out.dump());
   }, /*blocking=*/true);
 
-  server.Route("POST", "/api/v2/alerts", [this](http::Request& req, http::Response& resp) {
+  server.Route("POST", "/api/v2/alerts", http::StateChanging([this](http::Request& req, http::Response& resp) {
     if (!RequireJson(req, resp)) return;
     auto rt = runtime();
     std::vector<Alert> valid;
@@ -248,7 +249,7 @@ void Alertmanager::RegisterApi(http::Server& server) {
       return;
     }
     resp.SetJson(200, "");
-  }, /*blocking=*/true);
+  }), /*blocking=*/true);
 
   server.Route("GET", "/api/v2/alerts/groups", [=, this](http::Request& req, http::Response& resp) {
     AlertQuery q;
@@ -308,7 +309,7 @@ void Alertmanager::RegisterApi(http::Server& server) {
     resp.SetJson(200, out.dump());
   });
 
-  server.Route("POST", "/api/v2/silences", [this](http::Request& req, http::Response& resp) {
+  server.Route("POST", "/api/v2/silences", http::StateChanging([this](http::Request& req, http::Response& resp) {
     if (!RequireJson(req, resp)) return;
     Silence s;
     ApiError err;
@@ -330,7 +331,7 @@ void Alertmanager::RegisterApi(http::Server& server) {
       return;
     }
     resp.SetJson(200, ojson{{"silenceID", *id}}.dump());
-  }, /*blocking=*/true);
+  }), /*blocking=*/true);
 
   server.RoutePrefix("", "/api/v2/silence/", [this](http::Request& req, http::Response& resp) {
     const std::string& id = req.path_suffix;
@@ -338,6 +339,7 @@ void Alertmanager::RegisterApi(http::Server& server) {
       ErrorObject(resp, 405, 405, fmt::format("method {} is not allowed, but [GET,DELETE] are", req.method));
       return;
     }
+    if (req.method == "DELETE" && !http::AllowStateChange(req, &resp)) return;
     if (!IsUuid(id)) {
       ErrorObject(resp, 422, 601, fmt::format("silenceID in path must be of type uuid: {}", Quote(id)));
       return;
@@ -382,7 +384,7 @@ void Alertmanager::RegisterApi(http::Server& server) {
     resp.SetJson(200, out + "]");
   });
 
-  server.Route("POST", "/api/v2/receivers/test", [this](http::Request& req, http::Response& resp) {
+  server.Route("POST", "/api/v2/receivers/test", http::StateChanging([this](http::Request& req, http::Response& resp) {
     std::string name(req.Param("receiver"));
     auto res = TestReceiver(name);
     if (!res.ok()) {
@@ -399,7 +401,7 @@ void Alertmanager::RegisterApi(http::Server& server) {
                          {"response", r.response}});
     }
     resp.SetJson(200, ojson{{"receiver", name}, {"groupKey", res->data.group_key}, {"results", results}}.dump());
-  }, /*blocking=*/true);
+  }), /*blocking=*/true);
 }
 
 }  // namespace sremon::alertmanager

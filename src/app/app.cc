@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "http/access.h"
 #include "obs/metrics.h"
 #include "util/strings.h"
 
@@ -77,7 +78,7 @@ void App::AddRoutes() {
   server_.Route("GET", "/chaos", [this, local_only](http::Request& req, http::Response& r) {
     if (local_only(req, r)) r.SetJson(200, FaultSettingsJson(faults_.Get()));
   });
-  server_.Route("POST", "/chaos", [this, local_only](http::Request& req, http::Response& r) {
+  server_.Route("POST", "/chaos", http::StateChanging([this, local_only](http::Request& req, http::Response& r) {
     if (!local_only(req, r)) return;
     auto s = ParseFaultSettings(req.body);
     if (!s.ok()) {
@@ -89,13 +90,13 @@ void App::AddRoutes() {
     faults_.Set(*s);
     spdlog::warn("fault switch set: error_rate={} latency_ms={}", s->error_rate, s->latency_ms);
     r.SetJson(200, FaultSettingsJson(*s));
-  });
-  server_.Route("DELETE", "/chaos", [this, local_only](http::Request& req, http::Response& r) {
+  }));
+  server_.Route("DELETE", "/chaos", http::StateChanging([this, local_only](http::Request& req, http::Response& r) {
     if (!local_only(req, r)) return;
     faults_.Clear();
     spdlog::warn("fault switch cleared");
     r.SetJson(200, FaultSettingsJson(faults_.Get()));
-  });
+  }));
 }
 
 Status App::Start() {

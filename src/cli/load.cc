@@ -77,10 +77,11 @@ int RunLoad(int argc, char** argv) {
   std::string duration = "10s", timeout = "10s";
   bool no_keep_alive = false, quiet = false, json = false;
   cli.add_option("URL", o.url, "target base URL; its path is used when no --path is given (default http://127.0.0.1:8080)");
-  cli.add_option("-r,--rate", o.rate, "requests per second in total, 0 = as fast as possible (default 0)");
+  AddNumberFlag<double>(cli, "-r,--rate", &o.rate, 0, 1e7, "requests per second in total, 0 = as fast as possible (default 0)");
   cli.add_option("-d,--duration", duration, "how long to run, e.g. 90s or 2m; 0 = until --requests (default 10s)");
-  cli.add_option("-n,--requests", o.max_requests, "stop after this many requests, 0 = no limit (default 0)");
-  cli.add_option("-c,--concurrency", o.concurrency, "connections in parallel (default 4)");
+  AddNumberFlag<int64_t>(cli, "-n,--requests", &o.max_requests, 0, int64_t{1} << 50,
+                         "stop after this many requests, 0 = no limit (default 0)");
+  AddNumberFlag<int>(cli, "-c,--concurrency", &o.concurrency, 1, 10000, "connections in parallel (default 4)");
   cli.add_option("-p,--path", paths,
                  "a path and its weight, PATH[=WEIGHT], repeatable: --path /=8 --path /health=2 sends 80% to / and "
                  "20% to /health (default: the URL's path)");

@@ -73,7 +73,7 @@ int Run(Cmd cmd, int argc, char** argv) {
   if (cmd == Cmd::kStatus) cli.add_flag("--json", f.json, "print JSON instead of the table");
   if (cmd == Cmd::kLogs) {
     cli.add_flag("-f,--follow", f.follow, "keep printing new lines until interrupted");
-    cli.add_option("-n,--tail", f.tail, "lines of history to print (default 100)");
+    AddNumberFlag<size_t>(cli, "-n,--tail", &f.tail, 0, 1000000, "lines of history to print (default 100)");
   }
   if (auto code = ParseFlags(cli, argc, argv)) return *code;
 

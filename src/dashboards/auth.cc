@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include "http/access.h"
+
 #include <vector>
 
 namespace sremon::dashboards {
@@ -61,21 +63,7 @@ std::string NewUid() {
 }
 
 bool ParseBasicAuth(std::string_view header, std::string* user, std::string* password) {
-  constexpr std::string_view kPrefix = "Basic ";
-  if (header.size() <= kPrefix.size() || header.substr(0, kPrefix.size()) != kPrefix) return false;
-  std::string_view b64 = header.substr(kPrefix.size());
-  std::vector<unsigned char> bin(b64.size());
-  size_t len = 0;
-  if (sodium_base642bin(bin.data(), bin.size(), b64.data(), b64.size(), nullptr, &len, nullptr,
-                        sodium_base64_VARIANT_ORIGINAL) != 0) {
-    return false;
-  }
-  std::string_view decoded(reinterpret_cast<const char*>(bin.data()), len);
-  size_t colon = decoded.find(':');
-  if (colon == std::string_view::npos) return false;
-  *user = std::string(decoded.substr(0, colon));
-  *password = std::string(decoded.substr(colon + 1));
-  return true;
+  return http::ParseBasicAuth(header, user, password);
 }
 
 void LoginLimiter::Expire(std::deque<int64_t>& times, int64_t now_ms) const {

@@ -41,6 +41,8 @@ struct Request {
   std::string body;  // already gunzipped when the request had Content-Encoding: gzip
   std::string remote_ip;
   bool from_loopback = false;
+  // The connection arrived on a loopback address of this machine (the server's side).
+  bool to_loopback = false;
   // For prefix routes: the part of the path after the prefix.
   std::string path_suffix;
 
@@ -84,6 +86,11 @@ using AsyncHandler = std::function<void(Request& req, Reply reply)>;
 // Called after each response with the route's pattern (not the raw path), for instrumentation.
 using Observer = std::function<void(const Request& req, const Response& resp, std::string_view route,
                                     double seconds)>;
+
+// Decides whether a request may reach any route at all (authentication): true lets it through,
+// false answers with *resp (a 401...). Called for every request, with form fields already in
+// req.params, before 404/405. Runs on an I/O thread, so it must be quick or cache slow answers.
+using Gate = std::function<bool(const Request& req, Response* resp)>;
 
 struct ServerOptions {
   std::string name = "http";                  // for logs and errors: the service name
@@ -151,6 +158,8 @@ class Server {
   // Headers set on every response, the server's own 404/405/413 answers included, unless the
   // handler set that header itself: for security headers (a service's CSP). Call before Start().
   void SetResponseHeaders(Headers headers);
+  // At most one; set before Start().
+  void SetGate(Gate gate);
 
   // Binds and starts serving. Error when the address is in use:
   // "app: cannot listen on 127.0.0.1:8080: address already in use".
@@ -236,6 +245,8 @@ std::string RedactUrl(std::string_view url);
 std::string UrlEncode(std::string_view s);
 // Standard base64 with padding (Basic auth headers, SMTP AUTH).
 std::string Base64Encode(std::string_view in);
+// Standard base64; padding optional. Error on any other byte.
+Result<std::string> Base64Decode(std::string_view in);
 // Parses a query string or form body into *out (appending).
 void ParseQueryString(std::string_view qs, std::vector<std::pair<std::string, std::string>>* out);
 // Gzip (RFC 1952) or zlib streams; fails when the output would exceed max_bytes.

@@ -76,6 +76,7 @@ struct Server::Impl {
   std::vector<RouteEntry> prefixes;                       // longest first
   Observer observer;
   Headers response_headers;
+  Gate gate;
   int bound_port = 0;
   std::atomic<int> in_flight{0};
   std::atomic<bool> stopping{false};
@@ -149,10 +150,10 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!ec) {
       auto addr = ep.address();
       remote_ip_ = addr.to_string();
-      loopback_ = addr.is_loopback() ||
-                  (addr.is_v6() && addr.to_v6().is_v4_mapped() &&
-                   asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6()).is_loopback());
+      loopback_ = IsLoopback(addr);
     }
+    auto local = stream_.socket().local_endpoint(ec);
+    if (!ec) to_loopback_ = IsLoopback(local.address());
     stream_.socket().set_option(tcp::no_delay(true), ec);
     asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->ReadHeader(); });
   }
@@ -164,6 +165,11 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
  private:
+  static bool IsLoopback(const asio::ip::address& addr) {
+    return addr.is_loopback() || (addr.is_v6() && addr.to_v6().is_v4_mapped() &&
+                                  asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6()).is_loopback());
+  }
+
   void ReadHeader() {
     parser_.emplace();
     parser_->header_limit(64 * 1024);
@@ -295,6 +301,7 @@ class Session : public std::enable_shared_from_this<Session> {
     req->body = std::move(msg.body());
     req->remote_ip = remote_ip_;
     req->from_loopback = loopback_;
+    req->to_loopback = to_loopback_;
     version_ = msg.version();
     keep_alive_ = msg.keep_alive();
     is_head_ = req->method == "HEAD";
@@ -313,6 +320,14 @@ class Session : public std::enable_shared_from_this<Session> {
     std::set<std::string> allowed;
     std::string suffix;
     const RouteEntry* route = srv_->Find(req->method, req->path, &suffix, &allowed);
+    if (route && route->parse_form && req->method == "POST" &&
+        req->headers.Get("Content-Type").starts_with("application/x-www-form-urlencoded")) {
+      ParseQueryString(req->body, &req->params);
+    }
+    if (srv_->gate) {
+      Response r;
+      if (!srv_->gate(*req, &r)) return Finish(req, route ? route->pattern : "", std::move(r));
+    }
     if (!route) {
       Response r;
       if (!allowed.empty()) {
@@ -322,10 +337,6 @@ class Session : public std::enable_shared_from_this<Session> {
         r.SetText(404, "404 page not found\n");
       }
       return Finish(req, "", std::move(r));
-    }
-    if (route->parse_form && req->method == "POST" &&
-        req->headers.Get("Content-Type").starts_with("application/x-www-form-urlencoded")) {
-      ParseQueryString(req->body, &req->params);
     }
     req->path_suffix = std::move(suffix);
     std::string pattern = route->pattern;
@@ -439,6 +450,7 @@ class Session : public std::enable_shared_from_this<Session> {
   Server::Impl* srv_;
   std::string remote_ip_;
   bool loopback_ = false;
+  bool to_loopback_ = false;
   unsigned version_ = 11;
   bool keep_alive_ = true;
   bool is_head_ = false;
@@ -583,6 +595,8 @@ void Server::RouteAsync(std::string method, std::string path, AsyncHandler handl
 
 void Server::SetObserver(Observer observer) { impl_->observer = std::move(observer); }
 void Server::SetResponseHeaders(Headers headers) { impl_->response_headers = std::move(headers); }
+
+void Server::SetGate(Gate gate) { impl_->gate = std::move(gate); }
 
 Status Server::Start() {
   std::string host;

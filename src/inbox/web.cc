@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "http/access.h"
 #include "obs/metrics.h"
 #include "util/json.h"
 #include "util/strings.h"
@@ -81,7 +82,7 @@ void RegisterRoutes(http::Server& server, Inbox* inbox) {
                               .Register(obs::Registry());
   static auto& ok = received.Add({{"result", "stored"}});
   static auto& bad = received.Add({{"result", "invalid"}});
-  server.RoutePrefix("POST", "/", [inbox](http::Request& req, http::Response& resp) {
+  server.RoutePrefix("POST", "/", http::StateChanging([inbox](http::Request& req, http::Response& resp) {
     auto id = inbox->Add(req.path, req.body);
     if (!id.ok()) {
       bad.Increment();
@@ -91,7 +92,7 @@ void RegisterRoutes(http::Server& server, Inbox* inbox) {
     }
     ok.Increment();
     resp.SetJson(200, json{{"status", "ok"}, {"id", *id}}.dump());
-  }, /*blocking=*/true);
+  }), /*blocking=*/true);
   server.Route("GET", "/", [inbox](http::Request&, http::Response& resp) {
     auto list = inbox->List(0, 0, 200);
     std::reverse(list.begin(), list.end());

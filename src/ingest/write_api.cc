@@ -5,6 +5,7 @@
 
 #include "ingest/influx.h"
 #include "ingest/otlp.h"
+#include "http/access.h"
 #include "obs/metrics.h"
 #include "util/strings.h"
 #include "util/time.h"
@@ -144,31 +145,31 @@ void RegisterWriteApi(http::Server& server, storage::Appendable* appendable, sto
   auto opts = std::make_shared<WriteApiOptions>(std::move(options));
   auto hk = std::make_shared<AdminHooks>(std::move(hooks));
 
-  server.RouteRaw("POST", "/api/v1/import/prometheus", [appendable, opts](http::Request& req, http::Response& resp) {
+  server.RouteRaw("POST", "/api/v1/import/prometheus", http::StateChanging([appendable, opts](http::Request& req, http::Response& resp) {
     int64_t now = NowMs();
     HandleWrite("prometheus", appendable,
                 [&](std::string_view body, const model::Labels& extra, storage::Appender* app) {
                   return ImportPrometheusText(body, extra, now, opts->limits, app);
                 },
                 req, resp);
-  }, opts->insert_exec);
-  server.RouteRaw("POST", "/api/v1/write", [appendable, opts](http::Request& req, http::Response& resp) {
+  }), opts->insert_exec);
+  server.RouteRaw("POST", "/api/v1/write", http::StateChanging([appendable, opts](http::Request& req, http::Response& resp) {
     HandleWrite("promremotewrite", appendable,
                 [&](std::string_view body, const model::Labels& extra, storage::Appender* app) {
                   return ImportRemoteWrite(body, extra, opts->limits, app);
                 },
                 req, resp);
-  }, opts->insert_exec);
-  server.RouteRaw("POST", "/api/v1/import", [appendable, opts](http::Request& req, http::Response& resp) {
+  }), opts->insert_exec);
+  server.RouteRaw("POST", "/api/v1/import", http::StateChanging([appendable, opts](http::Request& req, http::Response& resp) {
     HandleWrite("vmimport", appendable,
                 [&](std::string_view body, const model::Labels& extra, storage::Appender* app) {
                   return ImportVmJson(body, extra, opts->limits, app);
                 },
                 req, resp);
-  }, opts->insert_exec);
+  }), opts->insert_exec);
 
   // InfluxDB line protocol at InfluxDB's own paths and VictoriaMetrics' /influx aliases.
-  auto influx_handler = [appendable, opts](http::Request& req, http::Response& resp) {
+  auto influx_handler = http::StateChanging([appendable, opts](http::Request& req, http::Response& resp) {
     auto precision = influx::PrecisionNanos(req.Param("precision"));
     if (!precision.ok()) {
       WriteErrors("influx").Increment();
@@ -180,14 +181,14 @@ void RegisterWriteApi(http::Server& server, storage::Appendable* appendable, sto
                   return ImportInflux(body, o, extra, opts->limits, app);
                 },
                 req, resp);
-  };
+  });
   for (const char* path : {"/write", "/api/v2/write", "/influx/write", "/influx/api/v2/write"}) {
     server.RouteRaw("POST", path, influx_handler, opts->insert_exec);
   }
 
   // OpenTelemetry OTLP/HTTP at VictoriaMetrics' paths and Prometheus 2.47's. OTLP/HTTP answers
   // 200 with an (empty) ExportMetricsServiceResponse.
-  auto otlp_handler = [appendable, opts](http::Request& req, http::Response& resp) {
+  auto otlp_handler = http::StateChanging([appendable, opts](http::Request& req, http::Response& resp) {
     std::string_view type = req.headers.Get("Content-Type");
     if (type.starts_with("application/json")) {
       WriteErrors("opentelemetry").Increment();
@@ -202,7 +203,7 @@ void RegisterWriteApi(http::Server& server, storage::Appendable* appendable, sto
       resp.status = 200;
       resp.content_type = "application/x-protobuf";
     }
-  };
+  });
   for (const char* path : {"/opentelemetry/v1/metrics", "/opentelemetry/api/v1/push", "/api/v1/otlp/v1/metrics"}) {
     server.RouteRaw("POST", path, otlp_handler, opts->insert_exec);
   }
@@ -261,15 +262,18 @@ void RegisterWriteApi(http::Server& server, storage::Appendable* appendable, sto
     if (!st.ok()) return resp.SetText(HttpStatusFor(st), st.message() + "\n");
     resp.status = 204;
   };
-  server.Route("POST", "/api/v1/admin/tsdb/delete_series", delete_handler, /*blocking=*/true);
-  server.Route("PUT", "/api/v1/admin/tsdb/delete_series", delete_handler, /*blocking=*/true);
+  server.Route("POST", "/api/v1/admin/tsdb/delete_series", http::StateChanging(delete_handler), /*blocking=*/true);
+  server.Route("PUT", "/api/v1/admin/tsdb/delete_series", http::StateChanging(delete_handler), /*blocking=*/true);
+  // GET and POST, as VictoriaMetrics documents them (curl http://host:8428/internal/force_flush).
   auto hook_route = [&server](const std::string& path, std::function<Status()> fn) {
-    server.Route("", path, [fn, path](http::Request&, http::Response& resp) {
+    auto handler = http::StateChanging([fn, path](http::Request&, http::Response& resp) {
       if (!fn) return resp.SetText(501, path + " is not available\n");
       Status st = fn();
       if (!st.ok()) return resp.SetText(HttpStatusFor(st), st.message() + "\n");
       resp.SetText(200, "");
-    }, /*blocking=*/true);
+    });
+    server.Route("GET", path, handler, /*blocking=*/true);
+    server.Route("POST", path, handler, /*blocking=*/true);
   };
   hook_route("/internal/force_flush", hk->force_flush);
   hook_route("/internal/force_merge", hk->force_merge);

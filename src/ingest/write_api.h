@@ -3,7 +3,8 @@
 //   POST /api/v1/write               Prometheus remote_write 1.0 (snappy + protobuf)
 //   POST /api/v1/import              VictoriaMetrics JSON lines
 //   GET|POST /api/v1/export          JSON lines for match[], start, end
-//   POST /api/v1/admin/tsdb/delete_series, /internal/force_flush, /internal/force_merge
+//   POST /api/v1/admin/tsdb/delete_series, GET|POST /internal/force_flush, /internal/force_merge
+// Every route but export changes state: a cross-site request to it answers 403 (http::StateChanging).
 // Writes answer 204; 400 naming the first bad line (the valid ones are kept); 413 over the body
 // limit (the server's max_body_bytes); 503 when the store is unavailable (disk full).
 // Thread-safety: handlers run concurrently; the Appendable/Queryable must be thread-safe.

@@ -6,6 +6,7 @@
 
 #include "alertmanager/alertmanager.h"
 #include "alertmanager/templates.h"
+#include "alertmanager/web_config.h"
 #include "services/common.h"
 #include "services/services.h"
 #include "util/time.h"
@@ -16,13 +17,17 @@ int RunAlertmanager(int argc, char** argv) {
   CLI::App app("Alertmanager stand-in: routes, groups, silences and inhibits alerts; API v2 on --web.listen-address",
                "sremon alertmanager");
   alertmanager::Options opts;
-  std::string listen = "127.0.0.1:9093", retention = "120h", log_level = "info";
+  std::string listen = "127.0.0.1:9093", log_level = "info", web_config_file;
   bool check_config = false;
   app.add_option("--config.file", opts.config_file, "Alertmanager configuration file (default alertmanager.yml)");
   app.add_option("--storage.path", opts.storage_path, "Directory for silences, notification log, alerts, history (default data/)");
   app.add_option("--web.listen-address", listen, "Address to listen on (default 127.0.0.1:9093)");
   app.add_option("--web.external-url", opts.external_url, "URL under which the alertmanager is reachable (default http://<listen address>)");
-  app.add_option("--data.retention", retention, "How long to keep silences, notification log and history (default 120h)");
+  AddDurationFlag(app, "--data.retention", &opts.retention_ms, 60 * 1000, 10LL * 365 * 24 * 3600 * 1000,
+                  "How long to keep silences, notification log and history (default 120h)");
+  app.add_option("--web.config.file", web_config_file,
+                 "Exporter-toolkit web configuration: basic_auth_users with bcrypt hashes (docs/security.md); "
+                 "default none: no authentication");
   app.add_option("--log.level", log_level, "debug, info, warn, error (default info)");
   app.add_option("--silences.max-silence-size-bytes", opts.max_silence_bytes,
                  "Largest silence accepted (matchers, comment, creator), 0 = no limit (default 65536)");
@@ -45,12 +50,6 @@ int RunAlertmanager(int argc, char** argv) {
   }
   if (auto rc = ParseFlags(app, static_cast<int>(args.size()), args.data())) return *rc;
 
-  auto ret = ParseDurationMs(retention);
-  if (!ret.ok()) {
-    std::cerr << "invalid --data.retention: " << ret.status().message() << "\n";
-    return kExitUsage;
-  }
-  opts.retention_ms = *ret;
 
   if (check_config) {
     auto c = alertmanager::LoadConfigFile(opts.config_file);
@@ -97,6 +96,18 @@ int RunAlertmanager(int argc, char** argv) {
     return all_ok ? kExitOk : kExitFailure;
   }
 
+  alertmanager::WebConfig web_config;
+  if (!web_config_file.empty()) {
+    auto w = alertmanager::LoadWebConfigFile(web_config_file);
+    if (!w.ok()) {
+      spdlog::error("cannot load --web.config.file: {}", w.status().message());
+      return kExitFailure;
+    }
+    web_config = std::move(*w);
+  }
+  alertmanager::BasicAuthChecker auth(std::move(web_config));
+  WarnIfExposed("alertmanager", listen, auth.enabled(), "Set basic_auth_users in a --web.config.file");
+
   alertmanager::Alertmanager am(opts);
   http::ServerOptions so;
   so.name = "alertmanager";
@@ -108,6 +119,7 @@ int RunAlertmanager(int argc, char** argv) {
     spdlog::error("{}", st.message());
     return kExitFailure;
   }
+  if (auth.enabled()) server.SetGate(auth.Gate());
   AddStandardRoutes(server, [&am] { return am.Reload(); });
   am.RegisterRoutes(server);
   if (Status st = server.Start(); !st.ok()) {

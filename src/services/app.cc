@@ -12,15 +12,15 @@ int RunApp(int argc, char** argv) {
   app::AppOptions opts;
   std::string log_level = "info";
   cli.add_option("--httpListenAddr", opts.listen_addr, "TCP address to listen on (default 127.0.0.1:8080)");
-  cli.add_option("--chaos.errorRate", opts.faults.error_rate,
-                 "probability in [0,1] that GET / answers 500, at start; change it at run time with POST /chaos "
-                 "(default 0)");
-  cli.add_option("--chaos.latencyMs", opts.faults.latency_ms,
-                 "delay added to GET / in milliseconds, at start (max 60000; default 0)");
+  AddNumberFlag<double>(cli, "--chaos.errorRate", &opts.faults.error_rate, 0, 1,
+                        "probability in [0,1] that GET / answers 500, at start; change it at run time with POST /chaos "
+                        "(default 0)");
+  AddNumberFlag<int64_t>(cli, "--chaos.latencyMs", &opts.faults.latency_ms, 0, app::kMaxFaultLatencyMs,
+                         "delay added to GET / in milliseconds, at start (max 60000; default 0)");
   cli.add_option("--instrumentation", opts.instrumentation,
                  "record app_requests_total and app_request_latency_seconds; false only to measure the cost of "
                  "instrumentation in benchmarks (default true)");
-  cli.add_option("--http.ioThreads", opts.io_threads, "I/O threads serving HTTP (default 0 = one per core)");
+  AddNumberFlag<int>(cli, "--http.ioThreads", &opts.io_threads, 0, 1024, "I/O threads serving HTTP (default 0 = one per core)");
   cli.add_option("--loggerLevel", log_level, "log level: debug, info, warn, error (default info)");
   if (auto code = ParseFlags(cli, argc, argv)) return *code;
   if (Status st = app::ValidateFaultSettings(opts.faults); !st.ok()) {
@@ -28,6 +28,7 @@ int RunApp(int argc, char** argv) {
     return kExitUsage;
   }
   InitLogging("app", log_level);
+  WarnIfExposed("app", opts.listen_addr, false, "The app has no authentication (only loopback may use /chaos)");
 
   app::App app(opts);
   if (Status st = app.Start(); !st.ok()) {

@@ -3,13 +3,18 @@
 #include <malloc.h>
 #include <signal.h>
 
+#include <algorithm>
+#include <cmath>
 #include <iostream>
 
+#include <fmt/format.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "http/access.h"
 #include "obs/metrics.h"
 #include "util/strings.h"
+#include "util/time.h"
 
 namespace sremon::services {
 
@@ -133,8 +138,10 @@ void AddStandardRoutes(http::Server& server, std::function<Status()> reload) {
         r.SetText(500, "failed to reload config: " + st.message() + "\n");
       }
     };
-    server.Route("POST", "/-/reload", handler, /*blocking=*/true);
-    server.Route("GET", "/-/reload", handler, /*blocking=*/true);
+    // GET as upstream documents it (curl http://host/-/reload); a browser on another site
+    // must not trigger it either way.
+    server.Route("POST", "/-/reload", http::StateChanging(handler), /*blocking=*/true);
+    server.Route("GET", "/-/reload", http::StateChanging(handler), /*blocking=*/true);
   }
 }
 
@@ -155,6 +162,142 @@ std::string FlagsText(const CLI::App& app) {
 
 void AddFlagsRoute(http::Server& server, const CLI::App& app) {
   server.Route("GET", "/flags", [text = FlagsText(app)](http::Request&, http::Response& r) { r.SetText(200, text); });
+}
+
+namespace {
+
+std::string FormatBound(double v, bool integer) {
+  if (integer && std::fabs(v) < 9e15) return fmt::format("{}", static_cast<int64_t>(v));
+  return fmt::format("{}", v);
+}
+
+}  // namespace
+
+std::string FlagName(const std::string& cli_name) {
+  std::string last = cli_name.substr(cli_name.rfind(',') + 1);  // npos + 1 = 0
+  size_t start = last.find_first_not_of('-');
+  return start == std::string::npos ? last : last.substr(start);
+}
+
+Result<double> ParseNumberFlag(std::string_view flag, std::string_view text, double min, double max, bool integer,
+                               bool bytes) {
+  auto bad = [&](std::string_view why) {
+    return Status::InvalidArgument(fmt::format("invalid -{}={}: {}", flag, Quote(text), why));
+  };
+  std::string_view num = Trim(text);
+  double unit = 1;
+  if (bytes) {
+    // VictoriaMetrics' flagutil.Bytes suffixes.
+    static constexpr std::pair<std::string_view, double> kSuffixes[] = {
+        {"KiB", 1024.0}, {"MiB", 1024.0 * 1024}, {"GiB", 1024.0 * 1024 * 1024}, {"TiB", 1024.0 * 1024 * 1024 * 1024},
+        {"KB", 1e3},     {"MB", 1e6},            {"GB", 1e9},                   {"TB", 1e12}};
+    for (const auto& [suffix, mult] : kSuffixes) {
+      if (num.ends_with(suffix)) {
+        num.remove_suffix(suffix.size());
+        unit = mult;
+        break;
+      }
+    }
+  }
+  auto v = ParseFloat(num);
+  std::string range = fmt::format("must be {} between {} and {}", integer ? "an integer" : "a number",
+                                  FormatBound(min, integer), FormatBound(max, integer));
+  if (!v.ok() || !std::isfinite(*v)) return bad(range);
+  double value = *v * unit;
+  if (!(value >= min && value <= max)) return bad(range);
+  if (integer && value != std::floor(value)) return bad(range);
+  return value;
+}
+
+Result<int64_t> ParseDurationFlag(std::string_view flag, std::string_view text, int64_t min_ms, int64_t max_ms) {
+  std::string range = fmt::format("must be a duration between {} and {}", FormatDurationMs(min_ms), FormatDurationMs(max_ms));
+  auto bad = [&](std::string_view why) {
+    return Status::InvalidArgument(fmt::format("invalid -{}={}: {}", flag, Quote(text), why));
+  };
+  if (Trim(text) == "0") {
+    if (min_ms > 0) return bad(range);
+    return int64_t{0};
+  }
+  auto d = ParseDurationMs(Trim(text));
+  if (!d.ok()) return bad(d.status().message() + "; " + range + " such as 15s or 1h30m");
+  if (*d < min_ms || *d > max_ms) return bad(range);
+  return d;
+}
+
+CLI::Option* AddDurationFlag(CLI::App& app, const std::string& name, int64_t* ms, int64_t min_ms, int64_t max_ms,
+                             const std::string& help) {
+  std::string flag = FlagName(name);
+  return app
+      .add_option_function<std::string>(
+          name,
+          [=](const std::string& text) {
+            auto v = ParseDurationFlag(flag, text, min_ms, max_ms);
+            if (!v.ok()) throw CLI::ValidationError(v.status().message());
+            *ms = *v;
+          },
+          help)
+      ->type_name("DURATION");
+}
+
+bool HttpAuthFlags::enabled() const {
+  if (!username.empty()) return true;
+  for (const auto& k : keys) {
+    if (!k.value.empty()) return true;
+  }
+  return false;
+}
+
+void AddHttpAuthFlags(CLI::App& app, HttpAuthFlags* auth) {
+  app.add_option("--httpAuth.username", auth->username,
+                 "username for HTTP Basic auth on every endpoint but /health and the probes; empty disables it "
+                 "(default empty)");
+  app.add_option("--httpAuth.password", auth->password, "password for -httpAuth.username (default empty)");
+  for (auto& k : auth->keys) {
+    app.add_option("--" + k.flag, k.value,
+                   fmt::format("auth key for {}, passed as the authKey query arg; it overrides -httpAuth.* there "
+                               "(default empty: -httpAuth.* applies)",
+                               Join(k.paths, " and ")));
+  }
+}
+
+void InstallHttpAuth(http::Server& server, const HttpAuthFlags& auth) {
+  if (!auth.enabled()) return;
+  server.SetGate([auth](const http::Request& req, http::Response* resp) {
+    // Probes stay open, as in VictoriaMetrics, so that health checks need no secret.
+    for (std::string_view open : {"/health", "/-/healthy", "/-/ready", "/ping", "/robots.txt", "/favicon.ico"}) {
+      if (req.path == open) return true;
+    }
+    for (const auto& k : auth.keys) {
+      if (k.value.empty() || std::find(k.paths.begin(), k.paths.end(), req.path) == k.paths.end()) continue;
+      std::string_view given = req.Param("authKey");
+      if (given.empty()) {
+        resp->SetText(401, fmt::format("Expected to receive non-empty authKey when -{} is set\n", k.flag));
+        return false;
+      }
+      if (!http::SecretEquals(given, k.value)) {
+        resp->SetText(401, fmt::format("The provided authKey doesn't match -{}\n", k.flag));
+        return false;
+      }
+      return true;
+    }
+    if (auth.username.empty()) return true;
+    std::string user, password;
+    if (http::ParseBasicAuth(req.headers.Get("Authorization"), &user, &password) &&
+        http::SecretEquals(user, auth.username) && http::SecretEquals(password, auth.password)) {
+      return true;
+    }
+    http::SetUnauthorized(resp, "VictoriaMetrics", "Unauthorized");
+    return false;
+  });
+}
+
+void WarnIfExposed(std::string_view service, std::string_view listen_addr, bool has_auth,
+                   std::string_view how_to_protect) {
+  if (has_auth || http::IsLoopbackListenAddr(listen_addr)) return;
+  spdlog::warn(
+      "{} listens on {}, which other machines can reach, without authentication: anyone who can connect can read "
+      "and change its data. {}, or put an authenticating proxy in front (docs/security.md)",
+      service, listen_addr, how_to_protect);
 }
 
 }  // namespace sremon::services

@@ -8,6 +8,8 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <type_traits>
 #include <thread>
 #include <vector>
 
@@ -70,7 +72,73 @@ void AddFlagsRoute(http::Server& server, const CLI::App& app);
 void AddStorageIndex(http::Server& server);
 
 // /health (VictoriaMetrics: "OK"), /-/healthy, /-/ready, /metrics (obs::RenderMetrics), and
-// POST|GET /-/reload calling reload (when set) → 200 or 500 with the error.
+// POST|GET /-/reload calling reload (when set) → 200 or 500 with the error; a cross-site
+// request to it is refused (http::StateChanging).
 void AddStandardRoutes(http::Server& server, std::function<Status()> reload = nullptr);
+
+// ---- numeric flags ----
+// Every numeric flag is registered through these, so that a value out of range or not a number
+// is a usage error (exit 2) naming the flag, the value and the range, e.g.
+//   invalid -maxInsertRequestSize=-1: must be between 1 and 1073741824
+// instead of reaching a cast that is undefined for it.
+
+// Parses a flag value: a number as Go's strconv.ParseFloat reads it (1e9, 0x10); with
+// `bytes`, also VictoriaMetrics' size suffixes (KB MB GB TB, KiB MiB GiB TiB). Integral when
+// `integer`. The error is the whole message above.
+Result<double> ParseNumberFlag(std::string_view flag, std::string_view text, double min, double max, bool integer,
+                               bool bytes = false);
+// A duration flag (1h30m, 15s; a bare 0 is zero) within [min_ms, max_ms].
+Result<int64_t> ParseDurationFlag(std::string_view flag, std::string_view text, int64_t min_ms, int64_t max_ms);
+
+// "-n,--tail" → "tail": the name the error messages use.
+std::string FlagName(const std::string& cli_name);
+
+// Registers --name for *value (an integer type or double), range-checked by ParseNumberFlag when
+// CLI11 reads it. The default is whatever *value holds.
+template <typename T>
+CLI::Option* AddNumberFlag(CLI::App& app, const std::string& name, T* value, T min, T max, const std::string& help,
+                           bool bytes = false) {
+  std::string flag = FlagName(name);
+  return app
+      .add_option_function<std::string>(
+          name,
+          [=](const std::string& text) {
+            auto v = ParseNumberFlag(flag, text, static_cast<double>(min), static_cast<double>(max),
+                                     std::is_integral_v<T>, bytes);
+            if (!v.ok()) throw CLI::ValidationError(v.status().message());
+            *value = static_cast<T>(*v);
+          },
+          help)
+      ->type_name(bytes ? "BYTES" : "NUMBER");
+}
+// Registers --name as a duration held in *ms.
+CLI::Option* AddDurationFlag(CLI::App& app, const std::string& name, int64_t* ms, int64_t min_ms, int64_t max_ms,
+                             const std::string& help);
+
+// ---- authentication ----
+
+// VictoriaMetrics' HTTP auth flags (lib/httpserver): -httpAuth.username/-httpAuth.password ask
+// for Basic auth on every path but /health and the probes; each admin action may instead have
+// its own key (-deleteAuthKey...), passed as the authKey query or form argument.
+struct HttpAuthFlags {
+  struct Key {
+    std::string flag;                // e.g. "reloadAuthKey"
+    std::vector<std::string> paths;  // the paths it guards
+    std::string value;               // "" = not set: those paths fall back to Basic auth
+  };
+  std::string username, password;
+  std::vector<Key> keys;
+
+  bool enabled() const;  // any credential set
+};
+// Registers -httpAuth.username, -httpAuth.password and one flag per key.
+void AddHttpAuthFlags(CLI::App& app, HttpAuthFlags* auth);
+// Installs the checks on server as its gate (nothing when no flag is set).
+void InstallHttpAuth(http::Server& server, const HttpAuthFlags& auth);
+
+// Logs one warning when listen_addr accepts connections from other machines and the service
+// has no authentication configured (`how_to_protect` says what to set).
+void WarnIfExposed(std::string_view service, std::string_view listen_addr, bool has_auth,
+                   std::string_view how_to_protect);
 
 }  // namespace sremon::services

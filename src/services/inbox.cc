@@ -14,10 +14,11 @@ int RunInbox(int argc, char** argv) {
   int64_t max = 1000;
   app.add_option("--httpListenAddr", listen, "Address to listen on (default 127.0.0.1:5001)");
   app.add_option("--storageDataPath", data, "Directory for the notification store (default inbox-data)");
-  app.add_option("--maxNotifications", max, "How many notifications to keep (default 1000)")->check(CLI::PositiveNumber);
+  AddNumberFlag<int64_t>(app, "--maxNotifications", &max, 1, 10000000, "How many notifications to keep (default 1000)");
   app.add_option("--loggerLevel", log_level, "debug, info, warn, error (default info)");
   if (auto rc = ParseFlags(app, argc, argv)) return *rc;
   InitLogging("inbox", log_level);
+  WarnIfExposed("inbox", listen, false, "The inbox has no authentication: keep it on 127.0.0.1");
   inbox::Inbox box;
   if (Status st = box.Open(data, max); !st.ok()) {
     spdlog::error("{}", st.message());

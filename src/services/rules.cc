@@ -37,10 +37,9 @@ std::vector<std::string> SplitCommas(const std::vector<std::string>& in) {
   return out;
 }
 
+// Every duration flag here: Go syntax (vmalert's flags are time.Duration), 0s to a year.
 Result<int64_t> Duration(const std::string& flag, const std::string& v) {
-  auto d = ParseDurationMs(v, /*allow_float_seconds=*/true);
-  if (!d.ok()) return Status::InvalidArgument(fmt::format("invalid -{}={}: {}", flag, v, d.status().message()));
-  return d;
+  return ParseDurationFlag(flag, v, 0, 365LL * 24 * 3600 * 1000);
 }
 
 }  // namespace
@@ -57,6 +56,8 @@ int RunRules(int argc, char** argv) {
   std::string datasource_url, remote_write_url, remote_read_url, listen_addr = "127.0.0.1:8880", external_url;
   std::string eval_interval = "1m", resend_delay = "0s", lookback = "0s", restore_lookback = "1h", flush_interval = "1s";
   std::string log_level = "info";
+  HttpAuthFlags auth;
+  auth.keys = {{"reloadAuthKey", {"/-/reload"}, ""}};
   bool dry_run = false, validate_expressions = true, validate_templates = true;
   cli.add_option("--rule", rule_files, "Path or glob of rule files; repeatable (required)");
   cli.add_option("--datasource.url", datasource_url, "Prometheus-compatible query API the rules are evaluated against, e.g. http://127.0.0.1:8428 (required)");
@@ -75,6 +76,7 @@ int RunRules(int argc, char** argv) {
   cli.add_option("--rule.validateExpressions", validate_expressions, "Check rule expressions with the PromQL parser (default true)");
   cli.add_option("--rule.validateTemplates", validate_templates, "Check annotation and label templates (default true)");
   cli.add_option("--loggerLevel", log_level, "Log level: debug, info, warn, error (default info)");
+  AddHttpAuthFlags(cli, &auth);
   if (auto code = ParseFlags(cli, argc, argv)) return *code;
   InitLogging("rules", ToLower(log_level) == "warn" ? "warn" : ToLower(log_level));
 
@@ -175,6 +177,8 @@ int RunRules(int argc, char** argv) {
   so.name = "rules";
   so.listen_addr = listen_addr;
   http::Server server(so);
+  InstallHttpAuth(server, auth);
+  WarnIfExposed("rules", listen_addr, auth.enabled(), "Set -httpAuth.username and -httpAuth.password");
   AddStandardRoutes(server, [&manager] { return manager.Load(); });
   AddFlagsRoute(server, cli);
   auto rules_handler = [&manager](http::Request& req, http::Response& resp) {

@@ -60,7 +60,13 @@ Result<int64_t> ParseRetentionPeriod(std::string_view s) {
     return Status::InvalidArgument(fmt::format(
         "invalid -retentionPeriod={}: want a positive number of months, or a number with suffix h, d, w or y", Quote(s)));
   }
-  return static_cast<int64_t>(*v * static_cast<double>(unit));
+  // VictoriaMetrics' bounds; they also keep the cast below defined.
+  double ms = *v * static_cast<double>(unit);
+  if (ms < static_cast<double>(kDay) || ms > 100.0 * 365 * kDay) {
+    return Status::InvalidArgument(
+        fmt::format("invalid -retentionPeriod={}: must be between 1d and 100y", Quote(s)));
+  }
+  return static_cast<int64_t>(ms);
 }
 
 // A duration as Go prints it (time.Duration.String: "10s", "1m0s", "1.5s", "250ms"), for the
@@ -171,29 +177,34 @@ int RunStorage(int argc, char** argv) {
   bool strict_parse = true;
   std::vector<std::string> remote_write_urls;
   std::string remote_write_tmp;
-  double remote_write_max_disk = 1 << 30;
-  size_t max_labels = 30;
-  size_t max_label_value_len = 4096;
-  double max_request_size = 32 << 20;
-  std::string max_staleness = "5m";
-  double max_samples = 1e9;
-  double max_series = 300000;
-  std::string max_query_duration = "30s";
-  double max_points = 30000;
-  std::string slow_query = "5s";
+  int64_t remote_write_max_disk = 1 << 30;
+  int64_t max_labels = 30;
+  int64_t max_label_value_len = 4096;
+  int64_t max_request_size = 32 << 20;
+  int64_t max_staleness_ms = 5 * 60 * 1000;
+  int64_t max_samples = 1000000000;
+  int64_t max_series = 300000;
+  int64_t max_query_duration_ms = 30 * 1000;
+  int64_t max_points = 30000;
+  int64_t slow_query_ms = 5 * 1000;
   std::string log_level = "info";
   std::string graphite_addr;
   int max_concurrent_requests = DefaultMaxConcurrentRequests();
-  std::string max_queue_duration = "10s";
+  int64_t search_wait_ms = 10 * 1000;
   int max_concurrent_inserts = 4 * static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  std::string insert_max_queue_duration = "1m";
-  double max_connections = 512;
-  double max_series_api = 30000;
-  double max_tag_keys = 100000;
-  double max_tag_values = 100000;
-  double max_labels_api_series = 1e6;
-  double max_response_series = 0;
-  double max_memory_per_query = 256 << 20;
+  int64_t insert_wait_ms = 60 * 1000;
+  int64_t max_connections = 512;
+  int64_t max_series_api = 30000;
+  int64_t max_tag_keys = 100000;
+  int64_t max_tag_values = 100000;
+  int64_t max_labels_api_series = 1000000;
+  int64_t max_response_series = 0;
+  int64_t max_memory_per_query = 256 << 20;
+  HttpAuthFlags auth;
+  auth.keys = {{"deleteAuthKey", {"/api/v1/admin/tsdb/delete_series"}, ""},
+               {"reloadAuthKey", {"/-/reload"}, ""},
+               {"forceFlushAuthKey", {"/internal/force_flush"}, ""},
+               {"forceMergeAuthKey", {"/internal/force_merge"}, ""}};
 
   cli.add_option("--httpListenAddr", listen_addr, "TCP address to listen on (default 127.0.0.1:8428)");
   cli.add_option("--graphiteListenAddr", graphite_addr,
@@ -208,41 +219,61 @@ int RunStorage(int argc, char** argv) {
                  "remote_write receiver to forward every stored sample to; repeatable (default none)");
   cli.add_option("--remoteWrite.tmpDataPath", remote_write_tmp,
                  "on-disk buffer of -remoteWrite.url (default <storageDataPath>/remotewrite-queue)");
-  cli.add_option("--remoteWrite.maxDiskUsagePerURL", remote_write_max_disk,
-                 "bytes of on-disk buffer per -remoteWrite.url; the oldest data is dropped past it (default 1GiB)");
-  cli.add_option("--maxLabelsPerTimeseries", max_labels, "labels kept per series; extra ones are dropped (default 30)");
-  cli.add_option("--maxLabelValueLen", max_label_value_len, "longer label values are truncated (default 4096)");
-  cli.add_option("--maxInsertRequestSize", max_request_size, "larger write bodies answer 413 (default 32MiB)");
-  cli.add_option("--search.maxStalenessInterval", max_staleness, "PromQL lookback delta (default 5m)");
-  cli.add_option("--search.maxSamplesPerQuery", max_samples, "samples one query may load (default 1e9)");
-  cli.add_option("--search.maxUniqueTimeseries", max_series, "series one query or export may touch (default 300000)");
-  cli.add_option("--search.maxQueryDuration", max_query_duration, "query timeout (default 30s)");
-  cli.add_option("--search.maxPointsPerTimeseries", max_points, "points per series in query_range (default 30000)");
-  cli.add_option("--search.logSlowQueryDuration", slow_query, "log queries slower than this; 0 disables (default 5s)");
+  // Ranges: what the code can hold without overflow and a machine can plausibly serve.
+  constexpr int64_t kTiB = int64_t{1} << 40;
+  constexpr int64_t kDayMs = 24 * 3600 * 1000LL;
+  AddNumberFlag<int64_t>(cli, "--remoteWrite.maxDiskUsagePerURL", &remote_write_max_disk, 1 << 20, 64 * kTiB,
+                         "bytes of on-disk buffer per -remoteWrite.url; the oldest data is dropped past it; suffixes "
+                         "KB, MB, GB, KiB, MiB, GiB... (default 1GiB)",
+                         /*bytes=*/true);
+  AddNumberFlag<int64_t>(cli, "--maxLabelsPerTimeseries", &max_labels, 1, 10000,
+                         "labels kept per series; extra ones are dropped (default 30)");
+  AddNumberFlag<int64_t>(cli, "--maxLabelValueLen", &max_label_value_len, 1, 1 << 20,
+                         "longer label values are truncated (default 4096)");
+  AddNumberFlag<int64_t>(cli, "--maxInsertRequestSize", &max_request_size, 1, 1 << 30,
+                         "larger write bodies answer 413; suffixes KB, MB, KiB, MiB... (default 32MiB)", /*bytes=*/true);
+  AddDurationFlag(cli, "--search.maxStalenessInterval", &max_staleness_ms, 0, 365 * kDayMs,
+                  "PromQL lookback delta; 0 = automatic (default 5m)");
+  AddNumberFlag<int64_t>(cli, "--search.maxSamplesPerQuery", &max_samples, 1, int64_t{1} << 50,
+                         "samples one query may load (default 1e9)");
+  AddNumberFlag<int64_t>(cli, "--search.maxUniqueTimeseries", &max_series, 1, int64_t{1} << 40,
+                         "series one query or export may touch (default 300000)");
+  AddDurationFlag(cli, "--search.maxQueryDuration", &max_query_duration_ms, 1, 365 * kDayMs,
+                  "query timeout (default 30s)");
+  AddNumberFlag<int64_t>(cli, "--search.maxPointsPerTimeseries", &max_points, 1, 100000000,
+                         "points per series in query_range (default 30000)");
+  AddDurationFlag(cli, "--search.logSlowQueryDuration", &slow_query_ms, 0, 365 * kDayMs,
+                  "log queries slower than this; 0 disables (default 5s)");
   cli.add_option("--loggerLevel", log_level, "log level: debug, info, warn, error (default info)");
-  cli.add_option("--search.maxConcurrentRequests", max_concurrent_requests,
-                 fmt::format("search requests (queries, series, labels, export) run at once; more wait in a queue "
-                             "(default {}: twice the cores up to 4 cores, at most 16)",
-                             max_concurrent_requests));
-  cli.add_option("--search.maxQueueDuration", max_queue_duration,
-                 "how long a search request waits for -search.maxConcurrentRequests before a 503 (default 10s)");
-  cli.add_option("--maxConcurrentInserts", max_concurrent_inserts,
-                 fmt::format("write requests processed at once; more wait in a queue (default {}: 4 per core)",
-                             max_concurrent_inserts));
-  cli.add_option("--insert.maxQueueDuration", insert_max_queue_duration,
-                 "how long a write request waits for -maxConcurrentInserts before a 503 (default 1m)");
-  cli.add_option("--http.maxConnections", max_connections,
-                 "open HTTP connections at most; at the cap the one idle longest is closed; 0 = no cap (default 512)");
-  cli.add_option("--search.maxSeries", max_series_api, "series /api/v1/series may return (default 30000)");
-  cli.add_option("--search.maxTagKeys", max_tag_keys, "label names /api/v1/labels returns at most (default 100000)");
-  cli.add_option("--search.maxTagValues", max_tag_values,
-                 "label values /api/v1/label/<name>/values returns at most (default 100000)");
-  cli.add_option("--search.maxLabelsAPISeries", max_labels_api_series,
-                 "series the label APIs may scan for match[] (default 1000000)");
-  cli.add_option("--search.maxResponseSeries", max_response_series,
-                 "series /api/v1/query and /api/v1/query_range may return; 0 = no limit (default 0)");
-  cli.add_option("--search.maxMemoryPerQuery", max_memory_per_query,
-                 "bytes one query may hold: samples being evaluated, then its answer; 0 = no limit (default 256MiB)");
+  AddNumberFlag<int>(cli, "--search.maxConcurrentRequests", &max_concurrent_requests, 1, 1024,
+                     fmt::format("search requests (queries, series, labels, export) run at once; more wait in a "
+                                 "queue (default {}: twice the cores up to 4 cores, at most 16)",
+                                 max_concurrent_requests));
+  AddDurationFlag(cli, "--search.maxQueueDuration", &search_wait_ms, 0, 365 * kDayMs,
+                  "how long a search request waits for -search.maxConcurrentRequests before a 503 (default 10s)");
+  AddNumberFlag<int>(cli, "--maxConcurrentInserts", &max_concurrent_inserts, 1, 1024,
+                     fmt::format("write requests processed at once; more wait in a queue (default {}: 4 per core)",
+                                 max_concurrent_inserts));
+  AddDurationFlag(cli, "--insert.maxQueueDuration", &insert_wait_ms, 0, 365 * kDayMs,
+                  "how long a write request waits for -maxConcurrentInserts before a 503 (default 1m)");
+  AddNumberFlag<int64_t>(cli, "--http.maxConnections", &max_connections, 0, 1000000,
+                         "open HTTP connections at most; at the cap the one idle longest is closed; 0 = no cap "
+                         "(default 512)");
+  AddNumberFlag<int64_t>(cli, "--search.maxSeries", &max_series_api, 1, int64_t{1} << 40,
+                         "series /api/v1/series may return (default 30000)");
+  AddNumberFlag<int64_t>(cli, "--search.maxTagKeys", &max_tag_keys, 1, int64_t{1} << 40,
+                         "label names /api/v1/labels returns at most (default 100000)");
+  AddNumberFlag<int64_t>(cli, "--search.maxTagValues", &max_tag_values, 1, int64_t{1} << 40,
+                         "label values /api/v1/label/<name>/values returns at most (default 100000)");
+  AddNumberFlag<int64_t>(cli, "--search.maxLabelsAPISeries", &max_labels_api_series, 1, int64_t{1} << 40,
+                         "series the label APIs may scan for match[] (default 1000000)");
+  AddNumberFlag<int64_t>(cli, "--search.maxResponseSeries", &max_response_series, 0, int64_t{1} << 40,
+                         "series /api/v1/query and /api/v1/query_range may return; 0 = no limit (default 0)");
+  AddNumberFlag<int64_t>(cli, "--search.maxMemoryPerQuery", &max_memory_per_query, 0, 64 * kTiB,
+                         "bytes one query may hold: samples being evaluated, then its answer; 0 = no limit; "
+                         "suffixes KB, MB, KiB, MiB... (default 256MiB)",
+                         /*bytes=*/true);
+  AddHttpAuthFlags(cli, &auth);
   if (auto code = ParseFlags(cli, argc, argv)) return *code;
 
   auto fail_usage = [&](const std::string& msg) {
@@ -251,31 +282,13 @@ int RunStorage(int argc, char** argv) {
   };
   auto retention_ms = ParseRetentionPeriod(retention);
   if (!retention_ms.ok()) return fail_usage(retention_ms.status().message());
-  for (auto [name, value] : {std::pair{"search.maxStalenessInterval", &max_staleness},
-                             {"search.maxQueryDuration", &max_query_duration},
-                             {"search.logSlowQueryDuration", &slow_query},
-                             {"search.maxQueueDuration", &max_queue_duration},
-                             {"insert.maxQueueDuration", &insert_max_queue_duration}}) {
-    if (*value == "0") continue;
-    if (auto d = ParseDurationMs(*value); !d.ok()) return fail_usage(fmt::format("invalid -{}: {}", name, d.status().message()));
-  }
-  for (auto [name, value] : {std::pair{"search.maxConcurrentRequests", max_concurrent_requests},
-                             {"maxConcurrentInserts", max_concurrent_inserts}}) {
-    if (value < 1) return fail_usage(fmt::format("invalid -{}={}: must be at least 1", name, value));
-  }
-  for (auto [name, value] : {std::pair{"http.maxConnections", max_connections}, {"search.maxSeries", max_series_api},
-                             {"search.maxTagKeys", max_tag_keys}, {"search.maxTagValues", max_tag_values},
-                             {"search.maxLabelsAPISeries", max_labels_api_series},
-                             {"search.maxResponseSeries", max_response_series},
-                             {"search.maxMemoryPerQuery", max_memory_per_query}}) {
-    if (!(value >= 0 && value <= 1e15)) return fail_usage(fmt::format("invalid -{}={}: must be between 0 and 1e15", name, value));
-  }
   for (const auto& u : remote_write_urls) {
     if (!u.starts_with("http://") && !u.starts_with("https://")) {
       return fail_usage(fmt::format("invalid -remoteWrite.url={}: must start with http:// or https://", Quote(http::RedactUrl(u))));
     }
   }
   InitLogging("storage", log_level);
+  WarnIfExposed("storage", listen_addr, auth.enabled(), "Set -httpAuth.username and -httpAuth.password");
   // Import bodies are tens of MB: they go back to the kernel once freed (what that saved on
   // the 4.7 M-sample import is in docs/benchmarks.md, "Storage service").
   HeapReleaser heap(std::chrono::seconds(2));
@@ -284,8 +297,8 @@ int RunStorage(int argc, char** argv) {
   tsdb::Options db_opts;
   db_opts.dir = data_path;
   db_opts.retention_ms = *retention_ms;
-  db_opts.max_labels_per_series = max_labels;
-  db_opts.max_label_value_len = max_label_value_len;
+  db_opts.max_labels_per_series = static_cast<size_t>(max_labels);
+  db_opts.max_label_value_len = static_cast<size_t>(max_label_value_len);
   auto opened = tsdb::DB::Open(db_opts);
   if (!opened.ok()) {
     spdlog::error("cannot open -storageDataPath={}: {}", data_path, opened.status().message());
@@ -326,24 +339,24 @@ int RunStorage(int argc, char** argv) {
   http::Server server(so);
   // Queries and writes in lanes of their own, so that heavy queries never hold up ingestion (or
   // the reverse); /health, /metrics and the pages run on the I/O threads, behind neither.
-  int64_t search_wait_ms = ParseDurationMs(max_queue_duration).value();
   http::Lane search_lane = server.AddLane(http::LaneOptions{
       "search", max_concurrent_requests, std::chrono::milliseconds(search_wait_ms),
       fmt::format("cannot handle more than {} concurrent search requests during {}; possible solutions: increase "
                   "`-search.maxQueueDuration`; increase `-search.maxQueryDuration`; increase "
                   "`-search.maxConcurrentRequests`; increase server capacity",
                   max_concurrent_requests, GoDuration(search_wait_ms))});
-  int64_t insert_wait_ms = ParseDurationMs(insert_max_queue_duration).value();
   http::Lane insert_lane = server.AddLane(http::LaneOptions{
       "insert", max_concurrent_inserts, std::chrono::milliseconds(insert_wait_ms),
       fmt::format("cannot handle more than {} concurrent inserts during {}; possible solutions: increase "
                   "`-insert.maxQueueDuration`, increase `-maxConcurrentInserts`, increase server capacity",
                   max_concurrent_inserts, GoDuration(insert_wait_ms))});
+  InstallHttpAuth(server, auth);
   AddStandardRoutes(server, [&scraper] { return scraper.Reload(); });
   AddFlagsRoute(server, cli);
   AddStorageIndex(server);
   ingest::WriteApiOptions wopts;
-  wopts.limits = ingest::Limits{max_labels, max_label_value_len, static_cast<size_t>(max_request_size)};
+  wopts.limits = ingest::Limits{static_cast<size_t>(max_labels), static_cast<size_t>(max_label_value_len),
+                                static_cast<size_t>(max_request_size)};
   wopts.parse_selector = [](std::string_view s) -> Result<std::vector<model::Matcher>> {
     auto sets = api::ParseMatchSets({std::string(s)});  // with the non-empty matcher check
     if (!sets.ok()) return sets.status();
@@ -371,17 +384,16 @@ int RunStorage(int argc, char** argv) {
 
   // 5. The Prometheus query API over the store, with the scrapes' metadata.
   promql::EngineOptions eopts;
-  auto dur = [](const std::string& v) -> int64_t { return v == "0" ? 0 : ParseDurationMs(v).value(); };
-  if (max_staleness != "0") eopts.lookback_delta_ms = dur(max_staleness);  // VM: 0 = automatic
+  if (max_staleness_ms != 0) eopts.lookback_delta_ms = max_staleness_ms;  // VM: 0 = automatic
   // Bounded in bytes instead, below (int64 max: the engine compares it with signed counts).
   eopts.max_samples = static_cast<size_t>(std::numeric_limits<int64_t>::max());
   eopts.max_samples_per_query = static_cast<size_t>(max_samples);
   eopts.max_memory_bytes = static_cast<size_t>(max_memory_per_query);
   eopts.max_series = static_cast<size_t>(max_series);
-  eopts.timeout = std::chrono::milliseconds(dur(max_query_duration));
+  eopts.timeout = std::chrono::milliseconds(max_query_duration_ms);
   promql::Engine engine(eopts);
   api::PromApiOptions aopts;
-  aopts.max_points_per_series = static_cast<int64_t>(max_points);
+  aopts.max_points_per_series = max_points;
   aopts.search_exec = search_lane;
   aopts.max_series = static_cast<size_t>(max_series_api);
   aopts.max_tag_keys = static_cast<size_t>(max_tag_keys);
@@ -389,11 +401,12 @@ int RunStorage(int argc, char** argv) {
   aopts.max_labels_api_series = static_cast<size_t>(max_labels_api_series);
   aopts.max_response_series = static_cast<size_t>(max_response_series);
   aopts.max_response_bytes = static_cast<size_t>(max_memory_per_query);
-  aopts.slow_query_log = std::chrono::milliseconds(dur(slow_query));
+  aopts.slow_query_log = std::chrono::milliseconds(slow_query_ms);
   aopts.metadata = [&scraper] { return scraper.Metadata(); };
   aopts.flags = {{"httpListenAddr", listen_addr},          {"storageDataPath", data_path},
                  {"retentionPeriod", retention},            {"promscrape.config", scrape_config},
-                 {"search.maxStalenessInterval", max_staleness}, {"search.maxQueryDuration", max_query_duration}};
+                 {"search.maxStalenessInterval", FormatDurationMs(max_staleness_ms)},
+                 {"search.maxQueryDuration", FormatDurationMs(max_query_duration_ms)}};
   api::RegisterPrometheusApi(server, *db, engine, aopts);
   if (Status st = server.Start(); !st.ok()) {
     spdlog::error("{}", st.message());

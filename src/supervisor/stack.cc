@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -106,6 +107,9 @@ std::string StackUrls(const StackConfig& cfg) {
 std::vector<std::string> CommandLine(const ServiceSpec& spec, const StackConfig& cfg) {
   std::vector<std::string> argv = {cfg.binary, spec.subcommand};
   for (auto& a : spec.args(cfg)) argv.push_back(std::move(a));
+  if (auto it = cfg.extra_flags.find(spec.name); it != cfg.extra_flags.end()) {
+    argv.insert(argv.end(), it->second.begin(), it->second.end());
+  }
   return argv;
 }
 
@@ -246,6 +250,18 @@ Result<StackConfig> ResolveStackConfig(const StackFlags& flags) {
     SREMON_RETURN_IF_ERROR(ParsePorts(env, &cfg.ports).WithContext("SREMON_PORTS"));
   }
   SREMON_RETURN_IF_ERROR(ParsePorts(flags.ports, &cfg.ports).WithContext("--ports"));
+  for (const auto& s : Services()) {
+    std::string env = "SREMON_" + s.name + "_FLAGS";
+    for (char& c : env) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    const char* v = std::getenv(env.c_str());
+    if (!v) continue;
+    for (std::string_view f : Split(v, ' ')) {
+      if (f.empty()) continue;
+      SREMON_RETURN_IF_ERROR(CheckPrintableAscii("bad flag in " + env, f));
+      if (!f.starts_with('-')) return Status::InvalidArgument(fmt::format("{}: {} is not a flag", env, Quote(f)));
+      cfg.extra_flags[s.name].emplace_back(f);
+    }
+  }
   std::map<int, std::string> seen;
   for (const auto& [name, port] : cfg.ports) {
     auto [it, fresh] = seen.emplace(port, name);

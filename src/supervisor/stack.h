@@ -20,6 +20,10 @@ struct StackConfig {
   std::string data_dir;    // one subdirectory per service (default ./data), kept across down/up
   std::string config_dir;  // the root holding prometheus/ and grafana/ (default .)
   std::map<std::string, int, std::less<>> ports;  // every service of the table has one
+  // Flags appended to a service's command line, from SREMON_<SERVICE>_FLAGS (e.g.
+  // SREMON_STORAGE_FLAGS="-httpAuth.username=u -httpAuth.password=p"): how auth and other
+  // options reach the services (docs/security.md). Split on spaces; no quoting.
+  std::map<std::string, std::vector<std::string>, std::less<>> extra_flags;
 
   int Port(std::string_view service) const;
   std::string BaseUrl(std::string_view service) const;  // http://127.0.0.1:PORT
@@ -59,7 +63,7 @@ const ServiceSpec* FindService(std::string_view name);
 // The stack's home pages for http::kStackUrlsEnv: "storage=http://127.0.0.1:8428,rules=...".
 std::string StackUrls(const StackConfig& cfg);
 
-// Full argv: binary, subcommand, args.
+// Full argv: binary, subcommand, args, then the service's extra_flags.
 std::vector<std::string> CommandLine(const ServiceSpec& spec, const StackConfig& cfg);
 
 // "app=18080,storage=18428": overrides entries of *ports. Errors name the bad entry.
@@ -68,7 +72,7 @@ Status ParsePorts(std::string_view spec, std::map<std::string, int, std::less<>>
 Result<std::vector<const ServiceSpec*>> SelectServices(std::string_view names);
 
 // Inputs of the resolution, from flags and then env (SREMON_STATE_DIR, SREMON_DATA_DIR,
-// SREMON_CONFIG_DIR, SREMON_PORTS); empty = not given.
+// SREMON_CONFIG_DIR, SREMON_PORTS, SREMON_<SERVICE>_FLAGS); empty = not given.
 struct StackFlags {
   std::string state_dir, data_dir, config_dir, ports;
 };

@@ -88,6 +88,23 @@ TEST(StackTest, CommandLinesUseTheConfiguredPortsAndDirs) {
   EXPECT_EQ(c.LogFile("app"), "/s/logs/app.log");
 }
 
+TEST(StackTest, ExtraFlagsFromEnvironment) {
+  setenv("SREMON_STORAGE_FLAGS", " -httpAuth.username=u  -httpAuth.password=p ", 1);
+  setenv("SREMON_ALERTMANAGER_FLAGS", "--web.config.file=/c/web.yml", 1);
+  auto c = ResolveStackConfig(StackFlags{});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  auto argv = CommandLine(*FindService("storage"), *c);
+  ASSERT_GE(argv.size(), 2u);
+  EXPECT_EQ(argv[argv.size() - 2], "-httpAuth.username=u");
+  EXPECT_EQ(argv.back(), "-httpAuth.password=p");
+  EXPECT_EQ(CommandLine(*FindService("alertmanager"), *c).back(), "--web.config.file=/c/web.yml");
+  EXPECT_EQ(CommandLine(*FindService("app"), *c).back().rfind("-httpListenAddr=", 0), 0u);
+  setenv("SREMON_STORAGE_FLAGS", "notaflag", 1);
+  EXPECT_FALSE(ResolveStackConfig(StackFlags{}).ok());
+  unsetenv("SREMON_STORAGE_FLAGS");
+  unsetenv("SREMON_ALERTMANAGER_FLAGS");
+}
+
 TEST(StackTest, ResolveRejectsDuplicatePorts) {
   unsetenv("SREMON_PORTS");  // the defaults below are the table's
   unsetenv("SREMON_STATE_DIR");
