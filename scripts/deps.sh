@@ -8,7 +8,7 @@ BUILD_PKGS=(build-essential cmake ninja-build ccache pkg-config
   libsodium-dev nlohmann-json3-dev libssl-dev)
 TEST_PKGS=(libgtest-dev libgmock-dev libbenchmark-dev clang curl wrk python3 docker-compose)
 # Upstream programs used as oracles and interop peers by the test suites.
-PEER_PKGS=(victoria-metrics prometheus prometheus-alertmanager chromium chromium-driver)
+PEER_PKGS=(victoria-metrics prometheus prometheus-alertmanager prometheus-pushgateway chromium chromium-driver)
 
 missing=()
 want=()
