@@ -1,6 +1,6 @@
 // libFuzzer target for the write endpoints' decoders: text import, remote_write (the input is
 // used both raw as a snappy body and snappy-compressed, so the protobuf decoder is reached), and
-// JSON lines. None may crash or hang whatever the bytes.
+// JSON lines, with remote_write's metadata kept. None may crash or hang whatever the bytes.
 #include <snappy.h>
 
 #include <cstddef>
@@ -29,7 +29,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   sremon::ingest::ImportRemoteWrite(in, extra, limits, &app);
   std::string compressed;
   snappy::Compress(in.data(), in.size(), &compressed);
-  sremon::ingest::ImportRemoteWrite(compressed, extra, limits, &app);
+  std::vector<sremon::ingest::FamilyMetadata> metadata;
+  sremon::ingest::ImportRemoteWrite(compressed, extra, limits, &app, &metadata);
   sremon::ingest::ImportVmJson(in, extra, limits, &app);
   return 0;
 }

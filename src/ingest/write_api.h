@@ -3,6 +3,7 @@
 //   POST /api/v1/write               Prometheus remote_write 1.0 (snappy + protobuf)
 //   POST /api/v1/import              VictoriaMetrics JSON lines
 //   GET|POST /api/v1/export          JSON lines for match[], start, end
+//   POST /api/v1/import/csv, GET|POST /api/v1/export/csv   CSV with format= (ingest/csv.h)
 //   POST /api/v1/admin/tsdb/delete_series, /internal/force_flush, /internal/force_merge
 // Writes answer 204; 400 naming the first bad line (the valid ones are kept); 413 over the body
 // limit (the server's max_body_bytes); 503 when the store is unavailable (disk full).
@@ -32,6 +33,7 @@ struct WriteApiOptions {
   // Parses a match[] selector (the service passes promql::ParseMetricSelector).
   std::function<Result<std::vector<model::Matcher>>(std::string_view)> parse_selector;
   size_t max_export_series = 0;  // 0 = unlimited (-search.maxUniqueTimeseries otherwise)
+  MetadataStore* metadata = nullptr;  // keeps remote_write metadata when set; outlives the server
 };
 
 void RegisterWriteApi(http::Server& server, storage::Appendable* appendable, storage::Queryable* queryable,
