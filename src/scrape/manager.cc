@@ -326,6 +326,11 @@ std::map<std::string, std::vector<storage::MetricMetadata>> Manager::Metadata() 
   return out;
 }
 
+std::string Manager::ConfigYaml() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return config_.masked_yaml;
+}
+
 void Manager::RegisterRoutes(http::Server& server) {
   server.Route("GET", "/api/v1/targets", [this](http::Request& req, http::Response& resp) {
     resp.SetJson(200, TargetsJson(req.Param("state")));

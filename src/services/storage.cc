@@ -15,6 +15,7 @@
 
 #include "api/prom_api.h"
 #include "api/selectors.h"
+#include "api/vmalert_proxy.h"
 #include "http/http.h"
 #include "ingest/remote_writer.h"
 #include "ingest/write_api.h"
@@ -161,6 +162,7 @@ int RunStorage(int argc, char** argv) {
   double max_points = 30000;
   std::string slow_query = "5s";
   std::string log_level = "info";
+  std::string vmalert_proxy_url;
 
   cli.add_option("--httpListenAddr", listen_addr, "TCP address to listen on (default 127.0.0.1:8428)");
   cli.add_option("--storageDataPath", data_path, "where data is stored (default victoria-metrics-data)");
@@ -185,6 +187,8 @@ int RunStorage(int argc, char** argv) {
   cli.add_option("--search.maxPointsPerTimeseries", max_points, "points per series in query_range (default 30000)");
   cli.add_option("--search.logSlowQueryDuration", slow_query, "log queries slower than this; 0 disables (default 5s)");
   cli.add_option("--loggerLevel", log_level, "log level: debug, info, warn, error (default info)");
+  cli.add_option("--vmalert.proxyURL", vmalert_proxy_url,
+                 "rules service (vmalert) that /api/v1/rules, /api/v1/alerts and /vmalert/ are proxied to (default none)");
   if (auto code = ParseFlags(cli, argc, argv)) return *code;
 
   auto fail_usage = [&](const std::string& msg) {
@@ -199,6 +203,11 @@ int RunStorage(int argc, char** argv) {
     if (*value == "0") continue;
     if (auto d = ParseDurationMs(*value); !d.ok()) return fail_usage(fmt::format("invalid -{}: {}", name, d.status().message()));
   }
+  if (!vmalert_proxy_url.empty() && !vmalert_proxy_url.starts_with("http://") &&
+      !vmalert_proxy_url.starts_with("https://")) {
+    return fail_usage(fmt::format("invalid -vmalert.proxyURL={}: must start with http:// or https://", Quote(vmalert_proxy_url)));
+  }
+  if (Status st = CheckPrintableAscii("invalid -vmalert.proxyURL", vmalert_proxy_url); !st.ok()) return fail_usage(st.message());
   for (const auto& u : remote_write_urls) {
     if (!u.starts_with("http://") && !u.starts_with("https://")) {
       return fail_usage(fmt::format("invalid -remoteWrite.url={}: must start with http:// or https://", Quote(u)));
@@ -261,6 +270,8 @@ int RunStorage(int argc, char** argv) {
     return std::move((*sets)[0]);
   };
   wopts.max_export_series = static_cast<size_t>(max_series);
+  ingest::MetadataStore remote_metadata;  // what remote_write senders say about their metrics
+  wopts.metadata = &remote_metadata;
   ingest::AdminHooks hooks;
   tsdb::DB* dbp = db.get();
   hooks.force_flush = [dbp] { return dbp->ForceFlush(); };
@@ -289,11 +300,17 @@ int RunStorage(int argc, char** argv) {
   api::PromApiOptions aopts;
   aopts.max_points_per_series = static_cast<int64_t>(max_points);
   aopts.slow_query_log = std::chrono::milliseconds(dur(slow_query));
-  aopts.metadata = [&scraper] { return scraper.Metadata(); };
+  aopts.metadata = [&scraper, &remote_metadata] {
+    auto md = scraper.Metadata();
+    ingest::MergeMetadata(&md, remote_metadata.Snapshot());
+    return md;
+  };
   aopts.flags = {{"httpListenAddr", listen_addr},          {"storageDataPath", data_path},
                  {"retentionPeriod", retention},            {"promscrape.config", scrape_config},
                  {"search.maxStalenessInterval", max_staleness}, {"search.maxQueryDuration", max_query_duration}};
+  aopts.config_yaml = [&scraper] { return scraper.ConfigYaml(); };
   api::RegisterPrometheusApi(server, *db, engine, aopts);
+  api::RegisterVmalertProxy(server, vmalert_proxy_url);
   if (Status st = server.Start(); !st.ok()) {
     spdlog::error("{}", st.message());
     return kExitFailure;
