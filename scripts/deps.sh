@@ -8,7 +8,7 @@ BUILD_PKGS=(build-essential cmake ninja-build ccache pkg-config
   libsodium-dev nlohmann-json3-dev libssl-dev libcrypt-dev)
 TEST_PKGS=(libgtest-dev libgmock-dev libbenchmark-dev clang curl wrk python3 python3-influxdb collectd-core docker-compose)
 # Upstream programs used as oracles and interop peers by the test suites.
-PEER_PKGS=(victoria-metrics prometheus prometheus-alertmanager prometheus-node-exporter chromium chromium-driver)
+PEER_PKGS=(victoria-metrics prometheus prometheus-alertmanager prometheus-node-exporter prometheus-pushgateway chromium chromium-driver)
 
 missing=()
 want=()

@@ -178,7 +178,7 @@ void Alertmanager::RegisterApi(http::Server& server) {
   server.Route("GET", "/api/v2/status", [this](http::Request&, http::Response& resp) {
     auto rt = runtime();
     ojson body = {{"cluster", {{"peers", ojson::array()}, {"status", "disabled"}}},
-                  {"config", {{"original", rt ? rt->config->original : ""}}},
+                  {"config", {{"original", rt ? DumpConfig(*rt->config) : ""}}},
                   {"uptime", FormatRfc3339Ms(start_ms_)},
                   {"versionInfo",
                    {{"branch", "sremon"},

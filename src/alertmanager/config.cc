@@ -107,11 +107,12 @@ class Parser {
 
   // match / match_re / matchers of a route or of one side of an inhibit rule.
   void Matchers(const YAML::Node& node, const char* eq_key, const char* re_key, const char* new_key,
-                alertmanager::Matchers* out) const {
+                alertmanager::Matchers* out, WrittenMatchers* written) const {
     if (const YAML::Node m = node[eq_key]; m && !m.IsNull()) {
       for (const auto& [k, v] : StrMap(m)) {
         if (!model::IsValidLabelName(k)) Fail(m, fmt::format("invalid label name {}", Quote(k)));
         out->push_back(model::Matcher::Make(model::MatchType::kEqual, k, v).value());
+        written->match[k] = v;
       }
     }
     if (const YAML::Node m = node[re_key]; m && !m.IsNull()) {
@@ -120,6 +121,7 @@ class Parser {
         auto matcher = model::Matcher::Make(model::MatchType::kRegexMatch, k, v);
         if (!matcher.ok()) Fail(m, fmt::format("error parsing regexp: {}", matcher.status().message()));
         out->push_back(*matcher);
+        written->match_re[k] = v;
       }
     }
     if (const YAML::Node m = node[new_key]; m && !m.IsNull()) {
@@ -127,7 +129,10 @@ class Parser {
       for (const auto& item : m) {
         auto ms = ParseMatchers(Str(item));
         if (!ms.ok()) Fail(item, ms.status().message());
-        for (auto& x : *ms) out->push_back(std::move(x));
+        for (auto& x : *ms) {
+          written->matchers.push_back(x);
+          out->push_back(std::move(x));
+        }
       }
     }
   }
@@ -204,7 +209,7 @@ class Parser {
     r.line = n.Mark().line + 1;
     if (n["receiver"]) r.receiver = Str(n["receiver"]);
     if (n["group_by"]) r.group_by = GroupBy(n["group_by"]);
-    Matchers(n, "match", "match_re", "matchers", &r.matchers);
+    Matchers(n, "match", "match_re", "matchers", &r.matchers, &r.written);
     SortMatchers(&r.matchers);
     if (n["continue"]) r.continue_matching = Bool(n["continue"]);
     if (n["group_wait"]) r.group_wait = Duration(n["group_wait"]);
@@ -435,8 +440,8 @@ class Parser {
                    "target_matchers", "equal"},
                   "config.InhibitRule");
         InhibitRule rule;
-        Matchers(r, "source_match", "source_match_re", "source_matchers", &rule.source);
-        Matchers(r, "target_match", "target_match_re", "target_matchers", &rule.target);
+        Matchers(r, "source_match", "source_match_re", "source_matchers", &rule.source, &rule.source_written);
+        Matchers(r, "target_match", "target_match_re", "target_matchers", &rule.target, &rule.target_written);
         if (r["equal"]) {
           rule.equal = StrList(r["equal"]);
           for (const auto& l : rule.equal) {

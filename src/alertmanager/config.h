@@ -59,10 +59,18 @@ struct Receiver {
   std::vector<SlackConfig> slacks;
 };
 
+// A matcher list as written: legacy maps and the `matchers` strings apart (the config dump
+// shows them so; routing uses the merged list).
+struct WrittenMatchers {
+  std::map<std::string, std::string> match, match_re;
+  Matchers matchers;
+};
+
 struct RouteConfig {
   std::string receiver;  // "" = inherited
   std::optional<std::vector<std::string>> group_by;
   Matchers matchers;  // new syntax and legacy match/match_re, sorted
+  WrittenMatchers written;
   bool continue_matching = false;
   std::optional<int64_t> group_wait, group_interval, repeat_interval;  // ms
   std::vector<std::string> mute_time_intervals, active_time_intervals;
@@ -72,6 +80,7 @@ struct RouteConfig {
 
 struct InhibitRule {
   Matchers source, target;
+  WrittenMatchers source_written, target_written;
   std::vector<std::string> equal;
 };
 
@@ -98,6 +107,11 @@ struct Config {
 
   const Receiver* FindReceiver(const std::string& name) const;
 };
+
+// The loaded config as Alertmanager 0.25 prints it (GET /api/v2/status config.original, shown
+// by `amtool config show`): every default filled in, upstream's field order and YAML quoting,
+// secrets as <secret>. In config_dump.cc.
+std::string DumpConfig(const Config& config);
 
 // Parses YAML text; `filename` is used in error messages and to resolve templates.
 Result<std::shared_ptr<const Config>> ParseConfig(const std::string& text, const std::string& filename);

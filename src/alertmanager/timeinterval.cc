@@ -128,6 +128,7 @@ Result<TimeInterval> ParseTimeInterval(const YAML::Node& node) {
   SREMON_RETURN_IF_ERROR(ParseList(node, "years", nullptr, 0, 9999, &ti.years));
   if (const YAML::Node loc = node["location"]) {
     std::string l = loc.as<std::string>("");
+    ti.location_set = !l.empty();
     if (l == "Local") {
       ti.local = true;
     } else if (l != "UTC" && l != "") {

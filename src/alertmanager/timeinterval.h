@@ -26,6 +26,7 @@ struct TimeInterval {
   std::vector<IntRange> months;         // 1..12
   std::vector<IntRange> years;
   bool local = false;  // location: Local; otherwise UTC
+  bool location_set = false;  // `location:` was written (the config dump shows it only then)
 
   bool ContainsTime(int64_t ms) const;
 };

@@ -61,6 +61,7 @@ class PromApi {
   void BuildInfo(const http::Request& req, http::Response& resp);
   void RuntimeInfo(const http::Request& req, http::Response& resp);
   void Flags(const http::Request& req, http::Response& resp);
+  void Config(const http::Request& req, http::Response& resp);
   void TsdbStatus(const http::Request& req, http::Response& resp);
   void QueryExemplars(const http::Request& req, http::Response& resp);
   void FormatQuery(const http::Request& req, http::Response& resp);
@@ -474,6 +475,14 @@ void PromApi::RuntimeInfo(const http::Request&, http::Response& resp) {
   w.Finish(resp);
 }
 
+void PromApi::Config(const http::Request&, http::Response& resp) {
+  SuccessWriter w;
+  w.data()->append("{\"yaml\":");
+  AppendGoJsonString(w.data(), opts_.config_yaml ? opts_.config_yaml() : "");
+  w.data()->push_back('}');
+  w.Finish(resp);
+}
+
 void PromApi::Flags(const http::Request&, http::Response& resp) {
   SuccessWriter w;
   std::string* out = w.data();
@@ -585,6 +594,7 @@ void RegisterPrometheusApi(http::Server& server, storage::Queryable& db, promql:
       {"/api/v1/status/buildinfo", &PromApi::BuildInfo, false},
       {"/api/v1/status/runtimeinfo", &PromApi::RuntimeInfo, false},
       {"/api/v1/status/flags", &PromApi::Flags, false},
+      {"/api/v1/status/config", &PromApi::Config, false},
       {"/api/v1/status/tsdb", &PromApi::TsdbStatus, true},
       {"/api/v1/query_exemplars", &PromApi::QueryExemplars, false},
       {"/api/v1/format_query", &PromApi::FormatQuery, false},

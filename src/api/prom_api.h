@@ -1,6 +1,6 @@
 // The Prometheus HTTP query API (Prometheus 2.42 web/api/v1 shapes) over a storage::Queryable
 // and a promql::Engine: query, query_range, series, labels, label values, metadata, status,
-// query_exemplars, format_query; mounted under /api/v1 and VictoriaMetrics's /prometheus/api/v1.
+// config, query_exemplars, format_query; mounted under /api/v1 and VictoriaMetrics's /prometheus/api/v1.
 #pragma once
 
 #include <chrono>
@@ -34,6 +34,8 @@ struct PromApiOptions {
   std::map<std::string, std::string> flags;         // /api/v1/status/flags
   // Where the handlers that touch storage run (a lane bounds them: -search.maxConcurrentRequests).
   http::Exec search_exec = true;
+  // The scrape config as YAML for /api/v1/status/config (empty when unset, as VictoriaMetrics).
+  std::function<std::string()> config_yaml;
   // Metric name → metadata seen in scrapes, for /api/v1/metadata. May be empty.
   std::function<std::map<std::string, std::vector<storage::MetricMetadata>>()> metadata;
 };

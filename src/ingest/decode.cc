@@ -3,17 +3,20 @@
 #include <snappy.h>
 
 #include <cmath>
+#include <iterator>
 #include <unordered_map>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "expo/parser.h"
+#include "ingest/csv.h"
 #include "ingest/influx.h"
 #include "ingest/remote_write.pb.h"
 #include "obs/metrics.h"
 #include "util/json.h"
 #include "util/strings.h"
+#include "util/time.h"
 
 namespace sremon::ingest {
 namespace {
@@ -165,7 +168,7 @@ Result<std::string> SnappyUncompress(std::string_view body, size_t max_bytes) {
 }
 
 ImportResult ImportRemoteWrite(std::string_view body, const model::Labels& extra_labels, const Limits& limits,
-                               storage::Appender* app) {
+                               storage::Appender* app, std::vector<FamilyMetadata>* metadata) {
   ImportResult r;
   if (body.empty()) return r;  // an empty WriteRequest
   auto raw = SnappyUncompress(body, limits.max_request_bytes);
@@ -177,6 +180,17 @@ ImportResult ImportRemoteWrite(std::string_view body, const model::Labels& extra
   if (!req.ParseFromString(*raw)) {
     Note(&r, Status::InvalidArgument("cannot unmarshal remote_write WriteRequest: invalid protobuf"));
     return r;
+  }
+  if (metadata) {
+    // prompb.MetricMetadata.MetricType, in enum order; unknown numbers read as "unknown".
+    static constexpr const char* kTypes[] = {"unknown", "counter", "gauge", "histogram",
+                                             "gaugehistogram", "summary", "info", "stateset"};
+    for (const auto& m : req.metadata()) {
+      if (m.metric_family_name().empty()) continue;
+      int t = m.type();
+      const char* type = t >= 0 && t < static_cast<int>(std::size(kTypes)) ? kTypes[t] : "unknown";
+      metadata->push_back({m.metric_family_name(), {type, m.help(), m.unit()}});
+    }
   }
   std::vector<model::Label> ls;
   for (int i = 0; i < req.timeseries_size(); ++i) {
@@ -321,7 +335,7 @@ void AppendVmJsonLine(std::string* out, const model::Labels& labels, const std::
     if (!std::isfinite(s.v)) continue;  // JSON has no NaN/Inf; stale markers are not data
     if (!first) out->push_back(',');
     first = false;
-    AppendFloatG(out, s.v);
+    AppendFloatF(out, s.v);  // VictoriaMetrics 1.79 writes 1e300 as 1 and 300 zeros
   }
   out->append("],\"timestamps\":[");
   first = true;
@@ -332,6 +346,78 @@ void AppendVmJsonLine(std::string* out, const model::Labels& labels, const std::
     fmt::format_to(std::back_inserter(*out), "{}", s.t);
   }
   out->append("]}\n");
+}
+
+ImportResult ImportCsv(std::string_view body, const std::vector<CsvImportColumn>& columns,
+                       const model::Labels& extra_labels, int64_t now_ms, const Limits& limits,
+                       storage::Appender* app) {
+  ImportResult r;
+  std::vector<std::string> fields;
+  std::vector<model::Label> ls;
+  int line_no = 0;
+  for (std::string_view line : Split(body, '\n')) {
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (Trim(line).empty()) continue;
+    auto bad = [&](std::string_view what) {
+      Note(&r, Status::InvalidArgument(
+                   fmt::format("cannot parse CSV line {}: {}: {}", line_no, what, Quote(line.substr(0, 200)))));
+    };
+    if (!SplitCsvLine(line, &fields)) {
+      bad("unterminated quote");
+      continue;
+    }
+    int64_t t = now_ms;
+    std::vector<model::Label> labels;
+    bool ok = true;
+    for (const auto& c : columns) {
+      if (c.index >= fields.size()) {
+        bad(fmt::format("missing column {}", c.index + 1));
+        ok = false;
+        break;
+      }
+      const std::string& f = fields[c.index];
+      if (c.kind == CsvImportColumn::kLabel) {
+        if (!f.empty()) labels.push_back({c.name, f});
+      } else if (c.kind == CsvImportColumn::kTime) {
+        Result<int64_t> ms = Status::InvalidArgument("");
+        if (c.time == CsvTime::kRfc3339) {
+          ms = ParseRfc3339(f);
+        } else if (auto v = ParseFloat(f); v.ok() && std::isfinite(*v)) {
+          double scale = c.time == CsvTime::kUnixS ? 1e3 : c.time == CsvTime::kUnixMs ? 1 : 1e-6;
+          if (std::fabs(*v * scale) < 9e18) ms = static_cast<int64_t>(*v * scale);
+        }
+        if (!ms.ok()) {
+          bad(fmt::format("invalid time {} in column {}", Quote(f), c.index + 1));
+          ok = false;
+          break;
+        }
+        t = *ms;
+      }
+    }
+    if (!ok) continue;
+    // Every metric column of the line must hold a number before any is stored.
+    std::vector<std::pair<const CsvImportColumn*, double>> values;
+    for (const auto& c : columns) {
+      if (c.kind != CsvImportColumn::kMetric) continue;
+      auto v = ParseFloat(fields[c.index]);
+      if (!v.ok()) {
+        bad(fmt::format("invalid value {} in column {}", Quote(fields[c.index]), c.index + 1));
+        ok = false;
+        break;
+      }
+      values.push_back({&c, *v});
+    }
+    if (!ok) continue;
+    for (const auto& [c, v] : values) {
+      ls = labels;
+      ls.push_back({std::string(model::kMetricName), c->name});
+      model::Labels series = Finish(&ls, extra_labels, limits);
+      storage::SeriesRef ref = 0;
+      AppendOne(app, &ref, series, t, v, &r, "line", static_cast<size_t>(line_no));
+    }
+  }
+  return r;
 }
 
 }  // namespace sremon::ingest

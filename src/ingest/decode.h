@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ingest/metadata_store.h"
 #include "ingest/remote_write_codec.h"  // EncodeRemoteWrite, for callers of the decoders
 #include "model/labels.h"
 #include "storage/storage.h"
@@ -40,9 +41,10 @@ ImportResult ImportPrometheusText(std::string_view body, const model::Labels& ex
                                   const Limits& limits, storage::Appender* app);
 
 // remote_write 1.0: snappy block-compressed protobuf WriteRequest. A body that does not
-// decompress or decode is an error before anything is appended.
+// decompress or decode is an error before anything is appended. The request's metric metadata
+// is appended to *metadata when given (Prometheus type names: counter, gauge, ...).
 ImportResult ImportRemoteWrite(std::string_view body, const model::Labels& extra_labels, const Limits& limits,
-                               storage::Appender* app);
+                               storage::Appender* app, std::vector<FamilyMetadata>* metadata = nullptr);
 
 // Snappy block format, refused before any allocation when the declared length exceeds
 // max_bytes (ResourceExhausted, naming -maxInsertRequestSize) or the data is corrupt

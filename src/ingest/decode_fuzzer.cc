@@ -1,7 +1,7 @@
 // libFuzzer target for the write endpoints' decoders: text import, remote_write (the input is
 // used both raw as a snappy body and snappy-compressed, so the protobuf decoder is reached), and
-// JSON lines. None may crash or hang whatever the bytes. The snappy length guard must never let
-// through more output than its limit.
+// JSON lines, with remote_write's metadata kept. None may crash or hang whatever the bytes. The
+// snappy length guard must never let through more output than its limit.
 #include <snappy.h>
 
 #include <cstdlib>
@@ -33,7 +33,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (auto raw = sremon::ingest::SnappyUncompress(in, 4096); raw.ok() && raw->size() > 4096) std::abort();
   std::string compressed;
   snappy::Compress(in.data(), in.size(), &compressed);
-  sremon::ingest::ImportRemoteWrite(compressed, extra, limits, &app);
+  std::vector<sremon::ingest::FamilyMetadata> metadata;
+  sremon::ingest::ImportRemoteWrite(compressed, extra, limits, &app, &metadata);
   sremon::ingest::ImportVmJson(in, extra, limits, &app);
   return 0;
 }

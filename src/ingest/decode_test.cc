@@ -1,5 +1,8 @@
 #include "ingest/decode.h"
 
+#include "ingest/csv.h"
+#include "ingest/remote_write.pb.h"
+
 #include <snappy.h>
 
 #include <cmath>
@@ -83,7 +86,7 @@ TEST(VmJsonTest, ImportExportRoundTrip) {
   std::string line;
   AppendVmJsonLine(&line, model::Labels{{"__name__", "m"}, {"q", "a\"b"}},
                    {{1000, 1}, {2000, model::StaleNaN()}, {3000, 0.25}, {4000, 1e6}});
-  EXPECT_EQ(line, "{\"metric\":{\"__name__\":\"m\",\"q\":\"a\\\"b\"},\"values\":[1,0.25,1e+06],\"timestamps\":[1000,3000,4000]}\n");
+  EXPECT_EQ(line, "{\"metric\":{\"__name__\":\"m\",\"q\":\"a\\\"b\"},\"values\":[1,0.25,1000000],\"timestamps\":[1000,3000,4000]}\n");
   RecordingAppendable store;
   auto app = store.NewAppender();
   ImportResult r = ImportVmJson(line + "{\"metric\":{}}\nnot json\n", {}, Limits{}, app.get());
@@ -213,6 +216,62 @@ TEST(OtlpTest, NamesAsPrometheusTranslatesThem) {
   EXPECT_EQ(OtlpLabelName("service.version"), "service_version");
   EXPECT_EQ(OtlpLabelName("2xx"), "key_2xx");
   EXPECT_EQ(OtlpLabelName("a/b c"), "a_b_c");
+}
+
+TEST(CsvTest, ImportsEveryMetricColumnWithTheLabelColumns) {
+  auto cols = ParseCsvImportFormat("2:metric:ask,3:metric:bid,1:label:ticker,4:label:market,5:time:unix_s");
+  ASSERT_TRUE(cols.ok()) << cols.status().message();
+  RecordingAppendable store;
+  auto app = store.NewAppender();
+  ImportResult r = ImportCsv("GOOG,1.25,4.5,NYSE,1700000000\n\"MSFT\",3,1,\"NAS,\"\"DAQ\"\"\",1700000060\r\n"
+                             "BAD,x,1,NYSE,1700000000\nSHORT,1\n",
+                             *cols, {}, 0, Limits{}, app.get());
+  ASSERT_TRUE(app->Commit().ok());
+  EXPECT_EQ(r.samples, 4u);
+  EXPECT_NE(r.first_error.message().find("line 3"), std::string::npos) << r.first_error.message();
+  EXPECT_EQ(Dump(store),
+            "ask{market=\"NYSE\", ticker=\"GOOG\"} 1.250000 @1700000000000\n"
+            "bid{market=\"NYSE\", ticker=\"GOOG\"} 4.500000 @1700000000000\n"
+            "ask{market=\"NAS,\\\"DAQ\\\"\", ticker=\"MSFT\"} 3.000000 @1700000060000\n"
+            "bid{market=\"NAS,\\\"DAQ\\\"\", ticker=\"MSFT\"} 1.000000 @1700000060000\n");
+  std::string out;
+  auto ex = ParseCsvExportFormat("__name__,__value__,__timestamp__:unix_s,market,__timestamp__:rfc3339,__timestamp__,none");
+  ASSERT_TRUE(ex.ok());
+  AppendCsvLines(&out, *ex, model::Labels{{"__name__", "ask"}, {"market", "NAS,\"DAQ\""}}, {{1700000060123, 3}});
+  EXPECT_EQ(out, "ask,3,1700000060,\"NAS,\\\"DAQ\\\"\",2023-11-14T22:14:20Z,1700000060123,\n");
+  for (const char* bad : {"", "1:metric", "0:metric:a", "1:label:a", "1:metric:a,2:time:custom:2006", "1:weird:a"}) {
+    EXPECT_FALSE(ParseCsvImportFormat(bad).ok()) << bad;
+  }
+  EXPECT_FALSE(ParseCsvExportFormat("__timestamp__:custom:2006").ok());
+}
+
+TEST(RemoteWriteTest, MetadataIsReturned) {
+  prompb::WriteRequest req;
+  auto* m = req.add_metadata();
+  m->set_type(1);
+  m->set_metric_family_name("http_requests_total");
+  m->set_help("Requests.");
+  m = req.add_metadata();
+  m->set_type(42);
+  m->set_metric_family_name("odd");
+  std::string raw = req.SerializeAsString(), body;
+  snappy::Compress(raw.data(), raw.size(), &body);
+  RecordingAppendable store;
+  auto app = store.NewAppender();
+  std::vector<FamilyMetadata> md;
+  ImportResult r = ImportRemoteWrite(body, {}, Limits{}, app.get(), &md);
+  EXPECT_TRUE(r.first_error.ok());
+  ASSERT_EQ(md.size(), 2u);
+  EXPECT_EQ(md[0].family, "http_requests_total");
+  EXPECT_EQ(md[0].metadata.type, "counter");
+  EXPECT_EQ(md[0].metadata.help, "Requests.");
+  EXPECT_EQ(md[1].metadata.type, "unknown");
+  MetadataStore store_md;
+  store_md.Add(md);
+  store_md.Add({{"http_requests_total", {"counter", "Requests served.", ""}}});
+  auto snap = store_md.Snapshot();
+  ASSERT_EQ(snap["http_requests_total"].size(), 1u);
+  EXPECT_EQ(snap["http_requests_total"][0].help, "Requests served.");
 }
 
 }  // namespace

@@ -3,9 +3,10 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "http/access.h"
+#include "ingest/csv.h"
 #include "ingest/influx.h"
 #include "ingest/otlp.h"
-#include "http/access.h"
 #include "obs/metrics.h"
 #include "util/strings.h"
 #include "util/time.h"
@@ -156,7 +157,10 @@ void RegisterWriteApi(http::Server& server, storage::Appendable* appendable, sto
   server.RouteRaw("POST", "/api/v1/write", http::StateChanging([appendable, opts](http::Request& req, http::Response& resp) {
     HandleWrite("promremotewrite", appendable,
                 [&](std::string_view body, const model::Labels& extra, storage::Appender* app) {
-                  return ImportRemoteWrite(body, extra, opts->limits, app);
+                  std::vector<FamilyMetadata> md;
+                  ImportResult r = ImportRemoteWrite(body, extra, opts->limits, app, opts->metadata ? &md : nullptr);
+                  if (!md.empty()) opts->metadata->Add(md);
+                  return r;
                 },
                 req, resp);
   }), opts->insert_exec);
@@ -208,7 +212,25 @@ void RegisterWriteApi(http::Server& server, storage::Appendable* appendable, sto
     server.RouteRaw("POST", path, otlp_handler, opts->insert_exec);
   }
 
-  auto export_handler = [queryable, opts](http::Request& req, http::Response& resp) {
+  server.RouteRaw("POST", "/api/v1/import/csv", http::StateChanging([appendable, opts](http::Request& req, http::Response& resp) {
+    auto columns = ParseCsvImportFormat(req.Param("format"));
+    if (!columns.ok()) return resp.SetText(400, columns.status().message() + "\n");
+    int64_t now = NowMs();
+    HandleWrite("csvimport", appendable,
+                [&](std::string_view body, const model::Labels& extra, storage::Appender* app) {
+                  return ImportCsv(body, *columns, extra, now, opts->limits, app);
+                },
+                req, resp);
+  }), opts->insert_exec);
+
+  // JSON lines (/api/v1/export) or CSV with VictoriaMetrics' format= (/api/v1/export/csv).
+  auto export_handler = [queryable, opts](bool csv, http::Request& req, http::Response& resp) {
+    std::vector<CsvExportColumn> columns;
+    if (csv) {
+      auto parsed = ParseCsvExportFormat(req.Param("format"));
+      if (!parsed.ok()) return resp.SetText(400, parsed.status().message() + "\n");
+      columns = std::move(parsed).value();
+    }
     auto sets = Matchers(req, *opts);
     if (!sets.ok()) return resp.SetText(400, sets.status().message() + "\n");
     int64_t start = storage::kMinTime, end = NowMs();
@@ -244,15 +266,23 @@ void RegisterWriteApi(http::Server& server, storage::Appendable* appendable, sto
         auto it = s.Iterator();
         while (it->Next()) samples.push_back(it->At());
         if (samples.empty()) continue;
-        AppendVmJsonLine(&out, s.labels(), samples);
+        if (csv) {
+          AppendCsvLines(&out, columns, s.labels(), samples);
+        } else {
+          AppendVmJsonLine(&out, s.labels(), samples);
+        }
       }
       if (!set->Err().ok()) return resp.SetText(HttpStatusFor(set->Err()), set->Err().message() + "\n");
     }
     resp.status = 200;
-    resp.content_type = "application/stream+json";
+    resp.content_type = csv ? "text/csv; charset=utf-8" : "application/stream+json";
     resp.body = std::move(out);
   };
-  for (const char* verb : http::kReadMethods) server.Route(verb, "/api/v1/export", export_handler, opts->search_exec);
+  for (bool csv : {false, true}) {
+    auto h = [export_handler, csv](http::Request& req, http::Response& resp) { export_handler(csv, req, resp); };
+    std::string path = csv ? "/api/v1/export/csv" : "/api/v1/export";
+    for (const char* verb : http::kReadMethods) server.Route(verb, path, h, opts->search_exec);
+  }
 
   auto delete_handler = [opts, hk](http::Request& req, http::Response& resp) {
     auto sets = Matchers(req, *opts);

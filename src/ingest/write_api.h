@@ -3,6 +3,9 @@
 //   POST /api/v1/write               Prometheus remote_write 1.0 (snappy + protobuf)
 //   POST /api/v1/import              VictoriaMetrics JSON lines
 //   GET|POST /api/v1/export          JSON lines for match[], start, end
+//   POST /api/v1/import/csv, GET|POST /api/v1/export/csv   CSV with format= (ingest/csv.h)
+//   POST /write, /api/v2/write (and /influx/...)   InfluxDB line protocol (ingest/influx.h)
+//   POST /opentelemetry/v1/metrics (+ aliases)     OTLP/HTTP protobuf (ingest/otlp.h)
 //   POST /api/v1/admin/tsdb/delete_series, GET|POST /internal/force_flush, /internal/force_merge
 // Every route but export changes state: a cross-site request to it answers 403 (http::StateChanging).
 // Writes answer 204; 400 naming the first bad line (the valid ones are kept); 413 over the body
@@ -37,6 +40,7 @@ struct WriteApiOptions {
   // (-maxConcurrentInserts, -search.maxConcurrentRequests); the shared pool by default.
   http::Exec insert_exec = true;
   http::Exec search_exec = true;
+  MetadataStore* metadata = nullptr;  // keeps remote_write metadata when set; outlives the server
 };
 
 void RegisterWriteApi(http::Server& server, storage::Appendable* appendable, storage::Queryable* queryable,

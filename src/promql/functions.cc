@@ -193,38 +193,53 @@ struct Civil {
   int month, day, hour, minute, weekday, yday;
 };
 
+bool IsLeapYear(int64_t year) { return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0); }
+
+// Prometheus converts with Go's int64(v), which on amd64 gives the minimum int64 for NaN, ±Inf
+// and every value outside the int64 range; Go's calendar arithmetic then wraps around 2^64.
+// Both are reproduced so that such values answer the same (odd) dates as Prometheus 2.42.
 Civil ToCivil(double v) {
-  int64_t secs = static_cast<int64_t>(v);
-  int64_t days = secs / 86400, rem = secs % 86400;
-  if (rem < 0) {
-    rem += 86400;
-    --days;
-  }
+  constexpr double kTwo63 = 9223372036854775808.0;
+  int64_t secs = v >= -kTwo63 && v < kTwo63 ? static_cast<int64_t>(v) : std::numeric_limits<int64_t>::min();
+  // Go counts seconds from 1 January of year kZeroYear (1 mod 400, so 400-year cycles start
+  // there) in a uint64; 1970-01-01 is kUnixToAbs seconds after it.
+  constexpr int64_t kZeroYear = -292277022399;
+  constexpr uint64_t kUnixToAbs = 9223372028715321600u;
+  constexpr uint64_t kDay = 86400, kDays400 = 146097, kDays100 = 36524, kDays4 = 1461;
+  uint64_t abs = static_cast<uint64_t>(secs) + kUnixToAbs;  // wraps as Go's does
   Civil c{};
-  c.hour = static_cast<int>(rem / 3600);
-  c.minute = static_cast<int>(rem % 3600 / 60);
-  c.weekday = static_cast<int>(((days % 7) + 11) % 7);  // 1970-01-01 was a Thursday (4)
-  // Howard Hinnant's civil_from_days.
-  int64_t z = days + 719468;
-  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  int64_t doe = z - era * 146097;
-  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int64_t y = yoe + era * 400;
-  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  int64_t mp = (5 * doy + 2) / 153;
-  c.day = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
-  c.month = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
-  c.year = c.month <= 2 ? y + 1 : y;
-  static constexpr int kCum[] = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
-  bool leap = (c.year % 4 == 0 && c.year % 100 != 0) || c.year % 400 == 0;
-  c.yday = kCum[c.month - 1] + c.day + (leap && c.month > 2 ? 1 : 0);
+  c.hour = static_cast<int>(abs % kDay / 3600);
+  c.minute = static_cast<int>(abs % 3600 / 60);
+  c.weekday = static_cast<int>((abs + kDay) % (7 * kDay) / kDay);  // day 0 was a Monday
+  uint64_t d = abs / kDay, y = 0;
+  uint64_t n = d / kDays400;
+  y += 400 * n;
+  d -= kDays400 * n;
+  n = d / kDays100;
+  n -= n >> 2;  // the 4th century of a cycle is one day longer: its last day stays in it
+  y += 100 * n;
+  d -= kDays100 * n;
+  n = d / kDays4;
+  y += 4 * n;
+  d -= kDays4 * n;
+  n = d / 365;
+  n -= n >> 2;  // likewise the leap day ending a 4-year run
+  y += n;
+  d -= 365 * n;
+  c.year = static_cast<int64_t>(y) + kZeroYear;
+  c.yday = static_cast<int>(d) + 1;
+  static constexpr int kCum[] = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334, 365};
+  int leap = IsLeapYear(c.year) ? 1 : 0;
+  int m = 1;
+  while (m < 12 && static_cast<int>(d) >= kCum[m] + (m >= 2 ? leap : 0)) ++m;
+  c.month = m;
+  c.day = static_cast<int>(d) - kCum[m - 1] - (m > 2 ? leap : 0) + 1;
   return c;
 }
 
 int DaysInMonth(int64_t year, int month) {
   static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-  return month == 2 && leap ? 29 : kDays[month - 1];
+  return month == 2 && IsLeapYear(year) ? 29 : kDays[month - 1];
 }
 
 // ---- label_replace template expansion (Go regexp.Expand) ------------------------------------
@@ -357,8 +372,15 @@ Val MapValues(Evaluator& ev, Val v, bool drop_name, Fn&& f) {
 // (SeriesSink), so the selector's samples are never all held; a subquery's are evaluated after
 // it, on several threads when large (ParallelFor). Each thread has its own copy of fn, so fn must
 // be copyable and its copies must share no mutable state.
+//
+// Under an @ modifier every step reads the window at the @ time (Prometheus evaluates such a
+// call once and repeats it), except with AtWindow::kStepClipped: for predict_linear, whose value
+// depends on the step, Prometheus 2.42 evaluates every step, with the window moved forward by
+// the step's distance from the query's start, in which only the samples loaded for the @ time
+// exist (so the window shrinks, and later steps have no point).
+enum class AtWindow { kFixed, kStepClipped };
 template <typename Fn>
-Val EvalOverRange(Evaluator& ev, const Node& arg, bool keep_name, const Fn& fn) {
+Val EvalOverRange(Evaluator& ev, const Node& arg, bool keep_name, const Fn& fn, AtWindow at_window = AtWindow::kFixed) {
   RangeInput in;
   Mat res;  // by input series; the empty ones are dropped below
   auto make_eval = [&] {
@@ -368,8 +390,15 @@ Val EvalOverRange(Evaluator& ev, const Node& arg, bool keep_name, const Fn& fn) 
       if constexpr (requires { f.StartSeries(smp); }) f.StartSeries(smp);
       size_t np = 0, lo = 0, hi = 0;
       for (size_t i = 0; i < ev.steps(); ++i) {
-        int64_t ref = in.fixed_ref ? in.fixed_ref_ms - in.offset_ms : ev.TimeOf(i) - in.offset_ms;
+        int64_t ref = ev.TimeOf(i) - in.offset_ms;
         int64_t mint = ref - in.range_ms;
+        if (in.fixed_ref) {
+          ref = in.fixed_ref_ms - in.offset_ms;
+          mint = ref - in.range_ms;
+          // Prometheus turns @ into an offset from the query's start, so the window slides
+          // forward with the steps while only [mint, ref] was loaded: it shrinks from the left.
+          if (at_window == AtWindow::kStepClipped) mint += ev.TimeOf(i) - ev.TimeOf(0);
+        }
         while (lo < smp.size() && smp[lo].t < mint) ++lo;
         if (hi < lo) hi = lo;
         while (hi < smp.size() && smp[hi].t <= ref) ++hi;
@@ -672,7 +701,7 @@ Val EvalCall(Evaluator& ev, const Call& c) {
       if (w.size() < 2) return std::nullopt;
       auto [slope, intercept] = LinearRegression(w, si.t);
       return slope * d.sc[si.step] + intercept;
-    });
+    }, AtWindow::kStepClipped);
   }
   if (name == "holt_winters") {
     Val sf = ev.Eval(*c.args[1]);
@@ -771,8 +800,10 @@ Val EvalCall(Evaluator& ev, const Call& c) {
     return EvalOverRange(ev, *c.args[0], false, [](Window, const StepInfo&) -> std::optional<double> { return 1; });
   }
   if (name == "absent_over_time") {
+    // Names kept: only presence matters, and several metric names with the same other labels
+    // must not collide (Prometheus checks for duplicates only after absent_over_time returns).
     Val present =
-        EvalOverRange(ev, *c.args[0], false, [](Window, const StepInfo&) -> std::optional<double> { return 1; });
+        EvalOverRange(ev, *c.args[0], true, [](Window, const StepInfo&) -> std::optional<double> { return 1; });
     return Absent(ev, present.mat, *c.args[0]);
   }
 

@@ -7,6 +7,7 @@
 
 #include "http/http.h"
 #include "obs/metrics.h"
+#include "util/strings.h"
 #include "util/time.h"
 
 namespace sremon::rules {
@@ -142,6 +143,7 @@ void Group::Eval(int64_t ts) {
     // Written after each rule, so later rules of the group read this evaluation's results
     // (Prometheus appends each rule's output before evaluating the next).
     if (options_.write && !out.empty()) {
+      if (options_.label_written_series) AddExternalLabels(&out);
       options_.write(std::move(out));
       out.clear();
     }
@@ -175,11 +177,28 @@ void Group::Eval(int64_t ts) {
   ++status_.iterations;
 }
 
+void Group::AddExternalLabels(std::vector<OutSample>* out) const {
+  for (auto& s : *out) {
+    model::LabelsBuilder b(s.labels);
+    for (const auto& l : options_.external_labels) {
+      if (s.labels.Get(l.name).empty()) b.Set(l.name, l.value);  // the rule's own label wins
+    }
+    s.labels = b.Build();
+  }
+}
+
 void Group::Restore(int64_t now) {
+  // Only our own ALERTS_FOR_STATE: another ruler writing to the same storage has other external
+  // labels (vmalert filters the same way).
+  std::string filter;
+  if (options_.label_written_series) {
+    for (const auto& l : options_.external_labels) filter += fmt::format(",{}={}", l.name, Quote(l.value));
+  }
   for (auto& r : rules_) {
     auto* ar = dynamic_cast<AlertingRule*>(r.get());
     if (!ar || ar->spec().for_ms <= 0) continue;
-    std::string q = fmt::format("last_over_time(ALERTS_FOR_STATE{{alertname=\"{}\"}}[{}])", ar->spec().alert,
+    std::string q = fmt::format("last_over_time(ALERTS_FOR_STATE{{alertname={}{}}}[{}])",
+                                Quote(ar->spec().alert), filter,
                                 FormatDurationMs(options_.restore_lookback_ms));
     auto res = options_.restore_query(q, now);
     if (!res.ok()) {
@@ -189,7 +208,14 @@ void Group::Restore(int64_t now) {
     std::vector<std::pair<model::Labels, int64_t>> restored;
     for (const auto& s : *res) {
       if (std::isnan(s.v) || s.v <= 0) continue;
-      restored.push_back({s.metric, static_cast<int64_t>(s.v) * 1000});
+      model::LabelsBuilder b(s.metric);
+      if (options_.label_written_series) {
+        // Back to the alert's own labels (what the rule matches restored state by).
+        for (const auto& l : options_.external_labels) {
+          if (s.metric.Get(l.name) == l.value) b.Del(l.name);
+        }
+      }
+      restored.push_back({b.Build(), static_cast<int64_t>(s.v) * 1000});
     }
     if (!restored.empty()) spdlog::info("rules: restored the `for` state of {} alert(s) of \"{}\"", restored.size(), ar->spec().alert);
     ar->SetRestored(std::move(restored));

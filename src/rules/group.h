@@ -25,6 +25,11 @@ struct GroupOptions {
   int64_t default_interval_ms = 60000;  // -evaluationInterval
   int64_t resend_delay_ms = 0;          // -rule.resendDelay
   model::Labels external_labels;        // -external.label: added to sent alerts
+  // Also add external_labels to every written series (recording results, ALERTS,
+  // ALERTS_FOR_STATE) and restore only series carrying them, as vmalert does, so that several
+  // rulers can share one storage. Off for promtool-style unit tests (Prometheus adds external
+  // labels only on the way out, so ALERTS queried in a test have none).
+  bool label_written_series = false;
   std::string external_url;             // -external.url: base of generatorURL
   QueryFn query;                        // the datasource
   std::function<void(std::vector<AlertMessage>)> notify;  // may be empty
@@ -58,6 +63,8 @@ class Group {
   void Eval(int64_t ts);
   // Reads ALERTS_FOR_STATE at `now` and hands active_at values to the alerting rules.
   void Restore(int64_t now);
+  // Adds the external labels a written series does not have already (label_written_series).
+  void AddExternalLabels(std::vector<OutSample>* out) const;
   // Keeps the state of rules whose definition did not change (reload).
   void TakeStateFrom(Group& old);
   // The first aligned evaluation time at or before now (Prometheus Group.EvalTimestamp).

@@ -250,6 +250,27 @@ struct Ctx {
 
 }  // namespace
 
+namespace {
+
+// Replaces the values of secret-holding keys, anywhere in the tree (in place).
+void MaskSecrets(YAML::Node node) {
+  static const std::set<std::string> kSecretKeys = {"password", "bearer_token", "credentials", "client_secret",
+                                                    "secret_key", "access_key", "api_key", "key"};
+  if (node.IsMap()) {
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      if (it->second.IsScalar() && kSecretKeys.count(it->first.as<std::string>(""))) {
+        it->second = "<secret>";
+      } else {
+        MaskSecrets(it->second);
+      }
+    }
+  } else if (node.IsSequence()) {
+    for (auto child : node) MaskSecrets(child);
+  }
+}
+
+}  // namespace
+
 Result<Config> ParseConfig(const std::string& yaml, const std::string& filename, bool strict) {
   YAML::Node root;
   try {
@@ -300,6 +321,11 @@ Result<Config> ParseConfig(const std::string& yaml, const std::string& filename,
   } catch (const YAML::Exception& e) {
     return Status::InvalidArgument(fmt::format("{}:{}: {}", filename, e.mark.line + 1, e.msg));
   }
+  YAML::Node masked = YAML::Clone(root);
+  MaskSecrets(masked);
+  YAML::Emitter emitter;
+  emitter << masked;
+  cfg.masked_yaml = std::string(emitter.c_str()) + "\n";
   return cfg;
 }
 

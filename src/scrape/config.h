@@ -64,6 +64,9 @@ struct Config {
   model::Labels external_labels;
   std::vector<ScrapeConfig> scrape_configs;
   std::string base_dir;  // for relative file_sd paths
+  // The YAML it was parsed from, re-emitted with every secret (passwords, tokens) replaced by
+  // <secret>: what /api/v1/status/config serves, as VictoriaMetrics does.
+  std::string masked_yaml;
   // A path of the file as written: relative ones are relative to the config file, as in Prometheus.
   std::string ResolvePath(const std::string& p) const {
     return p.empty() || p[0] == '/' || base_dir.empty() ? p : base_dir + "/" + p;

@@ -325,6 +325,11 @@ std::map<std::string, std::vector<storage::MetricMetadata>> Manager::Metadata() 
   return out;
 }
 
+std::string Manager::ConfigYaml() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return config_.masked_yaml;
+}
+
 void Manager::RegisterRoutes(http::Server& server) {
   for (const char* verb : http::kReadMethods) {
     server.Route(verb, "/api/v1/targets", [this](http::Request& req, http::Response& resp) {

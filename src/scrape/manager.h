@@ -48,6 +48,8 @@ class Manager {
   std::string TargetsHtml() const;
   // TYPE/HELP/UNIT per metric family from the last scrape of every target.
   std::map<std::string, std::vector<storage::MetricMetadata>> Metadata() const;
+  // The running config for /api/v1/status/config, secrets masked ("" without a config).
+  std::string ConfigYaml() const;
   // Routes: GET /api/v1/targets, GET /targets.
   void RegisterRoutes(http::Server& server);
 

@@ -55,6 +55,14 @@ ScrapeMetrics& Metrics() {
   return m;
 }
 
+// True when the current sample line names the label, whatever its value (even "").
+bool PageHasLabel(const expo::Parser& parser, std::string_view name) {
+  for (const auto& l : parser.labels()) {
+    if (l.name == name) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 ScrapeLoop::ScrapeLoop(std::shared_ptr<const ScrapeConfig> job, Target target, model::Labels external_labels,
@@ -268,7 +276,10 @@ void ScrapeLoop::ScrapeOnce(int64_t ts_ms) {
       for (const auto& l : target_.labels) {
         std::string_view existing = lb.Get(l.name);
         if (job.honor_labels) {
-          if (existing.empty()) lb.Set(l.name, l.value);
+          // The page's label wins even when empty: a Pushgateway group pushed without an
+          // instance exposes instance="", and Prometheus and VictoriaMetrics then store no
+          // instance at all rather than the target's address.
+          if (!PageHasLabel(parser, l.name)) lb.Set(l.name, l.value);
         } else {
           if (!existing.empty()) lb.Set("exported_" + l.name, existing);
           lb.Set(l.name, l.value);

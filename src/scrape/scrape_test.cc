@@ -250,6 +250,20 @@ TEST(ScrapeLoopTest, HttpsTargetsWithTlsConfig) {
   EXPECT_EQ(st.failures[0].phase, "TLS handshake") << st.last_error;
 }
 
+// A Pushgateway group pushed without an instance exposes instance="": with honor_labels the
+// empty label wins (the series has no instance), as in Prometheus 2.42 and VictoriaMetrics.
+TEST(ScrapeLoopTest, HonorLabelsKeepsEmptyInstanceEmpty) {
+  FakeTarget target;
+  RecordingAppendable store;
+  target.Set("pushed{instance=\"\",job=\"batch\"} 1\n", 200, "text/plain; version=0.0.4");
+  auto job = Job("    honor_labels: true\n", target.addr());
+  ScrapeLoop loop(job, OneTarget(*job), {}, &store);
+  loop.ScrapeOnce(1000);
+  EXPECT_EQ(loop.GetStatus().health, "up") << loop.GetStatus().last_error;
+  EXPECT_EQ(store.Series("pushed{job=\"batch\"}").size(), 1u);
+  EXPECT_TRUE(store.Series("pushed{instance=\"" + Inst(target) + "\", job=\"batch\"}").empty());
+}
+
 TEST(ScrapeLoopTest, HonorLabelsRelabelLimitsOpenMetrics) {
   FakeTarget target;
   RecordingAppendable store;

@@ -68,7 +68,7 @@ int RunRules(int argc, char** argv) {
   cli.add_option("--evaluationInterval", eval_interval, "Default group evaluation interval (default 1m)");
   cli.add_option("--httpListenAddr", listen_addr, "Address to listen on (default 127.0.0.1:8880)");
   cli.add_option("--external.url", external_url, "URL of this service in notifications' generatorURL (default http://<listen address>)");
-  cli.add_option("--external.label", external_labels, "name=value label added to every sent alert; repeatable");
+  cli.add_option("--external.label", external_labels, "name=value label added to every sent alert and written series; repeatable");
   cli.add_option("--rule.resendDelay", resend_delay, "Minimum time before re-sending a firing alert (default 0s: every evaluation)");
   cli.add_option("--datasource.lookback", lookback, "Evaluate queries at time minus this lookback (default 0s)");
   cli.add_option("--remoteWrite.flushInterval", flush_interval, "How often queued samples are written (default 1s)");
@@ -148,6 +148,7 @@ int RunRules(int argc, char** argv) {
   mo.group.default_interval_ms = *interval;
   mo.group.resend_delay_ms = *resend;
   mo.group.external_labels = model::Labels(ext);
+  mo.group.label_written_series = true;
   mo.group.external_url = external_url;
 
   rules::NotifierOptions no;

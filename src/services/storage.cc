@@ -16,6 +16,7 @@
 
 #include "api/prom_api.h"
 #include "api/selectors.h"
+#include "api/vmalert_proxy.h"
 #include "http/http.h"
 #include "ingest/graphite.h"
 #include "ingest/remote_writer.h"
@@ -205,6 +206,7 @@ int RunStorage(int argc, char** argv) {
                {"reloadAuthKey", {"/-/reload"}, ""},
                {"forceFlushAuthKey", {"/internal/force_flush"}, ""},
                {"forceMergeAuthKey", {"/internal/force_merge"}, ""}};
+  std::string vmalert_proxy_url;
 
   cli.add_option("--httpListenAddr", listen_addr, "TCP address to listen on (default 127.0.0.1:8428)");
   cli.add_option("--graphiteListenAddr", graphite_addr,
@@ -274,6 +276,8 @@ int RunStorage(int argc, char** argv) {
                          "suffixes KB, MB, KiB, MiB... (default 256MiB)",
                          /*bytes=*/true);
   AddHttpAuthFlags(cli, &auth);
+  cli.add_option("--vmalert.proxyURL", vmalert_proxy_url,
+                 "rules service (vmalert) that /api/v1/rules, /api/v1/alerts and /vmalert/ are proxied to (default none)");
   if (auto code = ParseFlags(cli, argc, argv)) return *code;
 
   auto fail_usage = [&](const std::string& msg) {
@@ -282,6 +286,11 @@ int RunStorage(int argc, char** argv) {
   };
   auto retention_ms = ParseRetentionPeriod(retention);
   if (!retention_ms.ok()) return fail_usage(retention_ms.status().message());
+  if (!vmalert_proxy_url.empty() && !vmalert_proxy_url.starts_with("http://") &&
+      !vmalert_proxy_url.starts_with("https://")) {
+    return fail_usage(fmt::format("invalid -vmalert.proxyURL={}: must start with http:// or https://", Quote(http::RedactUrl(vmalert_proxy_url))));
+  }
+  if (Status st = CheckPrintableAscii("invalid -vmalert.proxyURL", vmalert_proxy_url); !st.ok()) return fail_usage(st.message());
   for (const auto& u : remote_write_urls) {
     if (!u.starts_with("http://") && !u.starts_with("https://")) {
       return fail_usage(fmt::format("invalid -remoteWrite.url={}: must start with http:// or https://", Quote(http::RedactUrl(u))));
@@ -365,6 +374,8 @@ int RunStorage(int argc, char** argv) {
   wopts.max_export_series = static_cast<size_t>(max_series);
   wopts.insert_exec = insert_lane;
   wopts.search_exec = search_lane;
+  ingest::MetadataStore remote_metadata;  // what remote_write senders say about their metrics
+  wopts.metadata = &remote_metadata;
   ingest::AdminHooks hooks;
   tsdb::DB* dbp = db.get();
   hooks.force_flush = [dbp] { return dbp->ForceFlush(); };
@@ -402,12 +413,18 @@ int RunStorage(int argc, char** argv) {
   aopts.max_response_series = static_cast<size_t>(max_response_series);
   aopts.max_response_bytes = static_cast<size_t>(max_memory_per_query);
   aopts.slow_query_log = std::chrono::milliseconds(slow_query_ms);
-  aopts.metadata = [&scraper] { return scraper.Metadata(); };
+  aopts.metadata = [&scraper, &remote_metadata] {
+    auto md = scraper.Metadata();
+    ingest::MergeMetadata(&md, remote_metadata.Snapshot());
+    return md;
+  };
   aopts.flags = {{"httpListenAddr", listen_addr},          {"storageDataPath", data_path},
                  {"retentionPeriod", retention},            {"promscrape.config", scrape_config},
                  {"search.maxStalenessInterval", FormatDurationMs(max_staleness_ms)},
                  {"search.maxQueryDuration", FormatDurationMs(max_query_duration_ms)}};
+  aopts.config_yaml = [&scraper] { return scraper.ConfigYaml(); };
   api::RegisterPrometheusApi(server, *db, engine, aopts);
+  api::RegisterVmalertProxy(server, vmalert_proxy_url);
   if (Status st = server.Start(); !st.ok()) {
     spdlog::error("{}", st.message());
     return kExitFailure;

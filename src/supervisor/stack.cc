@@ -44,7 +44,9 @@ const std::vector<ServiceSpec>& Services() {
        [](const StackConfig& c) {
          return Args{"-promscrape.config=" + c.Config("prometheus/prometheus.yml"),
                      "-storageDataPath=" + c.Data("storage"), "-retentionPeriod=30d",
-                     "-httpListenAddr=" + c.ListenAddr("storage")};
+                     "-httpListenAddr=" + c.ListenAddr("storage"),
+                     // Clients pointed at the storage (Grafana) see the rules, as with VictoriaMetrics.
+                     "-vmalert.proxyURL=" + c.BaseUrl("rules")};
        },
        no_env},
       // Before the alertmanager, which delivers to it.

@@ -71,7 +71,7 @@ TEST(StackTest, CommandLinesUseTheConfiguredPortsAndDirs) {
   EXPECT_EQ(line("app"), "/bin/sremon app -httpListenAddr=127.0.0.1:18080 ");
   EXPECT_EQ(line("storage"),
             "/bin/sremon storage -promscrape.config=/c/prometheus/prometheus.yml -storageDataPath=/d/storage "
-            "-retentionPeriod=30d -httpListenAddr=127.0.0.1:18428 ");
+            "-retentionPeriod=30d -httpListenAddr=127.0.0.1:18428 -vmalert.proxyURL=http://127.0.0.1:18880 ");
   EXPECT_EQ(line("alertmanager"),
             "/bin/sremon alertmanager --config.file=/c/prometheus/alertmanager.yml --storage.path=/d/alertmanager "
             "--web.listen-address=127.0.0.1:19093 ");

@@ -373,6 +373,19 @@ std::vector<GenQuery> GenerateQueries() {
   add("sum(rate(" + cpu + "[5m] offset 1h @ 1700007200))");
   add("max_over_time(" + temp + "[30m:1m] offset 10m)");
   add("rate(" + req + "[5m:1m])");
+  // Disagreements found by this suite (issue 13): absent_over_time over several metric names
+  // with the same other labels, date functions outside the int64 range, and predict_linear under
+  // @ in range queries (only the steps near @ have points in Prometheus 2.42).
+  add("absent_over_time({job=\"node\",instance=\"host-a:9100\"}[5m])");
+  add("absent_over_time({__name__=~\"up|" + mem + "\"}[1m])");
+  for (const std::string& f : std::vector<std::string>{"year", "month", "day_of_month", "day_of_week", "day_of_year",
+                                                       "days_in_month", "hour", "minute"}) {
+    add(f + "(special_values)");
+    add(f + "(vector(-9.2e18))");
+  }
+  add("year(vector(NaN))");
+  add("predict_linear(" + temp + "[3m] @ 1700003600, -300)");
+  add("predict_linear(" + mem + "[10m] @ 1700005000, 600)");
   return q;
 }
 
