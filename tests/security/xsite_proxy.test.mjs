@@ -86,6 +86,7 @@ async function visit(attackerPath, target) {
   const h = await r.request().allHeaders();
   assert(h['sec-fetch-site'] === 'cross-site', `the navigation is cross-site: Sec-Fetch-Site ${h['sec-fetch-site']}`);
   assert((h.cookie ?? '').includes('grafana_session='), `the session cookie rode along: ${JSON.stringify(h.cookie)}`);
+  console.log(`  ${attackerPath}: ${ATTACKER} -> ${r.status()} ${(await r.text()).slice(0, 120)}`);
   return r;
 }
 
