@@ -101,11 +101,11 @@ export async function waitOk(url, ms = 15000) {
 }
 
 // `sremon dashboards` on a free port with the given provisioning directory (data sources only
-// unless the caller adds dashboards) and extra environment.
-export async function startDashboards(run, { provisioning, env = {}, name = 'dashboards' }) {
+// unless the caller adds dashboards), extra environment and extra flags.
+export async function startDashboards(run, { provisioning, env = {}, args = [], name = 'dashboards' }) {
   const port = await freePort();
   const dataDir = path.join(run.tmp, name + '-data');
-  const child = run.start(name, SREMON_BIN, ['dashboards', `-httpListenAddr=127.0.0.1:${port}`, `--data=${dataDir}`],
+  const child = run.start(name, SREMON_BIN, ['dashboards', `-httpListenAddr=127.0.0.1:${port}`, `--data=${dataDir}`, ...args],
     { GF_PATHS_PROVISIONING: provisioning, ...env });
   const base = `http://127.0.0.1:${port}`;
   await waitOk(`${base}/api/health`);
