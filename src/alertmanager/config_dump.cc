@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "alertmanager/config.h"
+#include "http/http.h"
 #include "util/time.h"
 
 namespace sremon::alertmanager {
@@ -338,7 +339,8 @@ Node WebhookNode(const WebhookConfig& w) {
   Node n;
   n.Add("send_resolved", Node::Bool(w.send_resolved));
   n.Add("http_config", HttpNode(w.http));
-  n.AddStr("url", w.url);
+  // Upstream 0.25 prints the URL whole; a password in it would leak (issue 12): user:xxxxx@.
+  n.AddStr("url", http::RedactUrl(w.url));
   n.Add("max_alerts", Node::Int(w.max_alerts));
   return n;
 }
