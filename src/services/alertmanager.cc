@@ -109,6 +109,7 @@ int RunAlertmanager(int argc, char** argv) {
     return kExitFailure;
   }
   AddStandardRoutes(server, [&am] { return am.Reload(); });
+  AddFlagsRoute(server, app);
   am.RegisterRoutes(server);
   if (Status st = server.Start(); !st.ok()) {
     spdlog::error("{}", st.message());
