@@ -16,7 +16,8 @@ namespace {
 
 // What only these pages need on top of the stack's shared look (http/page.h).
 constexpr const char* kStyle =
-    ".lbl{display:inline-block;background:#e8eefc;border-radius:4px;padding:1px 6px;margin:2px;font-size:13px}"
+    ".lbl{display:inline-block;background:#e8eefc;border-radius:4px;padding:1px 6px;margin:2px;"
+    "font-size:13px}"
     ".suppressed{color:#888;font-weight:600}"
     "table{border-collapse:collapse;width:100%}td,th{border:0;border-bottom:1px solid #eee;padding:4px 6px;"
     "text-align:left;vertical-align:top;font-size:14px}"

@@ -67,10 +67,12 @@ std::string RenderPage(const std::vector<Notification>& newest_first) {
   // What only this page needs on top of the stack's shared look (http/page.h).
   constexpr std::string_view kStyle =
       ".meta{color:#666;font-size:12px}"
-      ".lbl{display:inline-block;background:#e8eefc;border-radius:4px;padding:1px 6px;margin:2px;font-size:13px}"
+      ".lbl{display:inline-block;background:#e8eefc;border-radius:4px;padding:1px 6px;margin:2px;"
+      "font-size:13px}"
       ".ann{font-size:13px;color:#444;margin-left:8px}"
       "td{vertical-align:top;padding:3px 6px;border:0;border-bottom:1px solid #eee;font-size:14px}"
-      "table{border-collapse:collapse;width:100%}pre{background:#f0f0f0;padding:6px;overflow:auto;font-size:12px}";
+      "table{border-collapse:collapse;width:100%}"
+      "pre{background:#f0f0f0;padding:6px;overflow:auto;font-size:12px}";
   static const std::vector<http::PageLink> kOwn = {
       {"notifications", "/"}, {"JSON", "/api/notifications"}, {"flags", "/flags"}, {"metrics", "/metrics"}};
   return http::PageStart("inbox", "Notifications", kOwn, kStyle) + "<p class=meta>" +

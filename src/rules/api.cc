@@ -120,7 +120,8 @@ std::string AlertsJson(const std::vector<std::shared_ptr<Group>>& groups) {
 
 std::string StatusPageHtml(const std::vector<std::shared_ptr<Group>>& groups, const StatusPageInfo& info) {
   // What only this page needs on top of the stack's shared look (http/page.h).
-  constexpr std::string_view kStyle = ".pending{color:#b60}.err{color:#b00}pre{margin:0;white-space:pre-wrap}";
+  constexpr std::string_view kStyle =
+      ".pending{color:#b60}.err{color:#b00}pre{margin:0;white-space:pre-wrap}";
   static const std::vector<http::PageLink> kOwn = {{"status", "/"},
                                                    {"/api/v1/rules", "/api/v1/rules"},
                                                    {"/api/v1/alerts", "/api/v1/alerts"},

@@ -290,7 +290,8 @@ TEST_F(StackTest, WholeStackOnFreePorts) {
   for (const auto& service : pages) {
     auto r = http::Get(Url(service, "/"));
     ASSERT_TRUE(r.ok() && r->status == 200) << service;
-    EXPECT_NE(r->body.find("<b>sremon " + service + "</b>"), std::string::npos) << service << ":\n" << r->body;
+    EXPECT_NE(r->body.find("<b>sremon " + service + "</b>"), std::string::npos)
+        << service << ":\n" << r->body;
     for (const auto& other : pages) {
       size_t link = r->body.find("<a href=\"" + Url(other, "") + "\">" + other + "</a>");
       if (other == service) {
