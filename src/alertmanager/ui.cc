@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "alertmanager/alertmanager.h"
+#include "http/page.h"
 #include "util/strings.h"
 #include "util/time.h"
 
@@ -13,26 +14,22 @@ namespace sremon::alertmanager {
 
 namespace {
 
-const char* kStyle = R"(<style>
-body{font-family:system-ui,sans-serif;margin:0;color:#222;background:#f6f7f9}
-header{background:#2b3a55;color:#fff;padding:8px 16px;display:flex;gap:18px;align-items:center}
-header a{color:#dfe7ff;text-decoration:none;font-weight:600}header b{margin-right:12px}
-main{padding:12px 16px;max-width:1200px}
-.card{background:#fff;border:1px solid #dde;border-radius:6px;padding:10px 12px;margin:10px 0}
-.lbl{display:inline-block;background:#e8eefc;border-radius:4px;padding:1px 6px;margin:2px;font-size:13px}
-.firing{color:#b00020;font-weight:600}.resolved{color:#137333;font-weight:600}.suppressed{color:#888;font-weight:600}
-table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #eee;padding:4px 6px;text-align:left;vertical-align:top;font-size:14px}
-pre{background:#f0f0f0;padding:8px;overflow:auto;max-height:300px;font-size:12px}
-button,input[type=submit]{cursor:pointer}input[type=text]{width:100%;box-sizing:border-box}
-.ann{color:#444;font-size:13px;margin:2px 0 0 8px}
-</style>)";
+// What only these pages need on top of the stack's shared look (http/page.h).
+constexpr const char* kStyle =
+    ".lbl{display:inline-block;background:#e8eefc;border-radius:4px;padding:1px 6px;margin:2px;"
+    "font-size:13px}"
+    ".suppressed{color:#888;font-weight:600}"
+    "table{border-collapse:collapse;width:100%}td,th{border:0;border-bottom:1px solid #eee;padding:4px 6px;"
+    "text-align:left;vertical-align:top;font-size:14px}"
+    "pre{background:#f0f0f0;padding:8px;overflow:auto;max-height:300px;font-size:12px}"
+    "button,input[type=submit]{cursor:pointer}input[type=text]{width:100%;box-sizing:border-box}"
+    ".ann{color:#444;font-size:13px;margin:2px 0 0 8px}";
 
 std::string Page(const std::string& title, const std::string& body) {
-  return "<!doctype html><html><head><meta charset=utf-8><title>" + HtmlEscape(title) +
-         " - sremon alertmanager</title>" + kStyle +
-         "</head><body><header><b>sremon alertmanager</b><a href=\"/\">Alerts</a><a href=\"/silences\">Silences</a>"
-         "<a href=\"/history\">History</a><a href=\"/status\">Status</a></header><main>" +
-         body + "</main></body></html>";
+  static const std::vector<http::PageLink> kOwn = {{"Alerts", "/"},         {"Silences", "/silences"},
+                                                   {"History", "/history"}, {"Status", "/status"},
+                                                   {"flags", "/flags"},     {"metrics", "/metrics"}};
+  return http::PageStart("alertmanager", title, kOwn, kStyle) + body + http::PageEnd();
 }
 
 std::string LabelChips(const model::Labels& ls) {

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "http/access.h"
+#include "http/page.h"
 #include "obs/metrics.h"
 #include "util/json.h"
 #include "util/strings.h"
@@ -64,15 +65,19 @@ std::string RenderPage(const std::vector<Notification>& newest_first) {
   std::string body;
   for (const auto& n : newest_first) body += RenderOne(n);
   if (newest_first.empty()) body = "<div class=card>No notifications yet. POST JSON to /webhook.</div>";
-  return R"(<!doctype html><html><head><meta charset=utf-8><title>sremon inbox</title><style>
-body{font-family:system-ui,sans-serif;margin:0;background:#f6f7f9;color:#222}header{background:#2b3a55;color:#fff;padding:8px 16px}
-main{padding:12px 16px;max-width:1100px}.card{background:#fff;border:1px solid #dde;border-radius:6px;padding:8px 12px;margin:8px 0}
-.meta{color:#666;font-size:12px}.lbl{display:inline-block;background:#e8eefc;border-radius:4px;padding:1px 6px;margin:2px;font-size:13px}
-.firing{color:#b00020;font-weight:600}.resolved{color:#137333;font-weight:600}.ann{font-size:13px;color:#444;margin-left:8px}
-td{vertical-align:top;padding:3px 6px;border-bottom:1px solid #eee;font-size:14px}table{border-collapse:collapse;width:100%}
-pre{background:#f0f0f0;padding:6px;overflow:auto;font-size:12px}</style></head><body><header><b>sremon inbox</b> &mdash; )" +
-         std::to_string(newest_first.size()) + " notifications, newest first (JSON: <a style=\"color:#dfe7ff\" href=\"/api/notifications\">/api/notifications</a>)</header><main>" +
-         body + "</main></body></html>";
+  // What only this page needs on top of the stack's shared look (http/page.h).
+  constexpr std::string_view kStyle =
+      ".meta{color:#666;font-size:12px}"
+      ".lbl{display:inline-block;background:#e8eefc;border-radius:4px;padding:1px 6px;margin:2px;"
+      "font-size:13px}"
+      ".ann{font-size:13px;color:#444;margin-left:8px}"
+      "td{vertical-align:top;padding:3px 6px;border:0;border-bottom:1px solid #eee;font-size:14px}"
+      "table{border-collapse:collapse;width:100%}"
+      "pre{background:#f0f0f0;padding:6px;overflow:auto;font-size:12px}";
+  static const std::vector<http::PageLink> kOwn = {
+      {"notifications", "/"}, {"JSON", "/api/notifications"}, {"flags", "/flags"}, {"metrics", "/metrics"}};
+  return http::PageStart("inbox", "Notifications", kOwn, kStyle) + "<p class=meta>" +
+         std::to_string(newest_first.size()) + " notifications, newest first</p>" + body + http::PageEnd();
 }
 
 void RegisterRoutes(http::Server& server, Inbox* inbox) {

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "http/page.h"
 #include "util/strings.h"
 #include "util/time.h"
 
@@ -118,17 +119,19 @@ std::string AlertsJson(const std::vector<std::shared_ptr<Group>>& groups) {
 }
 
 std::string StatusPageHtml(const std::vector<std::shared_ptr<Group>>& groups, const StatusPageInfo& info) {
-  std::string h =
-      "<!doctype html><html><head><meta charset=\"utf-8\"><title>sremon rules</title><style>"
-      "body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse;margin-bottom:1.5em}"
-      "td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}"
-      ".firing{color:#b00}.pending{color:#b60}.err{color:#b00}pre{margin:0;white-space:pre-wrap}</style></head><body>"
-      "<h1>sremon rules</h1>";
+  // What only this page needs on top of the stack's shared look (http/page.h).
+  constexpr std::string_view kStyle =
+      ".pending{color:#b60}.err{color:#b00}pre{margin:0;white-space:pre-wrap}";
+  static const std::vector<http::PageLink> kOwn = {{"status", "/"},
+                                                   {"/api/v1/rules", "/api/v1/rules"},
+                                                   {"/api/v1/alerts", "/api/v1/alerts"},
+                                                   {"flags", "/flags"},
+                                                   {"metrics", "/metrics"}};
+  std::string h = http::PageStart("rules", "Rules", kOwn, kStyle) + "<h1>sremon rules</h1>";
   h += fmt::format("<p>Datasource: {} &middot; Notifiers: {} &middot; Last reload: {}</p>", HtmlEscape(info.datasource_url),
                    HtmlEscape(Join(info.notifier_urls, ", ")),
                    info.last_reload_ok ? "ok" : "<span class=\"err\">failed: " + HtmlEscape(info.last_reload_error) + "</span>");
-  h += "<p><a href=\"/api/v1/rules\">/api/v1/rules</a> &middot; <a href=\"/api/v1/alerts\">/api/v1/alerts</a> &middot; "
-       "<a href=\"/metrics\">/metrics</a></p><h2>Active alerts</h2><table><tr><th>State</th><th>Labels</th>"
+  h += "<h2>Active alerts</h2><table><tr><th>State</th><th>Labels</th>"
        "<th>Annotations</th><th>Active since</th><th>Value</th></tr>";
   size_t active = 0;
   for (const auto& g : groups) {
@@ -165,7 +168,7 @@ std::string StatusPageHtml(const std::vector<std::shared_ptr<Group>>& groups, co
     }
     h += "</table>";
   }
-  return h + "</body></html>";
+  return h + http::PageEnd();
 }
 
 }  // namespace sremon::rules

@@ -121,6 +121,7 @@ int RunAlertmanager(int argc, char** argv) {
   }
   if (auth.enabled()) server.SetGate(auth.Gate());
   AddStandardRoutes(server, [&am] { return am.Reload(); });
+  AddFlagsRoute(server, app);
   am.RegisterRoutes(server);
   if (Status st = server.Start(); !st.ok()) {
     spdlog::error("{}", st.message());

@@ -30,6 +30,7 @@ int RunInbox(int argc, char** argv) {
   so.max_body_bytes = 8 << 20;
   http::Server server(so);
   AddStandardRoutes(server);
+  AddFlagsRoute(server, app);
   inbox::RegisterRoutes(server, &box);
   if (Status st = server.Start(); !st.ok()) {
     spdlog::error("{}", st.message());

@@ -284,6 +284,23 @@ TEST_F(StackTest, WholeStackOnFreePorts) {
   std::string names;
   for (const auto& n : up) names += " " + n;
   ASSERT_EQ(Run("status" + names, &out), 0) << out;
+  // The pages share one header naming the service and linking the other pages of the stack
+  // (the supervisor passes their URLs in SREMON_STACK_URLS), not the service's own.
+  const std::vector<std::string> pages = {"storage", "rules", "inbox", "alertmanager"};
+  for (const auto& service : pages) {
+    auto r = http::Get(Url(service, "/"));
+    ASSERT_TRUE(r.ok() && r->status == 200) << service;
+    EXPECT_NE(r->body.find("<b>sremon " + service + "</b>"), std::string::npos)
+        << service << ":\n" << r->body;
+    for (const auto& other : pages) {
+      size_t link = r->body.find("<a href=\"" + Url(other, "") + "\">" + other + "</a>");
+      if (other == service) {
+        EXPECT_EQ(link, std::string::npos) << service << " links itself as a stack page";
+      } else {
+        EXPECT_NE(link, std::string::npos) << service << " has no link to " << other << ":\n" << r->body;
+      }
+    }
+  }
   ASSERT_EQ(Run("down", &out), 0) << out;
   for (const auto& n : up) {
     EXPECT_FALSE(std::filesystem::exists(dir_.File("state/" + n + ".pid"))) << n;

@@ -5,6 +5,7 @@
 // connection, never 5xx, and must keep serving its health endpoint afterwards.
 
 #include <chrono>
+#include <cstdlib>
 #include <functional>
 #include <string>
 #include <thread>
@@ -97,6 +98,7 @@ class HostileTest : public ::testing::TestWithParam<ServiceSpec> {
  protected:
   void SetUp() override {
     const ServiceSpec& spec = GetParam();
+    unsetenv("SREMON_STACK_URLS");  // alone, whatever the environment of the test run
     port_ = testutil::FreePort();
     std::vector<std::string> argv = {testutil::SremonBin(), spec.name};
     for (auto& a : spec.args(port_, dir_)) argv.push_back(a);
@@ -228,6 +230,22 @@ TEST_P(HostileTest, SlowlorisDoesNotStarveOthers) {
     std::this_thread::sleep_for(100ms);
   }
   ExpectAlive("slowloris");
+}
+
+// Not hostile, but this suite is where every service runs alone: its home page has the stack's
+// shared header and works without the supervisor's SREMON_STACK_URLS (no links to other
+// services), and /flags answers.
+TEST_P(HostileTest, HomePageAloneHasTheSharedHeader) {
+  const std::string& name = GetParam().name;
+  if (name == "app" || name == "dashboards") GTEST_SKIP() << name << " has its own UI";
+  auto r = http::Get(Url("/"), 5s);
+  ASSERT_TRUE(r.ok() && r->status == 200) << name;
+  EXPECT_NE(r->body.find("<b>sremon " + name + "</b>"), std::string::npos) << r->body;
+  EXPECT_NE(r->body.find("<a href=\"/metrics\">"), std::string::npos) << r->body;
+  EXPECT_EQ(r->body.find("class=\"stack\""), std::string::npos) << "stack links without a stack: " << r->body;
+  auto flags = http::Get(Url("/flags"), 5s);
+  ASSERT_TRUE(flags.ok());
+  EXPECT_EQ(flags->status, 200) << name;
 }
 
 INSTANTIATE_TEST_SUITE_P(Stack, HostileTest, ::testing::ValuesIn(Services()),
