@@ -1,5 +1,7 @@
 #include "alertmanager/config.h"
 
+#include "http/http.h"
+
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -8,6 +10,7 @@
 #include <re2/re2.h>
 #include <yaml-cpp/yaml.h>
 
+#include "http/http.h"
 #include "model/labels.h"
 #include "util/strings.h"
 #include "util/time.h"
@@ -277,6 +280,7 @@ class Parser {
     e.auth_username = n["auth_username"] ? Str(n["auth_username"]) : g.smtp_auth_username;
     e.auth_password = n["auth_password"] ? Str(n["auth_password"]) : g.smtp_auth_password;
     e.auth_identity = n["auth_identity"] ? Str(n["auth_identity"]) : g.smtp_auth_identity;
+    e.auth_secret = n["auth_secret"] ? Str(n["auth_secret"]) : g.smtp_auth_secret;
     e.require_tls = n["require_tls"] ? Bool(n["require_tls"]) : g.smtp_require_tls;
     if (const YAML::Node t = n["tls_config"]; t && !t.IsNull()) {
       CheckKeys(t, {"ca_file", "cert_file", "key_file", "server_name", "insecure_skip_verify"}, "config.TLSConfig");
@@ -376,6 +380,10 @@ class Parser {
     str("smtp_auth_username", &g.smtp_auth_username);
     str("smtp_auth_password", &g.smtp_auth_password);
     str("smtp_auth_identity", &g.smtp_auth_identity);
+    str("smtp_auth_secret", &g.smtp_auth_secret);
+    str("opsgenie_api_key", &g.opsgenie_api_key);
+    str("wechat_api_secret", &g.wechat_api_secret);
+    str("victorops_api_key", &g.victorops_api_key);
     if (n["smtp_require_tls"]) g.smtp_require_tls = Bool(n["smtp_require_tls"]);
     if (n["slack_api_url"]) Url(n["slack_api_url"], &g.slack_api_url);
     return g;
@@ -465,88 +473,12 @@ class Parser {
   std::string filename_;
 };
 
-// The fields upstream v0.25 declares as config.Secret / SecretURL (in its own config and in
-// prometheus/common's HTTP client config), by the key of the map or list holding them: their
-// values are shown as "<secret>". Receivers sremon refuses are listed too, so that the table
-// stays right when they arrive.
-const std::set<std::pair<std::string_view, std::string_view>> kSecretFields = {
-    {"global", "smtp_auth_password"},   {"global", "smtp_auth_secret"},   {"global", "slack_api_url"},
-    {"global", "opsgenie_api_key"},     {"global", "wechat_api_secret"},  {"global", "victorops_api_key"},
-    {"basic_auth", "password"},         {"http_config", "bearer_token"},  {"authorization", "credentials"},
-    {"oauth2", "client_secret"},        {"tls_config", "key"},            {"email_configs", "auth_password"},
-    {"email_configs", "auth_secret"},   {"slack_configs", "api_url"},     {"pagerduty_configs", "service_key"},
-    {"pagerduty_configs", "routing_key"}, {"opsgenie_configs", "api_key"}, {"victorops_configs", "api_key"},
-    {"wechat_configs", "api_secret"},   {"pushover_configs", "user_key"}, {"pushover_configs", "token"},
-    {"telegram_configs", "bot_token"},  {"discord_configs", "webhook_url"}, {"sigv4", "secret_key"}};
-
-// "http://user:pass@host/" → "http://user:xxxxx@host/" (Go's url.Redacted). Upstream v0.25 shows
-// webhook URLs in full; a password in one is masked all the same (no part of sremon prints
-// user:password@).
-std::string RedactUrlPassword(const std::string& url) {
-  size_t scheme = url.find("://");
-  if (scheme == std::string::npos) return url;
-  size_t host = scheme + 3;
-  size_t at = url.find('@', host);
-  size_t end = url.find_first_of("/?#", host);
-  if (at == std::string::npos || (end != std::string::npos && at > end)) return url;
-  size_t colon = url.find(':', host);
-  if (colon == std::string::npos || colon > at) return url;
-  return url.substr(0, colon + 1) + "xxxxx" + url.substr(at);
-}
-
-// Replaces secret values in place. parent: the key of the map or list that holds `node`.
-void MaskSecrets(YAML::Node node, std::string_view parent) {
-  if (node.IsSequence()) {
-    for (YAML::Node item : node) MaskSecrets(item, parent);
-    return;
-  }
-  if (!node.IsMap()) return;
-  for (auto kv : node) {
-    std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "";
-    YAML::Node value = kv.second;
-    if (value.IsScalar() && !value.Scalar().empty() && kSecretFields.count({parent, key})) {
-      value = "<secret>";
-    } else if (value.IsScalar() && parent == "webhook_configs" && key == "url") {
-      value = RedactUrlPassword(value.Scalar());
-    } else {
-      MaskSecrets(value, key);
-    }
-  }
-}
-
 }  // namespace
-
-std::string MaskedConfigText(const std::string& text) {
-  try {
-    YAML::Node root = YAML::Load(text);
-    MaskSecrets(root, "");
-    YAML::Emitter out;
-    out << root;
-    return std::string(out.c_str()) + "\n";
-  } catch (const YAML::Exception&) {
-    return "";  // not reached for a config that parsed
-  }
-}
 
 std::string HttpConfig::AuthorizationHeader() const {
   if (!bearer_token.empty()) return "Bearer " + bearer_token;
   if (!basic_auth_username.empty() || !basic_auth_password.empty()) {
-    static const char* kB64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string in = basic_auth_username + ":" + basic_auth_password, out;
-    size_t i = 0;
-    for (; i + 2 < in.size(); i += 3) {
-      uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
-      for (int k = 18; k >= 0; k -= 6) out += kB64[(v >> k) & 63];
-    }
-    if (i < in.size()) {
-      uint32_t v = uint8_t(in[i]) << 16;
-      if (i + 1 < in.size()) v |= uint8_t(in[i + 1]) << 8;
-      out += kB64[(v >> 18) & 63];
-      out += kB64[(v >> 12) & 63];
-      out += i + 1 < in.size() ? kB64[(v >> 6) & 63] : '=';
-      out += '=';
-    }
-    return "Basic " + out;
+    return "Basic " + http::Base64Encode(basic_auth_username + ":" + basic_auth_password);
   }
   return "";
 }
@@ -567,7 +499,6 @@ Result<std::shared_ptr<const Config>> ParseConfig(const std::string& text, const
   try {
     YAML::Node root = YAML::Load(text);
     p.Parse(root, c.get());
-    c->original = MaskedConfigText(text);
   } catch (const ConfigError& e) {
     return Status::InvalidArgument(e.message);
   } catch (const YAML::Exception& e) {

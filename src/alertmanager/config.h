@@ -38,6 +38,7 @@ struct EmailConfig {
   bool send_resolved = false;
   std::string to, from, smarthost, hello;
   std::string auth_username, auth_password, auth_identity;
+  std::string auth_secret;  // CRAM-MD5 (not sent by our SMTP client); kept to be shown masked
   bool require_tls = true;
   http::TlsOptions tls;                        // tls_config
   std::map<std::string, std::string> headers;  // templates, incl. Subject/To/From
@@ -90,6 +91,9 @@ struct GlobalConfig {
   std::string smtp_auth_username, smtp_auth_password, smtp_auth_identity;
   bool smtp_require_tls = true;
   std::string slack_api_url;
+  // Secrets of receivers sremon does not implement: kept only so the config dump shows them
+  // masked where upstream does.
+  std::string smtp_auth_secret, opsgenie_api_key, wechat_api_secret, victorops_api_key;
   HttpConfig http;
 };
 
@@ -100,26 +104,20 @@ struct Config {
   std::vector<Receiver> receivers;
   std::map<std::string, TimeIntervals> time_intervals;
   std::vector<std::string> templates;  // glob patterns, relative to the config file's directory
-  // What GET /api/v2/status (config.original) and /status show: the file re-serialised with its
-  // secrets masked as upstream does (MaskedConfigText).
-  std::string original;
   std::string path;
 
   const Receiver* FindReceiver(const std::string& name) const;
 };
 
 // The loaded config as Alertmanager 0.25 prints it (GET /api/v2/status config.original, shown
-// by `amtool config show`): every default filled in, upstream's field order and YAML quoting,
-// secrets as <secret>. In config_dump.cc.
+// by `amtool config show`, and the /status page): every default filled in, upstream's field
+// order and YAML quoting, every field upstream declares secret as <secret>, and passwords in
+// webhook URLs as user:xxxxx@ (upstream prints those whole). In config_dump.cc.
 std::string DumpConfig(const Config& config);
 
 // Parses YAML text; `filename` is used in error messages and to resolve templates.
 Result<std::shared_ptr<const Config>> ParseConfig(const std::string& text, const std::string& filename);
 Result<std::shared_ptr<const Config>> LoadConfigFile(const std::string& path);
 
-// The YAML text re-serialised with every secret upstream v0.25 masks (passwords, tokens,
-// credentials, API keys, Slack URLs...) shown as "<secret>", and comments dropped. REQUIRES:
-// text parses as YAML.
-std::string MaskedConfigText(const std::string& text);
 
 }  // namespace sremon::alertmanager

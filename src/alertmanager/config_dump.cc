@@ -292,6 +292,7 @@ Node EmailNode(const EmailConfig& e) {
   n.AddStr("smarthost", e.smarthost);
   n.AddStr("auth_username", e.auth_username);
   n.AddSecret("auth_password", e.auth_password);
+  n.AddSecret("auth_secret", e.auth_secret);
   n.AddStr("auth_identity", e.auth_identity);
   if (!e.headers.empty()) {
     Node& h = n.Add("headers", Node{});
@@ -402,14 +403,18 @@ std::string DumpConfig(const Config& c) {
   g.AddStr("smtp_smarthost", c.global.smtp_smarthost);
   g.AddStr("smtp_auth_username", c.global.smtp_auth_username);
   g.AddSecret("smtp_auth_password", c.global.smtp_auth_password);
+  g.AddSecret("smtp_auth_secret", c.global.smtp_auth_secret);
   g.AddStr("smtp_auth_identity", c.global.smtp_auth_identity);
   g.Add("smtp_require_tls", Node::Bool(c.global.smtp_require_tls));
   g.AddSecret("slack_api_url", c.global.slack_api_url);
   // Upstream's defaults for receivers sremon does not implement, printed all the same.
   g.Add("pagerduty_url", Node::Str("https://events.pagerduty.com/v2/enqueue"));
   g.Add("opsgenie_api_url", Node::Str("https://api.opsgenie.com/"));
+  g.AddSecret("opsgenie_api_key", c.global.opsgenie_api_key);
   g.Add("wechat_api_url", Node::Str("https://qyapi.weixin.qq.com/cgi-bin/"));
+  g.AddSecret("wechat_api_secret", c.global.wechat_api_secret);
   g.Add("victorops_api_url", Node::Str("https://alert.victorops.com/integrations/generic/20131114/alert/"));
+  g.AddSecret("victorops_api_key", c.global.victorops_api_key);
   g.Add("telegram_api_url", Node::Str("https://api.telegram.org"));
   g.Add("webex_api_url", Node::Str("https://webexapis.com/v1/messages"));
   root.Add("route", RouteNode(c.route));

@@ -209,7 +209,7 @@ if(p.ok){location.href='/silences';}else{document.getElementById('msg').textCont
         HtmlEscape(rt->config->path) + "</code>. Cluster: disabled (single node).</div>"
         "<h3>Receivers</h3><div class=card><table>" + receivers +
         "</table><pre id=test style=\"display:none\"></pre></div><h3>Configuration</h3><div class=card><pre>" +
-        HtmlEscape(rt->config->original) + "</pre></div>" +
+        HtmlEscape(DumpConfig(*rt->config)) + "</pre></div>" +
         R"(<script>async function testReceiver(n){const e=document.getElementById('test');e.style.display='block';
 e.textContent='sending...';const r=await fetch('/api/v2/receivers/test?receiver='+encodeURIComponent(n),{method:'POST'});
 e.textContent=JSON.stringify(await r.json(),null,2);}</script>)";

@@ -124,6 +124,20 @@ let importBody = '';
       cum += share;
       lines.push(`app_request_latency_seconds_bucket{job="sre_app",instance="app:8080",le="${le}"} ${Math.round(req.a * Math.min(1, cum))} ${t}`);
     }
+    // The stack's own metrics, as prometheus/prometheus.yml scrapes them (the Stack health dashboard).
+    const k = (t - startMs) / 15000;
+    for (const job of ['storage', 'rules', 'alertmanager', 'inbox', 'dashboards']) lines.push(`up{job="${job}",instance="localhost"} 1 ${t}`);
+    lines.push(`vm_series_count{job="storage"} ${1200 + (k % 50)} ${t}`);
+    lines.push(`vm_data_size_bytes{job="storage"} ${5e6 + 1000 * k} ${t}`);
+    lines.push(`vmalert_alerts{job="rules",alertstate="firing",group="g",file="f"} ${k % 100 < 10 ? 1 : 0} ${t}`);
+    lines.push(`vm_rows_added_to_storage_total{job="storage"} ${600 * k} ${t}`);
+    lines.push(`vm_rows_inserted_total{job="storage",type="promremotewrite"} ${20 * k} ${t}`);
+    lines.push(`vmalert_rule_evaluations_total{job="rules",group="g",file="f"} ${4 * k} ${t}`);
+    lines.push(`vmalert_rule_evaluation_errors_total{job="rules",group="g",file="f"} ${Math.floor(k / 500)} ${t}`);
+    lines.push(`alertmanager_notifications_total{job="alertmanager",integration="webhook"} ${Math.floor(k / 40)} ${t}`);
+    lines.push(`alertmanager_notifications_failed_total{job="alertmanager",integration="webhook"} ${Math.floor(k / 400)} ${t}`);
+    lines.push(`vm_http_request_errors_total{job="storage",type="promremotewrite"} ${Math.floor(k / 300)} ${t}`);
+    lines.push(`vmalert_remotewrite_errors_total{job="rules"} ${Math.floor(k / 700)} ${t}`);
     lines.push(`node_cpu_busy{job="node",cpu="0"} ${50 + 40 * Math.sin(t / 900000)} ${t}`);
     lines.push(`node_cpu_busy{job="node",cpu="1"} ${50 + 40 * Math.cos(t / 700000)} ${t}`);
   }
