@@ -11,21 +11,11 @@
 #include <string>
 
 #include "ingest/decode.h"
-
-namespace {
-
-class NullAppender : public sremon::storage::Appender {
- public:
-  sremon::Status Append(const sremon::model::Labels&, int64_t, double) override { return sremon::Status::Ok(); }
-  sremon::Status Commit() override { return sremon::Status::Ok(); }
-  void Rollback() override {}
-};
-
-}  // namespace
+#include "storage/null_appender.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view in(reinterpret_cast<const char*>(data), size);
-  NullAppender app;
+  sremon::storage::testing::NullAppender app;
   sremon::ingest::Limits limits;
   sremon::model::Labels extra;
   sremon::ingest::ImportPrometheusText(in, extra, 0, limits, &app);

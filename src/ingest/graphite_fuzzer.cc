@@ -5,23 +5,10 @@
 #include <string_view>
 
 #include "ingest/graphite.h"
-
-namespace {
-
-class NullAppender : public sremon::storage::Appender {
- public:
-  sremon::Status Append(const sremon::model::Labels& labels, int64_t, double) override {
-    if (labels.Get("__name__").empty()) __builtin_trap();  // every stored line has a name
-    return sremon::Status::Ok();
-  }
-  sremon::Status Commit() override { return sremon::Status::Ok(); }
-  void Rollback() override {}
-};
-
-}  // namespace
+#include "storage/null_appender.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  NullAppender app;
+  sremon::storage::testing::NullAppender app(/*require_name=*/true);
   sremon::ingest::ImportGraphite(std::string_view(reinterpret_cast<const char*>(data), size), 0, {}, &app);
   return 0;
 }

@@ -7,17 +7,7 @@
 
 #include "ingest/decode.h"
 #include "ingest/influx.h"
-
-namespace {
-
-class NullAppender : public sremon::storage::Appender {
- public:
-  sremon::Status Append(const sremon::model::Labels&, int64_t, double) override { return sremon::Status::Ok(); }
-  sremon::Status Commit() override { return sremon::Status::Ok(); }
-  void Rollback() override {}
-};
-
-}  // namespace
+#include "storage/null_appender.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view in(reinterpret_cast<const char*>(data), size);
@@ -28,7 +18,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (f.key.empty()) __builtin_trap();
     }
   }
-  NullAppender app;
+  sremon::storage::testing::NullAppender app;
   sremon::ingest::Limits limits;
   for (const char* precision : {"ns", "ms", "h"}) {
     sremon::ingest::InfluxOptions o{"db", *sremon::influx::PrecisionNanos(precision), 0};

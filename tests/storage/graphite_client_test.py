@@ -20,18 +20,13 @@ import time
 import urllib.parse
 import urllib.request
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from peerlib import free_port, wait_healthy  # noqa: E402
+
 COLLECTD = "/usr/sbin/collectd"
 if not os.access(COLLECTD, os.X_OK) or not os.path.exists("/usr/lib/collectd/write_graphite.so"):
     print("SKIPPED: collectd-core is not installed (scripts/deps.sh test installs it)")
     sys.exit(77)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def query(base, expr):
@@ -61,7 +56,7 @@ def main():
         procs.append(subprocess.Popen([sremon, "storage", f"-httpListenAddr=127.0.0.1:{http_port}",
                                        f"-storageDataPath={tmp}/data", f"-graphiteListenAddr=127.0.0.1:{graphite_port}"],
                                       stdout=open(f"{tmp}/storage.log", "w"), stderr=subprocess.STDOUT))
-        eventually("storage is healthy", lambda: _healthy(base))
+        wait_healthy(base, procs[0])
 
         # 1. collectd's write_graphite plugin, real host metrics.
         conf = f"""
@@ -120,13 +115,6 @@ LoadPlugin write_graphite
                 p.kill()
         shutil.rmtree(tmp, ignore_errors=True)
     print("graphite_client_test: PASS")
-
-
-def _healthy(base):
-    try:
-        return urllib.request.urlopen(base + "/health", timeout=1).status == 200
-    except OSError:
-        return False
 
 
 if __name__ == "__main__":

@@ -25,6 +25,9 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from peerlib import free_port, wait_healthy  # noqa: E402
+
 try:
     from influxdb import InfluxDBClient
 except ImportError:
@@ -35,27 +38,6 @@ VM = shutil.which("victoria-metrics")
 if not VM:
     print("SKIPPED: victoria-metrics is not installed (scripts/deps.sh test installs it)")
     sys.exit(77)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def wait_healthy(base, proc):
-    deadline = time.time() + 20
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            sys.exit(f"FAIL: {base} exited with {proc.returncode}")
-        try:
-            if urllib.request.urlopen(base + "/health", timeout=1).status == 200:
-                return
-        except OSError:
-            time.sleep(0.1)
-    sys.exit(f"FAIL: {base} not healthy within 20 s")
 
 
 def post(base, path, body, headers=None):
