@@ -53,7 +53,9 @@ double Median(std::vector<double> v) {
 TEST(StorageIsolation, FourHeavyQueriesHoldUpNeitherImportsNorHealth) {
   testutil::TempDir dir;
   // Default lanes: -search.maxConcurrentRequests is 4 on 2 cores (the old shared pool had 4 workers).
-  Proc p = StartStorage(dir.path(), {"-search.maxQueryDuration=120s"});
+  // No memory bound: the finer subqueries below hold more than its default (this test is about
+  // concurrency, storage_limits_test about the bounds).
+  Proc p = StartStorage(dir.path(), {"-search.maxQueryDuration=120s", "-search.maxMemoryPerQuery=0"});
   ASSERT_TRUE(p.child);
   ImportHeavy(p.base, 2000, 6 * 60);
   // A query heavy enough to take the better part of a second on this machine: a quiet machine
