@@ -2,13 +2,12 @@
 // playwright-core) with Debian's victoria-metrics as the Prometheus data source.
 // Env: SREMON_BIN, WEB_DIR (for node_modules), TEST_OUTPUT_DIR (screenshots), CHROMIUM,
 // VICTORIA_METRICS. Exits 77 (ctest SKIP_RETURN_CODE) when chromium or victoria-metrics is absent.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { createRequire } from 'node:module';
+
+import { Processes, freePort, loadPlaywright, skip as skipTest, waitOk } from './harness.mjs';
 
 const SREMON_BIN = process.env.SREMON_BIN;
 const WEB_DIR = process.env.WEB_DIR ?? path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../web');
@@ -16,66 +15,20 @@ const OUT_DIR = process.env.TEST_OUTPUT_DIR ?? path.resolve('test-output/dashboa
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const VM_BIN = process.env.VICTORIA_METRICS ?? '/usr/bin/victoria-metrics';
 
-function skip(reason) {
-  console.log(`SKIPPED: dashboards browser test: ${reason}`);
-  process.exit(77);
-}
+const skip = (reason) => skipTest('dashboards browser test', reason);
 if (!SREMON_BIN || !fs.existsSync(SREMON_BIN)) skip('SREMON_BIN is not set or missing');
 if (!fs.existsSync(CHROMIUM)) skip(`${CHROMIUM} not installed (Debian package chromium)`);
 if (!fs.existsSync(VM_BIN)) skip(`${VM_BIN} not installed (Debian package victoria-metrics)`);
-let chromium;
-try {
-  ({ chromium } = createRequire(path.join(WEB_DIR, 'package.json'))('playwright-core'));
-} catch (e) {
-  skip(`playwright-core not installed in ${WEB_DIR}/node_modules (run npm ci there): ${e.message}`);
-}
+const { chromium } = loadPlaywright(WEB_DIR, 'dashboards browser test');
 
 fs.mkdirSync(OUT_DIR, { recursive: true });
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sremon-dash-e2e-'));
-const children = [];
+const processes = new Processes(tmp);
+const start = (...args) => processes.start(...args);
+const stop = (child) => processes.stop(child);
 let passed = 0;
 let failed = 0;
 const figures = [];
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.unref();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function start(name, bin, args, env = {}) {
-  const log = fs.openSync(path.join(tmp, name + '.log'), 'a');
-  const child = spawn(bin, args, { env: { ...process.env, ...env }, stdio: ['ignore', log, log] });
-  children.push(child);
-  return child;
-}
-
-async function stop(child) {
-  if (child.exitCode !== null) return;
-  const done = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  const t = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await done;
-  clearTimeout(t);
-}
-
-async function waitOk(url, ms = 15000) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    try {
-      const r = await fetch(url);
-      if (r.ok) return;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} did not answer 200 within ${ms} ms`);
-}
 
 async function step(name, fn) {
   const t0 = Date.now();
@@ -591,7 +544,7 @@ try {
   });
 } finally {
   await context.close().catch(() => {});
-  for (const c of children) await stop(c);
+  await processes.stopAll();
   fs.rmSync(userDataDir, { recursive: true, force: true });
   if (failed === 0) fs.rmSync(tmp, { recursive: true, force: true });
   else console.log('logs kept in ' + tmp);
