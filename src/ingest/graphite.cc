@@ -22,13 +22,9 @@ namespace sremon::ingest {
 namespace {
 
 bool ParseDouble(std::string_view s, double* out) {
-  if (s.empty() || s.size() > 64) return false;
-  char buf[65];
-  s.copy(buf, s.size());
-  buf[s.size()] = 0;
-  char* end = nullptr;
-  *out = std::strtod(buf, &end);
-  return end == buf + s.size();
+  auto v = ParseFloat(s);
+  if (v.ok()) *out = *v;
+  return v.ok();
 }
 
 // One line into labels, value and time. Errors say what is wrong with the line.

@@ -1,8 +1,6 @@
 #include "ingest/influx.h"
 
-#include <cerrno>
 #include <cmath>
-#include <cstdlib>
 
 #include <fmt/format.h>
 
@@ -39,27 +37,27 @@ bool ParseBool(std::string_view v, double* out) {
   return false;
 }
 
-// A number, with the i/u suffixes of integers. strtod would also take "nan", "inf" and hex,
-// which line protocol does not have: only digits, sign, '.', 'e'/'E' pass.
+// A number, with the i/u suffixes of integers. util::ParseFloat also takes "nan", "inf" and
+// hex, which line protocol does not have: only digits, sign, '.', 'e'/'E' pass.
 bool ParseNumber(std::string_view v, double* out) {
-  bool integer = false;
-  if (!v.empty() && (v.back() == 'i' || v.back() == 'u')) {
-    if (v.back() == 'u' && v.size() > 1 && v[0] == '-') return false;
+  bool integer = !v.empty() && (v.back() == 'i' || v.back() == 'u');
+  if (integer) {
+    if (v.back() == 'u' && v.starts_with('-')) return false;
     v.remove_suffix(1);
-    integer = true;
   }
-  if (v.empty() || v.size() > 64) return false;
+  if (v.empty()) return false;
   for (char c : v) {
     bool ok = (c >= '0' && c <= '9') || c == '-' || c == '+' || (!integer && (c == '.' || c == 'e' || c == 'E'));
     if (!ok) return false;
   }
-  char buf[65];
-  v.copy(buf, v.size());
-  buf[v.size()] = 0;
-  char* end = nullptr;
-  errno = 0;
-  *out = integer ? static_cast<double>(std::strtoll(buf, &end, 10)) : std::strtod(buf, &end);
-  return end == buf + v.size() && errno == 0;
+  if (integer) {
+    auto i = ParseInt(v);
+    if (i.ok()) *out = static_cast<double>(*i);
+    return i.ok();
+  }
+  auto d = ParseFloat(v);
+  if (d.ok()) *out = *d;
+  return d.ok();
 }
 
 }  // namespace
@@ -142,16 +140,10 @@ Status ParseLine(std::string_view line, Point* out) {
     if (line[pos] != ' ') return Status::InvalidArgument("unexpected text after the field set");
     std::string_view ts = Trim(line.substr(pos + 1));
     if (!ts.empty()) {
-      double t = 0;
-      if (ts.size() > 20 || ts.find_first_not_of("-0123456789") != std::string_view::npos || !ParseNumber(ts, &t)) {
-        return Status::InvalidArgument(fmt::format("cannot parse timestamp {}: want an integer", Quote(ts)));
-      }
-      char buf[24];
-      ts.copy(buf, ts.size());
-      buf[ts.size()] = 0;
-      errno = 0;
-      out->timestamp = std::strtoll(buf, nullptr, 10);
-      if (errno != 0) return Status::InvalidArgument(fmt::format("timestamp {} is out of range", Quote(ts)));
+      bool digits = ts.find_first_not_of("-0123456789") == std::string_view::npos;  // no '+', no spaces
+      Result<int64_t> t = digits ? ParseInt(ts) : Result<int64_t>(Status::InvalidArgument("not an integer"));
+      if (!t.ok()) return Status::InvalidArgument(fmt::format("cannot parse timestamp {}: want an integer", Quote(ts)));
+      out->timestamp = *t;
       out->has_timestamp = true;
     }
   }
