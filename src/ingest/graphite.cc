@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "http/http.h"
 #include "ingest/write_api.h"
 #include "util/strings.h"
 #include "util/time.h"
@@ -101,11 +102,9 @@ GraphiteListener::GraphiteListener(storage::Appendable* appendable, Limits limit
 GraphiteListener::~GraphiteListener() { Stop(); }
 
 Status GraphiteListener::Start(const std::string& addr) {
-  size_t colon = addr.rfind(':');
-  if (colon == std::string::npos) return Status::InvalidArgument(fmt::format("-graphiteListenAddr {}: want HOST:PORT", Quote(addr)));
-  std::string host = addr.substr(0, colon);
-  int port = std::atoi(addr.c_str() + colon + 1);
-  if (port < 0 || port > 65535) return Status::InvalidArgument(fmt::format("-graphiteListenAddr {}: bad port", Quote(addr)));
+  std::string host;
+  int port = 0;
+  SREMON_RETURN_IF_ERROR(http::ParseListenAddr(addr, &host, &port).WithContext("-graphiteListenAddr"));
   sockaddr_in sa{};
   sa.sin_family = AF_INET;
   sa.sin_port = htons(static_cast<uint16_t>(port));
