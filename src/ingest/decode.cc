@@ -42,8 +42,9 @@ LimitMetrics& Metrics() {
   return m;
 }
 
-// Builds the final labels: the series' own, then extra labels overriding, then limits.
-model::Labels Finish(std::vector<model::Label>* ls, const model::Labels& extra, const Limits& limits) {
+}  // namespace
+
+model::Labels FinishLabels(std::vector<model::Label>* ls, const model::Labels& extra, const Limits& limits) {
   for (const auto& e : extra) {
     bool found = false;
     for (auto& l : *ls) {
@@ -58,11 +59,10 @@ model::Labels Finish(std::vector<model::Label>* ls, const model::Labels& extra, 
   return model::Labels(std::move(*ls));
 }
 
-void Note(ImportResult* r, Status st) {
+void NoteError(ImportResult* r, Status st) {
   if (r->first_error.ok()) r->first_error = std::move(st);
 }
 
-// `where` names the input unit in an error ("line", "timeseries"), numbered by `index`.
 void AppendOne(storage::Appender* app, storage::SeriesRef* ref, const model::Labels& labels, int64_t t, double v,
                ImportResult* r, std::string_view where, size_t index) {
   Status st = app->AppendWithRef(ref, labels, t, v);
@@ -70,11 +70,9 @@ void AppendOne(storage::Appender* app, storage::SeriesRef* ref, const model::Lab
     ++r->samples;
   } else {
     ++r->rejected;
-    Note(r, st.WithContext(fmt::format("{} {}", where, index)));
+    NoteError(r, st.WithContext(fmt::format("{} {}", where, index)));
   }
 }
-
-}  // namespace
 
 void ApplyLimits(const Limits& limits, std::vector<model::Label>* labels) {
   if (limits.max_labels_per_series > 0 && labels->size() > limits.max_labels_per_series) {
@@ -127,7 +125,7 @@ ImportResult ImportPrometheusText(std::string_view body, const model::Labels& ex
           ls.clear();
           ls.push_back({std::string(model::kMetricName), std::string(p.name())});
           for (const auto& l : p.labels()) ls.push_back({std::string(l.name), std::string(l.value)});
-          known.push_back({text, Finish(&ls, extra_labels, limits)});
+          known.push_back({text, FinishLabels(&ls, extra_labels, limits)});
         }
         i = it->second;
       }
@@ -137,7 +135,7 @@ ImportResult ImportPrometheusText(std::string_view body, const model::Labels& ex
                 static_cast<size_t>(line_offset + p.line()));
     }
     if (p.status().ok()) break;
-    Note(&r, Status::InvalidArgument(fmt::format("cannot parse Prometheus text at line {}: {}: {}",
+    NoteError(&r, Status::InvalidArgument(fmt::format("cannot parse Prometheus text at line {}: {}: {}",
                                                  line_offset + p.line(),
                                                  p.status().message().substr(p.status().message().find(": ") + 2),
                                                  Quote(p.line_text().substr(0, 200)))));
@@ -173,12 +171,12 @@ ImportResult ImportRemoteWrite(std::string_view body, const model::Labels& extra
   if (body.empty()) return r;  // an empty WriteRequest
   auto raw = SnappyUncompress(body, limits.max_request_bytes);
   if (!raw.ok()) {
-    Note(&r, raw.status().WithContext("cannot decompress remote_write body"));
+    NoteError(&r, raw.status().WithContext("cannot decompress remote_write body"));
     return r;
   }
   prompb::WriteRequest req;
   if (!req.ParseFromString(*raw)) {
-    Note(&r, Status::InvalidArgument("cannot unmarshal remote_write WriteRequest: invalid protobuf"));
+    NoteError(&r, Status::InvalidArgument("cannot unmarshal remote_write WriteRequest: invalid protobuf"));
     return r;
   }
   if (metadata) {
@@ -197,7 +195,7 @@ ImportResult ImportRemoteWrite(std::string_view body, const model::Labels& extra
     const auto& ts = req.timeseries(i);
     ls.clear();
     for (const auto& l : ts.labels()) ls.push_back({l.name(), l.value()});
-    model::Labels labels = Finish(&ls, extra_labels, limits);
+    model::Labels labels = FinishLabels(&ls, extra_labels, limits);
     storage::SeriesRef ref = 0;
     for (const auto& s : ts.samples()) {
       AppendOne(app, &ref, labels, s.timestamp(), s.value(), &r, "timeseries", static_cast<size_t>(i));
@@ -216,7 +214,7 @@ ImportResult ImportVmJson(std::string_view body, const model::Labels& extra_labe
     line = Trim(line);
     if (line.empty()) continue;
     auto bad = [&](std::string_view what) {
-      Note(&r, Status::InvalidArgument(fmt::format("cannot parse JSON line {}: {}: {}", line_no, what,
+      NoteError(&r, Status::InvalidArgument(fmt::format("cannot parse JSON line {}: {}: {}", line_no, what,
                                                    Quote(line.substr(0, 200)))));
     };
     auto parsed = ParseJson(line);
@@ -253,7 +251,7 @@ ImportResult ImportVmJson(std::string_view body, const model::Labels& extra_labe
       bad("label values must be strings");
       continue;
     }
-    model::Labels labels = Finish(&ls, extra_labels, limits);
+    model::Labels labels = FinishLabels(&ls, extra_labels, limits);
     for (size_t i = 0; i < vs->size(); ++i) {
       const auto& v = (*vs)[i];
       const auto& t = (*ts)[i];
@@ -285,7 +283,7 @@ ImportResult ImportInflux(std::string_view body, const InfluxOptions& options, c
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.empty() || line[0] == '#') continue;
     if (Status st = influx::ParseLine(line, &p); !st.ok()) {
-      Note(&r, Status::InvalidArgument(fmt::format("cannot parse InfluxDB line {}: {}: {}", line_no, st.message(),
+      NoteError(&r, Status::InvalidArgument(fmt::format("cannot parse InfluxDB line {}: {}: {}", line_no, st.message(),
                                                    Quote(line.substr(0, 200)))));
       continue;
     }
@@ -295,7 +293,7 @@ ImportResult ImportInflux(std::string_view body, const InfluxOptions& options, c
       if (options.precision_nanos >= kNanosPerMs) {
         int64_t factor = options.precision_nanos / kNanosPerMs;
         if (p.timestamp > INT64_MAX / factor || p.timestamp < INT64_MIN / factor) {
-          Note(&r, Status::InvalidArgument(fmt::format("InfluxDB line {}: timestamp {} is out of range", line_no,
+          NoteError(&r, Status::InvalidArgument(fmt::format("InfluxDB line {}: timestamp {} is out of range", line_no,
                                                        p.timestamp)));
           continue;
         }
@@ -313,7 +311,7 @@ ImportResult ImportInflux(std::string_view body, const InfluxOptions& options, c
       for (const auto& [k, v] : p.tags) ls.push_back({k, v});
       if (!has_db && !options.db.empty()) ls.push_back({"db", options.db});
       storage::SeriesRef ref = 0;
-      AppendOne(app, &ref, Finish(&ls, extra_labels, limits), t, f.value, &r, "line", line_no);
+      AppendOne(app, &ref, FinishLabels(&ls, extra_labels, limits), t, f.value, &r, "line", line_no);
     }
   }
   return r;
@@ -360,7 +358,7 @@ ImportResult ImportCsv(std::string_view body, const std::vector<CsvImportColumn>
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (Trim(line).empty()) continue;
     auto bad = [&](std::string_view what) {
-      Note(&r, Status::InvalidArgument(
+      NoteError(&r, Status::InvalidArgument(
                    fmt::format("cannot parse CSV line {}: {}: {}", line_no, what, Quote(line.substr(0, 200)))));
     };
     if (!SplitCsvLine(line, &fields)) {
@@ -412,7 +410,7 @@ ImportResult ImportCsv(std::string_view body, const std::vector<CsvImportColumn>
     for (const auto& [c, v] : values) {
       ls = labels;
       ls.push_back({std::string(model::kMetricName), c->name});
-      model::Labels series = Finish(&ls, extra_labels, limits);
+      model::Labels series = FinishLabels(&ls, extra_labels, limits);
       storage::SeriesRef ref = 0;
       AppendOne(app, &ref, series, t, v, &r, "line", static_cast<size_t>(line_no));
     }

@@ -35,6 +35,15 @@ struct ImportResult {
 // Applies Limits to one series' labels (in place).
 void ApplyLimits(const Limits& limits, std::vector<model::Label>* labels);
 
+// What every decoder appends through. FinishLabels: the series' labels (consumed) with
+// extra_labels overriding and the limits applied. AppendOne: one sample counted in r; a refusal
+// is counted and, when it is the request's first error, kept as `where index: error`.
+// NoteError keeps st when it is the request's first error.
+model::Labels FinishLabels(std::vector<model::Label>* ls, const model::Labels& extra_labels, const Limits& limits);
+void AppendOne(storage::Appender* app, storage::SeriesRef* ref, const model::Labels& labels, int64_t t, double v,
+               ImportResult* r, std::string_view where, size_t index);
+void NoteError(ImportResult* r, Status st);
+
 // Prometheus text format (timestamps in ms, optional). Malformed lines are skipped and the first
 // is reported; valid lines are appended. extra_labels override the lines' labels.
 ImportResult ImportPrometheusText(std::string_view body, const model::Labels& extra_labels, int64_t now_ms,

@@ -78,20 +78,12 @@ ImportResult ImportGraphite(std::string_view body, int64_t now_ms, const Limits&
     double v = 0;
     int64_t t = 0;
     if (Status st = ParseGraphiteLine(line, now_ms, &ls, &v, &t); !st.ok()) {
-      if (r.first_error.ok()) {
-        r.first_error = Status::InvalidArgument(
-            fmt::format("cannot parse Graphite line {}: {}: {}", line_no, st.message(), Quote(line.substr(0, 200))));
-      }
+      NoteError(&r, Status::InvalidArgument(fmt::format("cannot parse Graphite line {}: {}: {}", line_no, st.message(),
+                                                        Quote(line.substr(0, 200)))));
       continue;
     }
-    ApplyLimits(limits, &ls);
-    Status st = app->Append(model::Labels(std::move(ls)), t, v);
-    if (st.ok()) {
-      ++r.samples;
-    } else {
-      ++r.rejected;
-      if (r.first_error.ok()) r.first_error = st.WithContext(fmt::format("Graphite line {}", line_no));
-    }
+    storage::SeriesRef ref = 0;
+    AppendOne(app, &ref, FinishLabels(&ls, {}, limits), t, v, &r, "Graphite line", line_no);
   }
   return r;
 }

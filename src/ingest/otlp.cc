@@ -83,26 +83,13 @@ class Writer {
     ls_.push_back({std::string(model::kMetricName), name});
     for (const auto& [k, val] : base) ls_.push_back({k, val});
     if (extra_name) ls_.push_back({extra_name, extra_value});
-    for (const auto& e : extra_) {
-      bool found = false;
-      for (auto& l : ls_) {
-        if (l.name == e.name) l.value = e.value, found = true;
-      }
-      if (!found) ls_.push_back(e);
-    }
-    ApplyLimits(limits_, &ls_);
-    int64_t t = static_cast<int64_t>(time_unix_nano / 1000000);
-    Status st = app_->Append(model::Labels(std::move(ls_)), t, v);
-    if (st.ok()) {
-      ++r_->samples;
-    } else {
-      ++r_->rejected;
-      if (r_->first_error.ok()) r_->first_error = st.WithContext(fmt::format("metric {}", Quote(name)));
-    }
+    storage::SeriesRef ref = 0;
+    AppendOne(app_, &ref, FinishLabels(&ls_, extra_, limits_), static_cast<int64_t>(time_unix_nano / 1000000), v, r_,
+              "metric", metric_index_);
   }
-  void Refuse(std::string msg) {
-    if (r_->first_error.ok()) r_->first_error = Status::InvalidArgument(std::move(msg));
-  }
+  // The metric of the request being written (1-based), for errors.
+  void NextMetric() { ++metric_index_; }
+  void Refuse(std::string msg) { NoteError(r_, Status::InvalidArgument(std::move(msg))); }
 
  private:
   const model::Labels& extra_;
@@ -110,6 +97,7 @@ class Writer {
   storage::Appender* app_;
   ImportResult* r_;
   std::vector<model::Label> ls_;
+  size_t metric_index_ = 0;
 };
 
 std::string FormatLe(double bound) {
@@ -181,6 +169,7 @@ ImportResult ImportOtlp(std::string_view body, const model::Labels& extra_labels
     uint64_t latest = 0;
     for (const auto& sm : rm.scope_metrics()) {
       for (const auto& m : sm.metrics()) {
+        w.NextMetric();
         auto labels_of = [&](const auto& attrs) {
           LabelMap l = target;
           AddAttributes(attrs, &l);
