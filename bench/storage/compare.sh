@@ -26,23 +26,7 @@ for b in "$SREMON" "$NODEGEN" "$TARGET_SERVER"; do
 done
 [ -n "$VM" ] || { echo "victoria-metrics is not installed (apt-get install victoria-metrics)" >&2; exit 1; }
 
-WORK=$(mktemp -d /tmp/sremon-storage-bench.XXXXXX)
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-now() { date +%s.%N; }
-wait_health() {
-  for _ in $(seq 1 200); do curl -sf "http://127.0.0.1:$1/health" >/dev/null && return 0; sleep 0.05; done
-  echo "server on port $1 did not come up" >&2; return 1
-}
-rss_mb() { awk '/VmRSS/ {printf "%.1f", $2/1024}' "/proc/$1/status"; }
-cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
-TCK=$(getconf CLK_TCK)
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh" storage-bench
 
 echo "generating the workload: $HOSTS hosts, ${HOURS}h at 15s ..." >&2
 mkdir -p "$WORK/gen"
@@ -55,13 +39,13 @@ echo "workload: $SAMPLES samples, $((BYTES / 1024 / 1024)) MiB of text in $(ls "
 # server's CPU from /proc, which moves far less with the machine's load than wall time does).
 ingest() {
   local port=$1 pid=$2 t0 t1 c0 c1
-  c0=$(cpu_ticks "$pid")
+  c0=$(cpu_s "$pid")
   t0=$(now)
   ls "$WORK"/gen/*.prom | xargs -P "$PARALLEL" -I{} curl -sf -o /dev/null -X POST -H 'Content-Type: text/plain' --data-binary @{} \
     "http://127.0.0.1:$port/api/v1/import/prometheus"
   t1=$(now)
-  c1=$(cpu_ticks "$pid")
-  echo "$(echo "$t1 - $t0" | bc -l) $(echo "($c1 - $c0) / $TCK" | bc -l)"
+  c1=$(cpu_s "$pid")
+  echo "$(echo "$t1 - $t0" | bc -l) $(echo "$c1 - $c0" | bc -l)"
 }
 start_ours() {  # DIR PORT
   "$SREMON" storage -httpListenAddr=127.0.0.1:$2 -storageDataPath="$1" -retentionPeriod=100y >>"$WORK/ours.log" 2>&1 &
@@ -129,13 +113,13 @@ scrape_cpu() {
   wait_health $port
   sleep 5
   local c0 c1
-  c0=$(cpu_ticks $pid)
+  c0=$(cpu_s $pid)
   sleep "$SCRAPE_SECONDS"
-  c1=$(cpu_ticks $pid)
+  c1=$(cpu_s $pid)
   local up
   up=$(curl -s "http://127.0.0.1:$port/api/v1/targets" | grep -o '"health":"up"' | wc -l)
   kill $pid; wait $pid 2>/dev/null || true
-  echo "$(echo "($c1 - $c0) / $TCK" | bc -l) $up"
+  echo "$(echo "$c1 - $c0" | bc -l) $up"
 }
 PORT=$(free_port)
 read -r OURS_CPU OURS_UP < <(scrape_cpu $PORT "$SREMON" storage -httpListenAddr=127.0.0.1:$PORT \

@@ -16,17 +16,13 @@ SREMON=${SREMON:-$BUILD/src/sremon}
 SERIES=${SERIES:-1000000}
 RUNS=${RUNS:-5}
 VM=$(command -v victoria-metrics || true)
-WORK=$(mktemp -d /tmp/sremon-limits-bench.XXXXXX)
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh" limits-bench
 
 run_one() {  # name, then the command line (listening on $PORT)
   local name=$1; shift
   "$@" >"$WORK/$name.log" 2>&1 &
   PIDS+=($!)
-  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.2; done
+  wait_health "$PORT" 20
   python3 - "$PORT" "$SERIES" "$RUNS" "$name" <<'PY'
 import statistics, sys, time, urllib.request, urllib.parse
 port, series, runs, name = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
