@@ -270,7 +270,8 @@ void XorChunk::Append(int64_t t, double v) {
   BitWriter w(&bytes_);
   w.set_free_bits(free_);
   if (count_ == 0) {
-    bytes_.reserve(256);  // a full chunk of a regular series takes 200-400 bytes: few regrowths
+    // No reserve: the bytes grow by doubling as samples come (a full chunk has 200-400 bytes);
+    // reserving a full chunk up front cost 256 bytes per series at a million short series.
     w.WriteBits(static_cast<uint64_t>(t), 64);
     uint64_t bits = std::bit_cast<uint64_t>(v);
     w.WriteBits(bits, 64);

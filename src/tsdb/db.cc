@@ -17,6 +17,7 @@
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 
 #include "tsdb/block.h"
 #include "tsdb/chunk.h"
@@ -303,9 +304,8 @@ MemSeries* DBImpl::GetOrCreate(const Labels& labels) {
 }
 
 void DBImpl::ApplyLocked(MemSeries* s, int64_t t, double v) {
-  std::lock_guard<std::mutex> l(s->mu);
-  if (!s->data) s->data = std::make_unique<HeadData>();
-  if (s->data->Add(t, v)) ooo_++;
+  std::lock_guard<std::mutex> l(s->mu());
+  if (s->data.Add(t, v)) ooo_++;
 }
 
 Status DBImpl::CommitBatch(std::vector<Pending>* batch) {
@@ -619,14 +619,14 @@ Status DBImpl::Freeze() {
     fz->data.resize(series_.size());
     for (const auto& s : series_) {
       if (!s) continue;  // collected
-      std::lock_guard<std::mutex> sl(s->mu);
-      if (!s->data) {
+      std::lock_guard<std::mutex> sl(s->mu());
+      if (s->data.count() == 0) {
         s->idle_flushes++;
         continue;
       }
       s->idle_flushes = 0;
-      fz->samples += s->data->count();
-      fz->data[s->id] = std::move(s->data);
+      fz->samples += s->data.count();
+      fz->data[s->id] = std::make_unique<HeadData>(std::exchange(s->data, HeadData()));
     }
   }
   std::lock_guard<std::mutex> sl(state_mu_);
@@ -725,8 +725,8 @@ void DBImpl::CollectGarbage() {
     for (auto& s : series_) {
       if (!s || s->deleted || s->idle_flushes == 0) continue;
       {
-        std::lock_guard<std::mutex> sl(s->mu);
-        if (s->data) continue;
+        std::lock_guard<std::mutex> sl(s->mu());
+        if (s->data.count() > 0) continue;
       }
       bool in_frozen = false;
       for (const auto& f : frozen) in_frozen |= f->Get(s->id) != nullptr;
@@ -911,9 +911,9 @@ std::vector<uint32_t> DBImpl::DeleteInHead(const std::vector<Matcher>& ms) {
     MemSeries* s = series_[id].get();
     s->deleted = true;
     {
-      std::lock_guard<std::mutex> sl(s->mu);
-      if (s->data) head_samples_ -= std::min<uint64_t>(head_samples_, s->data->count());
-      s->data.reset();
+      std::lock_guard<std::mutex> sl(s->mu());
+      head_samples_ -= std::min<uint64_t>(head_samples_, s->data.count());
+      s->data = HeadData();
     }
     MemSeries** link = &by_hash_.Slot(s->hash);
     while (*link && *link != s) link = &(*link)->next_same_hash;
@@ -1024,8 +1024,8 @@ class SeriesImpl : public storage::Series {
       for (const auto& f : *frozen_) {
         if (const HeadData* d = f->Get(head_->id); d && d->Overlaps(mint_, maxt_)) its.push_back(d->Snapshot(mint_, maxt_));
       }
-      std::lock_guard<std::mutex> l(head_->mu);
-      if (head_->data && head_->data->Overlaps(mint_, maxt_)) its.push_back(head_->data->Snapshot(mint_, maxt_));
+      std::lock_guard<std::mutex> l(head_->mu());
+      if (head_->data.Overlaps(mint_, maxt_)) its.push_back(head_->data.Snapshot(mint_, maxt_));
     }
     if (its.empty()) return NewVectorIterator({});
     return NewRangeIterator(NewMergeIterator(std::move(its)), mint_, maxt_);
@@ -1070,6 +1070,11 @@ class SeriesSetImpl : public storage::SeriesSet {
   }
   bool Next() override {
     if (limit_ && returned_ >= limit_) return false;
+    if (!head_sorted_) {
+      // Sorted on first use: a set only checked for Err() (a limit check) never pays for it.
+      std::sort(head_.begin(), head_.end(), [](MemSeries* a, MemSeries* b) { return a->labels < b->labels; });
+      head_sorted_ = true;
+    }
     const Labels* min = nullptr;
     for (auto& c : blocks_) {
       if (c.Valid() && (!min || c.Cur() < *min)) min = &c.Cur();
@@ -1102,7 +1107,8 @@ class SeriesSetImpl : public storage::SeriesSet {
 
  private:
   std::vector<BlockCursor> blocks_;
-  std::vector<MemSeries*> head_;
+  std::vector<MemSeries*> head_;  // in label order once head_sorted_
+  bool head_sorted_ = false;
   size_t hi_ = 0;
   Labels head_cur_;  // head_[hi_]'s labels when head_loaded_
   bool head_loaded_ = false;
@@ -1127,21 +1133,23 @@ class QuerierImpl : public storage::Querier {
     // The querier's range is authoritative; hints only describe the caller's intent.
     std::vector<SeriesSetImpl::BlockCursor> cursors;
     for (const auto& b : blocks_) {
-      Postings keep = BlockSeries(*b, ms);
+      Postings keep = BlockSeries(*b, ms, hints.max_series);
+      if (hints.max_series && keep.size() > hints.max_series)
+        return storage::ErrorSeriesSet(storage::TooManySeries(hints.max_series));
       if (keep.empty()) continue;
       SeriesSetImpl::BlockCursor c;
       c.block = b.get();
       c.ids = std::move(keep);
       cursors.push_back(std::move(c));
     }
-    std::vector<MemSeries*> head = HeadSeries(ms);
+    // Series are distinct within the head and within a block: the largest is a lower bound, and
+    // each source stops listing as soon as it alone is over the limit.
+    std::vector<MemSeries*> head = HeadSeries(ms, hints.max_series);
     if (hints.max_series) {
-      // Series are distinct within the head and within a block: the largest is a lower bound.
       size_t at_least = head.size();
       for (const auto& c : cursors) at_least = std::max(at_least, c.ids.size());
       if (at_least > hints.max_series) return storage::ErrorSeriesSet(storage::TooManySeries(hints.max_series));
     }
-    std::sort(head.begin(), head.end(), [](MemSeries* a, MemSeries* b) { return a->labels < b->labels; });
     return std::make_unique<SeriesSetImpl>(std::move(cursors), std::move(head), &frozen_, mint_, maxt_, hints.limit);
   }
 
@@ -1187,10 +1195,12 @@ class QuerierImpl : public storage::Querier {
         return true;
       });
     } else {
-      std::vector<std::string> head;
-      for (MemSeries* s : HeadSeries(all)) head.emplace_back(s->labels.Get(name));
+      // Distinct values first (views into the pinned series' labels): many series share few.
+      std::unordered_set<std::string_view> seen;
+      for (MemSeries* s : HeadSeries(all)) seen.insert(s->labels.Get(name));
+      std::vector<std::string_view> head(seen.begin(), seen.end());
       std::sort(head.begin(), head.end());
-      std::move(head.begin(), head.end(), std::back_inserter(out));
+      out.insert(out.end(), head.begin(), head.end());
     }
     merge_run(start);
     return out;
@@ -1214,23 +1224,29 @@ class QuerierImpl : public storage::Querier {
   }
 
  private:
-  // Series of block b matching ms with samples in [mint_, maxt_], in label order.
-  Postings BlockSeries(const Block& b, const std::vector<Matcher>& ms) const {
+  // Series of block b matching ms with samples in [mint_, maxt_], in label order. With a
+  // `stop_after` (a series limit), listing stops at stop_after + 1: enough to refuse.
+  Postings BlockSeries(const Block& b, const std::vector<Matcher>& ms, size_t stop_after = 0) const {
     if (b.meta().mint > maxt_ || b.meta().maxt < mint_) return {};
     Postings p = SelectPostings(b, ms);
     Postings keep;
-    keep.reserve(p.size());
+    keep.reserve(stop_after ? std::min(p.size(), stop_after + 1) : p.size());
     for (uint32_t i : p) {
-      if (b.SeriesOverlaps(i, mint_, maxt_)) keep.push_back(i);
+      if (!b.SeriesOverlaps(i, mint_, maxt_)) continue;
+      keep.push_back(i);
+      if (stop_after && keep.size() > stop_after) break;
     }
     return keep;
   }
-  // Head series matching ms with samples in [mint_, maxt_] (live or frozen), unordered.
-  std::vector<MemSeries*> HeadSeries(const std::vector<Matcher>& ms) const {
+  // Head series matching ms with samples in [mint_, maxt_] (live or frozen), unordered; with a
+  // `stop_after`, at most stop_after + 1 of them.
+  std::vector<MemSeries*> HeadSeries(const std::vector<Matcher>& ms, size_t stop_after = 0) const {
     std::vector<MemSeries*> head;
     if (head_empty_) return head;
     for (MemSeries* s : db_->HeadSelect(ms)) {
-      if (InRange(s)) head.push_back(s);
+      if (!InRange(s)) continue;
+      head.push_back(s);
+      if (stop_after && head.size() > stop_after) break;
     }
     return head;
   }
@@ -1240,8 +1256,8 @@ class QuerierImpl : public storage::Querier {
       const HeadData* d = f->Get(s->id);
       if (d && d->Overlaps(mint_, maxt_)) return true;
     }
-    std::lock_guard<std::mutex> l(s->mu);
-    return s->data && s->data->Overlaps(mint_, maxt_);
+    std::lock_guard<std::mutex> l(s->mu());
+    return s->data.Overlaps(mint_, maxt_);
   }
 
  private:

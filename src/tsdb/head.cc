@@ -104,69 +104,89 @@ bool operator<(const PackedLabels& a, const PackedLabels& b) {
   return a.n_ < b.n_;
 }
 
+std::mutex& MemSeries::SeriesLock(uint32_t id) {
+  static std::mutex locks[4096];
+  return locks[id % 4096];
+}
+
+MemSeries* SeriesTable::Find(uint64_t h) const {
+  for (size_t i = h & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
+    if (!slots_[i]) return nullptr;
+    if (slots_[i]->hash == h) return slots_[i];
+  }
+}
+
 MemSeries*& SeriesTable::Slot(uint64_t h) {
   if ((size_ + 1) * 2 > slots_.size()) {  // keep the load factor under 1/2
-    std::vector<std::pair<uint64_t, MemSeries*>> old(slots_.size() * 2);
+    std::vector<MemSeries*> old(slots_.size() * 2);
     old.swap(slots_);
-    for (const auto& e : old) {
-      if (!e.second) continue;
-      size_t i = e.first & (slots_.size() - 1);
-      while (slots_[i].second) i = (i + 1) & (slots_.size() - 1);
-      slots_[i] = e;
+    for (MemSeries* s : old) {
+      if (!s) continue;
+      size_t i = s->hash & (slots_.size() - 1);
+      while (slots_[i]) i = (i + 1) & (slots_.size() - 1);
+      slots_[i] = s;
     }
   }
   size_t i = h & (slots_.size() - 1);
-  for (; slots_[i].second; i = (i + 1) & (slots_.size() - 1)) {
-    if (slots_[i].first == h) return slots_[i].second;
+  for (; slots_[i]; i = (i + 1) & (slots_.size() - 1)) {
+    if (slots_[i]->hash == h) return slots_[i];
   }
-  // A new key: the caller stores a non-null chain head right away (an empty slot is null).
-  slots_[i].first = h;
+  // A new key: the caller stores a non-null chain head (a series with hash h) right away.
   size_++;
-  return slots_[i].second;
+  return slots_[i];
 }
 
 void SeriesTable::Erase(uint64_t h) {
-  std::vector<std::pair<uint64_t, MemSeries*>> old(slots_.size());
+  std::vector<MemSeries*> old(slots_.size());
   old.swap(slots_);
   size_ = 0;
-  for (const auto& e : old) {
-    if (e.second && e.first != h) Slot(e.first) = e.second;
+  for (MemSeries* s : old) {
+    if (s && s->hash != h) Slot(s->hash) = s;
   }
+}
+
+HeadData::Cold& HeadData::cold() {
+  if (!cold_) {
+    cold_ = std::make_unique<Cold>();
+    if (open_.count() > 0) cold_->mint = open_.mint(), cold_->maxt = open_.maxt();
+  }
+  return *cold_;
 }
 
 bool HeadData::Add(int64_t t, double v) {
   count_++;
-  mint_ = std::min(mint_, t);
-  maxt_ = std::max(maxt_, t);
-  if (t > last_in_order_) {
-    if (!open_ || open_->count() >= kChunkSamples) {
-      if (open_) {
-        open_->ShrinkToFit();
-        closed_.push_back(std::move(open_));
-      }
-      open_ = std::make_shared<XorChunk>();
+  // The open chunk holds the latest in-order sample (never empty once one came).
+  bool in_order = open_.count() == 0 || t > open_.maxt();
+  if (in_order) {
+    if (open_.count() >= kChunkSamples) {
+      open_.ShrinkToFit();
+      cold().closed.push_back(std::make_shared<const XorChunk>(std::move(open_)));
+      open_ = XorChunk();
     }
-    open_->Append(t, v);
-    last_in_order_ = t;
-    return false;
+    open_.Append(t, v);
+  } else {
+    Cold& c = cold();
+    c.ooo.push_back({t, v});
+    if (c.ooo.size() >= kOooRunSamples) {
+      SortDedupLastWins(&c.ooo);
+      c.ooo_runs.push_back(std::make_shared<const std::vector<Sample>>(std::move(c.ooo)));
+      c.ooo.clear();
+    }
   }
-  ooo_.push_back({t, v});
-  if (ooo_.size() >= kOooRunSamples) {
-    SortDedupLastWins(&ooo_);
-    ooo_runs_.push_back(std::make_shared<const std::vector<Sample>>(std::move(ooo_)));
-    ooo_.clear();
-  }
-  return true;
+  if (cold_) cold_->mint = std::min(cold_->mint, t), cold_->maxt = std::max(cold_->maxt, t);
+  return !in_order;
 }
 
 std::unique_ptr<storage::SampleIterator> HeadData::Snapshot(int64_t mint, int64_t maxt) const {
   std::vector<std::unique_ptr<storage::SampleIterator>> its;
   std::vector<std::shared_ptr<const XorChunk>> chain;
-  for (const auto& c : closed_) {
-    if (c->mint() <= maxt && c->maxt() >= mint) chain.push_back(c);
+  static const Cold kNoCold;
+  const Cold& c = cold_ ? *cold_ : kNoCold;
+  for (const auto& ch : c.closed) {
+    if (ch->mint() <= maxt && ch->maxt() >= mint) chain.push_back(ch);
   }
-  if (open_ && open_->mint() <= maxt && open_->maxt() >= mint)
-    chain.push_back(std::make_shared<XorChunk>(*open_));
+  if (open_.count() > 0 && open_.mint() <= maxt && open_.maxt() >= mint)
+    chain.push_back(std::make_shared<XorChunk>(open_));
   if (!chain.empty()) its.push_back(NewChainIterator(std::move(chain)));
   auto in_range = [mint, maxt](const std::vector<Sample>& run) {
     auto lo =
@@ -174,13 +194,13 @@ std::unique_ptr<storage::SampleIterator> HeadData::Snapshot(int64_t mint, int64_
     auto hi = std::upper_bound(lo, run.end(), maxt, [](int64_t t, const Sample& s) { return t < s.t; });
     return std::vector<Sample>(lo, hi);
   };
-  for (const auto& run : ooo_runs_) {
+  for (const auto& run : c.ooo_runs) {
     auto part = in_range(*run);
     if (!part.empty()) its.push_back(NewVectorIterator(std::move(part)));
   }
-  if (!ooo_.empty()) {
+  if (!c.ooo.empty()) {
     std::vector<Sample> buf;
-    for (const auto& s : ooo_) {
+    for (const auto& s : c.ooo) {
       if (s.t >= mint && s.t <= maxt) buf.push_back(s);
     }
     SortDedupLastWins(&buf);

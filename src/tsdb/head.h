@@ -54,32 +54,32 @@ class PackedLabels {
 };
 
 // labels hash -> series (a chain through MemSeries::next_same_hash for equal hashes). Open
-// addressing with linear probing: one or two cache lines per lookup on the append path.
+// addressing with linear probing over series pointers alone (8 bytes a slot; the hash is read
+// from the series, which the caller reads next anyway).
 // Thread-safety: none (the DB index mutex guards it).
 class SeriesTable {
  public:
   SeriesTable() : slots_(1024) {}
-  MemSeries* Find(uint64_t h) const {
-    for (size_t i = h & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
-      if (!slots_[i].second) return nullptr;
-      if (slots_[i].first == h) return slots_[i].second;
-    }
-  }
+  MemSeries* Find(uint64_t h) const;
   // The chain head for h, created empty (null) when absent; valid until the next call.
   MemSeries*& Slot(uint64_t h);
   // Removes h (rare: series deletion), rebuilding the table.
   void Erase(uint64_t h);
 
  private:
-  std::vector<std::pair<uint64_t, MemSeries*>> slots_;  // value null = empty
+  std::vector<MemSeries*> slots_;  // null = empty
   size_t size_ = 0;
 };
 
 // One series' samples in memory. In-order samples (t > the last in-order t) go into Gorilla
-// chunks; older ones (backfill, out of order, rewrites of a timestamp) into `ooo`, which is
-// sorted into an immutable run every kOooRunSamples. On equal timestamps the latest write wins:
-// ooo runs beat the in-order chunks, later runs beat earlier ones.
-// Thread-safety: none; MemSeries::mu guards the live one, frozen ones are immutable.
+// chunks; older ones (backfill, out of order, rewrites of a timestamp) into sorted runs, sorted
+// into an immutable run every kOooRunSamples. On equal timestamps the latest write wins: ooo runs
+// beat the in-order chunks, later runs beat earlier ones.
+// Memory: the open chunk lives inline and everything else (full chunks, out-of-order samples,
+// the time range they span) in a part allocated only when a series has any: at a million
+// short-lived series the head state is this object plus the open chunk's bytes (issue 14,
+// docs/benchmarks.md "Cardinality").
+// Thread-safety: none; the series lock guards the live one, frozen ones are immutable.
 class HeadData {
  public:
   static constexpr uint32_t kChunkSamples = 240;
@@ -88,26 +88,30 @@ class HeadData {
   // Returns true when the sample was out of order.
   bool Add(int64_t t, double v);
   uint64_t count() const { return count_; }
-  int64_t mint() const { return mint_; }
-  int64_t maxt() const { return maxt_; }
-  bool Overlaps(int64_t mint, int64_t maxt) const { return count_ > 0 && mint_ <= maxt && maxt_ >= mint; }
+  int64_t mint() const { return cold_ ? cold_->mint : open_.mint(); }
+  int64_t maxt() const { return cold_ ? cold_->maxt : open_.maxt(); }
+  bool Overlaps(int64_t mint, int64_t maxt) const { return count_ > 0 && this->mint() <= maxt && this->maxt() >= mint; }
   // An iterator over a copy of the samples within [mint, maxt] (shares immutable chunks).
   std::unique_ptr<storage::SampleIterator> Snapshot(int64_t mint, int64_t maxt) const;
   // Every sample, sorted, one per timestamp (the last written).
   std::vector<model::Sample> All() const;
 
  private:
-  std::vector<std::shared_ptr<const XorChunk>> closed_;
-  std::shared_ptr<XorChunk> open_;
-  int64_t last_in_order_ = storage::kMinTime;
-  std::vector<std::shared_ptr<const std::vector<model::Sample>>> ooo_runs_;
-  std::vector<model::Sample> ooo_;
-  uint64_t count_ = 0;
-  int64_t mint_ = storage::kMaxTime, maxt_ = storage::kMinTime;
+  struct Cold {
+    std::vector<std::shared_ptr<const XorChunk>> closed;
+    std::vector<std::shared_ptr<const std::vector<model::Sample>>> ooo_runs;
+    std::vector<model::Sample> ooo;
+    int64_t mint = storage::kMaxTime, maxt = storage::kMinTime;  // of every sample, open chunk included
+  };
+  Cold& cold();
+  XorChunk open_;               // count() == 0 until the first in-order sample
+  std::unique_ptr<Cold> cold_;  // null until a chunk is full or a sample comes out of order
+  uint32_t count_ = 0;          // a head holds far fewer samples per series between flushes
 };
 
-// A series known to the head. Never freed while the DB is open (queriers and appenders keep raw
-// pointers); a deleted series is unlinked from the index and marked deleted.
+// A series known to the head. Queriers and appenders keep raw pointers: a series removed from
+// the index (deleted, or collected when idle) is freed only once nothing pinned before its
+// removal can still see it (the DB's epochs, db.cc).
 struct MemSeries {
   MemSeries(uint32_t id, uint64_t hash, const model::Labels& labels) : id(id), hash(hash), labels(labels) {}
   const uint32_t id;
@@ -117,8 +121,12 @@ struct MemSeries {
   uint64_t logged_gen = 0;              // GUARDED_BY(DB commit mutex): WAL generation of its series record
   uint32_t idle_flushes = 0;            // GUARDED_BY(DB commit mutex): flushes that found no samples
   std::atomic<bool> deleted{false};
-  std::mutex mu;
-  std::unique_ptr<HeadData> data;  // GUARDED_BY(mu); null when no samples
+  HeadData data;  // GUARDED_BY(mu()); count() == 0 when no samples
+
+  // The lock of this series' data, one of a fixed set shared by ids (a std::mutex per series
+  // would be 40 bytes of each million series). Never hold two at a time: two series may share.
+  std::mutex& mu() const { return SeriesLock(id); }
+  static std::mutex& SeriesLock(uint32_t id);
 };
 
 }  // namespace sremon::tsdb

@@ -3,6 +3,7 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <cstring>
 #include <set>
 
 #include "util/strings.h"
@@ -119,21 +120,94 @@ Postings SelectPostings(const PostingsReader& r, const std::vector<Matcher>& mat
   return result;
 }
 
-void MemPostings::Add(uint32_t id, const model::Labels& labels) {
-  auto insert = [id](Postings* p) {
-    if (p->empty() || p->back() < id) {
-      p->push_back(id);
-    } else {
-      p->insert(std::lower_bound(p->begin(), p->end(), id), id);
-    }
-  };
-  insert(&all_);
-  for (const auto& l : labels) {
-    auto& values = m_[l.name];
-    auto it = values.find(l.value);
-    if (it == values.end()) it = values.emplace(l.value, Postings{}).first;
-    insert(&it->second);
+void IdList::Insert(uint32_t id) {
+  if (size_ == cap_) {
+    uint32_t cap = cap_ * 2;
+    auto* grown = new uint32_t[cap];
+    std::copy(data(), data() + size_, grown);
+    if (cap_ > kInline) delete[] u_.heap;
+    u_.heap = grown;
+    cap_ = cap;
   }
+  uint32_t* d = data();
+  uint32_t* at = size_ == 0 || d[size_ - 1] < id ? d + size_ : std::lower_bound(d, d + size_, id);
+  std::copy_backward(at, d + size_, d + size_ + 1);
+  *at = id;
+  size_++;
+}
+
+CompactString::CompactString(std::string_view s) {
+  if (s.size() <= sizeof(u_.small.data)) {
+    std::memcpy(u_.small.data, s.data(), s.size());
+    u_.small.tag = static_cast<uint8_t>(s.size());
+  } else {
+    u_.large.data = new char[s.size()];
+    std::memcpy(u_.large.data, s.data(), s.size());
+    u_.large.len = static_cast<uint32_t>(s.size());
+    u_.large.tag = kHeap;
+  }
+}
+
+size_t ValueIndex::LeafFor(std::string_view value) const {
+  auto it = std::upper_bound(leaves_.begin(), leaves_.end(), value, [](std::string_view v, const auto& leaf) {
+    return v < leaf->front().value.view();
+  });
+  return it == leaves_.begin() ? 0 : static_cast<size_t>(it - leaves_.begin()) - 1;
+}
+
+const IdList* ValueIndex::Find(std::string_view value) const {
+  if (leaves_.empty()) return nullptr;
+  const Leaf& leaf = *leaves_[LeafFor(value)];
+  auto it = std::lower_bound(leaf.begin(), leaf.end(), value, EntryLess{});
+  return it != leaf.end() && it->value.view() == value ? &it->ids : nullptr;
+}
+
+IdList& ValueIndex::FindOrInsert(std::string_view value) {
+  if (leaves_.empty()) {
+    leaves_.push_back(std::make_unique<Leaf>());
+    leaves_.back()->reserve(kLeafSize);
+  }
+  size_t l = LeafFor(value);
+  Leaf* leaf = leaves_[l].get();
+  auto it = std::lower_bound(leaf->begin(), leaf->end(), value, EntryLess{});
+  if (it != leaf->end() && it->value.view() == value) return it->ids;
+  if (leaf->size() == kLeafSize) {
+    // Split in halves; values mostly arrive in increasing order, and then the left half is
+    // never touched again, so the new right leaf takes the entries from the insertion point
+    // when that is the end (leaves stay full instead of half full).
+    size_t at = static_cast<size_t>(it - leaf->begin());
+    size_t cut = at == kLeafSize ? kLeafSize : kLeafSize / 2;
+    auto right = std::make_unique<Leaf>();
+    right->reserve(kLeafSize);
+    std::move(leaf->begin() + cut, leaf->end(), std::back_inserter(*right));
+    leaf->erase(leaf->begin() + cut, leaf->end());
+    leaves_.insert(leaves_.begin() + l + 1, std::move(right));
+    if (at >= cut) {
+      leaf = leaves_[l + 1].get();
+      at -= cut;
+    }
+    it = leaf->begin() + at;
+  }
+  return leaf->insert(it, Entry{CompactString(value), IdList{}})->ids;
+}
+
+void ValueIndex::EraseIfEmpty(std::string_view value) {
+  if (leaves_.empty()) return;
+  size_t l = LeafFor(value);
+  Leaf& leaf = *leaves_[l];
+  auto it = std::lower_bound(leaf.begin(), leaf.end(), value, EntryLess{});
+  if (it == leaf.end() || it->value.view() != value || !it->ids.empty()) return;
+  leaf.erase(it);
+  if (leaf.empty()) leaves_.erase(leaves_.begin() + l);
+}
+
+void MemPostings::Add(uint32_t id, const model::Labels& labels) {
+  if (all_.empty() || all_.back() < id) {
+    all_.push_back(id);
+  } else {
+    all_.insert(std::lower_bound(all_.begin(), all_.end(), id), id);
+  }
+  for (const auto& l : labels) m_[l.name].FindOrInsert(l.value).Insert(id);
 }
 
 void MemPostings::Remove(const std::vector<std::pair<uint32_t, model::Labels>>& gone) {
@@ -143,12 +217,8 @@ void MemPostings::Remove(const std::vector<std::pair<uint32_t, model::Labels>>& 
   std::vector<uint32_t> ids;
   for (const auto& g : gone) ids.push_back(g.first);
   std::sort(ids.begin(), ids.end());
-  auto drop = [&ids](Postings* p) {
-    p->erase(std::remove_if(p->begin(), p->end(),
-                            [&ids](uint32_t id) { return std::binary_search(ids.begin(), ids.end(), id); }),
-             p->end());
-  };
-  drop(&all_);
+  auto gone_id = [&ids](uint32_t id) { return std::binary_search(ids.begin(), ids.end(), id); };
+  all_.erase(std::remove_if(all_.begin(), all_.end(), gone_id), all_.end());
   std::map<std::string_view, std::set<std::string_view>> touched;
   for (const auto& g : gone) {
     for (const auto& l : g.second) touched[l.name].insert(l.value);
@@ -157,10 +227,10 @@ void MemPostings::Remove(const std::vector<std::pair<uint32_t, model::Labels>>& 
     auto n = m_.find(name);
     if (n == m_.end()) continue;
     for (std::string_view value : values) {
-      auto v = n->second.find(value);
-      if (v == n->second.end()) continue;
-      drop(&v->second);
-      if (v->second.empty()) n->second.erase(v);
+      if (IdList* ids = n->second.Find(value)) {
+        ids->RemoveIf(gone_id);
+        n->second.EraseIfEmpty(value);
+      }
     }
     if (n->second.empty()) m_.erase(n);
   }
@@ -169,18 +239,15 @@ void MemPostings::Remove(const std::vector<std::pair<uint32_t, model::Labels>>& 
 PostingsRef MemPostings::Get(std::string_view name, std::string_view value) const {
   auto n = m_.find(name);
   if (n == m_.end()) return {};
-  auto v = n->second.find(value);
-  if (v == n->second.end()) return {};
-  return v->second;
+  const IdList* ids = n->second.Find(value);
+  return ids ? ids->view() : PostingsRef{};
 }
 
 void MemPostings::ForEachValue(std::string_view name, std::string_view from,
                                const std::function<bool(std::string_view, PostingsRef)>& fn) const {
   auto n = m_.find(name);
   if (n == m_.end()) return;
-  for (auto it = n->second.lower_bound(from); it != n->second.end(); ++it) {
-    if (!fn(it->first, it->second)) return;
-  }
+  n->second.ForEachFrom(from, [&fn](std::string_view v, const IdList& ids) { return fn(v, ids.view()); });
 }
 
 }  // namespace sremon::tsdb

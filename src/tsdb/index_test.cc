@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <random>
 
 namespace sremon::tsdb {
@@ -12,6 +13,60 @@ using model::Matcher;
 using model::MatchType;
 
 Matcher M(MatchType t, std::string n, std::string v) { return *Matcher::Make(t, std::move(n), std::move(v)); }
+
+// ValueIndex (sorted leaves of compact strings with inline id lists) against std::map: values
+// short and long (inline and heap strings), inserted in random and increasing order so leaves
+// split both ways, ids out of order, lists emptied and erased, and ordered scans from any value.
+TEST(ValueIndexTest, MatchesAStdMap) {
+  std::mt19937 rng(7);
+  for (bool increasing : {false, true}) {
+    ValueIndex idx;
+    std::map<std::string, std::vector<uint32_t>> want;
+    auto value = [&](int i) {
+      std::string v = "v" + std::to_string(i);
+      if (i % 5 == 0) v += std::string(20, 'x');  // longer than the inline 15 bytes
+      return v;
+    };
+    for (int step = 0; step < 20000; step++) {
+      int i = increasing ? step / 3 : static_cast<int>(rng() % 3000);
+      std::string v = value(i);
+      uint32_t id = rng() % 100;
+      IdList& ids = idx.FindOrInsert(v);
+      auto& w = want[v];
+      if (std::find(w.begin(), w.end(), id) == w.end()) {
+        ids.Insert(id);
+        w.insert(std::lower_bound(w.begin(), w.end(), id), id);
+      }
+      if (step % 7 == 0) {  // drop a random value's ids below 50
+        std::string gone = value(increasing ? static_cast<int>(rng() % (step / 3 + 1)) : static_cast<int>(rng() % 3000));
+        if (IdList* l = idx.Find(gone)) {
+          l->RemoveIf([](uint32_t x) { return x < 50; });
+          idx.EraseIfEmpty(gone);
+          auto& wl = want[gone];
+          wl.erase(std::remove_if(wl.begin(), wl.end(), [](uint32_t x) { return x < 50; }), wl.end());
+          if (wl.empty()) want.erase(gone);
+        } else {
+          EXPECT_EQ(want.count(gone), 0u) << gone;
+        }
+      }
+    }
+    for (const auto& [v, ids] : want) {
+      const IdList* got = idx.Find(v);
+      ASSERT_NE(got, nullptr) << v;
+      EXPECT_EQ(std::vector<uint32_t>(got->view().begin(), got->view().end()), ids) << v;
+    }
+    for (std::string from : {std::string(), std::string("v1"), value(1234), std::string("v5"), std::string("w")}) {
+      std::vector<std::string> got, exp;
+      idx.ForEachFrom(from, [&](std::string_view v, const IdList&) {
+        got.emplace_back(v);
+        return got.size() < 5000;
+      });
+      for (auto it = want.lower_bound(from); it != want.end() && exp.size() < 5000; ++it) exp.push_back(it->first);
+      EXPECT_EQ(got, exp) << "from " << from;
+    }
+    EXPECT_EQ(idx.empty(), want.empty());
+  }
+}
 
 TEST(PostingsTest, Matchers) {
   MemPostings p;
