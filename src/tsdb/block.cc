@@ -530,6 +530,11 @@ PostingsRef Block::Get(std::string_view name, std::string_view value) const {
   return IdsAt(*np, it - np->values.begin());
 }
 
+size_t Block::NumValues(std::string_view name) const {
+  const NamePostings* np = FindName(name);
+  return np ? np->values.size() : 0;
+}
+
 void Block::ForEachValue(std::string_view name, std::string_view from,
                          const std::function<bool(std::string_view, PostingsRef)>& fn) const {
   const NamePostings* np = FindName(name);

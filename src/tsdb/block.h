@@ -95,6 +95,7 @@ class Block : public PostingsReader {
 
   Postings All() const override;
   PostingsRef Get(std::string_view name, std::string_view value) const override;
+  size_t NumValues(std::string_view name) const;  // distinct values of `name`
   void ForEachValue(std::string_view name, std::string_view from,
                     const std::function<bool(std::string_view, PostingsRef)>& fn) const override;
   // Whether every series of the block has samples within [mint, maxt] (then the label index

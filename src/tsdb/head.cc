@@ -109,6 +109,42 @@ std::mutex& MemSeries::SeriesLock(uint32_t id) {
   return locks[id % 4096];
 }
 
+void SortByLabels(std::vector<MemSeries*>* series, const MemPostings& index) {
+  auto by_labels = [](const MemSeries* a, const MemSeries* b) { return a->labels < b->labels; };
+  if (series->size() < 4096) return std::sort(series->begin(), series->end(), by_labels);
+  // Each listed series' (name rank << 32 | value rank) per label, filled in label order because
+  // the index visits names in order. Values are only compared under equal names, so ranks
+  // within a name are enough.
+  const size_t n = series->size();
+  uint32_t max_id = 0;
+  for (const MemSeries* s : *series) max_id = std::max(max_id, s->id);
+  constexpr uint32_t kUnlisted = UINT32_MAX;
+  std::vector<uint32_t> slot(size_t{max_id} + 1, kUnlisted), start(n + 1), filled(n);
+  for (uint32_t i = 0; i < n; i++) {
+    slot[(*series)[i]->id] = i;
+    start[i + 1] = start[i] + static_cast<uint32_t>((*series)[i]->labels.size());
+  }
+  std::vector<uint64_t> keys(start[n]);
+  index.ForEachRanked([&](uint32_t id, uint32_t name_rank, uint32_t value_rank) {
+    if (id > max_id || slot[id] == kUnlisted) return;
+    uint32_t i = slot[id];
+    if (start[i] + filled[i] < start[i + 1]) keys[start[i] + filled[i]] = uint64_t{name_rank} << 32 | value_rank;
+    filled[i]++;
+  });
+  for (uint32_t i = 0; i < n; i++) {
+    if (filled[i] != start[i + 1] - start[i]) return std::sort(series->begin(), series->end(), by_labels);
+  }
+  std::vector<uint32_t> order(n);
+  for (uint32_t i = 0; i < n; i++) order[i] = i;
+  const uint64_t* k = keys.data();
+  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    return std::lexicographical_compare(k + start[a], k + start[a + 1], k + start[b], k + start[b + 1]);
+  });
+  std::vector<MemSeries*> sorted(n);
+  for (size_t i = 0; i < n; i++) sorted[i] = (*series)[order[i]];
+  series->swap(sorted);
+}
+
 MemSeries* SeriesTable::Find(uint64_t h) const {
   for (size_t i = h & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
     if (!slots_[i]) return nullptr;

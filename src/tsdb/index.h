@@ -182,6 +182,21 @@ class MemPostings : public PostingsReader {
   // Removes many series at once (ids with their labels).
   void Remove(const std::vector<std::pair<uint32_t, model::Labels>>& gone);
   Postings All() const override { return all_; }
+  // fn(id, name rank, value rank) for every indexed label of every series, names in order and
+  // values in order within each name (ranks count from 0 in those orders).
+  template <class F>
+  void ForEachRanked(F fn) const {
+    uint32_t name_rank = 0;
+    for (const auto& [name, values] : m_) {
+      uint32_t value_rank = 0;
+      values.ForEachFrom("", [&](std::string_view, const IdList& ids) {
+        for (uint32_t id : ids.view()) fn(id, name_rank, value_rank);
+        value_rank++;
+        return true;
+      });
+      name_rank++;
+    }
+  }
   PostingsRef Get(std::string_view name, std::string_view value) const override;
   void ForEachValue(std::string_view name, std::string_view from,
                     const std::function<bool(std::string_view, PostingsRef)>& fn) const override;
