@@ -1,13 +1,13 @@
 #include "ingest/otlp_json.h"
 
+#include <fmt/format.h>
+
 #include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "http/http.h"
 #include "util/json.h"
@@ -67,7 +67,8 @@ class Decoder {
  public:
   void Request(const json& v, otlp::ExportMetricsServiceRequest* out) {
     Members(v, [&](const std::string& k, const json& f) {
-      if (k == "resourceMetrics") Elements(f, [&](const json& e) { ResourceMetrics(e, out->add_resource_metrics()); });
+      if (k == "resourceMetrics")
+        Elements(f, [&](const json& e) { ResourceMetrics(e, out->add_resource_metrics()); });
     });
   }
 
@@ -265,7 +266,9 @@ class Decoder {
         });
       }
     });
-    if (values > 1) FailHere("only one of stringValue, boolValue, intValue, doubleValue, arrayValue, kvlistValue, bytesValue");
+    if (values > 1)
+      FailHere(
+          "only one of stringValue, boolValue, intValue, doubleValue, arrayValue, kvlistValue, bytesValue");
   }
 
   // Scalars.
@@ -306,7 +309,8 @@ class Decoder {
   int64_t I64(const json& v) {
     int64_t n = 0;
     if (v.is_number_unsigned()) {
-      if (v.get<uint64_t>() <= static_cast<uint64_t>(INT64_MAX)) return static_cast<int64_t>(v.get<uint64_t>());
+      if (v.get<uint64_t>() <= static_cast<uint64_t>(INT64_MAX))
+        return static_cast<int64_t>(v.get<uint64_t>());
     } else if (v.is_number_integer()) {
       return v.get<int64_t>();
     } else if (v.is_number_float()) {

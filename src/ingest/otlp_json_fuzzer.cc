@@ -43,6 +43,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   Recorder from_proto;
   auto p = sremon::ingest::ImportOtlp(req.SerializeAsString(), {}, {}, &from_proto);
-  if (from_json.samples != from_proto.samples || r.first_error.message() != p.first_error.message()) std::abort();
+  if (from_json.samples != from_proto.samples || r.first_error.message() != p.first_error.message())
+    std::abort();
   return 0;
 }

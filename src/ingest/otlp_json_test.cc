@@ -1,10 +1,10 @@
 // OTLP/JSON bodies (ingest/otlp_json.h) through ImportOtlpJson: the protobuf JSON mapping as OTLP
 // uses it, and hostile bodies refused whole with the field's path. The real OpenTelemetry JS
 // exporter is tests/otlp's.
-#include <string>
-
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include <string>
 
 #include "ingest/otlp.h"
 #include "storage/recording_appendable.h"
@@ -85,8 +85,9 @@ TEST(OtlpJsonTest, DecodesTheProtobufJsonMapping) {
 // A decoding error refuses the whole body; the mapping's refusals keep the other metrics.
 TEST(OtlpJsonTest, HostileBodiesAreRefusedByField) {
   auto point = [](std::string_view fields) {
-    return fmt::format(R"({{"resourceMetrics":[{{"scopeMetrics":[{{"metrics":[{{"name":"x","gauge":{{"dataPoints":[{{{}}}]}}}}]}}]}}]}})",
-                       fields);
+    return fmt::format(
+        R"({{"resourceMetrics":[{{"scopeMetrics":[{{"metrics":[{{"name":"x","gauge":{{"dataPoints":[{{{}}}]}}}}]}}]}}]}})",
+        fields);
   };
   const std::string where = "resourceMetrics[0].scopeMetrics[0].metrics[0].gauge.dataPoints[0].";
   std::string deep = R"({"stringValue":"leaf"})";
@@ -105,22 +106,28 @@ TEST(OtlpJsonTest, HostileBodiesAreRefusedByField) {
       {point(R"("asDouble":"abc","timeUnixNano":"1")"), where + "asDouble: want a double"},
       {point(R"("asDouble":1e400)"), "a number is out of the range of a double"},
       {point(R"("asDouble":1,"timeUnixNano":"18446744073709551616")"),
-       where + "timeUnixNano: want an unsigned 64-bit integer (a decimal string or a number), got \"18446744073709551616\""},
-      {point(R"("asDouble":1,"timeUnixNano":18446744073709551616)"), where + "timeUnixNano: want an unsigned 64-bit"},
+       where + "timeUnixNano: want an unsigned 64-bit integer (a decimal string or a number), got "
+               "\"18446744073709551616\""},
+      {point(R"("asDouble":1,"timeUnixNano":18446744073709551616)"),
+       where + "timeUnixNano: want an unsigned 64-bit"},
       {point(R"("asDouble":1,"timeUnixNano":-1)"), where + "timeUnixNano: want an unsigned 64-bit"},
       {point(R"("asDouble":1,"timeUnixNano":1.5)"), where + "timeUnixNano: want an unsigned 64-bit"},
       {point(R"("asDouble":1,"timeUnixNano":1.7e18)"), where + "timeUnixNano: want an unsigned 64-bit"},
       {point(R"("asDouble":1,"timeUnixNano":" 1")"), where + "timeUnixNano: want an unsigned 64-bit"},
       {point(R"("asInt":"9223372036854775808")"), where + "asInt: want a signed 64-bit integer"},
       {point(R"("asInt":1,"flags":4294967296)"), where + "flags: want an unsigned 32-bit integer"},
-      {point(R"("asInt":1,"asDouble":1)"), where.substr(0, where.size() - 1) + ": want only one of asDouble, asInt"},
-      {point(R"("asDouble":"\u0000\n")"), where + "asDouble: want a double (a number, \"NaN\", \"Infinity\" or "
-                                                  "\"-Infinity\"), got \"\\x00\\n\""},
+      {point(R"("asInt":1,"asDouble":1)"),
+       where.substr(0, where.size() - 1) + ": want only one of asDouble, asInt"},
+      {point(R"("asDouble":"\u0000\n")"), where +
+                                              "asDouble: want a double (a number, \"NaN\", \"Infinity\" or "
+                                              "\"-Infinity\"), got \"\\x00\\n\""},
       {point(R"("asDouble":")" + std::string(1000, '7') + "x\""), "got \"7777777777"},
       {point(R"("attributes":[{"key":"k","value":{"bytesValue":"!!"}}])"),
        where + "attributes[0].value.bytesValue: want base64 bytes"},
-      {point(R"("attributes":[{"key":"k","value":{"stringValue":"a","intValue":1}}])"), "want only one of stringValue"},
-      {point(R"("attributes":[{"key":"k","value":)" + deep + "}]"), "JSON nesting exceeds the limit of 100 levels"},
+      {point(R"("attributes":[{"key":"k","value":{"stringValue":"a","intValue":1}}])"),
+       "want only one of stringValue"},
+      {point(R"("attributes":[{"key":"k","value":)" + deep + "}]"),
+       "JSON nesting exceeds the limit of 100 levels"},
       {R"({"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"name":"x","gauge":{},"sum":{}}]}]}]})",
        "metrics[0]: want only one of gauge, sum"},
       {R"({"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"name":"x","sum":{"isMonotonic":"true"}}]}]}]})",
