@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "ingest/otlp.pb.h"
+#include "ingest/otlp_json.h"
 #include "util/strings.h"
 
 namespace sremon::ingest {
@@ -88,7 +89,7 @@ class Writer {
               "metric", metric_index_);
   }
   // The metric of the request being written (1-based), for errors.
-  void NextMetric() { ++metric_index_; }
+  size_t NextMetric() { return ++metric_index_; }
   void Refuse(std::string msg) { NoteError(r_, Status::InvalidArgument(std::move(msg))); }
 
  private:
@@ -137,14 +138,12 @@ std::string OtlpMetricName(std::string_view name, std::string_view unit, bool mo
   return out;
 }
 
-ImportResult ImportOtlp(std::string_view body, const model::Labels& extra_labels, const Limits& limits,
-                        storage::Appender* app) {
+namespace {
+
+// The mapping both encodings share.
+ImportResult ImportRequest(const otlp::ExportMetricsServiceRequest& req, const model::Labels& extra_labels,
+                           const Limits& limits, storage::Appender* app) {
   ImportResult r;
-  otlp::ExportMetricsServiceRequest req;
-  if (!req.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
-    r.first_error = Status::InvalidArgument("cannot parse the OTLP ExportMetricsServiceRequest protobuf body");
-    return r;
-  }
   Writer w(extra_labels, limits, app, &r);
   for (const auto& rm : req.resource_metrics()) {
     // The resource: job and instance, the rest for target_info.
@@ -169,7 +168,37 @@ ImportResult ImportOtlp(std::string_view body, const model::Labels& extra_labels
     uint64_t latest = 0;
     for (const auto& sm : rm.scope_metrics()) {
       for (const auto& m : sm.metrics()) {
-        w.NextMetric();
+        size_t index = w.NextMetric();
+        if (m.name().empty()) {
+          w.Refuse(fmt::format("metric {} of the request has no name", index));
+          continue;
+        }
+        // proto3 cannot tell an unset time from 0: a point without one is refused, not put at 1970.
+        auto timed = [&](const auto& p) {
+          if (p.time_unix_nano() == 0) {
+            w.Refuse(fmt::format("metric {}: a data point without a time (timeUnixNano)", Quote(m.name())));
+          }
+          return p.time_unix_nano() != 0;
+        };
+        auto valued = [&](const otlp::NumberDataPoint& p) {
+          if (p.value_case() != otlp::NumberDataPoint::VALUE_NOT_SET) return true;
+          // FLAG_NO_RECORDED_VALUE (bit 0) says so: such a point is skipped, others are refused.
+          if ((p.flags() & 1) == 0) {
+            w.Refuse(fmt::format("metric {}: a data point without a value (asDouble or asInt)", Quote(m.name())));
+          }
+          return false;
+        };
+        // Sums and histograms must be cumulative: converting deltas needs state across requests.
+        auto cumulative = [&](otlp::AggregationTemporality t, const char* kind) {
+          if (t == otlp::AGGREGATION_TEMPORALITY_CUMULATIVE) return true;
+          std::string what = t == otlp::AGGREGATION_TEMPORALITY_DELTA
+                                 ? fmt::format("delta {}", kind)
+                                 : fmt::format("{} without a cumulative aggregation temporality ({})", kind, static_cast<int>(t));
+          w.Refuse(fmt::format("metric {}: {} are not accepted; export cumulative temporality "
+                               "(OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE=cumulative)",
+                               Quote(m.name()), what));
+          return false;
+        };
         auto labels_of = [&](const auto& attrs) {
           LabelMap l = target;
           AddAttributes(attrs, &l);
@@ -180,6 +209,7 @@ ImportResult ImportOtlp(std::string_view body, const model::Labels& extra_labels
           case otlp::Metric::kGauge: {
             std::string name = OtlpMetricName(m.name(), m.unit(), false, true);
             for (const auto& p : m.gauge().data_points()) {
+              if (!timed(p) || !valued(p)) continue;
               double v = p.value_case() == otlp::NumberDataPoint::kAsInt ? static_cast<double>(p.as_int()) : p.as_double();
               w.Add(labels_of(p.attributes()), name, nullptr, "", p.time_unix_nano(), v);
               latest = std::max(latest, p.time_unix_nano());
@@ -188,14 +218,11 @@ ImportResult ImportOtlp(std::string_view body, const model::Labels& extra_labels
           }
           case otlp::Metric::kSum: {
             const auto& s = m.sum();
-            if (s.aggregation_temporality() != otlp::AGGREGATION_TEMPORALITY_CUMULATIVE) {
-              w.Refuse(fmt::format("metric {}: delta sums are not accepted; export cumulative temporality "
-                                   "(OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE=cumulative)", Quote(m.name())));
-              break;
-            }
+            if (!cumulative(s.aggregation_temporality(), "sums")) break;
             // A non-monotonic sum (an UpDownCounter) is a gauge in Prometheus.
             std::string name = OtlpMetricName(m.name(), m.unit(), s.is_monotonic(), !s.is_monotonic());
             for (const auto& p : s.data_points()) {
+              if (!timed(p) || !valued(p)) continue;
               double v = p.value_case() == otlp::NumberDataPoint::kAsInt ? static_cast<double>(p.as_int()) : p.as_double();
               w.Add(labels_of(p.attributes()), name, nullptr, "", p.time_unix_nano(), v);
               latest = std::max(latest, p.time_unix_nano());
@@ -204,13 +231,10 @@ ImportResult ImportOtlp(std::string_view body, const model::Labels& extra_labels
           }
           case otlp::Metric::kHistogram: {
             const auto& h = m.histogram();
-            if (h.aggregation_temporality() != otlp::AGGREGATION_TEMPORALITY_CUMULATIVE) {
-              w.Refuse(fmt::format("metric {}: delta histograms are not accepted; export cumulative temporality",
-                                   Quote(m.name())));
-              break;
-            }
+            if (!cumulative(h.aggregation_temporality(), "histograms")) break;
             std::string name = OtlpMetricName(m.name(), m.unit(), false, false);
             for (const auto& p : h.data_points()) {
+              if (!timed(p)) continue;
               if (p.bucket_counts_size() != 0 && p.bucket_counts_size() != p.explicit_bounds_size() + 1) {
                 w.Refuse(fmt::format("metric {}: {} bucket counts for {} bounds (want bounds + 1)", Quote(m.name()),
                                      p.bucket_counts_size(), p.explicit_bounds_size()));
@@ -232,6 +256,7 @@ ImportResult ImportOtlp(std::string_view body, const model::Labels& extra_labels
           case otlp::Metric::kSummary: {
             std::string name = OtlpMetricName(m.name(), m.unit(), false, false);
             for (const auto& p : m.summary().data_points()) {
+              if (!timed(p)) continue;
               LabelMap l = labels_of(p.attributes());
               for (const auto& q : p.quantile_values()) {
                 w.Add(l, name, "quantile", fmt::format("{}", q.quantile()), p.time_unix_nano(), q.value());
@@ -260,6 +285,30 @@ ImportResult ImportOtlp(std::string_view body, const model::Labels& extra_labels
     }
   }
   return r;
+}
+
+}  // namespace
+
+ImportResult ImportOtlp(std::string_view body, const model::Labels& extra_labels, const Limits& limits,
+                        storage::Appender* app) {
+  otlp::ExportMetricsServiceRequest req;
+  if (!req.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
+    ImportResult r;
+    r.first_error = Status::InvalidArgument("cannot parse the OTLP ExportMetricsServiceRequest protobuf body");
+    return r;
+  }
+  return ImportRequest(req, extra_labels, limits, app);
+}
+
+ImportResult ImportOtlpJson(std::string_view body, const model::Labels& extra_labels, const Limits& limits,
+                            storage::Appender* app) {
+  otlp::ExportMetricsServiceRequest req;
+  if (Status st = OtlpFromJson(body, &req); !st.ok()) {
+    ImportResult r;
+    r.first_error = std::move(st);
+    return r;
+  }
+  return ImportRequest(req, extra_labels, limits, app);
 }
 
 }  // namespace sremon::ingest

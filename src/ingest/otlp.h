@@ -1,4 +1,4 @@
-// OpenTelemetry metrics over OTLP/HTTP (protobuf ExportMetricsServiceRequest bodies), mapped to
+// OpenTelemetry metrics over OTLP/HTTP (ExportMetricsServiceRequest bodies, protobuf or JSON), mapped to
 // Prometheus series as Prometheus's OTLP translator does (UnderscoreEscapingWithSuffixes):
 //   - resource: service.namespace/service.name -> job, service.instance.id -> instance; every
 //     other resource attribute goes to one target_info{job,instance,...} = 1 series per resource;
@@ -11,7 +11,9 @@
 //     NAME{quantile}, NAME_sum, NAME_count.
 // Refused with an error naming the metric: delta temporality (sums and histograms: converting
 // needs state across requests, which Prometheus also refuses by default) and exponential
-// histograms (native histograms are not stored here). The other metrics of the request are kept.
+// histograms (native histograms are not stored here); metrics without a name and data points
+// without a time or a value (proto3 cannot tell those from 0). The other metrics of the request
+// are kept. Number points flagged FLAG_NO_RECORDED_VALUE are skipped.
 // Thread-safety: free functions.
 #pragma once
 
@@ -22,8 +24,12 @@
 
 namespace sremon::ingest {
 
+// body: a protobuf ExportMetricsServiceRequest (application/x-protobuf).
 ImportResult ImportOtlp(std::string_view body, const model::Labels& extra_labels, const Limits& limits,
                         storage::Appender* app);
+// body: the same request in OTLP's JSON encoding (application/json; ingest/otlp_json.h), mapped alike.
+ImportResult ImportOtlpJson(std::string_view body, const model::Labels& extra_labels, const Limits& limits,
+                            storage::Appender* app);
 
 // The Prometheus name of an OTLP metric (exposed for tests): sanitized name plus unit words and,
 // for monotonic counters, _total.

@@ -1,6 +1,7 @@
 #include "ingest/write_api.h"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "http/access.h"
@@ -14,20 +15,31 @@
 namespace sremon::ingest {
 namespace {
 
-prometheus::Counter& RowsInserted(const std::string& type) {
-  static auto& family = prometheus::BuildCounter()
-                            .Name("vm_rows_inserted_total")
-                            .Help("Samples accepted by the write endpoints, by protocol.")
-                            .Register(obs::Registry());
-  return family.Add({{"type", type}});
-}
+// Every protocol's write counters, registered at 0 up front so that rates exist before the
+// first write (CountWrite counts; nothing else touches these families).
+constexpr const char* kInsertTypes[] = {"prometheus", "promremotewrite", "vmimport", "csvimport",
+                                        "influx",     "opentelemetry",   "graphite"};
 
-prometheus::Counter& WriteErrors(const std::string& type) {
-  static auto& family = prometheus::BuildCounter()
-                            .Name("vm_http_request_errors_total")
-                            .Help("Write requests answered with an error, by protocol.")
-                            .Register(obs::Registry());
-  return family.Add({{"type", type}});
+// Samples and failed writes by protocol, under VictoriaMetrics' names (the dashboards use them)
+// and sremon's own; both families are counted here, together, so they always agree.
+struct InsertCounters {
+  prometheus::Counter& rows_vm;
+  prometheus::Counter& rows;
+  prometheus::Counter& errors_vm;
+  prometheus::Counter& errors;
+};
+
+InsertCounters Counters(const std::string& type) {
+  auto family = [](const char* name, const char* help) -> prometheus::Family<prometheus::Counter>& {
+    return prometheus::BuildCounter().Name(name).Help(help).Register(obs::Registry());
+  };
+  static auto& rows_vm = family("vm_rows_inserted_total", "Samples accepted by the write endpoints, by protocol.");
+  static auto& rows = family("sremon_rows_inserted_total", "Samples accepted by the write paths, by protocol.");
+  static auto& errors_vm = family("vm_http_request_errors_total", "Write requests answered with an error, by protocol.");
+  static auto& errors = family("sremon_insert_errors_total",
+                               "Write requests (Graphite: received batches) answered with an error, by protocol.");
+  return {rows_vm.Add({{"type", type}}), rows.Add({{"type", type}}), errors_vm.Add({{"type", type}}),
+          errors.Add({{"type", type}})};
 }
 
 // extra_label=name=value (repeatable), as VictoriaMetrics.
@@ -84,20 +96,19 @@ void HandleWrite(const std::string& type, storage::Appendable* appendable, const
                  http::Response& resp) {
   auto extra = ExtraLabels(req);
   if (!extra.ok()) {
-    WriteErrors(type).Increment();
+    CountWrite(type, 0, true);
     return resp.SetText(400, extra.status().message() + "\n");
   }
   IncrementalAppender app(appendable->NewAppender());
   ImportResult r = decode(req.body, *extra, &app);
   Status st = app.Commit();
   if (!st.ok()) {
-    WriteErrors(type).Increment();
+    CountWrite(type, 0, true);
     spdlog::warn("{}: cannot store {} samples: {}", req.path, r.samples, st.message());
     return resp.SetText(HttpStatusFor(st), fmt::format("cannot store samples: {}\n", st.message()));
   }
-  RowsInserted(type).Increment(static_cast<double>(r.samples));
+  CountWrite(type, r.samples, !r.first_error.ok());
   if (!r.first_error.ok()) {
-    WriteErrors(type).Increment();
     // A decompressed body over -maxInsertRequestSize is "too large", like the raw body.
     int code = r.first_error.code() == Status::Code::kResourceExhausted ? 413 : 400;
     return resp.SetText(code,
@@ -123,8 +134,15 @@ Result<std::vector<std::vector<model::Matcher>>> Matchers(const http::Request& r
 }  // namespace
 
 void CountWrite(const std::string& type, uint64_t rows, bool failed) {
-  if (rows > 0) RowsInserted(type).Increment(static_cast<double>(rows));
-  if (failed) WriteErrors(type).Increment();
+  InsertCounters c = Counters(type);
+  if (rows > 0) {
+    c.rows_vm.Increment(static_cast<double>(rows));
+    c.rows.Increment(static_cast<double>(rows));
+  }
+  if (failed) {
+    c.errors_vm.Increment();
+    c.errors.Increment();
+  }
 }
 
 int HttpStatusFor(const Status& st) {
@@ -145,6 +163,7 @@ void RegisterWriteApi(http::Server& server, storage::Appendable* appendable, sto
                       WriteApiOptions options, AdminHooks hooks) {
   auto opts = std::make_shared<WriteApiOptions>(std::move(options));
   auto hk = std::make_shared<AdminHooks>(std::move(hooks));
+  for (const char* type : kInsertTypes) CountWrite(type, 0, false);
 
   server.RouteRaw("POST", "/api/v1/import/prometheus", http::StateChanging([appendable, opts](http::Request& req, http::Response& resp) {
     int64_t now = NowMs();
@@ -176,7 +195,7 @@ void RegisterWriteApi(http::Server& server, storage::Appendable* appendable, sto
   auto influx_handler = http::StateChanging([appendable, opts](http::Request& req, http::Response& resp) {
     auto precision = influx::PrecisionNanos(req.Param("precision"));
     if (!precision.ok()) {
-      WriteErrors("influx").Increment();
+      CountWrite("influx", 0, true);
       return resp.SetText(400, precision.status().message() + "\n");
     }
     InfluxOptions o{std::string(req.Param("db")), *precision, NowMs()};
@@ -190,22 +209,26 @@ void RegisterWriteApi(http::Server& server, storage::Appendable* appendable, sto
     server.RouteRaw("POST", path, influx_handler, opts->insert_exec);
   }
 
-  // OpenTelemetry OTLP/HTTP at VictoriaMetrics' paths and Prometheus 2.47's. OTLP/HTTP answers
-  // 200 with an (empty) ExportMetricsServiceResponse.
+  // OpenTelemetry OTLP/HTTP at VictoriaMetrics' paths and Prometheus 2.47's, protobuf or JSON by
+  // Content-Type. Success is 200 with an empty ExportMetricsServiceResponse in the request's
+  // encoding; a JSON request's error is a JSON google.rpc.Status ({"message": ...}, the code
+  // omitted as OTLP allows); a protobuf request's error stays plain text.
   auto otlp_handler = http::StateChanging([appendable, opts](http::Request& req, http::Response& resp) {
-    std::string_view type = req.headers.Get("Content-Type");
-    if (type.starts_with("application/json")) {
-      WriteErrors("opentelemetry").Increment();
-      return resp.SetText(415, "OTLP/JSON bodies are not supported yet; send application/x-protobuf\n");
-    }
+    bool json = ToLower(req.headers.Get("Content-Type")).starts_with("application/json");
     HandleWrite("opentelemetry", appendable,
                 [&](std::string_view body, const model::Labels& extra, storage::Appender* app) {
-                  return ImportOtlp(body, extra, opts->limits, app);
+                  return json ? ImportOtlpJson(body, extra, opts->limits, app) : ImportOtlp(body, extra, opts->limits, app);
                 },
                 req, resp);
     if (resp.status == 204) {
       resp.status = 200;
-      resp.content_type = "application/x-protobuf";
+      resp.content_type = json ? "application/json" : "application/x-protobuf";
+      if (json) resp.body = "{}";
+    } else if (json) {
+      std::string message = std::move(resp.body);
+      while (!message.empty() && message.back() == '\n') message.pop_back();
+      resp.content_type = "application/json";
+      resp.body = nlohmann::json{{"message", message}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     }
   });
   for (const char* path : {"/opentelemetry/v1/metrics", "/opentelemetry/api/v1/push", "/api/v1/otlp/v1/metrics"}) {
@@ -214,7 +237,10 @@ void RegisterWriteApi(http::Server& server, storage::Appendable* appendable, sto
 
   server.RouteRaw("POST", "/api/v1/import/csv", http::StateChanging([appendable, opts](http::Request& req, http::Response& resp) {
     auto columns = ParseCsvImportFormat(req.Param("format"));
-    if (!columns.ok()) return resp.SetText(400, columns.status().message() + "\n");
+    if (!columns.ok()) {
+      CountWrite("csvimport", 0, true);
+      return resp.SetText(400, columns.status().message() + "\n");
+    }
     int64_t now = NowMs();
     HandleWrite("csvimport", appendable,
                 [&](std::string_view body, const model::Labels& extra, storage::Appender* app) {

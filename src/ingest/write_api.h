@@ -5,7 +5,7 @@
 //   GET|POST /api/v1/export          JSON lines for match[], start, end
 //   POST /api/v1/import/csv, GET|POST /api/v1/export/csv   CSV with format= (ingest/csv.h)
 //   POST /write, /api/v2/write (and /influx/...)   InfluxDB line protocol (ingest/influx.h)
-//   POST /opentelemetry/v1/metrics (+ aliases)     OTLP/HTTP protobuf (ingest/otlp.h)
+//   POST /opentelemetry/v1/metrics (+ aliases)     OTLP/HTTP protobuf or JSON (ingest/otlp.h)
 //   POST /api/v1/admin/tsdb/delete_series, GET|POST /internal/force_flush, /internal/force_merge
 // Every route but export changes state: a cross-site request to it answers 403 (http::StateChanging).
 // Writes answer 204; 400 naming the first bad line (the valid ones are kept); 413 over the body
@@ -46,8 +46,11 @@ struct WriteApiOptions {
 void RegisterWriteApi(http::Server& server, storage::Appendable* appendable, storage::Queryable* queryable,
                       WriteApiOptions options, AdminHooks hooks);
 
-// Counts a write of `rows` samples in protocol `type` (vm_rows_inserted_total{type}) and, when
-// failed, one error (vm_http_request_errors_total{type}): for writers outside the HTTP API too.
+// The one place write paths are counted, for writers outside the HTTP API too (Graphite): `rows`
+// samples of protocol `type` in vm_rows_inserted_total{type} and sremon_rows_inserted_total{type}
+// and, when failed, one error in vm_http_request_errors_total{type} and
+// sremon_insert_errors_total{type}. Types: prometheus, promremotewrite, vmimport, csvimport,
+// influx, opentelemetry, graphite (VictoriaMetrics' names), all registered at 0 by RegisterWriteApi.
 void CountWrite(const std::string& type, uint64_t rows, bool failed);
 
 // HTTP status for a Status from the store: Unavailable → 503, InvalidArgument → 400,

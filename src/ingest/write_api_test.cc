@@ -9,8 +9,11 @@
 #include <gtest/gtest.h>
 
 #include "http/http.h"
+#include "ingest/graphite.h"
 #include "ingest/remote_writer.h"
 #include "ingest/write_api.h"
+#include "obs/metrics.h"
+#include "testutil/raw_conn.h"
 #include "testutil/testutil.h"
 
 namespace sremon::ingest {
@@ -273,6 +276,117 @@ TEST_F(WriteApiTest, DiskFullAnswers503) {
   EXPECT_NE(r.body.find("disk full"), std::string::npos) << r.body;
   store_.SetUnavailable(false);
   EXPECT_EQ(Post("/api/v1/import/prometheus", "a 1\n").status, 204);
+}
+
+// OTLP/HTTP JSON as the specification has it: Content-Type application/json both ways, 200 with
+// an empty JSON ExportMetricsServiceResponse, gzip bodies, and errors as a JSON Status message.
+TEST_F(WriteApiTest, OtlpJsonBodies) {
+  const std::string body = R"({"resourceMetrics":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"svc"}}]},
+    "scopeMetrics":[{"metrics":[{"name":"jobs","unit":"1","gauge":{"dataPoints":[{"asInt":"3","timeUnixNano":"2000000000"}]}}]}]}]})";
+  auto post = [&](std::string b, const char* type, bool gzip) {
+    http::ClientRequest req;
+    req.method = "POST";
+    req.url = base_ + "/opentelemetry/v1/metrics";
+    req.headers.Set("Content-Type", type);
+    if (gzip) req.headers.Set("Content-Encoding", "gzip");
+    req.body = gzip ? http::Gzip(b) : std::move(b);
+    auto r = http::Fetch(req);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : http::ClientResponse{};
+  };
+  auto r = post(body, "application/json", false);
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.body, "{}");
+  EXPECT_EQ(r.headers.Get("Content-Type"), "application/json");
+  auto e = http::Get(base_ + "/api/v1/export?match[]=jobs_ratio&start=0");
+  EXPECT_EQ(e->body, "{\"metric\":{\"__name__\":\"jobs_ratio\",\"job\":\"svc\"},\"values\":[3],\"timestamps\":[2000]}\n");
+  r = post(body, "Application/JSON; charset=utf-8", true);
+  EXPECT_EQ(r.status, 200) << r.body;
+  r = post(R"({"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"name":["x"]}]}]}]})", "application/json", false);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.headers.Get("Content-Type"), "application/json");
+  EXPECT_EQ(r.body,
+            R"j({"message":"cannot parse the OTLP/JSON body: resourceMetrics[0].scopeMetrics[0].metrics[0].name: want a )j"
+            R"j(string, got an array (stored 0 valid samples)"})j");
+  // The protobuf encoding is unchanged: an empty request is a full success.
+  r = post("", "application/x-protobuf", false);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.headers.Get("Content-Type"), "application/x-protobuf");
+}
+
+// The value of counter NAME{type="TYPE"} in this process's /metrics, -1 when it is not there.
+double Counter(const std::string& name, const std::string& type) {
+  std::string text = obs::RenderMetrics();
+  std::string key = name + "{type=\"" + type + "\"} ";
+  size_t at = text.find("\n" + key);
+  return at == std::string::npos ? -1 : std::stod(text.substr(at + 1 + key.size()));
+}
+
+// Every write path counts its samples and its failed writes under VictoriaMetrics' names
+// (vm_rows_inserted_total, vm_http_request_errors_total) and sremon's (sremon_rows_inserted_total,
+// sremon_insert_errors_total), by type, all from CountWrite: one good and one bad write each.
+TEST_F(WriteApiTest, EveryWritePathCountsRowsAndErrors) {
+  GraphiteListener graphite(&store_, Limits{});
+  ASSERT_TRUE(graphite.Start("127.0.0.1:0").ok());
+  const std::string otlp_point = R"({"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"name":"o","gauge":)"
+                                 R"({"dataPoints":[{"asDouble":1,"timeUnixNano":"1000000000"}]}}]}]}]})";
+  struct Case {
+    std::string type;
+    std::string good_path, good_body;  // writes one sample
+    std::string bad_path, bad_body;    // answers an error
+    const char* content_type = "";
+  };
+  const Case kCases[] = {
+      {"prometheus", "/api/v1/import/prometheus", "p 1\n", "/api/v1/import/prometheus", "p{\n"},
+      {"promremotewrite", "/api/v1/write", EncodeRemoteWrite({{model::Labels{{"__name__", "rw"}}, {{1000, 1}}}}),
+       "/api/v1/write", "not snappy"},
+      {"vmimport", "/api/v1/import", R"({"metric":{"__name__":"v"},"values":[1],"timestamps":[1000]})", "/api/v1/import",
+       "{"},
+      {"csvimport", "/api/v1/import/csv?format=2:metric:c,1:label:x", "a,1\n", "/api/v1/import/csv?format=nonsense",
+       "a,1\n"},
+      {"influx", "/write?db=d", "cpu v=1\n", "/write?precision=fortnight", "cpu v=1\n"},
+      {"opentelemetry", "/opentelemetry/v1/metrics", otlp_point, "/opentelemetry/v1/metrics", "[]", "application/json"},
+  };
+  const std::string kNames[] = {"vm_rows_inserted_total", "sremon_rows_inserted_total", "vm_http_request_errors_total",
+                                "sremon_insert_errors_total"};
+  auto snapshot = [&](const std::string& type) {
+    std::vector<double> v;
+    for (const auto& n : kNames) v.push_back(Counter(n, type));
+    return v;
+  };
+  auto check_moved = [&](const std::string& type, const std::vector<double>& before) {
+    std::vector<double> after = snapshot(type);
+    for (size_t i = 0; i < 4; ++i) {
+      EXPECT_GE(before[i], 0) << kNames[i] << "{type=" << type << "} is registered before the first write";
+      EXPECT_EQ(after[i] - before[i], 1) << kNames[i] << "{type=" << type << "}";
+    }
+  };
+  for (const Case& c : kCases) {
+    std::vector<double> before = snapshot(c.type);
+    for (bool good : {true, false}) {
+      http::ClientRequest req;
+      req.method = "POST";
+      req.url = base_ + (good ? c.good_path : c.bad_path);
+      req.body = good ? c.good_body : c.bad_body;
+      if (*c.content_type) req.headers.Set("Content-Type", c.content_type);
+      auto r = http::Fetch(req);
+      ASSERT_TRUE(r.ok());
+      EXPECT_EQ(r->status >= 400, !good) << c.type << " " << r->status << " " << r->body;
+    }
+    check_moved(c.type, before);
+  }
+  // Graphite: one TCP batch with a good and a bad line is one sample and one error.
+  std::vector<double> before = snapshot("graphite");
+  {
+    testutil::RawConn conn(graphite.port());
+    ASSERT_TRUE(conn.ok());
+    conn.Send("g.one 1 1700000000\nnot-a-line\n");
+  }
+  for (int i = 0; i < 200 && Counter("sremon_insert_errors_total", "graphite") == before[3]; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  check_moved("graphite", before);
+  graphite.Stop();
 }
 
 // A receiver for the forwarder: our own /api/v1/write endpoint on a chosen port.

@@ -37,6 +37,9 @@ Result<nlohmann::json> ParseJson(std::string_view text, int max_depth) {
     return nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
     return Status::InvalidArgument(fmt::format("invalid JSON at byte {}", e.byte));
+  } catch (const nlohmann::json::out_of_range&) {
+    // A number literal past a double's range (1e400) is not a parse_error to nlohmann.
+    return Status::InvalidArgument("invalid JSON: a number is out of the range of a double");
   }
 }
 

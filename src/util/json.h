@@ -24,7 +24,9 @@ inline constexpr int kMaxJsonDepth = 100;
 Status CheckJsonDepth(std::string_view text, int max_depth = kMaxJsonDepth);
 
 // CheckJsonDepth, then nlohmann::json::parse. Errors are InvalidArgument: the depth message, or
-// "invalid JSON at byte N".
+// "invalid JSON at byte N", or the out-of-range message for a number past a double (1e400).
+// Integers past 64 bits parse as (inexact) doubles: callers that want exact integers check
+// is_number_integer()/is_number_unsigned().
 Result<nlohmann::json> ParseJson(std::string_view text, int max_depth = kMaxJsonDepth);
 
 }  // namespace sremon

@@ -38,6 +38,15 @@ TEST(Json, ParseJson) {
   EXPECT_EQ(bad.status().code(), Status::Code::kInvalidArgument);
   EXPECT_EQ(bad.status().message().rfind("invalid JSON at byte", 0), 0u) << bad.status().message();
 
+  // A number past a double is an InvalidArgument like any other bad JSON (nlohmann throws
+  // out_of_range for it, not parse_error: it used to escape ParseJson).
+  for (const char* huge : {"[1e400]", R"({"v":-1e999})"}) {
+    auto r = ParseJson(huge);
+    ASSERT_FALSE(r.ok()) << huge;
+    EXPECT_EQ(r.status().code(), Status::Code::kInvalidArgument);
+    EXPECT_NE(r.status().message().find("out of the range of a double"), std::string::npos) << r.status().message();
+  }
+
   // The attack of issue 12: 100,000 levels are refused before anything is built.
   auto deep = ParseJson(std::string(100000, '[') + std::string(100000, ']'));
   ASSERT_FALSE(deep.ok());

@@ -1,19 +1,29 @@
 // Records a counter, a gauge and a histogram with the OpenTelemetry JS SDK and exports them once
-// over OTLP/HTTP protobuf to the URL given (sremon storage's /opentelemetry/v1/metrics).
-// Usage: node exporter.mjs URL
+// over OTLP/HTTP to the URL given (sremon storage's /opentelemetry/v1/metrics), as protobuf
+// (exporter-metrics-otlp-proto) or JSON (exporter-metrics-otlp-http). The resource's
+// service.instance.id is INSTANCE, so that runs can be told apart.
+// Usage: node exporter.mjs URL proto|json INSTANCE
 import { metrics } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
-import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
+import { OTLPMetricExporter as ProtoExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
+import { OTLPMetricExporter as JsonExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 
-const url = process.argv[2];
-const exporter = new OTLPMetricExporter({ url });
+const [url, protocol, instance] = process.argv.slice(2);
+const Exporter = { proto: ProtoExporter, json: JsonExporter }[protocol];
+if (!Exporter || !instance) throw new Error('usage: node exporter.mjs URL proto|json INSTANCE');
+const exporter = new Exporter({ url });
+// The SDK reports a refused export through its diagnostics, not through forceFlush: say so.
+exporter.export = ((inner) => (batch, done) => inner(batch, (r) => {
+  if (r.code !== 0) console.log(`export failed: ${r.error}`);
+  done(r);
+}))(exporter.export.bind(exporter));
 const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 60000 });
 const provider = new MeterProvider({
   resource: resourceFromAttributes({
     'service.name': 'checkout',
     'service.namespace': 'shop',
-    'service.instance.id': 'pod-1',
+    'service.instance.id': instance,
     'deployment.environment': 'test',
   }),
   readers: [reader],

@@ -150,7 +150,11 @@ TEST(StorageE2eTest, ImportExportRoundTripAndGarbage) {
   std::string metrics = http::Get(a.base + "/metrics")->body;
   for (const char* name : {"vm_rows_inserted_total{type=\"prometheus\"} 21", "vm_rows_added_to_storage_total",
                            "vm_series_count 5", "vm_data_size_bytes", "sremon_tsdb_wal_bytes",
-                           "vm_http_request_errors_total{type=\"vmimport\"}"}) {
+                           "vm_http_request_errors_total{type=\"vmimport\"}",
+                           // sremon's names for the same counters, every protocol from the start
+                           "sremon_rows_inserted_total{type=\"prometheus\"} 21",
+                           "sremon_insert_errors_total{type=\"vmimport\"}",
+                           "sremon_rows_inserted_total{type=\"opentelemetry\"} 0"}) {
     EXPECT_NE(metrics.find(name), std::string::npos) << name;
   }
 }
