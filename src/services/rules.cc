@@ -186,9 +186,9 @@ int RunRules(int argc, char** argv) {
   if (!config->notifier.urls.empty()) {
     mo.group.notify = [&notifier](std::vector<rules::AlertMessage> m) { notifier.Send(std::move(m)); };
   }
-  std::unique_ptr<rules::RemoteWriter> writer;
+  std::unique_ptr<rules::RemoteWriteClient> writer;
   if (config->remote_write) {
-    writer = std::make_unique<rules::RemoteWriter>(*config->remote_write);
+    writer = std::make_unique<rules::RemoteWriteClient>(*config->remote_write);
     writer->Start();
     mo.group.write = [w = writer.get()](std::vector<rules::OutSample> s) { w->Push(std::move(s)); };
   } else {
