@@ -477,7 +477,7 @@ int RunStorage(int argc, char** argv) {
     spdlog::info("accepting Graphite plaintext on TCP and UDP {}", f.graphite_addr);
   }
   tsdb::Stats s = db->GetStats();
-  spdlog::info("storage listening on http://{} (data in {}, f.retention {}, {} series, {} scrape targets)", f.listen_addr,
+  spdlog::info("storage listening on http://{} (data in {}, retention {}, {} series, {} scrape targets)", f.listen_addr,
                f.data_path, FormatDurationMs(f.retention_ms), s.series, scraper.ActiveTargetCount());
 
   WaitForShutdown([&scraper] { (void)scraper.Reload(); });
