@@ -12,6 +12,7 @@
 #include "alertmanager/alertmanager.h"
 #include "alertmanager/api_decode.h"
 #include "http/access.h"
+#include "http/status_code.h"
 #include "obs/metrics.h"
 #include "util/strings.h"
 #include "util/time.h"
@@ -351,7 +352,7 @@ void Alertmanager::PostSilences(http::Request& req, http::Response& resp) {
   }
   auto id = silences_.Set(std::move(s));
   if (!id.ok()) {
-    ErrorString(resp, id.status().code() == Status::Code::kNotFound ? 404 : 400, id.status().message());
+    ErrorString(resp, http::HttpStatusFor(id.status()), id.status().message());  // 400 or 404
     return;
   }
   resp.SetJson(200, ojson{{"silenceID", *id}}.dump());
@@ -411,7 +412,7 @@ void Alertmanager::PostTestReceiver(http::Request& req, http::Response& resp) {
   std::string name(req.Param("receiver"));
   auto res = TestReceiver(name);
   if (!res.ok()) {
-    ErrorString(resp, res.status().code() == Status::Code::kNotFound ? 404 : 503, res.status().message());
+    ErrorString(resp, http::HttpStatusFor(res.status()), res.status().message());  // 404 or 503
     return;
   }
   ojson results = ojson::array();

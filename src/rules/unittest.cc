@@ -17,6 +17,7 @@
 #include "storage/mem_storage.h"
 #include "util/strings.h"
 #include "util/time.h"
+#include "util/yaml.h"
 
 namespace sremon::rules {
 
@@ -142,9 +143,9 @@ bool AlmostEqual(double a, double b) {
 }
 
 Result<int64_t> Dur(const YAML::Node& n, std::string_view what) {
-  if (!n.IsScalar()) return Status::InvalidArgument(fmt::format("line {}: {} must be a duration", n.Mark().line + 1, what));
+  if (!n.IsScalar()) return Status::InvalidArgument(fmt::format("line {}: {} must be a duration", YamlLine(n), what));
   auto d = ParseDurationMs(n.Scalar());
-  if (!d.ok()) return Status::InvalidArgument(fmt::format("line {}: {}: {}", n.Mark().line + 1, what, d.status().message()));
+  if (!d.ok()) return Status::InvalidArgument(fmt::format("line {}: {}: {}", YamlLine(n), what, d.status().message()));
   return d;
 }
 
@@ -163,7 +164,7 @@ Status LoadInputSeries(const YAML::Node& t, int64_t interval, storage::MemStorag
   auto app = db.NewAppender();
   for (const auto& s : t["input_series"]) {
     auto at_line = [&](const std::string& msg) {
-      return Status::InvalidArgument(fmt::format("input_series line {}: {}", s.Mark().line + 1, msg));
+      return Status::InvalidArgument(fmt::format("input_series line {}: {}", YamlLine(s), msg));
     };
     auto ls = ParseSeriesLabels(s["series"].as<std::string>(""));
     if (!ls.ok()) return at_line(ls.status().message());
@@ -381,7 +382,7 @@ UnitTestFileResult RunRuleUnitTests(const std::string& path, const UnitTestOptio
     res.file_error = Status::NotFound(fmt::format("cannot read {}", path));
     return res;
   } catch (const YAML::Exception& e) {
-    res.file_error = Status::InvalidArgument(fmt::format("{}:{}: yaml: {}", path, e.mark.line + 1, e.msg));
+    res.file_error = Status::InvalidArgument(YamlMessage(path, YamlLine(e.mark), "yaml: " + e.msg));
     return res;
   }
   if (!root.IsMap()) {
@@ -436,7 +437,7 @@ UnitTestFileResult RunRuleUnitTests(const std::string& path, const UnitTestOptio
     try {
       c.failures = RunOne(t, files, eval_interval, group_order, options);
     } catch (const YAML::Exception& e) {
-      c.failures = {fmt::format("{}:{}: {}", path, e.mark.line + 1, e.msg)};
+      c.failures = {YamlMessage(path, YamlLine(e.mark), e.msg)};
     }
     c.seconds = MonotonicSeconds() - start;
     c.passed = c.failures.empty();
