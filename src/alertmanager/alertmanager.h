@@ -71,6 +71,17 @@ class Alertmanager {
   // API v2 (api.cc) and UI (ui.cc).
   void RegisterApi(http::Server& server);
   void RegisterUi(http::Server& server);
+  // The API's handlers, one per endpoint (api.cc).
+  void GetStatus(http::Request& req, http::Response& resp);
+  void GetReceivers(http::Request& req, http::Response& resp);
+  void GetAlerts(http::Request& req, http::Response& resp);
+  void PostAlerts(http::Request& req, http::Response& resp);
+  void GetAlertGroups(http::Request& req, http::Response& resp);
+  void GetSilences(http::Request& req, http::Response& resp);
+  void PostSilences(http::Request& req, http::Response& resp);
+  void GetOrDeleteSilence(http::Request& req, http::Response& resp);  // /api/v2/silence/{id}
+  void GetHistory(http::Request& req, http::Response& resp);
+  void PostTestReceiver(http::Request& req, http::Response& resp);
 
   Options options_;
   int64_t start_ms_ = 0;

@@ -12,6 +12,7 @@
 #include "alertmanager/alertmanager.h"
 #include "alertmanager/api_decode.h"
 #include "http/access.h"
+#include "http/status_code.h"
 #include "obs/metrics.h"
 #include "util/strings.h"
 #include "util/time.h"
@@ -124,284 +125,306 @@ bool FilterParams(const http::Request& req, http::Response& resp, Matchers* out)
   return true;
 }
 
+// Status of an alert computed now, so a new silence or inhibiting alert shows at once.
+AlertStatus StatusOf(const Silences& silences, const Inhibitor& inhibitor, const model::Labels& labels, int64_t now) {
+  AlertStatus st;
+  st.silenced_by = silences.Mutes(labels, now);
+  if (auto fp = inhibitor.Mutes(labels, now)) st.inhibited_by.push_back(FingerprintString(*fp));
+  return st;
+}
+
+// The parameters of GET /alerts and /alerts/groups.
+struct AlertQuery {
+  bool active = true, silenced = true, inhibited = true;
+  Matchers filter;
+  std::optional<RE2> receiver;
+};
+
+// Parses them; writes the 400 answer on error.
+bool ParseAlertQuery(const http::Request& req, http::Response& resp, AlertQuery* q) {
+  bool ok = true;
+  q->active = BoolParam(req, "active", true, resp, &ok);
+  if (ok) q->silenced = BoolParam(req, "silenced", true, resp, &ok);
+  if (ok) q->inhibited = BoolParam(req, "inhibited", true, resp, &ok);
+  // Validated as upstream does; no alert is ever unprocessed here, so it filters nothing.
+  if (ok) BoolParam(req, "unprocessed", true, resp, &ok);
+  if (!ok) return false;
+  if (!FilterParams(req, resp, &q->filter)) return false;
+  if (req.HasParam("receiver")) {
+    std::string re = "^(?:" + std::string(req.Param("receiver")) + ")$";
+    q->receiver.emplace(re, RE2::Quiet);
+    if (!q->receiver->ok()) {
+      ErrorString(resp, 400,
+                  fmt::format("failed to parse receiver param: error parsing regexp: {}: `{}`", q->receiver->error(), re));
+      return false;
+    }
+  }
+  return true;
+}
+
+bool Passes(const AlertQuery& q, const Alert& a, const AlertStatus& st, int64_t now) {
+  if (a.ends_at != 0 && a.ends_at < now) return false;
+  if (!q.active && st.State() == "active") return false;
+  if (!q.silenced && !st.silenced_by.empty()) return false;
+  if (!q.inhibited && !st.inhibited_by.empty()) return false;
+  return MatchesAll(q.filter, a.labels);
+}
+
+std::vector<std::string> ReceiversOf(const Route& root, const model::Labels& labels) {
+  std::vector<std::string> out;
+  for (const Route* r : root.Match(labels)) {
+    if (std::find(out.begin(), out.end(), r->opts().receiver) == out.end()) out.push_back(r->opts().receiver);
+  }
+  return out;
+}
+
+// A silence passes when it has an equivalent matcher for every filter matcher.
+bool HasAllMatchers(const Silence& s, const Matchers& filter) {
+  for (const auto& f : filter) {
+    bool found = false;
+    for (const auto& m : s.matchers) {
+      found = found || (m.name() == f.name() && m.type() == f.type() && m.value() == f.value());
+    }
+    if (!found) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 void Alertmanager::RegisterApi(http::Server& server) {
-  // Status of an alert computed now, so a new silence or inhibiting alert shows at once.
-  auto status_of = [this](const Runtime& rt, const model::Labels& labels, int64_t now) {
-    AlertStatus st;
-    st.silenced_by = silences_.Mutes(labels, now);
-    if (auto fp = rt.inhibitor->Mutes(labels, now)) st.inhibited_by.push_back(FingerprintString(*fp));
-    return st;
+  auto h = [this](void (Alertmanager::*handler)(http::Request&, http::Response&)) {
+    return [this, handler](http::Request& req, http::Response& resp) { (this->*handler)(req, resp); };
   };
-  // Common parsing of the GET /alerts and /alerts/groups parameters.
-  struct AlertQuery {
-    bool active = true, silenced = true, inhibited = true;
-    Matchers filter;
-    std::optional<RE2> receiver;
-  };
-  auto parse_query = [](const http::Request& req, http::Response& resp, AlertQuery* q) {
-    bool ok = true;
-    q->active = BoolParam(req, "active", true, resp, &ok);
-    if (ok) q->silenced = BoolParam(req, "silenced", true, resp, &ok);
-    if (ok) q->inhibited = BoolParam(req, "inhibited", true, resp, &ok);
-    // Validated as upstream does; no alert is ever unprocessed here, so it filters nothing.
-    if (ok) BoolParam(req, "unprocessed", true, resp, &ok);
-    if (!ok) return false;
-    if (!FilterParams(req, resp, &q->filter)) return false;
-    if (req.HasParam("receiver")) {
-      std::string re = "^(?:" + std::string(req.Param("receiver")) + ")$";
-      q->receiver.emplace(re, RE2::Quiet);
-      if (!q->receiver->ok()) {
-        ErrorString(resp, 400,
-                    fmt::format("failed to parse receiver param: error parsing regexp: {}: `{}`", q->receiver->error(), re));
-        return false;
-      }
-    }
-    return true;
-  };
-  auto passes = [](const AlertQuery& q, const Alert& a, const AlertStatus& st, int64_t now) {
-    if (a.ends_at != 0 && a.ends_at < now) return false;
-    if (!q.active && st.State() == "active") return false;
-    if (!q.silenced && !st.silenced_by.empty()) return false;
-    if (!q.inhibited && !st.inhibited_by.empty()) return false;
-    return MatchesAll(q.filter, a.labels);
-  };
-  auto receivers_of = [](const Runtime& rt, const model::Labels& labels) {
-    std::vector<std::string> out;
-    for (const Route* r : rt.route->Match(labels)) {
-      if (std::find(out.begin(), out.end(), r->opts().receiver) == out.end()) out.push_back(r->opts().receiver);
-    }
-    return out;
-  };
+  server.Route("GET", "/api/v2/status", h(&Alertmanager::GetStatus));
+  server.Route("GET", "/api/v2/receivers", h(&Alertmanager::GetReceivers));
+  server.Route("GET", "/api/v2/alerts", h(&Alertmanager::GetAlerts), /*blocking=*/true);
+  server.Route("POST", "/api/v2/alerts", http::StateChanging(h(&Alertmanager::PostAlerts)), /*blocking=*/true);
+  server.Route("GET", "/api/v2/alerts/groups", h(&Alertmanager::GetAlertGroups), /*blocking=*/true);
+  server.Route("GET", "/api/v2/silences", h(&Alertmanager::GetSilences));
+  server.Route("POST", "/api/v2/silences", http::StateChanging(h(&Alertmanager::PostSilences)), /*blocking=*/true);
+  server.RoutePrefix("", "/api/v2/silence/", h(&Alertmanager::GetOrDeleteSilence), /*blocking=*/true);
+  // Beyond upstream: notification history (docs/alertmanager.md) and receiver tests.
+  server.Route("GET", "/api/v2/history", h(&Alertmanager::GetHistory));
+  server.Route("POST", "/api/v2/receivers/test", http::StateChanging(h(&Alertmanager::PostTestReceiver)),
+               /*blocking=*/true);
+}
 
-  server.Route("GET", "/api/v2/status", [this](http::Request&, http::Response& resp) {
-    auto rt = runtime();
-    ojson body = {{"cluster", {{"peers", ojson::array()}, {"status", "disabled"}}},
-                  {"config", {{"original", rt ? DumpConfig(*rt->config) : ""}}},
-                  {"uptime", FormatRfc3339Ms(start_ms_)},
-                  {"versionInfo",
-                   {{"branch", "sremon"},
-                    {"buildDate", ""},
-                    {"buildUser", "sremon"},
-                    {"goVersion", "none (C++20)"},
-                    {"revision", std::string("sremon-") + kVersion + "-" + kRevision},
-                    {"version", "0.25.0"}}}};
-    resp.SetJson(200, body.dump());
-  });
+void Alertmanager::GetStatus(http::Request&, http::Response& resp) {
+  auto rt = runtime();
+  ojson body = {{"cluster", {{"peers", ojson::array()}, {"status", "disabled"}}},
+                {"config", {{"original", rt ? DumpConfig(*rt->config) : ""}}},
+                {"uptime", FormatRfc3339Ms(start_ms_)},
+                {"versionInfo",
+                 {{"branch", "sremon"},
+                  {"buildDate", ""},
+                  {"buildUser", "sremon"},
+                  {"goVersion", "none (C++20)"},
+                  {"revision", std::string("sremon-") + kVersion + "-" + kRevision},
+                  {"version", "0.25.0"}}}};
+  resp.SetJson(200, body.dump());
+}
 
-  server.Route("GET", "/api/v2/receivers", [this](http::Request&, http::Response& resp) {
-    auto rt = runtime();
-    ojson out = ojson::array();
-    for (const auto& r : rt->config->receivers) out.push_back({{"name", r.name}});
-    resp.SetJson(200, out.dump());
-  });
+void Alertmanager::GetReceivers(http::Request&, http::Response& resp) {
+  auto rt = runtime();
+  ojson out = ojson::array();
+  for (const auto& r : rt->config->receivers) out.push_back({{"name", r.name}});
+  resp.SetJson(200, out.dump());
+}
 
-  server.Route("GET", "/api/v2/alerts", [=, this](http::Request& req, http::Response& resp) {
-    AlertQuery q;
-    if (!parse_query(req, resp, &q)) return;
-    auto rt = runtime();
-    int64_t now = NowMs();
-    std::vector<Alert> alerts = store_.List();
-    std::sort(alerts.begin(), alerts.end(),
-              [](const Alert& a, const Alert& b) { return a.Fingerprint() < b.Fingerprint(); });
-    ojson out = ojson::array();
-    for (const Alert& a : alerts) {
-      auto receivers = receivers_of(*rt, a.labels);
-      if (q.receiver) {
-        bool any = false;
-        for (const auto& r : receivers) any = any || RE2::FullMatch(r, *q.receiver);
-        if (!any) continue;
-      }
-      AlertStatus st = status_of(*rt, a.labels, now);
-      if (!passes(q, a, st, now)) continue;
-      out.push_back(GettableAlert(a, st, receivers));
+void Alertmanager::GetAlerts(http::Request& req, http::Response& resp) {
+  AlertQuery q;
+  if (!ParseAlertQuery(req, resp, &q)) return;
+  auto rt = runtime();
+  int64_t now = NowMs();
+  std::vector<Alert> alerts = store_.List();
+  std::sort(alerts.begin(), alerts.end(),
+            [](const Alert& a, const Alert& b) { return a.Fingerprint() < b.Fingerprint(); });
+  ojson out = ojson::array();
+  for (const Alert& a : alerts) {
+    auto receivers = ReceiversOf(*rt->route, a.labels);
+    if (q.receiver) {
+      bool any = false;
+      for (const auto& r : receivers) any = any || RE2::FullMatch(r, *q.receiver);
+      if (!any) continue;
     }
-    resp.SetJson(200, out.dump());
-  }, /*blocking=*/true);
+    AlertStatus st = StatusOf(silences_, *rt->inhibitor, a.labels, now);
+    if (!Passes(q, a, st, now)) continue;
+    out.push_back(GettableAlert(a, st, receivers));
+  }
+  resp.SetJson(200, out.dump());
+}
 
-  server.Route("POST", "/api/v2/alerts", http::StateChanging([this](http::Request& req, http::Response& resp) {
-    if (!RequireJson(req, resp)) return;
-    auto rt = runtime();
-    std::vector<Alert> valid;
-    std::vector<std::string> errors;
-    ApiError err;
-    if (!DecodeAlerts(req.body, NowMs(), rt->config->global.resolve_timeout, &valid, &errors, &err)) {
-      WriteError(resp, err);
-      return;
-    }
-    // Best effort as upstream: the valid alerts of a batch are stored even when others are not.
-    static auto& received = prometheus::BuildCounter()
-                                .Name("alertmanager_alerts_received_total")
-                                .Help("The total number of received alerts.")
-                                .Register(obs::Registry());
-    static auto& invalid = prometheus::BuildCounter()
-                               .Name("alertmanager_alerts_invalid_total")
-                               .Help("The total number of received alerts that were invalid.")
-                               .Register(obs::Registry())
-                               .Add({});
-    int64_t now = NowMs();
-    for (const Alert& a : valid) received.Add({{"status", a.ResolvedAt(now) ? "resolved" : "firing"}}).Increment();
-    invalid.Increment(static_cast<double>(errors.size()));
-    store_.Put(valid);
-    if (!errors.empty()) {
-      ErrorString(resp, 400, Join(errors, "; "));
-      return;
-    }
-    resp.SetJson(200, "");
-  }), /*blocking=*/true);
+void Alertmanager::PostAlerts(http::Request& req, http::Response& resp) {
+  if (!RequireJson(req, resp)) return;
+  auto rt = runtime();
+  std::vector<Alert> valid;
+  std::vector<std::string> errors;
+  ApiError err;
+  if (!DecodeAlerts(req.body, NowMs(), rt->config->global.resolve_timeout, &valid, &errors, &err)) {
+    WriteError(resp, err);
+    return;
+  }
+  // Best effort as upstream: the valid alerts of a batch are stored even when others are not.
+  static auto& received = prometheus::BuildCounter()
+                              .Name("alertmanager_alerts_received_total")
+                              .Help("The total number of received alerts.")
+                              .Register(obs::Registry());
+  static auto& invalid = prometheus::BuildCounter()
+                             .Name("alertmanager_alerts_invalid_total")
+                             .Help("The total number of received alerts that were invalid.")
+                             .Register(obs::Registry())
+                             .Add({});
+  int64_t now = NowMs();
+  for (const Alert& a : valid) received.Add({{"status", a.ResolvedAt(now) ? "resolved" : "firing"}}).Increment();
+  invalid.Increment(static_cast<double>(errors.size()));
+  store_.Put(valid);
+  if (!errors.empty()) {
+    ErrorString(resp, 400, Join(errors, "; "));
+    return;
+  }
+  resp.SetJson(200, "");
+}
 
-  server.Route("GET", "/api/v2/alerts/groups", [=, this](http::Request& req, http::Response& resp) {
-    AlertQuery q;
-    if (!parse_query(req, resp, &q)) return;
-    auto rt = runtime();
-    int64_t now = NowMs();
-    auto groups = rt->dispatcher->Groups();
-    std::sort(groups.begin(), groups.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
-    ojson out = ojson::array();
-    for (const auto& g : groups) {
-      const std::string& receiver = g.route->opts().receiver;
-      if (q.receiver && !RE2::FullMatch(receiver, *q.receiver)) continue;
-      ojson alerts = ojson::array();
-      auto sorted = g.alerts;
-      std::sort(sorted.begin(), sorted.end(), AlertLess);
-      for (const Alert& a : sorted) {
-        AlertStatus st = status_of(*rt, a.labels, now);
-        if (!passes(q, a, st, now)) continue;
-        alerts.push_back(GettableAlert(a, st, receivers_of(*rt, a.labels)));
-      }
-      if (alerts.empty()) continue;
-      out.push_back({{"alerts", alerts}, {"labels", LabelsJson(g.labels)}, {"receiver", {{"name", receiver}}}});
+void Alertmanager::GetAlertGroups(http::Request& req, http::Response& resp) {
+  AlertQuery q;
+  if (!ParseAlertQuery(req, resp, &q)) return;
+  auto rt = runtime();
+  int64_t now = NowMs();
+  auto groups = rt->dispatcher->Groups();
+  std::sort(groups.begin(), groups.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
+  ojson out = ojson::array();
+  for (const auto& g : groups) {
+    const std::string& receiver = g.route->opts().receiver;
+    if (q.receiver && !RE2::FullMatch(receiver, *q.receiver)) continue;
+    ojson alerts = ojson::array();
+    auto sorted = g.alerts;
+    std::sort(sorted.begin(), sorted.end(), AlertLess);
+    for (const Alert& a : sorted) {
+      AlertStatus st = StatusOf(silences_, *rt->inhibitor, a.labels, now);
+      if (!Passes(q, a, st, now)) continue;
+      alerts.push_back(GettableAlert(a, st, ReceiversOf(*rt->route, a.labels)));
     }
-    resp.SetJson(200, out.dump());
-  }, /*blocking=*/true);
+    if (alerts.empty()) continue;
+    out.push_back({{"alerts", alerts}, {"labels", LabelsJson(g.labels)}, {"receiver", {{"name", receiver}}}});
+  }
+  resp.SetJson(200, out.dump());
+}
 
-  server.Route("GET", "/api/v2/silences", [this](http::Request& req, http::Response& resp) {
-    Matchers filter;
-    if (!FilterParams(req, resp, &filter)) return;
-    int64_t now = NowMs();
-    std::vector<Silence> all = silences_.List();
-    std::vector<Silence> active, pending, expired;
-    for (auto& s : all) {
-      // A silence passes when it has an equivalent matcher for every filter matcher.
-      bool ok = true;
-      for (const auto& f : filter) {
-        bool found = false;
-        for (const auto& m : s.matchers) {
-          found = found || (m.name() == f.name() && m.type() == f.type() && m.value() == f.value());
-        }
-        ok = ok && found;
-      }
-      if (!ok) continue;
-      switch (StateOf(s, now)) {
-        case SilenceState::kActive: active.push_back(std::move(s)); break;
-        case SilenceState::kPending: pending.push_back(std::move(s)); break;
-        case SilenceState::kExpired: expired.push_back(std::move(s)); break;
-      }
+void Alertmanager::GetSilences(http::Request& req, http::Response& resp) {
+  Matchers filter;
+  if (!FilterParams(req, resp, &filter)) return;
+  int64_t now = NowMs();
+  std::vector<Silence> active, pending, expired;
+  for (auto& s : silences_.List()) {
+    if (!HasAllMatchers(s, filter)) continue;
+    switch (StateOf(s, now)) {
+      case SilenceState::kActive: active.push_back(std::move(s)); break;
+      case SilenceState::kPending: pending.push_back(std::move(s)); break;
+      case SilenceState::kExpired: expired.push_back(std::move(s)); break;
     }
-    std::sort(active.begin(), active.end(), [](auto& a, auto& b) { return a.ends_at < b.ends_at; });
-    std::sort(pending.begin(), pending.end(), [](auto& a, auto& b) { return a.starts_at < b.starts_at; });
-    std::sort(expired.begin(), expired.end(), [](auto& a, auto& b) { return a.ends_at > b.ends_at; });
-    ojson out = ojson::array();
-    for (const auto* list : {&active, &pending, &expired}) {
-      for (const auto& s : *list) out.push_back(GettableSilence(s, now));
-    }
-    resp.SetJson(200, out.dump());
-  });
+  }
+  std::sort(active.begin(), active.end(), [](auto& a, auto& b) { return a.ends_at < b.ends_at; });
+  std::sort(pending.begin(), pending.end(), [](auto& a, auto& b) { return a.starts_at < b.starts_at; });
+  std::sort(expired.begin(), expired.end(), [](auto& a, auto& b) { return a.ends_at > b.ends_at; });
+  ojson out = ojson::array();
+  for (const auto* list : {&active, &pending, &expired}) {
+    for (const auto& s : *list) out.push_back(GettableSilence(s, now));
+  }
+  resp.SetJson(200, out.dump());
+}
 
-  server.Route("POST", "/api/v2/silences", http::StateChanging([this](http::Request& req, http::Response& resp) {
-    if (!RequireJson(req, resp)) return;
-    Silence s;
-    ApiError err;
-    if (!DecodeSilence(req.body, options_.max_silence_bytes, &s, &err)) {
-      WriteError(resp, err);
-      return;
-    }
-    if (s.starts_at >= s.ends_at) {
-      ErrorString(resp, 400, "Failed to create silence: start time must be before end time");
-      return;
-    }
-    if (s.ends_at < NowMs()) {
-      ErrorString(resp, 400, "Failed to create silence: end time can't be in the past");
-      return;
-    }
-    auto id = silences_.Set(std::move(s));
-    if (!id.ok()) {
-      ErrorString(resp, id.status().code() == Status::Code::kNotFound ? 404 : 400, id.status().message());
-      return;
-    }
-    resp.SetJson(200, ojson{{"silenceID", *id}}.dump());
-  }), /*blocking=*/true);
+void Alertmanager::PostSilences(http::Request& req, http::Response& resp) {
+  if (!RequireJson(req, resp)) return;
+  Silence s;
+  ApiError err;
+  if (!DecodeSilence(req.body, options_.max_silence_bytes, &s, &err)) {
+    WriteError(resp, err);
+    return;
+  }
+  if (s.starts_at >= s.ends_at) {
+    ErrorString(resp, 400, "Failed to create silence: start time must be before end time");
+    return;
+  }
+  if (s.ends_at < NowMs()) {
+    ErrorString(resp, 400, "Failed to create silence: end time can't be in the past");
+    return;
+  }
+  auto id = silences_.Set(std::move(s));
+  if (!id.ok()) {
+    ErrorString(resp, http::HttpStatusFor(id.status()), id.status().message());  // 400 or 404
+    return;
+  }
+  resp.SetJson(200, ojson{{"silenceID", *id}}.dump());
+}
 
-  server.RoutePrefix("", "/api/v2/silence/", [this](http::Request& req, http::Response& resp) {
-    const std::string& id = req.path_suffix;
-    if (req.method != "GET" && req.method != "DELETE") {
-      ErrorObject(resp, 405, 405, fmt::format("method {} is not allowed, but [GET,DELETE] are", req.method));
-      return;
-    }
-    if (req.method == "DELETE" && !http::AllowStateChange(req, &resp)) return;
-    if (!IsUuid(id)) {
-      ErrorObject(resp, 422, 601, fmt::format("silenceID in path must be of type uuid: {}", Quote(id)));
-      return;
-    }
-    if (req.method == "GET") {
-      auto s = silences_.Get(id);
-      if (!s.ok()) {
-        resp.SetJson(404, "");
-        return;
-      }
-      resp.SetJson(200, GettableSilence(*s, NowMs()).dump());
-      return;
-    }
-    Status st = silences_.Expire(id);
-    if (st.code() == Status::Code::kNotFound) {
+void Alertmanager::GetOrDeleteSilence(http::Request& req, http::Response& resp) {
+  const std::string& id = req.path_suffix;
+  if (req.method != "GET" && req.method != "DELETE") {
+    ErrorObject(resp, 405, 405, fmt::format("method {} is not allowed, but [GET,DELETE] are", req.method));
+    return;
+  }
+  if (req.method == "DELETE" && !http::AllowStateChange(req, &resp)) return;
+  if (!IsUuid(id)) {
+    ErrorObject(resp, 422, 601, fmt::format("silenceID in path must be of type uuid: {}", Quote(id)));
+    return;
+  }
+  if (req.method == "GET") {
+    auto s = silences_.Get(id);
+    if (!s.ok()) {
       resp.SetJson(404, "");
-    } else if (!st.ok()) {
-      ErrorString(resp, 500, st.message());
-    } else {
-      resp.SetJson(200, "");
-    }
-  }, /*blocking=*/true);
-
-  // Beyond upstream: notification history (docs/alertmanager.md).
-  server.Route("GET", "/api/v2/history", [this](http::Request& req, http::Response& resp) {
-    size_t limit = 100;
-    if (req.HasParam("limit")) {
-      auto n = ParseInt(req.Param("limit"));
-      if (!n.ok() || *n <= 0) {
-        ErrorString(resp, 400, fmt::format("invalid limit {}", Quote(req.Param("limit"))));
-        return;
-      }
-      limit = static_cast<size_t>(std::min<int64_t>(*n, 10000));
-    }
-    std::string out = "[";
-    bool first = true;
-    for (const auto& r : history_.Query(std::string(req.Param("alertname")), std::string(req.Param("receiver")), limit)) {
-      if (!first) out += ",";
-      first = false;
-      out += HistoryToJson(r);
-    }
-    resp.SetJson(200, out + "]");
-  });
-
-  server.Route("POST", "/api/v2/receivers/test", http::StateChanging([this](http::Request& req, http::Response& resp) {
-    std::string name(req.Param("receiver"));
-    auto res = TestReceiver(name);
-    if (!res.ok()) {
-      ErrorString(resp, res.status().code() == Status::Code::kNotFound ? 404 : 503, res.status().message());
       return;
     }
-    ojson results = ojson::array();
-    for (const auto& r : res->results) {
-      results.push_back({{"target", r.target},
-                         {"ok", r.status.ok()},
-                         {"error", r.status.message()},
-                         {"httpStatus", r.http_status},
-                         {"payload", r.payload},
-                         {"response", r.response}});
+    resp.SetJson(200, GettableSilence(*s, NowMs()).dump());
+    return;
+  }
+  Status st = silences_.Expire(id);
+  if (st.code() == Status::Code::kNotFound) {
+    resp.SetJson(404, "");
+  } else if (!st.ok()) {
+    ErrorString(resp, 500, st.message());
+  } else {
+    resp.SetJson(200, "");
+  }
+}
+
+void Alertmanager::GetHistory(http::Request& req, http::Response& resp) {
+  size_t limit = 100;
+  if (req.HasParam("limit")) {
+    auto n = ParseInt(req.Param("limit"));
+    if (!n.ok() || *n <= 0) {
+      ErrorString(resp, 400, fmt::format("invalid limit {}", Quote(req.Param("limit"))));
+      return;
     }
-    resp.SetJson(200, ojson{{"receiver", name}, {"groupKey", res->data.group_key}, {"results", results}}.dump());
-  }), /*blocking=*/true);
+    limit = static_cast<size_t>(std::min<int64_t>(*n, 10000));
+  }
+  std::string out = "[";
+  bool first = true;
+  for (const auto& r : history_.Query(std::string(req.Param("alertname")), std::string(req.Param("receiver")), limit)) {
+    if (!first) out += ",";
+    first = false;
+    out += HistoryToJson(r);
+  }
+  resp.SetJson(200, out + "]");
+}
+
+void Alertmanager::PostTestReceiver(http::Request& req, http::Response& resp) {
+  std::string name(req.Param("receiver"));
+  auto res = TestReceiver(name);
+  if (!res.ok()) {
+    ErrorString(resp, http::HttpStatusFor(res.status()), res.status().message());  // 404 or 503
+    return;
+  }
+  ojson results = ojson::array();
+  for (const auto& r : res->results) {
+    results.push_back({{"target", r.target},
+                       {"ok", r.status.ok()},
+                       {"error", r.status.message()},
+                       {"httpStatus", r.http_status},
+                       {"payload", r.payload},
+                       {"response", r.response}});
+  }
+  resp.SetJson(200, ojson{{"receiver", name}, {"groupKey", res->data.group_key}, {"results", results}}.dump());
 }
 
 }  // namespace sremon::alertmanager

@@ -14,6 +14,7 @@
 #include "model/labels.h"
 #include "util/strings.h"
 #include "util/time.h"
+#include "util/yaml.h"
 
 namespace sremon::alertmanager {
 
@@ -34,14 +35,8 @@ class Parser {
  public:
   explicit Parser(std::string filename) : filename_(std::move(filename)) {}
 
-  [[noreturn]] void Fail(const YAML::Node& node, const std::string& msg) const {
-    int line = node.IsDefined() ? node.Mark().line + 1 : 0;
-    Fail(line, msg);
-  }
-  [[noreturn]] void Fail(int line, const std::string& msg) const {
-    if (line > 0) throw ConfigError{fmt::format("{}:{}: {}", filename_, line, msg)};
-    throw ConfigError{fmt::format("{}: {}", filename_, msg)};
-  }
+  [[noreturn]] void Fail(const YAML::Node& node, const std::string& msg) const { Fail(YamlLine(node), msg); }
+  [[noreturn]] void Fail(int line, const std::string& msg) const { throw ConfigError{YamlMessage(filename_, line, msg)}; }
 
   // Strict decoding as upstream's UnmarshalStrict: unknown keys are errors.
   void CheckKeys(const YAML::Node& node, std::initializer_list<std::string_view> allowed, std::string_view type) const {
@@ -209,7 +204,7 @@ class Parser {
                "group_interval", "repeat_interval", "mute_time_intervals", "active_time_intervals"},
               "config.plain");
     RouteConfig r;
-    r.line = n.Mark().line + 1;
+    r.line = YamlLine(n);
     if (n["receiver"]) r.receiver = Str(n["receiver"]);
     if (n["group_by"]) r.group_by = GroupBy(n["group_by"]);
     Matchers(n, "match", "match_re", "matchers", &r.matchers, &r.written);
@@ -502,7 +497,7 @@ Result<std::shared_ptr<const Config>> ParseConfig(const std::string& text, const
   } catch (const ConfigError& e) {
     return Status::InvalidArgument(e.message);
   } catch (const YAML::Exception& e) {
-    return Status::InvalidArgument(fmt::format("{}:{}: {}", filename, e.mark.line + 1, e.msg));
+    return Status::InvalidArgument(YamlMessage(filename, YamlLine(e.mark), e.msg));
   }
   return std::shared_ptr<const Config>(std::move(c));
 }

@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "http/http.h"
+#include "http/retry.h"
 #include "http/smtp.h"
 #include "obs/metrics.h"
 #include "util/strings.h"
@@ -49,6 +50,18 @@ std::string Truncate(std::string s, size_t n) {
   return s;
 }
 
+// Upstream's retry stage (notify.go RetryStage): 500ms × 1.5ⁿ, ±50% jitter, at most 60s, until
+// the flush deadline; an HTTP integration retries a 5xx or no answer, never a 4xx (429 included).
+http::RetryPolicy NotifyRetryPolicy() {
+  http::RetryPolicy p;
+  p.initial_backoff = std::chrono::milliseconds(500);
+  p.max_backoff = std::chrono::milliseconds(60000);
+  p.multiplier = 1.5;
+  p.jitter = 0.5;
+  p.retry_too_many_requests = false;
+  return p;
+}
+
 SendResult HttpSend(const std::string& url, const HttpConfig& hc, std::string body, int64_t timeout_ms) {
   SendResult r;
   r.target = http::RedactUrl(url);  // shown in the history and the API
@@ -69,8 +82,8 @@ SendResult HttpSend(const std::string& url, const HttpConfig& hc, std::string bo
   }
   r.http_status = resp->status;
   r.response = Truncate(resp->body, 1024);
-  if (resp->status / 100 == 2) return r;
-  r.retry = resp->status / 100 == 5;
+  if (http::RetryPolicy::Succeeded(resp)) return r;
+  r.retry = NotifyRetryPolicy().Retryable(resp);
   r.status = Status::Unavailable(fmt::format("unexpected status code {}: {}", resp->status, Truncate(resp->body, 256)));
   return r;
 }
@@ -375,8 +388,7 @@ bool Pipeline::NotifyIntegration(Integration* in, const RouteOpts& opts, const N
     }
   }
   if (!skip_send) {
-    static thread_local std::mt19937 rng(std::random_device{}());
-    double interval = 500;
+    http::Backoff backoff(NotifyRetryPolicy());
     int attempt = 0;
     uint64_t history_id = 0;  // one history record per notification, with its attempts
     while (true) {
@@ -393,10 +405,7 @@ bool Pipeline::NotifyIntegration(Integration* in, const RouteOpts& opts, const N
         return false;
       }
       spdlog::warn("notify {} {} attempt {}: {}", all.receiver, in->name(), attempt, r.status.message());
-      // Exponential back-off (500ms × 1.5ⁿ, ±50% jitter, at most 60s) until the flush deadline.
-      double wait = interval * std::uniform_real_distribution<double>(0.5, 1.5)(rng);
-      interval = std::min(interval * 1.5, 60000.0);
-      int64_t until = NowMs() + static_cast<int64_t>(wait);
+      int64_t until = NowMs() + backoff.Next().count();
       if (until >= deadline_ms) {
         spdlog::error("notify {} {}: giving up after {} attempts: {}", all.receiver, in->name(), attempt,
                       r.status.message());

@@ -11,6 +11,7 @@
 
 #include "http/access.h"
 #include "util/strings.h"
+#include "util/yaml.h"
 
 namespace sremon::alertmanager {
 
@@ -23,11 +24,7 @@ bool IsBcryptHash(std::string_view h) {
 }  // namespace
 
 Result<WebConfig> ParseWebConfig(std::string_view yaml, std::string_view filename) {
-  auto fail = [&](const YAML::Node& n, std::string msg) {
-    int line = n.IsDefined() ? n.Mark().line + 1 : 0;
-    return Status::InvalidArgument(line > 0 ? fmt::format("{}:{}: {}", filename, line, msg)
-                                            : fmt::format("{}: {}", filename, msg));
-  };
+  auto fail = [&](const YAML::Node& n, std::string msg) { return YamlError(filename, n, msg); };
   YAML::Node root;
   try {
     root = YAML::Load(std::string(yaml));

@@ -8,6 +8,7 @@
 
 #include "dashboards/assets.h"
 #include "dashboards/proxy.h"
+#include "http/status_code.h"
 #include "util/json.h"
 #include "util/strings.h"
 #include "util/time.h"
@@ -23,15 +24,10 @@ void Message(http::Response& resp, int status, std::string_view message) {
   Json(resp, status, json{{"message", message}});
 }
 
+// Grafana answers 412 for a dashboard that exists (name or uid taken, version mismatch), and
+// 500 when a password cannot be hashed (the only ResourceExhausted here).
 int HttpStatus(const Status& st) {
-  switch (st.code()) {
-    case Status::Code::kInvalidArgument: return 400;
-    case Status::Code::kNotFound: return 404;
-    case Status::Code::kAlreadyExists: return 412;
-    case Status::Code::kUnavailable:
-    case Status::Code::kTimeout: return 503;
-    default: return 500;
-  }
+  return http::HttpStatusFor(st, {{Status::Code::kAlreadyExists, 412}, {Status::Code::kResourceExhausted, 500}});
 }
 
 std::string CookieValue(std::string_view header, std::string_view name) {

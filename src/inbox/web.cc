@@ -7,6 +7,7 @@
 
 #include "http/access.h"
 #include "http/page.h"
+#include "http/status_code.h"
 #include "obs/metrics.h"
 #include "util/json.h"
 #include "util/strings.h"
@@ -91,7 +92,7 @@ void RegisterRoutes(http::Server& server, Inbox* inbox) {
     auto id = inbox->Add(req.path, req.body);
     if (!id.ok()) {
       bad.Increment();
-      resp.SetJson(id.status().code() == Status::Code::kInvalidArgument ? 400 : 500,
+      resp.SetJson(http::HttpStatusFor(id.status()),
                    json{{"status", "error"}, {"error", id.status().message()}}.dump());
       return;
     }

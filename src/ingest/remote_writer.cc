@@ -14,6 +14,7 @@
 #include <spdlog/spdlog.h>
 
 #include "http/http.h"
+#include "http/retry.h"
 #include "obs/metrics.h"
 
 namespace sremon::ingest {
@@ -154,6 +155,15 @@ void RemoteWriter::FlushLocked() {
   Metrics().pending_bytes.Add({{"url", shown_url_}}).Set(static_cast<double>(queued_bytes_));
 }
 
+// Blocks are retried until the receiver takes them (no attempt limit; SendOne drops a block only
+// on a 4xx other than 429, and keeps retrying a 3xx), 200 ms doubling to 10 s by default.
+static http::RetryPolicy SendRetryPolicy(const RemoteWriterOptions& o) {
+  http::RetryPolicy p;
+  p.initial_backoff = std::chrono::milliseconds(o.min_backoff_ms);
+  p.max_backoff = std::chrono::milliseconds(o.max_backoff_ms);
+  return p;
+}
+
 bool RemoteWriter::SendOne(const std::string& path) {
   http::ClientRequest req;
   req.method = "POST";
@@ -167,7 +177,7 @@ bool RemoteWriter::SendOne(const std::string& path) {
   auto resp = http::Fetch(req);
   int code = resp.ok() ? resp->status : 0;
   Metrics().requests.Add({{"url", shown_url_}, {"status_code", std::to_string(code)}}).Increment();
-  if (resp.ok() && code / 100 == 2) return true;
+  if (http::RetryPolicy::Succeeded(resp)) return true;
   if (resp.ok() && code / 100 == 4 && code != 429) {
     // The receiver will never take this block: retrying would block the queue forever.
     spdlog::error("remote_write {}: receiver refused a block with HTTP {}: {}; dropping it", shown_url_, code,
@@ -187,7 +197,7 @@ bool RemoteWriter::SendOne(const std::string& path) {
 }
 
 void RemoteWriter::Run() {
-  int64_t backoff = options_.min_backoff_ms;
+  http::Backoff backoff(SendRetryPolicy(options_));
   auto last_flush = std::chrono::steady_clock::now();
   std::unique_lock<std::mutex> l(mu_);
   while (!stop_) {
@@ -212,10 +222,9 @@ void RemoteWriter::Run() {
         std::remove(path.c_str());
       }
       Metrics().pending_bytes.Add({{"url", shown_url_}}).Set(static_cast<double>(queued_bytes_));
-      backoff = options_.min_backoff_ms;
+      backoff.Reset();
     } else {
-      cv_.wait_for(l, std::chrono::milliseconds(backoff), [this] { return stop_; });
-      backoff = std::min(backoff * 2, options_.max_backoff_ms);
+      cv_.wait_for(l, backoff.Next(), [this] { return stop_; });
     }
   }
 }

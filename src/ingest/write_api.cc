@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "http/access.h"
+#include "http/status_code.h"
 #include "ingest/csv.h"
 #include "ingest/influx.h"
 #include "ingest/otlp.h"
@@ -146,17 +147,8 @@ void CountWrite(const std::string& type, uint64_t rows, bool failed) {
 }
 
 int HttpStatusFor(const Status& st) {
-  switch (st.code()) {
-    case Status::Code::kOk: return 200;
-    case Status::Code::kInvalidArgument: return 400;
-    case Status::Code::kNotFound: return 404;
-    case Status::Code::kUnavailable:
-    case Status::Code::kTimeout:
-    case Status::Code::kIOError: return 503;
-    case Status::Code::kResourceExhausted: return 413;
-    case Status::Code::kExecution: return 422;
-    default: return 500;
-  }
+  // A disk error is VictoriaMetrics' "service unavailable": the client may retry.
+  return http::HttpStatusFor(st, {{Status::Code::kIOError, 503}});
 }
 
 void RegisterWriteApi(http::Server& server, storage::Appendable* appendable, storage::Queryable* queryable,

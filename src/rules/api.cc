@@ -3,11 +3,14 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <optional>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "api/errors.h"
 #include "http/page.h"
+#include "rules/backtest.h"
 #include "util/strings.h"
 #include "util/time.h"
 
@@ -46,6 +49,54 @@ bool Wanted(const std::vector<std::string>& filter, const std::string& v) {
 }
 
 std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+void ServeRules(const Manager& manager, http::Request& req, http::Response& resp) {
+  RulesFilter f;
+  f.type = std::string(req.Param("type"));
+  if (!f.type.empty() && f.type != "alert" && f.type != "record") {
+    return api::WriteError(resp, api::BadData("invalid type parameter: want alert or record"));
+  }
+  f.rule_names = req.Params("rule_name[]");
+  f.group_names = req.Params("rule_group[]");
+  f.files = req.Params("file[]");
+  resp.SetJson(200, RulesJson(manager.Groups(), f));
+}
+
+// A copy of the alerting rule called `name` (a reload may replace its group while a backtest
+// runs) and its group's interval, the default step.
+std::optional<std::pair<RuleSpec, int64_t>> FindAlertingRule(const Manager& manager, std::string_view name) {
+  for (const auto& g : manager.Groups()) {
+    for (const auto& r : g->rules()) {
+      if (r->spec().is_alert() && r->name() == name) return std::make_pair(r->spec(), g->interval_ms());
+    }
+  }
+  return std::nullopt;
+}
+
+void ServeBacktest(const Manager& manager, const DatasourceOptions& ds, http::Request& req, http::Response& resp) {
+  auto bad = [&](std::string msg) { api::WriteError(resp, api::BadData(std::move(msg))); };
+  std::string name(req.Param("rule"));
+  auto found = FindAlertingRule(manager, name);
+  if (!found) return bad(fmt::format("no alerting rule named \"{}\"", name));
+  auto& [spec, step] = *found;
+  auto from = ParseTimeParam(req.Param("from"));
+  auto to = req.HasParam("to") ? ParseTimeParam(req.Param("to")) : Result<int64_t>(NowMs());
+  if (!from.ok()) return bad("invalid from: " + from.status().message());
+  if (!to.ok()) return bad("invalid to: " + to.status().message());
+  if (req.HasParam("step")) {
+    auto s = ParseDurationMs(req.Param("step"), true);
+    if (!s.ok()) return bad("invalid step: " + s.status().message());
+    step = *s;
+  }
+  auto res = Backtest(spec, [&ds](const std::string& e, int64_t s, int64_t en, int64_t st) {
+    return HttpQueryRange(ds, e, s, en, st);
+  }, *from, *to, step);
+  if (!res.ok()) {
+    if (res.status().code() == Status::Code::kInvalidArgument) return bad(res.status().message());
+    return api::WriteError(resp, api::ApiError{api::kUnavailable, res.status().message()});
+  }
+  resp.SetJson(200, FormatBacktestJson(*res));
+}
 
 }  // namespace
 
@@ -169,6 +220,29 @@ std::string StatusPageHtml(const std::vector<std::shared_ptr<Group>>& groups, co
     h += "</table>";
   }
   return h + http::PageEnd();
+}
+
+void RegisterRoutes(http::Server& server, const Manager& manager, RoutesOptions options) {
+  auto rules = [&manager](http::Request& req, http::Response& resp) { ServeRules(manager, req, resp); };
+  auto alerts = [&manager](http::Request&, http::Response& resp) { resp.SetJson(200, AlertsJson(manager.Groups())); };
+  for (const char* prefix : {"", "/vmalert"}) {
+    for (const char* verb : http::kReadMethods) {
+      server.Route(verb, std::string(prefix) + "/api/v1/rules", rules);
+      server.Route(verb, std::string(prefix) + "/api/v1/alerts", alerts);
+    }
+  }
+  auto page = [&manager, options](http::Request&, http::Response& resp) {
+    StatusPageInfo info{manager.last_reload_ok(), manager.last_reload_error(), options.shown_notifiers,
+                        options.shown_datasource};
+    resp.SetHtml(200, StatusPageHtml(manager.Groups(), info));
+  };
+  for (const char* path : {"/", "/vmalert", "/vmalert/"}) server.Route("GET", path, page);
+  server.Route(
+      "GET", "/api/v1/backtest",
+      [&manager, ds = options.datasource](http::Request& req, http::Response& resp) {
+        ServeBacktest(manager, ds, req, resp);
+      },
+      /*blocking=*/true);
 }
 
 }  // namespace sremon::rules

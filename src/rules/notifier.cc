@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "http/http.h"
+#include "http/retry.h"
 #include "obs/metrics.h"
 #include "util/time.h"
 
@@ -65,25 +66,23 @@ bool Notifier::PostWithRetry(const std::string& base, const std::string& body, s
   std::string url = base;
   while (!url.empty() && url.back() == '/') url.pop_back();
   if (url.find("/api/v2/alerts") == std::string::npos) url += "/api/v2/alerts";
-  auto backoff = options_.initial_backoff;
-  for (int attempt = 1; attempt <= options_.max_attempts; ++attempt) {
-    http::ClientRequest req;
-    req.method = "POST";
-    req.url = url;
-    req.headers.Set("Content-Type", "application/json");
-    req.headers.Set("User-Agent", "sremon-rules");
-    req.body = body;
-    req.timeout = options_.timeout;
-    auto resp = http::Fetch(req);
-    if (resp.ok() && resp->status / 100 == 2) return true;
+  http::ClientRequest req;
+  req.method = "POST";
+  req.url = url;
+  req.headers.Set("Content-Type", "application/json");
+  req.headers.Set("User-Agent", "sremon-rules");
+  req.body = body;
+  req.timeout = options_.timeout;
+  http::RetryPolicy policy;
+  policy.initial_backoff = options_.initial_backoff;
+  policy.max_backoff = options_.max_backoff;
+  policy.max_attempts = options_.max_attempts;
+  auto sleep = [this](std::chrono::milliseconds d) { return queue_.Backoff(d); };
+  auto log = [&](int attempt, const Result<http::ClientResponse>& resp) {
     std::string why = resp.ok() ? fmt::format("HTTP {}: {}", resp->status, resp->body.substr(0, 200)) : resp.status().message();
-    // 4xx other than 429 will not get better by retrying.
-    bool retry = !resp.ok() || resp->status == 429 || resp->status >= 500;
     spdlog::warn("notifier: cannot send {} alerts to {} (attempt {}/{}): {}", n, http::RedactUrl(url), attempt, options_.max_attempts, why);
-    if (!retry || attempt == options_.max_attempts || !queue_.Backoff(backoff)) break;
-    backoff = std::min(backoff * 2, options_.max_backoff);
-  }
-  return false;
+  };
+  return http::RetryPolicy::Succeeded(http::FetchWithRetry(req, policy, sleep, log));
 }
 
 void Notifier::Deliver(std::vector<AlertMessage> batch) {

@@ -143,7 +143,7 @@ TEST(RemoteWrite, PostsSnappyProtobuf) {
   RemoteWriteOptions o;
   o.url = "http://127.0.0.1:" + std::to_string(server.port());
   o.flush_interval = std::chrono::milliseconds(20);
-  RemoteWriter w(o);
+  RemoteWriteClient w(o);
   w.Start();
   w.Push({{model::Labels{{"__name__", "a"}}, 1, 1.0}});
   ASSERT_TRUE(WaitFor([&] { return w.sent() == 1; }));

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "http/http.h"
+#include "http/retry.h"
 #include "ingest/remote_write_codec.h"
 #include "obs/metrics.h"
 
@@ -16,7 +17,7 @@ std::string EncodeWriteRequest(const std::vector<OutSample>& samples) {
   return ingest::EncodeRemoteWrite(series);
 }
 
-RemoteWriter::RemoteWriter(RemoteWriteOptions options)
+RemoteWriteClient::RemoteWriteClient(RemoteWriteOptions options)
     : options_(std::move(options)),
       queue_({options_.queue_capacity, options_.max_batch, options_.flush_interval},
              [this](std::vector<OutSample> batch) { Deliver(std::move(batch)); },
@@ -31,41 +32,38 @@ RemoteWriter::RemoteWriter(RemoteWriteOptions options)
   errors_metric_ = &prometheus::BuildCounter().Name("vmalert_remotewrite_errors_total").Help("Failed remote_write requests").Register(reg).Add({});
 }
 
-RemoteWriter::~RemoteWriter() { Stop(std::chrono::milliseconds(0)); }
+RemoteWriteClient::~RemoteWriteClient() { Stop(std::chrono::milliseconds(0)); }
 
-void RemoteWriter::Start() { queue_.Start(); }
+void RemoteWriteClient::Start() { queue_.Start(); }
 
-void RemoteWriter::Stop(std::chrono::milliseconds drain) { queue_.Stop(drain); }
+void RemoteWriteClient::Stop(std::chrono::milliseconds drain) { queue_.Stop(drain); }
 
-void RemoteWriter::Push(std::vector<OutSample> samples) { queue_.Push(std::move(samples)); }
+void RemoteWriteClient::Push(std::vector<OutSample> samples) { queue_.Push(std::move(samples)); }
 
-uint64_t RemoteWriter::sent() const { return sent_; }
-uint64_t RemoteWriter::dropped() const { return queue_.dropped(); }
+uint64_t RemoteWriteClient::sent() const { return sent_; }
+uint64_t RemoteWriteClient::dropped() const { return queue_.dropped(); }
 
-bool RemoteWriter::Post(const std::string& body) {
-  auto backoff = std::chrono::milliseconds(200);
-  for (int attempt = 1; attempt <= options_.max_attempts; ++attempt) {
-    http::ClientRequest req;
-    req.method = "POST";
-    req.url = url_;
-    req.headers.Set("Content-Type", "application/x-protobuf");
-    req.headers.Set("Content-Encoding", "snappy");
-    req.headers.Set("X-Prometheus-Remote-Write-Version", "0.1.0");
-    req.body = body;
-    req.timeout = options_.timeout;
-    auto resp = http::Fetch(req);
-    if (resp.ok() && resp->status / 100 == 2) return true;
+bool RemoteWriteClient::Post(const std::string& body) {
+  http::ClientRequest req;
+  req.method = "POST";
+  req.url = url_;
+  req.headers.Set("Content-Type", "application/x-protobuf");
+  req.headers.Set("Content-Encoding", "snappy");
+  req.headers.Set("X-Prometheus-Remote-Write-Version", "0.1.0");
+  req.body = body;
+  req.timeout = options_.timeout;
+  http::RetryPolicy policy;  // 200 ms doubling to 5 s
+  policy.max_attempts = options_.max_attempts;
+  auto sleep = [this](std::chrono::milliseconds d) { return queue_.Backoff(d); };
+  auto log = [this](int attempt, const Result<http::ClientResponse>& resp) {
     errors_metric_->Increment();
-    bool retry = !resp.ok() || resp->status == 429 || resp->status >= 500;
     spdlog::warn("remote write to {} failed (attempt {}/{}): {}", http::RedactUrl(url_), attempt, options_.max_attempts,
                  resp.ok() ? fmt::format("HTTP {}: {}", resp->status, resp->body.substr(0, 200)) : resp.status().message());
-    if (!retry || !queue_.Backoff(backoff)) return false;
-    backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
-  }
-  return false;
+  };
+  return http::RetryPolicy::Succeeded(http::FetchWithRetry(req, policy, sleep, log));
 }
 
-void RemoteWriter::Deliver(std::vector<OutSample> batch) {
+void RemoteWriteClient::Deliver(std::vector<OutSample> batch) {
   if (Post(EncodeWriteRequest(batch))) {
     sent_ += batch.size();
     sent_metric_->Increment(static_cast<double>(batch.size()));

@@ -26,10 +26,11 @@ struct RemoteWriteOptions {
   std::chrono::milliseconds timeout{10000};
 };
 
-class RemoteWriter {
+// vmalert's remotewrite.Client (ingest::RemoteWriter is the storage's disk-queued forwarder).
+class RemoteWriteClient {
  public:
-  explicit RemoteWriter(RemoteWriteOptions options);
-  ~RemoteWriter();
+  explicit RemoteWriteClient(RemoteWriteOptions options);
+  ~RemoteWriteClient();
   void Start();
   // Flushes what is queued (bounded by drain), then stops.
   void Stop(std::chrono::milliseconds drain = std::chrono::milliseconds(3000));

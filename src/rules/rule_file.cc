@@ -14,12 +14,13 @@
 
 #include "template/template.h"
 #include "util/time.h"
+#include "util/yaml.h"
 
 namespace sremon::rules {
 
 namespace {
 
-int Line(const YAML::Node& n) { return n.Mark().line >= 0 ? n.Mark().line + 1 : 0; }
+int Line(const YAML::Node& n) { return YamlLine(n); }
 
 class FileParser {
  public:
@@ -32,7 +33,7 @@ class FileParser {
     try {
       root = YAML::Load(std::string(text));
     } catch (const YAML::Exception& e) {
-      return Status::InvalidArgument(fmt::format("{}:{}: yaml: {}", path_, e.mark.line + 1, e.msg));
+      return Status::InvalidArgument(fmt::format("{}:{}: yaml: {}", path_, YamlLine(e.mark), e.msg));
     }
     if (root.IsNull()) return file;  // an empty file has no groups (promtool accepts it)
     if (!root.IsMap()) return Status::InvalidArgument(fmt::format("{}:{}: expected a mapping with \"groups\"", path_, Line(root)));

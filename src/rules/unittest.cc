@@ -17,6 +17,7 @@
 #include "storage/mem_storage.h"
 #include "util/strings.h"
 #include "util/time.h"
+#include "util/yaml.h"
 
 namespace sremon::rules {
 
@@ -142,9 +143,9 @@ bool AlmostEqual(double a, double b) {
 }
 
 Result<int64_t> Dur(const YAML::Node& n, std::string_view what) {
-  if (!n.IsScalar()) return Status::InvalidArgument(fmt::format("line {}: {} must be a duration", n.Mark().line + 1, what));
+  if (!n.IsScalar()) return Status::InvalidArgument(fmt::format("line {}: {} must be a duration", YamlLine(n), what));
   auto d = ParseDurationMs(n.Scalar());
-  if (!d.ok()) return Status::InvalidArgument(fmt::format("line {}: {}: {}", n.Mark().line + 1, what, d.status().message()));
+  if (!d.ok()) return Status::InvalidArgument(fmt::format("line {}: {}: {}", YamlLine(n), what, d.status().message()));
   return d;
 }
 
@@ -156,52 +157,52 @@ std::map<std::string, std::string> StringMap(const YAML::Node& n) {
   return out;
 }
 
-// Runs one entry of `tests`. Returns failures (empty = passed).
-std::vector<std::string> RunOne(const YAML::Node& t, const std::vector<RuleFile>& files, int64_t eval_interval,
-                                const std::vector<std::string>& group_order, const UnitTestOptions& options) {
-  std::vector<std::string> failures;
-  auto fail = [&](std::string msg) { failures.push_back(std::move(msg)); };
-  int64_t interval = eval_interval;
-  if (t["interval"]) {
-    auto d = Dur(t["interval"], "interval");
-    if (!d.ok()) return {d.status().message()};
-    interval = *d;
-  }
-  storage::MemStorage db;
-  promql::Engine engine;
-  // Input series.
-  {
-    auto app = db.NewAppender();
-    for (const auto& s : t["input_series"]) {
-      auto ls = ParseSeriesLabels(s["series"].as<std::string>(""));
-      if (!ls.ok()) return {fmt::format("input_series line {}: {}", s.Mark().line + 1, ls.status().message())};
-      auto vals = ExpandSeriesValues(s["values"].as<std::string>(""));
-      if (!vals.ok()) return {fmt::format("input_series line {}: {}", s.Mark().line + 1, vals.status().message())};
-      for (size_t i = 0; i < vals->size(); ++i) {
-        const SeriesValue& v = (*vals)[i];
-        if (v.kind == SeriesValue::kGap) continue;
-        Status st = app->Append(*ls, static_cast<int64_t>(i) * interval, v.kind == SeriesValue::kStale ? model::StaleNaN() : v.v);
-        if (!st.ok()) return {fmt::format("input_series line {}: {}", s.Mark().line + 1, st.message())};
-      }
+using Failures = std::vector<std::string>;
+
+// Step 1: the test's input_series, appended at i * interval.
+Status LoadInputSeries(const YAML::Node& t, int64_t interval, storage::MemStorage& db) {
+  auto app = db.NewAppender();
+  for (const auto& s : t["input_series"]) {
+    auto at_line = [&](const std::string& msg) {
+      return Status::InvalidArgument(fmt::format("input_series line {}: {}", YamlLine(s), msg));
+    };
+    auto ls = ParseSeriesLabels(s["series"].as<std::string>(""));
+    if (!ls.ok()) return at_line(ls.status().message());
+    auto vals = ExpandSeriesValues(s["values"].as<std::string>(""));
+    if (!vals.ok()) return at_line(vals.status().message());
+    for (size_t i = 0; i < vals->size(); ++i) {
+      const SeriesValue& v = (*vals)[i];
+      if (v.kind == SeriesValue::kGap) continue;
+      Status st = app->Append(*ls, static_cast<int64_t>(i) * interval, v.kind == SeriesValue::kStale ? model::StaleNaN() : v.v);
+      if (!st.ok()) return at_line(st.message());
     }
-    if (Status st = app->Commit(); !st.ok()) return {st.message()};
   }
-  QueryFn query = [&](const std::string& expr, int64_t ts) -> Result<promql::Vector> {
+  return app->Commit();
+}
+
+// The rules' query function: the engine over the test's storage.
+// REQUIRES: engine and db outlive the function.
+QueryFn EngineQueryFn(promql::Engine& engine, storage::MemStorage& db) {
+  return [&engine, &db](const std::string& expr, int64_t ts) -> Result<promql::Vector> {
     auto r = engine.InstantQuery(db, expr, ts);
     if (!r.ok()) return r.status();
     if (auto* v = std::get_if<promql::Vector>(&r->value)) return *v;
     if (auto* s = std::get_if<promql::Scalar>(&r->value)) return promql::Vector{{model::Labels(), ts, s->v}};
     return Status::Execution(fmt::format("rule result is a {}, not a vector", promql::ResultTypeName(r->value)));
   };
+}
+
+// Step 2: the groups of every rule file, in group_eval_order when given, writing back to db.
+std::vector<std::unique_ptr<Group>> BuildGroups(const YAML::Node& t, const std::vector<RuleFile>& files,
+                                                int64_t eval_interval, const std::vector<std::string>& group_order,
+                                                QueryFn query, storage::MemStorage& db) {
   GroupOptions go;
   go.default_interval_ms = eval_interval;
-  go.query = query;
+  go.query = std::move(query);
   go.external_url = t["external_url"].as<std::string>("");
-  {
-    std::vector<model::Label> ext;
-    for (const auto& [k, v] : StringMap(t["external_labels"])) ext.push_back({k, v});
-    go.external_labels = model::Labels(ext);
-  }
+  std::vector<model::Label> ext;
+  for (const auto& [k, v] : StringMap(t["external_labels"])) ext.push_back({k, v});
+  go.external_labels = model::Labels(ext);
   go.write = [&db](std::vector<OutSample> samples) {
     auto app = db.NewAppender();
     for (const auto& s : samples) (void)app->Append(s.labels, s.t, s.v);
@@ -211,134 +212,161 @@ std::vector<std::string> RunOne(const YAML::Node& t, const std::vector<RuleFile>
   for (const auto& f : files) {
     for (const auto& g : f.groups) groups.push_back(std::make_unique<Group>(g, go));
   }
-  if (!group_order.empty()) {
-    std::vector<std::unique_ptr<Group>> ordered;
-    for (const auto& name : group_order) {
-      for (auto& g : groups) {
-        if (g && g->spec().name == name) ordered.push_back(std::move(g));
-      }
+  if (group_order.empty()) return groups;
+  std::vector<std::unique_ptr<Group>> ordered;
+  for (const auto& name : group_order) {
+    for (auto& g : groups) {
+      if (g && g->spec().name == name) ordered.push_back(std::move(g));
     }
-    groups = std::move(ordered);
   }
+  return ordered;
+}
 
-  // Alert tests by eval time.
-  std::map<int64_t, std::vector<YAML::Node>> alert_tests;
-  int64_t maxt = 0;
+// Step 3: what to check when. An eval_time that is not a multiple of the interval is a failure.
+struct Checks {
+  std::map<int64_t, std::vector<YAML::Node>> alerts;  // alert_rule_test by eval time
+  std::vector<std::pair<int64_t, YAML::Node>> exprs;  // promql_expr_test
+  int64_t max_time = 0;
+};
+Result<Checks> CollectChecks(const YAML::Node& t, int64_t eval_interval, Failures* failures) {
+  Checks c;
   for (const auto& a : t["alert_rule_test"]) {
     auto et = Dur(a["eval_time"], "eval_time");
-    if (!et.ok()) return {et.status().message()};
+    if (!et.ok()) return et.status();
     if (*et % eval_interval != 0) {
-      fail(fmt::format("    alertname: {}, time: {}: eval_time is not a multiple of evaluation_interval",
-                       a["alertname"].as<std::string>(""), FormatDurationMs(*et)));
+      failures->push_back(fmt::format("    alertname: {}, time: {}: eval_time is not a multiple of evaluation_interval",
+                                      a["alertname"].as<std::string>(""), FormatDurationMs(*et)));
       continue;
     }
-    alert_tests[*et].push_back(a);
-    maxt = std::max(maxt, *et);
+    c.alerts[*et].push_back(a);
+    c.max_time = std::max(c.max_time, *et);
   }
-  std::vector<std::pair<int64_t, YAML::Node>> expr_tests;
   for (const auto& e : t["promql_expr_test"]) {
     auto et = Dur(e["eval_time"], "eval_time");
-    if (!et.ok()) return {et.status().message()};
-    expr_tests.push_back({*et, e});
-    maxt = std::max(maxt, *et);
+    if (!et.ok()) return et.status();
+    c.exprs.push_back({*et, e});
+    c.max_time = std::max(c.max_time, *et);
   }
+  return c;
+}
 
-  for (int64_t ts = 0; ts <= maxt; ts += eval_interval) {
-    for (auto& g : groups) {
-      g->Eval(ts);
-      for (const auto& r : g->rules()) {
-        RuleStatus st = r->status();
-        if (st.health == "err" && st.last_eval_ms == ts) {
-          fail(fmt::format("    rule: {}, time: {}, err: {}", r->name(), FormatDurationMs(ts), st.last_error));
-        }
-      }
-    }
-    auto it = alert_tests.find(ts);
-    if (it == alert_tests.end()) continue;
-    for (const auto& a : it->second) {
-      std::string name = a["alertname"].as<std::string>("");
-      std::vector<LabelsAndAnnotations> got, exp;
-      for (auto& g : groups) {
-        for (const auto& r : g->rules()) {
-          auto* ar = dynamic_cast<AlertingRule*>(r.get());
-          if (!ar || ar->name() != name) continue;
-          for (const Alert& al : ar->Alerts()) {
-            if (al.state == AlertState::kFiring) got.push_back({al.labels, al.annotations});
-          }
-        }
-      }
-      for (const auto& e : a["exp_alerts"]) {
-        auto labels = StringMap(e["exp_labels"]);
-        labels["alertname"] = name;
-        std::vector<model::Label> ls;
-        for (auto& [k, v] : labels) ls.push_back({k, v});
-        exp.push_back({model::Labels(ls), StringMap(e["exp_annotations"])});
-      }
-      if (options.inexact_annotations) {
-        // Compare only the expected annotation names; a value may be a pattern.
-        for (auto& g : got) {
-          auto e = std::find_if(exp.begin(), exp.end(), [&](const LabelsAndAnnotations& x) { return x.labels == g.labels; });
-          if (e == exp.end()) continue;
-          std::map<std::string, std::string> kept;
-          for (const auto& [k, want] : e->annotations) {
-            auto have = g.annotations.find(k);
-            if (have == g.annotations.end()) continue;
-            RE2 re(want, RE2::Quiet);
-            kept[k] = (have->second == want || (re.ok() && RE2::FullMatch(have->second, re))) ? want : have->second;
-          }
-          g.annotations = std::move(kept);
-        }
-      }
-      std::sort(got.begin(), got.end());
-      std::sort(exp.begin(), exp.end());
-      if (!(got == exp)) {
-        fail(fmt::format("    alertname: {}, time: {}, \n        exp:{}, \n        got:{}", name, FormatDurationMs(ts),
-                         FormatAlerts(exp), FormatAlerts(got)));
+// Step 4a: after evaluating every group at ts, the rules that failed then.
+void CheckRuleErrors(const std::vector<std::unique_ptr<Group>>& groups, int64_t ts, Failures* failures) {
+  for (const auto& g : groups) {
+    for (const auto& r : g->rules()) {
+      RuleStatus st = r->status();
+      if (st.health == "err" && st.last_eval_ms == ts) {
+        failures->push_back(fmt::format("    rule: {}, time: {}, err: {}", r->name(), FormatDurationMs(ts), st.last_error));
       }
     }
   }
+}
 
-  for (const auto& [et, e] : expr_tests) {
-    std::string expr = e["expr"].as<std::string>("");
-    auto r = query(expr, et);
-    if (!r.ok()) {
-      fail(fmt::format("    expr: \"{}\", time: {}, err: {}", expr, FormatDurationMs(et), r.status().message()));
-      continue;
-    }
-    std::vector<std::pair<model::Labels, double>> got, exp;
-    for (const auto& s : *r) got.push_back({s.metric, s.v});
-    bool parse_error = false;
-    for (const auto& s : e["exp_samples"]) {
-      std::string ls_text = s["labels"].as<std::string>("");
-      model::Labels ls;
-      if (!ls_text.empty()) {
-        auto parsed = ParseSeriesLabels(ls_text);
-        if (!parsed.ok()) {
-          fail(fmt::format("    expr: \"{}\", time: {}, err: exp_samples labels: {}", expr, FormatDurationMs(et), parsed.status().message()));
-          parse_error = true;
-          break;
-        }
-        ls = *parsed;
+// Step 4b: one alert_rule_test entry at ts: the firing alerts against exp_alerts.
+void CheckAlerts(const YAML::Node& a, const std::vector<std::unique_ptr<Group>>& groups, int64_t ts,
+                 const UnitTestOptions& options, Failures* failures) {
+  std::string name = a["alertname"].as<std::string>("");
+  std::vector<LabelsAndAnnotations> got, exp;
+  for (const auto& g : groups) {
+    for (const auto& r : g->rules()) {
+      auto* ar = dynamic_cast<AlertingRule*>(r.get());
+      if (!ar || ar->name() != name) continue;
+      for (const Alert& al : ar->Alerts()) {
+        if (al.state == AlertState::kFiring) got.push_back({al.labels, al.annotations});
       }
-      auto v = ParseFloat(s["value"].as<std::string>("0"));
-      exp.push_back({ls, v.ok() ? *v : 0});
-    }
-    if (parse_error) continue;
-    auto by_labels = [](const auto& x, const auto& y) { return x.first < y.first; };
-    std::sort(got.begin(), got.end(), by_labels);
-    std::sort(exp.begin(), exp.end(), by_labels);
-    bool same = got.size() == exp.size();
-    for (size_t i = 0; same && i < got.size(); ++i) same = got[i].first == exp[i].first && AlmostEqual(got[i].second, exp[i].second);
-    if (!same) {
-      auto fmt_samples = [](const std::vector<std::pair<model::Labels, double>>& v) {
-        std::vector<std::string> parts;
-        for (const auto& [l, x] : v) parts.push_back(fmt::format("{} {}", l.ToString(), FormatFloatG(x)));
-        return "[" + Join(parts, ", ") + "]";
-      };
-      fail(fmt::format("    expr: \"{}\", time: {},\n        exp: {}\n        got: {}", expr, FormatDurationMs(et), fmt_samples(exp),
-                       fmt_samples(got)));
     }
   }
+  for (const auto& e : a["exp_alerts"]) {
+    auto labels = StringMap(e["exp_labels"]);
+    labels["alertname"] = name;
+    std::vector<model::Label> ls;
+    for (auto& [k, v] : labels) ls.push_back({k, v});
+    exp.push_back({model::Labels(ls), StringMap(e["exp_annotations"])});
+  }
+  if (options.inexact_annotations) {
+    // Compare only the expected annotation names; a value may be a pattern.
+    for (auto& g : got) {
+      auto e = std::find_if(exp.begin(), exp.end(), [&](const LabelsAndAnnotations& x) { return x.labels == g.labels; });
+      if (e == exp.end()) continue;
+      std::map<std::string, std::string> kept;
+      for (const auto& [k, want] : e->annotations) {
+        auto have = g.annotations.find(k);
+        if (have == g.annotations.end()) continue;
+        RE2 re(want, RE2::Quiet);
+        kept[k] = (have->second == want || (re.ok() && RE2::FullMatch(have->second, re))) ? want : have->second;
+      }
+      g.annotations = std::move(kept);
+    }
+  }
+  std::sort(got.begin(), got.end());
+  std::sort(exp.begin(), exp.end());
+  if (!(got == exp)) {
+    failures->push_back(fmt::format("    alertname: {}, time: {}, \n        exp:{}, \n        got:{}", name,
+                                    FormatDurationMs(ts), FormatAlerts(exp), FormatAlerts(got)));
+  }
+}
+
+// Step 5: one promql_expr_test entry: the query's samples against exp_samples.
+void CheckExpr(int64_t et, const YAML::Node& e, const QueryFn& query, Failures* failures) {
+  using Samples = std::vector<std::pair<model::Labels, double>>;
+  std::string expr = e["expr"].as<std::string>("");
+  auto fail = [&](std::string what) {
+    failures->push_back(fmt::format("    expr: \"{}\", time: {}{}", expr, FormatDurationMs(et), what));
+  };
+  auto r = query(expr, et);
+  if (!r.ok()) return fail(", err: " + r.status().message());
+  Samples got, exp;
+  for (const auto& s : *r) got.push_back({s.metric, s.v});
+  for (const auto& s : e["exp_samples"]) {
+    std::string ls_text = s["labels"].as<std::string>("");
+    model::Labels ls;
+    if (!ls_text.empty()) {
+      auto parsed = ParseSeriesLabels(ls_text);
+      if (!parsed.ok()) return fail(", err: exp_samples labels: " + parsed.status().message());
+      ls = *parsed;
+    }
+    auto v = ParseFloat(s["value"].as<std::string>("0"));
+    exp.push_back({ls, v.ok() ? *v : 0});
+  }
+  auto by_labels = [](const auto& x, const auto& y) { return x.first < y.first; };
+  std::sort(got.begin(), got.end(), by_labels);
+  std::sort(exp.begin(), exp.end(), by_labels);
+  bool same = got.size() == exp.size();
+  for (size_t i = 0; same && i < got.size(); ++i) same = got[i].first == exp[i].first && AlmostEqual(got[i].second, exp[i].second);
+  if (same) return;
+  auto format = [](const Samples& v) {
+    std::vector<std::string> parts;
+    for (const auto& [l, x] : v) parts.push_back(fmt::format("{} {}", l.ToString(), FormatFloatG(x)));
+    return "[" + Join(parts, ", ") + "]";
+  };
+  fail(fmt::format(",\n        exp: {}\n        got: {}", format(exp), format(got)));
+}
+
+// Runs one entry of `tests`. Returns failures (empty = passed).
+Failures RunOne(const YAML::Node& t, const std::vector<RuleFile>& files, int64_t eval_interval,
+                const std::vector<std::string>& group_order, const UnitTestOptions& options) {
+  int64_t interval = eval_interval;
+  if (t["interval"]) {
+    auto d = Dur(t["interval"], "interval");
+    if (!d.ok()) return {d.status().message()};
+    interval = *d;
+  }
+  storage::MemStorage db;
+  promql::Engine engine;
+  if (Status st = LoadInputSeries(t, interval, db); !st.ok()) return {st.message()};
+  QueryFn query = EngineQueryFn(engine, db);
+  auto groups = BuildGroups(t, files, eval_interval, group_order, query, db);
+  Failures failures;
+  auto checks = CollectChecks(t, eval_interval, &failures);
+  if (!checks.ok()) return {checks.status().message()};
+  for (int64_t ts = 0; ts <= checks->max_time; ts += eval_interval) {
+    for (auto& g : groups) g->Eval(ts);
+    CheckRuleErrors(groups, ts, &failures);
+    auto it = checks->alerts.find(ts);
+    if (it == checks->alerts.end()) continue;
+    for (const auto& a : it->second) CheckAlerts(a, groups, ts, options, &failures);
+  }
+  for (const auto& [et, e] : checks->exprs) CheckExpr(et, e, query, &failures);
   return failures;
 }
 
@@ -354,7 +382,7 @@ UnitTestFileResult RunRuleUnitTests(const std::string& path, const UnitTestOptio
     res.file_error = Status::NotFound(fmt::format("cannot read {}", path));
     return res;
   } catch (const YAML::Exception& e) {
-    res.file_error = Status::InvalidArgument(fmt::format("{}:{}: yaml: {}", path, e.mark.line + 1, e.msg));
+    res.file_error = Status::InvalidArgument(YamlMessage(path, YamlLine(e.mark), "yaml: " + e.msg));
     return res;
   }
   if (!root.IsMap()) {
@@ -409,7 +437,7 @@ UnitTestFileResult RunRuleUnitTests(const std::string& path, const UnitTestOptio
     try {
       c.failures = RunOne(t, files, eval_interval, group_order, options);
     } catch (const YAML::Exception& e) {
-      c.failures = {fmt::format("{}:{}: {}", path, e.mark.line + 1, e.msg)};
+      c.failures = {YamlMessage(path, YamlLine(e.mark), e.msg)};
     }
     c.seconds = MonotonicSeconds() - start;
     c.passed = c.failures.empty();

@@ -8,6 +8,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "util/time.h"
+#include "util/yaml.h"
 
 namespace sremon::scrape {
 namespace {
@@ -17,11 +18,7 @@ struct Ctx {
   const std::string& file;
   bool strict;
 
-  Status Err(const YAML::Node& n, const std::string& msg) const {
-    int line = n.IsDefined() ? n.Mark().line + 1 : 0;
-    if (line <= 0) return Status::InvalidArgument(fmt::format("{}: {}", file, msg));
-    return Status::InvalidArgument(fmt::format("{}:{}: {}", file, line, msg));
-  }
+  Status Err(const YAML::Node& n, const std::string& msg) const { return YamlError(file, n, msg); }
 
   // Unknown keys: an error in strict mode, otherwise ignored.
   Status CheckKeys(const YAML::Node& map, const std::set<std::string>& known, const std::string& where) const {
@@ -276,7 +273,7 @@ Result<Config> ParseConfig(const std::string& yaml, const std::string& filename,
   try {
     root = YAML::Load(yaml);
   } catch (const YAML::ParserException& e) {
-    return Status::InvalidArgument(fmt::format("{}:{}: cannot parse YAML: {}", filename, e.mark.line + 1, e.msg));
+    return Status::InvalidArgument(YamlMessage(filename, YamlLine(e.mark), "cannot parse YAML: " + e.msg));
   }
   Ctx ctx{filename, strict};
   Config cfg;
@@ -319,7 +316,7 @@ Result<Config> ParseConfig(const std::string& yaml, const std::string& filename,
       }
     }
   } catch (const YAML::Exception& e) {
-    return Status::InvalidArgument(fmt::format("{}:{}: {}", filename, e.mark.line + 1, e.msg));
+    return Status::InvalidArgument(YamlMessage(filename, YamlLine(e.mark), e.msg));
   }
   YAML::Node masked = YAML::Clone(root);
   MaskSecrets(masked);

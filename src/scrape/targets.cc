@@ -8,6 +8,7 @@
 
 #include "http/http.h"
 #include "util/time.h"
+#include "util/yaml.h"
 
 namespace sremon::scrape {
 
@@ -78,7 +79,7 @@ Result<std::vector<TargetGroup>> ReadFileSd(const std::string& path) {
       TargetGroup g;
       g.source = path;
       if (!item.IsMap()) {
-        return Status::InvalidArgument(fmt::format("{}:{}: expected a target group", path, item.Mark().line + 1));
+        return YamlError(path, item, "expected a target group");
       }
       if (item["targets"]) {
         for (const auto& t : item["targets"]) g.targets.push_back(t.as<std::string>());
@@ -88,8 +89,7 @@ Result<std::vector<TargetGroup>> ReadFileSd(const std::string& path) {
         for (const auto& kv : item["labels"]) {
           std::string name = kv.first.as<std::string>();
           if (!model::IsValidLabelName(name)) {
-            return Status::InvalidArgument(
-                fmt::format("{}:{}: invalid label name \"{}\"", path, kv.first.Mark().line + 1, name));
+            return YamlError(path, kv.first, fmt::format("invalid label name \"{}\"", name));
           }
           ls.push_back({name, kv.second.as<std::string>()});
         }
@@ -98,7 +98,7 @@ Result<std::vector<TargetGroup>> ReadFileSd(const std::string& path) {
       groups.push_back(std::move(g));
     }
   } catch (const YAML::Exception& e) {
-    return Status::InvalidArgument(fmt::format("{}:{}: {}", path, e.mark.line + 1, e.msg));
+    return Status::InvalidArgument(YamlMessage(path, YamlLine(e.mark), e.msg));
   }
   return groups;
 }

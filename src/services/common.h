@@ -68,8 +68,6 @@ void WaitForShutdown(const std::function<void()>& on_reload = nullptr);
 std::string FlagsText(const CLI::App& app);
 // GET /flags answering FlagsText(app) as taken at this call (after ParseFlags).
 void AddFlagsRoute(http::Server& server, const CLI::App& app);
-// GET / of the storage service: an index of its pages and APIs (services/storage_index.cc).
-void AddStorageIndex(http::Server& server);
 
 // /health (VictoriaMetrics: "OK"), /-/healthy, /-/ready, /metrics (obs::RenderMetrics), and
 // POST|GET /-/reload calling reload (when set) → 200 or 500 with the error; a cross-site

@@ -16,6 +16,7 @@
 
 #include "api/prom_api.h"
 #include "api/selectors.h"
+#include "api/storage_index.h"
 #include "api/vmalert_proxy.h"
 #include "http/http.h"
 #include "ingest/graphite.h"
@@ -167,10 +168,8 @@ class StatsExporter {
   std::thread thread_;
 };
 
-}  // namespace
-
-int RunStorage(int argc, char** argv) {
-  CLI::App cli("The storage service: scraping, a durable time-series store, VictoriaMetrics write APIs.", argv[0]);
+// The flags as given (VictoriaMetrics' names), with their defaults.
+struct StorageFlags {
   std::string listen_addr = "127.0.0.1:8428";
   std::string data_path = "victoria-metrics-data";
   std::string retention = "1";
@@ -202,12 +201,23 @@ int RunStorage(int argc, char** argv) {
   int64_t max_response_series = 0;
   int64_t max_memory_per_query = 256 << 20;
   HttpAuthFlags auth;
-  auth.keys = {{"deleteAuthKey", {"/api/v1/admin/tsdb/delete_series"}, ""},
-               {"reloadAuthKey", {"/-/reload"}, ""},
-               {"forceFlushAuthKey", {"/internal/force_flush"}, ""},
-               {"forceMergeAuthKey", {"/internal/force_merge"}, ""}};
   std::string vmalert_proxy_url;
+  int64_t retention_ms = 0;  // -retentionPeriod, set by Check()
 
+  StorageFlags() {
+    auth.keys = {{"deleteAuthKey", {"/api/v1/admin/tsdb/delete_series"}, ""},
+                 {"reloadAuthKey", {"/-/reload"}, ""},
+                 {"forceFlushAuthKey", {"/internal/force_flush"}, ""},
+                 {"forceMergeAuthKey", {"/internal/force_merge"}, ""}};
+  }
+  void Register(CLI::App& cli);
+  // What the flags' own types cannot check; the error is a usage error's message. Also fills
+  // the derived values (retention_ms, the default remote_write_tmp).
+  Status Check();
+  promql::EngineOptions EngineOptions() const;
+};
+
+void StorageFlags::Register(CLI::App& cli) {
   cli.add_option("--httpListenAddr", listen_addr, "TCP address to listen on (default 127.0.0.1:8428)");
   cli.add_option("--graphiteListenAddr", graphite_addr,
                  "TCP and UDP address for the Graphite plaintext protocol, e.g. 127.0.0.1:2003 (default: off)");
@@ -278,39 +288,84 @@ int RunStorage(int argc, char** argv) {
   AddHttpAuthFlags(cli, &auth);
   cli.add_option("--vmalert.proxyURL", vmalert_proxy_url,
                  "rules service (vmalert) that /api/v1/rules, /api/v1/alerts and /vmalert/ are proxied to (default none)");
-  if (auto code = ParseFlags(cli, argc, argv)) return *code;
+}
 
-  auto fail_usage = [&](const std::string& msg) {
-    std::cerr << argv[0] << ": " << msg << "\n";
-    return kExitUsage;
-  };
-  auto retention_ms = ParseRetentionPeriod(retention);
-  if (!retention_ms.ok()) return fail_usage(retention_ms.status().message());
+Status StorageFlags::Check() {
+  auto r = ParseRetentionPeriod(retention);
+  if (!r.ok()) return r.status();
+  retention_ms = *r;
   if (!vmalert_proxy_url.empty() && !vmalert_proxy_url.starts_with("http://") &&
       !vmalert_proxy_url.starts_with("https://")) {
-    return fail_usage(fmt::format("invalid -vmalert.proxyURL={}: must start with http:// or https://", Quote(http::RedactUrl(vmalert_proxy_url))));
+    return Status::InvalidArgument(fmt::format("invalid -vmalert.proxyURL={}: must start with http:// or https://",
+                                               Quote(http::RedactUrl(vmalert_proxy_url))));
   }
-  if (Status st = CheckPrintableAscii("invalid -vmalert.proxyURL", vmalert_proxy_url); !st.ok()) return fail_usage(st.message());
+  if (Status st = CheckPrintableAscii("invalid -vmalert.proxyURL", vmalert_proxy_url); !st.ok()) return st;
   for (const auto& u : remote_write_urls) {
     if (!u.starts_with("http://") && !u.starts_with("https://")) {
-      return fail_usage(fmt::format("invalid -remoteWrite.url={}: must start with http:// or https://", Quote(http::RedactUrl(u))));
+      return Status::InvalidArgument(
+          fmt::format("invalid -remoteWrite.url={}: must start with http:// or https://", Quote(http::RedactUrl(u))));
     }
   }
-  InitLogging("storage", log_level);
-  WarnIfExposed("storage", listen_addr, auth.enabled(), "Set -httpAuth.username and -httpAuth.password");
+  if (remote_write_tmp.empty()) remote_write_tmp = data_path + "/remotewrite-queue";
+  return Status::Ok();
+}
+
+promql::EngineOptions StorageFlags::EngineOptions() const {
+  promql::EngineOptions o;
+  if (max_staleness_ms != 0) o.lookback_delta_ms = max_staleness_ms;  // VM: 0 = automatic
+  // Bounded in bytes instead (max_memory_bytes; int64 max: the engine compares it with signed counts).
+  o.max_samples = static_cast<size_t>(std::numeric_limits<int64_t>::max());
+  o.max_samples_per_query = static_cast<size_t>(max_samples);
+  o.max_memory_bytes = static_cast<size_t>(max_memory_per_query);
+  o.max_series = static_cast<size_t>(max_series);
+  o.timeout = std::chrono::milliseconds(max_query_duration_ms);
+  return o;
+}
+
+// The admin endpoints' actions on the store.
+ingest::AdminHooks AdminHooksFor(tsdb::DB* db) {
+  ingest::AdminHooks hooks;
+  hooks.force_flush = [db] { return db->ForceFlush(); };
+  hooks.force_merge = [db] { return db->ForceMerge(); };
+  hooks.delete_series = [db](const std::vector<std::vector<model::Matcher>>& sets) -> Status {
+    uint64_t total = 0;
+    for (const auto& ms : sets) {
+      auto n = db->DeleteSeries(ms);
+      if (!n.ok()) return n.status();
+      total += *n;
+    }
+    spdlog::info("delete_series: deleted {} series", total);
+    return Status::Ok();
+  };
+  return hooks;
+}
+
+}  // namespace
+
+int RunStorage(int argc, char** argv) {
+  CLI::App cli("The storage service: scraping, a durable time-series store, VictoriaMetrics write APIs.", argv[0]);
+  StorageFlags f;
+  f.Register(cli);
+  if (auto code = ParseFlags(cli, argc, argv)) return *code;
+  if (Status st = f.Check(); !st.ok()) {
+    std::cerr << argv[0] << ": " << st.message() << "\n";
+    return kExitUsage;
+  }
+  InitLogging("storage", f.log_level);
+  WarnIfExposed("storage", f.listen_addr, f.auth.enabled(), "Set -httpAuth.username and -httpAuth.password");
   // Import bodies are tens of MB: they go back to the kernel once freed (what that saved on
   // the 4.7 M-sample import is in docs/benchmarks.md, "Storage service").
   HeapReleaser heap(std::chrono::seconds(2));
 
   // 1. The store.
   tsdb::Options db_opts;
-  db_opts.dir = data_path;
-  db_opts.retention_ms = *retention_ms;
-  db_opts.max_labels_per_series = static_cast<size_t>(max_labels);
-  db_opts.max_label_value_len = static_cast<size_t>(max_label_value_len);
+  db_opts.dir = f.data_path;
+  db_opts.retention_ms = f.retention_ms;
+  db_opts.max_labels_per_series = static_cast<size_t>(f.max_labels);
+  db_opts.max_label_value_len = static_cast<size_t>(f.max_label_value_len);
   auto opened = tsdb::DB::Open(db_opts);
   if (!opened.ok()) {
-    spdlog::error("cannot open -storageDataPath={}: {}", data_path, opened.status().message());
+    spdlog::error("cannot open -storageDataPath={}: {}", f.data_path, opened.status().message());
     return kExitFailure;
   }
   std::unique_ptr<tsdb::DB> db = std::move(opened).value();
@@ -319,12 +374,11 @@ int RunStorage(int argc, char** argv) {
   // 2. Forwarders: everything stored goes through them.
   std::vector<std::unique_ptr<ingest::RemoteWriter>> writers;
   std::vector<ingest::RemoteWriter*> writer_ptrs;
-  if (remote_write_tmp.empty()) remote_write_tmp = data_path + "/remotewrite-queue";
-  for (size_t i = 0; i < remote_write_urls.size(); ++i) {
+  for (size_t i = 0; i < f.remote_write_urls.size(); ++i) {
     ingest::RemoteWriterOptions o;
-    o.url = remote_write_urls[i];
-    o.queue_dir = fmt::format("{}/{}_{:016x}", remote_write_tmp, i + 1, std::hash<std::string>()(o.url));
-    o.max_buffer_bytes = static_cast<uint64_t>(remote_write_max_disk);
+    o.url = f.remote_write_urls[i];
+    o.queue_dir = fmt::format("{}/{}_{:016x}", f.remote_write_tmp, i + 1, std::hash<std::string>()(o.url));
+    o.max_buffer_bytes = static_cast<uint64_t>(f.remote_write_max_disk);
     auto w = std::make_unique<ingest::RemoteWriter>(o);
     if (Status st = w->Start(); !st.ok()) {
       spdlog::error("{}", st.message());
@@ -337,94 +391,72 @@ int RunStorage(int argc, char** argv) {
   storage::Appendable* appendable = writers.empty() ? static_cast<storage::Appendable*>(db.get()) : &forwarding;
 
   // 3. Scraping (started after the server so its pages are there from the first scrape).
-  scrape::Manager scraper(appendable, scrape::ManagerOptions{scrape_config, strict_parse});
+  scrape::Manager scraper(appendable, scrape::ManagerOptions{f.scrape_config, f.strict_parse});
 
   // 4. HTTP.
   http::ServerOptions so;
   so.name = "storage";
-  so.listen_addr = listen_addr;
-  so.max_body_bytes = static_cast<size_t>(max_request_size);
-  so.max_connections = static_cast<size_t>(max_connections);
+  so.listen_addr = f.listen_addr;
+  so.max_body_bytes = static_cast<size_t>(f.max_request_size);
+  so.max_connections = static_cast<size_t>(f.max_connections);
   http::Server server(so);
   // Queries and writes in lanes of their own, so that heavy queries never hold up ingestion (or
   // the reverse); /health, /metrics and the pages run on the I/O threads, behind neither.
   http::Lane search_lane = server.AddLane(http::LaneOptions{
-      "search", max_concurrent_requests, std::chrono::milliseconds(search_wait_ms),
+      "search", f.max_concurrent_requests, std::chrono::milliseconds(f.search_wait_ms),
       fmt::format("cannot handle more than {} concurrent search requests during {}; possible solutions: increase "
                   "`-search.maxQueueDuration`; increase `-search.maxQueryDuration`; increase "
                   "`-search.maxConcurrentRequests`; increase server capacity",
-                  max_concurrent_requests, GoDuration(search_wait_ms))});
+                  f.max_concurrent_requests, GoDuration(f.search_wait_ms))});
   http::Lane insert_lane = server.AddLane(http::LaneOptions{
-      "insert", max_concurrent_inserts, std::chrono::milliseconds(insert_wait_ms),
+      "insert", f.max_concurrent_inserts, std::chrono::milliseconds(f.insert_wait_ms),
       fmt::format("cannot handle more than {} concurrent inserts during {}; possible solutions: increase "
                   "`-insert.maxQueueDuration`, increase `-maxConcurrentInserts`, increase server capacity",
-                  max_concurrent_inserts, GoDuration(insert_wait_ms))});
-  InstallHttpAuth(server, auth);
+                  f.max_concurrent_inserts, GoDuration(f.insert_wait_ms))});
+  InstallHttpAuth(server, f.auth);
   AddStandardRoutes(server, [&scraper] { return scraper.Reload(); });
   AddFlagsRoute(server, cli);
-  AddStorageIndex(server);
+  api::RegisterStorageIndex(server);
   ingest::WriteApiOptions wopts;
-  wopts.limits = ingest::Limits{static_cast<size_t>(max_labels), static_cast<size_t>(max_label_value_len),
-                                static_cast<size_t>(max_request_size)};
+  wopts.limits = ingest::Limits{static_cast<size_t>(f.max_labels), static_cast<size_t>(f.max_label_value_len),
+                                static_cast<size_t>(f.max_request_size)};
   wopts.parse_selector = [](std::string_view s) -> Result<std::vector<model::Matcher>> {
     auto sets = api::ParseMatchSets({std::string(s)});  // with the non-empty matcher check
     if (!sets.ok()) return sets.status();
     return std::move((*sets)[0]);
   };
-  wopts.max_export_series = static_cast<size_t>(max_series);
+  wopts.max_export_series = static_cast<size_t>(f.max_series);
   wopts.insert_exec = insert_lane;
   wopts.search_exec = search_lane;
   ingest::MetadataStore remote_metadata;  // what remote_write senders say about their metrics
   wopts.metadata = &remote_metadata;
-  ingest::AdminHooks hooks;
-  tsdb::DB* dbp = db.get();
-  hooks.force_flush = [dbp] { return dbp->ForceFlush(); };
-  hooks.force_merge = [dbp] { return dbp->ForceMerge(); };
-  hooks.delete_series = [dbp](const std::vector<std::vector<model::Matcher>>& sets) -> Status {
-    uint64_t total = 0;
-    for (const auto& ms : sets) {
-      auto n = dbp->DeleteSeries(ms);
-      if (!n.ok()) return n.status();
-      total += *n;
-    }
-    spdlog::info("delete_series: deleted {} series", total);
-    return Status::Ok();
-  };
-  ingest::RegisterWriteApi(server, appendable, db.get(), wopts, hooks);
+  ingest::RegisterWriteApi(server, appendable, db.get(), wopts, AdminHooksFor(db.get()));
   scraper.RegisterRoutes(server);
 
   // 5. The Prometheus query API over the store, with the scrapes' metadata.
-  promql::EngineOptions eopts;
-  if (max_staleness_ms != 0) eopts.lookback_delta_ms = max_staleness_ms;  // VM: 0 = automatic
-  // Bounded in bytes instead, below (int64 max: the engine compares it with signed counts).
-  eopts.max_samples = static_cast<size_t>(std::numeric_limits<int64_t>::max());
-  eopts.max_samples_per_query = static_cast<size_t>(max_samples);
-  eopts.max_memory_bytes = static_cast<size_t>(max_memory_per_query);
-  eopts.max_series = static_cast<size_t>(max_series);
-  eopts.timeout = std::chrono::milliseconds(max_query_duration_ms);
-  promql::Engine engine(eopts);
+  promql::Engine engine(f.EngineOptions());
   api::PromApiOptions aopts;
-  aopts.max_points_per_series = max_points;
+  aopts.max_points_per_series = f.max_points;
   aopts.search_exec = search_lane;
-  aopts.max_series = static_cast<size_t>(max_series_api);
-  aopts.max_tag_keys = static_cast<size_t>(max_tag_keys);
-  aopts.max_tag_values = static_cast<size_t>(max_tag_values);
-  aopts.max_labels_api_series = static_cast<size_t>(max_labels_api_series);
-  aopts.max_response_series = static_cast<size_t>(max_response_series);
-  aopts.max_response_bytes = static_cast<size_t>(max_memory_per_query);
-  aopts.slow_query_log = std::chrono::milliseconds(slow_query_ms);
+  aopts.max_series = static_cast<size_t>(f.max_series_api);
+  aopts.max_tag_keys = static_cast<size_t>(f.max_tag_keys);
+  aopts.max_tag_values = static_cast<size_t>(f.max_tag_values);
+  aopts.max_labels_api_series = static_cast<size_t>(f.max_labels_api_series);
+  aopts.max_response_series = static_cast<size_t>(f.max_response_series);
+  aopts.max_response_bytes = static_cast<size_t>(f.max_memory_per_query);
+  aopts.slow_query_log = std::chrono::milliseconds(f.slow_query_ms);
   aopts.metadata = [&scraper, &remote_metadata] {
     auto md = scraper.Metadata();
     ingest::MergeMetadata(&md, remote_metadata.Snapshot());
     return md;
   };
-  aopts.flags = {{"httpListenAddr", listen_addr},          {"storageDataPath", data_path},
-                 {"retentionPeriod", retention},            {"promscrape.config", scrape_config},
-                 {"search.maxStalenessInterval", FormatDurationMs(max_staleness_ms)},
-                 {"search.maxQueryDuration", FormatDurationMs(max_query_duration_ms)}};
+  aopts.flags = {{"httpListenAddr", f.listen_addr},          {"storageDataPath", f.data_path},
+                 {"retentionPeriod", f.retention},            {"promscrape.config", f.scrape_config},
+                 {"search.maxStalenessInterval", FormatDurationMs(f.max_staleness_ms)},
+                 {"search.maxQueryDuration", FormatDurationMs(f.max_query_duration_ms)}};
   aopts.config_yaml = [&scraper] { return scraper.ConfigYaml(); };
   api::RegisterPrometheusApi(server, *db, engine, aopts);
-  api::RegisterVmalertProxy(server, vmalert_proxy_url);
+  api::RegisterVmalertProxy(server, f.vmalert_proxy_url);
   if (Status st = server.Start(); !st.ok()) {
     spdlog::error("{}", st.message());
     return kExitFailure;
@@ -435,18 +467,18 @@ int RunStorage(int argc, char** argv) {
     return kExitFailure;
   }
   ingest::GraphiteListener graphite(appendable, wopts.limits);
-  if (!graphite_addr.empty()) {
-    if (Status st = graphite.Start(graphite_addr); !st.ok()) {
+  if (!f.graphite_addr.empty()) {
+    if (Status st = graphite.Start(f.graphite_addr); !st.ok()) {
       spdlog::error("{}", st.message());
       scraper.Stop();
       server.Stop();
       return kExitFailure;
     }
-    spdlog::info("accepting Graphite plaintext on TCP and UDP {}", graphite_addr);
+    spdlog::info("accepting Graphite plaintext on TCP and UDP {}", f.graphite_addr);
   }
   tsdb::Stats s = db->GetStats();
-  spdlog::info("storage listening on http://{} (data in {}, retention {}, {} series, {} scrape targets)", listen_addr,
-               data_path, FormatDurationMs(*retention_ms), s.series, scraper.ActiveTargetCount());
+  spdlog::info("storage listening on http://{} (data in {}, retention {}, {} series, {} scrape targets)", f.listen_addr,
+               f.data_path, FormatDurationMs(f.retention_ms), s.series, scraper.ActiveTargetCount());
 
   WaitForShutdown([&scraper] { (void)scraper.Reload(); });
 

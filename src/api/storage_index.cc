@@ -1,10 +1,11 @@
 // The storage's home page (`GET /`): what VictoriaMetrics shows at its root, an index of the
 // pages and APIs a newcomer looks for, in the stack's shared look.
+#include "api/storage_index.h"
+
 #include "http/page.h"
-#include "services/common.h"
 #include "util/strings.h"
 
-namespace sremon::services {
+namespace sremon::api {
 
 namespace {
 
@@ -54,8 +55,8 @@ std::string StorageIndexHtml() {
 
 }  // namespace
 
-void AddStorageIndex(http::Server& server) {
+void RegisterStorageIndex(http::Server& server) {
   server.Route("GET", "/", [html = StorageIndexHtml()](http::Request&, http::Response& r) { r.SetHtml(200, html); });
 }
 
-}  // namespace sremon::services
+}  // namespace sremon::api
