@@ -225,11 +225,17 @@ Decimal ToDecimal(double f) {
     int64_t m = 0;
     int e = 0;
     FromScientific(std::string_view(buf, res.ptr - buf), &m, &e);
-    if (precision < 0) shortest_m = m, shortest_e = e;
+    if (precision < 0) {
+      shortest_m = m;
+      shortest_e = e;
+    }
     for (int64_t delta : {0, -1, 1, -2, 2}) {
       if (!ReadsBackAs(m + delta, e, f)) continue;
       m += delta;
-      while (m % 10 == 0 && ReadsBackAs(m / 10, e + 1, f)) m /= 10, ++e;
+      while (m % 10 == 0 && ReadsBackAs(m / 10, e + 1, f)) {
+        m /= 10;
+        ++e;
+      }
       return {m, static_cast<int16_t>(e), f};
     }
   }
@@ -327,12 +333,12 @@ EncodingType EncodeInt64s(std::span<const int64_t> a, std::string* out, int64_t*
     return EncodingType::kDeltaConst;
   }
   std::string raw;
-  EncodingType plain, zstd;
-  if (IsGauge(a)) {
-    plain = EncodingType::kNearestDelta, zstd = EncodingType::kZstdNearestDelta;
+  bool gauge = IsGauge(a);
+  EncodingType plain = gauge ? EncodingType::kNearestDelta : EncodingType::kNearestDelta2;
+  EncodingType zstd = gauge ? EncodingType::kZstdNearestDelta : EncodingType::kZstdNearestDelta2;
+  if (gauge) {
     for (size_t i = 1; i < a.size(); ++i) PutVarInt(&raw, Sub(a[i], a[i - 1]));
   } else {
-    plain = EncodingType::kNearestDelta2, zstd = EncodingType::kZstdNearestDelta2;
     PutVarInt(&raw, d1);
     for (size_t i = 2; i < a.size(); ++i) PutVarInt(&raw, Sub(Sub(a[i], a[i - 1]), Sub(a[i - 1], a[i - 2])));
   }

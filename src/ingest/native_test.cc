@@ -192,6 +192,29 @@ TEST(NativeImportTest, KeepsTheHeadersTimeRange) {
   EXPECT_EQ(got[0].labels.ToString(), "m{env=\"x\"}");
 }
 
+// The label limits of every write path (-maxLabelsPerTimeseries, -maxLabelValueLen).
+TEST(NativeImportTest, AppliesTheLabelLimits) {
+  std::string body = Header();
+  AppendSeries(&body, {{"__name__", "m"}, {"a", "1"}, {"b", "2"}, {"c", std::string(100, 'x')}},
+               std::vector<model::Sample>{{1000, 1}});
+  RecordingAppendable store;
+  auto app = store.NewAppender();
+  Limits limits;
+  limits.max_labels_per_series = 3;
+  limits.max_label_value_len = 10;
+  ImportResult r = ImportNative(body, {}, limits, app.get());
+  ASSERT_TRUE(app->Commit().ok());
+  EXPECT_TRUE(r.first_error.ok());
+  ASSERT_EQ(store.Samples().size(), 1u);
+  EXPECT_EQ(store.Samples()[0].labels.ToString(), "m{a=\"1\", b=\"2\"}");
+  limits.max_labels_per_series = 0;
+  store.Clear();
+  ImportNative(body, {}, limits, app.get());
+  ASSERT_TRUE(app->Commit().ok());
+  ASSERT_EQ(store.Samples().size(), 1u);
+  EXPECT_EQ(store.Samples()[0].labels.Get("c"), std::string(10, 'x'));
+}
+
 // Hostile bodies: a clear message naming the block and what is wrong; nothing of a malformed
 // block stored; the well-formed blocks around it kept while the framing holds.
 TEST(NativeImportTest, NamesWhatIsWrongAndKeepsTheGoodBlocks) {
