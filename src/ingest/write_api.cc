@@ -292,11 +292,12 @@ void RegisterWriteApi(http::Server& server, storage::Appendable* appendable, sto
     resp.content_type = kContentTypes[static_cast<int>(format)];
     resp.body = std::move(out);
   };
-  for (auto [format, path] : {std::pair{ExportFormat::kJson, "/api/v1/export"},
-                              std::pair{ExportFormat::kCsv, "/api/v1/export/csv"},
-                              std::pair{ExportFormat::kNative, "/api/v1/export/native"}}) {
+  for (const auto& route : {std::pair{ExportFormat::kJson, "/api/v1/export"},
+                             std::pair{ExportFormat::kCsv, "/api/v1/export/csv"},
+                             std::pair{ExportFormat::kNative, "/api/v1/export/native"}}) {
+    ExportFormat format = route.first;
     auto h = [export_handler, format](http::Request& req, http::Response& resp) { export_handler(format, req, resp); };
-    for (const char* verb : http::kReadMethods) server.Route(verb, path, h, opts->search_exec);
+    for (const char* verb : http::kReadMethods) server.Route(verb, route.second, h, opts->search_exec);
   }
 
   auto delete_handler = [opts, hk](http::Request& req, http::Response& resp) {
