@@ -1,16 +1,17 @@
 #include "ingest/native.h"
 
+#include <fmt/format.h>
 #include <zstd.h>
 
 #include <algorithm>
 #include <bit>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <map>
 #include <memory>
-
-#include <fmt/format.h>
 
 #include "util/strings.h"
 
@@ -27,8 +28,12 @@ constexpr int64_t kMinMantissa = kInfNeg + 1;
 bool IsSpecial(int64_t m) { return m > kMaxMantissa || m < kMinMantissa; }
 
 // The encodings wrap on overflow (Go's int64 arithmetic): do it in unsigned, where C++ defines it.
-int64_t Add(int64_t a, int64_t b) { return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b)); }
-int64_t Sub(int64_t a, int64_t b) { return static_cast<int64_t>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b)); }
+int64_t Add(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+}
+int64_t Sub(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+}
 
 void PutVarUint(std::string* out, uint64_t u) {
   while (u > 0x7f) {
@@ -88,7 +93,8 @@ class Cursor {
     uint64_t n = 0;
     if (Status st = VarUint(&n); !st.ok()) return st;
     if (n > rest_.size()) {
-      return Status::InvalidArgument(fmt::format("declared length {} exceeds the {} bytes left", n, rest_.size()));
+      return Status::InvalidArgument(
+          fmt::format("declared length {} exceeds the {} bytes left", n, rest_.size()));
     }
     *b = rest_.substr(0, n);
     rest_.remove_prefix(n);
@@ -169,7 +175,8 @@ Status DecodeVarInts(std::string_view data, size_t n, std::vector<int64_t>* out)
   Cursor c(data);
   out->resize(n);
   for (size_t i = 0; i < n; ++i) {
-    if (Status st = c.VarInt(&(*out)[i]); !st.ok()) return st.WithContext(fmt::format("delta {} of {}", i + 1, n));
+    if (Status st = c.VarInt(&(*out)[i]); !st.ok())
+      return st.WithContext(fmt::format("delta {} of {}", i + 1, n));
   }
   if (!c.empty()) return Status::InvalidArgument(fmt::format("{} bytes left after {} deltas", c.size(), n));
   return Status::Ok();
@@ -220,8 +227,9 @@ Decimal ToDecimal(double f) {
   int64_t shortest_m = 0;
   int shortest_e = 0;
   for (int precision : {-1, 16, 17}) {
-    auto res = precision < 0 ? std::to_chars(buf, buf + sizeof(buf), f, std::chars_format::scientific)
-                             : std::to_chars(buf, buf + sizeof(buf), f, std::chars_format::scientific, precision);
+    auto res = precision < 0
+                   ? std::to_chars(buf, buf + sizeof(buf), f, std::chars_format::scientific)
+                   : std::to_chars(buf, buf + sizeof(buf), f, std::chars_format::scientific, precision);
     int64_t m = 0;
     int e = 0;
     FromScientific(std::string_view(buf, res.ptr - buf), &m, &e);
@@ -239,8 +247,8 @@ Decimal ToDecimal(double f) {
       return {m, static_cast<int16_t>(e), f};
     }
   }
-  auto e = static_cast<int16_t>(std::clamp<int>(shortest_e, std::numeric_limits<int16_t>::min(),
-                                                std::numeric_limits<int16_t>::max()));
+  auto e = static_cast<int16_t>(
+      std::clamp<int>(shortest_e, std::numeric_limits<int16_t>::min(), std::numeric_limits<int16_t>::max()));
   return {shortest_m, e, DecimalToFloat(shortest_m, e)};
 }
 
@@ -310,6 +318,34 @@ Status ParseTagValue(std::string_view* rest, std::string* out) {
   return Status::Ok();
 }
 
+// The order victoria-metrics stores labels in (lib/storage MetricName.sortTags): by name, except
+// that job-like names sort first and instance-like ones second, each by its rank here (names
+// with an upper-case first letter too). Writing the same order makes our names byte-equal to its.
+std::string_view CanonicalKey(std::string_view name) {
+  static const auto* keys = [] {
+    static constexpr std::pair<std::string_view, std::string_view> kRanks[] = {
+        {"namespace", {"\0\0\x00", 3}},  {"ns", {"\0\0\x01", 3}},          {"datacenter", {"\0\0\x08", 3}},
+        {"dc", {"\0\0\x09", 3}},         {"environment", {"\0\0\x0c", 3}}, {"env", {"\0\0\x0d", 3}},
+        {"cluster", {"\0\0\x10", 3}},    {"service", {"\0\0\x18", 3}},     {"job", {"\0\0\x20", 3}},
+        {"model", {"\0\0\x28", 3}},      {"type", {"\0\0\x30", 3}},        {"sensor_type", {"\0\0\x38", 3}},
+        {"SensorType", {"\0\0\x38", 3}}, {"db", {"\0\0\x40", 3}},          {"instance", {"\0\x01\x00", 3}},
+        {"host", {"\0\x01\x08", 3}},     {"server", {"\0\x01\x10", 3}},    {"pod", {"\0\x01\x18", 3}},
+        {"node", {"\0\x01\x20", 3}},     {"device", {"\0\x01\x28", 3}},    {"tenant", {"\0\x01\x30", 3}},
+        {"client", {"\0\x01\x38", 3}},   {"name", {"\0\x01\x40", 3}},      {"measurement", {"\0\x01\x48", 3}},
+    };
+    auto* m = new std::map<std::string, std::string_view, std::less<>>;
+    for (const auto& [key, rank] : kRanks) {
+      std::string upper(key);
+      upper[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(upper[0])));
+      m->emplace(key, rank);
+      m->emplace(upper, rank);
+    }
+    return m;
+  }();
+  auto it = keys->find(name);
+  return it == keys->end() ? name : it->second;
+}
+
 }  // namespace
 
 double DecimalToFloat(int64_t m, int16_t scale) {
@@ -360,14 +396,16 @@ Status DecodeInt64s(std::string_view data, uint8_t type, int64_t first, size_t n
   std::string unpacked;
   switch (static_cast<EncodingType>(type)) {
     case EncodingType::kConst:
-      if (!data.empty()) return Status::InvalidArgument(fmt::format("{} bytes after a constant", data.size()));
+      if (!data.empty())
+        return Status::InvalidArgument(fmt::format("{} bytes after a constant", data.size()));
       out->assign(n, first);
       return Status::Ok();
     case EncodingType::kDeltaConst: {
       Cursor c(data);
       int64_t d = 0;
       if (Status st = c.VarInt(&d); !st.ok()) return st.WithContext("constant delta");
-      if (!c.empty()) return Status::InvalidArgument(fmt::format("{} bytes after the constant delta", c.size()));
+      if (!c.empty())
+        return Status::InvalidArgument(fmt::format("{} bytes after the constant delta", c.size()));
       out->resize(n);
       for (size_t i = 0; i < n; ++i, first = Add(first, d)) (*out)[i] = first;
       return Status::Ok();
@@ -376,9 +414,11 @@ Status DecodeInt64s(std::string_view data, uint8_t type, int64_t first, size_t n
     case EncodingType::kZstdNearestDelta2: {
       // n-1 varints take at most 10 bytes each: a frame that says more is wrong, whatever it claims.
       unpacked.resize(10 * n);
-      size_t got = ZSTD_decompressDCtx(DecompressContext(), unpacked.data(), unpacked.size(), data.data(), data.size());
+      size_t got = ZSTD_decompressDCtx(DecompressContext(), unpacked.data(), unpacked.size(), data.data(),
+                                       data.size());
       if (ZSTD_isError(got)) {
-        return Status::InvalidArgument(fmt::format("cannot decompress zstd data: {}", ZSTD_getErrorName(got)));
+        return Status::InvalidArgument(
+            fmt::format("cannot decompress zstd data: {}", ZSTD_getErrorName(got)));
       }
       unpacked.resize(got);
       data = unpacked;
@@ -430,10 +470,16 @@ Status ParseMetricName(std::string_view data, std::vector<model::Label>* labels)
 
 void AppendMetricName(std::string* out, const model::Labels& labels) {
   AppendTagValue(out, labels.MetricName());
+  std::vector<const model::Label*> order;
   for (const auto& l : labels) {
-    if (l.name == model::kMetricName) continue;
-    AppendTagValue(out, l.name);
-    AppendTagValue(out, l.value);
+    if (l.name != model::kMetricName) order.push_back(&l);
+  }
+  std::stable_sort(order.begin(), order.end(), [](const model::Label* a, const model::Label* b) {
+    return CanonicalKey(a->name) < CanonicalKey(b->name);
+  });
+  for (const model::Label* l : order) {
+    AppendTagValue(out, l->name);
+    AppendTagValue(out, l->value);
   }
 }
 
@@ -447,7 +493,8 @@ Status ParseBlock(std::string_view data, std::vector<int64_t>* timestamps, std::
   if (Status st = c.VarInt(&first_v); !st.ok()) return st.WithContext("first value");
   if (Status st = c.VarUint(&rows); !st.ok()) return st.WithContext("row count");
   if (rows == 0 || rows > kMaxReadRowsPerBlock) {
-    return Status::InvalidArgument(fmt::format("row count {} is not within 1 to {}", rows, kMaxReadRowsPerBlock));
+    return Status::InvalidArgument(
+        fmt::format("row count {} is not within 1 to {}", rows, kMaxReadRowsPerBlock));
   }
   if (Status st = c.VarInt(&scale); !st.ok()) return st.WithContext("scale");
   if (scale < std::numeric_limits<int16_t>::min() || scale > std::numeric_limits<int16_t>::max()) {
@@ -457,7 +504,8 @@ Status ParseBlock(std::string_view data, std::vector<int64_t>* timestamps, std::
   if (Status st = c.Byte(&v_type); !st.ok()) return st.WithContext("values encoding type");
   if (Status st = c.Bytes(&ts_data); !st.ok()) return st.WithContext("timestamps data");
   if (Status st = c.Bytes(&v_data); !st.ok()) return st.WithContext("values data");
-  if (!c.empty()) return Status::InvalidArgument(fmt::format("{} unexpected bytes after the block", c.size()));
+  if (!c.empty())
+    return Status::InvalidArgument(fmt::format("{} unexpected bytes after the block", c.size()));
   if (Status st = DecodeInt64s(ts_data, ts_type, first_ts, rows, timestamps); !st.ok()) {
     return st.WithContext(fmt::format("cannot decode {} timestamps", rows));
   }
@@ -501,7 +549,8 @@ void AppendSeries(std::string* out, const model::Labels& labels, std::span<const
       int16_t next = IsSpecial(d.m) ? scale : std::min(scale, d.e);
       int64_t m = 0;
       bool ok = Rescale(d, next == kNone ? 0 : next, &m);
-      for (size_t i = start; ok && next != scale && i < end; ++i) ok = Rescale(decimals[i], next, &mantissas[i - start]);
+      for (size_t i = start; ok && next != scale && i < end; ++i)
+        ok = Rescale(decimals[i], next, &mantissas[i - start]);
       if (!ok && end > start) {
         // Undo a partial rescale of the block so far.
         for (size_t i = start; i < end; ++i) Rescale(decimals[i], scale, &mantissas[i - start]);
@@ -526,8 +575,8 @@ Status Reader::ReadHeader() {
   Cursor c(rest_);
   std::string_view b;
   if (!c.Fixed(16, &b)) {
-    return Status::InvalidArgument(fmt::format("cannot read the time range: the body has {} bytes, want at least 16",
-                                               rest_.size()));
+    return Status::InvalidArgument(
+        fmt::format("cannot read the time range: the body has {} bytes, want at least 16", rest_.size()));
   }
   auto zigzag = [](uint64_t u) { return static_cast<int64_t>(u >> 1) ^ -static_cast<int64_t>(u & 1); };
   min_time_ = zigzag(BigEndian(b.substr(0, 8)));
@@ -546,8 +595,8 @@ bool Reader::Next(Block* block) {
     std::string_view size;
     Cursor c(rest_);
     if (!c.Fixed(4, &size)) {
-      status_ = Status::InvalidArgument(
-          fmt::format("native block {}: cannot read the {} size: {} bytes left, want 4", index_, what, rest_.size()));
+      status_ = Status::InvalidArgument(fmt::format(
+          "native block {}: cannot read the {} size: {} bytes left, want 4", index_, what, rest_.size()));
       return false;
     }
     uint64_t n = BigEndian(size);
@@ -557,8 +606,8 @@ bool Reader::Next(Block* block) {
       return false;
     }
     if (!c.Fixed(n, &fields[i])) {
-      status_ = Status::InvalidArgument(fmt::format("native block {}: the {} is truncated: {} bytes left, want {}",
-                                                    index_, what, c.size(), n));
+      status_ = Status::InvalidArgument(fmt::format(
+          "native block {}: the {} is truncated: {} bytes left, want {}", index_, what, c.size(), n));
       return false;
     }
     rest_.remove_prefix(4 + n);
@@ -568,7 +617,8 @@ bool Reader::Next(Block* block) {
     return true;
   }
   if (Status st = ParseBlock(fields[1], &block->timestamps, &block->values); !st.ok()) {
-    status_ = st.WithContext(fmt::format("native block {} of {}", index_, model::Labels(block->labels).ToString()));
+    status_ =
+        st.WithContext(fmt::format("native block {} of {}", index_, model::Labels(block->labels).ToString()));
     return true;
   }
   // Keep the samples within the header's time range, as VictoriaMetrics does.
@@ -605,7 +655,8 @@ ImportResult ImportNative(std::string_view body, const model::Labels& extra_labe
     model::Labels labels = FinishLabels(&block.labels, extra_labels, limits);
     storage::SeriesRef ref = 0;
     for (size_t i = 0; i < block.timestamps.size(); ++i) {
-      AppendOne(app, &ref, labels, block.timestamps[i], block.values[i], &r, "native block", reader.block_index());
+      AppendOne(app, &ref, labels, block.timestamps[i], block.values[i], &r, "native block",
+                reader.block_index());
     }
   }
   if (!reader.status().ok()) NoteError(&r, reader.status());

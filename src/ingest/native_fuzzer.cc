@@ -25,7 +25,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!reader.status().ok()) continue;
     if (block.timestamps.size() != block.values.size()) __builtin_trap();
     std::vector<model::Sample> samples;
-    for (size_t i = 0; i < block.timestamps.size(); ++i) samples.push_back({block.timestamps[i], block.values[i]});
+    for (size_t i = 0; i < block.timestamps.size(); ++i)
+      samples.push_back({block.timestamps[i], block.values[i]});
     std::string again;
     ingest::native::AppendHeader(&again, reader.min_time(), reader.max_time());
     ingest::native::AppendSeries(&again, model::Labels{{"__name__", "m"}}, samples);
@@ -39,7 +40,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (i >= samples.size() || b.timestamps[j] != samples[i].t) __builtin_trap();
         double want = samples[i].v, got = b.values[j];
         if (std::isnan(want) != std::isnan(got) || (std::isinf(want) && got != want)) __builtin_trap();
-        if (std::isfinite(want) && std::fabs(want) > 1e-280 && std::fabs(got - want) > 1e-14 * std::fabs(want)) {
+        if (std::isfinite(want) && std::fabs(want) > 1e-280 &&
+            std::fabs(got - want) > 1e-14 * std::fabs(want)) {
           __builtin_trap();
         }
       }

@@ -1,13 +1,17 @@
 #include "ingest/native.h"
 
+#include <gtest/gtest.h>
+
 #include <bit>
 #include <cmath>
 #include <limits>
+#include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 
-#include <gtest/gtest.h>
-
 #include "storage/recording_appendable.h"
+#include "testutil/testutil.h"
+#include "util/strings.h"
 
 namespace sremon::ingest::native {
 namespace {
@@ -47,7 +51,7 @@ TEST(NativeCodecTest, EveryEncodingTypeRoundTrips) {
   check({7}, EncodingType::kConst);
   check({5, 5, 5, 5}, EncodingType::kConst);
   check({1000, 16000, 31000, 46000}, EncodingType::kDeltaConst);
-  check({10, 3, 8, 1, 9}, EncodingType::kNearestDelta);    // a gauge, too short to compress
+  check({10, 3, 8, 1, 9}, EncodingType::kNearestDelta);       // a gauge, too short to compress
   check({1, 2, 4, 7, 11, 20}, EncodingType::kNearestDelta2);  // a counter, too short to compress
   std::vector<int64_t> gauge, counter, scrape_times;
   for (int i = 0; i < 1000; ++i) {
@@ -104,7 +108,13 @@ TEST(NativeCodecTest, MetricNameEscapesTheSeparatorBytes) {
   model::Labels labels{{"__name__", "m\x01x"}, {"a", std::string("v\x00w\x02", 4)}, {"b", "plain"}};
   std::string data;
   AppendMetricName(&data, labels);
-  EXPECT_EQ(data, std::string("m\x00" "1x\x01" "a\x01v\x00" "0w\x00" "2\x01" "b\x01plain\x01", 22));
+  EXPECT_EQ(data, std::string("m\x00"
+                              "1x\x01"
+                              "a\x01v\x00"
+                              "0w\x00"
+                              "2\x01"
+                              "b\x01plain\x01",
+                              22));
   std::vector<model::Label> back;
   ASSERT_TRUE(ParseMetricName(data, &back).ok());
   EXPECT_EQ(model::Labels(back), labels);
@@ -115,12 +125,35 @@ TEST(NativeCodecTest, MetricNameEscapesTheSeparatorBytes) {
   };
   refuses("m", "missing the end of a label");
   refuses("m\x01k\x01", "value of label \"k\"");
-  refuses(std::string("m\x00" "9\x01", 4), "invalid escape");
+  refuses(std::string("m\x00"
+                      "9\x01",
+                      4),
+          "invalid escape");
   refuses("m\x01\x01v\x01", "empty label name");
 }
 
+// victoria-metrics' label order: job-like names, then instance-like ones, then the rest by name.
+TEST(NativeCodecTest, MetricNameInVictoriaMetricsLabelOrder) {
+  std::string data;
+  AppendMetricName(
+      &data, {{"__name__", "m"}, {"a", "1"}, {"instance", "i"}, {"job", "j"}, {"Env", "e"}, {"pod", "p"}});
+  EXPECT_EQ(data,
+            "m\x01"
+            "Env\x01"
+            "e\x01"
+            "job\x01"
+            "j\x01"
+            "instance\x01"
+            "i\x01"
+            "pod\x01"
+            "p\x01"
+            "a\x01"
+            "1\x01");
+}
+
 // Samples through AppendSeries and back through ImportNative: every value bit for bit.
-std::vector<RecordingAppendable::Rec> RoundTrip(const model::Labels& labels, const std::vector<model::Sample>& samples,
+std::vector<RecordingAppendable::Rec> RoundTrip(const model::Labels& labels,
+                                                const std::vector<model::Sample>& samples,
                                                 size_t* blocks = nullptr) {
   std::string body = Header();
   AppendSeries(&body, labels, samples);
@@ -141,9 +174,25 @@ std::vector<RecordingAppendable::Rec> RoundTrip(const model::Labels& labels, con
 
 TEST(NativeCodecTest, SeriesRoundTripExactly) {
   const double inf = std::numeric_limits<double>::infinity();
-  std::vector<double> values = {0,      1.5,    0.1,     0.30000000000000004, 1e300, 1e-300, 123456789.123, -2.5e-7,
-                                inf,    -inf,   1e22,    1.7976931348623157e308, 1e-290,
-                                42,     -1,     1e-5,    9007199254740993.0, 0.1 + 0.7, 1e23};
+  std::vector<double> values = {0,
+                                1.5,
+                                0.1,
+                                0.30000000000000004,
+                                1e300,
+                                1e-300,
+                                123456789.123,
+                                -2.5e-7,
+                                inf,
+                                -inf,
+                                1e22,
+                                1.7976931348623157e308,
+                                1e-290,
+                                42,
+                                -1,
+                                1e-5,
+                                9007199254740993.0,
+                                0.1 + 0.7,
+                                1e23};
   std::vector<model::Sample> samples;
   for (size_t i = 0; i < values.size(); ++i) samples.push_back({1000 * static_cast<int64_t>(i), values[i]});
   samples.push_back({100000, model::StaleNaN()});
@@ -157,7 +206,8 @@ TEST(NativeCodecTest, SeriesRoundTripExactly) {
   for (size_t i = 0; i < values.size(); ++i) {
     EXPECT_EQ(got[i].labels, labels);
     EXPECT_EQ(got[i].t, samples[i].t);
-    EXPECT_EQ(Bits(got[i].v), Bits(values[i])) << "value " << i << ": " << values[i] << " came back as " << got[i].v;
+    EXPECT_EQ(Bits(got[i].v), Bits(values[i]))
+        << "value " << i << ": " << values[i] << " came back as " << got[i].v;
   }
   EXPECT_TRUE(model::IsStaleNaN(got.back().v));
   // 1e300 next to 1e-300 cannot share a scale: more than one block, none lossy.
@@ -166,7 +216,8 @@ TEST(NativeCodecTest, SeriesRoundTripExactly) {
 
 TEST(NativeCodecTest, LongSeriesSplitIntoVictoriaMetricsSizedBlocks) {
   std::vector<model::Sample> samples;
-  for (int i = 0; i < 20000; ++i) samples.push_back({1700000000000 + 15000LL * i, i % 7 == 0 ? 0.25 * i : i * 1.0});
+  for (int i = 0; i < 20000; ++i)
+    samples.push_back({1700000000000 + 15000LL * i, i % 7 == 0 ? 0.25 * i : i * 1.0});
   size_t blocks = 0;
   auto got = RoundTrip({{"__name__", "long"}}, samples, &blocks);
   EXPECT_EQ(blocks, 3u);  // 8192 + 8192 + 3616
@@ -179,7 +230,8 @@ TEST(NativeCodecTest, LongSeriesSplitIntoVictoriaMetricsSizedBlocks) {
 
 TEST(NativeImportTest, KeepsTheHeadersTimeRange) {
   std::string body = Header(2000, 4000);
-  AppendSeries(&body, {{"__name__", "m"}}, std::vector<model::Sample>{{1000, 1}, {2000, 2}, {4000, 4}, {5000, 5}});
+  AppendSeries(&body, {{"__name__", "m"}},
+               std::vector<model::Sample>{{1000, 1}, {2000, 2}, {4000, 4}, {5000, 5}});
   RecordingAppendable store;
   auto app = store.NewAppender();
   ImportResult r = ImportNative(body, model::Labels{{"env", "x"}}, Limits{}, app.get());
@@ -239,14 +291,16 @@ TEST(NativeImportTest, NamesWhatIsWrongAndKeepsTheGoodBlocks) {
   std::string bad_name;
   AppendMetricName(&bad_name, {{"__name__", "bad"}});
   check("short", "cannot read the time range: the body has 5 bytes", 0);
-  check(Header() + good + std::string("\x00\x00", 2), "native block 2: cannot read the metric name size: 2 bytes left", 2);
+  check(Header() + good + std::string("\x00\x00", 2),
+        "native block 2: cannot read the metric name size: 2 bytes left", 2);
   check(Header() + good + std::string("\x00\x20\x00\x00", 4), "metric name size 2097152 exceeds 1048576", 2);
   check(Header() + good + Frame(bad_name, "").substr(0, 9), "block size: 1 bytes left", 2);
   check(Header() + good + Frame(bad_name, good_block).substr(0, 20), "the block is truncated", 2);
   // Malformed content within intact frames: reported, skipped, the next block stored.
   check(Header() + Frame("bad", good_block) + good, "native block 1: cannot parse the metric name", 2);
   check(Header() + Frame(bad_name, good_block + "x") + good, "native block 1 of bad: 1 unexpected bytes", 2);
-  check(Header() + Frame(bad_name, std::string("\x00\x00\x00", 3)) + good, "row count 0 is not within 1 to 16384", 2);
+  check(Header() + Frame(bad_name, std::string("\x00\x00\x00", 3)) + good,
+        "row count 0 is not within 1 to 16384", 2);
   check(Header() + Frame(bad_name, std::string("\x00\x00\x81\x80\x01", 5)) + good, "row count 16385", 2);
   check(Header() + Frame(bad_name, std::string("\x00\x00\x02\x80\x80\x04", 6)) + good,
         "scale 32768 is outside the int16 range", 2);
@@ -260,6 +314,44 @@ TEST(NativeImportTest, NamesWhatIsWrongAndKeepsTheGoodBlocks) {
   std::string nameless;
   AppendMetricName(&nameless, {{"job", "x"}});
   check(Header() + Frame(nameless, good_block) + good, "native block 1: missing metric name", 2);
+}
+
+// victoria-metrics' own export (testdata/README.md): every sample as its JSON export has it, and
+// the same block bytes from our exporter for those samples.
+TEST(NativeFixtureTest, ReadsVictoriaMetricsExportAndWritesTheSameBlocks) {
+  std::string dir = testutil::SourceDir() + "/src/ingest/testdata/";
+  std::string bin = testutil::ReadFile(dir + "vm_native.bin");
+  ASSERT_GT(bin.size(), 16u);
+  RecordingAppendable store;
+  auto app = store.NewAppender();
+  ImportResult r = ImportNative(bin, {}, Limits{}, app.get());
+  ASSERT_TRUE(r.first_error.ok()) << r.first_error.message();
+  ASSERT_TRUE(app->Commit().ok());
+  std::map<std::string, std::vector<model::Sample>> got;
+  for (const auto& s : store.Samples()) got[s.labels.ToString()].push_back({s.t, s.v});
+
+  size_t lines = 0;
+  std::string jsonl = testutil::ReadFile(dir + "vm_native.jsonl");
+  for (std::string_view line : Split(jsonl, '\n')) {
+    if (line.empty()) continue;
+    ++lines;
+    auto j = nlohmann::json::parse(line);
+    std::vector<model::Label> ls;
+    for (auto it = j["metric"].begin(); it != j["metric"].end(); ++it) ls.push_back({it.key(), it.value()});
+    model::Labels labels(std::move(ls));
+    const auto& samples = got[labels.ToString()];
+    ASSERT_EQ(samples.size(), j["values"].size()) << labels.ToString();
+    for (size_t i = 0; i < samples.size(); ++i) {
+      EXPECT_EQ(samples[i].t, j["timestamps"][i].get<int64_t>()) << labels.ToString() << " sample " << i;
+      EXPECT_EQ(samples[i].v, j["values"][i].get<double>()) << labels.ToString() << " sample " << i;
+    }
+    // Our export of these samples: the frame victoria-metrics wrote, byte for byte.
+    std::string ours;
+    AppendSeries(&ours, labels, samples);
+    EXPECT_NE(bin.find(ours), std::string::npos) << labels.ToString() << ": our block is not in the fixture";
+  }
+  EXPECT_EQ(lines, 7u);
+  EXPECT_EQ(got.size(), 7u);
 }
 
 }  // namespace
