@@ -102,6 +102,7 @@ TEST(NativeCodecTest, DecimalsReadAsVictoriaMetricsReadsThem) {
   EXPECT_TRUE(model::IsStaleNaN(DecimalToFloat(std::numeric_limits<int64_t>::max() - 1, 0)));
   EXPECT_EQ(DecimalToFloat(1, 400), std::numeric_limits<double>::infinity());
   EXPECT_EQ(DecimalToFloat(1, -400), 0);
+  EXPECT_EQ(Bits(DecimalToFloat(0, 400)), Bits(0.0));  // not 0 * Inf
 }
 
 TEST(NativeCodecTest, MetricNameEscapesTheSeparatorBytes) {

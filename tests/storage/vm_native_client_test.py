@@ -22,6 +22,7 @@ by Debian's vmctl (`vmctl vm-native`, which pipes /api/v1/export/native into
 
 Usage: vm_native_client_test.py SREMON_BIN    (exit 77 = skipped: victoria-metrics or vmctl missing)
 """
+import gzip
 import json
 import os
 import shutil
@@ -219,6 +220,12 @@ def main():
         status, text = post(ours, "/api/v1/import/native", header + good + good[:-5])
         check(status == 400 and "native block 2" in text and "truncated" in text, f"a truncated block: {text}")
         check(not export(ours, '{__name__="x_bad"}'), "nothing of the malformed block is stored")
+        status, text = post(ours2, "/api/v1/import/native", gzip.compress(header + good),
+                            {"Content-Encoding": "gzip"})
+        check(status == 204, f"a gzipped body is read: {status} {text}")
+        check(len(export(ours2, '{__name__="vm_up"}').get(json.dumps(
+            {"__name__": "vm_up", "a": "b", "env": "prod", "instance": "h:9100", "job": "node", "zone": "z1"},
+            sort_keys=True), {})) == 500, "the gzipped block is stored")
         status, text = post(ours2, "/api/v1/import/native", header + good * (70000 // len(good)))
         check(status == 413, f"a body over -maxInsertRequestSize answers 413: {status} {text}")
     finally:
