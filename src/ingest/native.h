@@ -57,6 +57,8 @@ struct Block {
 
 // Parses a marshalled metric name (name, then key/value pairs; 0/1/2 bytes escaped).
 Status ParseMetricName(std::string_view data, std::vector<model::Label>* labels);
+// Writes one with the labels in VictoriaMetrics' canonical order (job-like and instance-like
+// names first, docs/format/vm_native.md), so the bytes equal its own.
 void AppendMetricName(std::string* out, const model::Labels& labels);
 
 // Parses a portable block (its whole encoding: no bytes may follow) into timestamps and values.
@@ -68,8 +70,9 @@ void AppendHeader(std::string* out, int64_t min_time, int64_t max_time);
 // Appends one series as blocks of at most kMaxRowsPerBlock samples. Values are written exactly:
 // a block holds consecutive samples whose values share a decimal scale without loss, so values
 // that do not (1e300 next to 1e-300) go to separate blocks. NaN other than the staleness
-// marker has no decimal form and is left out, as are values VictoriaMetrics cannot represent
-// exactly (subnormals...) written as their nearest decimal. REQUIRES: samples in time order.
+// marker has no decimal form and is left out; -0 is written as 0, and magnitudes below about
+// 1e-292, which VictoriaMetrics' arithmetic cannot reach exactly, as their nearest decimal.
+// Labels go in VictoriaMetrics' order (AppendMetricName). REQUIRES: samples in time order.
 void AppendSeries(std::string* out, const model::Labels& labels, std::span<const model::Sample> samples);
 
 // Walks a stream block by block. A block whose content is malformed is reported and skipped
