@@ -8,6 +8,7 @@
 #include "http/status_code.h"
 #include "ingest/csv.h"
 #include "ingest/influx.h"
+#include "ingest/native.h"
 #include "ingest/otlp.h"
 #include "obs/metrics.h"
 #include "util/strings.h"
@@ -19,7 +20,7 @@ namespace {
 // Every protocol's write counters, registered at 0 up front so that rates exist before the
 // first write (CountWrite counts; nothing else touches these families).
 constexpr const char* kInsertTypes[] = {"prometheus", "promremotewrite", "vmimport", "csvimport",
-                                        "influx",     "opentelemetry",   "graphite"};
+                                        "influx",     "opentelemetry",   "graphite", "native"};
 
 // Samples and failed writes by protocol, under VictoriaMetrics' names (the dashboards use them)
 // and sremon's own; both families are counted here, together, so they always agree.
@@ -227,6 +228,14 @@ void RegisterWriteApi(http::Server& server, storage::Appendable* appendable, sto
     server.RouteRaw("POST", path, otlp_handler, opts->insert_exec);
   }
 
+  server.RouteRaw("POST", "/api/v1/import/native", http::StateChanging([appendable, opts](http::Request& req, http::Response& resp) {
+    HandleWrite("native", appendable,
+                [&](std::string_view body, const model::Labels& extra, storage::Appender* app) {
+                  return ImportNative(body, extra, opts->limits, app);
+                },
+                req, resp);
+  }), opts->insert_exec);
+
   server.RouteRaw("POST", "/api/v1/import/csv", http::StateChanging([appendable, opts](http::Request& req, http::Response& resp) {
     auto columns = ParseCsvImportFormat(req.Param("format"));
     if (!columns.ok()) {
@@ -241,10 +250,12 @@ void RegisterWriteApi(http::Server& server, storage::Appendable* appendable, sto
                 req, resp);
   }), opts->insert_exec);
 
-  // JSON lines (/api/v1/export) or CSV with VictoriaMetrics' format= (/api/v1/export/csv).
-  auto export_handler = [queryable, opts](bool csv, http::Request& req, http::Response& resp) {
+  // JSON lines (/api/v1/export), CSV with VictoriaMetrics' format= (/api/v1/export/csv) or
+  // VictoriaMetrics' native blocks (/api/v1/export/native).
+  enum class ExportFormat { kJson, kCsv, kNative };
+  auto export_handler = [queryable, opts](ExportFormat format, http::Request& req, http::Response& resp) {
     std::vector<CsvExportColumn> columns;
-    if (csv) {
+    if (format == ExportFormat::kCsv) {
       auto parsed = ParseCsvExportFormat(req.Param("format"));
       if (!parsed.ok()) return resp.SetText(400, parsed.status().message() + "\n");
       columns = std::move(parsed).value();
@@ -265,6 +276,7 @@ void RegisterWriteApi(http::Server& server, storage::Appendable* appendable, sto
     auto q = queryable->NewQuerier(start, end);
     if (!q.ok()) return resp.SetText(HttpStatusFor(q.status()), q.status().message() + "\n");
     std::string out;
+    if (format == ExportFormat::kNative) native::AppendHeader(&out, start, end);
     std::vector<model::Sample> samples;
     size_t series = 0;
     storage::SelectHints hints;
@@ -284,22 +296,26 @@ void RegisterWriteApi(http::Server& server, storage::Appendable* appendable, sto
         auto it = s.Iterator();
         while (it->Next()) samples.push_back(it->At());
         if (samples.empty()) continue;
-        if (csv) {
-          AppendCsvLines(&out, columns, s.labels(), samples);
-        } else {
-          AppendVmJsonLine(&out, s.labels(), samples);
+        switch (format) {
+          case ExportFormat::kJson: AppendVmJsonLine(&out, s.labels(), samples); break;
+          case ExportFormat::kCsv: AppendCsvLines(&out, columns, s.labels(), samples); break;
+          case ExportFormat::kNative: native::AppendSeries(&out, s.labels(), samples); break;
         }
       }
       if (!set->Err().ok()) return resp.SetText(HttpStatusFor(set->Err()), set->Err().message() + "\n");
     }
     resp.status = 200;
-    resp.content_type = csv ? "text/csv; charset=utf-8" : "application/stream+json";
+    static constexpr const char* kContentTypes[] = {"application/stream+json", "text/csv; charset=utf-8",
+                                                    "VictoriaMetrics/native"};
+    resp.content_type = kContentTypes[static_cast<int>(format)];
     resp.body = std::move(out);
   };
-  for (bool csv : {false, true}) {
-    auto h = [export_handler, csv](http::Request& req, http::Response& resp) { export_handler(csv, req, resp); };
-    std::string path = csv ? "/api/v1/export/csv" : "/api/v1/export";
-    for (const char* verb : http::kReadMethods) server.Route(verb, path, h, opts->search_exec);
+  for (const auto& route : {std::pair{ExportFormat::kJson, "/api/v1/export"},
+                             std::pair{ExportFormat::kCsv, "/api/v1/export/csv"},
+                             std::pair{ExportFormat::kNative, "/api/v1/export/native"}}) {
+    ExportFormat format = route.first;
+    auto h = [export_handler, format](http::Request& req, http::Response& resp) { export_handler(format, req, resp); };
+    for (const char* verb : http::kReadMethods) server.Route(verb, route.second, h, opts->search_exec);
   }
 
   auto delete_handler = [opts, hk](http::Request& req, http::Response& resp) {

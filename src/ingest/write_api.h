@@ -4,6 +4,8 @@
 //   POST /api/v1/import              VictoriaMetrics JSON lines
 //   GET|POST /api/v1/export          JSON lines for match[], start, end
 //   POST /api/v1/import/csv, GET|POST /api/v1/export/csv   CSV with format= (ingest/csv.h)
+//   POST /api/v1/import/native, GET|POST /api/v1/export/native   VictoriaMetrics' native blocks
+//                                                  (ingest/native.h, docs/format/vm_native.md)
 //   POST /write, /api/v2/write (and /influx/...)   InfluxDB line protocol (ingest/influx.h)
 //   POST /opentelemetry/v1/metrics (+ aliases)     OTLP/HTTP protobuf or JSON (ingest/otlp.h)
 //   POST /api/v1/admin/tsdb/delete_series, GET|POST /internal/force_flush, /internal/force_merge

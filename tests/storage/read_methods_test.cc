@@ -89,6 +89,7 @@ TEST(StorageReadMethods, EveryReadEndpointAnswersGetAndPost) {
       {"/api/v1/status/tsdb", ""},
       {"/api/v1/targets", ""},
       {"/api/v1/export", match + "&" + range},
+      {"/api/v1/export/native", match + "&" + range},
       // VictoriaMetrics's /prometheus prefix, which Grafana data sources often point at.
       {"/prometheus/api/v1/query", "query=node_load1&time=" + t},
       {"/prometheus/api/v1/label/job/values", ""},
