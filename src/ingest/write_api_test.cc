@@ -10,6 +10,7 @@
 
 #include "http/http.h"
 #include "ingest/graphite.h"
+#include "ingest/native.h"
 #include "ingest/remote_writer.h"
 #include "ingest/write_api.h"
 #include "obs/metrics.h"
@@ -336,7 +337,12 @@ TEST_F(WriteApiTest, EveryWritePathCountsRowsAndErrors) {
     std::string bad_path, bad_body;    // answers an error
     const char* content_type = "";
   };
+  std::string native_body;
+  native::AppendHeader(&native_body, 0, 2000);
+  const model::Sample native_sample{1000, 1};
+  native::AppendSeries(&native_body, model::Labels{{"__name__", "n"}}, std::span(&native_sample, 1));
   const Case kCases[] = {
+      {"native", "/api/v1/import/native", native_body, "/api/v1/import/native", native_body.substr(0, 20)},
       {"prometheus", "/api/v1/import/prometheus", "p 1\n", "/api/v1/import/prometheus", "p{\n"},
       {"promremotewrite", "/api/v1/write", EncodeRemoteWrite({{model::Labels{{"__name__", "rw"}}, {{1000, 1}}}}),
        "/api/v1/write", "not snappy"},
