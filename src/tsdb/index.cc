@@ -164,8 +164,10 @@ const IdList* ValueIndex::Find(std::string_view value) const {
 
 IdList& ValueIndex::FindOrInsert(std::string_view value) {
   if (leaves_.empty()) {
+    // The first value: LeafFor needs every leaf non-empty, so it is not asked.
     leaves_.push_back(std::make_unique<Leaf>());
     leaves_.back()->reserve(kLeafSize);
+    return leaves_.back()->emplace_back(Entry{CompactString(value), IdList{}}).ids;
   }
   size_t l = LeafFor(value);
   Leaf* leaf = leaves_[l].get();

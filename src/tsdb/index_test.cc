@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <map>
+#include <memory>
 #include <random>
 
 namespace sremon::tsdb {
@@ -65,6 +67,30 @@ TEST(ValueIndexTest, MatchesAStdMap) {
       EXPECT_EQ(got, exp) << "from " << from;
     }
     EXPECT_EQ(idx.empty(), want.empty());
+  }
+}
+
+// The first value of an empty index (and the first after every value was erased) must not
+// look at the leaf it is about to fill: the block a leaf reserves is primed with garbage here
+// (malloc hands the same block back), which a read of front() on an empty leaf trips over.
+TEST(ValueIndexTest, FirstValueOfAnEmptyIndex) {
+  for (int round = 0; round < 50; round++) {
+    {
+      auto junk = std::make_unique<char[]>(64 * 32);  // one leaf's reservation
+      std::memset(junk.get(), 0xff, 64 * 32);  // a heap tag with a wild pointer
+    }
+    ValueIndex idx;
+    idx.FindOrInsert("pod-" + std::to_string(round)).Insert(1);
+    ASSERT_NE(idx.Find("pod-" + std::to_string(round)), nullptr);
+    idx.Find("pod-" + std::to_string(round))->RemoveIf([](uint32_t) { return true; });
+    idx.EraseIfEmpty("pod-" + std::to_string(round));
+    ASSERT_TRUE(idx.empty());
+    {
+      auto junk = std::make_unique<char[]>(64 * 32);
+      std::memset(junk.get(), 0xff, 64 * 32);
+    }
+    idx.FindOrInsert("again").Insert(2);
+    ASSERT_NE(idx.Find("again"), nullptr);
   }
 }
 
