@@ -21,10 +21,10 @@
 #include "tsdb/block.h"
 #include "tsdb/chunk.h"
 #include "tsdb/coding.h"
-#include "tsdb/env.h"
 #include "tsdb/head.h"
 #include "tsdb/index.h"
 #include "tsdb/wal.h"
+#include "util/env.h"
 #include "util/time.h"
 
 namespace sremon::tsdb {
@@ -390,7 +390,7 @@ Status DBImpl::OpenImpl() {
   for (const auto& n : *names) {
     std::string path = blocks_dir_ + "/" + n;
     if (n.size() > 4 && n.substr(n.size() - 4) == ".tmp") {  // an interrupted write
-      env_->RemoveFile(path);
+      if (Status st = env_->RemoveFile(path); !st.ok()) spdlog::warn("{}; trying again at the next start", st.ToString());
       continue;
     }
     uint64_t id;
@@ -398,7 +398,7 @@ Status DBImpl::OpenImpl() {
     auto b = Block::Open(env_, path);
     if (!b.ok()) {
       std::string aside_dir = opts_.dir + "/corrupt";
-      env_->CreateDir(aside_dir);
+      (void)env_->CreateDir(aside_dir);  // a failure shows in the rename's error, logged below
       Status mv = env_->RenameFile(path, aside_dir + "/" + n);
       spdlog::error("block {} cannot be read ({}); moved to {}/{}{}; the other blocks stay readable", path,
                     b.status().message(), aside_dir, n, mv.ok() ? "" : " failed: " + mv.message());
@@ -417,7 +417,9 @@ Status DBImpl::OpenImpl() {
   for (const auto& b : blocks) {
     if (replaced.count(b->meta().id)) {
       spdlog::info("removing block {}: replaced by a merged block", b->path());
-      env_->RemoveFile(b->path());
+      if (Status st = env_->RemoveFile(b->path()); !st.ok()) {
+        spdlog::warn("{}; trying again at the next start", st.ToString());
+      }
       continue;
     }
     blocks_.push_back(b);
@@ -688,7 +690,11 @@ Status DBImpl::WriteFrozen() {
     }
     if (!st.ok()) {
       // Leave nothing half done: the frozen head and its WAL segments stay for the next try.
-      for (const auto& b : made) env_->RemoveFile(b->path());
+      for (const auto& b : made) {
+        if (Status rm = env_->RemoveFile(b->path()); !rm.ok()) {
+          spdlog::error("cannot undo a failed head flush: {}", rm.ToString());
+        }
+      }
       return st;
     }
     {
