@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstring>
+#include <chrono>
+#include <cstdlib>
+#include <iterator>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -81,7 +83,7 @@ Status RemoteWriter::Start() {
     if (EndsWith(name, kTmpSuffix)) {
       // A crash before the rename: the block was never queued, and may be torn.
       spdlog::warn("remote_write {}: removing {}, a block the previous run did not finish writing", shown_url_, path);
-      SREMON_RETURN_IF_ERROR(env_->RemoveFile(path));
+      if (Status st = env_->RemoveFile(path); !st.ok()) spdlog::warn("remote_write {}: {}", shown_url_, st.ToString());
     } else if (EndsWith(name, kBlockSuffix)) {
       found.emplace_back(std::strtoull(name.c_str(), nullptr, 10), path);
     }
@@ -179,11 +181,13 @@ Status RemoteWriter::WriteBlock(const Block& b) {
 }
 
 // Writes the blocks held in memory to the queue, oldest first, stopping at the first failure so
-// that the files stay in order.
+// that the files stay in order. The blocks in memory are therefore always the newest ones.
 void RemoteWriter::PersistLocked() {
   static std::atomic<int64_t> last_warn_s{0};
-  for (Block& b : blocks_) {
-    if (b.on_disk) continue;
+  auto first = blocks_.end();
+  while (first != blocks_.begin() && !std::prev(first)->on_disk) --first;
+  for (auto it = first; it != blocks_.end(); ++it) {
+    Block& b = *it;
     Status st = WriteBlock(b);
     if (!st.ok()) {
       Metrics().queue_write_errors.Add({{"url", shown_url_}}).Increment();
@@ -241,9 +245,9 @@ void RemoteWriter::Run() {
     auto now = std::chrono::steady_clock::now();
     if (now - last_flush >= std::chrono::milliseconds(options_.flush_interval_ms)) {
       FlushLocked();
-      PersistLocked();  // blocks a failed write left in memory
       last_flush = now;
     }
+    PersistLocked();  // retries the blocks a failed write left in memory
     if (blocks_.empty()) {
       cv_.wait_for(l, std::chrono::milliseconds(options_.flush_interval_ms));
       continue;
