@@ -174,7 +174,14 @@ Status RemoteWriter::WriteBlock(const Block& b) {
   if (st.ok()) st = (*f)->Sync();
   if (st.ok()) st = (*f)->Close();
   if (st.ok()) st = env_->RenameFile(tmp, b.path);
-  if (st.ok()) return env_->SyncDir(options_.queue_dir);
+  if (st.ok()) {
+    st = env_->SyncDir(options_.queue_dir);
+    if (st.ok()) return st;
+    // Not durable, so not queued: the block stays in memory and is written again. Best effort:
+    // a file left here is only a block sent twice after a restart.
+    (void)env_->RemoveFile(b.path);
+    return st;
+  }
   // Best effort: a leftover tmp is truncated by the next attempt or removed at the next Start().
   if (env_->FileExists(tmp)) (void)env_->RemoveFile(tmp);
   return st;
