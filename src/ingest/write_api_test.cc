@@ -366,7 +366,8 @@ TEST(RemoteWriterTest, QueueFaultsLoseNothingQueued) {
   };
   auto files = [&](std::string_view suffix) {
     size_t n = 0;
-    for (const auto& name : Env::Default()->ListDir(o.queue_dir).value()) {
+    auto names = Env::Default()->ListDir(o.queue_dir);
+    for (const auto& name : names.value()) {
       n += name.size() > suffix.size() && name.substr(name.size() - suffix.size()) == suffix;
     }
     return n;
