@@ -252,6 +252,7 @@ int RunRules(int argc, char** argv) {
     return kExitFailure;
   }
   spdlog::info("rules: listening on {} (datasource {}, {} notifier(s))", listen_addr, shown_datasource, no.urls.size());
+  // SIGHUP: Load() logs a failure itself and keeps the previous rules.
   WaitForShutdown([&manager] { (void)manager.Load(); });
   server.Stop();
   manager.Stop();
