@@ -75,6 +75,7 @@ Status Alertmanager::Reload() {
   auto rt = Build(*config);
   if (!rt.ok()) {
     reloads.Add({{"result", "failure"}}).Increment();
+    spdlog::error("reload failed, keeping the running config: {}", rt.status().message());
     return rt.status();
   }
   std::shared_ptr<Runtime> old = runtime();

@@ -1,15 +1,12 @@
 // Unit tests: matchers, config errors with lines, time intervals, fingerprint, merge, routing,
-// the webhook payload, templates and the journal's torn-tail handling.
+// the webhook payload and templates (the journal: journal_test.cc).
 #include <unistd.h>
-
-#include <fstream>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "alertmanager/alert.h"
 #include "alertmanager/config.h"
-#include "alertmanager/journal.h"
 #include "alertmanager/matchers.h"
 #include "alertmanager/notify.h"
 #include "alertmanager/route.h"
@@ -169,32 +166,6 @@ receivers:
   EXPECT_EQ(*(*fn)(slack.title, d), "[FIRING:1] A (j)");
   EXPECT_EQ(*(*fn)(slack.text, d), "A=s1;alertname,job");
   EXPECT_EQ(*(*fn)(slack.color, d), "danger");
-}
-
-TEST(Journal, TornTailIsCut) {
-  char tmpl[] = "/tmp/am-journal-XXXXXX";
-  std::string dir = mkdtemp(tmpl);
-  {
-    Journal j;
-    ASSERT_TRUE(j.Open(dir, "x", [](const std::string&) {}).ok());
-    ASSERT_TRUE(j.Append("{\"a\":1}", true).ok());
-    ASSERT_TRUE(j.Append("{\"a\":2}", true).ok());
-  }
-  {
-    std::ofstream f(dir + "/x.log", std::ios::app);
-    f << "deadbeef {\"a\":3";  // a write cut short by kill -9
-  }
-  std::vector<std::string> got;
-  Journal j;
-  ASSERT_TRUE(j.Open(dir, "x", [&](const std::string& r) { got.push_back(r); }).ok());
-  EXPECT_EQ(got, (std::vector<std::string>{"{\"a\":1}", "{\"a\":2}"}));
-  ASSERT_TRUE(j.Append("{\"a\":4}", false).ok());
-  ASSERT_TRUE(j.Compact({"{\"a\":9}"}).ok());
-  got.clear();
-  Journal k;
-  ASSERT_TRUE(k.Open(dir, "x", [&](const std::string& r) { got.push_back(r); }).ok());
-  EXPECT_EQ(got, (std::vector<std::string>{"{\"a\":9}"}));
-  std::system(("rm -rf " + dir).c_str());
 }
 
 }  // namespace

@@ -1,14 +1,6 @@
 #include "alertmanager/journal.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <zlib.h>
-
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -22,106 +14,104 @@ std::string Line(const std::string& record) {
   return fmt::format("{:08x} {}\n", crc, record);
 }
 
-// Reads a file of checksummed lines; returns the byte length of the valid prefix.
-size_t ReadLines(const std::string& path, const std::function<void(const std::string&)>& fn, bool* corrupt) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return 0;
-  std::string line;
+// Calls fn for each valid checksummed line of data; returns the byte length of the valid prefix
+// and sets *corrupt if something follows it (a torn or damaged line).
+size_t ParseLines(std::string_view data, const std::function<void(const std::string&)>& fn, bool* corrupt) {
   size_t good = 0;
-  while (std::getline(f, line)) {
-    if (f.eof()) {  // no trailing newline: a torn write
-      *corrupt = true;
-      break;
-    }
-    if (line.size() < 9 || line[8] != ' ') {
-      *corrupt = true;
-      break;
-    }
-    std::string record = line.substr(9);
-    uint32_t want = static_cast<uint32_t>(std::strtoul(line.substr(0, 8).c_str(), nullptr, 16));
-    if (crc32(0, reinterpret_cast<const Bytef*>(record.data()), record.size()) != want) {
-      *corrupt = true;
-      break;
-    }
+  while (good < data.size()) {
+    size_t nl = data.find('\n', good);
+    if (nl == std::string_view::npos) break;  // no trailing newline: a torn write
+    std::string_view line = data.substr(good, nl - good);
+    if (line.size() < 9 || line[8] != ' ') break;
+    std::string record(line.substr(9));
+    uint32_t want = static_cast<uint32_t>(std::strtoul(std::string(line.substr(0, 8)).c_str(), nullptr, 16));
+    if (crc32(0, reinterpret_cast<const Bytef*>(record.data()), record.size()) != want) break;
     fn(record);
-    good += line.size() + 1;
+    good = nl + 1;
   }
+  *corrupt = good < data.size();
   return good;
 }
 
-Status SyncDir(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
-  if (fd < 0) return Status::IOError(fmt::format("cannot open {}: {}", dir, std::strerror(errno)));
-  ::fsync(fd);
-  ::close(fd);
-  return Status::Ok();
+// The file's contents, or empty if it does not exist.
+Status ReadIfExists(Env* env, const std::string& path, std::string* out) {
+  out->clear();
+  if (!env->FileExists(path)) return Status::Ok();
+  return env->ReadFile(path, out);
 }
 
 }  // namespace
-
-Journal::~Journal() {
-  if (log_) std::fclose(log_);
-}
 
 Status Journal::Open(const std::string& dir, const std::string& name,
                      const std::function<void(const std::string& record)>& on_record) {
   dir_ = dir;
   name_ = name;
   if (dir.empty()) return Status::Ok();
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return Status::IOError(fmt::format("cannot create {}: {}", dir, ec.message()));
+  SREMON_RETURN_IF_ERROR(env_->CreateDirs(dir));
+  std::string data;
   bool corrupt = false;
-  ReadLines(dir + "/" + name + ".snap", on_record, &corrupt);
-  if (corrupt) return Status::Corruption(fmt::format("snapshot {}/{}.snap is damaged", dir, name));
-  std::string log_path = dir + "/" + name + ".log";
-  size_t good = ReadLines(log_path, on_record, &corrupt);
+  SREMON_RETURN_IF_ERROR(ReadIfExists(env_, SnapPath(), &data));
+  ParseLines(data, on_record, &corrupt);
+  if (corrupt) return Status::Corruption(fmt::format("snapshot {} is damaged", SnapPath()));
+  SREMON_RETURN_IF_ERROR(ReadIfExists(env_, LogPath(), &data));
+  size_t good = ParseLines(data, on_record, &corrupt);
+  bool created = !env_->FileExists(LogPath());
+  auto log = env_->NewWritableFile(LogPath(), /*truncate=*/false);
+  if (!log.ok()) return log.status();
+  // A new log's name must survive a power loss as its synced records do.
+  if (created) SREMON_RETURN_IF_ERROR(env_->SyncDir(dir_));
+  log_ = std::move(*log);
+  good_bytes_ = good;
   if (corrupt) {
-    spdlog::warn("{}: cutting a torn or damaged tail after byte {}", log_path, good);
-    if (::truncate(log_path.c_str(), static_cast<off_t>(good)) != 0) {
-      return Status::IOError(fmt::format("cannot truncate {}: {}", log_path, std::strerror(errno)));
-    }
+    spdlog::warn("{}: cutting a torn or damaged tail after byte {}", LogPath(), good);
+    SREMON_RETURN_IF_ERROR(log_->Truncate(good));
+    SREMON_RETURN_IF_ERROR(log_->Sync());
   }
-  log_ = std::fopen(log_path.c_str(), "ab");
-  if (!log_) return Status::IOError(fmt::format("cannot open {}: {}", log_path, std::strerror(errno)));
   return Status::Ok();
 }
 
 Status Journal::Append(const std::string& record, bool sync) {
   if (!log_) return Status::Ok();
-  std::string line = Line(record);
-  if (std::fwrite(line.data(), 1, line.size(), log_) != line.size() || std::fflush(log_) != 0) {
-    return Status::IOError(fmt::format("cannot write {}/{}.log: {}", dir_, name_, std::strerror(errno)));
+  Status st;
+  if (log_->Size() != good_bytes_) {
+    // An earlier append failed and its partial line could not be cut then: cut it now, or the
+    // record written after it would be hidden behind a damaged line at the next start.
+    st = log_->Truncate(good_bytes_);
   }
-  if (sync && ::fdatasync(fileno(log_)) != 0) {
-    return Status::IOError(fmt::format("cannot sync {}/{}.log: {}", dir_, name_, std::strerror(errno)));
+  if (st.ok()) st = log_->Append(Line(record));
+  if (st.ok() && sync) st = log_->Sync();
+  if (!st.ok()) {
+    // Not acknowledged, so not kept: a failed cut is retried by the next append.
+    (void)log_->Truncate(good_bytes_);
+    return st.WithContext(fmt::format("cannot append to {}", LogPath()));
   }
+  good_bytes_ = log_->Size();
   return Status::Ok();
 }
 
 Status Journal::Compact(const std::vector<std::string>& records) {
   if (!log_) return Status::Ok();
-  std::string snap = dir_ + "/" + name_ + ".snap";
-  std::string tmp = snap + ".tmp";
-  FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f) return Status::IOError(fmt::format("cannot create {}: {}", tmp, std::strerror(errno)));
-  bool ok = true;
-  for (const auto& r : records) {
-    std::string line = Line(r);
-    ok = ok && std::fwrite(line.data(), 1, line.size(), f) == line.size();
+  std::string tmp = SnapPath() + ".tmp";
+  std::string data;
+  for (const auto& r : records) data += Line(r);
+  Status st;
+  auto f = env_->NewWritableFile(tmp, /*truncate=*/true);
+  if (!f.ok()) st = f.status();
+  if (st.ok()) st = (*f)->Append(data);
+  if (st.ok()) st = (*f)->Sync();
+  if (st.ok()) st = (*f)->Close();
+  if (st.ok()) st = env_->RenameFile(tmp, SnapPath());
+  if (!st.ok()) {
+    // The old snapshot and log still hold everything; the next Compact truncates tmp again.
+    return st.WithContext(fmt::format("cannot write snapshot {}", SnapPath()));
   }
-  ok = ok && std::fflush(f) == 0 && ::fsync(fileno(f)) == 0;
-  std::fclose(f);
-  if (!ok) return Status::IOError(fmt::format("cannot write {}: {}", tmp, std::strerror(errno)));
-  if (std::rename(tmp.c_str(), snap.c_str()) != 0) {
-    return Status::IOError(fmt::format("cannot rename {}: {}", tmp, std::strerror(errno)));
-  }
-  SREMON_RETURN_IF_ERROR(SyncDir(dir_));
-  // The snapshot now holds everything: start an empty log.
-  std::string log_path = dir_ + "/" + name_ + ".log";
-  std::fclose(log_);
-  log_ = std::fopen(log_path.c_str(), "wb");
-  if (!log_) return Status::IOError(fmt::format("cannot open {}: {}", log_path, std::strerror(errno)));
+  SREMON_RETURN_IF_ERROR(env_->SyncDir(dir_).WithContext("cannot write snapshot"));
+  // The snapshot now holds everything: start an empty log. If that fails, appends go on into
+  // the old log, whose records replay to the same state after the snapshot.
+  auto log = env_->NewWritableFile(LogPath(), /*truncate=*/true);
+  if (!log.ok()) return log.status().WithContext("cannot empty the log after a snapshot");
+  log_ = std::move(*log);
+  good_bytes_ = 0;
   return Status::Ok();
 }
 

@@ -1,14 +1,10 @@
 #include "ingest/remote_writer.h"
 
-#include <dirent.h>
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <atomic>
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
+#include <chrono>
+#include <cstdlib>
+#include <iterator>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -25,6 +21,7 @@ struct WriterMetrics {
   prometheus::Family<prometheus::Counter>& dropped_bytes;
   prometheus::Family<prometheus::Gauge>& pending_bytes;
   prometheus::Family<prometheus::Counter>& samples_sent;
+  prometheus::Family<prometheus::Counter>& queue_write_errors;
 };
 
 WriterMetrics& Metrics() {
@@ -45,45 +42,61 @@ WriterMetrics& Metrics() {
           .Name("vmagent_remotewrite_samples_queued_total")
           .Help("Samples written to the remote_write queue.")
           .Register(obs::Registry()),
+      prometheus::BuildCounter()
+          .Name("sremon_remotewrite_queue_write_errors_total")
+          .Help("Failed writes of a block to the on-disk remote_write queue (the block stays in memory).")
+          .Register(obs::Registry()),
   };
   return m;
 }
 
-constexpr const char* kBlockSuffix = ".rwblock";
+constexpr std::string_view kBlockSuffix = ".rwblock";
+constexpr std::string_view kTmpSuffix = ".rwblock.tmp";
 
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+bool EndsWith(std::string_view s, std::string_view suffix) {
+  return s.size() > suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+// True at most once per 10 s per `last`: an outage (receiver or disk) must not flood the log.
+bool TimeToWarn(std::atomic<int64_t>* last) {
+  int64_t now_s =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  int64_t prev = last->load();
+  return now_s - prev >= 10 && last->compare_exchange_strong(prev, now_s);
 }
 
 }  // namespace
 
 RemoteWriter::RemoteWriter(RemoteWriterOptions options)
-    : options_(std::move(options)), shown_url_(http::RedactUrl(options_.url)) {}
+    : options_(std::move(options)),
+      env_(options_.env ? options_.env : Env::Default()),
+      shown_url_(http::RedactUrl(options_.url)) {}
 
 RemoteWriter::~RemoteWriter() { Stop(); }
 
 Status RemoteWriter::Start() {
-  std::error_code ec;
-  std::filesystem::create_directories(options_.queue_dir, ec);
-  if (ec) {
-    return Status::IOError(fmt::format("cannot create remote_write queue {}: {}", options_.queue_dir, ec.message()));
-  }
+  SREMON_RETURN_IF_ERROR(env_->CreateDirs(options_.queue_dir).WithContext("cannot create remote_write queue"));
+  auto names = env_->ListDir(options_.queue_dir);
+  if (!names.ok()) return names.status().WithContext("cannot read remote_write queue");
   std::vector<std::pair<uint64_t, std::string>> found;
-  for (const auto& e : std::filesystem::directory_iterator(options_.queue_dir, ec)) {
-    std::string name = e.path().filename().string();
-    if (name.size() <= strlen(kBlockSuffix) || name.substr(name.size() - strlen(kBlockSuffix)) != kBlockSuffix) continue;
-    found.emplace_back(std::strtoull(name.c_str(), nullptr, 10), e.path().string());
+  for (const auto& name : *names) {
+    std::string path = options_.queue_dir + "/" + name;
+    if (EndsWith(name, kTmpSuffix)) {
+      // A crash before the rename: the block was never queued, and may be torn.
+      spdlog::warn("remote_write {}: removing {}, a block the previous run did not finish writing", shown_url_, path);
+      if (Status st = env_->RemoveFile(path); !st.ok()) spdlog::warn("remote_write {}: {}", shown_url_, st.ToString());
+    } else if (EndsWith(name, kBlockSuffix)) {
+      found.emplace_back(std::strtoull(name.c_str(), nullptr, 10), path);
+    }
   }
   std::sort(found.begin(), found.end());
   {
     std::lock_guard<std::mutex> l(mu_);
     for (auto& [seq, path] : found) {
-      uint64_t size = std::filesystem::file_size(path, ec);
-      blocks_.emplace_back(path, size);
-      queued_bytes_ += size;
+      auto size = env_->FileSize(path);
+      if (!size.ok()) return size.status().WithContext("cannot read remote_write queue");
+      blocks_.push_back({path, *size, "", /*on_disk=*/true});
+      queued_bytes_ += *size;
       next_seq_ = std::max(next_seq_, seq + 1);
     }
     stop_ = false;
@@ -105,6 +118,13 @@ void RemoteWriter::Stop() {
   if (thread_.joinable()) thread_.join();
   std::lock_guard<std::mutex> l(mu_);
   FlushLocked();
+  uint64_t lost = 0;
+  for (const Block& b : blocks_) lost += b.on_disk ? 0 : b.bytes;
+  if (lost > 0) {
+    spdlog::error("remote_write {}: {} bytes of samples could not be written to the queue {} and are lost at exit",
+                  shown_url_, lost, options_.queue_dir);
+    Metrics().dropped_bytes.Add({{"url", shown_url_}}).Increment(static_cast<double>(lost));
+  }
 }
 
 void RemoteWriter::Push(const model::Labels& labels, int64_t t_ms, double v) {
@@ -125,27 +145,18 @@ void RemoteWriter::FlushLocked() {
   Metrics().samples_sent.Add({{"url", shown_url_}}).Increment(static_cast<double>(pending_samples_));
   pending_.clear();
   pending_samples_ = 0;
-  std::string path = fmt::format("{}/{:020}{}", options_.queue_dir, next_seq_++, kBlockSuffix);
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out.write(block.data(), static_cast<std::streamsize>(block.size()));
-    if (!out) {
-      spdlog::error("remote_write {}: cannot write queue block {}: dropping {} bytes", shown_url_, tmp, block.size());
-      Metrics().dropped_bytes.Add({{"url", shown_url_}}).Increment(static_cast<double>(block.size()));
-      return;
-    }
-  }
-  std::rename(tmp.c_str(), path.c_str());
-  blocks_.emplace_back(path, block.size());
-  queued_bytes_ += block.size();
+  uint64_t bytes = block.size();
+  blocks_.push_back({fmt::format("{}/{:020}{}", options_.queue_dir, next_seq_++, kBlockSuffix), bytes,
+                     std::move(block), /*on_disk=*/false});
+  queued_bytes_ += bytes;
+  PersistLocked();
   size_t dropped = 0;
   while (queued_bytes_ > options_.max_buffer_bytes && blocks_.size() > 1) {
-    auto [old_path, old_size] = blocks_.front();
+    Block old = std::move(blocks_.front());
     blocks_.pop_front();
-    queued_bytes_ -= old_size;
-    std::remove(old_path.c_str());
-    Metrics().dropped_bytes.Add({{"url", shown_url_}}).Increment(static_cast<double>(old_size));
+    queued_bytes_ -= old.bytes;
+    if (old.on_disk) RemoveBlockFile(old.path);
+    Metrics().dropped_bytes.Add({{"url", shown_url_}}).Increment(static_cast<double>(old.bytes));
     ++dropped;
   }
   if (dropped > 0) {
@@ -164,11 +175,61 @@ static http::RetryPolicy SendRetryPolicy(const RemoteWriterOptions& o) {
   return p;
 }
 
-bool RemoteWriter::SendOne(const std::string& path) {
+// Writes the block to <path>.tmp, fsyncs it, renames it into place and fsyncs the directory:
+// after a crash the queue holds whole blocks only.
+Status RemoteWriter::WriteBlock(const Block& b) {
+  std::string tmp = b.path + ".tmp";
+  auto f = env_->NewWritableFile(tmp, /*truncate=*/true);
+  Status st = f.ok() ? (*f)->Append(b.data) : f.status();
+  if (st.ok()) st = (*f)->Sync();
+  if (st.ok()) st = (*f)->Close();
+  if (st.ok()) st = env_->RenameFile(tmp, b.path);
+  if (st.ok()) {
+    st = env_->SyncDir(options_.queue_dir);
+    if (st.ok()) return st;
+    // Not durable, so not queued: the block stays in memory and is written again. Best effort:
+    // a file left here is only a block sent twice after a restart.
+    (void)env_->RemoveFile(b.path);
+    return st;
+  }
+  // Best effort: a leftover tmp is truncated by the next attempt or removed at the next Start().
+  if (env_->FileExists(tmp)) (void)env_->RemoveFile(tmp);
+  return st;
+}
+
+// Writes the blocks held in memory to the queue, oldest first, stopping at the first failure so
+// that the files stay in order. The blocks in memory are therefore always the newest ones.
+void RemoteWriter::PersistLocked() {
+  static std::atomic<int64_t> last_warn_s{0};
+  auto first = blocks_.end();
+  while (first != blocks_.begin() && !std::prev(first)->on_disk) --first;
+  for (auto it = first; it != blocks_.end(); ++it) {
+    Block& b = *it;
+    Status st = WriteBlock(b);
+    if (!st.ok()) {
+      Metrics().queue_write_errors.Add({{"url", shown_url_}}).Increment();
+      if (TimeToWarn(&last_warn_s)) {
+        spdlog::error("remote_write {}: cannot write a block to the queue: {}; keeping it in memory and retrying",
+                      shown_url_, st.ToString());
+      }
+      return;
+    }
+    b.on_disk = true;
+    b.data = std::string();
+  }
+}
+
+void RemoteWriter::RemoveBlockFile(const std::string& path) {
+  if (Status st = env_->RemoveFile(path); !st.ok()) {
+    spdlog::warn("remote_write {}: {}; the block will be sent again after a restart", shown_url_, st.ToString());
+  }
+}
+
+bool RemoteWriter::SendOne(const std::string& body) {
   http::ClientRequest req;
   req.method = "POST";
   req.url = options_.url;
-  req.body = ReadAll(path);
+  req.body = body;
   req.timeout = std::chrono::milliseconds(options_.send_timeout_ms);
   req.headers.Set("Content-Type", "application/x-protobuf");
   req.headers.Set("Content-Encoding", "snappy");
@@ -185,11 +246,8 @@ bool RemoteWriter::SendOne(const std::string& path) {
     Metrics().dropped_bytes.Add({{"url", shown_url_}}).Increment(static_cast<double>(req.body.size()));
     return true;
   }
-  // One line per 10 s at most: an outage must not flood the log.
   static std::atomic<int64_t> last_warn_s{0};
-  int64_t now_s = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
-  int64_t prev = last_warn_s.load();
-  if (now_s - prev >= 10 && last_warn_s.compare_exchange_strong(prev, now_s)) {
+  if (TimeToWarn(&last_warn_s)) {
     spdlog::warn("remote_write {}: {}; retrying with backoff (blocks stay queued on disk)", shown_url_,
                  resp.ok() ? fmt::format("HTTP {}", code) : resp.status().message());
   }
@@ -206,20 +264,32 @@ void RemoteWriter::Run() {
       FlushLocked();
       last_flush = now;
     }
+    PersistLocked();  // retries the blocks a failed write left in memory
     if (blocks_.empty()) {
       cv_.wait_for(l, std::chrono::milliseconds(options_.flush_interval_ms));
       continue;
     }
-    std::string path = blocks_.front().first;
+    std::string path = blocks_.front().path;
+    std::string body = blocks_.front().data;
+    bool on_disk = blocks_.front().on_disk;
+    uint64_t bytes = blocks_.front().bytes;
     l.unlock();
-    bool sent = SendOne(path);
+    Status read = on_disk ? env_->ReadFile(path, &body) : Status::Ok();
+    bool sent = read.ok() && SendOne(body);
     l.lock();
+    if (!read.ok()) {
+      // A queue file that cannot be read now will not be readable later: skip it, or it would
+      // stop the queue for good.
+      spdlog::error("remote_write {}: {}; dropping the block", shown_url_, read.ToString());
+      Metrics().dropped_bytes.Add({{"url", shown_url_}}).Increment(static_cast<double>(bytes));
+      sent = true;
+    }
     if (sent) {
       // The block may have been dropped meanwhile by the buffer bound; remove it if still first.
-      if (!blocks_.empty() && blocks_.front().first == path) {
-        queued_bytes_ -= blocks_.front().second;
+      if (!blocks_.empty() && blocks_.front().path == path) {
+        queued_bytes_ -= blocks_.front().bytes;
+        if (blocks_.front().on_disk) RemoveBlockFile(path);
         blocks_.pop_front();
-        std::remove(path.c_str());
       }
       Metrics().pending_bytes.Add({{"url", shown_url_}}).Set(static_cast<double>(queued_bytes_));
       backoff.Reset();

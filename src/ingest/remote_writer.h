@@ -3,6 +3,11 @@
 // snappy+protobuf block file in an on-disk queue, and a sender thread posts the blocks in order,
 // retrying with exponential backoff until the receiver accepts them. The queue survives
 // restarts and is bounded by max_buffer_bytes (the oldest blocks are dropped past it, counted).
+// Durability: a block is queued once its file is written, fsynced and renamed into place (then
+// the directory is fsynced), all through options.env. A block that cannot be written (disk full,
+// failed fsync) stays in memory, still sent in order, and is written again at the next flush;
+// the failure is logged and counted (sremon_remotewrite_queue_write_errors_total). A .tmp left
+// by a crash before the rename is removed at Start(): its samples were never queued.
 // Thread-safety: Push() from any thread; Start()/Stop() from the owner.
 #pragma once
 
@@ -19,6 +24,7 @@
 #include "ingest/decode.h"
 #include "model/labels.h"
 #include "storage/storage.h"
+#include "util/env.h"
 #include "util/status.h"
 
 namespace sremon::ingest {
@@ -32,6 +38,7 @@ struct RemoteWriterOptions {
   int64_t min_backoff_ms = 200;
   int64_t max_backoff_ms = 10000;
   int64_t send_timeout_ms = 30000;
+  Env* env = nullptr;  // file layer; null = Env::Default() (tests inject faults through it)
 };
 
 class RemoteWriter {
@@ -46,24 +53,34 @@ class RemoteWriter {
 
   void Push(const model::Labels& labels, int64_t t_ms, double v);
 
-  // Blocks in the on-disk queue and samples not yet written to it (for tests and /metrics).
+  // Blocks queued (on disk, or in memory after a write error) and samples not yet in a block.
   size_t QueuedBlocks() const;
   size_t PendingSamples() const;
   // The URL as logs and metric labels show it: without its password (http::RedactUrl).
   const std::string& url() const { return shown_url_; }
 
  private:
+  struct Block {
+    std::string path;  // its queue file
+    uint64_t bytes;
+    std::string data;  // the body while it is not on disk (empty once written)
+    bool on_disk;
+  };
   void FlushLocked();
+  Status WriteBlock(const Block& b);
+  void PersistLocked();
+  void RemoveBlockFile(const std::string& path);
   void Run();
-  bool SendOne(const std::string& path);
+  bool SendOne(const std::string& body);
 
   const RemoteWriterOptions options_;
+  Env* const env_;
   const std::string shown_url_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::map<model::Labels, std::vector<model::Sample>> pending_;  // GUARDED_BY(mu_)
   size_t pending_samples_ = 0;                                   // GUARDED_BY(mu_)
-  std::deque<std::pair<std::string, uint64_t>> blocks_;          // GUARDED_BY(mu_): path, bytes
+  std::deque<Block> blocks_;                                     // GUARDED_BY(mu_): oldest first
   uint64_t queued_bytes_ = 0;                                    // GUARDED_BY(mu_)
   uint64_t next_seq_ = 1;                                        // GUARDED_BY(mu_)
   bool stop_ = false;                                            // GUARDED_BY(mu_)

@@ -20,10 +20,10 @@ class EngineTest : public ::testing::Test {
     auto app = db_.NewAppender();
     for (int i = 0; i <= 60; ++i) {
       int64_t t = i * 10'000;
-      app->Append(Labels{{"__name__", "req"}, {"job", "a"}, {"code", "200"}}, t, i);
-      app->Append(Labels{{"__name__", "req"}, {"job", "a"}, {"code", "500"}}, t, 2 * i);
-      app->Append(Labels{{"__name__", "req"}, {"job", "b"}, {"code", "200"}}, t, 3 * i);
-      app->Append(Labels{{"__name__", "other"}, {"job", "a"}, {"code", "200"}}, t, 1);
+      EXPECT_TRUE(app->Append(Labels{{"__name__", "req"}, {"job", "a"}, {"code", "200"}}, t, i).ok());
+      EXPECT_TRUE(app->Append(Labels{{"__name__", "req"}, {"job", "a"}, {"code", "500"}}, t, 2 * i).ok());
+      EXPECT_TRUE(app->Append(Labels{{"__name__", "req"}, {"job", "b"}, {"code", "200"}}, t, 3 * i).ok());
+      EXPECT_TRUE(app->Append(Labels{{"__name__", "other"}, {"job", "a"}, {"code", "200"}}, t, 1).ok());
     }
     ASSERT_TRUE(app->Commit().ok());
   }
@@ -161,11 +161,11 @@ TEST(EngineRangeVsInstantTest, RangeFunctionsMatchPerStepInstantQueries) {
       switch (rng() % 16) {
         case 0: v = static_cast<double>(rng() % 50); break;  // reset
         case 1: v = -static_cast<double>(rng() % 10); break;
-        case 2: app->Append(Labels{{"__name__", "c"}, {"s", std::to_string(s)}}, t, model::StaleNaN()); continue;
-        case 3: app->Append(Labels{{"__name__", "c"}, {"s", std::to_string(s)}}, t, std::nan("")); continue;
+        case 2: EXPECT_TRUE(app->Append(Labels{{"__name__", "c"}, {"s", std::to_string(s)}}, t, model::StaleNaN()).ok()); continue;
+        case 3: EXPECT_TRUE(app->Append(Labels{{"__name__", "c"}, {"s", std::to_string(s)}}, t, std::nan("")).ok()); continue;
         default: v += static_cast<double>(rng() % 1000) / 10;
       }
-      app->Append(Labels{{"__name__", "c"}, {"s", std::to_string(s)}}, t, v);
+      EXPECT_TRUE(app->Append(Labels{{"__name__", "c"}, {"s", std::to_string(s)}}, t, v).ok());
     }
   }
   ASSERT_TRUE(app->Commit().ok());
@@ -231,7 +231,7 @@ TEST(EngineLargeSelectorTest, ParallelDecodeMatchesSeriesReadAlone) {
     for (int i = 0; i < 600; ++i) {  // 660 k samples: the first batch is decoded on several threads
       v += static_cast<double>(rng() % 100);
       double x = rng() % 50 == 0 ? model::StaleNaN() : v;
-      app->Append(Labels{{"__name__", "big"}, {"s", std::to_string(s)}}, i * 15'000 + s, x);
+      EXPECT_TRUE(app->Append(Labels{{"__name__", "big"}, {"s", std::to_string(s)}}, i * 15'000 + s, x).ok());
     }
     ASSERT_TRUE(app->Commit().ok());
   }

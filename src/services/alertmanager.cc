@@ -130,6 +130,7 @@ int RunAlertmanager(int argc, char** argv) {
   }
   spdlog::info("Listening on address={}:{} config={} storage={}", listen.substr(0, listen.rfind(':')), server.port(),
                opts.config_file, opts.storage_path);
+  // SIGHUP: Reload() logs and counts a failure itself and keeps the running config.
   WaitForShutdown([&am] { (void)am.Reload(); });
   server.Stop();
   am.Stop();

@@ -221,6 +221,7 @@ int RunRules(int argc, char** argv) {
   }
   spdlog::info("rules: listening on {} (datasource {}, {} notifier(s))", flags.listen_addr, ro.shown_datasource,
                config->notifier.urls.size());
+  // SIGHUP: Load() logs a failure itself and keeps the previous rules.
   WaitForShutdown([&manager] { (void)manager.Load(); });
   server.Stop();
   manager.Stop();

@@ -480,6 +480,7 @@ int RunStorage(int argc, char** argv) {
   spdlog::info("storage listening on http://{} (data in {}, retention {}, {} series, {} scrape targets)", f.listen_addr,
                f.data_path, FormatDurationMs(f.retention_ms), s.series, scraper.ActiveTargetCount());
 
+  // SIGHUP: Reload() logs a failure itself and keeps the previous scrape config.
   WaitForShutdown([&scraper] { (void)scraper.Reload(); });
 
   // Reverse order of start: stop scraping, stop serving, drain forwarders, close the store.

@@ -191,7 +191,8 @@ Status BlockWriter::Finish(Env* env, const std::string& dir, BlockMeta* meta) {
   if (st.ok()) st = env->RenameFile(tmp, path);
   if (st.ok()) st = env->SyncDir(dir);
   if (!st.ok()) {
-    env->RemoveFile(tmp);
+    // Best effort: DB::Open removes a leftover .tmp at the next start.
+    (void)env->RemoveFile(tmp);
     return st.WithContext("cannot write block");
   }
   return Status::Ok();

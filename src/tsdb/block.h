@@ -15,8 +15,8 @@
 
 #include "model/labels.h"
 #include "storage/storage.h"
-#include "tsdb/env.h"
 #include "tsdb/index.h"
+#include "util/env.h"
 #include "util/status.h"
 
 namespace sremon::tsdb {

@@ -22,10 +22,10 @@
 #include "tsdb/block.h"
 #include "tsdb/chunk.h"
 #include "tsdb/coding.h"
-#include "tsdb/env.h"
 #include "tsdb/head.h"
 #include "tsdb/index.h"
 #include "tsdb/wal.h"
+#include "util/env.h"
 #include "util/time.h"
 
 namespace sremon::tsdb {
@@ -107,7 +107,8 @@ class DBImpl : public DB {
     blocks_dir_ = opts_.dir + "/blocks";
     wal_dir_ = opts_.dir + "/wal";
   }
-  ~DBImpl() override { Close(); }
+  // A destructor cannot report: owners that need the result call Close() first.
+  ~DBImpl() override { (void)Close(); }
 
   Status OpenImpl();
   Status Close() override;
@@ -394,7 +395,7 @@ Status DBImpl::OpenImpl() {
   for (const auto& n : *names) {
     std::string path = blocks_dir_ + "/" + n;
     if (n.size() > 4 && n.substr(n.size() - 4) == ".tmp") {  // an interrupted write
-      env_->RemoveFile(path);
+      if (Status st = env_->RemoveFile(path); !st.ok()) spdlog::warn("{}; trying again at the next start", st.ToString());
       continue;
     }
     uint64_t id;
@@ -402,7 +403,7 @@ Status DBImpl::OpenImpl() {
     auto b = Block::Open(env_, path);
     if (!b.ok()) {
       std::string aside_dir = opts_.dir + "/corrupt";
-      env_->CreateDir(aside_dir);
+      (void)env_->CreateDir(aside_dir);  // a failure shows in the rename's error, logged below
       Status mv = env_->RenameFile(path, aside_dir + "/" + n);
       spdlog::error("block {} cannot be read ({}); moved to {}/{}{}; the other blocks stay readable", path,
                     b.status().message(), aside_dir, n, mv.ok() ? "" : " failed: " + mv.message());
@@ -421,7 +422,9 @@ Status DBImpl::OpenImpl() {
   for (const auto& b : blocks) {
     if (replaced.count(b->meta().id)) {
       spdlog::info("removing block {}: replaced by a merged block", b->path());
-      env_->RemoveFile(b->path());
+      if (Status st = env_->RemoveFile(b->path()); !st.ok()) {
+        spdlog::warn("{}; trying again at the next start", st.ToString());
+      }
       continue;
     }
     blocks_.push_back(b);
@@ -692,7 +695,11 @@ Status DBImpl::WriteFrozen() {
     }
     if (!st.ok()) {
       // Leave nothing half done: the frozen head and its WAL segments stay for the next try.
-      for (const auto& b : made) env_->RemoveFile(b->path());
+      for (const auto& b : made) {
+        if (Status rm = env_->RemoveFile(b->path()); !rm.ok()) {
+          spdlog::error("cannot undo a failed head flush: {}", rm.ToString());
+        }
+      }
       return st;
     }
     {
@@ -903,7 +910,7 @@ void DBImpl::ApplyRetention() {
     spdlog::info("retention: removing block {} (partition {} is older than the retention period)", b->path(),
                  FormatRfc3339Ms(b->meta().partition));
   }
-  PublishBlocks({}, drop);
+  (void)PublishBlocks({}, drop);  // always ok: a block it cannot remove is logged there
 }
 
 std::vector<uint32_t> DBImpl::DeleteInHead(const std::vector<Matcher>& ms) {

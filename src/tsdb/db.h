@@ -27,9 +27,11 @@
 #include "storage/storage.h"
 #include "util/status.h"
 
-namespace sremon::tsdb {
+namespace sremon {
+class Env;  // util/env.h
+}  // namespace sremon
 
-class Env;
+namespace sremon::tsdb {
 
 struct Options {
   std::string dir;                                   // -storageDataPath
@@ -47,7 +49,7 @@ struct Options {
   bool background = true;                            // run the fsync/flush/merge/retention thread
   // Clock for retention (ms since the epoch); tests replace it. Null = wall clock.
   int64_t (*now_ms)() = nullptr;
-  // File layer; null = the process-wide POSIX Env. Tests inject faults through it (env.h).
+  // File layer; null = the process-wide POSIX Env. Tests inject faults through it (util/fault_injection_env.h).
   Env* env = nullptr;
 };
 

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "testutil/testutil.h"
-#include "tsdb/env.h"
+#include "util/fault_injection_env.h"
 
 namespace sremon::tsdb {
 namespace {

@@ -10,7 +10,7 @@
 
 #include "tsdb/block.h"
 #include "tsdb/chunk.h"
-#include "tsdb/env.h"
+#include "util/env.h"
 
 using namespace sremon::tsdb;
 

@@ -122,7 +122,8 @@ Result<std::unique_ptr<Wal>> Wal::Open(Env* env, const std::string& dir, uint64_
   return wal;
 }
 
-Wal::~Wal() { Close(); }
+// A destructor cannot report: owners that need the result call Close() first.
+Wal::~Wal() { (void)Close(); }
 
 Status Wal::OpenSegmentLocked(uint64_t seg) {
   auto f = env_->NewWritableFile(SegmentPath(seg), /*truncate=*/true);

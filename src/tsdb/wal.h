@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "tsdb/env.h"
+#include "util/env.h"
 #include "util/status.h"
 
 namespace sremon::tsdb {

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "testutil/testutil.h"
+#include "util/fault_injection_env.h"
 
 namespace sremon::tsdb {
 namespace {

@@ -11,7 +11,9 @@
 
 namespace sremon {
 
-class Status {
+// [[nodiscard]]: a dropped Status is a lost error. Where dropping one is deliberate, cast it to
+// (void) with a comment that says why (the one way; grep `(void)` to review them).
+class [[nodiscard]] Status {
  public:
   enum class Code {
     kOk = 0,
@@ -61,7 +63,7 @@ class Status {
 
 // Result<T>: a value or a non-ok Status.
 template <typename T>
-class Result {
+class [[nodiscard]] Result {
  public:
   Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
   Result(Status status) : v_(std::move(status)) {}  // NOLINT

@@ -1,4 +1,4 @@
-#include "tsdb/env.h"
+#include "util/env.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
-namespace sremon::tsdb {
+namespace sremon {
 namespace {
 
 Status ErrnoStatus(std::string_view what, const std::string& path, int err) {
@@ -23,7 +23,8 @@ Status ErrnoStatus(std::string_view what, const std::string& path, int err) {
 class PosixWritableFile : public WritableFile {
  public:
   PosixWritableFile(std::string path, int fd, uint64_t size) : path_(std::move(path)), fd_(fd), size_(size) {}
-  ~PosixWritableFile() override { Close(); }
+  // A destructor cannot report: owners that need the result call Close() first.
+  ~PosixWritableFile() override { (void)Close(); }
   Status Append(std::string_view data) override {
     while (!data.empty()) {
       ssize_t n = ::write(fd_, data.data(), data.size());
@@ -157,57 +158,18 @@ class PosixEnv : public Env {
   bool FileExists(const std::string& path) override { return ::access(path.c_str(), F_OK) == 0; }
 };
 
-class FaultWritableFile : public WritableFile {
- public:
-  FaultWritableFile(FaultInjectionEnv* env, std::string path, std::unique_ptr<WritableFile> base)
-      : env_(env), path_(std::move(path)), base_(std::move(base)) {}
-  Status Append(std::string_view data) override {
-    if (env_->full()) {
-      size_t partial = std::min(env_->partial_bytes(), data.size());
-      if (partial > 0) base_->Append(data.substr(0, partial));
-      return FaultInjectionEnv::NoSpace("write " + path_);
-    }
-    return base_->Append(data);
-  }
-  Status Sync() override {
-    if (env_->full()) return FaultInjectionEnv::NoSpace("fsync " + path_);
-    return base_->Sync();
-  }
-  Status Truncate(uint64_t size) override { return base_->Truncate(size); }  // frees space: allowed
-  Status Close() override { return base_->Close(); }
-  uint64_t Size() const override { return base_->Size(); }
-
- private:
-  FaultInjectionEnv* env_;
-  std::string path_;
-  std::unique_ptr<WritableFile> base_;
-};
-
 }  // namespace
+
+Status Env::CreateDirs(const std::string& dir) {
+  for (size_t slash = dir.find('/', 1); slash != std::string::npos; slash = dir.find('/', slash + 1)) {
+    SREMON_RETURN_IF_ERROR(CreateDir(dir.substr(0, slash)));
+  }
+  return CreateDir(dir);
+}
 
 Env* Env::Default() {
   static PosixEnv* env = new PosixEnv();
   return env;
 }
 
-Status FaultInjectionEnv::NoSpace(const std::string& what) {
-  return Status::Unavailable(fmt::format("cannot {}: {} (injected)", what, std::strerror(ENOSPC)));
-}
-
-Result<std::unique_ptr<WritableFile>> FaultInjectionEnv::NewWritableFile(const std::string& path, bool truncate) {
-  if (full_) return NoSpace("create " + path);
-  auto f = base_->NewWritableFile(path, truncate);
-  if (!f.ok()) return f.status();
-  return std::unique_ptr<WritableFile>(new FaultWritableFile(this, path, std::move(*f)));
-}
-
-Status FaultInjectionEnv::CreateDir(const std::string& dir) {
-  if (full_ && !base_->FileExists(dir)) return NoSpace("create directory " + dir);
-  return base_->CreateDir(dir);
-}
-
-Status FaultInjectionEnv::RenameFile(const std::string& from, const std::string& to) {
-  return base_->RenameFile(from, to);
-}
-
-}  // namespace sremon::tsdb
+}  // namespace sremon
