@@ -13,6 +13,7 @@
 #include "alertmanager/matchers.h"
 #include "alertmanager/notify.h"
 #include "alertmanager/route.h"
+#include "alertmanager/silences.h"
 #include "alertmanager/templates.h"
 #include "alertmanager/timeinterval.h"
 #include <yaml-cpp/yaml.h>
@@ -195,6 +196,47 @@ TEST(Journal, TornTailIsCut) {
   ASSERT_TRUE(k.Open(dir, "x", [&](const std::string& r) { got.push_back(r); }).ok());
   EXPECT_EQ(got, (std::vector<std::string>{"{\"a\":9}"}));
   std::system(("rm -rf " + dir).c_str());
+}
+
+// --silences.max-silences: upstream v0.28's count (expired silences included); an update in place
+// needs no room, a replacing one does, and the error says both numbers.
+TEST(Silences, MaxSilences) {
+  Silences silences;
+  ASSERT_TRUE(silences.Open("", 3600 * 1000).ok());
+  silences.SetMaxSilences(2);
+  int64_t now = NowMs();
+  auto make = [&](const std::string& value) {
+    Silence s;
+    s.matchers = {*ParseMatcher("alertname=" + value)};
+    s.starts_at = now;
+    s.ends_at = now + 3600 * 1000;
+    s.created_by = "t";
+    s.comment = "c";
+    return s;
+  };
+  auto a = silences.Set(make("A"));
+  ASSERT_TRUE(a.ok()) << a.status().message();
+  ASSERT_TRUE(silences.Set(make("B")).ok());
+  auto third = silences.Set(make("C"));
+  ASSERT_FALSE(third.ok());
+  EXPECT_EQ(third.status().code(), Status::Code::kResourceExhausted);
+  EXPECT_EQ(third.status().message(), "exceeded maximum number of silences: 2 (limit: 2)");
+  // Same matchers and start, a later end: updated in place, no room needed.
+  auto longer = silences.Get(*a);
+  ASSERT_TRUE(longer.ok());
+  longer->ends_at += 3600 * 1000;
+  auto same = silences.Set(*longer);
+  ASSERT_TRUE(same.ok()) << same.status().message();
+  EXPECT_EQ(*same, *a);
+  // Other matchers: a new silence replaces A, which would stay expired: refused.
+  Silence changed = *longer;
+  changed.matchers = {*ParseMatcher("alertname=Z")};
+  EXPECT_FALSE(silences.Set(changed).ok());
+  // An expired silence still counts until retention drops it.
+  ASSERT_TRUE(silences.Expire(*a).ok());
+  EXPECT_FALSE(silences.Set(make("C")).ok());
+  silences.SetMaxSilences(0);
+  EXPECT_TRUE(silences.Set(make("C")).ok());
 }
 
 }  // namespace

@@ -37,6 +37,10 @@ Result<nlohmann::json> ParseJson(std::string_view text, int max_depth) {
     return nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
     return Status::InvalidArgument(fmt::format("invalid JSON at byte {}", e.byte));
+  } catch (const nlohmann::json::exception&) {
+    // A number beyond double's range (1e999) throws out_of_range, not parse_error: found by
+    // json_depth_fuzzer; uncaught it ended the process (rules reading a data source's answer).
+    return Status::InvalidArgument("invalid JSON: number out of range");
   }
 }
 
