@@ -111,9 +111,15 @@ struct TlsAlertmanager {
   std::string base, log, ca, client_cert, client_key;
 };
 
+// A command's exit code, and its output in *out (replaced, not appended to).
+int Shell(const std::string& cmd, std::string* out) {
+  out->clear();
+  return testutil::RunCommand(cmd, out);
+}
+
 // curl's exit code and output (-w prints the HTTP status last).
 int Curl(const std::string& args, std::string* out) {
-  return testutil::RunCommand("curl -sS --max-time 10 -w ' status=%{http_code}' " + args + " 2>&1", out);
+  return Shell("curl -sS --max-time 10 -w ' status=%{http_code}' " + args + " 2>&1", out);
 }
 
 TEST(HardeningTls, ServesHttpsWithBasicAuthAndRefusesPlainHttp) {
@@ -159,14 +165,14 @@ TEST(HardeningTls, ServesHttpsWithBasicAuthAndRefusesPlainHttp) {
     testutil::WriteFile(am.dir.File("amtool.yml"),
                         "basic_auth:\n  username: admin\n  password: s3cret\ntls_config:\n  ca_file: " + am.ca + "\n");
     std::string amtool = "amtool --alertmanager.url=" + am.base + " --http.config.file=" + am.dir.File("amtool.yml");
-    int rc = testutil::RunCommand(amtool + " silence add alertname=AmtoolTls --comment=c --author=t --duration=1h 2>&1", &out);
+    int rc = Shell(amtool + " silence add alertname=AmtoolTls --comment=c --author=t --duration=1h 2>&1", &out);
     EXPECT_EQ(rc, 0) << out;
-    rc = testutil::RunCommand(amtool + " silence query -o json 2>&1", &out);
+    rc = Shell(amtool + " silence query -o json 2>&1", &out);
     EXPECT_EQ(rc, 0) << out;
     EXPECT_NE(out.find("AmtoolTls"), std::string::npos) << out;
     // Without credentials amtool is refused, and over plain HTTP it gets the 400.
     testutil::WriteFile(am.dir.File("nocreds.yml"), "tls_config:\n  ca_file: " + am.ca + "\n");
-    rc = testutil::RunCommand("amtool --alertmanager.url=" + am.base + " --http.config.file=" + am.dir.File("nocreds.yml") +
+    rc = Shell("amtool --alertmanager.url=" + am.base + " --http.config.file=" + am.dir.File("nocreds.yml") +
                                   " silence query 2>&1",
                               &out);
     EXPECT_NE(rc, 0) << out;
@@ -206,12 +212,12 @@ TEST(HardeningTls, RequireAndVerifyClientCert) {
   if (HaveCommand("amtool")) {
     testutil::WriteFile(am.dir.File("amtool.yml"), "tls_config:\n  ca_file: " + certs.Crt("ca") + "\n  cert_file: " +
                                                        certs.Crt("client") + "\n  key_file: " + certs.Key("client") + "\n");
-    int rc = testutil::RunCommand("amtool --alertmanager.url=" + am.base + " --http.config.file=" +
+    int rc = Shell("amtool --alertmanager.url=" + am.base + " --http.config.file=" +
                                       am.dir.File("amtool.yml") + " silence query 2>&1",
                                   &out);
     EXPECT_EQ(rc, 0) << out;
     testutil::WriteFile(am.dir.File("nocert.yml"), "tls_config:\n  ca_file: " + certs.Crt("ca") + "\n");
-    rc = testutil::RunCommand("amtool --alertmanager.url=" + am.base + " --http.config.file=" +
+    rc = Shell("amtool --alertmanager.url=" + am.base + " --http.config.file=" +
                                   am.dir.File("nocert.yml") + " silence query 2>&1",
                               &out);
     EXPECT_NE(rc, 0) << out;
@@ -229,7 +235,7 @@ TEST(HardeningTls, MinVersionRefusesOlderClients) {
   ASSERT_TRUE(am.child) << testutil::ReadFile(am.log);
   std::string out;
   auto s_client = [&](const std::string& version) {
-    return testutil::RunCommand("openssl s_client -connect 127.0.0.1:" + std::to_string(am.port) + " -CAfile " +
+    return Shell("openssl s_client -connect 127.0.0.1:" + std::to_string(am.port) + " -CAfile " +
                                     certs.Crt("ca") + " -verify_return_error " + version + " </dev/null 2>&1",
                                 &out);
   };
@@ -249,7 +255,7 @@ TEST(HardeningTls, BadCertificateRefusedAtStart) {
   auto run = [&](const std::string& web) {
     testutil::WriteFile(dir.File("web.yml"), web);
     std::string out;
-    int rc = testutil::RunCommand(testutil::SremonBin() + " alertmanager --config.file=" + dir.File("am.yml") +
+    int rc = Shell(testutil::SremonBin() + " alertmanager --config.file=" + dir.File("am.yml") +
                                       " --storage.path=" + dir.File("data") + " --web.listen-address=127.0.0.1:" +
                                       std::to_string(testutil::FreePort()) + " --web.config.file=" + dir.File("web.yml") +
                                       " 2>&1",
