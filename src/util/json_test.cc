@@ -45,6 +45,14 @@ TEST(Json, ParseJson) {
     EXPECT_EQ(big.status().message(), "invalid JSON: number out of range");
   }
 
+  // A NUL byte ends nlohmann's input; here it is an error wherever it is (json_depth_fuzzer).
+  for (std::string_view nul : {std::string_view("{\"a\":1}\0junk", 12), std::string_view("\"x\0\"", 4),
+                               std::string_view("\0", 1)}) {
+    auto r = ParseJson(nul);
+    ASSERT_FALSE(r.ok()) << nul.size();
+    EXPECT_NE(r.status().message().find("NUL byte"), std::string::npos) << r.status().message();
+  }
+
   // The attack of issue 12: 100,000 levels are refused before anything is built.
   auto deep = ParseJson(std::string(100000, '[') + std::string(100000, ']'));
   ASSERT_FALSE(deep.ok());
