@@ -44,6 +44,7 @@ Status Alertmanager::Init() {
   std::string dir = options_.storage_path;
   while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
   SREMON_RETURN_IF_ERROR(silences_.Open(dir, options_.retention_ms));
+  silences_.SetMaxSilences(options_.max_silences);
   SREMON_RETURN_IF_ERROR(nflog_.Open(dir));
   SREMON_RETURN_IF_ERROR(store_.Open(dir));
   SREMON_RETURN_IF_ERROR(history_.Open(dir, options_.retention_ms));

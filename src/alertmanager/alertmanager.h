@@ -33,6 +33,9 @@ struct Options {
   // --silences.max-silence-size-bytes (upstream v0.27's flag; 0 = no limit). Upstream has no
   // limit by default; ours is on, since a silence's regexes are compiled in memory.
   size_t max_silence_bytes = 64 << 10;
+  // --silences.max-silences (upstream v0.28): how many silences may exist, expired ones kept for
+  // the retention included; a new one beyond it is refused. <= 0 = no limit, upstream's default.
+  int64_t max_silences = 0;
 };
 
 class Alertmanager {

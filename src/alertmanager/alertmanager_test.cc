@@ -10,6 +10,7 @@
 #include "alertmanager/matchers.h"
 #include "alertmanager/notify.h"
 #include "alertmanager/route.h"
+#include "alertmanager/silences.h"
 #include "alertmanager/templates.h"
 #include "alertmanager/timeinterval.h"
 #include <yaml-cpp/yaml.h>
@@ -166,6 +167,47 @@ receivers:
   EXPECT_EQ(*(*fn)(slack.title, d), "[FIRING:1] A (j)");
   EXPECT_EQ(*(*fn)(slack.text, d), "A=s1;alertname,job");
   EXPECT_EQ(*(*fn)(slack.color, d), "danger");
+}
+
+// --silences.max-silences: upstream v0.28's count (expired silences included); an update in place
+// needs no room, a replacing one does, and the error says both numbers.
+TEST(Silences, MaxSilences) {
+  Silences silences;
+  ASSERT_TRUE(silences.Open("", 3600 * 1000).ok());
+  silences.SetMaxSilences(2);
+  int64_t now = NowMs();
+  auto make = [&](const std::string& value) {
+    Silence s;
+    s.matchers = {*ParseMatcher("alertname=" + value)};
+    s.starts_at = now;
+    s.ends_at = now + 3600 * 1000;
+    s.created_by = "t";
+    s.comment = "c";
+    return s;
+  };
+  auto a = silences.Set(make("A"));
+  ASSERT_TRUE(a.ok()) << a.status().message();
+  ASSERT_TRUE(silences.Set(make("B")).ok());
+  auto third = silences.Set(make("C"));
+  ASSERT_FALSE(third.ok());
+  EXPECT_EQ(third.status().code(), Status::Code::kResourceExhausted);
+  EXPECT_EQ(third.status().message(), "exceeded maximum number of silences: 2 (limit: 2)");
+  // Same matchers and start, a later end: updated in place, no room needed.
+  auto longer = silences.Get(*a);
+  ASSERT_TRUE(longer.ok());
+  longer->ends_at += 3600 * 1000;
+  auto same = silences.Set(*longer);
+  ASSERT_TRUE(same.ok()) << same.status().message();
+  EXPECT_EQ(*same, *a);
+  // Other matchers: a new silence replaces A, which would stay expired: refused.
+  Silence changed = *longer;
+  changed.matchers = {*ParseMatcher("alertname=Z")};
+  EXPECT_FALSE(silences.Set(changed).ok());
+  // An expired silence still counts until retention drops it.
+  ASSERT_TRUE(silences.Expire(*a).ok());
+  EXPECT_FALSE(silences.Set(make("C")).ok());
+  silences.SetMaxSilences(0);
+  EXPECT_TRUE(silences.Set(make("C")).ok());
 }
 
 }  // namespace

@@ -163,6 +163,14 @@ Result<std::string> Silences::Set(Silence s) {
       it->second = s;
       return s.id;
     }
+  }
+  // A new silence, or one replacing an old one (which stays, expired): both need room.
+  if (max_silences_ > 0 && static_cast<int64_t>(silences_.size()) + 1 > max_silences_) {
+    return Status::ResourceExhausted(
+        fmt::format("exceeded maximum number of silences: {} (limit: {})", silences_.size(), max_silences_));
+  }
+  if (it != silences_.end()) {
+    const Silence& prev = it->second;
     if (StateOf(prev, now) != SilenceState::kExpired) {
       Silence old = prev;
       if (StateOf(old, now) == SilenceState::kPending) old.starts_at = now;
@@ -178,6 +186,11 @@ Result<std::string> Silences::Set(Silence s) {
   SREMON_RETURN_IF_ERROR(Persist(s, true));
   silences_[s.id] = s;
   return s.id;
+}
+
+void Silences::SetMaxSilences(int64_t max) {
+  std::lock_guard lock(mu_);
+  max_silences_ = max;
 }
 
 Status Silences::Expire(const std::string& id) {

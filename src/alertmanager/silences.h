@@ -32,8 +32,12 @@ class Silences {
   // dir "" = in memory only. retention: expired silences are dropped that long after their end.
   Status Open(const std::string& dir, int64_t retention_ms);
 
+  // At most max silences (expired ones included, as upstream counts them); <= 0 = no limit.
+  void SetMaxSilences(int64_t max);
   // Creates or updates (upstream Silences.Set). Returns the id (new when it could not be updated
-  // in place). NotFound when s.id is set but unknown; InvalidArgument "silence invalid: ...".
+  // in place). NotFound when s.id is set but unknown; InvalidArgument "silence invalid: ...";
+  // ResourceExhausted "exceeded maximum number of silences: N (limit: M)" when a new silence
+  // (also one replacing another) would pass SetMaxSilences.
   Result<std::string> Set(Silence s);
   // NotFound, or InvalidArgument when already expired.
   Status Expire(const std::string& id);
@@ -51,6 +55,7 @@ class Silences {
   std::map<std::string, Silence> silences_;  // GUARDED_BY(mu_)
   Journal journal_;                          // GUARDED_BY(mu_)
   int64_t retention_ms_ = 120 * 3600 * 1000LL;
+  int64_t max_silences_ = 0;  // GUARDED_BY(mu_)
 };
 
 // Validates and builds a matcher from the API's {name, value, isRegex, isEqual}.

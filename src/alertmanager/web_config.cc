@@ -21,9 +21,42 @@ bool IsBcryptHash(std::string_view h) {
   return h.size() == 60 && (h.starts_with("$2a$") || h.starts_with("$2b$") || h.starts_with("$2y$"));
 }
 
+// Go's tls.ClientAuthType names as exporter-toolkit reads them ("RequireClientCert" is its old
+// name for RequireAnyClientCert).
+bool ParseClientAuth(std::string_view name, http::ClientAuth* out) {
+  static const std::pair<std::string_view, http::ClientAuth> kNames[] = {
+      {"", http::ClientAuth::kNoClientCert},
+      {"NoClientCert", http::ClientAuth::kNoClientCert},
+      {"RequestClientCert", http::ClientAuth::kRequestClientCert},
+      {"RequireAnyClientCert", http::ClientAuth::kRequireAnyClientCert},
+      {"RequireClientCert", http::ClientAuth::kRequireAnyClientCert},
+      {"VerifyClientCertIfGiven", http::ClientAuth::kVerifyClientCertIfGiven},
+      {"RequireAndVerifyClientCert", http::ClientAuth::kRequireAndVerifyClientCert},
+  };
+  for (const auto& [n, v] : kNames) {
+    if (n == name) return *out = v, true;
+  }
+  return false;
+}
+
+// exporter-toolkit's TLSVersion names → the protocol version on the wire.
+bool ParseTlsVersion(std::string_view name, int* out) {
+  static const std::pair<std::string_view, int> kNames[] = {
+      {"TLS10", 0x0301}, {"TLS11", 0x0302}, {"TLS12", 0x0303}, {"TLS13", 0x0304}};
+  for (const auto& [n, v] : kNames) {
+    if (n == name) return *out = v, true;
+  }
+  return false;
+}
+
+std::string JoinDir(std::string_view dir, const std::string& file) {
+  if (dir.empty() || file.empty() || file[0] == '/') return file;
+  return std::string(dir) + "/" + file;
+}
+
 }  // namespace
 
-Result<WebConfig> ParseWebConfig(std::string_view yaml, std::string_view filename) {
+Result<WebConfig> ParseWebConfig(std::string_view yaml, std::string_view filename, std::string_view dir) {
   auto fail = [&](const YAML::Node& n, std::string msg) { return YamlError(filename, n, msg); };
   YAML::Node root;
   try {
@@ -56,15 +89,70 @@ Result<WebConfig> ParseWebConfig(std::string_view yaml, std::string_view filenam
     } else if (key == "tls_server_config") {
       if (v.IsNull()) continue;
       if (!v.IsMap()) return fail(v, "tls_server_config: want a mapping");
+      http::TlsServerOptions& tls = out.tls;
+      bool any = false;  // upstream's IsEnabled: any certificate, CA or client_auth_type field
       for (const auto& t : v) {
         std::string field = t.first.IsScalar() ? t.first.Scalar() : "";
-        if (field == "cert_file" || field == "key_file" || field == "cert" || field == "key") {
-          if (t.second.IsScalar() && !t.second.Scalar().empty()) {
-            return fail(t.first, fmt::format("tls_server_config.{}: sremon serves plain HTTP only; terminate TLS in a "
-                                             "proxy in front of the alertmanager (docs/security.md)",
-                                             field));
-          }
+        const YAML::Node& f = t.second;
+        if (field == "client_allowed_sans" || field == "cipher_suites" || field == "curve_preferences") {
+          // Go's names do not map one to one onto OpenSSL's; better refused than ignored.
+          if (f.IsNull() || (f.IsSequence() && f.size() == 0)) continue;
+          return fail(t.first, fmt::format("tls_server_config.{} is not supported by sremon (OpenSSL's defaults are "
+                                           "used); remove it",
+                                           field));
         }
+        if (field == "prefer_server_cipher_suites") continue;  // only matters with cipher_suites
+        if (!f.IsNull() && !f.IsScalar()) return fail(f, fmt::format("tls_server_config.{}: want a string", field));
+        std::string value = f.IsNull() ? "" : f.Scalar();
+        if (field == "cert_file") {
+          tls.cert_file = JoinDir(dir, value);
+        } else if (field == "key_file") {
+          tls.key_file = JoinDir(dir, value);
+        } else if (field == "client_ca_file") {
+          tls.client_ca_file = JoinDir(dir, value);
+        } else if (field == "cert") {
+          tls.cert = value;
+        } else if (field == "key") {
+          tls.key = value;
+        } else if (field == "client_ca") {
+          tls.client_ca = value;
+        } else if (field == "client_auth_type") {
+          if (!ParseClientAuth(value, &tls.client_auth)) {
+            return fail(f, fmt::format("tls_server_config.client_auth_type: invalid ClientAuth {} (want NoClientCert, "
+                                       "RequestClientCert, RequireAnyClientCert, VerifyClientCertIfGiven or "
+                                       "RequireAndVerifyClientCert)",
+                                       Quote(value)));
+          }
+        } else if (field == "min_version" || field == "max_version") {
+          if (!ParseTlsVersion(value, field == "min_version" ? &tls.min_version : &tls.max_version)) {
+            return fail(f, fmt::format("tls_server_config.{}: unknown TLS version {} (want TLS10, TLS11, TLS12 or "
+                                       "TLS13)",
+                                       field, Quote(value)));
+          }
+          continue;
+        } else {
+          return fail(t.first, fmt::format("field {} not found in type web.TLSConfig", Quote(field)));
+        }
+        any = any || !value.empty();
+      }
+      if (!any) continue;
+      // upstream's checks, in its words
+      if (tls.cert_file.empty() == tls.cert.empty()) {
+        return fail(v, tls.cert.empty() ? "tls_server_config: missing one of cert or cert_file"
+                                        : "tls_server_config: at most one of cert and cert_file must be configured");
+      }
+      if (tls.key_file.empty() == tls.key.empty()) {
+        return fail(v, tls.key.empty() ? "tls_server_config: missing one of key or key_file"
+                                       : "tls_server_config: at most one of key and key_file must be configured");
+      }
+      if (!tls.client_ca_file.empty() && !tls.client_ca.empty()) {
+        return fail(v, "tls_server_config: at most one of client_ca and client_ca_file must be configured");
+      }
+      if ((!tls.client_ca_file.empty() || !tls.client_ca.empty()) && tls.client_auth == http::ClientAuth::kNoClientCert) {
+        return fail(v, "tls_server_config: client CA's have been configured without a Client Auth Policy");
+      }
+      if (tls.min_version > tls.max_version) {
+        return fail(v, "tls_server_config: min_version is above max_version");
       }
     } else if (key == "http_server_config") {
       // http2 and extra response headers: nothing sremon needs to act on.
@@ -81,7 +169,8 @@ Result<WebConfig> LoadWebConfigFile(const std::string& path) {
   if (!f) return Status::NotFound(fmt::format("cannot read --web.config.file {}", Quote(path)));
   std::stringstream ss;
   ss << f.rdbuf();
-  return ParseWebConfig(ss.str(), path);
+  size_t slash = path.rfind('/');
+  return ParseWebConfig(ss.str(), path, slash == std::string::npos ? "" : std::string_view(path).substr(0, slash));
 }
 
 bool BcryptMatches(std::string_view hash, std::string_view password) {

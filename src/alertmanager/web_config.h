@@ -1,7 +1,7 @@
 // The web configuration Alertmanager reads from --web.config.file (Prometheus exporter-toolkit,
-// docs/web-configuration.md upstream): Basic auth users with bcrypt hashes. sremon serves plain
-// HTTP only, so a tls_server_config with a certificate is refused at start with a message that
-// says to terminate TLS in a proxy (docs/security.md).
+// docs/web-configuration.md upstream): Basic auth users with bcrypt hashes, and HTTPS through
+// tls_server_config (certificate, client certificates, TLS versions). Read once at start; upstream
+// re-reads it on every request, here a change needs a restart (docs/security.md).
 #pragma once
 
 #include <map>
@@ -18,10 +18,12 @@ namespace sremon::alertmanager {
 
 struct WebConfig {
   std::map<std::string, std::string> basic_auth_users;  // name → bcrypt hash ($2a$, $2b$, $2y$)
+  http::TlsServerOptions tls;                           // tls.enabled(): serve HTTPS
 };
 
-// Strict as upstream (unknown fields are errors); errors name the file and field.
-Result<WebConfig> ParseWebConfig(std::string_view yaml, std::string_view filename);
+// Strict as upstream (unknown fields are errors); errors name the file and field. Relative file
+// names in tls_server_config are taken from dir (upstream: the web config file's directory).
+Result<WebConfig> ParseWebConfig(std::string_view yaml, std::string_view filename, std::string_view dir = "");
 Result<WebConfig> LoadWebConfigFile(const std::string& path);
 
 // Checks Basic credentials against the bcrypt hashes of a WebConfig. bcrypt is slow on purpose

@@ -92,6 +92,33 @@ using Observer = std::function<void(const Request& req, const Response& resp, st
 // req.params, before 404/405. Runs on an I/O thread, so it must be quick or cache slow answers.
 using Gate = std::function<bool(const Request& req, Response* resp)>;
 
+// Who must show a client certificate, as Go's tls.ClientAuthType (exporter-toolkit's
+// client_auth_type names them): kNoClientCert asks for none; kRequestClientCert and
+// kRequireAnyClientCert ask and accept any certificate (the second refuses a client without
+// one); kVerifyClientCertIfGiven and kRequireAndVerifyClientCert check it against the client
+// CAs (the second refuses a client without one).
+enum class ClientAuth {
+  kNoClientCert,
+  kRequestClientCert,
+  kRequireAnyClientCert,
+  kVerifyClientCertIfGiven,
+  kRequireAndVerifyClientCert,
+};
+
+// HTTPS for a Server (exporter-toolkit's tls_server_config). Each PEM comes from a file or
+// inline text, not both. Read once, at Start().
+struct TlsServerOptions {
+  std::string cert_file, cert;  // the certificate chain, leaf first
+  std::string key_file, key;    // its private key
+  // Trusted roots for client certificates; empty with a verifying client_auth = the system's CAs.
+  std::string client_ca_file, client_ca;
+  ClientAuth client_auth = ClientAuth::kNoClientCert;
+  // Protocol versions as on the wire (0x0303 = TLS 1.2, 0x0304 = TLS 1.3), upstream's defaults.
+  int min_version = 0x0303;
+  int max_version = 0x0304;
+  bool enabled() const { return !cert_file.empty() || !cert.empty(); }
+};
+
 struct ServerOptions {
   std::string name = "http";                  // for logs and errors: the service name
   std::string listen_addr = "127.0.0.1:8080";  // host:port, :port (all interfaces), [::1]:port
@@ -107,6 +134,9 @@ struct ServerOptions {
   // that has waited longest for a request (idle keep-alive or slow headers) is closed to make
   // room; when every connection has a request in progress the new one is closed. 0 = no cap.
   size_t max_connections = 512;
+  // Serve HTTPS when tls.enabled(): a client that speaks plain HTTP to it gets a 400 saying so
+  // (as Go's server answers) and the connection is closed.
+  TlsServerOptions tls;
 };
 
 // A lane: blocking routes with their own threads and a bound on how many run at once, so one

@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <openssl/pem.h>
 #include <poll.h>
 #include <unistd.h>
 
@@ -277,6 +278,55 @@ TEST(ClientTls, HttpsWithCaFileServerNameAndSkipVerify) {
   r = Fetch(req);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(FetchErrorPhase(r.status()), "TLS handshake") << r.status().message();
+}
+
+// ServerOptions::tls: requests and bodies (Beast's body loop, not the plain recv(2) path) over
+// HTTPS, the body limit, and plain HTTP on the TLS port answered with Go's 400.
+TEST(ServerTls, HttpsBodiesLimitsAndPlainHttpRefused) {
+  testutil::SelfSignedCert cert;
+  testutil::TempDir dir;
+  std::string ca = dir.File("ca.pem");
+  cert.WritePem(ca);
+  ServerOptions o;
+  o.name = "tls";
+  o.listen_addr = "127.0.0.1:0";
+  o.max_body_bytes = 1 << 20;
+  o.tls.cert = testutil::ReadFile(ca);
+  BIO* bio = BIO_new(BIO_s_mem());
+  ASSERT_EQ(PEM_write_bio_PrivateKey(bio, cert.key, nullptr, nullptr, 0, nullptr, nullptr), 1);
+  char* pem = nullptr;
+  long pem_size = BIO_get_mem_data(bio, &pem);
+  o.tls.key.assign(pem, pem_size);
+  BIO_free(bio);
+  Server server(o);
+  server.Route("POST", "/echo", [](Request& req, Response& r) { r.SetText(200, req.body); });
+  ASSERT_TRUE(server.Start().ok());
+  ClientRequest req;
+  req.method = "POST";
+  req.url = "https://127.0.0.1:" + std::to_string(server.port()) + "/echo";
+  req.tls.ca_file = ca;
+  req.timeout = std::chrono::milliseconds(5000);
+  for (size_t size : {size_t{0}, size_t{5}, size_t{300000}, size_t{1} << 20}) {
+    req.body = std::string(size, 'b');
+    auto r = Fetch(req);
+    ASSERT_TRUE(r.ok()) << size << ": " << r.status().message();
+    EXPECT_EQ(r->status, 200);
+    EXPECT_EQ(r->body.size(), size);
+  }
+  req.body = std::string((1 << 20) + 1, 'b');
+  auto big = Fetch(req);
+  EXPECT_TRUE(!big.ok() || big->status == 413);
+  req.url = "http://127.0.0.1:" + std::to_string(server.port()) + "/echo";
+  req.body = "x";
+  auto plain = Fetch(req);
+  ASSERT_TRUE(plain.ok()) << plain.status().message();
+  EXPECT_EQ(plain->status, 400);
+  EXPECT_EQ(plain->body, "Client sent an HTTP request to an HTTPS server.\n");
+  // A certificate that does not parse stops Start, naming the field.
+  ServerOptions bad = o;
+  bad.tls.cert = "not a certificate";
+  Status st = Server(bad).Start();
+  EXPECT_NE(st.message().find("tls: tls_server_config cert:"), std::string::npos) << st.message();
 }
 
 TEST(HttpUtil, Base64Encode) {

@@ -1,19 +1,28 @@
 // Boost.Beast implementation of http::Server. One strand per connection; blocking handlers hop
 // to a worker pool (the shared one or a lane's) and post the response back to the connection's
-// strand.
+// strand. With ServerOptions::tls a connection is wrapped in an SSL stream after its first bytes
+// showed a TLS handshake; every read and write goes through WithStream, so the plain path stays
+// the same code (and keeps its recv(2) fast path for bodies).
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
 #include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
 #include <deque>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/core/detect_ssl.hpp>
 #include <boost/beast/http.hpp>
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "http/http.h"
@@ -57,6 +66,75 @@ struct LaneState {
   std::deque<std::shared_ptr<LaneJob>> queue;  // GUARDED_BY(mu)
 };
 
+// A PEM from a file or inline text (exporter-toolkit's cert_file / cert pairs).
+Result<std::string> ReadPem(const std::string& file, const std::string& text) {
+  if (file.empty()) return text;
+  std::ifstream f(file);
+  if (!f) return Status::NotFound(fmt::format("cannot read {}", Quote(file)));
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// The server's SSL context. Errors name the tls_server_config field, as the config says it.
+Result<std::unique_ptr<asio::ssl::context>> MakeTlsContext(const TlsServerOptions& t) {
+  namespace ssl = asio::ssl;
+  auto ctx = std::make_unique<ssl::context>(ssl::context::tls_server);
+  SSL_CTX* native = ctx->native_handle();
+  auto fail = [](std::string_view field, std::string_view why) {
+    return Status::InvalidArgument(fmt::format("tls_server_config {}: {}", field, why));
+  };
+  if (!SSL_CTX_set_min_proto_version(native, t.min_version) || !SSL_CTX_set_max_proto_version(native, t.max_version) ||
+      t.min_version > t.max_version) {
+    return fail("min_version/max_version", "not a usable range of TLS versions");
+  }
+  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_compression);
+  SSL_CTX_set_session_cache_mode(native, SSL_SESS_CACHE_SERVER);
+  beast::error_code ec;
+  if (!t.cert_file.empty()) {
+    ctx->use_certificate_chain_file(t.cert_file, ec);
+  } else {
+    ctx->use_certificate_chain(asio::buffer(t.cert), ec);
+  }
+  if (ec) return fail(t.cert_file.empty() ? "cert" : "cert_file " + Quote(t.cert_file), ec.message());
+  if (!t.key_file.empty()) {
+    ctx->use_private_key_file(t.key_file, ssl::context::pem, ec);
+  } else {
+    ctx->use_private_key(asio::buffer(t.key), ssl::context::pem, ec);
+  }
+  // OpenSSL also checks here that the key belongs to the certificate ("key values mismatch").
+  if (ec) return fail(t.key_file.empty() ? "key" : "key_file " + Quote(t.key_file), ec.message());
+  if (t.client_auth == ClientAuth::kNoClientCert) return ctx;
+
+  std::string ca_field = t.client_ca_file.empty() ? "client_ca" : "client_ca_file " + Quote(t.client_ca_file);
+  auto pem = ReadPem(t.client_ca_file, t.client_ca);
+  if (!pem.ok()) return fail(ca_field, pem.status().message());
+  if (!pem->empty()) {
+    // Each CA both verifies and is named in the CertificateRequest, so clients with several
+    // certificates know which one to send.
+    std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem->data(), static_cast<int>(pem->size())), BIO_free);
+    int n = 0;
+    while (X509* x = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) {
+      X509_STORE_add_cert(SSL_CTX_get_cert_store(native), x);
+      SSL_CTX_add_client_CA(native, x);
+      X509_free(x);
+      ++n;
+    }
+    ERR_clear_error();  // the loop ends on "no start line"
+    if (n == 0) return fail(ca_field, "no PEM certificate in it");
+  } else {
+    ctx->set_default_verify_paths(ec);  // Go verifies against the system's roots then, too
+    if (ec) return fail("client_ca_file", "none given, and the system's CAs: " + ec.message());
+  }
+  bool verify = t.client_auth == ClientAuth::kVerifyClientCertIfGiven ||
+                t.client_auth == ClientAuth::kRequireAndVerifyClientCert;
+  bool require = t.client_auth == ClientAuth::kRequireAnyClientCert ||
+                 t.client_auth == ClientAuth::kRequireAndVerifyClientCert;
+  ctx->set_verify_mode(ssl::verify_peer | (require ? ssl::verify_fail_if_no_peer_cert : 0));
+  if (!verify) ctx->set_verify_callback([](bool, ssl::verify_context&) { return true; });
+  return ctx;
+}
+
 }  // namespace
 
 struct Server::Impl {
@@ -77,6 +155,7 @@ struct Server::Impl {
   Observer observer;
   Headers response_headers;
   Gate gate;
+  std::unique_ptr<asio::ssl::context> tls;  // set by Start() when opts.tls.enabled()
   int bound_port = 0;
   std::atomic<int> in_flight{0};
   std::atomic<bool> stopping{false};
@@ -142,7 +221,9 @@ namespace {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, Server::Impl* srv) : stream_(std::move(socket)), srv_(srv) {}
+  Session(tcp::socket socket, Server::Impl* srv) : stream_(std::move(socket)), srv_(srv) {
+    if (srv_->tls) tls_.emplace(stream_, *srv_->tls);
+  }
 
   void Start() {
     beast::error_code ec;
@@ -155,7 +236,10 @@ class Session : public std::enable_shared_from_this<Session> {
     auto local = stream_.socket().local_endpoint(ec);
     if (!ec) to_loopback_ = IsLoopback(local.address());
     stream_.socket().set_option(tcp::no_delay(true), ec);
-    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->ReadHeader(); });
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+      if (self->tls_) return self->DetectTls();
+      self->ReadHeader();
+    });
   }
   ~Session() { Release(); }
 
@@ -170,6 +254,52 @@ class Session : public std::enable_shared_from_this<Session> {
                                   asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6()).is_loopback());
   }
 
+  // Every read and write of a request or response: f(the SSL stream) or f(the TCP stream).
+  template <typename F>
+  void WithStream(F&& f) {
+    if (tls_) return f(*tls_);
+    f(stream_);
+  }
+
+  // The handshake must be done within the header timeout, and the connection may be evicted
+  // meanwhile, as one waiting for its headers.
+  void DetectTls() {
+    stream_.expires_after(srv_->opts.header_read_timeout);
+    wait_key_ = srv_->MarkWaiting(shared_from_this());
+    beast::async_detect_ssl(stream_, buffer_, [self = shared_from_this()](beast::error_code ec, bool is_tls) {
+      if (ec) return self->Close();
+      if (!is_tls) return self->RefusePlainHttp();
+      self->Handshake();
+    });
+  }
+
+  // Go's net/http answers plain HTTP on a TLS port so, and curl or a browser shows it.
+  void RefusePlainHttp() {
+    Unwait();
+    static constexpr std::string_view kAnswer =
+        "HTTP/1.0 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"
+        "Client sent an HTTP request to an HTTPS server.\n";
+    asio::async_write(stream_, asio::buffer(kAnswer.data(), kAnswer.size()),
+                      [self = shared_from_this()](beast::error_code, size_t) { self->Close(); });
+  }
+
+  void Handshake() {
+    // The bytes detect_ssl read start the handshake (ssl::stream's buffered overload; Beast's
+    // ssl_stream wrapper declares it with the wrong handler signature).
+    tls_->next_layer().async_handshake(asio::ssl::stream_base::server, buffer_.data(),
+                          [self = shared_from_this()](beast::error_code ec, size_t used) {
+                            self->Unwait();
+                            if (ec) {
+                              // A client without the required certificate lands here, as do scanners.
+                              spdlog::warn("{}: TLS handshake error from {}: {}", self->srv_->opts.name,
+                                           self->remote_ip_, ec.message());
+                              return self->Close();
+                            }
+                            self->buffer_.consume(used);
+                            self->ReadHeader();
+                          });
+  }
+
   void ReadHeader() {
     parser_.emplace();
     parser_->header_limit(64 * 1024);
@@ -178,8 +308,10 @@ class Session : public std::enable_shared_from_this<Session> {
     // connection get the idle one. Either way the connection is a candidate for eviction.
     stream_.expires_after(requests_ ? srv_->opts.idle_timeout : srv_->opts.header_read_timeout);
     wait_key_ = srv_->MarkWaiting(shared_from_this());
-    bhttp::async_read_header(stream_, buffer_, *parser_,
-                             [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
+    WithStream([&](auto& s) {
+      bhttp::async_read_header(s, buffer_, *parser_,
+                               [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
+    });
   }
 
   void OnHeader(beast::error_code ec) {
@@ -190,9 +322,11 @@ class Session : public std::enable_shared_from_this<Session> {
     auto expect = h[bhttp::field::expect];
     if (beast::iequals(expect, "100-continue")) {
       auto cont = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, h.version());
-      bhttp::async_write(stream_, *cont, [self = shared_from_this(), cont](beast::error_code ec, size_t) {
-        if (ec) return self->Close();
-        self->ReadBody();
+      WithStream([&](auto& s) {
+        bhttp::async_write(s, *cont, [self = shared_from_this(), cont](beast::error_code ec, size_t) {
+          if (ec) return self->Close();
+          self->ReadBody();
+        });
       });
       return;
     }
@@ -201,12 +335,14 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void ReadBody() {
     if (parser_->is_done()) return Dispatch();
-    if (auto len = parser_->content_length(); len && !parser_->chunked()) return ReadKnownLengthBody(*len);
-    bhttp::async_read(stream_, buffer_, *parser_,
-                      [self = shared_from_this()](beast::error_code ec, size_t) {
-                        if (ec) return self->OnReadError(ec);
-                        self->Dispatch();
-                      });
+    // The recv(2) fast path reads the socket itself: plain connections only.
+    if (auto len = parser_->content_length(); len && !parser_->chunked() && !tls_) return ReadKnownLengthBody(*len);
+    WithStream([&](auto& s) {
+      bhttp::async_read(s, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
+        if (ec) return self->OnReadError(ec);
+        self->Dispatch();
+      });
+    });
   }
 
   // A body of known length is read straight into the request's string: Beast's loop reads it in
@@ -414,9 +550,11 @@ class Session : public std::enable_shared_from_this<Session> {
       res->prepare_payload();
     }
     stream_.expires_after(srv_->opts.read_timeout);
-    bhttp::async_write(stream_, *res, [self = shared_from_this(), res, keep](beast::error_code ec, size_t) {
-      if (ec || !keep) return self->Close();
-      self->ReadHeader();
+    WithStream([&](auto& s) {
+      bhttp::async_write(s, *res, [self = shared_from_this(), res, keep](beast::error_code ec, size_t) {
+        if (ec || !keep) return self->Close();
+        self->ReadHeader();
+      });
     });
   }
 
@@ -441,6 +579,10 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   beast::tcp_stream stream_;
+  // Over stream_ when the server has TLS (declared after it: destroyed first). Close() drops the
+  // TCP connection without a close_notify, as after a timeout; HTTP framing ends each response.
+  // flat_stream, as in beast::ssl_stream: a response's buffers go out in one TLS record.
+  std::optional<beast::flat_stream<asio::ssl::stream<beast::tcp_stream&>>> tls_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   static constexpr size_t kInitialBodyBytes = 64 * 1024;
@@ -626,6 +768,14 @@ Status Server::Start() {
   impl_->acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return fail(ec);
   impl_->bound_port = impl_->acceptor.local_endpoint().port();
+  if (impl_->opts.tls.enabled()) {
+    auto ctx = MakeTlsContext(impl_->opts.tls);
+    if (!ctx.ok()) {
+      impl_->acceptor.close(ec);
+      return Status::InvalidArgument(fmt::format("{}: {}", impl_->opts.name, ctx.status().message()));
+    }
+    impl_->tls = std::move(*ctx);
+  }
   impl_->workers = std::make_unique<asio::thread_pool>(std::max(1, impl_->opts.worker_threads));
   for (auto& lane : impl_->lanes) lane->pool = std::make_unique<asio::thread_pool>(lane->opts.max_concurrent);
   impl_->work.emplace(impl_->ioc.get_executor());

@@ -26,11 +26,14 @@ int RunAlertmanager(int argc, char** argv) {
   AddDurationFlag(app, "--data.retention", &opts.retention_ms, 60 * 1000, 10LL * 365 * 24 * 3600 * 1000,
                   "How long to keep silences, notification log and history (default 120h)");
   app.add_option("--web.config.file", web_config_file,
-                 "Exporter-toolkit web configuration: basic_auth_users with bcrypt hashes (docs/security.md); "
-                 "default none: no authentication");
+                 "Exporter-toolkit web configuration: basic_auth_users with bcrypt hashes, tls_server_config for "
+                 "HTTPS (docs/security.md); read at start; default none: plain HTTP, no authentication");
   app.add_option("--log.level", log_level, "debug, info, warn, error (default info)");
   app.add_option("--silences.max-silence-size-bytes", opts.max_silence_bytes,
                  "Largest silence accepted (matchers, comment, creator), 0 = no limit (default 65536)");
+  AddNumberFlag<int64_t>(app, "--silences.max-silences", &opts.max_silences, INT32_MIN, INT32_MAX,
+                         "Maximum number of silences, expired ones (kept for --data.retention) included; a new one "
+                         "beyond it is refused. Zero or negative = no limit (default 0)");
   app.add_flag("--check-config", check_config, "Check the configuration file and exit (0 valid, 1 invalid)");
   app.footer("Cluster flags (--cluster.*) are accepted and ignored: sremon runs a single node.");
   std::string test_receiver;
@@ -67,7 +70,16 @@ int RunAlertmanager(int argc, char** argv) {
   }
 
   InitLogging("alertmanager", log_level);
-  if (opts.external_url.empty()) opts.external_url = "http://" + listen;
+  alertmanager::WebConfig web_config;
+  if (!web_config_file.empty()) {
+    auto w = alertmanager::LoadWebConfigFile(web_config_file);
+    if (!w.ok()) {
+      spdlog::error("cannot load --web.config.file: {}", w.status().message());
+      return kExitFailure;
+    }
+    web_config = std::move(*w);
+  }
+  if (opts.external_url.empty()) opts.external_url = (web_config.tls.enabled() ? "https://" : "http://") + listen;
   while (!opts.external_url.empty() && opts.external_url.back() == '/') opts.external_url.pop_back();
 
   if (test->parsed()) {
@@ -96,22 +108,14 @@ int RunAlertmanager(int argc, char** argv) {
     return all_ok ? kExitOk : kExitFailure;
   }
 
-  alertmanager::WebConfig web_config;
-  if (!web_config_file.empty()) {
-    auto w = alertmanager::LoadWebConfigFile(web_config_file);
-    if (!w.ok()) {
-      spdlog::error("cannot load --web.config.file: {}", w.status().message());
-      return kExitFailure;
-    }
-    web_config = std::move(*w);
-  }
+  http::ServerOptions so;
+  so.name = "alertmanager";
+  so.listen_addr = listen;
+  so.tls = web_config.tls;
   alertmanager::BasicAuthChecker auth(std::move(web_config));
   WarnIfExposed("alertmanager", listen, auth.enabled(), "Set basic_auth_users in a --web.config.file");
 
   alertmanager::Alertmanager am(opts);
-  http::ServerOptions so;
-  so.name = "alertmanager";
-  so.listen_addr = listen;
   http::Server server(so);
   // Ready only once the state is loaded; until then the API is not served at all (Init runs
   // before Start), so nothing can be notified or acknowledged early.
@@ -128,8 +132,8 @@ int RunAlertmanager(int argc, char** argv) {
     am.Stop();
     return kExitFailure;
   }
-  spdlog::info("Listening on address={}:{} config={} storage={}", listen.substr(0, listen.rfind(':')), server.port(),
-               opts.config_file, opts.storage_path);
+  spdlog::info("Listening on address={}:{} config={} storage={} tls={}", listen.substr(0, listen.rfind(':')),
+               server.port(), opts.config_file, opts.storage_path, so.tls.enabled());
   // SIGHUP: Reload() logs and counts a failure itself and keeps the running config.
   WaitForShutdown([&am] { (void)am.Reload(); });
   server.Stop();

@@ -1,5 +1,6 @@
 // libFuzzer target for the JSON depth guard: whatever the bytes, ParseJson accepts exactly the
-// documents the unguarded parser accepts that nest no deeper than the limit, with the same value.
+// documents the unguarded parser accepts that nest no deeper than the limit and hold no NUL byte
+// (nlohmann stops reading at one; ParseJson refuses it), with the same value.
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
@@ -23,7 +24,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto guarded = sremon::ParseJson(in, 8);
   // libFuzzer inputs are a few KB, so the unguarded parse and Depth's recursion are safe here.
   auto plain = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-  bool want = !plain.is_discarded() && Depth(plain) <= 8;
+  bool want = !plain.is_discarded() && Depth(plain) <= 8 && in.find('\0') == std::string_view::npos;
   if (guarded.ok() != want) std::abort();
   if (guarded.ok() && *guarded != plain) std::abort();
   return 0;

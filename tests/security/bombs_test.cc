@@ -338,6 +338,35 @@ TEST(Bombs, HugeSilenceRegexRefused) {
   am->ExpectAlive("an 8 MB regex silence");
 }
 
+// --silences.max-silences (upstream v0.28): silences are kept in memory and on disk, so their
+// number can be bounded; past it a new silence is refused with upstream's message, through the API
+// and through Debian's amtool.
+TEST(Bombs, TooManySilencesRefused) {
+  TempDir dir;
+  auto am = Alertmanager(dir, kWebhookConfig, {"--silences.max-silences=3"});
+  auto silence = [](int i) {
+    return json{{"matchers", {{{"name", "alertname"}, {"value", fmt::format("S{}", i)}, {"isRegex", false}}}},
+                {"startsAt", "2026-01-01T00:00:00Z"}, {"endsAt", "2099-01-01T00:00:00Z"},
+                {"createdBy", "t"}, {"comment", "c"}}
+        .dump();
+  };
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(am->Call("POST", "/api/v2/silences", silence(i)).status, 200) << i;
+  auto r = am->Call("POST", "/api/v2/silences", silence(3));
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(json::parse(r.body, nullptr, false), "exceeded maximum number of silences: 3 (limit: 3)") << r.body;
+  if (testutil::RunCommand("command -v amtool >/dev/null") == 0) {
+    std::string out;
+    int rc = testutil::RunCommand("amtool --alertmanager.url=" + am->url() +
+                                      " silence add alertname=Amtool --comment=c --author=t --duration=1h 2>&1",
+                                  &out);
+    EXPECT_NE(rc, 0) << out;
+    EXPECT_NE(out.find("exceeded maximum number of silences"), std::string::npos) << out;
+  }
+  auto all = json::parse(am->Call("GET", "/api/v2/silences").body, nullptr, false);
+  EXPECT_EQ(all.size(), 3u);
+  am->ExpectAlive("a refused silence");
+}
+
 // A page on another origin can POST text/plain or form bodies without a preflight: upstream
 // answers 415 to anything but application/json, and so must we.
 TEST(Bombs, AlertmanagerRequiresJsonContentType) {
