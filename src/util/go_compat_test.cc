@@ -67,12 +67,17 @@ TEST(GoCompat, RegexpExpand) {
   check("(a+)", "aaa", "$1_", "");
 }
 
-TEST(GoCompat, Unquote) {
-  auto ok = [](std::string_view in, std::string_view want) {
-    auto got = Unquote(in);
+// A checker of one unquoting function: ok(in, want).
+auto Unquotes(Result<std::string> (*unquote)(std::string_view)) {
+  return [unquote](std::string_view in, std::string_view want) {
+    auto got = unquote(in);
     ASSERT_TRUE(got.ok()) << in << ": " << got.status().ToString();
     EXPECT_EQ(*got, want) << in;
   };
+}
+
+TEST(GoCompat, Unquote) {
+  auto ok = Unquotes(Unquote);
   // strconv's unquote tests.
   ok(R"("")", "");
   ok(R"("a")", "a");
@@ -146,11 +151,7 @@ TEST(GoCompat, UnquoteChar) {
 }
 
 TEST(GoCompat, UnquotePromQL) {
-  auto ok = [](std::string_view in, std::string_view want) {
-    auto got = UnquotePromQL(in);
-    ASSERT_TRUE(got.ok()) << in << ": " << got.status().ToString();
-    EXPECT_EQ(*got, want) << in;
-  };
+  auto ok = Unquotes(UnquotePromQL);
   // Prometheus's util/strutil quote tests: single quotes hold strings.
   ok(R"("")", "");
   ok(R"("a")", "a");
