@@ -7,6 +7,7 @@
 
 #include "alertmanager/alertmanager.h"
 #include "http/page.h"
+#include "util/go_compat.h"
 #include "util/strings.h"
 #include "util/time.h"
 

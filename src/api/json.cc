@@ -3,17 +3,11 @@
 #include <charconv>
 #include <cmath>
 
+#include "util/go_compat.h"
 #include "util/strings.h"
 
 namespace sremon::api {
 namespace {
-
-constexpr char kHex[] = "0123456789abcdef";
-
-// True for bytes that go into a Go JSON string unchanged (printable ASCII minus " \ < > &).
-constexpr bool IsPlain(unsigned char c) {
-  return c >= 0x20 && c < 0x80 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&';
-}
 
 void AppendInt(std::string* out, int64_t v) {
   char buf[24];
@@ -90,50 +84,6 @@ void AppendStats(std::string* out, const promql::QueryStats& stats, const StatsT
 
 }  // namespace
 
-void AppendGoJsonString(std::string* out, std::string_view s) {
-  out->push_back('"');
-  size_t i = 0;
-  while (i < s.size()) {
-    // Fast path: copy the longest run of plain ASCII at once.
-    size_t j = i;
-    while (j < s.size() && IsPlain(static_cast<unsigned char>(s[j]))) ++j;
-    out->append(s.data() + i, j - i);
-    i = j;
-    if (i >= s.size()) break;
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      switch (c) {
-        case '"': out->append("\\\""); break;
-        case '\\': out->append("\\\\"); break;
-        case '\n': out->append("\\n"); break;
-        case '\r': out->append("\\r"); break;
-        case '\t': out->append("\\t"); break;
-        default:  // control characters and < > &
-          out->append("\\u00");
-          out->push_back(kHex[c >> 4]);
-          out->push_back(kHex[c & 0xF]);
-      }
-      ++i;
-      continue;
-    }
-    size_t n = Utf8SequenceLength(s, i);
-    if (n == 0) {
-      out->append("\\ufffd");
-      ++i;
-      continue;
-    }
-    // U+2028 and U+2029 (E2 80 A8/A9) break JavaScript string literals; Go escapes them.
-    if (n == 3 && c == 0xE2 && static_cast<unsigned char>(s[i + 1]) == 0x80 &&
-        (static_cast<unsigned char>(s[i + 2]) & 0xFE) == 0xA8) {
-      out->append(static_cast<unsigned char>(s[i + 2]) == 0xA8 ? "\\u2028" : "\\u2029");
-    } else {
-      out->append(s.data() + i, n);
-    }
-    i += n;
-  }
-  out->push_back('"');
-}
-
 void AppendTimestamp(std::string* out, int64_t t_ms) {
   if (t_ms < 0) {
     out->push_back('-');
@@ -163,9 +113,9 @@ void AppendLabels(std::string* out, const model::Labels& labels) {
   for (const auto& l : labels) {
     if (!first) out->push_back(',');
     first = false;
-    AppendGoJsonString(out, l.name);
+    AppendJsonStringHtmlSafe(out, l.name);
     out->push_back(':');
-    AppendGoJsonString(out, l.value);
+    AppendJsonStringHtmlSafe(out, l.value);
   }
   out->push_back('}');
 }
@@ -183,7 +133,7 @@ void AppendQueryData(std::string* out, const promql::Value& value, const promql:
     out->append("string\",\"result\":[");
     AppendGoFloat(out, static_cast<double>(str->t) / 1000.0);
     out->push_back(',');
-    AppendGoJsonString(out, str->v);
+    AppendJsonStringHtmlSafe(out, str->v);
     out->push_back(']');
   } else if (const auto* vec = std::get_if<promql::Vector>(&value)) {
     out->append("vector\",\"result\":");
@@ -211,9 +161,9 @@ std::string SuccessJson(std::string_view data_json, const std::vector<std::strin
 
 std::string ErrorJson(std::string_view error_type, std::string_view message) {
   std::string out = "{\"status\":\"error\",\"errorType\":";
-  AppendGoJsonString(&out, error_type);
+  AppendJsonStringHtmlSafe(&out, error_type);
   out.append(",\"error\":");
-  AppendGoJsonString(&out, message);
+  AppendJsonStringHtmlSafe(&out, message);
   out.push_back('}');
   return out;
 }
@@ -222,7 +172,7 @@ void AppendStringArray(std::string* out, const std::vector<std::string>& items) 
   out->push_back('[');
   for (size_t i = 0; i < items.size(); ++i) {
     if (i) out->push_back(',');
-    AppendGoJsonString(out, items[i]);
+    AppendJsonStringHtmlSafe(out, items[i]);
   }
   out->push_back(']');
 }

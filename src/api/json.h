@@ -15,10 +15,6 @@
 
 namespace sremon::api {
 
-// A JSON string as Go's encoding/json writes it: HTML-safe (<, >, & as \u003c...), U+2028/2029
-// escaped, and each invalid UTF-8 byte replaced by U+FFFD (so the answer is always valid JSON).
-void AppendGoJsonString(std::string* out, std::string_view s);
-
 // A sample timestamp as Prometheus's marshalTimestamp: seconds, then ".mmm" when the
 // milliseconds are not zero (1500 → 1.500, 2000 → 2, -1500 → -1.500).
 void AppendTimestamp(std::string* out, int64_t t_ms);

@@ -13,25 +13,6 @@
 namespace sremon::api {
 namespace {
 
-TEST(ApiJson, GoJsonString) {
-  auto check = [](std::string_view in, std::string_view want) {
-    std::string out;
-    AppendGoJsonString(&out, in);
-    EXPECT_EQ(out, want) << in;
-  };
-  check("plain", "\"plain\"");
-  check("", "\"\"");
-  check("a\"b\\c", "\"a\\\"b\\\\c\"");
-  check("\n\r\t\x01", "\"\\n\\r\\t\\u0001\"");
-  check("a<b>&c", "\"a\\u003cb\\u003e\\u0026c\"");  // Go escapes HTML characters
-  check("é€😀", "\"é€😀\"");                           // valid UTF-8 passes through
-  check("up\xff", "\"up\\ufffd\"");                    // invalid bytes become U+FFFD
-  check("\xc3", "\"\\ufffd\"");                        // truncated sequence
-  check("\xe0\x80\x80", "\"\\ufffd\\ufffd\\ufffd\"");  // overlong
-  check("\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\"");  // surrogate
-  check("\xe2\x80\xa8\xe2\x80\xa9", "\"\\u2028\\u2029\"");
-}
-
 TEST(ApiJson, Timestamps) {
   auto check = [](int64_t ms, std::string_view want) {
     std::string out;

@@ -17,6 +17,7 @@
 #include "api/params.h"
 #include "api/selectors.h"
 #include "promql/ast.h"
+#include "util/go_compat.h"
 #include "util/strings.h"
 #include "util/time.h"
 #include "version.h"
@@ -409,7 +410,7 @@ void PromApi::Metadata(const http::Request& req, http::Response& resp) {
     if (!metric.empty() && name != metric) continue;
     if (limit >= 0 && n >= limit) break;
     if (n++) out->push_back(',');
-    AppendGoJsonString(out, name);
+    AppendJsonStringHtmlSafe(out, name);
     out->append(":[");
     // Distinct entries only, as Prometheus collects them in a set.
     std::set<std::tuple<std::string, std::string, std::string>> seen;
@@ -419,11 +420,11 @@ void PromApi::Metadata(const http::Request& req, http::Response& resp) {
       if (!first) out->push_back(',');
       first = false;
       out->append("{\"type\":");
-      AppendGoJsonString(out, m.type);
+      AppendJsonStringHtmlSafe(out, m.type);
       out->append(",\"help\":");
-      AppendGoJsonString(out, m.help);
+      AppendJsonStringHtmlSafe(out, m.help);
       out->append(",\"unit\":");
-      AppendGoJsonString(out, m.unit);
+      AppendJsonStringHtmlSafe(out, m.unit);
       out->push_back('}');
     }
     out->push_back(']');
@@ -436,11 +437,11 @@ void PromApi::BuildInfo(const http::Request&, http::Response& resp) {
   SuccessWriter w;
   std::string* out = w.data();
   out->append("{\"version\":");
-  AppendGoJsonString(out, opts_.version);
+  AppendJsonStringHtmlSafe(out, opts_.version);
   out->append(",\"revision\":");
-  AppendGoJsonString(out, opts_.revision);
+  AppendJsonStringHtmlSafe(out, opts_.revision);
   out->append(",\"branch\":\"HEAD\",\"buildUser\":\"\",\"buildDate\":\"\",\"goVersion\":");
-  AppendGoJsonString(out, fmt::format("c++{}", __cplusplus / 100 % 100));
+  AppendJsonStringHtmlSafe(out, fmt::format("c++{}", __cplusplus / 100 % 100));
   out->push_back('}');
   w.Finish(resp);
 }
@@ -462,15 +463,15 @@ void PromApi::RuntimeInfo(const http::Request&, http::Response& resp) {
   SuccessWriter w;
   std::string* out = w.data();
   out->append("{\"startTime\":");
-  AppendGoJsonString(out, FormatRfc3339Ms(start_time_ms_));
+  AppendJsonStringHtmlSafe(out, FormatRfc3339Ms(start_time_ms_));
   out->append(",\"CWD\":");
-  AppendGoJsonString(out, cwd);
+  AppendJsonStringHtmlSafe(out, cwd);
   out->append(",\"reloadConfigSuccess\":true,\"lastConfigTime\":");
-  AppendGoJsonString(out, FormatRfc3339Ms(start_time_ms_));
+  AppendJsonStringHtmlSafe(out, FormatRfc3339Ms(start_time_ms_));
   out->append(fmt::format(",\"corruptionCount\":0,\"goroutineCount\":{},\"GOMAXPROCS\":{},\"GOGC\":\"\",\"GODEBUG\":\"\","
                           "\"storageRetention\":",
                           threads, std::thread::hardware_concurrency()));
-  AppendGoJsonString(out, retention);
+  AppendJsonStringHtmlSafe(out, retention);
   out->push_back('}');
   w.Finish(resp);
 }
@@ -478,7 +479,7 @@ void PromApi::RuntimeInfo(const http::Request&, http::Response& resp) {
 void PromApi::Config(const http::Request&, http::Response& resp) {
   SuccessWriter w;
   w.data()->append("{\"yaml\":");
-  AppendGoJsonString(w.data(), opts_.config_yaml ? opts_.config_yaml() : "");
+  AppendJsonStringHtmlSafe(w.data(), opts_.config_yaml ? opts_.config_yaml() : "");
   w.data()->push_back('}');
   w.Finish(resp);
 }
@@ -491,9 +492,9 @@ void PromApi::Flags(const http::Request&, http::Response& resp) {
   for (const auto& [k, v] : opts_.flags) {
     if (!first) out->push_back(',');
     first = false;
-    AppendGoJsonString(out, k);
+    AppendJsonStringHtmlSafe(out, k);
     out->push_back(':');
-    AppendGoJsonString(out, v);
+    AppendJsonStringHtmlSafe(out, v);
   }
   out->push_back('}');
   w.Finish(resp);
@@ -531,7 +532,7 @@ void PromApi::TsdbStatus(const http::Request& req, http::Response& resp) {
     for (size_t i = 0; i < items.size(); ++i) {
       if (i) out->push_back(',');
       out->append("{\"name\":");
-      AppendGoJsonString(out, items[i].first);
+      AppendJsonStringHtmlSafe(out, items[i].first);
       out->append(fmt::format(",\"value\":{}}}", items[i].second));
     }
     out->push_back(']');
@@ -569,7 +570,7 @@ void PromApi::FormatQuery(const http::Request& req, http::Response& resp) {
   auto expr = promql::ParseExpr(req.Param("query"));
   if (!expr.ok()) return WriteError(resp, InvalidParam("query", expr.status().message()));
   SuccessWriter w;
-  AppendGoJsonString(w.data(), promql::Prettify(**expr));  // Prometheus: parser.Prettify
+  AppendJsonStringHtmlSafe(w.data(), promql::Prettify(**expr));  // Prometheus: parser.Prettify
   w.Finish(resp);
 }
 

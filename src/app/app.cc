@@ -4,6 +4,7 @@
 
 #include "http/access.h"
 #include "obs/metrics.h"
+#include "util/go_compat.h"
 #include "util/strings.h"
 
 namespace sremon::app {

@@ -15,6 +15,7 @@
 #include "ingest/remote_write.pb.h"
 #include "obs/metrics.h"
 #include "util/json.h"
+#include "util/go_compat.h"
 #include "util/strings.h"
 #include "util/time.h"
 

@@ -4,6 +4,7 @@
 
 #include <re2/re2.h>
 
+#include "util/go_compat.h"
 #include "util/strings.h"
 
 namespace sremon::model {

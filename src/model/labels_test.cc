@@ -12,6 +12,8 @@ TEST(Labels, SortedAndEmptyDropped) {
   EXPECT_EQ(l.ToString(), "up{a=\"1\", b=\"2\"}");
   EXPECT_EQ(Labels({{"__name__", "up"}}).ToString(), "up");
   EXPECT_EQ(Labels({{"a", "x"}}).ToString(), "{a=\"x\"}");
+  // Values are JSON strings as Go writes them: invalid UTF-8 becomes U+FFFD, never raw bytes.
+  EXPECT_EQ(Labels({{"a", "x\xff\"\n"}}).ToString(), "{a=\"x\\ufffd\\\"\\n\"}");
 }
 
 TEST(Labels, BuilderAndHash) {

@@ -5,7 +5,6 @@
 #include <cstdio>
 #include <unordered_map>
 
-#include "promql/quote.h"
 #include "util/strings.h"
 #include "util/time.h"
 
@@ -211,7 +210,7 @@ std::string Pretty(const Node& n, int level) {
 
 std::string Prettify(const Node& n) { return Pretty(n, 0); }
 
-const FunctionDef* LookupFunction(std::string_view name) {
+const std::unordered_map<std::string_view, FunctionDef>& Functions() {
   using VT = ValueType;
   constexpr VT S = VT::kScalar, V = VT::kVector, M = VT::kMatrix, Str = VT::kString;
   static const auto* kTable = [] {
@@ -254,8 +253,12 @@ const FunctionDef* LookupFunction(std::string_view name) {
     add("label_join", {V, Str, Str, Str}, -1, V);
     return t;
   }();
-  auto it = kTable->find(name);
-  return it == kTable->end() ? nullptr : &it->second;
+  return *kTable;
+}
+
+const FunctionDef* LookupFunction(std::string_view name) {
+  auto it = Functions().find(name);
+  return it == Functions().end() ? nullptr : &it->second;
 }
 
 }  // namespace sremon::promql

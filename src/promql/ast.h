@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "model/labels.h"
@@ -103,6 +104,9 @@ struct FunctionDef {
   int variadic = 0;  // 0: exactly arg_types; -1: any number of the last type; n>0: up to n optional
   ValueType return_type = ValueType::kVector;
 };
+// Every function's signature by name (Prometheus parser.Functions); the implementations are
+// functions.cc's table (FunctionCalls), which must name the same functions.
+const std::unordered_map<std::string_view, FunctionDef>& Functions();
 // nullptr when the function does not exist.
 const FunctionDef* LookupFunction(std::string_view name);
 

@@ -13,7 +13,6 @@
 #include <fmt/format.h>
 
 #include "promql/eval.h"
-#include "promql/quote.h"
 #include "util/strings.h"
 #include "util/time.h"
 
@@ -725,175 +724,180 @@ bool BottomLess(const Cell& a, const Cell& b) {
   return a.v > b.v;
 }
 
-struct Group {
-  double value = 0, mean = 0;
-  double count = 0;
-  std::vector<Cell> heap;
-  std::vector<double> values;
-  bool seen = false;
+// The labels of the output group of a series with labels m: `grouping` kept (by) or dropped
+// together with the metric name (without).
+model::Labels GroupLabels(bool without, const std::vector<std::string>& grouping, const model::Labels& m) {
+  model::LabelsBuilder lb(m);
+  if (without) {
+    for (const auto& g : grouping) lb.Del(g);
+    lb.Del(model::kMetricName);
+    return lb.Build();
+  }
+  if (grouping.empty()) return model::Labels();
+  lb.Keep(grouping);
+  return lb.Build();
+}
+
+// For aggregations whose groups do not depend on the values: the group of each input series,
+// and the groups' labels in order of first appearance (Prometheus's output order).
+struct Groups {
+  std::vector<uint32_t> of_series;
+  std::vector<model::Labels> labels;
 };
 
-}  // namespace
+Groups GroupSeries(const AggregateExpr& a, const Mat& mat) {
+  Groups out;
+  out.of_series.resize(mat.size());
+  std::unordered_map<uint64_t, std::vector<uint32_t>> by_hash;
+  for (size_t si = 0; si < mat.size(); ++si) {
+    model::Labels g = GroupLabels(a.without, a.grouping, mat[si].metric);
+    auto& cands = by_hash[g.Hash()];
+    uint32_t gi = UINT32_MAX;
+    for (uint32_t c : cands) {
+      if (out.labels[c] == g) gi = c;
+    }
+    if (gi == UINT32_MAX) {
+      gi = static_cast<uint32_t>(out.labels.size());
+      cands.push_back(gi);
+      out.labels.push_back(std::move(g));
+    }
+    out.of_series[si] = gi;
+  }
+  return out;
+}
 
-Val Evaluator::EvalAggregate(const AggregateExpr& a) {
-  Val param;
-  if (a.param) param = Eval(*a.param);
-  Val in = Eval(*a.expr);
-  Mat& mat = in.mat;
+// Drops the series that got no point (groups with no input at any step), keeping the order.
+void DropEmpty(Mat* m) {
+  Mat kept;
+  for (auto& s : *m) {
+    if (!s.pts.empty()) kept.push_back(std::move(s));
+  }
+  *m = std::move(kept);
+}
+
+// The running aggregate of sum, avg, min, max, count, group, stddev or stdvar over one group at
+// one step, updated as Prometheus's aggregation() does.
+struct Accumulator {
+  double value = 0;  // sum, min, max, group; stddev/stdvar: the sum of squared deviations
+  double mean = 0;   // avg, stddev, stdvar
+  double count = 0;  // 0: no input yet
+
+  void Add(AggOp op, double v) {
+    if (count == 0) {
+      count = 1;
+      mean = v;
+      value = op == AggOp::kStddev || op == AggOp::kStdvar ? 0 : op == AggOp::kGroup ? 1 : v;
+      return;
+    }
+    switch (op) {
+      case AggOp::kSum: value += v; break;
+      case AggOp::kAvg:
+        count++;
+        if (std::isinf(mean)) {
+          if (std::isinf(v) && (mean > 0) == (v > 0)) break;
+          if (!std::isinf(v) && !std::isnan(v)) break;
+        }
+        mean += v / count - mean / count;
+        break;
+      case AggOp::kMax:
+        if (value < v || std::isnan(value)) value = v;
+        break;
+      case AggOp::kMin:
+        if (value > v || std::isnan(value)) value = v;
+        break;
+      case AggOp::kCount: count++; break;
+      case AggOp::kStddev:
+      case AggOp::kStdvar: {
+        count++;
+        double delta = v - mean;
+        mean += delta / count;
+        value += delta * (v - mean);
+        break;
+      }
+      default: break;  // group: 1
+    }
+  }
+
+  double Result(AggOp op) const {
+    switch (op) {
+      case AggOp::kAvg: return mean;
+      case AggOp::kCount: return count;
+      case AggOp::kStdvar: return value / count;
+      case AggOp::kStddev: return std::sqrt(value / count);
+      default: return value;
+    }
+  }
+};
+
+// sum, avg, min, max, count, group, stddev, stdvar. Both evaluation orders feed each
+// (group, step) accumulator its inputs in series order, so their float results are identical.
+Val Accumulate(const Evaluator& ev, AggOp op, const Mat& mat, const Groups& groups) {
+  size_t nsteps = ev.steps(), ngroups = groups.labels.size();
   Val out;
   out.type = ValueType::kVector;
-  std::vector<std::string> grouping = a.grouping;
-  std::string value_label;
-  if (a.op == AggOp::kCountValues) {
-    value_label = param.str;
-    if (!model::IsValidLabelName(value_label)) {
-      Fail(Status::Execution(fmt::format("invalid label name {}", Quote(value_label))));
-    }
-    if (!a.without) grouping.push_back(value_label);
-  }
-  auto group_labels = [&](const model::Labels& m) {
-    model::LabelsBuilder lb(m);
-    if (a.without) {
-      for (const auto& g : grouping) lb.Del(g);
-      lb.Del(model::kMetricName);
-      return lb.Build();
-    }
-    if (grouping.empty()) return model::Labels();
-    lb.Keep(grouping);
-    return lb.Build();
-  };
-  if (a.op == AggOp::kCountValues) {
-    Columns cols(*this, mat);
-    // The grouping key depends on the value: groups are made per step.
-    std::unordered_map<std::string, uint32_t> out_index;
-    std::vector<double> counts;
-    std::vector<uint32_t> order;
-    for (size_t i = 0; i < nsteps_; ++i) {
-      order.clear();
-      for (const Cell& c : cols.At(i)) {
-        model::LabelsBuilder lb(mat[c.series].metric);
-        std::string value_text;
-        AppendFloatF(&value_text, c.v);  // Go 'f' format: 1e300 is "1" and 300 zeros, as Prometheus
-        lb.Set(value_label, value_text);
-        model::Labels g = group_labels(lb.Build());
-        std::string key = LabelsString(g);
-        auto [it, fresh] = out_index.emplace(key, static_cast<uint32_t>(out.mat.size()));
-        if (fresh) {
-          out.mat.push_back(Series{g, {}});
-          counts.push_back(0);
-        }
-        if (counts[it->second]++ == 0) order.push_back(it->second);
-      }
-      for (uint32_t oi : order) {
-        out.mat[oi].pts.push_back({TimeOf(i), counts[oi]});
-        counts[oi] = 0;
-      }
-    }
-    return out;
-  }
-
-  // Groups are fixed per input series.
-  std::vector<uint32_t> group_of(mat.size());
-  std::vector<model::Labels> glabels;
-  {
-    std::unordered_map<uint64_t, std::vector<uint32_t>> by_hash;
+  if (ngroups * nsteps <= (size_t{1} << 22)) {
+    // Fast path: walk each series once, into dense per-(group, step) accumulators.
+    std::vector<Accumulator> cells(ngroups * nsteps);
     for (size_t si = 0; si < mat.size(); ++si) {
-      model::Labels g = group_labels(mat[si].metric);
-      auto& cands = by_hash[g.Hash()];
-      uint32_t gi = UINT32_MAX;
-      for (uint32_t c : cands) {
-        if (glabels[c] == g) gi = c;
-      }
-      if (gi == UINT32_MAX) {
-        gi = static_cast<uint32_t>(glabels.size());
-        cands.push_back(gi);
-        glabels.push_back(std::move(g));
-      }
-      group_of[si] = gi;
+      Accumulator* row = cells.data() + groups.of_series[si] * nsteps;
+      for (const auto& p : mat[si].pts) row[ev.StepOf(p.t)].Add(op, p.v);
     }
-  }
-  bool selects = a.op == AggOp::kTopk || a.op == AggOp::kBottomk;
-  bool simple = !selects && a.op != AggOp::kQuantile;
-  if (simple && glabels.size() * nsteps_ <= (size_t{1} << 22)) {
-    // Fast path: walk each series once, accumulating into dense per-(group, step) cells. Per cell
-    // the inputs arrive in series order, as in the per-step loop below, so the float results
-    // are identical.
-    size_t cells = glabels.size() * nsteps_;
-    std::vector<double> value(cells), mean(cells), count(cells, 0);
-    for (size_t si = 0; si < mat.size(); ++si) {
-      size_t base = group_of[si] * nsteps_;
-      for (const auto& p : mat[si].pts) {
-        size_t k = base + StepOf(p.t);
-        double v = p.v;
-        double& g = value[k];
-        double& c = count[k];
-        if (c == 0) {
-          c = 1;
-          mean[k] = v;
-          g = a.op == AggOp::kStddev || a.op == AggOp::kStdvar ? 0 : a.op == AggOp::kGroup ? 1 : v;
-          continue;
-        }
-        switch (a.op) {
-          case AggOp::kSum: g += v; break;
-          case AggOp::kAvg:
-            c++;
-            if (std::isinf(mean[k])) {
-              if (std::isinf(v) && (mean[k] > 0) == (v > 0)) break;
-              if (!std::isinf(v) && !std::isnan(v)) break;
-            }
-            mean[k] += v / c - mean[k] / c;
-            break;
-          case AggOp::kMax:
-            if (g < v || std::isnan(g)) g = v;
-            break;
-          case AggOp::kMin:
-            if (g > v || std::isnan(g)) g = v;
-            break;
-          case AggOp::kCount: c++; break;
-          case AggOp::kStddev:
-          case AggOp::kStdvar: {
-            c++;
-            double delta = v - mean[k];
-            mean[k] += delta / c;
-            g += delta * (v - mean[k]);
-            break;
-          }
-          default: break;
-        }
-      }
-    }
-    for (size_t gi = 0; gi < glabels.size(); ++gi) {
+    for (size_t gi = 0; gi < ngroups; ++gi) {
       Series s;
-      s.metric = glabels[gi];
-      for (size_t i = 0; i < nsteps_; ++i) {
-        size_t k = gi * nsteps_ + i;
-        if (count[k] == 0) continue;
-        double v = value[k];
-        switch (a.op) {
-          case AggOp::kAvg: v = mean[k]; break;
-          case AggOp::kCount: v = count[k]; break;
-          case AggOp::kStdvar: v = value[k] / count[k]; break;
-          case AggOp::kStddev: v = std::sqrt(value[k] / count[k]); break;
-          default: break;
-        }
-        s.pts.push_back({TimeOf(i), v});
+      s.metric = groups.labels[gi];
+      for (size_t i = 0; i < nsteps; ++i) {
+        const Accumulator& c = cells[gi * nsteps + i];
+        if (c.count != 0) s.pts.push_back({ev.TimeOf(i), c.Result(op)});
       }
       if (!s.pts.empty()) out.mat.push_back(std::move(s));
     }
     return out;
   }
-  Columns cols(*this, mat);
-  std::vector<Group> groups(glabels.size());
+  // Too many cells to hold at once: step by step, one accumulator per group.
+  Columns cols(ev, mat);
+  std::vector<Accumulator> acc(ngroups);
+  std::vector<uint32_t> touched;
+  out.mat.resize(ngroups);
+  for (size_t gi = 0; gi < ngroups; ++gi) out.mat[gi].metric = groups.labels[gi];
+  for (size_t i = 0; i < nsteps; ++i) {
+    touched.clear();
+    for (const Cell& c : cols.At(i)) {
+      uint32_t gi = groups.of_series[c.series];
+      if (acc[gi].count == 0) touched.push_back(gi);
+      acc[gi].Add(op, c.v);
+    }
+    for (uint32_t gi : touched) {
+      out.mat[gi].pts.push_back({ev.TimeOf(i), acc[gi].Result(op)});
+      acc[gi] = Accumulator();
+    }
+  }
+  DropEmpty(&out.mat);
+  return out;
+}
+
+// topk, bottomk and quantile, which keep the inputs of a group at a step: the k best in a heap
+// ordered as Prometheus's, or all values.
+Val SelectOrQuantile(const Evaluator& ev, AggOp op, const Val& param, const Mat& mat, const Groups& groups) {
+  bool selects = op == AggOp::kTopk || op == AggOp::kBottomk;
+  auto less = op == AggOp::kTopk ? TopLess : BottomLess;
+  struct Kept {
+    std::vector<Cell> heap;
+    std::vector<double> values;
+    bool seen = false;
+  };
+  Columns cols(ev, mat);
+  std::vector<Kept> kept(groups.labels.size());
   std::vector<uint32_t> order;
   std::vector<int32_t> sel_out(selects ? mat.size() : 0, -1);
+  Val out;
+  out.type = ValueType::kVector;
   if (!selects) {
-    out.mat.resize(glabels.size());
-    for (size_t g = 0; g < glabels.size(); ++g) out.mat[g].metric = glabels[g];
+    out.mat.resize(groups.labels.size());
+    for (size_t g = 0; g < groups.labels.size(); ++g) out.mat[g].metric = groups.labels[g];
   }
-  for (size_t i = 0; i < nsteps_; ++i) {
-    int64_t t = TimeOf(i);
+  for (size_t i = 0; i < ev.steps(); ++i) {
+    int64_t t = ev.TimeOf(i);
     int64_t k = 0;
-    double q = 0;
     if (selects) {
       double f = param.sc[i];
       if (std::isnan(f) || f >= 9.223372036854775e18 || f <= -9.223372036854775e18) {
@@ -902,115 +906,111 @@ Val Evaluator::EvalAggregate(const AggregateExpr& a) {
       k = static_cast<int64_t>(f);
       if (k < 1) continue;
     }
-    if (a.op == AggOp::kQuantile) q = param.sc[i];
     order.clear();
-    auto cells = cols.At(i);
-    for (const Cell& c : cells) {
-      Group& g = groups[group_of[c.series]];
-      double v = c.v;
+    for (const Cell& c : cols.At(i)) {
+      uint32_t gi = groups.of_series[c.series];
+      Kept& g = kept[gi];
       if (!g.seen) {
         g.seen = true;
-        order.push_back(group_of[c.series]);
-        g.value = v;
-        g.mean = v;
-        g.count = 1;
+        order.push_back(gi);
         g.heap.clear();
         g.values.clear();
-        switch (a.op) {
-          case AggOp::kStddev:
-          case AggOp::kStdvar: g.value = 0; break;
-          case AggOp::kTopk:
-          case AggOp::kBottomk: g.heap.push_back(c); break;
-          case AggOp::kQuantile: g.values.push_back(v); break;
-          case AggOp::kGroup: g.value = 1; break;
-          default: break;
+        if (selects) {
+          g.heap.push_back(c);
+        } else {
+          g.values.push_back(c.v);
         }
         continue;
       }
-      switch (a.op) {
-        case AggOp::kSum: g.value += v; break;
-        case AggOp::kAvg:
-          g.count++;
-          if (std::isinf(g.mean)) {
-            if (std::isinf(v) && (g.mean > 0) == (v > 0)) break;
-            if (!std::isinf(v) && !std::isnan(v)) break;
+      if (!selects) {
+        g.values.push_back(c.v);
+        continue;
+      }
+      bool better = op == AggOp::kTopk ? (g.heap[0].v < c.v) : (g.heap[0].v > c.v);
+      if (static_cast<int64_t>(g.heap.size()) < k || better || std::isnan(g.heap[0].v)) {
+        if (static_cast<int64_t>(g.heap.size()) == k) {
+          if (k == 1) {
+            g.heap[0] = c;
+            continue;
           }
-          g.mean += v / g.count - g.mean / g.count;
-          break;
-        case AggOp::kGroup: break;
-        case AggOp::kMax:
-          if (g.value < v || std::isnan(g.value)) g.value = v;
-          break;
-        case AggOp::kMin:
-          if (g.value > v || std::isnan(g.value)) g.value = v;
-          break;
-        case AggOp::kCount: g.count++; break;
-        case AggOp::kStddev:
-        case AggOp::kStdvar: {
-          g.count++;
-          double delta = v - g.mean;
-          g.mean += delta / g.count;
-          g.value += delta * (v - g.mean);
-          break;
+          HeapPop(&g.heap, less);
         }
-        case AggOp::kTopk:
-        case AggOp::kBottomk: {
-          auto less = a.op == AggOp::kTopk ? TopLess : BottomLess;
-          bool better = a.op == AggOp::kTopk ? (g.heap[0].v < v) : (g.heap[0].v > v);
-          if (static_cast<int64_t>(g.heap.size()) < k || better || std::isnan(g.heap[0].v)) {
-            if (static_cast<int64_t>(g.heap.size()) == k) {
-              if (k == 1) {
-                g.heap[0] = c;
-                break;
-              }
-              HeapPop(&g.heap, less);
-            }
-            HeapPush(&g.heap, c, less);
-          }
-          break;
-        }
-        case AggOp::kQuantile: g.values.push_back(v); break;
-        case AggOp::kCountValues: break;
+        HeapPush(&g.heap, c, less);
       }
     }
     for (uint32_t gi : order) {
-      Group& g = groups[gi];
+      Kept& g = kept[gi];
       g.seen = false;
-      double v = g.value;
-      switch (a.op) {
-        case AggOp::kAvg: v = g.mean; break;
-        case AggOp::kCount: v = g.count; break;
-        case AggOp::kStdvar: v = g.value / g.count; break;
-        case AggOp::kStddev: v = std::sqrt(g.value / g.count); break;
-        case AggOp::kQuantile: v = Quantile(q, &g.values); break;
-        case AggOp::kTopk:
-        case AggOp::kBottomk: {
-          auto less = a.op == AggOp::kTopk ? TopLess : BottomLess;
-          if (g.heap.size() > 1) SortReverse(&g.heap, less);
-          for (const Cell& c : g.heap) {
-            int32_t& oi = sel_out[c.series];
-            if (oi < 0) {
-              oi = static_cast<int32_t>(out.mat.size());
-              out.mat.push_back(Series{mat[c.series].metric, {}});
-            }
-            out.mat[oi].pts.push_back({t, c.v});
-          }
-          continue;
-        }
-        default: break;
+      if (!selects) {
+        out.mat[gi].pts.push_back({t, Quantile(param.sc[i], &g.values)});
+        continue;
       }
-      out.mat[gi].pts.push_back({t, v});
+      if (g.heap.size() > 1) SortReverse(&g.heap, less);
+      for (const Cell& c : g.heap) {
+        int32_t& oi = sel_out[c.series];
+        if (oi < 0) {
+          oi = static_cast<int32_t>(out.mat.size());
+          out.mat.push_back(Series{mat[c.series].metric, {}});
+        }
+        out.mat[oi].pts.push_back({t, c.v});
+      }
     }
   }
-  if (!selects) {
-    // Keep Prometheus's group order for instant queries: first appearance at the first step.
-    Mat kept;
-    for (auto& s : out.mat) {
-      if (!s.pts.empty()) kept.push_back(std::move(s));
+  // Quantile keeps Prometheus's group order for instant queries: first appearance at the first step.
+  if (!selects) DropEmpty(&out.mat);
+  return out;
+}
+
+// count_values: the grouping includes the value itself, so groups are made per step.
+Val CountValues(const Evaluator& ev, const AggregateExpr& a, const std::string& value_label, const Mat& mat) {
+  if (!model::IsValidLabelName(value_label)) {
+    Fail(Status::Execution(fmt::format("invalid label name {}", Quote(value_label))));
+  }
+  std::vector<std::string> grouping = a.grouping;
+  if (!a.without) grouping.push_back(value_label);
+  Val out;
+  out.type = ValueType::kVector;
+  Columns cols(ev, mat);
+  std::unordered_map<std::string, uint32_t> out_index;
+  std::vector<double> counts;
+  std::vector<uint32_t> order;
+  for (size_t i = 0; i < ev.steps(); ++i) {
+    order.clear();
+    for (const Cell& c : cols.At(i)) {
+      model::LabelsBuilder lb(mat[c.series].metric);
+      std::string value_text;
+      AppendFloatF(&value_text, c.v);  // Go 'f' format: 1e300 is "1" and 300 zeros, as Prometheus
+      lb.Set(value_label, value_text);
+      model::Labels g = GroupLabels(a.without, grouping, lb.Build());
+      std::string key = LabelsString(g);
+      auto [it, fresh] = out_index.emplace(key, static_cast<uint32_t>(out.mat.size()));
+      if (fresh) {
+        out.mat.push_back(Series{g, {}});
+        counts.push_back(0);
+      }
+      if (counts[it->second]++ == 0) order.push_back(it->second);
     }
-    out.mat = std::move(kept);
+    for (uint32_t oi : order) {
+      out.mat[oi].pts.push_back({ev.TimeOf(i), counts[oi]});
+      counts[oi] = 0;
+    }
   }
   return out;
+}
+
+}  // namespace
+
+Val Evaluator::EvalAggregate(const AggregateExpr& a) {
+  Val param;
+  if (a.param) param = Eval(*a.param);
+  Val in = Eval(*a.expr);
+  switch (a.op) {
+    case AggOp::kCountValues: return CountValues(*this, a, param.str, in.mat);
+    case AggOp::kTopk:
+    case AggOp::kBottomk:
+    case AggOp::kQuantile: return SelectOrQuantile(*this, a.op, param, in.mat, GroupSeries(a, in.mat));
+    default: return Accumulate(*this, a.op, in.mat, GroupSeries(a, in.mat));
+  }
 }
 
 }  // namespace internal

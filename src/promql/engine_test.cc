@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include "promql/ast.h"
+#include "promql/eval.h"
 #include "storage/mem_storage.h"
 
 namespace sremon::promql {
@@ -216,6 +218,17 @@ TEST(EngineRangeVsInstantTest, RangeFunctionsMatchPerStepInstantQueries) {
     }
     EXPECT_GT(points, 500u);
   }
+}
+
+// As Prometheus's TestFunctionList: every function the parser accepts (ast.cc's signatures) has
+// an implementation in functions.cc's table, and the table has nothing the parser cannot call.
+TEST(FunctionTableTest, EverySignatureHasOneImplementation) {
+  std::vector<std::string_view> signatures, calls = internal::FunctionCallNames();
+  for (const auto& [name, def] : Functions()) signatures.push_back(name);
+  std::sort(signatures.begin(), signatures.end());
+  std::sort(calls.begin(), calls.end());
+  EXPECT_EQ(signatures, calls);
+  EXPECT_GT(calls.size(), 60u);
 }
 
 // A selector of many long series is decoded in batches, on several threads: the answer must be

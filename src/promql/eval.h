@@ -204,6 +204,8 @@ void ParallelFor(size_t n, bool parallel, MakeWorker&& make_worker) {
 
 // functions.cc
 Val EvalCall(Evaluator& ev, const Call& c);
+// The names EvalCall implements: those of ast.h's Functions().
+std::vector<std::string_view> FunctionCallNames();
 // Go math.Max / math.Min (NaN wins, +0 > -0).
 double GoMax(double a, double b);
 double GoMin(double a, double b);

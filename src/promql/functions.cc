@@ -11,7 +11,7 @@
 #include <re2/re2.h>
 
 #include "promql/eval.h"
-#include "promql/quote.h"
+#include "util/go_compat.h"
 #include "util/strings.h"
 
 namespace sremon::promql::internal {
@@ -240,64 +240,6 @@ Civil ToCivil(double v) {
 int DaysInMonth(int64_t year, int month) {
   static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   return month == 2 && IsLeapYear(year) ? 29 : kDays[month - 1];
-}
-
-// ---- label_replace template expansion (Go regexp.Expand) ------------------------------------
-
-std::string Expand(std::string_view tmpl, const re2::RE2& re, const std::vector<re2::StringPiece>& groups) {
-  std::string out;
-  const auto& names = re.NamedCapturingGroups();
-  for (size_t i = 0; i < tmpl.size();) {
-    char c = tmpl[i];
-    if (c != '$' || i + 1 >= tmpl.size()) {
-      out.push_back(c);
-      ++i;
-      continue;
-    }
-    if (tmpl[i + 1] == '$') {
-      out.push_back('$');
-      i += 2;
-      continue;
-    }
-    std::string_view name;
-    size_t next;
-    if (tmpl[i + 1] == '{') {
-      size_t close = tmpl.find('}', i + 2);
-      if (close == std::string_view::npos) {
-        out.push_back('$');
-        ++i;
-        continue;
-      }
-      name = tmpl.substr(i + 2, close - i - 2);
-      next = close + 1;
-    } else {
-      size_t e = i + 1;
-      while (e < tmpl.size() && (std::isalnum(static_cast<unsigned char>(tmpl[e])) || tmpl[e] == '_')) ++e;
-      name = tmpl.substr(i + 1, e - i - 1);
-      next = e;
-    }
-    bool valid = !name.empty();
-    for (char ch : name) {
-      if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '_') valid = false;
-    }
-    if (!valid) {
-      out.push_back('$');
-      ++i;
-      continue;
-    }
-    int idx = -1;
-    if (std::all_of(name.begin(), name.end(), [](char ch) { return ch >= '0' && ch <= '9'; })) {
-      idx = name.size() > 9 ? -1 : std::stoi(std::string(name));
-    } else {
-      auto it = names.find(std::string(name));
-      if (it != names.end()) idx = it->second;
-    }
-    if (idx >= 0 && static_cast<size_t>(idx) < groups.size() && groups[idx].data() != nullptr) {
-      out.append(groups[idx].data(), groups[idx].size());
-    }
-    i = next;
-  }
-  return out;
 }
 
 // ---- helpers over evaluated arguments --------------------------------------------------------
@@ -592,14 +534,16 @@ Val LabelReplace(Val in, const std::vector<Val>& args) {
   if (!model::IsValidLabelName(dst)) {
     Fail(Status::Execution(fmt::format("invalid destination label name in label_replace(): {}", dst)));
   }
-  std::vector<re2::StringPiece> groups(re.NumberOfCapturingGroups() + 1);
+  std::vector<re2::StringPiece> pieces(re.NumberOfCapturingGroups() + 1);
+  std::vector<std::string_view> groups(pieces.size());
   for (auto& s : in.mat) {
     std::string val(s.metric.Get(src));
     re2::StringPiece input(val);
-    if (!re.Match(input, 0, val.size(), re2::RE2::UNANCHORED, groups.data(), static_cast<int>(groups.size()))) {
+    if (!re.Match(input, 0, val.size(), re2::RE2::UNANCHORED, pieces.data(), static_cast<int>(pieces.size()))) {
       continue;
     }
-    std::string res = Expand(repl, re, groups);
+    for (size_t i = 0; i < pieces.size(); ++i) groups[i] = std::string_view(pieces[i].data(), pieces[i].size());
+    std::string res = RegexpExpand(repl, re, groups);
     model::LabelsBuilder lb(s.metric);
     lb.Del(dst);
     if (!res.empty()) lb.Set(dst, res);
@@ -640,281 +584,249 @@ Val LabelJoin(Val in, const std::vector<Val>& args) {
   return in;
 }
 
-std::function<double(double)> MathFn(const std::string& name) {
-  static const std::unordered_map<std::string, double (*)(double)> kFns = {
-      {"abs", [](double v) { return std::fabs(v); }},
-      {"ceil", [](double v) { return std::ceil(v); }},
-      {"floor", [](double v) { return std::floor(v); }},
-      {"exp", [](double v) { return std::exp(v); }},
-      {"sqrt", [](double v) { return std::sqrt(v); }},
-      {"ln", [](double v) { return std::log(v); }},
-      {"log2", [](double v) { return std::log2(v); }},
-      {"log10", [](double v) { return std::log10(v); }},
-      {"sgn", [](double v) { return v < 0 ? -1.0 : v > 0 ? 1.0 : v; }},
-      {"acos", [](double v) { return std::acos(v); }},
-      {"acosh", [](double v) { return std::acosh(v); }},
-      {"asin", [](double v) { return std::asin(v); }},
-      {"asinh", [](double v) { return std::asinh(v); }},
-      {"atan", [](double v) { return std::atan(v); }},
-      {"atanh", [](double v) { return std::atanh(v); }},
-      {"cos", [](double v) { return std::cos(v); }},
-      {"cosh", [](double v) { return std::cosh(v); }},
-      {"sin", [](double v) { return std::sin(v); }},
-      {"sinh", [](double v) { return std::sinh(v); }},
-      {"tan", [](double v) { return std::tan(v); }},
-      {"tanh", [](double v) { return std::tanh(v); }},
-      {"deg", [](double v) { return v * 180 / M_PI; }},
-      {"rad", [](double v) { return v * M_PI / 180; }},
-  };
-  auto it = kFns.find(name);
-  if (it == kFns.end()) return nullptr;
-  return it->second;
+// ---- the functions, one implementation per name (Prometheus promql/functions.go FunctionCalls) --
+
+// Evaluates the call on every step; the signatures (argument and return types) are in ast.cc.
+using FunctionCall = std::function<Val(Evaluator& ev, const Call& c)>;
+
+// The arguments evaluated in order, for the functions that take them evaluated.
+std::vector<Val> EvalArgs(Evaluator& ev, const Call& c) {
+  std::vector<Val> args;
+  args.reserve(c.args.size());
+  for (const auto& a : c.args) args.push_back(ev.Eval(*a));
+  return args;
 }
 
-}  // namespace
+// A function of a range vector computed from each window alone.
+template <typename Fn>
+FunctionCall OverRange(bool keep_name, Fn fn) {
+  return [keep_name, fn](Evaluator& ev, const Call& c) { return EvalOverRange(ev, *c.args[0], keep_name, fn); };
+}
 
-Val EvalCall(Evaluator& ev, const Call& c) {
-  const std::string& name = c.func->name;
-  size_t n = ev.steps();
+// A function of an instant vector computed from each value alone.
+FunctionCall Math(double (*f)(double)) {
+  return [f](Evaluator& ev, const Call& c) {
+    std::vector<Val> args = EvalArgs(ev, c);
+    return MapValues(ev, std::move(args[0]), true, [f](double v, size_t) { return f(v); });
+  };
+}
 
-  // Functions over a range vector.
-  if (name == "rate" || name == "increase" || name == "delta") {
-    bool counter = name != "delta", rate = name == "rate";
+// rate, increase, delta.
+FunctionCall ExtrapolatedRate(bool counter, bool rate) {
+  return [counter, rate](Evaluator& ev, const Call& c) {
     const Node* arg = Unparen(c.args[0].get());
     int64_t range = arg->kind == NodeKind::kMatrixSelector ? static_cast<const MatrixSelector*>(arg)->range_ms
-                                                   : static_cast<const SubqueryExpr*>(arg)->range_ms;
+                                                           : static_cast<const SubqueryExpr*>(arg)->range_ms;
     return EvalOverRange(ev, *c.args[0], false, ExtrapolatedRateFn(range, counter, rate));
-  }
-  if (name == "irate" || name == "idelta") {
-    bool rate = name == "irate";
-    return EvalOverRange(ev, *c.args[0], false, [&](Window w, const StepInfo&) { return InstantValue(w, rate); });
-  }
-  if (name == "deriv") {
-    return EvalOverRange(ev, *c.args[0], false, [](Window w, const StepInfo&) -> std::optional<double> {
-      if (w.size() < 2) return std::nullopt;
-      return LinearRegression(w, w[0].t).first;
-    });
-  }
-  if (name == "predict_linear") {
-    Val d = ev.Eval(*c.args[1]);
-    return EvalOverRange(ev, *c.args[0], false, [&](Window w, const StepInfo& si) -> std::optional<double> {
-      if (w.size() < 2) return std::nullopt;
-      auto [slope, intercept] = LinearRegression(w, si.t);
-      return slope * d.sc[si.step] + intercept;
-    }, AtWindow::kStepClipped);
-  }
-  if (name == "holt_winters") {
-    Val sf = ev.Eval(*c.args[1]);
-    Val tf = ev.Eval(*c.args[2]);
-    return EvalOverRange(ev, *c.args[0], false, [&](Window w, const StepInfo& si) -> std::optional<double> {
-      double s = sf.sc[si.step], t = tf.sc[si.step];
-      if (s <= 0 || s >= 1) {
-        Fail(Status::Execution(fmt::format("invalid smoothing factor. Expected: 0 < sf < 1, got: {:f}", s)));
-      }
-      if (t <= 0 || t >= 1) {
-        Fail(Status::Execution(fmt::format("invalid trend factor. Expected: 0 < tf < 1, got: {:f}", t)));
-      }
-      if (w.size() < 2) return std::nullopt;
-      double s0 = 0, s1 = w[0].v, b = w[1].v - w[0].v;
-      for (size_t i = 1; i < w.size(); ++i) {
-        double x = s * w[i].v;
-        if (i > 1) b = t * (s1 - s0) + (1 - t) * b;
-        double y = (1 - s) * (s1 + b);
-        s0 = s1;
-        s1 = x + y;
-      }
-      return s1;
-    });
-  }
-  if (name == "resets" || name == "changes") {
-    bool resets = name == "resets";
-    return EvalOverRange(ev, *c.args[0], false, [resets](Window w, const StepInfo&) -> std::optional<double> {
-      double count = 0;
-      for (size_t i = 1; i < w.size(); ++i) {
-        double cur = w[i].v, prev = w[i - 1].v;
-        if (resets) {
-          if (cur < prev) count++;
-        } else if (!(cur == prev || (std::isnan(cur) && std::isnan(prev)))) {
-          count++;
-        }
-      }
-      return count;
-    });
-  }
-  if (name == "avg_over_time") {
-    return EvalOverRange(ev, *c.args[0], false, [](Window w, const StepInfo&) -> std::optional<double> {
-      double mean = 0, count = 0;
-      for (const auto& p : w) {
-        count++;
-        if (std::isinf(mean)) {
-          if (std::isinf(p.v) && (mean > 0) == (p.v > 0)) continue;
-          if (!std::isinf(p.v) && !std::isnan(p.v)) continue;
-        }
-        mean += p.v / count - mean / count;
-      }
-      return mean;
-    });
-  }
-  if (name == "sum_over_time") {
-    return EvalOverRange(ev, *c.args[0], false, [](Window w, const StepInfo&) -> std::optional<double> {
-      double sum = 0;
-      for (const auto& p : w) sum += p.v;
-      return sum;
-    });
-  }
-  if (name == "count_over_time") {
-    return EvalOverRange(ev, *c.args[0], false,
-                         [](Window w, const StepInfo&) -> std::optional<double> { return double(w.size()); });
-  }
-  if (name == "min_over_time" || name == "max_over_time") {
-    return EvalOverRange(ev, *c.args[0], false, SlidingExtremeFn(name == "max_over_time"));
-  }
-  if (name == "stddev_over_time" || name == "stdvar_over_time") {
-    bool dev = name == "stddev_over_time";
-    return EvalOverRange(ev, *c.args[0], false, [dev](Window w, const StepInfo&) -> std::optional<double> {
-      double count = 0, mean = 0, cmean = 0, aux = 0, caux = 0;
-      for (const auto& p : w) {
-        count++;
-        double delta = p.v - (mean + cmean);
-        KahanInc(delta / count, &mean, &cmean);
-        KahanInc(delta * (p.v - (mean + cmean)), &aux, &caux);
-      }
-      double var = (aux + caux) / count;
-      return dev ? std::sqrt(var) : var;
-    });
-  }
-  if (name == "quantile_over_time") {
-    Val q = ev.Eval(*c.args[0]);
-    return EvalOverRange(ev, *c.args[1], false,
-                         [&q, buf = std::vector<double>()](Window w, const StepInfo& si) mutable -> std::optional<double> {
-      buf.clear();
-      for (const auto& p : w) buf.push_back(p.v);
-      return Quantile(q.sc[si.step], &buf);
-    });
-  }
-  if (name == "last_over_time") {
-    return EvalOverRange(ev, *c.args[0], true,
-                         [](Window w, const StepInfo&) -> std::optional<double> { return w.back().v; });
-  }
-  if (name == "present_over_time") {
-    return EvalOverRange(ev, *c.args[0], false, [](Window, const StepInfo&) -> std::optional<double> { return 1; });
-  }
-  if (name == "absent_over_time") {
-    // Names kept: only presence matters, and several metric names with the same other labels
-    // must not collide (Prometheus checks for duplicates only after absent_over_time returns).
-    Val present =
-        EvalOverRange(ev, *c.args[0], true, [](Window, const StepInfo&) -> std::optional<double> { return 1; });
-    return Absent(ev, present.mat, *c.args[0]);
-  }
+  };
+}
 
-  // Functions without a vector argument.
-  if (name == "time" || name == "pi") {
+// Window functions as lambdas, not function pointers, so that EvalOverRange inlines them.
+constexpr auto kDeriv = [](Window w, const StepInfo&) -> std::optional<double> {
+  if (w.size() < 2) return std::nullopt;
+  return LinearRegression(w, w[0].t).first;
+};
+
+Val PredictLinear(Evaluator& ev, const Call& c) {
+  Val d = ev.Eval(*c.args[1]);
+  return EvalOverRange(ev, *c.args[0], false, [&](Window w, const StepInfo& si) -> std::optional<double> {
+    if (w.size() < 2) return std::nullopt;
+    auto [slope, intercept] = LinearRegression(w, si.t);
+    return slope * d.sc[si.step] + intercept;
+  }, AtWindow::kStepClipped);
+}
+
+Val HoltWinters(Evaluator& ev, const Call& c) {
+  Val sf = ev.Eval(*c.args[1]);
+  Val tf = ev.Eval(*c.args[2]);
+  return EvalOverRange(ev, *c.args[0], false, [&](Window w, const StepInfo& si) -> std::optional<double> {
+    double s = sf.sc[si.step], t = tf.sc[si.step];
+    if (s <= 0 || s >= 1) {
+      Fail(Status::Execution(fmt::format("invalid smoothing factor. Expected: 0 < sf < 1, got: {:f}", s)));
+    }
+    if (t <= 0 || t >= 1) {
+      Fail(Status::Execution(fmt::format("invalid trend factor. Expected: 0 < tf < 1, got: {:f}", t)));
+    }
+    if (w.size() < 2) return std::nullopt;
+    double s0 = 0, s1 = w[0].v, b = w[1].v - w[0].v;
+    for (size_t i = 1; i < w.size(); ++i) {
+      double x = s * w[i].v;
+      if (i > 1) b = t * (s1 - s0) + (1 - t) * b;
+      double y = (1 - s) * (s1 + b);
+      s0 = s1;
+      s1 = x + y;
+    }
+    return s1;
+  });
+}
+
+// resets, changes.
+FunctionCall CountChanges(bool resets) {
+  return OverRange(false, [resets](Window w, const StepInfo&) -> std::optional<double> {
+    double count = 0;
+    for (size_t i = 1; i < w.size(); ++i) {
+      double cur = w[i].v, prev = w[i - 1].v;
+      if (resets) {
+        if (cur < prev) count++;
+      } else if (!(cur == prev || (std::isnan(cur) && std::isnan(prev)))) {
+        count++;
+      }
+    }
+    return count;
+  });
+}
+
+constexpr auto kAvgOverTime = [](Window w, const StepInfo&) -> std::optional<double> {
+  double mean = 0, count = 0;
+  for (const auto& p : w) {
+    count++;
+    if (std::isinf(mean)) {
+      if (std::isinf(p.v) && (mean > 0) == (p.v > 0)) continue;
+      if (!std::isinf(p.v) && !std::isnan(p.v)) continue;
+    }
+    mean += p.v / count - mean / count;
+  }
+  return mean;
+};
+
+constexpr auto kSumOverTime = [](Window w, const StepInfo&) -> std::optional<double> {
+  double sum = 0;
+  for (const auto& p : w) sum += p.v;
+  return sum;
+};
+
+// stddev_over_time, stdvar_over_time.
+FunctionCall DeviationOverTime(bool stddev) {
+  return OverRange(false, [stddev](Window w, const StepInfo&) -> std::optional<double> {
+    double count = 0, mean = 0, cmean = 0, aux = 0, caux = 0;
+    for (const auto& p : w) {
+      count++;
+      double delta = p.v - (mean + cmean);
+      KahanInc(delta / count, &mean, &cmean);
+      KahanInc(delta * (p.v - (mean + cmean)), &aux, &caux);
+    }
+    double var = (aux + caux) / count;
+    return stddev ? std::sqrt(var) : var;
+  });
+}
+
+Val QuantileOverTime(Evaluator& ev, const Call& c) {
+  Val q = ev.Eval(*c.args[0]);
+  return EvalOverRange(ev, *c.args[1], false,
+                       [&q, buf = std::vector<double>()](Window w, const StepInfo& si) mutable -> std::optional<double> {
+    buf.clear();
+    for (const auto& p : w) buf.push_back(p.v);
+    return Quantile(q.sc[si.step], &buf);
+  });
+}
+
+constexpr auto kOne = [](Window, const StepInfo&) -> std::optional<double> { return 1; };
+
+Val AbsentOverTime(Evaluator& ev, const Call& c) {
+  // Names kept: only presence matters, and several metric names with the same other labels
+  // must not collide (Prometheus checks for duplicates only after absent_over_time returns).
+  Val present = EvalOverRange(ev, *c.args[0], true, kOne);
+  return Absent(ev, present.mat, *c.args[0]);
+}
+
+// A scalar from the evaluation time of each step: time(), pi().
+FunctionCall StepScalar(double (*f)(const Evaluator& ev, size_t step)) {
+  return [f](Evaluator& ev, const Call&) {
     Val v;
     v.type = ValueType::kScalar;
-    v.sc.resize(n);
-    for (size_t i = 0; i < n; ++i) v.sc[i] = name == "pi" ? M_PI : static_cast<double>(ev.TimeOf(i)) / 1000;
+    v.sc.resize(ev.steps());
+    for (size_t i = 0; i < ev.steps(); ++i) v.sc[i] = f(ev, i);
     return v;
-  }
-  if (name == "vector") {
-    Val s = ev.Eval(*c.args[0]);
-    Val v;
-    v.type = ValueType::kVector;
-    Series out;
-    for (size_t i = 0; i < n; ++i) out.pts.push_back({ev.TimeOf(i), s.sc[i]});
-    v.mat.push_back(std::move(out));
-    return v;
-  }
+  };
+}
 
-  // timestamp() of a plain selector reports the sample's own timestamp.
-  if (name == "timestamp") {
-    const Node* arg = Unparen(c.args[0].get());
-    Val in = arg->kind == NodeKind::kVectorSelector
-                 ? ev.EvalVectorSelector(*static_cast<const VectorSelector*>(arg), true)
-                 : ev.Eval(*c.args[0]);
-    if (arg->kind == NodeKind::kVectorSelector) {
-      return MapValues(ev, std::move(in), true, [](double v, size_t) { return v; });
-    }
-    return MapValues(ev, std::move(in), true,
-                     [&](double, size_t i) { return static_cast<double>(ev.TimeOf(i)) / 1000; });
-  }
+Val VectorOf(Evaluator& ev, const Call& c) {
+  Val s = ev.Eval(*c.args[0]);
+  Val v;
+  v.type = ValueType::kVector;
+  Series out;
+  for (size_t i = 0; i < ev.steps(); ++i) out.pts.push_back({ev.TimeOf(i), s.sc[i]});
+  v.mat.push_back(std::move(out));
+  return v;
+}
 
-  // Date functions: the argument defaults to vector(time()).
-  static const char* kDateFns[] = {"day_of_month", "day_of_week", "day_of_year", "days_in_month",
-                                   "hour",         "minute",      "month",       "year"};
-  if (std::find_if(std::begin(kDateFns), std::end(kDateFns), [&](const char* f) { return name == f; }) !=
-      std::end(kDateFns)) {
+// timestamp() of a plain selector reports the sample's own timestamp.
+Val Timestamp(Evaluator& ev, const Call& c) {
+  const Node* arg = Unparen(c.args[0].get());
+  if (arg->kind == NodeKind::kVectorSelector) {
+    Val in = ev.EvalVectorSelector(*static_cast<const VectorSelector*>(arg), true);
+    return MapValues(ev, std::move(in), true, [](double v, size_t) { return v; });
+  }
+  Val in = ev.Eval(*c.args[0]);
+  return MapValues(ev, std::move(in), true, [&](double, size_t i) { return static_cast<double>(ev.TimeOf(i)) / 1000; });
+}
+
+// day_of_month(), hour()...: one field of the date of each value, vector(time()) by default.
+FunctionCall DatePart(double (*part)(const Civil& t)) {
+  return [part](Evaluator& ev, const Call& c) {
     Val in;
     if (c.args.empty()) {
       in.type = ValueType::kVector;
       Series s;
-      for (size_t i = 0; i < n; ++i) s.pts.push_back({ev.TimeOf(i), static_cast<double>(ev.TimeOf(i)) / 1000});
+      for (size_t i = 0; i < ev.steps(); ++i) s.pts.push_back({ev.TimeOf(i), static_cast<double>(ev.TimeOf(i)) / 1000});
       in.mat.push_back(std::move(s));
     } else {
       in = ev.Eval(*c.args[0]);
     }
-    return MapValues(ev, std::move(in), true, [&](double v, size_t) -> std::optional<double> {
-      Civil t = ToCivil(v);
-      if (name == "day_of_month") return t.day;
-      if (name == "day_of_week") return t.weekday;
-      if (name == "day_of_year") return t.yday;
-      if (name == "days_in_month") return DaysInMonth(t.year, t.month);
-      if (name == "hour") return t.hour;
-      if (name == "minute") return t.minute;
-      if (name == "month") return t.month;
-      return static_cast<double>(t.year);
-    });
-  }
+    return MapValues(ev, std::move(in), true, [part](double v, size_t) { return part(ToCivil(v)); });
+  };
+}
 
-  // Everything else takes evaluated arguments, the first one an instant vector (or a scalar for
-  // histogram_quantile).
-  std::vector<Val> args;
-  args.reserve(c.args.size());
-  for (const auto& a : c.args) args.push_back(ev.Eval(*a));
+Val Round(Evaluator& ev, const Call& c) {
+  std::vector<Val> args = EvalArgs(ev, c);
+  return MapValues(ev, std::move(args[0]), true, [&](double v, size_t i) {
+    double to_nearest = args.size() > 1 ? args[1].sc[i] : 1;
+    double inv = 1.0 / to_nearest;
+    return std::floor(v * inv + 0.5) / inv;
+  });
+}
 
-  if (auto f = MathFn(name)) {
-    return MapValues(ev, std::move(args[0]), true, [&f](double v, size_t) { return f(v); });
-  }
-  if (name == "round") {
-    return MapValues(ev, std::move(args[0]), true, [&](double v, size_t i) {
-      double to_nearest = args.size() > 1 ? args[1].sc[i] : 1;
-      double inv = 1.0 / to_nearest;
-      return std::floor(v * inv + 0.5) / inv;
-    });
-  }
-  if (name == "clamp") {
-    return MapValues(ev, std::move(args[0]), true, [&](double v, size_t i) -> std::optional<double> {
-      double lo = args[1].sc[i], hi = args[2].sc[i];
-      if (hi < lo) return std::nullopt;
-      return GoMax(lo, GoMin(hi, v));
-    });
-  }
-  if (name == "clamp_min") {
-    return MapValues(ev, std::move(args[0]), true, [&](double v, size_t i) { return GoMax(args[1].sc[i], v); });
-  }
-  if (name == "clamp_max") {
-    return MapValues(ev, std::move(args[0]), true, [&](double v, size_t i) { return GoMin(args[1].sc[i], v); });
-  }
-  if (name == "scalar") {
-    Val out;
-    out.type = ValueType::kScalar;
-    out.sc.assign(n, kNaN);
-    std::vector<int> count(n, 0);
-    for (const auto& s : args[0].mat) {
-      for (const auto& p : s.pts) {
-        size_t i = ev.StepOf(p.t);
-        if (++count[i] == 1) out.sc[i] = p.v;
-      }
+Val Clamp(Evaluator& ev, const Call& c) {
+  std::vector<Val> args = EvalArgs(ev, c);
+  return MapValues(ev, std::move(args[0]), true, [&](double v, size_t i) -> std::optional<double> {
+    double lo = args[1].sc[i], hi = args[2].sc[i];
+    if (hi < lo) return std::nullopt;
+    return GoMax(lo, GoMin(hi, v));
+  });
+}
+
+// clamp_min (GoMax), clamp_max (GoMin).
+FunctionCall ClampOneSide(double (*bound)(double, double)) {
+  return [bound](Evaluator& ev, const Call& c) {
+    std::vector<Val> args = EvalArgs(ev, c);
+    return MapValues(ev, std::move(args[0]), true, [&](double v, size_t i) { return bound(args[1].sc[i], v); });
+  };
+}
+
+Val ScalarOf(Evaluator& ev, const Call& c) {
+  std::vector<Val> args = EvalArgs(ev, c);
+  size_t n = ev.steps();
+  Val out;
+  out.type = ValueType::kScalar;
+  out.sc.assign(n, kNaN);
+  std::vector<int> count(n, 0);
+  for (const auto& s : args[0].mat) {
+    for (const auto& p : s.pts) {
+      size_t i = ev.StepOf(p.t);
+      if (++count[i] == 1) out.sc[i] = p.v;
     }
-    for (size_t i = 0; i < n; ++i) {
-      if (count[i] != 1) out.sc[i] = kNaN;
-    }
-    return out;
   }
-  if (name == "absent") return Absent(ev, args[0].mat, *c.args[0]);
-  if (name == "sort" || name == "sort_desc") {
-    // Order only matters for instant queries: one point per series.
+  for (size_t i = 0; i < n; ++i) {
+    if (count[i] != 1) out.sc[i] = kNaN;
+  }
+  return out;
+}
+
+// sort, sort_desc. Order only matters for instant queries: one point per series.
+FunctionCall SortBy(bool desc) {
+  return [desc](Evaluator& ev, const Call& c) {
+    std::vector<Val> args = EvalArgs(ev, c);
     Val v = std::move(args[0]);
-    bool desc = name == "sort_desc";
     // NaN sorts to the bottom in both directions (Prometheus funcSort/funcSortDesc).
     std::stable_sort(v.mat.begin(), v.mat.end(), [desc](const Series& a, const Series& b) {
       double x = a.pts[0].v, y = b.pts[0].v;
@@ -923,17 +835,125 @@ Val EvalCall(Evaluator& ev, const Call& c) {
       return desc ? x > y : x < y;
     });
     return v;
-  }
-  if (name == "histogram_quantile") return HistogramQuantile(ev, args[0].sc, std::move(args[1]));
-  if (name == "label_replace") return LabelReplace(std::move(args[0]), args);
-  if (name == "label_join") return LabelJoin(std::move(args[0]), args);
-  if (name == "histogram_count" || name == "histogram_sum" || name == "histogram_fraction") {
-    // Float samples carry no native histograms: nothing to return.
-    Val out;
-    out.type = ValueType::kVector;
-    return out;
-  }
-  Fail(Status::Internal(fmt::format("function {} is not implemented", name)));
+  };
+}
+
+Val AbsentOf(Evaluator& ev, const Call& c) {
+  std::vector<Val> args = EvalArgs(ev, c);
+  return Absent(ev, args[0].mat, *c.args[0]);
+}
+
+// Float samples carry no native histograms: nothing to return.
+Val NoNativeHistograms(Evaluator& ev, const Call& c) {
+  EvalArgs(ev, c);
+  Val out;
+  out.type = ValueType::kVector;
+  return out;
+}
+
+// A function of the evaluated arguments alone.
+FunctionCall WithArgs(Val (*f)(Evaluator& ev, std::vector<Val>& args)) {
+  return [f](Evaluator& ev, const Call& c) {
+    std::vector<Val> args = EvalArgs(ev, c);
+    return f(ev, args);
+  };
+}
+
+const std::unordered_map<std::string_view, FunctionCall>& FunctionCalls() {
+  static const auto* const kCalls = new std::unordered_map<std::string_view, FunctionCall>{
+      // Range vectors.
+      {"rate", ExtrapolatedRate(true, true)},
+      {"increase", ExtrapolatedRate(true, false)},
+      {"delta", ExtrapolatedRate(false, false)},
+      {"irate", OverRange(false, [](Window w, const StepInfo&) { return InstantValue(w, true); })},
+      {"idelta", OverRange(false, [](Window w, const StepInfo&) { return InstantValue(w, false); })},
+      {"deriv", OverRange(false, kDeriv)},
+      {"predict_linear", PredictLinear},
+      {"holt_winters", HoltWinters},
+      {"resets", CountChanges(true)},
+      {"changes", CountChanges(false)},
+      {"avg_over_time", OverRange(false, kAvgOverTime)},
+      {"sum_over_time", OverRange(false, kSumOverTime)},
+      {"count_over_time", OverRange(false, [](Window w, const StepInfo&) -> std::optional<double> { return double(w.size()); })},
+      {"min_over_time", OverRange(false, SlidingExtremeFn(false))},
+      {"max_over_time", OverRange(false, SlidingExtremeFn(true))},
+      {"stddev_over_time", DeviationOverTime(true)},
+      {"stdvar_over_time", DeviationOverTime(false)},
+      {"quantile_over_time", QuantileOverTime},
+      {"last_over_time", OverRange(true, [](Window w, const StepInfo&) -> std::optional<double> { return w.back().v; })},
+      {"present_over_time", OverRange(false, kOne)},
+      {"absent_over_time", AbsentOverTime},
+      // No vector argument.
+      {"time", StepScalar([](const Evaluator& ev, size_t i) { return static_cast<double>(ev.TimeOf(i)) / 1000; })},
+      {"pi", StepScalar([](const Evaluator&, size_t) { return M_PI; })},
+      {"vector", VectorOf},
+      {"timestamp", Timestamp},
+      // Dates.
+      {"day_of_month", DatePart([](const Civil& t) -> double { return t.day; })},
+      {"day_of_week", DatePart([](const Civil& t) -> double { return t.weekday; })},
+      {"day_of_year", DatePart([](const Civil& t) -> double { return t.yday; })},
+      {"days_in_month", DatePart([](const Civil& t) -> double { return DaysInMonth(t.year, t.month); })},
+      {"hour", DatePart([](const Civil& t) -> double { return t.hour; })},
+      {"minute", DatePart([](const Civil& t) -> double { return t.minute; })},
+      {"month", DatePart([](const Civil& t) -> double { return t.month; })},
+      {"year", DatePart([](const Civil& t) { return static_cast<double>(t.year); })},
+      // One value at a time.
+      {"abs", Math([](double v) { return std::fabs(v); })},
+      {"ceil", Math([](double v) { return std::ceil(v); })},
+      {"floor", Math([](double v) { return std::floor(v); })},
+      {"exp", Math([](double v) { return std::exp(v); })},
+      {"sqrt", Math([](double v) { return std::sqrt(v); })},
+      {"ln", Math([](double v) { return std::log(v); })},
+      {"log2", Math([](double v) { return std::log2(v); })},
+      {"log10", Math([](double v) { return std::log10(v); })},
+      {"sgn", Math([](double v) { return v < 0 ? -1.0 : v > 0 ? 1.0 : v; })},
+      {"acos", Math([](double v) { return std::acos(v); })},
+      {"acosh", Math([](double v) { return std::acosh(v); })},
+      {"asin", Math([](double v) { return std::asin(v); })},
+      {"asinh", Math([](double v) { return std::asinh(v); })},
+      {"atan", Math([](double v) { return std::atan(v); })},
+      {"atanh", Math([](double v) { return std::atanh(v); })},
+      {"cos", Math([](double v) { return std::cos(v); })},
+      {"cosh", Math([](double v) { return std::cosh(v); })},
+      {"sin", Math([](double v) { return std::sin(v); })},
+      {"sinh", Math([](double v) { return std::sinh(v); })},
+      {"tan", Math([](double v) { return std::tan(v); })},
+      {"tanh", Math([](double v) { return std::tanh(v); })},
+      {"deg", Math([](double v) { return v * 180 / M_PI; })},
+      {"rad", Math([](double v) { return v * M_PI / 180; })},
+      {"round", Round},
+      {"clamp", Clamp},
+      {"clamp_min", ClampOneSide(GoMax)},
+      {"clamp_max", ClampOneSide(GoMin)},
+      // Whole vectors.
+      {"scalar", ScalarOf},
+      {"absent", AbsentOf},
+      {"sort", SortBy(false)},
+      {"sort_desc", SortBy(true)},
+      {"histogram_quantile",
+       WithArgs([](Evaluator& ev, std::vector<Val>& args) { return HistogramQuantile(ev, args[0].sc, std::move(args[1])); })},
+      {"label_replace", WithArgs([](Evaluator&, std::vector<Val>& args) { return LabelReplace(std::move(args[0]), args); })},
+      {"label_join", WithArgs([](Evaluator&, std::vector<Val>& args) { return LabelJoin(std::move(args[0]), args); })},
+      {"histogram_count", NoNativeHistograms},
+      {"histogram_sum", NoNativeHistograms},
+      {"histogram_fraction", NoNativeHistograms},
+  };
+  return *kCalls;
+}
+
+}  // namespace
+
+Val EvalCall(Evaluator& ev, const Call& c) {
+  const auto& calls = FunctionCalls();
+  auto it = calls.find(c.func->name);
+  if (it == calls.end()) Fail(Status::Internal(fmt::format("function {} is not implemented", c.func->name)));
+  return it->second(ev, c);
+}
+
+std::vector<std::string_view> FunctionCallNames() {
+  std::vector<std::string_view> names;
+  for (const auto& [name, call] : FunctionCalls()) names.push_back(name);
+  return names;
 }
 
 }  // namespace sremon::promql::internal

@@ -16,7 +16,7 @@
 #include <re2/re2.h>
 
 #include "promql/ast.h"
-#include "promql/quote.h"
+#include "util/go_compat.h"
 #include "util/strings.h"
 #include "util/time.h"
 
@@ -724,7 +724,7 @@ class Parser {
       case Tok::kString: {
         Next();
         auto s = std::make_unique<StringLiteral>();
-        auto v = GoUnquote(t.text);
+        auto v = UnquotePromQL(t.text);
         if (!v.ok()) throw ParseError{t.pos, "invalid syntax"};
         s->value = *v;
         s->pos = {t.pos, t.pos + static_cast<int>(t.text.size())};
@@ -841,7 +841,7 @@ class Parser {
         const Token& val = Peek();
         if (val.type != Tok::kString) Unexpected("label matching", "string");
         Next();
-        auto v = GoUnquote(val.text);
+        auto v = UnquotePromQL(val.text);
         if (!v.ok()) throw ParseError{val.pos, "invalid syntax"};
         auto m = model::Matcher::Make(mt, std::string(ln.text), *v);
         if (!m.ok()) throw ParseError{ln.pos, GoRegexpError(*v)};

@@ -13,8 +13,8 @@
 #include "promql/ast.h"
 #include "promql/engine.h"
 #include "promql/eval.h"
-#include "promql/quote.h"
 #include "storage/mem_storage.h"
+#include "util/go_compat.h"
 #include "util/strings.h"
 #include "util/time.h"
 
@@ -103,7 +103,7 @@ model::Labels ParseDescriptor(std::string_view line, std::string_view* rest, int
       }
       if (i >= line.size()) throw SyntaxError{lineno, fmt::format("unterminated label value: {}", line)};
       ++i;
-      auto v = GoUnquote(line.substr(vs, i - vs));
+      auto v = UnquotePromQL(line.substr(vs, i - vs));
       if (!v.ok()) throw SyntaxError{lineno, fmt::format("invalid label value in: {}", line)};
       labels.push_back({name, *v});
       while (i < line.size() && IsWs(line[i])) ++i;

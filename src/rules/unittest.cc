@@ -15,6 +15,7 @@
 #include "rules/group.h"
 #include "rules/rule_file.h"
 #include "storage/mem_storage.h"
+#include "util/go_compat.h"
 #include "util/strings.h"
 #include "util/time.h"
 #include "util/yaml.h"

@@ -7,14 +7,11 @@
 #include <fmt/format.h>
 #include <re2/re2.h>
 
+#include "util/go_compat.h"
 #include "util/strings.h"
 
 namespace sremon::scrape {
 namespace {
-
-inline bool IsNameByte(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-}
 
 std::string JoinSources(const RelabelConfig& c, const model::LabelsBuilder& lb) {
   std::string val;
@@ -101,61 +98,6 @@ Status RelabelConfig::Compile() {
   return Status::Ok();
 }
 
-std::string ExpandTemplate(std::string_view tmpl, const re2::RE2& re, const std::vector<std::string_view>& groups) {
-  std::string out;
-  out.reserve(tmpl.size());
-  for (size_t i = 0; i < tmpl.size(); ++i) {
-    char c = tmpl[i];
-    if (c != '$' || i + 1 >= tmpl.size()) {
-      out.push_back(c);
-      continue;
-    }
-    if (tmpl[i + 1] == '$') {
-      out.push_back('$');
-      ++i;
-      continue;
-    }
-    std::string_view name;
-    size_t next;
-    if (tmpl[i + 1] == '{') {
-      size_t close = tmpl.find('}', i + 2);
-      if (close == std::string_view::npos) {
-        out.push_back(c);  // Go leaves a malformed reference as is
-        continue;
-      }
-      name = tmpl.substr(i + 2, close - i - 2);
-      next = close + 1;
-      bool ok = !name.empty() && std::all_of(name.begin(), name.end(), IsNameByte);
-      if (!ok) {
-        out.push_back(c);
-        continue;
-      }
-    } else {
-      size_t j = i + 1;
-      while (j < tmpl.size() && IsNameByte(tmpl[j])) ++j;
-      if (j == i + 1) {
-        out.push_back(c);
-        continue;
-      }
-      name = tmpl.substr(i + 1, j - i - 1);
-      next = j;
-    }
-    // A name of digits only is a group index; anything else a named group ($1x is "1x": empty).
-    bool numeric = std::all_of(name.begin(), name.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
-    if (numeric) {
-      size_t idx = 0;
-      for (char ch : name) idx = idx * 10 + (ch - '0');
-      if (name.size() < 10 && idx < groups.size()) out.append(groups[idx]);
-    } else {
-      const auto& named = re.NamedCapturingGroups();
-      auto it = named.find(std::string(name));
-      if (it != named.end() && static_cast<size_t>(it->second) < groups.size()) out.append(groups[it->second]);
-    }
-    i = next - 1;
-  }
-  return out;
-}
-
 bool Relabel(const std::vector<RelabelConfig>& configs, model::LabelsBuilder* lb) {
   std::vector<std::string_view> groups;
   for (const RelabelConfig& c : configs) {
@@ -164,9 +106,9 @@ bool Relabel(const std::vector<RelabelConfig>& configs, model::LabelsBuilder* lb
       case RelabelAction::kReplace: {
         std::string val = JoinSources(c, *lb);
         if (!MatchGroups(re, val, &groups)) break;
-        std::string target = ExpandTemplate(c.target_label, re, groups);
+        std::string target = RegexpExpand(c.target_label, re, groups);
         if (!model::IsValidLabelName(target)) break;
-        std::string res = ExpandTemplate(c.replacement, re, groups);
+        std::string res = RegexpExpand(c.replacement, re, groups);
         if (res.empty()) {
           lb->Del(target);
         } else {
@@ -204,7 +146,7 @@ bool Relabel(const std::vector<RelabelConfig>& configs, model::LabelsBuilder* lb
         model::Labels cur = lb->Build();
         for (const auto& l : cur) {
           if (!MatchGroups(re, l.name, &groups)) continue;
-          lb->Set(ExpandTemplate(c.replacement, re, groups), l.value);
+          lb->Set(RegexpExpand(c.replacement, re, groups), l.value);
         }
         break;
       }

@@ -42,7 +42,4 @@ Result<RelabelAction> ParseRelabelAction(std::string_view s);
 // Applies the configs in order. Returns false when the labels are dropped.
 bool Relabel(const std::vector<RelabelConfig>& configs, model::LabelsBuilder* lb);
 
-// Go regexp.Expand: $1, ${1}, $name, ${name}, $$. Exposed for tests.
-std::string ExpandTemplate(std::string_view tmpl, const re2::RE2& re, const std::vector<std::string_view>& groups);
-
 }  // namespace sremon::scrape

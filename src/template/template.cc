@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "template/template.h"
+#include "util/go_compat.h"
 #include "util/strings.h"
 
 namespace sremon::tmpl {
@@ -46,68 +47,6 @@ bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 bool IsAlnum(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
          static_cast<unsigned char>(c) >= 0x80;
-}
-
-// Decodes a Go interpreted string literal body (between the quotes).
-bool UnquoteGo(std::string_view body, std::string* out) {
-  for (size_t i = 0; i < body.size(); ++i) {
-    char c = body[i];
-    if (c != '\\') {
-      out->push_back(c);
-      continue;
-    }
-    if (++i >= body.size()) return false;
-    char e = body[i];
-    auto hex = [&](int n) -> bool {
-      if (i + n >= body.size()) return false;
-      uint32_t v = 0;
-      for (int k = 1; k <= n; ++k) {
-        char h = body[i + k];
-        v <<= 4;
-        if (h >= '0' && h <= '9') v |= h - '0';
-        else if (h >= 'a' && h <= 'f') v |= h - 'a' + 10;
-        else if (h >= 'A' && h <= 'F') v |= h - 'A' + 10;
-        else return false;
-      }
-      i += n;
-      if (n == 2) {
-        out->push_back(static_cast<char>(v));
-        return true;
-      }
-      if (v > 0x10FFFF) return false;
-      // UTF-8 encode.
-      if (v < 0x80) out->push_back(static_cast<char>(v));
-      else if (v < 0x800) { out->push_back(static_cast<char>(0xC0 | (v >> 6))); out->push_back(static_cast<char>(0x80 | (v & 0x3F))); }
-      else if (v < 0x10000) { out->push_back(static_cast<char>(0xE0 | (v >> 12))); out->push_back(static_cast<char>(0x80 | ((v >> 6) & 0x3F))); out->push_back(static_cast<char>(0x80 | (v & 0x3F))); }
-      else { out->push_back(static_cast<char>(0xF0 | (v >> 18))); out->push_back(static_cast<char>(0x80 | ((v >> 12) & 0x3F))); out->push_back(static_cast<char>(0x80 | ((v >> 6) & 0x3F))); out->push_back(static_cast<char>(0x80 | (v & 0x3F))); }
-      return true;
-    };
-    switch (e) {
-      case 'n': out->push_back('\n'); break;
-      case 't': out->push_back('\t'); break;
-      case 'r': out->push_back('\r'); break;
-      case 'a': out->push_back('\a'); break;
-      case 'b': out->push_back('\b'); break;
-      case 'f': out->push_back('\f'); break;
-      case 'v': out->push_back('\v'); break;
-      case '\\': out->push_back('\\'); break;
-      case '"': out->push_back('"'); break;
-      case '\'': out->push_back('\''); break;
-      case 'x': if (!hex(2)) return false; break;
-      case 'u': if (!hex(4)) return false; break;
-      case 'U': if (!hex(8)) return false; break;
-      default:
-        if (e >= '0' && e <= '7' && i + 2 < body.size()) {
-          int v = (e - '0') * 64 + (body[i + 1] - '0') * 8 + (body[i + 2] - '0');
-          if (body[i + 1] < '0' || body[i + 1] > '7' || body[i + 2] < '0' || body[i + 2] > '7' || v > 255) return false;
-          out->push_back(static_cast<char>(v));
-          i += 2;
-          break;
-        }
-        return false;
-    }
-  }
-  return true;
 }
 
 // Splits the source into text and action tokens, applying {{- -}} trimming.
@@ -197,29 +136,25 @@ std::vector<Token> Lex(std::string_view src) {
         while (e < src.size() && src[e] != '"' && src[e] != '\n') e += src[e] == '\\' ? 2 : 1;
         if (e >= src.size() || src[e] != '"') throw SyntaxError{static_cast<int>(p), "unterminated quoted string"};
         t.type = Tok::kString;
-        if (!UnquoteGo(src.substr(p + 1, e - p - 1), &t.text)) throw SyntaxError{static_cast<int>(p), "invalid syntax in quoted string"};
+        auto text = Unquote(src.substr(p, e - p + 1));
+        if (!text.ok()) throw SyntaxError{static_cast<int>(p), "invalid syntax in quoted string"};
+        t.text = std::move(*text);
         p = e + 1;
       } else if (c == '`') {
         size_t e = src.find('`', p + 1);
         if (e == std::string_view::npos) throw SyntaxError{static_cast<int>(p), "unterminated raw quoted string"};
         t.type = Tok::kString;
-        t.text = std::string(src.substr(p + 1, e - p - 1));
+        t.text = *Unquote(src.substr(p, e - p + 1));  // cannot fail: no backquote inside
         p = e + 1;
       } else if (c == '\'') {
         size_t e = p + 1;
         while (e < src.size() && src[e] != '\'' && src[e] != '\n') e += src[e] == '\\' ? 2 : 1;
         if (e >= src.size() || src[e] != '\'') throw SyntaxError{static_cast<int>(p), "unterminated character constant"};
-        std::string decoded;
-        if (!UnquoteGo(src.substr(p + 1, e - p - 1), &decoded) || decoded.empty()) throw SyntaxError{static_cast<int>(p), "invalid character constant"};
-        // The code point of a (possibly multi-byte) character.
-        uint32_t cp = static_cast<unsigned char>(decoded[0]);
-        if (cp >= 0xC0 && decoded.size() > 1) {
-          int n = cp >= 0xF0 ? 3 : cp >= 0xE0 ? 2 : 1;
-          cp &= (0x3F >> n);
-          for (int k = 1; k <= n && k < static_cast<int>(decoded.size()); ++k) cp = (cp << 6) | (decoded[k] & 0x3F);
-        }
+        // As text/template's parser: one character or escape, then the closing quote.
+        auto ch = UnquoteChar(src.substr(p + 1, e - p), '\'');
+        if (!ch.ok() || ch->rest != "'") throw SyntaxError{static_cast<int>(p), "invalid character constant"};
         t.type = Tok::kChar;
-        t.text = std::to_string(cp);
+        t.text = std::to_string(ch->value);
         p = e + 1;
       } else if (c == '$') {
         size_t e = p + 1;

@@ -63,6 +63,9 @@ TEST(Template, TextAndFields) {
   Check("{{ .Items }}", "[a b c]");
   Check("{{ $ := . }}{{ $.Labels.job }}", "api");
   Check("{{ \"a\\tb\" }}|{{ `raw\\n` }}|{{ 'x' }}|{{ 0x10 }}|{{ 1.5 }}|{{ -2 }}|{{ true }}", "a\tb|raw\\n|120|16|1.5|-2|true");
+  // Literals are strconv.Unquote'd as Go's parser does: raw strings drop carriage returns,
+  // invalid UTF-8 in a quoted string becomes U+FFFD, '\xff' is the byte 255.
+  Check("{{ `a\r\nb` }}|{{ \"\\t\xff\" }}|{{ '\\xff' }}|{{ '\\u00e9' }}", "a\nb|\t\xef\xbf\xbd|255|233");
 }
 
 TEST(Template, Trim) {
@@ -189,6 +192,8 @@ TEST(Template, ParseErrors) {
   CheckParseError("{{ end }}", "unexpected {{end}}");
   CheckParseError("{{ $x }}", "undefined variable \"$x\"");
   CheckParseError("{{ \"abc }}", "unterminated quoted string");
+  CheckParseError("{{ \"a\\'b\" }}", "invalid syntax in quoted string");  // \' only in '...'
+  CheckParseError("{{ 'ab' }}", "invalid character constant");
   CheckParseError("{{ }}", "missing value for command");
   CheckParseError("{{ break }}", "{{break}} outside {{range}}");
   CheckParseError("{{ (1 }}", "unclosed left paren");

@@ -48,9 +48,6 @@ Status CheckPrintableAscii(std::string_view what, std::string_view s);
 // some invalid UTF-8 in Debian's libfmt 9 builds (found by the API fuzzer).
 std::string Quote(std::string_view s);
 
-// JSON string escaping for hand-written JSON on hot paths (export, API): appends "s" quoted.
-void AppendJsonString(std::string* out, std::string_view s);
-
 // Escapes HTML special characters for server-rendered pages.
 std::string HtmlEscape(std::string_view s);
 

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "util/go_compat.h"
 #include "util/strings.h"
 
 namespace sremon::difftest {

@@ -9,6 +9,7 @@
 #include "api/json.h"
 #include "api/params.h"
 #include "api/selectors.h"
+#include "util/go_compat.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view in(reinterpret_cast<const char*>(data), size);
@@ -16,7 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)sremon::api::ParseDurationNs(in);
   (void)sremon::api::ParseMatchSets({std::string(in)});
   std::string out;
-  sremon::api::AppendGoJsonString(&out, in);
+  sremon::AppendJsonStringHtmlSafe(&out, in);
   // Invariant: quoted, and no raw control characters or invalid bytes survive.
   if (out.size() < 2 || out.front() != '"' || out.back() != '"') std::abort();
   for (unsigned char c : out) {
