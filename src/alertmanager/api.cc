@@ -352,7 +352,9 @@ void Alertmanager::PostSilences(http::Request& req, http::Response& resp) {
   }
   auto id = silences_.Set(std::move(s));
   if (!id.ok()) {
-    ErrorString(resp, http::HttpStatusFor(id.status()), id.status().message());  // 400 or 404
+    // 400 for a bad or too-many silence (upstream's answer to --silences.max-silences), 404.
+    ErrorString(resp, http::HttpStatusFor(id.status(), {{Status::Code::kResourceExhausted, 400}}),
+                id.status().message());
     return;
   }
   resp.SetJson(200, ojson{{"silenceID", *id}}.dump());
