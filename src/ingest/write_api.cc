@@ -158,31 +158,28 @@ void RegisterWriteApi(http::Server& server, storage::Appendable* appendable, sto
   auto hk = std::make_shared<AdminHooks>(std::move(hooks));
   for (const char* type : kInsertTypes) CountWrite(type, 0, false);
 
-  server.RouteRaw("POST", "/api/v1/import/prometheus", http::StateChanging([appendable, opts](http::Request& req, http::Response& resp) {
-    int64_t now = NowMs();
-    HandleWrite("prometheus", appendable,
-                [&](std::string_view body, const model::Labels& extra, storage::Appender* app) {
-                  return ImportPrometheusText(body, extra, now, opts->limits, app);
-                },
-                req, resp);
-  }), opts->insert_exec);
-  server.RouteRaw("POST", "/api/v1/write", http::StateChanging([appendable, opts](http::Request& req, http::Response& resp) {
-    HandleWrite("promremotewrite", appendable,
-                [&](std::string_view body, const model::Labels& extra, storage::Appender* app) {
-                  std::vector<FamilyMetadata> md;
-                  ImportResult r = ImportRemoteWrite(body, extra, opts->limits, app, opts->metadata ? &md : nullptr);
-                  if (!md.empty()) opts->metadata->Add(md);
-                  return r;
-                },
-                req, resp);
-  }), opts->insert_exec);
-  server.RouteRaw("POST", "/api/v1/import", http::StateChanging([appendable, opts](http::Request& req, http::Response& resp) {
-    HandleWrite("vmimport", appendable,
-                [&](std::string_view body, const model::Labels& extra, storage::Appender* app) {
-                  return ImportVmJson(body, extra, opts->limits, app);
-                },
-                req, resp);
-  }), opts->insert_exec);
+  // A write endpoint whose only work is decoding its body: POST, cross-site refused, on the
+  // insert lane, counted under `type`.
+  auto route_import = [&](const char* path, const char* type, Decoder import) {
+    server.RouteRaw("POST", path, http::StateChanging([appendable, type, import](http::Request& req, http::Response& resp) {
+      HandleWrite(type, appendable, import, req, resp);
+    }), opts->insert_exec);
+  };
+  route_import("/api/v1/import/prometheus", "prometheus",
+               [opts](std::string_view body, const model::Labels& extra, storage::Appender* app) {
+                 return ImportPrometheusText(body, extra, NowMs(), opts->limits, app);
+               });
+  route_import("/api/v1/write", "promremotewrite",
+               [opts](std::string_view body, const model::Labels& extra, storage::Appender* app) {
+                 std::vector<FamilyMetadata> md;
+                 ImportResult r = ImportRemoteWrite(body, extra, opts->limits, app, opts->metadata ? &md : nullptr);
+                 if (!md.empty()) opts->metadata->Add(md);
+                 return r;
+               });
+  route_import("/api/v1/import", "vmimport",
+               [opts](std::string_view body, const model::Labels& extra, storage::Appender* app) {
+                 return ImportVmJson(body, extra, opts->limits, app);
+               });
 
   // InfluxDB line protocol at InfluxDB's own paths and VictoriaMetrics' /influx aliases.
   auto influx_handler = http::StateChanging([appendable, opts](http::Request& req, http::Response& resp) {
@@ -228,13 +225,10 @@ void RegisterWriteApi(http::Server& server, storage::Appendable* appendable, sto
     server.RouteRaw("POST", path, otlp_handler, opts->insert_exec);
   }
 
-  server.RouteRaw("POST", "/api/v1/import/native", http::StateChanging([appendable, opts](http::Request& req, http::Response& resp) {
-    HandleWrite("native", appendable,
-                [&](std::string_view body, const model::Labels& extra, storage::Appender* app) {
-                  return ImportNative(body, extra, opts->limits, app);
-                },
-                req, resp);
-  }), opts->insert_exec);
+  route_import("/api/v1/import/native", "native",
+               [opts](std::string_view body, const model::Labels& extra, storage::Appender* app) {
+                 return ImportNative(body, extra, opts->limits, app);
+               });
 
   server.RouteRaw("POST", "/api/v1/import/csv", http::StateChanging([appendable, opts](http::Request& req, http::Response& resp) {
     auto columns = ParseCsvImportFormat(req.Param("format"));

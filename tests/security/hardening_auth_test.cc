@@ -2,7 +2,6 @@
 // -httpAuth.* and per-action auth keys (VictoriaMetrics' semantics), the alertmanager's
 // --web.config.file with a bcrypt user (driven with Debian's amtool when installed), and the
 // one warning for a service that listens beyond loopback without auth.
-#include <crypt.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -98,15 +97,6 @@ TEST(HardeningAuth, ReloadAuthKeyOnRulesAndStorage) {
   EXPECT_EQ(Send("GET", rules.base + "/api/v1/rules", "", {Basic("ru", "rp")}).status, 200);
   EXPECT_EQ(Send("GET", rules.base + "/-/reload", "", {Basic("ru", "rp")}).status, 401);
   EXPECT_EQ(Send("GET", rules.base + "/-/reload?authKey=rrk").status, 200);
-}
-
-// A bcrypt hash as htpasswd -B makes it (cost 4 keeps the test fast).
-std::string Bcrypt(const std::string& password) {
-  char salt[CRYPT_GENSALT_OUTPUT_SIZE];
-  if (!crypt_gensalt_rn("$2y$", 4, nullptr, 0, salt, sizeof(salt))) return "";
-  crypt_data data{};
-  const char* h = crypt_r(password.c_str(), salt, &data);
-  return h ? h : "";
 }
 
 TEST(HardeningAuth, AlertmanagerWebConfigBcrypt) {

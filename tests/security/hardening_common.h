@@ -2,6 +2,8 @@
 // with the headers a browser (or an attacker's page) would send.
 #pragma once
 
+#include <crypt.h>
+
 #include <memory>
 #include <string>
 #include <utility>
@@ -13,6 +15,16 @@
 #include "testutil/testutil.h"
 
 namespace sremon::hardening {
+
+// A bcrypt hash as htpasswd -B makes it (cost 4 keeps the test fast). Suites that call it link
+// libcrypt.
+inline std::string Bcrypt(const std::string& password) {
+  char salt[CRYPT_GENSALT_OUTPUT_SIZE];
+  if (!crypt_gensalt_rn("$2y$", 4, nullptr, 0, salt, sizeof(salt))) return "";
+  crypt_data data{};
+  const char* h = crypt_r(password.c_str(), salt, &data);
+  return h ? h : "";
+}
 
 // A running service and its base URL. `child` is empty when it did not come up.
 struct Service {

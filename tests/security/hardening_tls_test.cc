@@ -3,7 +3,6 @@
 // the client certificate and Basic auth). The certificates are made with openssl when the test
 // runs: a CA, a server certificate for 127.0.0.1, a client certificate from the CA and one from
 // another CA. Fails on a build that refuses tls_server_config.
-#include <crypt.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -11,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include "hardening_common.h"
 #include "http/http.h"
 #include "testutil/testutil.h"
 
@@ -58,15 +58,6 @@ class Certs {
   bool ok_ = true;
   std::string errors_;
 };
-
-// A bcrypt hash as htpasswd -B makes it (cost 4 keeps the test fast).
-std::string Bcrypt(const std::string& password) {
-  char salt[CRYPT_GENSALT_OUTPUT_SIZE];
-  if (!crypt_gensalt_rn("$2y$", 4, nullptr, 0, salt, sizeof(salt))) return "";
-  crypt_data data{};
-  const char* h = crypt_r(password.c_str(), salt, &data);
-  return h ? h : "";
-}
 
 // An alertmanager serving https with web_yml as its --web.config.file. Get() presents the
 // certificate `client` of certs when it is set.
