@@ -111,7 +111,10 @@ std::mutex& MemSeries::SeriesLock(uint32_t id) {
 
 void SortByLabels(std::vector<MemSeries*>* series, const MemPostings& index) {
   auto by_labels = [](const MemSeries* a, const MemSeries* b) { return a->labels < b->labels; };
-  if (series->size() < 4096) return std::sort(series->begin(), series->end(), by_labels);
+  // The ranks cost a walk of the whole index: worth it only for a large share of its series.
+  if (series->size() < 4096 || series->size() * 8 < index.NumSeries()) {
+    return std::sort(series->begin(), series->end(), by_labels);
+  }
   // Each listed series' (name rank << 32 | value rank) per label, filled in label order because
   // the index visits names in order. Values are only compared under equal names, so ranks
   // within a name are enough.

@@ -130,9 +130,9 @@ struct MemSeries {
   static std::mutex& SeriesLock(uint32_t id);
 };
 
-// Sorts series by labels (model::Labels order). Large lists compare the ranks of their names
-// and values in `index` (which already holds both in order) as integers, instead of the packed
-// bytes: sorting a million series by PackedLabels::operator< was half of a flush's CPU (issue
+// Sorts series by labels (model::Labels order). Large lists (an eighth of the index or more)
+// compare the ranks of their names and values in `index` (which already holds both in order) as
+// integers, instead of the packed bytes: sorting a million series by PackedLabels::operator< was half of a flush's CPU (issue
 // 14). Series missing from the index (deleted meanwhile) make it fall back to the byte order.
 // REQUIRES: index not modified during the call (the caller holds the DB index lock).
 void SortByLabels(std::vector<MemSeries*>* series, const MemPostings& index);

@@ -182,6 +182,7 @@ class MemPostings : public PostingsReader {
   // Removes many series at once (ids with their labels).
   void Remove(const std::vector<std::pair<uint32_t, model::Labels>>& gone);
   Postings All() const override { return all_; }
+  size_t NumSeries() const { return all_.size(); }
   // fn(id, name rank, value rank) for every indexed label of every series, names in order and
   // values in order within each name (ranks count from 0 in those orders).
   template <class F>
