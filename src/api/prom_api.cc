@@ -383,7 +383,9 @@ void PromApi::LabelValues(const http::Request& req, http::Response& resp) {
   if (!querier.ok()) return WriteError(resp, FromStatus(querier.status(), true));
   Status st = CheckSeriesLimit(**querier, mr->sets, mr->start, mr->end, opts_.max_labels_api_series);
   if (!st.ok()) return WriteError(resp, FromStatus(st, true));
-  auto values = UnionOverSets(mr->sets, [&](const auto& set) { return (*querier)->LabelValues(name, set); });
+  auto values = UnionOverSets(mr->sets, [&](const auto& set) {
+    return (*querier)->LabelValues(name, set, opts_.max_tag_values);
+  });
   if (!values.ok()) return WriteError(resp, FromStatus(values.status(), true));
   // VictoriaMetrics cuts the list to -search.maxTagValues without an error.
   if (opts_.max_tag_values && values->size() > opts_.max_tag_values) values->resize(opts_.max_tag_values);

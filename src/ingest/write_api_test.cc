@@ -122,7 +122,7 @@ class MemStore : public storage::Appendable, public storage::Queryable {
       }
       return std::make_unique<Set>(std::move(out));
     }
-    Result<std::vector<std::string>> LabelValues(const std::string&, const std::vector<model::Matcher>&) override {
+    Result<std::vector<std::string>> LabelValues(const std::string&, const std::vector<model::Matcher>&, size_t) override {
       return std::vector<std::string>{};
     }
     Result<std::vector<std::string>> LabelNames(const std::vector<model::Matcher>&) override {

@@ -1,6 +1,5 @@
 #include "services/common.h"
 
-#include <malloc.h>
 #include <signal.h>
 
 #include <algorithm>
@@ -56,24 +55,6 @@ std::optional<int> ParseFlags(CLI::App& app, int argc, char** argv) {
     return kExitUsage;
   }
   return std::nullopt;
-}
-
-HeapReleaser::HeapReleaser(std::chrono::seconds period) {
-  mallopt(M_MMAP_THRESHOLD, 1 << 20);
-  mallopt(M_ARENA_MAX, 2);
-  thread_ = std::thread([this, period] {
-    std::unique_lock lock(mu_);
-    while (!cv_.wait_for(lock, period, [this] { return stopping_; })) malloc_trim(0);
-  });
-}
-
-HeapReleaser::~HeapReleaser() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  thread_.join();
 }
 
 void InitLogging(const std::string& service, const std::string& level) {

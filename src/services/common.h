@@ -2,15 +2,11 @@
 // standard routes (/health, /-/healthy, /-/ready, /metrics, /-/reload).
 #pragma once
 
-#include <chrono>
-#include <condition_variable>
 #include <functional>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
-#include <thread>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -35,23 +31,6 @@ std::optional<int> ParseFlags(CLI::App& app, int argc, char** argv);
 
 // spdlog to stderr with the service name; level: debug, info, warn, error.
 void InitLogging(const std::string& service, const std::string& level = "info");
-
-// glibc malloc for a service whose big, short-lived buffers (import bodies, proxied query
-// answers) must not stay resident: two arenas instead of one per thread; a fixed 1 MB mmap
-// threshold (glibc otherwise raises it to the largest block freed, after which big blocks come
-// from the heap and stay as fragments); and, while the object lives, a thread that hands freed
-// heap back to the kernel every `period`. Create it once, early in the service's main.
-class HeapReleaser {
- public:
-  explicit HeapReleaser(std::chrono::seconds period);
-  ~HeapReleaser();
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;  // GUARDED_BY(mu_)
-  std::thread thread_;
-};
 
 // Called first thing in main(), before any thread starts, so that every thread inherits the
 // mask and WaitForShutdown() alone receives SIGTERM/SIGINT/SIGHUP. Also ignores SIGPIPE.

@@ -11,6 +11,7 @@
 #include "dashboards/app.h"
 #include "services/common.h"
 #include "services/services.h"
+#include "util/heap.h"
 #include "util/strings.h"
 #include "version.h"
 
@@ -38,7 +39,7 @@ int RunDashboards(int argc, char** argv) {
   if (auto code = ParseFlags(app, argc, argv)) return *code;
   InitLogging("dashboards", log_level);
   // Big proxied query answers go back to the kernel when idle.
-  HeapReleaser heap(std::chrono::seconds(5));
+  util::HeapReleaser heap(std::chrono::seconds(5));
 
   dashboards::AppOptions opts;
   opts.admin_user = Env("GF_SECURITY_ADMIN_USER", "admin");

@@ -29,6 +29,7 @@
 #include "services/common.h"
 #include "services/services.h"
 #include "tsdb/db.h"
+#include "util/heap.h"
 #include "util/strings.h"
 #include "util/time.h"
 
@@ -355,7 +356,7 @@ int RunStorage(int argc, char** argv) {
   WarnIfExposed("storage", f.listen_addr, f.auth.enabled(), "Set -httpAuth.username and -httpAuth.password");
   // Import bodies are tens of MB: they go back to the kernel once freed (what that saved on
   // the 4.7 M-sample import is in docs/benchmarks.md, "Storage service").
-  HeapReleaser heap(std::chrono::seconds(2));
+  util::HeapReleaser heap(std::chrono::seconds(2));
 
   // 1. The store.
   tsdb::Options db_opts;

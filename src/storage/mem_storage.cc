@@ -140,15 +140,17 @@ class MemQuerier final : public Querier {
     return std::make_unique<MemSeriesSet>(snapshot_, std::move(hits), mint, maxt);
   }
 
-  Result<std::vector<std::string>> LabelValues(const std::string& name,
-                                               const std::vector<model::Matcher>& matchers) override {
+  Result<std::vector<std::string>> LabelValues(const std::string& name, const std::vector<model::Matcher>& matchers,
+                                               size_t limit) override {
     std::set<std::string> out;
     for (const auto& [ls, samples] : snapshot_->series) {
       if (!MatchesAll(ls, matchers) || !HasSamplesInRange(*samples)) continue;
       std::string_view v = ls.Get(name);
       if (!v.empty()) out.emplace(v);
     }
-    return std::vector<std::string>(out.begin(), out.end());
+    std::vector<std::string> values(out.begin(), out.end());
+    if (limit && values.size() > limit) values.resize(limit);
+    return values;
   }
 
   Result<std::vector<std::string>> LabelNames(const std::vector<model::Matcher>& matchers) override {

@@ -129,9 +129,12 @@ class Querier {
   // With sorted = true, series come in Labels order.
   virtual std::unique_ptr<SeriesSet> Select(bool sorted, const SelectHints& hints,
                                             const std::vector<model::Matcher>& matchers) = 0;
-  // Sorted, unique values of `name` over series matching `matchers` (all series if empty).
+  // Sorted, unique values of `name` over series matching `matchers` (all series if empty); with
+  // limit > 0, only the `limit` smallest (-search.maxTagValues: a million values need not be
+  // copied to answer with the first hundred thousand).
   virtual Result<std::vector<std::string>> LabelValues(const std::string& name,
-                                                       const std::vector<model::Matcher>& matchers) = 0;
+                                                       const std::vector<model::Matcher>& matchers,
+                                                       size_t limit = 0) = 0;
   // Sorted, unique label names over series matching `matchers` (all series if empty).
   virtual Result<std::vector<std::string>> LabelNames(const std::vector<model::Matcher>& matchers) = 0;
 };

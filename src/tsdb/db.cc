@@ -26,6 +26,7 @@
 #include "tsdb/index.h"
 #include "tsdb/wal.h"
 #include "util/env.h"
+#include "util/heap.h"
 #include "util/time.h"
 
 namespace sremon::tsdb {
@@ -714,6 +715,7 @@ Status DBImpl::WriteFrozen() {
     fz.reset();
   }
   CollectGarbage();
+  util::HintHeapFreed();  // the frozen head's chunks are gone: worth a malloc_trim
   return Status::Ok();
 }
 
@@ -1167,26 +1169,30 @@ class QuerierImpl : public storage::Querier {
 
   ~QuerierImpl() override { db_->Unpin(epoch_); }
 
-  Result<std::vector<std::string>> LabelValues(const std::string& name, const std::vector<Matcher>& ms) override {
+  Result<std::vector<std::string>> LabelValues(const std::string& name, const std::vector<Matcher>& ms,
+                                               size_t limit) override {
     std::vector<Matcher> all = ms;
     auto has = Matcher::Make(model::MatchType::kNotEqual, name, "");
     if (!has.ok()) return has.status();
     all.push_back(*has);
-    // Each source appends its values sorted; merging the runs keeps the whole sorted.
+    // Each source appends its values sorted; merging the runs keeps the whole sorted, and the
+    // `limit` smallest of the whole are among the `limit` smallest of each run.
+    const size_t cap = limit ? limit : SIZE_MAX;
     std::vector<std::string> out;
-    auto merge_run = [&out](size_t run_start) {
+    auto merge_run = [&out, cap](size_t run_start) {
       std::inplace_merge(out.begin(), out.begin() + run_start, out.end());
       out.erase(std::unique(out.begin(), out.end()), out.end());
+      if (out.size() > cap) out.resize(cap);
     };
     for (const auto& b : blocks_) {
       size_t start = out.size();
       if (ms.empty() && b->Within(mint_, maxt_)) {
         // No matcher and every series of the block in range: the value list alone answers
         // (reserved: a million values regrown one doubling at a time cost a third of the time).
-        out.reserve(out.size() + b->NumValues(name));
-        b->ForEachValue(name, "", [&out](std::string_view v, PostingsRef) {
+        out.reserve(out.size() + std::min(cap, b->NumValues(name)));
+        b->ForEachValue(name, "", [&out, start, cap](std::string_view v, PostingsRef) {
           out.emplace_back(v);
-          return true;
+          return out.size() - start < cap;
         });
       } else {
         b->CollectLabelValues(BlockSeries(*b, all), name, &out);
@@ -1206,7 +1212,7 @@ class QuerierImpl : public storage::Querier {
             break;
           }
         }
-        return true;
+        return out.size() - start < cap;
       });
     } else {
       // Distinct values first (views into the pinned series' labels): many series share few.

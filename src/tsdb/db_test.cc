@@ -1,5 +1,6 @@
 #include "tsdb/db.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -278,6 +279,28 @@ TEST(DBTest, LabelNamesAndValues) {
   auto q2 = db->NewQuerier(kBase + 5 * kHour, kBase + 15 * kHour);
   EXPECT_EQ(*(*q2)->LabelNames({}), (std::vector<std::string>{"__name__", "y"}));
   EXPECT_EQ(*(*q2)->LabelValues("__name__", {}), (std::vector<std::string>{"b"}));
+}
+
+// -search.maxTagValues: the `limit` smallest values of the whole, though blocks and the head each
+// hold some of them (interleaved), with and without a matcher.
+TEST(DBTest, LabelValuesLimitKeepsTheSmallest) {
+  testutil::TempDir tmp;
+  auto db = OpenDB(TestOptions(tmp.path()));
+  std::vector<std::string> all;
+  for (int i = 0; i < 30; i++) {
+    std::string v = fmt::format("v{:02d}", i);
+    all.push_back(v);
+    ASSERT_TRUE(AppendOne(db.get(), Labels{{"__name__", "m"}, {"k", v}}, kBase + (i % 3) * 10 * kHour, 1).ok());
+    if (i % 3 == 2) ASSERT_TRUE(db->ForceFlush().ok());  // every third value stays in the head
+  }
+  ASSERT_TRUE(AppendOne(db.get(), Labels{{"__name__", "m"}, {"k", "v00"}}, kBase + 25 * kHour, 1).ok());
+  auto q = db->NewQuerier(storage::kMinTime, storage::kMaxTime);
+  for (size_t limit : {1, 5, 11, 29, 30, 31}) {
+    std::vector<std::string> want(all.begin(), all.begin() + std::min(limit, all.size()));
+    EXPECT_EQ(*(*q)->LabelValues("k", {}, limit), want) << limit;
+    EXPECT_EQ(*(*q)->LabelValues("k", {Eq("__name__", "m")}, limit), want) << limit;
+  }
+  EXPECT_EQ(*(*q)->LabelValues("k", {}, 0), all);
 }
 
 TEST(DBTest, RetentionDropsOldPartitionsOnly) {

@@ -1,0 +1,43 @@
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <mutex>
+#include <thread>
+
+namespace util {
+
+// glibc malloc for a service whose big, short-lived buffers (import bodies, proxied query
+// answers, a flushed head) must not stay resident: two arenas instead of one per thread; a fixed
+// 1 MB mmap threshold (glibc otherwise raises it to the largest block freed, after which big
+// blocks come from the heap and stay as fragments); and, while the object lives, a thread that
+// hands freed heap back to the kernel.
+//
+// malloc_trim walks every free chunk and madvises it, even pages it already gave back: on a heap
+// of a million series it costs most of a second, so it runs only when it can pay: when code that
+// just freed a lot says so (HintHeapFreed), or when anonymous RSS grew by a quarter (and 32 MB)
+// over what the last trim left. Checked every `period`. Create it once, early in the service's
+// main.
+class HeapReleaser {
+ public:
+  explicit HeapReleaser(std::chrono::seconds period);
+  ~HeapReleaser();
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;  // GUARDED_BY(mu_)
+  std::thread thread_;
+};
+
+// Says that a large amount of heap was just freed (a head flushed, a series table rebuilt), so
+// the releaser trims at its next check. Cheap; callable from any thread, with or without a
+// releaser.
+void HintHeapFreed();
+
+// Resident anonymous memory of this process (resident minus file-backed pages), from
+// /proc/self/statm; 0 when it cannot be read.
+size_t AnonResidentBytes();
+
+}  // namespace util
