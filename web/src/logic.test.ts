@@ -5,11 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { builtins, interpolate, Scope } from './interpolate';
 import { calcInterval, formatDuration, parseDuration, parseTime, resolveRange } from './time';
 import { color, formatValue, thresholdColor, withAlpha } from './units';
-import { parseMarkdown } from './panels/other';
+import { parseMarkdown } from './panels/text';
 import { fitFontSize, mapValue } from './panels/common';
 import { cssColor, safeHref } from './sanitize';
 import { seriesName, reduce } from './data';
-import { compact, migrateRows } from './dashboard';
+import { compact } from './dashboard/layout';
+import { migrateRows } from './dashboard/model';
 
 const v = (...values: string[]) => ({ values, options: ['a.b', 'c', 'd'] });
 
