@@ -24,6 +24,9 @@ declare global {
 export async function dashboardPage(root: HTMLElement, uid: string | null): Promise<Cleanup> {
   const cfg = await settings();
   const loaded = await loadDashboard(uid);
+  // Navigation empties the app element: a root out of the document means the user went on
+  // while the model loaded, and nothing of this page may touch the URL, title or timers.
+  if (!root.isConnected) return () => {};
   if ('error' in loaded) {
     root.replaceChildren(el('div', { class: 'page-error', 'data-testid': 'page-error' }, loaded.error));
     return () => {};
@@ -44,7 +47,7 @@ class DashboardPage implements GridHost, ToolbarHost {
   private readonly grid = new Grid(this);
   private timer: number | undefined;
 
-  constructor(root: HTMLElement, readonly state: DashboardState) {
+  constructor(private readonly root: HTMLElement, readonly state: DashboardState) {
     root.replaceChildren(this.toolbar.el, this.variables.el, this.grid.el);
     root.classList.toggle('kiosk', state.kiosk);
     document.body.classList.toggle('kiosk', state.kiosk);
@@ -56,6 +59,7 @@ class DashboardPage implements GridHost, ToolbarHost {
     document.title = this.state.dash.title + ' - sremon dashboards';
     this.toolbar.render();
     await this.reloadVariables();
+    if (!this.root.isConnected) return;  // left while the variables loaded (see dashboardPage)
     writeUrl(this.state);
     this.grid.build();
     this.setTimer();
