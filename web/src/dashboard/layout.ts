@@ -50,15 +50,22 @@ export function visiblePanels(panels: Panel[]): Panel[] {
   return out;
 }
 
-// Collapsing a row takes the panels below it, up to the next row, into row.panels; expanding
-// puts them back and pushes the panels below down to make room. Returns the new panel list.
+// Collapsing a row takes the panels below it, up to the next row, into row.panels. Expanding
+// puts them back just below the row, as laid out among themselves, wherever the row is now, and
+// pushes the panels below down by their whole height (as Grafana's toggleRow). Returns the new
+// panel list.
 export function toggleRow(panels: Panel[], row: Panel): Panel[] {
   if (row.collapsed) {
     row.collapsed = false;
     const inner = row.panels ?? [];
     row.panels = [];
-    const shift = inner.reduce((m, p) => Math.max(m, p.gridPos.h), 0);
-    for (const p of panels) if (p.gridPos.y > row.gridPos.y) p.gridPos.y += shift;
+    const top = Math.min(...inner.map((p) => p.gridPos.y));
+    let bottom = row.gridPos.y + 1;
+    for (const p of inner) {
+      p.gridPos.y = row.gridPos.y + 1 + (p.gridPos.y - top);
+      bottom = Math.max(bottom, p.gridPos.y + p.gridPos.h);
+    }
+    for (const p of panels) if (p.gridPos.y > row.gridPos.y) p.gridPos.y += bottom - (row.gridPos.y + 1);
     panels = [...panels, ...inner];
   } else {
     const sorted = [...panels].sort((a, b) => a.gridPos.y - b.gridPos.y);
