@@ -72,7 +72,7 @@ class DashboardPage implements GridHost, ToolbarHost {
     window.removeEventListener('beforeunload', this.beforeUnload);
     this.toolbar.destroy();
     this.grid.destroy();
-    document.body.classList.remove('kiosk');
+    // The body's kiosk class is the router's to clear: it may already belong to the next page.
   }
 
   // Esc leaves kiosk mode.
