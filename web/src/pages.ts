@@ -227,6 +227,7 @@ export async function explorePage(root: HTMLElement): Promise<Cleanup> {
     }
   };
   const { promqlEditor } = await import('./editor');
+  if (!root.isConnected) return () => {};  // the user went on meanwhile (see dashboardPage)
   let editor = promqlEditor(editorBox, resolveDatasource(cfg, dsSel.value), expr, (s) => (expr = s), () => void exec());
   dsSel.addEventListener('change', () => {
     editor.destroy();
@@ -235,11 +236,17 @@ export async function explorePage(root: HTMLElement): Promise<Cleanup> {
   });
   rangeSel.addEventListener('change', () => void exec());
   run.addEventListener('click', () => void exec());
-  await exec();
-  return () => {
+  const cleanup = () => {
     editor.destroy();
     views.forEach((v) => v.destroy());
   };
+  try {
+    await exec();
+  } catch (e) {
+    cleanup();
+    throw e;
+  }
+  return cleanup;
 }
 
 export function passwordPage(root: HTMLElement) {
