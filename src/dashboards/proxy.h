@@ -34,7 +34,7 @@ std::string UpstreamUrl(std::string_view base, const std::vector<std::string>& s
 // alerts. `path` is the segments after the data source's key.
 bool IsDatasourceRead(const std::vector<std::string>& path);
 
-// The fixed reads the web app makes through /api/sremon/SERVICE/ (web/src/panels/other.ts):
+// The fixed reads the web app makes through /api/sremon/SERVICE/ (web/src/panels/alertlist.ts):
 // rules → api/v1/alerts, alertmanager → api/v2/alerts. Nothing else, no writes.
 bool IsSremonRead(std::string_view service, const std::vector<std::string>& path);
 

@@ -349,6 +349,76 @@ try {
     assert(JSON.parse(panels[0].queries)[0].includes('instance=~"app2:8080"}[1m]'), 'URL variables: ' + panels[0].queries);
   });
 
+  // The picker lists the panel registry (web/src/panels/registry.ts). Each type it offers draws
+  // itself in the preview, and the query editors are there exactly for the types that run
+  // queries (the preview panel has data-queries): switching to text hides them, back shows them.
+  await step('panel editor: every type in the picker renders, with query editors only where it queries', async () => {
+    await page.goto(BASE + '/dashboard/new');
+    await page.click('[data-testid=add-panel]');
+    await page.waitForSelector('[data-testid=panel-editor]');
+    await page.click('[data-testid=query-editor] .cm-content');
+    await page.keyboard.type('up{job="sre_app"', { delay: 5 });
+    await page.keyboard.press('Escape');
+    const types = await page.$$eval('[data-testid=panel-type] option', (os) => os.map((o) => o.value));
+    assert(types.length >= 2 && new Set(types).size === types.length && types[0] === 'timeseries', 'picker: ' + types);
+    const seen = [];
+    for (const type of [...types.slice(1), 'timeseries']) {
+      await page.selectOption('[data-testid=panel-type]', type);
+      await page.waitForFunction((t) => document.querySelector('[data-testid=panel-editor] [data-testid=panel] .panel-body')?.dataset.rendered === t, type);
+      const { queries, editors } = await page.evaluate(() => ({
+        queries: document.querySelector('[data-testid=panel-editor] [data-testid=panel]').dataset.queries,
+        editors: document.querySelectorAll('[data-testid=panel-editor] [data-testid=query-editor]').length,
+      }));
+      assert((queries !== undefined) === editors > 0, `${type}: queries ${queries}, ${editors} query editors`);
+      seen.push(type + (editors ? '' : ' (no queries)'));
+    }
+    assert(seen.some((t) => t.endsWith('(no queries)')) && seen.some((t) => !t.endsWith('(no queries)')), 'both kinds: ' + seen);
+    await page.click('[data-testid=panel-discard]');
+  });
+
+  // A route resolves with its cleanup, which the router calls on navigation; a dashboard whose
+  // model arrives after the user went on sets nothing up: no refresh timer keeps querying and
+  // the URL of the page the user is on stays as it is.
+  await step('a dashboard left, loaded or still loading, stops querying', async () => {
+    const uid = 'left-while-loading';
+    const model = { uid, title: 'Left while loading', refresh: '1s', panels: [{ id: 1, type: 'timeseries', title: 'up', gridPos: { x: 0, y: 0, w: 12, h: 8 }, targets: [{ refId: 'A', expr: 'up' }] }] };
+    const status = await page.evaluate(async (m) => (await fetch('/api/dashboards/db', { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Grafana-Org-Id': '1' }, body: JSON.stringify({ dashboard: m, overwrite: true }) })).status, model);
+    assert(status === 200, 'saving the test dashboard: ' + status);
+    const proxied = [];
+    const onRequest = (r) => r.url().includes('/api/datasources/proxy/') && proxied.push(r.url());
+    const quiet = async () => {
+      proxied.length = 0;
+      await page.waitForTimeout(3500);  // the model's refresh is 1 s
+      return proxied.length;
+    };
+    page.on('request', onRequest);
+    try {
+      await page.goto(BASE + '/d/' + uid);
+      await panelsDone(1);
+      await page.click('[data-testid=nav-dashboards]');
+      await page.waitForSelector('[data-testid=dash-list]');
+      assert((await quiet()) === 0, 'queries after leaving a loaded dashboard: ' + proxied.length);
+      let release;
+      const gate = new Promise((r) => (release = r));
+      await page.route('**/api/dashboards/uid/' + uid, async (route) => {
+        await gate;
+        await route.continue();
+      });
+      await page.goto(BASE + '/d/' + uid);
+      await page.click('[data-testid=nav-dashboards]');
+      await page.waitForSelector('[data-testid=dash-list]');
+      const answered = page.waitForResponse((r) => r.url().endsWith('/api/dashboards/uid/' + uid));
+      release();
+      await answered;
+      assert((await quiet()) === 0, 'queries after leaving a loading dashboard: ' + proxied.length);
+      assert(page.url() === BASE + '/', 'the URL of the page the user went to: ' + page.url());
+      assert(!(await page.$('[data-testid=dash-grid]')), 'the late dashboard is not drawn');
+    } finally {
+      page.off('request', onRequest);
+      await page.unroute('**/api/dashboards/uid/' + uid);
+    }
+  });
+
   let newUrl = '';
   await step('create a dashboard with a stat panel of up{job="sre_app"} and save it', async () => {
     await page.goto(BASE + '/dashboard/new');

@@ -79,8 +79,14 @@ export function panelInterval(panel: Panel, ds: DatasourceInfo | undefined, ctx:
   return calcInterval(ctx.range.to - ctx.range.from, maxPoints, minIv);
 }
 
+// The targets that are queried: shown and with an expression.
+export function activeTargets(panel: Panel): Target[] {
+  return (panel.targets ?? []).filter((t) => !t.hide && t.expr && t.expr.trim());
+}
+
+// forceInstant: the panel's type asks for one sample per series (PanelType.instant).
 export async function runQueries(panel: Panel, ctx: QueryContext, forceInstant = false): Promise<QueryResult> {
-  const targets = (panel.targets ?? []).filter((t) => !t.hide && t.expr && t.expr.trim());
+  const targets = activeTargets(panel);
   const scopeFor = (ds: DatasourceInfo | undefined) => {
     const iv = panelInterval(panel, ds, ctx);
     const scrape = parseDuration(ds?.jsonData?.timeInterval ?? '') ?? 15000;
@@ -91,7 +97,7 @@ export async function runQueries(panel: Panel, ctx: QueryContext, forceInstant =
   const stepS = Math.max(1, Math.round(iv / 1000));
   const start = Math.floor(ctx.range.from / 1000 / stepS) * stepS;
   const end = Math.floor(ctx.range.to / 1000 / stepS) * stepS;
-  const instantPanel = forceInstant || (targets.length > 0 && targets.every((t) => t.instant && !t.range) ) || (panel.type === 'table' && targets.every((t) => t.format === 'table' || t.instant));
+  const instantPanel = forceInstant || (targets.length > 0 && targets.every((t) => t.instant && !t.range));
   const result: QueryResult = { times: [], frames: [], instant: instantPanel, intervalMs: stepS * 1000, queries: [] };
   if (!instantPanel) {
     for (let t = start; t <= end; t += stepS) result.times.push(t);

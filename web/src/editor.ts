@@ -10,9 +10,11 @@ import { tags } from '@lezer/highlight';
 import { PromQLExtension } from '@prometheus-io/codemirror-promql';
 import { DatasourceInfo, proxyBase, resolveDatasource, Settings } from './api';
 import { Panel } from './data';
+import { showModal } from './dialogs';
 import { Scope } from './interpolate';
-import { createPanelView, PANEL_TYPES } from './panel';
-import { el } from './panels/common';
+import { createPanelView } from './panel';
+import { choice, el, field } from './panels/common';
+import { needsQueries, PANEL_TYPES, panelType } from './panels/registry';
 import { ResolvedRange } from './time';
 import { UNITS } from './units';
 
@@ -74,12 +76,6 @@ export function promqlEditor(parent: HTMLElement, ds: DatasourceInfo | undefined
   });
 }
 
-function field(label: string, input: HTMLElement): HTMLElement {
-  const l = el('label', { class: 'field' });
-  l.append(el('span', {}, label), input);
-  return l;
-}
-
 function stepsToText(steps: any[] | undefined): string {
   return (steps ?? []).map((s) => (s.value === null || s.value === undefined ? 'base' : String(s.value)) + '=' + s.color).join(', ');
 }
@@ -137,18 +133,14 @@ export function openPanelEditor(source: Panel, ctx: { settings: Settings; range:
     previewBox.append(preview.root);
     refresh.addEventListener('click', rerender);
 
-    // Options
-    const typeSel = el('select', { 'data-testid': 'panel-type' });
-    for (const [v, label] of PANEL_TYPES) {
-      const o = el('option', { value: v }, label);
-      o.selected = v === panel.type;
-      typeSel.append(o);
-    }
-    typeSel.addEventListener('change', () => {
-      panel.type = typeSel.value;
+    // Options: the title and description, the units, thresholds and mappings of a type that
+    // shows query results, and the type's own fields.
+    const typeSel = choice(PANEL_TYPES.map((t) => [t.type, t.label] as const), panel.type, (type) => {
+      panel.type = type;
       renderSide();
+      renderQueries();
       rerender();
-    });
+    }, { 'data-testid': 'panel-type' });
     const renderSide = () => {
       side.replaceChildren();
       const title = el('input', { 'data-testid': 'panel-title-input', value: panel.title ?? '' });
@@ -158,95 +150,33 @@ export function openPanelEditor(source: Panel, ctx: { settings: Settings; range:
       const desc = el('input', { value: panel.description ?? '' });
       desc.addEventListener('change', () => (panel.description = desc.value));
       side.append(field('Description', desc));
-      if (panel.type === 'text') {
-        const content = el('textarea', { rows: '8', 'data-testid': 'text-content' });
-        content.value = panel.options.content ?? '';
-        content.addEventListener('change', () => {
-          panel.options.content = content.value;
-          panel.options.mode = 'markdown';
+      if (needsQueries(panel.type)) {
+        const unit = choice(UNITS, d.unit ?? 'short', (v) => {
+          d.unit = v;
+          rerender();
+        }, { 'data-testid': 'panel-unit' });
+        const num = (key: string, label: string) => {
+          const i = el('input', { type: 'number', value: d[key] ?? '', placeholder: 'auto' });
+          i.addEventListener('change', () => {
+            if (i.value === '') delete d[key];
+            else d[key] = parseFloat(i.value);
+            rerender();
+          });
+          return field(label, i);
+        };
+        const thr = el('input', { 'data-testid': 'panel-thresholds', value: stepsToText(d.thresholds?.steps ?? [{ value: null, color: 'green' }, { value: 80, color: 'red' }]) });
+        thr.addEventListener('change', () => {
+          d.thresholds = { mode: 'absolute', steps: textToSteps(thr.value) };
           rerender();
         });
-        side.append(field('Content (markdown)', content));
-        return;
+        const maps = el('input', { 'data-testid': 'panel-mappings', value: mappingsToText(d.mappings), placeholder: '1=UP:green, 0=DOWN:red' });
+        maps.addEventListener('change', () => {
+          d.mappings = textToMappings(maps.value);
+          rerender();
+        });
+        side.append(field('Unit', unit), num('min', 'Min'), num('max', 'Max'), num('decimals', 'Decimals'), field('Thresholds (value=color)', thr), field('Value mappings', maps));
       }
-      if (panel.type === 'alertlist') return;
-      const unit = el('select', { 'data-testid': 'panel-unit' });
-      for (const [v, label] of UNITS) {
-        const o = el('option', { value: v }, label);
-        o.selected = (d.unit ?? 'short') === v;
-        unit.append(o);
-      }
-      unit.addEventListener('change', () => {
-        d.unit = unit.value;
-        rerender();
-      });
-      const num = (key: string, label: string) => {
-        const i = el('input', { type: 'number', value: d[key] ?? '', placeholder: 'auto' });
-        i.addEventListener('change', () => {
-          if (i.value === '') delete d[key];
-          else d[key] = parseFloat(i.value);
-          rerender();
-        });
-        return field(label, i);
-      };
-      const thr = el('input', { 'data-testid': 'panel-thresholds', value: stepsToText(d.thresholds?.steps ?? [{ value: null, color: 'green' }, { value: 80, color: 'red' }]) });
-      thr.addEventListener('change', () => {
-        d.thresholds = { mode: 'absolute', steps: textToSteps(thr.value) };
-        rerender();
-      });
-      const maps = el('input', { 'data-testid': 'panel-mappings', value: mappingsToText(d.mappings), placeholder: '1=UP:green, 0=DOWN:red' });
-      maps.addEventListener('change', () => {
-        d.mappings = textToMappings(maps.value);
-        rerender();
-      });
-      side.append(field('Unit', unit), num('min', 'Min'), num('max', 'Max'), num('decimals', 'Decimals'), field('Thresholds (value=color)', thr), field('Value mappings', maps));
-      if (panel.type === 'timeseries') {
-        d.custom = d.custom ?? {};
-        const stack = el('select', { 'data-testid': 'panel-stacking' });
-        for (const m of ['none', 'normal']) {
-          const o = el('option', { value: m }, m === 'none' ? 'Off' : 'Normal');
-          o.selected = (d.custom.stacking?.mode ?? 'none') === m;
-          stack.append(o);
-        }
-        stack.addEventListener('change', () => {
-          d.custom.stacking = { mode: stack.value, group: 'A' };
-          rerender();
-        });
-        const tstyle = el('select');
-        for (const m of ['off', 'line', 'dashed']) {
-          const o = el('option', { value: m }, m);
-          o.selected = (d.custom.thresholdsStyle?.mode ?? 'off') === m;
-          tstyle.append(o);
-        }
-        tstyle.addEventListener('change', () => {
-          d.custom.thresholdsStyle = { mode: tstyle.value };
-          rerender();
-        });
-        side.append(field('Stacking', stack), field('Show thresholds', tstyle));
-      }
-      if (panel.type === 'stat') {
-        const cm = el('select');
-        for (const m of ['value', 'background', 'none']) {
-          const o = el('option', { value: m }, m);
-          o.selected = (panel.options.colorMode ?? 'value') === m;
-          cm.append(o);
-        }
-        cm.addEventListener('change', () => {
-          panel.options.colorMode = cm.value;
-          rerender();
-        });
-        const gm = el('select');
-        for (const m of ['area', 'none']) {
-          const o = el('option', { value: m }, m);
-          o.selected = (panel.options.graphMode ?? 'area') === m;
-          gm.append(o);
-        }
-        gm.addEventListener('change', () => {
-          panel.options.graphMode = gm.value;
-          rerender();
-        });
-        side.append(field('Color mode', cm), field('Graph mode', gm));
-      }
+      side.append(...(panelType(panel.type)?.editor?.(panel, rerender) ?? []));
     };
     renderSide();
 
@@ -256,7 +186,7 @@ export function openPanelEditor(source: Panel, ctx: { settings: Settings; range:
     const renderQueries = () => {
       views.splice(0).forEach((v) => v.destroy());
       queries.replaceChildren();
-      if (panel.type === 'text' || panel.type === 'alertlist') return;
+      if (!needsQueries(panel.type)) return;
       panel.targets!.forEach((t, i) => {
         const box = el('div', { class: 'query-row', 'data-testid': 'query-row' });
         const head = el('div', { class: 'query-head' });
@@ -314,7 +244,6 @@ export function openPanelEditor(source: Panel, ctx: { settings: Settings; range:
 
 export function openJsonEditor(title: string, value: any): Promise<any | null> {
   return new Promise((resolve) => {
-    const overlay = el('div', { class: 'modal-overlay' });
     const box = el('div', { class: 'modal wide', 'data-testid': 'json-editor' });
     const ta = el('textarea', { class: 'json-text', spellcheck: 'false', 'data-testid': 'json-text' });
     ta.value = JSON.stringify(value, null, 2);
@@ -324,17 +253,16 @@ export function openJsonEditor(title: string, value: any): Promise<any | null> {
     const buttons = el('div', { class: 'modal-buttons' });
     buttons.append(ok, cancel);
     box.append(el('h2', {}, title), ta, err, buttons);
-    overlay.append(box);
-    document.body.append(overlay);
+    const hide = showModal(box);
     cancel.addEventListener('click', () => {
-      overlay.remove();
+      hide();
       resolve(null);
     });
     ok.addEventListener('click', () => {
       try {
         const v = JSON.parse(ta.value);
         if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('expected a JSON object');
-        overlay.remove();
+        hide();
         resolve(v);
       } catch (e: any) {
         err.textContent = 'Invalid JSON: ' + e.message;

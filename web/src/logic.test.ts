@@ -5,11 +5,13 @@ import { describe, expect, it } from 'vitest';
 import { builtins, interpolate, Scope } from './interpolate';
 import { calcInterval, formatDuration, parseDuration, parseTime, resolveRange } from './time';
 import { color, formatValue, thresholdColor, withAlpha } from './units';
-import { parseMarkdown } from './panels/other';
+import { parseMarkdown } from './panels/text';
 import { fitFontSize, mapValue } from './panels/common';
 import { cssColor, safeHref } from './sanitize';
 import { seriesName, reduce } from './data';
-import { compact, migrateRows } from './dashboard';
+import { compact, toggleRow } from './dashboard/layout';
+import { kioskSearch } from './dashboard/state';
+import { migrateRows } from './dashboard/model';
 
 const v = (...values: string[]) => ({ values, options: ['a.b', 'c', 'd'] });
 
@@ -125,6 +127,22 @@ describe('panels', () => {
     b.gridPos.y = 0;  // dragged on top of a
     compact([a, b], b);
     expect([b.gridPos.y, a.gridPos.y]).toEqual([0, 4]);
+  });
+  it('a row collapses the panels below it up to the next row, and expands them again', () => {
+    const p = (id: number, type: string, y: number, h = 4): any => ({ id, type, gridPos: { x: 0, y, w: 24, h } });
+    const [r1, a, b, r2, c] = [p(1, 'row', 0, 1), p(2, 'stat', 1), p(3, 'stat', 5), p(4, 'row', 9, 1), p(5, 'stat', 10)];
+    let panels = toggleRow([r1, a, b, r2, c], r1);
+    expect(panels.map((x) => x.id)).toEqual([1, 4, 5]);
+    expect(r1.collapsed && r1.panels.map((x: any) => x.id)).toEqual([2, 3]);
+    expect([r2.gridPos.y, c.gridPos.y]).toEqual([1, 2]);
+    panels = toggleRow(panels, r1);
+    expect(r1.collapsed || r1.panels.length).toBe(0);
+    expect(panels.map((x) => [x.id, x.gridPos.y])).toEqual([[1, 0], [4, 9], [5, 10], [2, 1], [3, 5]]);
+  });
+  it("kiosk is Grafana's bare flag in the query string", () => {
+    expect(kioskSearch(new URLSearchParams('from=now-1h&to=now'), true)).toBe('?from=now-1h&to=now&kiosk');
+    expect(kioskSearch(new URLSearchParams('kiosk&from=now-1h&var-kiosk='), false)).toBe('?from=now-1h&var-kiosk=');
+    expect(kioskSearch(new URLSearchParams('var-kiosk=&from=x'), true)).toBe('?var-kiosk=&from=x&kiosk');
   });
   it('old rows[] dashboards migrate to gridPos', () => {
     const d: any = { title: 'old', rows: [{ height: '300px', panels: [{ id: 1, type: 'graph', span: 6 }, { id: 2, type: 'singlestat', span: 6 }, { id: 3, type: 'graph', span: 12 }] }] };

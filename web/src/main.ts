@@ -1,19 +1,19 @@
 import './style.css';
 import { api } from './api';
-import { dashboardPage } from './dashboard';
+import { dashboardPage } from './dashboard/page';
 import { explorePage, homePage, importPage, loginPage, nav, passwordPage } from './pages';
-import { addRoute, startRouter } from './router';
+import { addRoute, Cleanup, startRouter } from './router';
 
 let user: any = null;
 
-async function withNav(root: HTMLElement, body: (main: HTMLElement) => Promise<void> | void) {
+// The page in a <main> under the navigation bar (none in kiosk mode); resolves with its cleanup.
+async function withNav(root: HTMLElement, body: (main: HTMLElement) => Promise<Cleanup | void> | void): Promise<Cleanup | void> {
   if (!user) user = await api('GET', '/api/user');
   const kiosk = new URLSearchParams(location.search).has('kiosk');
   if (!kiosk) nav(root, user);
   const main = document.createElement('main');
   root.append(main);
-  (root as any).__cleanup = () => (main as any).__cleanup?.();
-  await body(main);
+  return body(main);
 }
 
 addRoute(/^\/login$/, (root) => loginPage(root));

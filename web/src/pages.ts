@@ -3,10 +3,10 @@ import { api, ApiError, resolveDatasource, settings } from './api';
 import { Panel } from './data';
 import { createPanelView } from './panel';
 import { el } from './panels/common';
-import { navigate } from './router';
+import { Cleanup, navigate } from './router';
 import { RELATIVE_RANGES, resolveRange } from './time';
 import { builtins } from './interpolate';
-import { toast } from './dashboard';
+import { toast } from './dialogs';
 
 export function loginPage(root: HTMLElement) {
   document.title = 'Login - sremon dashboards';
@@ -180,7 +180,7 @@ export function importPage(root: HTMLElement) {
   root.append(page);
 }
 
-export async function explorePage(root: HTMLElement) {
+export async function explorePage(root: HTMLElement): Promise<Cleanup> {
   document.title = 'Explore - sremon dashboards';
   const cfg = await settings();
   const params = new URLSearchParams(location.search);
@@ -227,6 +227,7 @@ export async function explorePage(root: HTMLElement) {
     }
   };
   const { promqlEditor } = await import('./editor');
+  if (!root.isConnected) return () => {};  // the user went on meanwhile (see dashboardPage)
   let editor = promqlEditor(editorBox, resolveDatasource(cfg, dsSel.value), expr, (s) => (expr = s), () => void exec());
   dsSel.addEventListener('change', () => {
     editor.destroy();
@@ -235,11 +236,17 @@ export async function explorePage(root: HTMLElement) {
   });
   rangeSel.addEventListener('change', () => void exec());
   run.addEventListener('click', () => void exec());
-  (root as any).__cleanup = () => {
+  const cleanup = () => {
     editor.destroy();
     views.forEach((v) => v.destroy());
   };
-  await exec();
+  try {
+    await exec();
+  } catch (e) {
+    cleanup();
+    throw e;
+  }
+  return cleanup;
 }
 
 export function passwordPage(root: HTMLElement) {

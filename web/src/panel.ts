@@ -3,17 +3,8 @@ import { Settings } from './api';
 import { Panel, QueryContext, QueryResult, runQueries } from './data';
 import { interpolate, Scope } from './interpolate';
 import { el, linkNodes } from './panels/common';
-import { renderAlertList, renderTable, renderText } from './panels/other';
-import { renderBarGauge, renderGauge, renderStat } from './panels/stat';
-import { renderTimeseries } from './panels/timeseries';
+import { needsQueries, panelType } from './panels/registry';
 import { ResolvedRange } from './time';
-
-export const PANEL_TYPES: [string, string][] = [
-  ['timeseries', 'Time series'], ['stat', 'Stat'], ['gauge', 'Gauge'], ['bargauge', 'Bar gauge'],
-  ['table', 'Table'], ['text', 'Text'], ['alertlist', 'Alert list'],
-];
-
-const NO_QUERY_TYPES = new Set(['text', 'alertlist', 'row', 'dashlist', 'news']);
 
 export interface PanelView {
   root: HTMLElement;
@@ -49,9 +40,9 @@ export function createPanelView(panel: Panel, header: HTMLElement | null = null)
       let result: QueryResult | undefined;
       let error: string | undefined;
       try {
-        if (!NO_QUERY_TYPES.has(panel.type)) {
+        if (needsQueries(panel.type)) {
           const qctx: QueryContext = { settings: ctx.settings, range: ctx.range, scope: ctx.scope, widthPx: body.clientWidth || 600 };
-          result = await runQueries(panel, qctx, panel.type === 'table' && !(panel.targets ?? []).some((t) => t.range));
+          result = await runQueries(panel, qctx, panelType(panel.type)?.instant?.(panel) ?? false);
           error = result.error;
           view.lastResult = result;
           root.dataset.queries = JSON.stringify(result.queries);
@@ -90,28 +81,11 @@ export function createPanelView(panel: Panel, header: HTMLElement | null = null)
   return view;
 }
 
-async function renderBody(body: HTMLElement, panel: Panel, result: QueryResult | undefined, interp: (s: string) => string, onZoom?: (from: number, to: number) => void): Promise<() => void> {
-  const r = result ?? { times: [], frames: [], instant: false, intervalMs: 0, queries: [] };
-  switch (panel.type) {
-    case 'timeseries':
-    case 'graph':
-      return renderTimeseries(body, panel, r, onZoom);
-    case 'stat':
-    case 'singlestat':
-      return renderStat(body, panel, r);
-    case 'gauge':
-      return renderGauge(body, panel, r);
-    case 'bargauge':
-      return renderBarGauge(body, panel, r);
-    case 'table':
-    case 'table-old':
-      return renderTable(body, panel, r);
-    case 'text':
-      return renderText(body, panel, interp);
-    case 'alertlist':
-      return renderAlertList(body, panel);
-    default:
-      body.append(el('div', { class: 'panel-error' }, `Panel type "${panel.type}" is not supported`));
-      return () => {};
+async function renderBody(body: HTMLElement, panel: Panel, result: QueryResult | undefined, interpolate: (s: string) => string, onZoom?: (from: number, to: number) => void): Promise<() => void> {
+  const type = panelType(panel.type);
+  if (!type) {
+    body.append(el('div', { class: 'panel-error' }, `Panel type "${panel.type}" is not supported`));
+    return () => {};
   }
+  return type.render(body, panel, { result: result ?? { times: [], frames: [], instant: false, intervalMs: 0, queries: [] }, interpolate, onZoom });
 }

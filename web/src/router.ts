@@ -1,7 +1,14 @@
 // History-API routing: the server answers index.html for every app path.
-type Route = (root: HTMLElement, params: string[]) => Promise<void> | void;
+
+// Undoes what a page set up outside its own elements (timers, listeners, editors).
+export type Cleanup = () => void;
+// Renders a page into root; resolves with its cleanup, if it needs one.
+export type Route = (root: HTMLElement, params: string[]) => Promise<Cleanup | void> | Cleanup | void;
+
 const routes: [RegExp, Route][] = [];
 let root: HTMLElement;
+let cleanup: Cleanup | undefined;
+let generation = 0;  // counts renders, so that a page that finishes after the next one began is undone
 
 export function addRoute(re: RegExp, r: Route) {
   routes.push([re, r]);
@@ -14,8 +21,9 @@ export function navigate(url: string, replace = false) {
 }
 
 export async function render() {
-  (root as any).__cleanup?.();
-  (root as any).__cleanup = undefined;
+  const gen = ++generation;
+  cleanup?.();
+  cleanup = undefined;
   root.replaceChildren();
   root.className = '';
   document.body.classList.remove('kiosk');
@@ -23,10 +31,12 @@ export async function render() {
     const m = re.exec(location.pathname);
     if (m) {
       try {
-        await r(root, m.slice(1).map((s) => (s === undefined ? '' : decodeURIComponent(s))));
+        const done = await r(root, m.slice(1).map((s) => (s === undefined ? '' : decodeURIComponent(s))));
+        if (gen === generation) cleanup = done || undefined;
+        else done?.();  // the user went on while the page was loading
       } catch (e: any) {
         // A 401 already sent the browser to the login page.
-        if (e?.status !== 401) {
+        if (e?.status !== 401 && gen === generation) {
           const div = document.createElement('div');
           div.className = 'page-error';
           div.dataset.testid = 'page-error';

@@ -108,7 +108,7 @@ export function formatValue(v: number | null | undefined, unit?: string, decimal
   }
 }
 
-export const UNITS = [
+export const UNITS: [string, string][] = [
   ['short', 'Short'], ['none', 'None'], ['percent', 'Percent (0-100)'], ['percentunit', 'Percent (0.0-1.0)'],
   ['s', 'Seconds (s)'], ['ms', 'Milliseconds (ms)'], ['bytes', 'Bytes (IEC)'], ['decbytes', 'Bytes (SI)'], ['reqps', 'Requests/sec (rps)'],
 ];

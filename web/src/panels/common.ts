@@ -1,5 +1,5 @@
-// Helpers shared by the panel renderers.
-import { Panel } from '../data';
+// What a panel type is (PanelType, listed in registry.ts) and the helpers its modules share.
+import { Panel, QueryResult } from '../data';
 import { safeHref } from '../sanitize';
 import { color, Threshold } from '../units';
 
@@ -11,6 +11,45 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<
   }
   if (text !== undefined) e.textContent = text;
   return e;
+}
+
+// What a panel type's render gets besides its body element and the panel.
+export interface RenderContext {
+  result: QueryResult;  // the queries' answers; empty for a type that needs no queries
+  interpolate: (s: string) => string;  // the dashboard's variables
+  onZoom?: (from: number, to: number) => void;  // a new absolute range (ms) picked on the panel
+}
+
+// One kind of panel, as the registry lists it. render draws into body and returns what undoes
+// it (observers, plots). editor returns the type's own fields for the panel editor.
+// REQUIRES (editor): panel.options and panel.fieldConfig.defaults exist (the editor makes them).
+export interface PanelType {
+  type: string;  // the id in Grafana's dashboard JSON
+  label: string;  // shown in the panel editor's type picker
+  aliases?: string[];  // Grafana's older ids that this type draws (graph, singlestat, table-old)
+  needsQueries: boolean;  // false: no query runs, and the editor shows neither queries nor units
+  instant?: (panel: Panel) => boolean;  // ask for one sample per series at the range's end
+  render(body: HTMLElement, panel: Panel, ctx: RenderContext): (() => void) | Promise<() => void>;
+  editor?: (panel: Panel, changed: () => void) => HTMLElement[];
+}
+
+// A labelled form field of the editors.
+export function field(label: string, input: HTMLElement): HTMLElement {
+  const l = el('label', { class: 'field' });
+  l.append(el('span', {}, label), input);
+  return l;
+}
+
+// A <select> of [value, label] pairs with current selected; onChange gets the chosen value.
+export function choice(options: readonly (readonly [string, string])[], current: string, onChange: (value: string) => void, attrs: Record<string, string> = {}): HTMLSelectElement {
+  const sel = el('select', attrs);
+  for (const [value, label] of options) {
+    const o = el('option', { value }, label);
+    o.selected = value === current;
+    sel.append(o);
+  }
+  sel.addEventListener('change', () => onChange(sel.value));
+  return sel;
 }
 
 // The font size (px) at which a text that is textWidthAt100 px wide at 100 px fits a box of

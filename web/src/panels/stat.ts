@@ -2,7 +2,7 @@
 // value mappings.
 import { Panel, QueryResult, reduce } from '../data';
 import { formatValue, thresholdColor } from '../units';
-import { defaults, el, fitFontSize, mapValue, noData, thresholds } from './common';
+import { choice, defaults, el, field, fitFontSize, mapValue, noData, PanelType, thresholds } from './common';
 
 // Text sizing as Grafana's auto text size does it: the value is as large as its box allows.
 const LINE_HEIGHT = 1.2;
@@ -214,3 +214,37 @@ export function renderBarGauge(container: HTMLElement, panel: Panel, result: Que
     return list;
   });
 }
+
+const both = (values: string[]) => values.map((v) => [v, v] as const);
+
+export const stat: PanelType = {
+  type: 'stat',
+  label: 'Stat',
+  aliases: ['singlestat'],
+  needsQueries: true,
+  render: (body, panel, { result }) => renderStat(body, panel, result),
+  editor(panel, changed) {
+    const set = (key: string) => (value: string) => {
+      panel.options[key] = value;
+      changed();
+    };
+    return [
+      field('Color mode', choice(both(['value', 'background', 'none']), panel.options.colorMode ?? 'value', set('colorMode'))),
+      field('Graph mode', choice(both(['area', 'none']), panel.options.graphMode ?? 'area', set('graphMode'))),
+    ];
+  },
+};
+
+export const gauge: PanelType = {
+  type: 'gauge',
+  label: 'Gauge',
+  needsQueries: true,
+  render: (body, panel, { result }) => renderGauge(body, panel, result),
+};
+
+export const barGauge: PanelType = {
+  type: 'bargauge',
+  label: 'Bar gauge',
+  needsQueries: true,
+  render: (body, panel, { result }) => renderBarGauge(body, panel, result),
+};

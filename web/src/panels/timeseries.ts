@@ -3,7 +3,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { Panel, QueryResult } from '../data';
 import { color, formatValue, PALETTE, withAlpha } from '../units';
-import { defaults, el, noData, thresholds } from './common';
+import { choice, defaults, el, field, noData, PanelType, thresholds } from './common';
 
 function tooltipPlugin(unit: string, decimals: number | undefined): uPlot.Plugin {
   let tip: HTMLDivElement;
@@ -167,3 +167,23 @@ export function renderTimeseries(container: HTMLElement, panel: Panel, result: Q
     plot.destroy();
   };
 }
+
+export const timeseries: PanelType = {
+  type: 'timeseries',
+  label: 'Time series',
+  aliases: ['graph'],
+  needsQueries: true,
+  render: (body, panel, { result, onZoom }) => renderTimeseries(body, panel, result, onZoom),
+  editor(panel, changed) {
+    const custom = (defaults(panel).custom ??= {});
+    const stacking = choice([['none', 'Off'], ['normal', 'Normal']], custom.stacking?.mode ?? 'none', (mode) => {
+      custom.stacking = { mode, group: 'A' };
+      changed();
+    }, { 'data-testid': 'panel-stacking' });
+    const thresholdsStyle = choice(['off', 'line', 'dashed'].map((m) => [m, m] as const), custom.thresholdsStyle?.mode ?? 'off', (mode) => {
+      custom.thresholdsStyle = { mode };
+      changed();
+    });
+    return [field('Stacking', stacking), field('Show thresholds', thresholdsStyle)];
+  },
+};

@@ -1,39 +1,7 @@
-// Table, text (markdown) and alert list panels.
-import { api } from '../api';
-import { Panel, QueryResult, reduce } from '../data';
-import { formatValue } from '../units';
+// Text panel: markdown (a safe subset, built as DOM nodes) or the content as plain text.
+import { Panel } from '../data';
 import { safeHref } from '../sanitize';
-import { defaults, el, mapValue, noData } from './common';
-
-export function renderTable(container: HTMLElement, panel: Panel, result: QueryResult): () => void {
-  if (!result.frames.length) {
-    noData(container);
-    return () => {};
-  }
-  const d = defaults(panel);
-  const labelSet = new Set<string>();
-  for (const f of result.frames) Object.keys(f.labels).forEach((l) => labelSet.add(l));
-  const labels = [...labelSet].sort((a, b) => (a === '__name__' ? -1 : b === '__name__' ? 1 : a.localeCompare(b)));
-  const table = el('table', { class: 'data-table', 'data-testid': 'table' });
-  const head = el('tr');
-  for (const l of [...labels, 'Value']) head.append(el('th', {}, l));
-  table.append(el('thead'));
-  table.tHead!.append(head);
-  const body = el('tbody');
-  for (const f of result.frames) {
-    const tr = el('tr');
-    for (const l of labels) tr.append(el('td', {}, f.labels[l] ?? ''));
-    const v = reduce(f.values, 'lastNotNull');
-    tr.append(el('td', { class: 'num' }, mapValue(panel, v)?.text ?? formatValue(v, d.unit ?? 'none', d.decimals ?? undefined)));
-    body.append(tr);
-  }
-  table.append(body);
-  const wrap = el('div', { class: 'table-wrap' });
-  wrap.append(table);
-  container.append(wrap);
-  container.dataset.rendered = 'table';
-  return () => {};
-}
+import { el, field, PanelType } from './common';
 
 // A small markdown subset: headings, paragraphs, lists, code blocks, and inline code, emphasis
 // and links. The text panel's content is written by whoever edits the dashboard, so it is
@@ -157,52 +125,19 @@ export function renderText(container: HTMLElement, panel: Panel, interpolate: (s
   return () => {};
 }
 
-interface AlertRow {
-  name: string;
-  state: string;
-  since?: string;
-  summary?: string;
-  source: string;
-}
-
-export async function renderAlertList(container: HTMLElement, panel: Panel): Promise<() => void> {
-  const rows: AlertRow[] = [];
-  const errors: string[] = [];
-  const filter = panel.options?.stateFilter ?? {};
-  const want = (state: string) => {
-    const any = Object.values(filter).some(Boolean);
-    if (!any) return state === 'firing' || state === 'pending' || state === 'active';
-    return (state === 'firing' && filter.firing) || (state === 'pending' && filter.pending) || (state === 'active' && (filter.firing || filter.active)) || (state === 'inactive' && filter.normal);
-  };
-  await Promise.all([
-    api<any>('GET', '/api/sremon/rules/api/v1/alerts', undefined, { noRedirect: true })
-      .then((r) => {
-        for (const a of r?.data?.alerts ?? []) {
-          rows.push({ name: a.labels?.alertname ?? a.name ?? '?', state: a.state, since: a.activeAt, summary: a.annotations?.summary, source: 'rules' });
-        }
-      })
-      .catch((e) => errors.push('rules: ' + e.message)),
-    api<any>('GET', '/api/sremon/alertmanager/api/v2/alerts', undefined, { noRedirect: true })
-      .then((r) => {
-        for (const a of Array.isArray(r) ? r : []) {
-          rows.push({ name: a.labels?.alertname ?? '?', state: a.status?.state === 'active' ? 'firing' : a.status?.state ?? 'firing', since: a.startsAt, summary: a.annotations?.summary, source: 'alertmanager' });
-        }
-      })
-      .catch((e) => errors.push('alertmanager: ' + e.message)),
-  ]);
-  const shown = rows.filter((r) => want(r.state)).slice(0, panel.options?.maxItems ?? 20);
-  const list = el('div', { class: 'alert-list', 'data-testid': 'alert-list' });
-  if (!shown.length) list.append(el('div', { class: 'panel-nodata' }, errors.length === 2 ? 'Alert sources unreachable' : 'No alerts'));
-  for (const r of shown) {
-    const row = el('div', { class: 'alert-row state-' + r.state });
-    row.append(el('span', { class: 'alert-state' }, r.state.toUpperCase()), el('span', { class: 'alert-name' }, r.name));
-    if (r.summary) row.append(el('span', { class: 'alert-summary' }, r.summary));
-    if (r.since) row.append(el('span', { class: 'alert-since' }, new Date(r.since).toLocaleString()));
-    row.append(el('span', { class: 'alert-source' }, r.source));
-    list.append(row);
-  }
-  if (errors.length && errors.length < 2) list.append(el('div', { class: 'alert-errors' }, errors.join('; ')));
-  container.append(list);
-  container.dataset.rendered = 'alertlist';
-  return () => {};
-}
+export const text: PanelType = {
+  type: 'text',
+  label: 'Text',
+  needsQueries: false,
+  render: (body, panel, { interpolate }) => renderText(body, panel, interpolate),
+  editor(panel, changed) {
+    const content = el('textarea', { rows: '8', 'data-testid': 'text-content' });
+    content.value = panel.options.content ?? '';
+    content.addEventListener('change', () => {
+      panel.options.content = content.value;
+      panel.options.mode = 'markdown';
+      changed();
+    });
+    return [field('Content (markdown)', content)];
+  },
+};
