@@ -6,11 +6,11 @@
 // sent yet" holds however slow the machine is; only "it was sent" waits (up to 10 s).
 #include "alertmanager/dispatch.h"
 
-#include <algorithm>
-#include <set>
-
 #include <gtest/gtest.h>
+
+#include <algorithm>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "http/http.h"
 #include "util/strings.h"
@@ -40,7 +40,9 @@ class Receiver {
     EXPECT_TRUE(server_->Start().ok());
   }
   ~Receiver() { server_->Stop(std::chrono::milliseconds(100)); }
-  std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(server_->port()) + path; }
+  std::string url(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(server_->port()) + path;
+  }
 
   struct Post {
     std::string path;
@@ -90,7 +92,8 @@ class Stack {
  public:
   explicit Stack(const std::string& yaml, int64_t start) : now_(start) {
     std::string text = yaml;
-    for (size_t at; (at = text.find("RECEIVER")) != std::string::npos;) text.replace(at, 8, receiver_.url(""));
+    for (size_t at; (at = text.find("RECEIVER")) != std::string::npos;)
+      text.replace(at, 8, receiver_.url(""));
     auto c = ParseConfig(text, "am.yml");
     EXPECT_TRUE(c.ok()) << c.status().message();
     config_ = *c;
@@ -296,8 +299,8 @@ receivers:
   s.Settle();
   std::multiset<std::string> got;
   for (const auto& p : s.receiver_.posts()) got.insert(p.path + " " + Summary(p.body));
-  EXPECT_EQ(got, (std::multiset<std::string>{"/every A/1=firing", "/every A/2=firing", "/byname A/1=firing,A/2=firing",
-                                             "/default Other=firing"}));
+  EXPECT_EQ(got, (std::multiset<std::string>{"/every A/1=firing", "/every A/2=firing",
+                                             "/byname A/1=firing,A/2=firing", "/default Other=firing"}));
   EXPECT_EQ(s.dispatcher_->Groups().size(), 4u);
 }
 
@@ -325,7 +328,8 @@ TEST(PipelineDedup, SendsWhatChangedForEachIntegration) {
     EXPECT_TRUE(s.Notify({}, std::move(alerts)));
     std::vector<std::string> sent;
     auto posts = s.receiver_.posts();
-    for (size_t i = before; i < posts.size(); ++i) sent.push_back(posts[i].path + " " + Summary(posts[i].body));
+    for (size_t i = before; i < posts.size(); ++i)
+      sent.push_back(posts[i].path + " " + Summary(posts[i].body));
     std::sort(sent.begin(), sent.end());
     s.Advance(kMinute);
     return Join(sent, "; ");
@@ -387,7 +391,8 @@ receivers:
   sil.ends_at = s.now() + kHour;
   ASSERT_TRUE(s.silences_.Set(sil).ok());
   s.Fire({L("Outage")});  // the inhibiting source lives in the store
-  ASSERT_TRUE(s.Notify({}, {s.MakeAlert(L("Slow"), 0), s.MakeAlert(L("Noisy"), 0), s.MakeAlert(L("Real"), 0)}));
+  ASSERT_TRUE(
+      s.Notify({}, {s.MakeAlert(L("Slow"), 0), s.MakeAlert(L("Noisy"), 0), s.MakeAlert(L("Real"), 0)}));
   ASSERT_EQ(s.receiver_.posts().size(), 1u);
   EXPECT_EQ(Summary(s.receiver_.posts()[0].body), "Real=firing");
   ASSERT_TRUE(s.Notify({}, {s.MakeAlert(L("Slow"), 0), s.MakeAlert(L("Flappy"), 0)}));

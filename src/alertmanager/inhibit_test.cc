@@ -11,7 +11,8 @@ namespace sremon::alertmanager {
 namespace {
 
 std::vector<InhibitRule> Rules(const std::string& inhibit_rules_yaml) {
-  auto c = ParseConfig("route: {receiver: r}\nreceivers: [{name: r}]\ninhibit_rules:\n" + inhibit_rules_yaml, "am.yml");
+  auto c = ParseConfig("route: {receiver: r}\nreceivers: [{name: r}]\ninhibit_rules:\n" + inhibit_rules_yaml,
+                       "am.yml");
   EXPECT_TRUE(c.ok()) << c.status().message();
   return c.ok() ? (*c)->inhibit_rules : std::vector<InhibitRule>{};
 }
@@ -39,22 +40,30 @@ TEST_F(InhibitTest, SourceMutesTargetsWithEqualLabels) {
                      "  target_matchers: ['severity=~\"warning|info\"']\n"
                      "  equal: [cluster, service]\n"),
                &store_);
-  Alert source = Firing({{"alertname", "Down"}, {"severity", "critical"}, {"cluster", "c1"}, {"service", "s"}}, now_);
-  EXPECT_EQ(MutedBy(in, {{"alertname", "Slow"}, {"severity", "warning"}, {"cluster", "c1"}, {"service", "s"}}), 0u);
+  Alert source =
+      Firing({{"alertname", "Down"}, {"severity", "critical"}, {"cluster", "c1"}, {"service", "s"}}, now_);
+  EXPECT_EQ(
+      MutedBy(in, {{"alertname", "Slow"}, {"severity", "warning"}, {"cluster", "c1"}, {"service", "s"}}), 0u);
   store_.Put({source});  // the inhibitor sees store changes without being told
   uint64_t fp = source.Fingerprint();
-  EXPECT_EQ(MutedBy(in, {{"alertname", "Slow"}, {"severity", "warning"}, {"cluster", "c1"}, {"service", "s"}}), fp);
-  EXPECT_EQ(MutedBy(in, {{"alertname", "Slow"}, {"severity", "info"}, {"cluster", "c1"}, {"service", "s"}}), fp);
+  EXPECT_EQ(
+      MutedBy(in, {{"alertname", "Slow"}, {"severity", "warning"}, {"cluster", "c1"}, {"service", "s"}}), fp);
+  EXPECT_EQ(MutedBy(in, {{"alertname", "Slow"}, {"severity", "info"}, {"cluster", "c1"}, {"service", "s"}}),
+            fp);
   // One equal label differs, or is absent on one side only: not muted.
-  EXPECT_EQ(MutedBy(in, {{"alertname", "Slow"}, {"severity", "warning"}, {"cluster", "c2"}, {"service", "s"}}), 0u);
+  EXPECT_EQ(
+      MutedBy(in, {{"alertname", "Slow"}, {"severity", "warning"}, {"cluster", "c2"}, {"service", "s"}}), 0u);
   EXPECT_EQ(MutedBy(in, {{"alertname", "Slow"}, {"severity", "warning"}, {"cluster", "c1"}}), 0u);
   // Not a target (the target regex is anchored), or a source itself.
   EXPECT_EQ(MutedBy(in, {{"severity", "warnings"}, {"cluster", "c1"}, {"service", "s"}}), 0u);
-  EXPECT_EQ(MutedBy(in, {{"alertname", "Other"}, {"severity", "critical"}, {"cluster", "c1"}, {"service", "s"}}), 0u);
+  EXPECT_EQ(
+      MutedBy(in, {{"alertname", "Other"}, {"severity", "critical"}, {"cluster", "c1"}, {"service", "s"}}),
+      0u);
 }
 
 TEST_F(InhibitTest, EqualLabelsAbsentOnBothSidesAreEqual) {
-  Inhibitor in(Rules("- source_match: {alertname: A}\n  target_match: {alertname: B}\n  equal: [zone]\n"), &store_);
+  Inhibitor in(Rules("- source_match: {alertname: A}\n  target_match: {alertname: B}\n  equal: [zone]\n"),
+               &store_);
   store_.Put({Firing({{"alertname", "A"}}, now_)});
   EXPECT_NE(MutedBy(in, {{"alertname", "B"}}), 0u);  // upstream compares "" with ""
   EXPECT_EQ(MutedBy(in, {{"alertname", "B"}, {"zone", "z"}}), 0u);

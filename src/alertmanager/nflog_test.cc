@@ -10,8 +10,8 @@
 namespace sremon::alertmanager {
 namespace {
 
-NflogEntry Entry(std::string receiver, std::string group, std::set<uint64_t> firing, std::set<uint64_t> resolved,
-                 int64_t at, int64_t expires) {
+NflogEntry Entry(std::string receiver, std::string group, std::set<uint64_t> firing,
+                 std::set<uint64_t> resolved, int64_t at, int64_t expires) {
   return {std::move(receiver), std::move(group), std::move(firing), std::move(resolved), at, expires};
 }
 

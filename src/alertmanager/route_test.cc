@@ -48,14 +48,14 @@ receivers: [{name: default}, {name: team-A}, {name: team-A-test}, {name: team-B}
   auto check = [&](model::Labels labels, Names want) {
     EXPECT_EQ(Receivers(*root, labels), want) << labels.ToString();
   };
-  check({{"owner", "team-A"}}, {"team-A"});                        // a child without matching children
+  check({{"owner", "team-A"}}, {"team-A"});                           // a child without matching children
   check({{"owner", "team-A"}, {"env", "testing"}}, {"team-A-test"});  // the leaf-most match
-  check({{"owner", "team-B"}}, {"team-B", "team-BC"});              // continue, then the first stop
+  check({{"owner", "team-B"}}, {"team-B", "team-BC"});                // continue, then the first stop
   check({{"owner", "team-C"}}, {"team-BC"});
   check({{"owner", "team-BB"}}, {"default"});  // regexes are anchored
   check({{"owner", "team-Z"}, {"env", "prod"}}, {"prod"});
-  check({{"env", "prod"}}, {"prod"});      // != matches an absent label
-  check({}, {"default"});                  // nothing matches: the root itself
+  check({{"env", "prod"}}, {"prod"});  // != matches an absent label
+  check({}, {"default"});              // nothing matches: the root itself
 }
 
 TEST(Route, ChildrenInheritUnsetOptions) {
@@ -82,8 +82,8 @@ receivers: [{name: root}, {name: leaf}]
   const RouteOpts& o = m[0]->opts();
   EXPECT_EQ(o.receiver, "leaf");
   EXPECT_EQ(o.group_by, Names{"alertname"});
-  EXPECT_EQ(o.group_wait, 10000);      // from the parent
-  EXPECT_EQ(o.group_interval, 2000);   // from the root
+  EXPECT_EQ(o.group_wait, 10000);       // from the parent
+  EXPECT_EQ(o.group_interval, 2000);    // from the root
   EXPECT_EQ(o.repeat_interval, 30000);  // its own
   auto mid = root->Match({{"a", "1"}});
   ASSERT_EQ(mid.size(), 1u);

@@ -7,10 +7,10 @@
 // double-quoted attributes (URL parameters are URL-encoded first), never into a script.
 #include "alertmanager/ui.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <concepts>
-
-#include <fmt/format.h>
 
 #include "alertmanager/alertmanager.h"
 #include "http/page.h"
@@ -34,11 +34,11 @@ struct Markup {
 
 std::string Escaped(std::string_view text) { return HtmlEscape(text); }
 const std::string& Escaped(const Markup& m) { return m.html; }
-template <typename N>
-  requires(std::integral<N> && !std::same_as<N, char>)
+template <std::integral N>
 N Escaped(N n) {  // numbers need no escaping
   return n;
 }
+void Escaped(char) = delete;  // a character is text: pass a string
 
 // The one way values enter a page: `tmpl` is literal markup, every argument is escaped.
 template <typename... Args>
@@ -108,9 +108,10 @@ Markup SilenceRowHtml(const Silence& s, int64_t now) {
   if (state != SilenceState::kExpired) {
     actions += Html(" <button data-id=\"{}\" onclick=\"expire(this.dataset.id)\">Expire</button>", s.id);
   }
-  return Html("<tr><td>{}</td><td><code>{}</code></td><td>{}<br>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-              SilenceStateName(state), MatchersText(s.matchers), Time(s.starts_at), Time(s.ends_at), s.created_by,
-              s.comment, actions);
+  return Html(
+      "<tr><td>{}</td><td><code>{}</code></td><td>{}<br>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+      SilenceStateName(state), MatchersText(s.matchers), Time(s.starts_at), Time(s.ends_at), s.created_by,
+      s.comment, actions);
 }
 
 constexpr const char* kExpireScript =
@@ -134,16 +135,18 @@ Markup HistoryRowHtml(const HistoryRecord& r) {
   Markup alerts;
   for (const auto& a : r.alerts) alerts += Html("<div>{}</div>", LabelChips(a.labels));
   const HistoryAttempt& last = r.last();
-  Markup result = last.ok ? Markup{"<span class=resolved>ok</span>"} : Html("<span class=firing>{}</span>", last.error);
+  Markup result =
+      last.ok ? Markup{"<span class=resolved>ok</span>"} : Html("<span class=firing>{}</span>", last.error);
   if (last.http_status) result += Html(" ({})", last.http_status);
   result += Html(" attempt {}", r.attempts_total);
   Markup excerpt;
-  if (r.payload.size() < r.payload_bytes) excerpt = Html(" (first {} of {} bytes)", r.payload.size(), r.payload_bytes);
+  if (r.payload.size() < r.payload_bytes)
+    excerpt = Html(" (first {} of {} bytes)", r.payload.size(), r.payload_bytes);
   return Html(
       "<tr><td>{}</td><td>{}<br>{}{}</td><td class=\"{}\">{}</td><td>{}</td><td>{}</td>"
       "<td><details><summary>payload{}</summary><pre>{}</pre></details></td></tr>",
-      FormatRfc3339Ms(r.time), r.receiver, r.integration, r.test ? " (test)" : "", r.status, r.status, alerts, result,
-      excerpt, r.payload);
+      FormatRfc3339Ms(r.time), r.receiver, r.integration, r.test ? " (test)" : "", r.status, r.status, alerts,
+      result, excerpt, r.payload);
 }
 
 // --- Status -------------------------------------------------------------------------------
@@ -164,7 +167,8 @@ e.textContent=JSON.stringify(await r.json(),null,2);}</script>)";
 
 std::string AlertsPage(const std::vector<AlertGroupRows>& groups) {
   Markup body{
-      "<h2>Alerts</h2><p>Grouped as the route tree groups them. Firing alerts; suppressed ones are marked.</p>"};
+      "<h2>Alerts</h2><p>Grouped as the route tree groups them. Firing alerts; suppressed ones are "
+      "marked.</p>"};
   bool any = false;
   for (const auto& g : groups) {
     if (g.alerts.empty()) continue;
@@ -178,48 +182,52 @@ std::string AlertsPage(const std::vector<AlertGroupRows>& groups) {
 std::string SilencesPage(const std::vector<Silence>& silences, int64_t now) {
   Markup rows;
   for (const auto& s : silences) rows += SilenceRowHtml(s, now);
-  return Page("Silences",
-              Html("<h2>Silences</h2><p><a href=\"/silences/new\">New silence</a></p><div class=card><table><tr>"
-                   "<th>State</th><th>Matchers</th><th>Start / end</th><th>Created by</th><th>Comment</th><th></th>"
-                   "</tr>{}</table></div>{}",
-                   rows, Markup{kExpireScript}));
+  return Page(
+      "Silences",
+      Html("<h2>Silences</h2><p><a href=\"/silences/new\">New silence</a></p><div class=card><table><tr>"
+           "<th>State</th><th>Matchers</th><th>Start / end</th><th>Created by</th><th>Comment</th><th></th>"
+           "</tr>{}</table></div>{}",
+           rows, Markup{kExpireScript}));
 }
 
 std::string SilenceFormPage(const SilenceForm& f) {
-  return Page("Silence",
-              Html("<h2>{}</h2><div class=card><form id=f><input type=hidden name=id value=\"{}\">"
-                   "<p>Matchers (e.g. <code>alertname=\"X\", job=~\"a|b\"</code>)"
-                   "<input type=text name=matchers value=\"{}\"></p>"
-                   "<p>Start (RFC 3339)<input type=text name=startsAt value=\"{}\"></p>"
-                   "<p>End (RFC 3339)<input type=text name=endsAt value=\"{}\"></p>"
-                   "<p>Created by<input type=text name=createdBy value=\"{}\"></p>"
-                   "<p>Comment<input type=text name=comment value=\"{}\"></p>"
-                   "<input type=submit value=Save></form><p id=msg></p></div>{}",
-                   f.id.empty() ? "New silence" : "Edit silence", f.id, f.matchers, f.starts_at, f.ends_at,
-                   f.created_by, f.comment, Markup{kSilenceFormScript}));
+  return Page("Silence", Html("<h2>{}</h2><div class=card><form id=f><input type=hidden name=id value=\"{}\">"
+                              "<p>Matchers (e.g. <code>alertname=\"X\", job=~\"a|b\"</code>)"
+                              "<input type=text name=matchers value=\"{}\"></p>"
+                              "<p>Start (RFC 3339)<input type=text name=startsAt value=\"{}\"></p>"
+                              "<p>End (RFC 3339)<input type=text name=endsAt value=\"{}\"></p>"
+                              "<p>Created by<input type=text name=createdBy value=\"{}\"></p>"
+                              "<p>Comment<input type=text name=comment value=\"{}\"></p>"
+                              "<input type=submit value=Save></form><p id=msg></p></div>{}",
+                              f.id.empty() ? "New silence" : "Edit silence", f.id, f.matchers, f.starts_at,
+                              f.ends_at, f.created_by, f.comment, Markup{kSilenceFormScript}));
 }
 
-std::string HistoryPage(std::string_view alertname, std::string_view receiver, const std::vector<HistoryRecord>& records) {
+std::string HistoryPage(std::string_view alertname, std::string_view receiver,
+                        const std::vector<HistoryRecord>& records) {
   Markup rows;
   for (const auto& r : records) rows += HistoryRowHtml(r);
-  return Page("History",
-              Html("<h2>Notification history</h2><div class=card><form>Alert name <input name=alertname "
-                   "value=\"{}\" style=\"width:200px\"> Receiver <input name=receiver value=\"{}\" "
-                   "style=\"width:200px\"> <input type=submit value=Filter></form></div><div class=card><table>"
-                   "<tr><th>Time</th><th>Receiver</th><th>Status</th><th>Alerts</th><th>Result</th><th></th></tr>"
-                   "{}</table></div>",
-                   alertname, receiver, rows));
+  return Page(
+      "History",
+      Html("<h2>Notification history</h2><div class=card><form>Alert name <input name=alertname "
+           "value=\"{}\" style=\"width:200px\"> Receiver <input name=receiver value=\"{}\" "
+           "style=\"width:200px\"> <input type=submit value=Filter></form></div><div class=card><table>"
+           "<tr><th>Time</th><th>Receiver</th><th>Status</th><th>Alerts</th><th>Result</th><th></th></tr>"
+           "{}</table></div>",
+           alertname, receiver, rows));
 }
 
 std::string StatusPage(int64_t start_ms, const Config& config) {
   Markup receivers;
   for (const auto& r : config.receivers) receivers += ReceiverRowHtml(r);
-  return Page("Status",
-              Html("<h2>Status</h2><div class=card>Up since {}. Config file: <code>{}</code>. Cluster: disabled "
-                   "(single node).</div><h3>Receivers</h3><div class=card><table>{}</table>"
-                   "<pre id=test style=\"display:none\"></pre></div><h3>Configuration</h3><div class=card><pre>{}"
-                   "</pre></div>{}",
-                   FormatRfc3339Ms(start_ms), config.path, receivers, DumpConfig(config), Markup{kTestReceiverScript}));
+  return Page(
+      "Status",
+      Html("<h2>Status</h2><div class=card>Up since {}. Config file: <code>{}</code>. Cluster: disabled "
+           "(single node).</div><h3>Receivers</h3><div class=card><table>{}</table>"
+           "<pre id=test style=\"display:none\"></pre></div><h3>Configuration</h3><div class=card><pre>{}"
+           "</pre></div>{}",
+           FormatRfc3339Ms(start_ms), config.path, receivers, DumpConfig(config),
+           Markup{kTestReceiverScript}));
 }
 
 std::string ParseMatchersJson(std::string_view text, int* http_status) {
@@ -276,8 +284,12 @@ void Alertmanager::RegisterUi(http::Server& server) {
 
   server.Route("GET", "/silences/new", [this](http::Request& req, http::Response& resp) {
     int64_t now = NowMs();
-    ui::SilenceForm form{std::string(req.Param("id")), std::string(req.Param("matchers")), FormatRfc3339Ms(now),
-                         FormatRfc3339Ms(now + 2 * 3600 * 1000), "", ""};
+    ui::SilenceForm form{std::string(req.Param("id")),
+                         std::string(req.Param("matchers")),
+                         FormatRfc3339Ms(now),
+                         FormatRfc3339Ms(now + 2 * 3600 * 1000),
+                         "",
+                         ""};
     if (!form.id.empty()) {
       if (auto s = silences_.Get(form.id); s.ok()) {
         form.matchers = ui::MatchersText(s->matchers);

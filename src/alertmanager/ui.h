@@ -40,7 +40,8 @@ struct SilenceForm {
 std::string SilenceFormPage(const SilenceForm& form);
 
 // "/history": the filter form (alertname, receiver) and the records found.
-std::string HistoryPage(std::string_view alertname, std::string_view receiver, const std::vector<HistoryRecord>& records);
+std::string HistoryPage(std::string_view alertname, std::string_view receiver,
+                        const std::vector<HistoryRecord>& records);
 
 // "/status": start time, receivers (with their test buttons) and the config as dumped.
 std::string StatusPage(int64_t start_ms, const Config& config);

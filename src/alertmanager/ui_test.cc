@@ -3,10 +3,10 @@
 // may leak, and no script handler may carry a value.
 #include "alertmanager/ui.h"
 
-#include <regex>
-
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
+#include <regex>
 
 namespace sremon::alertmanager {
 namespace {

@@ -209,8 +209,10 @@ TEST(Api, UiKeepsValuesOutOfScriptsAndAnswersValidJson) {
                           wh.url()));
   std::string status = http::Get(am.url() + "/status")->body;
   EXPECT_NE(status.find("x&#39;);alert(&#39;1"), std::string::npos) << status;
-  for (size_t at = status.find("onclick=\""); at != std::string::npos; at = status.find("onclick=\"", at + 1)) {
-    EXPECT_EQ(status.substr(at, status.find('"', at + 9) - at + 1), "onclick=\"testReceiver(this.dataset.receiver)\"");
+  const std::string handler = "onclick=\"";
+  for (size_t at = status.find(handler); at != std::string::npos; at = status.find(handler, at + 1)) {
+    size_t end = status.find('"', at + handler.size());
+    EXPECT_EQ(status.substr(at, end - at + 1), "onclick=\"testReceiver(this.dataset.receiver)\"");
   }
   auto pm = http::Get(am.url() + "/ui/parse-matchers?matchers=" + http::UrlEncode("a\""));
   EXPECT_EQ(pm->status, 400);
