@@ -176,29 +176,28 @@ receivers:
                                 A({{"alertname", "T2"}, {"team", "a"}}),
                                 A({{"alertname", "B"}, {"team", "b"}}),
                                 A({{"alertname", "Other"}})};
-  // The groups as "receiver {labels}: alertname/i ..." lines, sorted.
-  auto groups = [](const json& gs) {
+  // "alertname/i ..." of a list of alerts, sorted.
+  auto names = [](const json& list) {
     std::vector<std::string> out;
-    for (const auto& g : gs) {
-      std::vector<std::string> names;
-      for (const auto& a : g["alerts"]) names.push_back(a["labels"]["alertname"].get<std::string>() + "/" +
-                                                         a["labels"].value("i", ""));
-      std::sort(names.begin(), names.end());
-      out.push_back(g["receiver"]["name"].get<std::string>() + " " + g["labels"].dump() + ": " + Join(names, " "));
-    }
+    for (const auto& a : list)
+      out.push_back(a["labels"]["alertname"].get<std::string>() + "/" + a["labels"].value("i", ""));
+    std::sort(out.begin(), out.end());
+    return Join(out, " ");
+  };
+  // The groups as "receiver {labels}: alerts" lines, sorted.
+  auto groups = [&](const json& gs) {
+    std::vector<std::string> out;
+    for (const auto& g : gs)
+      out.push_back(g["receiver"]["name"].get<std::string>() + " " + g["labels"].dump() + ": " +
+                    names(g["alerts"]));
     std::sort(out.begin(), out.end());
     return out;
   };
-  // The notifications as "receiver: alertname/i ..." lines, sorted.
-  auto notified = [](const Webhook& wh) {
+  // The notifications as "receiver: alerts" lines, sorted.
+  auto notified = [&](const Webhook& wh) {
     std::vector<std::string> out;
-    for (const auto& b : wh.batches()) {
-      std::vector<std::string> names;
-      for (const auto& a : b.payload["alerts"]) names.push_back(a["labels"]["alertname"].get<std::string>() + "/" +
-                                                                 a["labels"].value("i", ""));
-      std::sort(names.begin(), names.end());
-      out.push_back(b.payload["receiver"].get<std::string>() + ": " + Join(names, " "));
-    }
+    for (const auto& b : wh.batches())
+      out.push_back(b.payload["receiver"].get<std::string>() + ": " + names(b.payload["alerts"]));
     std::sort(out.begin(), out.end());
     return out;
   };
@@ -209,10 +208,11 @@ receivers:
   testutil::WriteFile(up_dir.File("am.yml"), fmt::format(fmt::runtime(conf), up_wh.url()));
   int port = testutil::FreePort();
   std::string up_url = "http://127.0.0.1:" + std::to_string(port);
-  testutil::Child upstream({"/usr/bin/prometheus-alertmanager", "--config.file=" + up_dir.File("am.yml"),
-                            "--storage.path=" + up_dir.File("data"),
-                            "--web.listen-address=127.0.0.1:" + std::to_string(port), "--cluster.listen-address="},
-                           up_dir.File("am.log"));
+  testutil::Child upstream(
+      {"/usr/bin/prometheus-alertmanager", "--config.file=" + up_dir.File("am.yml"),
+       "--storage.path=" + up_dir.File("data"), "--web.listen-address=127.0.0.1:" + std::to_string(port),
+       "--cluster.listen-address="},
+      up_dir.File("am.log"));
   ASSERT_TRUE(testutil::WaitHttpOk(up_url + "/-/ready")) << testutil::ReadFile(up_dir.File("am.log"));
 
   ours.Push(alerts);
@@ -235,9 +235,9 @@ receivers:
   EXPECT_EQ(notified(ours_wh), notified(up_wh));
   // What upstream does, spelled out: Child is notified under a muted parent, team's groups
   // are by alertname.
-  EXPECT_EQ(notified(up_wh), (std::vector<std::string>{"default: Other/", "every: B/", "every: T1/1", "every: T1/2",
-                                                       "every: T2/", "muted: Child/", "team: T1/1 T1/2",
-                                                       "team: T2/"}));
+  EXPECT_EQ(notified(up_wh),
+            (std::vector<std::string>{"default: Other/", "every: B/", "every: T1/1", "every: T1/2",
+                                      "every: T2/", "muted: Child/", "team: T1/1 T1/2", "team: T2/"}));
 }
 
 TEST(Interop, VmalertSendsToUs) {
