@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -13,6 +14,11 @@
 namespace sremon::alertmanager {
 
 using Annotations = std::map<std::string, std::string>;
+
+// The time source of timers and states (group_wait, repeat_interval, silence and log expiry),
+// in ms since the epoch: NowMs in production, a manual clock in unit tests (upstream injects
+// a clock.Clock into silences and nflog the same way).
+using Clock = std::function<int64_t()>;
 
 struct Alert {
   model::Labels labels;

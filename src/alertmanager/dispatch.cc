@@ -16,8 +16,8 @@ constexpr int64_t kMinFlushTimeoutMs = 10000;
 constexpr int64_t kMaintenanceMs = 30000;
 }  // namespace
 
-Dispatcher::Dispatcher(const Route* root, AlertStore* store, Pipeline* pipeline, int workers)
-    : root_(root), store_(store), pipeline_(pipeline), num_workers_(workers) {}
+Dispatcher::Dispatcher(const Route* root, AlertStore* store, Pipeline* pipeline, DispatcherOptions options)
+    : root_(root), store_(store), pipeline_(pipeline), options_(std::move(options)) {}
 
 Dispatcher::~Dispatcher() { Stop(); }
 
@@ -25,7 +25,7 @@ void Dispatcher::Start() {
   subscription_ = store_->Subscribe([this](const Alert& a) { ProcessAlert(a); });
   for (const Alert& a : store_->List()) ProcessAlert(a);
   scheduler_ = std::thread([this] { SchedulerLoop(); });
-  for (int i = 0; i < num_workers_; ++i) workers_.emplace_back([this] { WorkerLoop(); });
+  for (int i = 0; i < options_.workers; ++i) workers_.emplace_back([this] { WorkerLoop(); });
 }
 
 void Dispatcher::Stop() {
@@ -47,7 +47,7 @@ void Dispatcher::Stop() {
 }
 
 void Dispatcher::ProcessAlert(const Alert& a) {
-  int64_t now = NowMs();
+  int64_t now = options_.clock();
   bool wake = false;
   std::lock_guard lock(mu_);
   if (stop_) return;
@@ -73,11 +73,11 @@ void Dispatcher::ProcessAlert(const Alert& a) {
 }
 
 void Dispatcher::SchedulerLoop() {
-  int64_t next_maintenance = NowMs() + kMaintenanceMs;
+  int64_t next_maintenance = options_.clock() + kMaintenanceMs;
   std::unique_lock lock(mu_);
   while (!stop_) {
-    int64_t now = NowMs();
-    int64_t wake_at = now + 1000;
+    int64_t now = options_.clock();
+    int64_t wake_at = now + options_.max_sleep_ms;
     for (auto& [id, g] : groups_) {
       if (g->flushing) continue;
       if (g->next_flush <= now && !g->alerts.empty()) {
@@ -119,7 +119,7 @@ void Dispatcher::WorkerLoop() {
 
 void Dispatcher::Flush(const std::shared_ptr<Group>& g) {
   std::vector<Alert> alerts;
-  int64_t now = NowMs();
+  int64_t now = options_.clock();
   {
     std::lock_guard lock(mu_);
     for (const auto& [fp, a] : g->alerts) {
@@ -131,7 +131,8 @@ void Dispatcher::Flush(const std::shared_ptr<Group>& g) {
   }
   std::stable_sort(alerts.begin(), alerts.end(), AlertLess);
   const RouteOpts& opts = g->route->opts();
-  int64_t deadline = now + std::max(opts.group_interval, kMinFlushTimeoutMs);
+  // How long the flush may retry is real time, whatever clock the timers follow.
+  int64_t deadline = NowMs() + std::max(opts.group_interval, kMinFlushTimeoutMs);
   if (!pipeline_->Notify(opts, g->key, g->labels, alerts, deadline, &stop_)) return;
   // Resolved alerts that were delivered leave the group, unless they changed meanwhile.
   std::lock_guard lock(mu_);

@@ -18,13 +18,22 @@
 #include "alertmanager/notify.h"
 #include "alertmanager/route.h"
 #include "alertmanager/store.h"
+#include "util/time.h"
 
 namespace sremon::alertmanager {
+
+struct DispatcherOptions {
+  int workers = 8;
+  // The timers' time source. A manual clock moves without waking the scheduler, which sleeps
+  // at most max_sleep_ms between looks at its groups: tests shorten it.
+  Clock clock = NowMs;
+  int64_t max_sleep_ms = 1000;
+};
 
 class Dispatcher {
  public:
   // REQUIRES: root, store and pipeline outlive the dispatcher.
-  Dispatcher(const Route* root, AlertStore* store, Pipeline* pipeline, int workers = 8);
+  Dispatcher(const Route* root, AlertStore* store, Pipeline* pipeline, DispatcherOptions options = {});
   ~Dispatcher();
   // Subscribes to the store and takes in every alert it already holds.
   void Start();
@@ -58,7 +67,7 @@ class Dispatcher {
   const Route* root_;
   AlertStore* store_;
   Pipeline* pipeline_;
-  int num_workers_;
+  const DispatcherOptions options_;
   int subscription_ = -1;
   std::atomic<bool> stop_{false};
 

@@ -62,7 +62,7 @@ Status NotificationLog::Log(NflogEntry e) {
 
 void NotificationLog::Maintenance() {
   std::lock_guard lock(mu_);
-  int64_t now = NowMs();
+  int64_t now = clock_();
   std::vector<std::string> records;
   for (auto it = entries_.begin(); it != entries_.end();) {
     if (it->second.expires_at < now) {

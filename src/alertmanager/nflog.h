@@ -11,7 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "alertmanager/alert.h"
 #include "alertmanager/journal.h"
+#include "util/time.h"
 
 namespace sremon::alertmanager {
 
@@ -25,6 +27,7 @@ struct NflogEntry {
 
 class NotificationLog {
  public:
+  explicit NotificationLog(Clock clock = NowMs) : clock_(std::move(clock)) {}
   Status Open(const std::string& dir);
   bool Query(const std::string& receiver, const std::string& group_key, NflogEntry* out) const;
   Status Log(NflogEntry e);
@@ -33,6 +36,7 @@ class NotificationLog {
   size_t size() const;
 
  private:
+  const Clock clock_;
   mutable std::mutex mu_;
   std::map<std::pair<std::string, std::string>, NflogEntry> entries_;  // GUARDED_BY(mu_)
   Journal journal_;                                                    // GUARDED_BY(mu_)

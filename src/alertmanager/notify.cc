@@ -422,7 +422,7 @@ bool Pipeline::NotifyIntegration(Integration* in, const RouteOpts& opts, const N
   e.group_key = all.group_key;
   e.firing = std::move(firing);
   e.resolved = std::move(resolved);
-  e.timestamp = NowMs();
+  e.timestamp = deps_.clock();
   // Kept for twice the repeat interval at least, as upstream keeps entries past retention.
   e.expires_at = e.timestamp + std::max<int64_t>(2 * opts.repeat_interval, 120 * 3600 * 1000LL);
   if (Status st = deps_.nflog->Log(std::move(e)); !st.ok()) spdlog::error("notification log: {}", st.message());
@@ -431,7 +431,7 @@ bool Pipeline::NotifyIntegration(Integration* in, const RouteOpts& opts, const N
 
 bool Pipeline::Notify(const RouteOpts& opts, const std::string& group_key, const model::Labels& group_labels,
                       std::vector<Alert> alerts, int64_t deadline_ms, const std::atomic<bool>* stop) {
-  int64_t now = NowMs();
+  int64_t now = deps_.clock();
   // Inhibition, then time intervals, then silences (upstream stage order).
   std::erase_if(alerts, [&](const Alert& a) { return deps_.inhibitor->Mutes(a.labels, now).has_value(); });
   if (alerts.empty()) return true;

@@ -18,6 +18,7 @@
 #include "alertmanager/nflog.h"
 #include "alertmanager/route.h"
 #include "alertmanager/silences.h"
+#include "util/time.h"
 
 namespace sremon::alertmanager {
 
@@ -71,6 +72,9 @@ struct PipelineDeps {
   History* history = nullptr;
   std::string external_url;
   TemplateFn tmpl;
+  // Time of the dedup decisions, time intervals, silences and log entries. Retries and their
+  // back-off run on the wall clock (the flush deadline is real time).
+  Clock clock = NowMs;
 };
 
 class Pipeline {

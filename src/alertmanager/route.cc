@@ -9,12 +9,13 @@ std::unique_ptr<Route> Route::Build(const RouteConfig& root) { return Make(root,
 std::unique_ptr<Route> Route::Make(const RouteConfig& c, const Route* parent) {
   auto r = std::make_unique<Route>();
   if (parent) r->opts_ = parent->opts_;
+  // As upstream: the time intervals are the route's own, never inherited (a parent's mute
+  // does not mute its children).
   r->opts_.mute_time_intervals = c.mute_time_intervals;
   r->opts_.active_time_intervals = c.active_time_intervals;
-  if (parent && c.mute_time_intervals.empty()) r->opts_.mute_time_intervals = parent->opts_.mute_time_intervals;
-  if (parent && c.active_time_intervals.empty()) r->opts_.active_time_intervals = parent->opts_.active_time_intervals;
   if (!c.receiver.empty()) r->opts_.receiver = c.receiver;
-  if (c.group_by) {
+  // As upstream, `group_by: []` is no list at all: the parent's grouping holds.
+  if (c.group_by && !c.group_by->empty()) {
     r->opts_.group_by.clear();
     r->opts_.group_by_all = false;
     for (const auto& l : *c.group_by) {

@@ -140,7 +140,7 @@ Status Silences::Persist(const Silence& s, bool sync) { return journal_.Append(T
 
 Result<std::string> Silences::Set(Silence s) {
   std::lock_guard lock(mu_);
-  int64_t now = NowMs();
+  int64_t now = clock_();
   auto it = s.id.empty() ? silences_.end() : silences_.find(s.id);
   if (!s.id.empty() && it == silences_.end()) return Status::NotFound("silence not found");
   if (Status v = Validate(s); !v.ok()) return Status::InvalidArgument("silence invalid: " + v.message());
@@ -197,7 +197,7 @@ Status Silences::Expire(const std::string& id) {
   std::lock_guard lock(mu_);
   auto it = silences_.find(id);
   if (it == silences_.end()) return Status::NotFound("silence not found");
-  int64_t now = NowMs();
+  int64_t now = clock_();
   Silence s = it->second;
   switch (StateOf(s, now)) {
     case SilenceState::kExpired:
@@ -241,7 +241,7 @@ std::vector<std::string> Silences::Mutes(const model::Labels& labels, int64_t no
 
 void Silences::Maintenance() {
   std::lock_guard lock(mu_);
-  int64_t now = NowMs();
+  int64_t now = clock_();
   for (auto it = silences_.begin(); it != silences_.end();) {
     if (it->second.ends_at + retention_ms_ < now) {
       it = silences_.erase(it);

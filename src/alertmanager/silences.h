@@ -9,10 +9,12 @@
 #include <string>
 #include <vector>
 
+#include "alertmanager/alert.h"
 #include "alertmanager/journal.h"
 #include "alertmanager/matchers.h"
 #include "model/labels.h"
 #include "util/status.h"
+#include "util/time.h"
 
 namespace sremon::alertmanager {
 
@@ -29,6 +31,7 @@ const char* SilenceStateName(SilenceState s);
 
 class Silences {
  public:
+  explicit Silences(Clock clock = NowMs) : clock_(std::move(clock)) {}
   // dir "" = in memory only. retention: expired silences are dropped that long after their end.
   Status Open(const std::string& dir, int64_t retention_ms);
 
@@ -51,6 +54,7 @@ class Silences {
  private:
   Status Persist(const Silence& s, bool sync);
 
+  const Clock clock_;
   mutable std::mutex mu_;
   std::map<std::string, Silence> silences_;  // GUARDED_BY(mu_)
   Journal journal_;                          // GUARDED_BY(mu_)

@@ -199,6 +199,26 @@ TEST(Api, HistoryTestReceiverAndUi) {
   EXPECT_EQ(json::parse(pm->body)[1]["isRegex"], true);
 }
 
+// Regression: a receiver name went into the status page's onclick script escaped for HTML only
+// (the browser decodes &#39; before running it), and /ui/parse-matchers answered an error with a
+// quote in it as invalid JSON. Inline handlers now hold only constant calls.
+TEST(Api, UiKeepsValuesOutOfScriptsAndAnswersValidJson) {
+  Webhook wh;
+  AmServer am(fmt::format("route: {{receiver: \"x');alert('1\"}}\nreceivers:\n- name: \"x');alert('1\"\n"
+                          "  webhook_configs: [{{url: '{}'}}]\n",
+                          wh.url()));
+  std::string status = http::Get(am.url() + "/status")->body;
+  EXPECT_NE(status.find("x&#39;);alert(&#39;1"), std::string::npos) << status;
+  const std::string handler = "onclick=\"";
+  for (size_t at = status.find(handler); at != std::string::npos; at = status.find(handler, at + 1)) {
+    size_t end = status.find('"', at + handler.size());
+    EXPECT_EQ(status.substr(at, end - at + 1), "onclick=\"testReceiver(this.dataset.receiver)\"");
+  }
+  auto pm = http::Get(am.url() + "/ui/parse-matchers?matchers=" + http::UrlEncode("a\""));
+  EXPECT_EQ(pm->status, 400);
+  EXPECT_EQ(json::parse(pm->body, nullptr, false), "bad matcher format: a\"") << pm->body;
+}
+
 TEST(Api, EmailAndSlackReceivers) {
   testutil::SmtpServer smtp({});  // plain SMTP, accepts everything
   std::mutex mu;

@@ -1,6 +1,8 @@
 // Interop with Debian's upstream programs against `sremon alertmanager`: amtool (alert
 // add/query, silence add/query/expire/import, config routes test) and vmalert sending the alerts
 // of a rule evaluated on a real VictoriaMetrics. Each part skips when its binary is absent.
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "harness.h"
@@ -131,6 +133,111 @@ groups:
   ASSERT_FALSE(wh.batches().empty());
   EXPECT_EQ(wh.batches()[0].payload["alerts"][0]["labels"]["alertname"], "InstanceDown");
   EXPECT_NE(wh.batches()[0].payload["alerts"][0]["generatorURL"].get<std::string>(), "");
+}
+
+// Routing with upstream as the oracle: the same config and alerts given to Debian's
+// prometheus-alertmanager and to us must give the same groups (receiver, labels, alerts) and the
+// same notifications. Regression for two routing differences: a parent's mute_time_intervals
+// muted its children (upstream's are never inherited), and `group_by: []` put a route's alerts
+// into one group (upstream keeps the parent's grouping).
+TEST(Interop, RoutingMatchesUpstream) {
+  if (!Have("prometheus-alertmanager")) GTEST_SKIP() << "prometheus-alertmanager not installed";
+  const char* conf = R"(
+route:
+  receiver: default
+  group_by: [alertname]
+  group_wait: 100ms
+  routes:
+  - matchers: [muted="1"]
+    mute_time_intervals: [always]
+    receiver: muted
+    routes:
+    - matchers: [child="1"]
+  - matchers: [team="a"]
+    group_by: []
+    receiver: team
+    continue: true
+  - matchers: ['team=~"a|b"']
+    group_by: ['...']
+    receiver: every
+time_intervals:
+- name: always
+  time_intervals: [{{weekdays: ['sunday:saturday']}}]
+receivers:
+- {{name: default, webhook_configs: [{{url: '{0}'}}]}}
+- {{name: muted, webhook_configs: [{{url: '{0}'}}]}}
+- {{name: team, webhook_configs: [{{url: '{0}'}}]}}
+- {{name: every, webhook_configs: [{{url: '{0}'}}]}}
+)";
+  std::vector<TAlert> alerts = {A({{"alertname", "Parent"}, {"muted", "1"}}),
+                                A({{"alertname", "Child"}, {"muted", "1"}, {"child", "1"}}),
+                                A({{"alertname", "T1"}, {"team", "a"}, {"i", "1"}}),
+                                A({{"alertname", "T1"}, {"team", "a"}, {"i", "2"}}),
+                                A({{"alertname", "T2"}, {"team", "a"}}),
+                                A({{"alertname", "B"}, {"team", "b"}}),
+                                A({{"alertname", "Other"}})};
+  // "alertname/i ..." of a list of alerts, sorted.
+  auto names = [](const json& list) {
+    std::vector<std::string> out;
+    for (const auto& a : list)
+      out.push_back(a["labels"]["alertname"].get<std::string>() + "/" + a["labels"].value("i", ""));
+    std::sort(out.begin(), out.end());
+    return Join(out, " ");
+  };
+  // The groups as "receiver {labels}: alerts" lines, sorted.
+  auto groups = [&](const json& gs) {
+    std::vector<std::string> out;
+    for (const auto& g : gs)
+      out.push_back(g["receiver"]["name"].get<std::string>() + " " + g["labels"].dump() + ": " +
+                    names(g["alerts"]));
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  // The notifications as "receiver: alerts" lines, sorted.
+  auto notified = [&](const Webhook& wh) {
+    std::vector<std::string> out;
+    for (const auto& b : wh.batches())
+      out.push_back(b.payload["receiver"].get<std::string>() + ": " + names(b.payload["alerts"]));
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+
+  Webhook ours_wh, up_wh;
+  AmServer ours(fmt::format(fmt::runtime(conf), ours_wh.url()));
+  testutil::TempDir up_dir;
+  testutil::WriteFile(up_dir.File("am.yml"), fmt::format(fmt::runtime(conf), up_wh.url()));
+  int port = testutil::FreePort();
+  std::string up_url = "http://127.0.0.1:" + std::to_string(port);
+  testutil::Child upstream(
+      {"/usr/bin/prometheus-alertmanager", "--config.file=" + up_dir.File("am.yml"),
+       "--storage.path=" + up_dir.File("data"), "--web.listen-address=127.0.0.1:" + std::to_string(port),
+       "--cluster.listen-address="},
+      up_dir.File("am.log"));
+  ASSERT_TRUE(testutil::WaitHttpOk(up_url + "/-/ready")) << testutil::ReadFile(up_dir.File("am.log"));
+
+  ours.Push(alerts);
+  json body = json::array();
+  for (const auto& a : alerts) body.push_back({{"labels", a.labels}});
+  auto r = http::Post(up_url + "/api/v2/alerts", body.dump(), "application/json");
+  ASSERT_TRUE(r.ok() && r->status == 200) << (r.ok() ? r->body : r.status().message());
+
+  // Both have flushed every group well after group_wait.
+  std::vector<std::string> up_notified;
+  for (int i = 0; i < 100; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    up_notified = notified(up_wh);
+    if (up_notified.size() >= 8 && notified(ours_wh).size() >= 8) break;
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  auto up_groups = http::Get(up_url + "/api/v2/alerts/groups");
+  ASSERT_TRUE(up_groups.ok());
+  EXPECT_EQ(groups(ours.GetJson("/api/v2/alerts/groups")), groups(json::parse(up_groups->body)));
+  EXPECT_EQ(notified(ours_wh), notified(up_wh));
+  // What upstream does, spelled out: Child is notified under a muted parent, team's groups
+  // are by alertname.
+  EXPECT_EQ(notified(up_wh),
+            (std::vector<std::string>{"default: Other/", "every: B/", "every: T1/1", "every: T1/2",
+                                      "every: T2/", "muted: Child/", "team: T1/1 T1/2", "team: T2/"}));
 }
 
 TEST(Interop, VmalertSendsToUs) {
