@@ -25,6 +25,14 @@ inline void HashBytes(uint64_t* h, std::string_view s) {
 constexpr uint64_t kFnvOffset = 14695981039346656037ULL;
 
 void SortUnique(std::vector<Label>* labels) {
+  // Labels read back from storage are already in order: no sort buffer, no copy (a query over a
+  // million series builds a million label sets).
+  bool in_order = std::adjacent_find(labels->begin(), labels->end(), [](const Label& a, const Label& b) {
+                    return !(a.name < b.name);
+                  }) == labels->end();
+  if (in_order && std::none_of(labels->begin(), labels->end(), [](const Label& l) { return l.value.empty(); })) {
+    return;
+  }
   std::stable_sort(labels->begin(), labels->end(),
                    [](const Label& a, const Label& b) { return a.name < b.name; });
   // Last one wins among duplicates.
@@ -51,6 +59,14 @@ std::string_view Labels::Get(std::string_view name) const {
     if (l.name == name) return l.value;
   }
   return {};
+}
+
+Labels Labels::Without(std::string_view name) && {
+  auto it = std::find_if(labels_.begin(), labels_.end(), [name](const Label& l) { return l.name == name; });
+  if (it != labels_.end()) labels_.erase(it);
+  Labels out;
+  out.labels_ = std::move(labels_);  // still sorted and unique
+  return out;
 }
 
 bool Labels::Has(std::string_view name) const { return !Get(name).empty(); }

@@ -68,15 +68,7 @@ void QueryContext::NotePeak(size_t n) {
   }
 }
 
-model::Labels DropMetricName(const model::Labels& ls) {
-  if (!ls.Has(model::kMetricName)) return ls;
-  std::vector<model::Label> out;
-  out.reserve(ls.size());
-  for (const auto& l : ls) {
-    if (l.name != model::kMetricName) out.push_back(l);
-  }
-  return model::Labels(std::move(out));
-}
+model::Labels DropMetricName(model::Labels ls) { return std::move(ls).Without(model::kMetricName); }
 
 std::string LabelsString(const model::Labels& ls) {
   std::string out = "{";
@@ -406,7 +398,7 @@ Val Evaluator::Eval(const Node& n) {
         return v;
       }
       for (auto& s : v.mat) {
-        s.metric = DropMetricName(s.metric);
+        s.metric = DropMetricName(std::move(s.metric));
         for (auto& p : s.pts) p.v = -p.v;
       }
       Finalize(&v.mat);
@@ -494,7 +486,7 @@ Val Evaluator::EvalBinary(const BinaryExpr& b) {
   const std::vector<double>& sc = swap ? lhs.sc : rhs.sc;
   bool drop = DropsName(b.op) || b.return_bool;
   for (auto& s : vec.mat) {
-    if (drop) s.metric = DropMetricName(s.metric);
+    if (drop) s.metric = DropMetricName(std::move(s.metric));
     size_t w = 0;
     for (size_t r = 0; r < s.pts.size(); ++r) {
       double lv = s.pts[r].v, rv = sc[StepOf(s.pts[r].t)];
@@ -630,7 +622,7 @@ Val Evaluator::EvalVectorVector(const BinaryExpr& b, Mat lhs, Mat rhs) {
         }
         Series s;
         s.metric = lb.Build();
-        if (b.return_bool) s.metric = DropMetricName(s.metric);
+        if (b.return_bool) s.metric = DropMetricName(std::move(s.metric));
         out_hash.push_back(s.metric.Hash());
         res.push_back(std::move(s));
       }

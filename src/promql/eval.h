@@ -153,7 +153,8 @@ class Columns {
 // Removes empty series and merges series with identical labels; two points at one timestamp
 // for the same labels is Prometheus's "vector cannot contain metrics with the same labelset".
 void Finalize(Mat* m);
-model::Labels DropMetricName(const model::Labels& ls);
+// By value: callers that own the labels move them in and no label is copied.
+model::Labels DropMetricName(model::Labels ls);
 // Prometheus labels.Labels.String(): {__name__="x", a="b"}.
 std::string LabelsString(const model::Labels& ls);
 

@@ -292,7 +292,7 @@ Val Absent(const Evaluator& ev, const Mat& present, const Node& arg) {
 template <typename Fn>
 Val MapValues(Evaluator& ev, Val v, bool drop_name, Fn&& f) {
   for (auto& s : v.mat) {
-    if (drop_name) s.metric = DropMetricName(s.metric);
+    if (drop_name) s.metric = DropMetricName(std::move(s.metric));
     size_t w = 0;
     for (size_t r = 0; r < s.pts.size(); ++r) {
       std::optional<double> nv = f(s.pts[r].v, ev.StepOf(s.pts[r].t));
@@ -371,7 +371,7 @@ Val EvalOverRange(Evaluator& ev, const Node& arg, bool keep_name, const Fn& fn, 
     Series& s = res[si];
     if (s.pts.empty()) continue;
     points += s.pts.size();
-    s.metric = keep_name ? std::move(in.metrics[si]) : DropMetricName(in.metrics[si]);
+    s.metric = keep_name ? std::move(in.metrics[si]) : DropMetricName(std::move(in.metrics[si]));
     out.mat.push_back(std::move(s));
   }
   ev.ctx()->NotePeak(in.total + points);

@@ -201,6 +201,7 @@ Status BlockWriter::Finish(Env* env, const std::string& dir, BlockMeta* meta) {
 Result<std::shared_ptr<Block>> Block::Open(Env* env, const std::string& path) {
   std::shared_ptr<Block> b(new Block());
   b->path_ = path;
+  b->shared_path_ = std::make_shared<const std::string>(path);
   SREMON_RETURN_IF_ERROR(b->Load(env));
   return b;
 }
@@ -421,7 +422,7 @@ namespace {
 class BlockSeriesIterator final : public storage::SampleIterator {
  public:
   BlockSeriesIterator(std::shared_ptr<const std::string> frame, std::shared_ptr<const std::string> ts,
-                      std::string_view data, std::string path)
+                      std::string_view data, std::shared_ptr<const std::string> path)
       : frame_(std::move(frame)),
         ts_(std::move(ts)),
         it_(NewSeriesDataIterator(data, &corrupt_, ts_ ? std::string_view(*ts_) : std::string_view())),
@@ -439,7 +440,7 @@ class BlockSeriesIterator final : public storage::SampleIterator {
   bool Check(bool ok) {
     if (corrupt_ && !logged_) {
       logged_ = true;
-      spdlog::error("block {}: series data does not decode; the rest of this series is skipped", path_);
+      spdlog::error("block {}: series data does not decode; the rest of this series is skipped", *path_);
     }
     return ok;
   }
@@ -448,7 +449,7 @@ class BlockSeriesIterator final : public storage::SampleIterator {
   bool corrupt_ = false;
   bool logged_ = false;
   std::unique_ptr<storage::SampleIterator> it_;
-  std::string path_;
+  std::shared_ptr<const std::string> path_;  // shared: a query opens an iterator per series
 };
 
 }  // namespace
@@ -466,7 +467,7 @@ std::unique_ptr<storage::SampleIterator> Block::SeriesIterator(uint32_t i) const
     spdlog::error("{}", ts.status().ToString());
     return NewVectorIterator({});
   }
-  return std::make_unique<BlockSeriesIterator>(*frame, *ts, data, path_);
+  return std::make_unique<BlockSeriesIterator>(*frame, *ts, data, shared_path_);
 }
 
 Result<std::shared_ptr<const std::string>> Block::SharedTimestamps(std::string_view data) const {

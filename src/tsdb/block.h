@@ -121,6 +121,7 @@ class Block : public PostingsReader {
     uint32_t crc;
   };
   std::string path_;
+  std::shared_ptr<const std::string> shared_path_;  // the same, for iterators that log it
   uint64_t file_bytes_ = 0;
   BlockMeta meta_;
   std::unique_ptr<RandomAccessFile> file_;
