@@ -1,6 +1,7 @@
 // The write endpoints over real HTTP (http::Server in-process) against a small in-memory store,
 // garbage bodies, and the remote_write forwarder through a receiver outage and a restart.
 #include <chrono>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -11,7 +12,7 @@
 #include "http/http.h"
 #include "ingest/graphite.h"
 #include "ingest/native.h"
-#include "ingest/remote_writer.h"
+#include "ingest/remote_write_queue.h"
 #include "ingest/write_api.h"
 #include "obs/metrics.h"
 #include "testutil/raw_conn.h"
@@ -22,7 +23,10 @@
 namespace sremon::ingest {
 namespace {
 
-// Appendable + Queryable over a map, enough for the export endpoint.
+// Appendable + Queryable over a map, enough for the export endpoint. Not storage::MemStorage:
+// like VictoriaMetrics, the write endpoints' store takes samples in any order (a re-import of
+// what was exported is accepted, the last write wins), where MemStorage refuses out-of-order
+// samples as Prometheus's TSDB does.
 class MemStore : public storage::Appendable, public storage::Queryable {
  public:
   std::unique_ptr<storage::Appender> NewAppender() override { return std::make_unique<App>(this); }
@@ -412,10 +416,10 @@ struct Receiver {
   std::unique_ptr<http::Server> server;
 };
 
-TEST(RemoteWriterTest, OutageAndRestartLoseNothing) {
+TEST(RemoteWriteQueueTest, OutageAndRestartLoseNothing) {
   testutil::TempDir dir;
   int port = testutil::FreePort();
-  RemoteWriterOptions o;
+  RemoteWriteQueueOptions o;
   o.url = "http://127.0.0.1:" + std::to_string(port) + "/api/v1/write";
   o.queue_dir = dir.File("queue");
   o.max_batch_samples = 50;
@@ -425,7 +429,7 @@ TEST(RemoteWriterTest, OutageAndRestartLoseNothing) {
   o.send_timeout_ms = 1000;
   MemStore local;
   {
-    RemoteWriter w(o);
+    RemoteWriteQueue w(o);
     ASSERT_TRUE(w.Start().ok());
     ForwardingAppendable fwd(&local, {&w});
     // The receiver is down: everything goes to the on-disk queue.
@@ -441,7 +445,7 @@ TEST(RemoteWriterTest, OutageAndRestartLoseNothing) {
     w.Stop();  // restart in the middle of the outage: the queue is on disk
   }
   EXPECT_EQ(local.Count(), 300u);
-  RemoteWriter w2(o);
+  RemoteWriteQueue w2(o);
   ASSERT_TRUE(w2.Start().ok());
   EXPECT_GT(w2.QueuedBlocks(), 0u);
   Receiver rx(port);
@@ -467,11 +471,11 @@ double WriterCounter(const std::string& name, const std::string& url) {
 // removes; every block queued before the crash survives a power loss and is delivered once.
 // (Regressions: the queue dropped a block it could not write, never fsynced before the rename,
 // and ignored the rename's result.)
-TEST(RemoteWriterTest, QueueFaultsLoseNothingQueued) {
+TEST(RemoteWriteQueueTest, QueueFaultsLoseNothingQueued) {
   testutil::TempDir dir;
   int port = testutil::FreePort();
   FaultInjectionEnv env(Env::Default());
-  RemoteWriterOptions o;
+  RemoteWriteQueueOptions o;
   o.url = "http://127.0.0.1:" + std::to_string(port) + "/api/v1/write";
   o.queue_dir = dir.File("queue");
   o.max_batch_samples = 10;
@@ -480,7 +484,7 @@ TEST(RemoteWriterTest, QueueFaultsLoseNothingQueued) {
   o.max_backoff_ms = 100;
   o.send_timeout_ms = 1000;
   o.env = &env;
-  auto push = [](RemoteWriter* w, int batch) {  // the 10th sample makes a block
+  auto push = [](RemoteWriteQueue* w, int batch) {  // the 10th sample makes a block
     for (int i = 0; i < 10; ++i) w->Push(model::Labels{{"__name__", "q"}, {"i", std::to_string(i)}}, batch * 1000, batch);
   };
   auto files = [&](std::string_view suffix) {
@@ -496,7 +500,7 @@ TEST(RemoteWriterTest, QueueFaultsLoseNothingQueued) {
     return testutil::Poll(std::chrono::seconds(10), [&] { return files(".rwblock") == n; });
   };
   {
-    RemoteWriter w(o);  // the receiver is down throughout
+    RemoteWriteQueue w(o);  // the receiver is down throughout
     ASSERT_TRUE(w.Start().ok());
     double errors_before = errors();
     env.SetFull(true);
@@ -524,13 +528,13 @@ TEST(RemoteWriterTest, QueueFaultsLoseNothingQueued) {
   }  // nothing the dead process does from here reaches the disk
   env.Restart();  // kill -9, not a power loss: the .tmp is still there
   {
-    RemoteWriter w(o);
+    RemoteWriteQueue w(o);
     ASSERT_TRUE(w.Start().ok());
     EXPECT_EQ(files(".tmp"), 0u);
     EXPECT_EQ(w.QueuedBlocks(), 2u);
   }
   ASSERT_TRUE(env.PowerLoss().ok());
-  RemoteWriter w(o);
+  RemoteWriteQueue w(o);
   ASSERT_TRUE(w.Start().ok());
   EXPECT_EQ(w.QueuedBlocks(), 2u);
   Receiver rx(port);
@@ -540,20 +544,79 @@ TEST(RemoteWriterTest, QueueFaultsLoseNothingQueued) {
   w.Stop();
 }
 
-TEST(RemoteWriterTest, BufferBoundDropsOldest) {
+TEST(RemoteWriteQueueTest, BufferBoundDropsOldest) {
   testutil::TempDir dir;
-  RemoteWriterOptions o;
+  RemoteWriteQueueOptions o;
   o.url = "http://127.0.0.1:" + std::to_string(testutil::FreePort()) + "/api/v1/write";
   o.queue_dir = dir.File("q");
   o.max_batch_samples = 10;
   o.max_buffer_bytes = 400;
   o.min_backoff_ms = 1000;
-  RemoteWriter w(o);
+  RemoteWriteQueue w(o);
   ASSERT_TRUE(w.Start().ok());
   for (int i = 0; i < 500; ++i) w.Push(model::Labels{{"__name__", "x"}, {"i", std::to_string(i)}}, i, i);
   EXPECT_LE(w.QueuedBlocks(), 5u);
   EXPECT_GE(w.QueuedBlocks(), 1u);
   w.Stop();
+}
+
+// Only an answer that may get better is retried: a redirect or a 4xx other than 429 drops the block
+// (counted), a 5xx or 429 is retried until the block is taken; either way the queue moves on.
+// (Regression: a 3xx was retried forever, so no block behind it was ever sent.)
+TEST(RemoteWriteQueueTest, RedirectAndRefusalDropTheBlockRetryableAnswersDoNot) {
+  std::mutex mu;
+  int refuse_with = 0;      // when set, the answer to every request
+  std::deque<int> script;   // else the answers to give before accepting
+  int requests = 0, accepted = 0;
+  http::Server rx(http::ServerOptions{.name = "receiver", .listen_addr = "127.0.0.1:0", .io_threads = 1});
+  rx.Route("POST", "/api/v1/write", [&](http::Request&, http::Response& resp) {
+    std::lock_guard<std::mutex> l(mu);
+    ++requests;
+    int status = refuse_with;
+    if (status == 0) {
+      status = script.empty() ? 204 : script.front();
+      if (!script.empty()) script.pop_front();
+    }
+    if (status == 204) ++accepted;
+    if (status / 100 == 3) resp.headers.Set("Location", "/elsewhere");
+    resp.SetText(status, "");
+  });
+  ASSERT_TRUE(rx.Start().ok());
+  testutil::TempDir dir;
+  RemoteWriteQueueOptions o;
+  o.url = "http://127.0.0.1:" + std::to_string(rx.port()) + "/api/v1/write";
+  o.queue_dir = dir.File("q");
+  o.max_batch_samples = 10;
+  o.min_backoff_ms = 20;
+  o.max_backoff_ms = 100;
+  RemoteWriteQueue w(o);
+  ASSERT_TRUE(w.Start().ok());
+  auto counts = [&] {
+    std::lock_guard<std::mutex> l(mu);
+    return std::pair{requests, accepted};
+  };
+  // One block (ten samples), answered as set; true once the queue is empty again.
+  auto send_block = [&](int refuse, std::deque<int> answers) {
+    {
+      std::lock_guard<std::mutex> l(mu);
+      refuse_with = refuse;
+      script = std::move(answers);
+    }
+    for (int i = 0; i < 10; ++i) w.Push(model::Labels{{"__name__", "x"}, {"i", std::to_string(i)}}, 1000, i);
+    return testutil::Poll(std::chrono::seconds(10), [&] { return w.QueuedBlocks() == 0 && w.PendingSamples() == 0; });
+  };
+  double dropped = WriterCounter("vmagent_remotewrite_dropped_bytes_total", w.url());
+  for (int redirect : {301, 307, 308}) {
+    ASSERT_TRUE(send_block(redirect, {})) << "HTTP " << redirect << " is retried instead of dropping the block";
+  }
+  EXPECT_EQ(counts(), std::pair(3, 0));  // one attempt each
+  EXPECT_GT(WriterCounter("vmagent_remotewrite_dropped_bytes_total", w.url()), dropped);
+  ASSERT_TRUE(send_block(400, {}));
+  EXPECT_EQ(counts(), std::pair(4, 0));
+  ASSERT_TRUE(send_block(0, {503, 429, 500}));  // retried, then taken
+  EXPECT_EQ(counts(), std::pair(8, 1));
+  w.Stop();
+  rx.Stop();
 }
 
 }  // namespace

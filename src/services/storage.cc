@@ -20,7 +20,7 @@
 #include "api/vmalert_proxy.h"
 #include "http/http.h"
 #include "ingest/graphite.h"
-#include "ingest/remote_writer.h"
+#include "ingest/remote_write_queue.h"
 #include "ingest/write_api.h"
 #include "obs/metrics.h"
 #include "promql/ast.h"
@@ -372,14 +372,14 @@ int RunStorage(int argc, char** argv) {
   StatsExporter stats(db.get());
 
   // 2. Forwarders: everything stored goes through them.
-  std::vector<std::unique_ptr<ingest::RemoteWriter>> writers;
-  std::vector<ingest::RemoteWriter*> writer_ptrs;
+  std::vector<std::unique_ptr<ingest::RemoteWriteQueue>> writers;
+  std::vector<ingest::RemoteWriteQueue*> writer_ptrs;
   for (size_t i = 0; i < f.remote_write_urls.size(); ++i) {
-    ingest::RemoteWriterOptions o;
+    ingest::RemoteWriteQueueOptions o;
     o.url = f.remote_write_urls[i];
     o.queue_dir = fmt::format("{}/{}_{:016x}", f.remote_write_tmp, i + 1, std::hash<std::string>()(o.url));
     o.max_buffer_bytes = static_cast<uint64_t>(f.remote_write_max_disk);
-    auto w = std::make_unique<ingest::RemoteWriter>(o);
+    auto w = std::make_unique<ingest::RemoteWriteQueue>(o);
     if (Status st = w->Start(); !st.ok()) {
       spdlog::error("{}", st.message());
       return kExitFailure;
