@@ -12,8 +12,8 @@
 
 #include "http/http.h"
 #include "http/retry.h"
-#include "smtp/smtp.h"
 #include "obs/metrics.h"
+#include "smtp/smtp.h"
 #include "util/strings.h"
 #include "util/time.h"
 #include "version.h"

@@ -168,7 +168,7 @@ void RemoteWriteQueue::FlushLocked() {
 
 // A block is retried until the receiver takes it (no attempt limit), 200 ms doubling to 10 s by
 // default, while the answer is Retryable (no answer, 5xx, 429); any other answer (3xx, 4xx) will
-// not get better and would stop the queue for good, so Send drops the block, as vmagent does.
+// not get better and would stop the queue for good, so Send drops the block.
 static http::RetryPolicy SendRetryPolicy(const RemoteWriteQueueOptions& o) {
   http::RetryPolicy p;
   p.initial_backoff = std::chrono::milliseconds(o.min_backoff_ms);

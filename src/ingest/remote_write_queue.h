@@ -2,8 +2,8 @@
 // batched in memory (up to max_batch_samples or flush_interval), each batch becomes one
 // snappy+protobuf block file in an on-disk queue, and a sender thread posts the blocks in order
 // (http::FetchWithRetry), retrying with exponential backoff while there is no answer, a 5xx or a
-// 429; a block answered with any other 3xx/4xx is dropped and counted, as vmagent does, since it
-// would otherwise stop the queue for good. The queue survives restarts and is bounded by
+// 429; a block answered with any other 3xx/4xx is dropped and counted (Prometheus's remote write
+// calls those unrecoverable), since it would otherwise stop the queue for good. The queue survives restarts and is bounded by
 // max_buffer_bytes (the oldest blocks are dropped past it, counted).
 // Durability: a block is queued once its file is written, fsynced and renamed into place (then
 // the directory is fsynced), all through options.env. A block that cannot be written (disk full,

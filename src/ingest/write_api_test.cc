@@ -2,7 +2,6 @@
 // garbage bodies, and the remote_write forwarder through a receiver outage and a restart.
 #include <chrono>
 #include <deque>
-#include <map>
 #include <mutex>
 #include <thread>
 
@@ -15,6 +14,7 @@
 #include "ingest/remote_write_queue.h"
 #include "ingest/write_api.h"
 #include "obs/metrics.h"
+#include "storage/recording_appendable.h"
 #include "testutil/raw_conn.h"
 #include "testutil/probes.h"
 #include "testutil/testutil.h"
@@ -23,126 +23,9 @@
 namespace sremon::ingest {
 namespace {
 
-// Appendable + Queryable over a map, enough for the export endpoint. Not storage::MemStorage:
-// like VictoriaMetrics, the write endpoints' store takes samples in any order (a re-import of
-// what was exported is accepted, the last write wins), where MemStorage refuses out-of-order
-// samples as Prometheus's TSDB does.
-class MemStore : public storage::Appendable, public storage::Queryable {
- public:
-  std::unique_ptr<storage::Appender> NewAppender() override { return std::make_unique<App>(this); }
-  Result<std::unique_ptr<storage::Querier>> NewQuerier(int64_t mint, int64_t maxt) override {
-    return std::unique_ptr<storage::Querier>(std::make_unique<Q>(this, mint, maxt));
-  }
-  void SetUnavailable(bool u) {
-    std::lock_guard<std::mutex> l(mu_);
-    unavailable_ = u;
-  }
-  int Commits() {
-    std::lock_guard<std::mutex> l(mu_);
-    return commits_;
-  }
-  size_t Count() {
-    std::lock_guard<std::mutex> l(mu_);
-    size_t n = 0;
-    for (auto& [k, v] : data_) n += v.size();
-    return n;
-  }
-
- private:
-  class App : public storage::Appender {
-   public:
-    explicit App(MemStore* s) : s_(s) {}
-    Status Append(const model::Labels& l, int64_t t, double v) override {
-      if (l.MetricName().empty()) return Status::InvalidArgument("missing metric name");
-      pending_.push_back({l, {t, v}});
-      return Status::Ok();
-    }
-    Status Commit() override {
-      std::lock_guard<std::mutex> l(s_->mu_);
-      s_->commits_++;
-      if (s_->unavailable_) return Status::Unavailable("disk full: no space left on device");
-      for (auto& [labels, s] : pending_) s_->data_[labels][s.t] = s.v;
-      pending_.clear();
-      return Status::Ok();
-    }
-    void Rollback() override { pending_.clear(); }
-
-   private:
-    MemStore* s_;
-    std::vector<std::pair<model::Labels, model::Sample>> pending_;
-  };
-  class It : public storage::SampleIterator {
-   public:
-    explicit It(std::vector<model::Sample> s) : s_(std::move(s)) {}
-    bool Next() override { return ++i_ < static_cast<int>(s_.size()); }
-    bool Seek(int64_t t) override {
-      if (i_ < 0) i_ = 0;
-      while (i_ < static_cast<int>(s_.size()) && s_[i_].t < t) ++i_;
-      return i_ < static_cast<int>(s_.size());
-    }
-    model::Sample At() const override { return s_[i_]; }
-
-   private:
-    std::vector<model::Sample> s_;
-    int i_ = -1;
-  };
-  class S : public storage::Series {
-   public:
-    S(model::Labels l, std::vector<model::Sample> s) : l_(std::move(l)), s_(std::move(s)) {}
-    const model::Labels& labels() const override { return l_; }
-    std::unique_ptr<storage::SampleIterator> Iterator() const override { return std::make_unique<It>(s_); }
-
-   private:
-    model::Labels l_;
-    std::vector<model::Sample> s_;
-  };
-  class Set : public storage::SeriesSet {
-   public:
-    explicit Set(std::vector<S> s) : s_(std::move(s)) {}
-    bool Next() override { return ++i_ < static_cast<int>(s_.size()); }
-    const storage::Series& At() const override { return s_[i_]; }
-    Status Err() const override { return Status::Ok(); }
-
-   private:
-    std::vector<S> s_;
-    int i_ = -1;
-  };
-  class Q : public storage::Querier {
-   public:
-    Q(MemStore* s, int64_t mint, int64_t maxt) : s_(s), mint_(mint), maxt_(maxt) {}
-    std::unique_ptr<storage::SeriesSet> Select(bool, const storage::SelectHints&,
-                                               const std::vector<model::Matcher>& ms) override {
-      std::vector<S> out;
-      std::lock_guard<std::mutex> l(s_->mu_);
-      for (auto& [labels, samples] : s_->data_) {
-        bool ok = true;
-        for (auto& m : ms) ok &= m.Matches(labels.Get(m.name()));
-        if (!ok) continue;
-        std::vector<model::Sample> v;
-        for (auto& [t, val] : samples) {
-          if (t >= mint_ && t <= maxt_) v.push_back({t, val});
-        }
-        out.emplace_back(labels, std::move(v));
-      }
-      return std::make_unique<Set>(std::move(out));
-    }
-    Result<std::vector<std::string>> LabelValues(const std::string&, const std::vector<model::Matcher>&) override {
-      return std::vector<std::string>{};
-    }
-    Result<std::vector<std::string>> LabelNames(const std::vector<model::Matcher>&) override {
-      return std::vector<std::string>{};
-    }
-
-   private:
-    MemStore* s_;
-    int64_t mint_, maxt_;
-  };
-
-  std::mutex mu_;
-  std::map<model::Labels, std::map<int64_t, double>> data_;
-  bool unavailable_ = false;
-  int commits_ = 0;
-};
+// The store behind the endpoints: queried as VictoriaMetrics keeps samples (a re-import of what
+// was exported is accepted; the last write wins).
+using storage::testing::RecordingAppendable;
 
 // Test-only selector parser: a bare metric name (the service uses promql::ParseMetricSelector).
 Result<std::vector<model::Matcher>> NameSelector(std::string_view s) {
@@ -183,7 +66,7 @@ class WriteApiTest : public ::testing::Test {
     return r.ok() ? *r : http::ClientResponse{};
   }
 
-  MemStore store_;
+  RecordingAppendable store_;
   std::unique_ptr<http::Server> server_;
   std::string base_;
   int flushes_ = 0;
@@ -204,14 +87,14 @@ TEST_F(WriteApiTest, ImportPrometheusAndExportRoundTrip) {
 
   // Export → import into a fresh store gives the same lines.
   std::string all = http::Get(base_ + "/api/v1/export?match[]=m&match[]=n&match[]=g&start=0")->body;
-  MemStore other;
+  RecordingAppendable other;
   auto app = other.NewAppender();
   ImportResult res = ImportVmJson(all, {}, Limits{}, app.get());
   ASSERT_TRUE(app->Commit().ok());
   EXPECT_TRUE(res.first_error.ok());
   EXPECT_EQ(res.samples, 4u);
   EXPECT_EQ(Post("/api/v1/import", all).status, 204);
-  EXPECT_EQ(store_.Count(), 4u);  // same samples again: last write wins, nothing duplicated
+  EXPECT_EQ(store_.Stored().size(), 4u);  // same samples again: last write wins, nothing duplicated
 }
 
 // A large body is committed in pieces (IncrementalAppender) and every sample lands.
@@ -220,11 +103,11 @@ TEST_F(WriteApiTest, LargeImportCommitsInPiecesAndStoresEverything) {
   for (int t = 0; t < 100; ++t) {
     for (int s = 0; s < 400; ++s) body += fmt::format("big{{s=\"{}\"}} {} {}\n", s, t, 1000 * (t + 1));
   }
-  int before = store_.Commits();
+  int before = store_.commits();
   auto r = Post("/api/v1/import/prometheus", body);
   EXPECT_EQ(r.status, 204) << r.body;
-  EXPECT_EQ(store_.Count(), 40000u);
-  EXPECT_EQ(store_.Commits() - before, 3);  // 16384 + 16384 + the rest at the end
+  EXPECT_EQ(store_.Stored().size(), 40000u);
+  EXPECT_EQ(store_.commits() - before, 3);  // 16384 + 16384 + the rest at the end
 }
 
 // curl --data-binary sends application/x-www-form-urlencoded: the body must stay raw text, not
@@ -242,7 +125,7 @@ TEST_F(WriteApiTest, RemoteWriteEndpoint) {
   std::string body = EncodeRemoteWrite({{model::Labels{{"__name__", "rw"}}, {{1000, 3}}}});
   auto r = Post("/api/v1/write", body);
   EXPECT_EQ(r.status, 204) << r.body;
-  EXPECT_EQ(store_.Count(), 1u);
+  EXPECT_EQ(store_.Stored().size(), 1u);
 }
 
 TEST_F(WriteApiTest, GarbageToEveryEndpoint) {
@@ -270,18 +153,18 @@ TEST_F(WriteApiTest, GarbageToEveryEndpoint) {
     EXPECT_EQ(r.status, c.want) << c.path << ": " << r.body;
     EXPECT_NE(r.body.find(c.want_text), std::string::npos) << c.path << ": " << r.body;
   }
-  EXPECT_EQ(store_.Count(), 1u);  // "ok 1" was kept
+  EXPECT_EQ(store_.Stored().size(), 1u);  // "ok 1" was kept
   auto f = http::Get(base_ + "/internal/force_flush");
   EXPECT_EQ(f->status, 200);
   EXPECT_EQ(flushes_, 1);
 }
 
 TEST_F(WriteApiTest, DiskFullAnswers503) {
-  store_.SetUnavailable(true);
+  store_.FailCommits(Status::Unavailable("disk full: no space left on device"));
   auto r = Post("/api/v1/import/prometheus", "a 1\n");
   EXPECT_EQ(r.status, 503);
   EXPECT_NE(r.body.find("disk full"), std::string::npos) << r.body;
-  store_.SetUnavailable(false);
+  store_.FailCommits(Status::Ok());
   EXPECT_EQ(Post("/api/v1/import/prometheus", "a 1\n").status, 204);
 }
 
@@ -412,22 +295,28 @@ struct Receiver {
     EXPECT_TRUE(server->Start().ok());
   }
   ~Receiver() { server->Stop(); }
-  MemStore store;
+  RecordingAppendable store;
   std::unique_ptr<http::Server> server;
 };
+
+// A queue to 127.0.0.1:port in queue_dir, with blocks of `batch` samples and quick retries.
+RemoteWriteQueueOptions QueueOptions(int port, const std::string& queue_dir, size_t batch) {
+  RemoteWriteQueueOptions o;
+  o.url = "http://127.0.0.1:" + std::to_string(port) + "/api/v1/write";
+  o.queue_dir = queue_dir;
+  o.max_batch_samples = batch;
+  o.min_backoff_ms = 20;  // the sender wakes this often and retries unwritten blocks
+  o.max_backoff_ms = 100;
+  o.send_timeout_ms = 1000;
+  return o;
+}
 
 TEST(RemoteWriteQueueTest, OutageAndRestartLoseNothing) {
   testutil::TempDir dir;
   int port = testutil::FreePort();
-  RemoteWriteQueueOptions o;
-  o.url = "http://127.0.0.1:" + std::to_string(port) + "/api/v1/write";
-  o.queue_dir = dir.File("queue");
-  o.max_batch_samples = 50;
+  RemoteWriteQueueOptions o = QueueOptions(port, dir.File("queue"), 50);
   o.flush_interval_ms = 50;
-  o.min_backoff_ms = 20;
-  o.max_backoff_ms = 100;
-  o.send_timeout_ms = 1000;
-  MemStore local;
+  RecordingAppendable local;
   {
     RemoteWriteQueue w(o);
     ASSERT_TRUE(w.Start().ok());
@@ -444,15 +333,15 @@ TEST(RemoteWriteQueueTest, OutageAndRestartLoseNothing) {
     EXPECT_GT(w.QueuedBlocks(), 0u);
     w.Stop();  // restart in the middle of the outage: the queue is on disk
   }
-  EXPECT_EQ(local.Count(), 300u);
+  EXPECT_EQ(local.Stored().size(), 300u);
   RemoteWriteQueue w2(o);
   ASSERT_TRUE(w2.Start().ok());
   EXPECT_GT(w2.QueuedBlocks(), 0u);
   Receiver rx(port);
-  for (int i = 0; i < 200 && (w2.QueuedBlocks() > 0 || rx.store.Count() < 300); ++i) {
+  for (int i = 0; i < 200 && (w2.QueuedBlocks() > 0 || rx.store.Stored().size() < 300); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }
-  EXPECT_EQ(rx.store.Count(), 300u);
+  EXPECT_EQ(rx.store.Stored().size(), 300u);
   EXPECT_EQ(w2.QueuedBlocks(), 0u);
   w2.Stop();
 }
@@ -475,14 +364,8 @@ TEST(RemoteWriteQueueTest, QueueFaultsLoseNothingQueued) {
   testutil::TempDir dir;
   int port = testutil::FreePort();
   FaultInjectionEnv env(Env::Default());
-  RemoteWriteQueueOptions o;
-  o.url = "http://127.0.0.1:" + std::to_string(port) + "/api/v1/write";
-  o.queue_dir = dir.File("queue");
-  o.max_batch_samples = 10;
+  RemoteWriteQueueOptions o = QueueOptions(port, dir.File("queue"), 10);
   o.flush_interval_ms = 3600 * 1000;  // blocks only from full batches: one per push() below
-  o.min_backoff_ms = 20;              // the sender wakes this often and retries unwritten blocks
-  o.max_backoff_ms = 100;
-  o.send_timeout_ms = 1000;
   o.env = &env;
   auto push = [](RemoteWriteQueue* w, int batch) {  // the 10th sample makes a block
     for (int i = 0; i < 10; ++i) w->Push(model::Labels{{"__name__", "q"}, {"i", std::to_string(i)}}, batch * 1000, batch);
@@ -539,19 +422,17 @@ TEST(RemoteWriteQueueTest, QueueFaultsLoseNothingQueued) {
   EXPECT_EQ(w.QueuedBlocks(), 2u);
   Receiver rx(port);
   EXPECT_TRUE(testutil::Poll(std::chrono::seconds(10), [&] { return w.QueuedBlocks() == 0; }));
-  EXPECT_EQ(rx.store.Count(), 20u);  // batches 0 and 1; batch 2 never reached the queue
-  EXPECT_EQ(rx.store.Commits(), 2);   // each block once
+  EXPECT_EQ(rx.store.Stored().size(), 20u);  // batches 0 and 1; batch 2 never reached the queue
+  EXPECT_EQ(rx.store.commits(), 2);   // each block once
   w.Stop();
 }
 
 TEST(RemoteWriteQueueTest, BufferBoundDropsOldest) {
   testutil::TempDir dir;
-  RemoteWriteQueueOptions o;
-  o.url = "http://127.0.0.1:" + std::to_string(testutil::FreePort()) + "/api/v1/write";
-  o.queue_dir = dir.File("q");
-  o.max_batch_samples = 10;
+  RemoteWriteQueueOptions o = QueueOptions(testutil::FreePort(), dir.File("q"), 10);
   o.max_buffer_bytes = 400;
   o.min_backoff_ms = 1000;
+  o.max_backoff_ms = 10000;
   RemoteWriteQueue w(o);
   ASSERT_TRUE(w.Start().ok());
   for (int i = 0; i < 500; ++i) w.Push(model::Labels{{"__name__", "x"}, {"i", std::to_string(i)}}, i, i);
@@ -583,13 +464,7 @@ TEST(RemoteWriteQueueTest, RedirectAndRefusalDropTheBlockRetryableAnswersDoNot) 
   });
   ASSERT_TRUE(rx.Start().ok());
   testutil::TempDir dir;
-  RemoteWriteQueueOptions o;
-  o.url = "http://127.0.0.1:" + std::to_string(rx.port()) + "/api/v1/write";
-  o.queue_dir = dir.File("q");
-  o.max_batch_samples = 10;
-  o.min_backoff_ms = 20;
-  o.max_backoff_ms = 100;
-  RemoteWriteQueue w(o);
+  RemoteWriteQueue w(QueueOptions(rx.port(), dir.File("q"), 10));
   ASSERT_TRUE(w.Start().ok());
   auto counts = [&] {
     std::lock_guard<std::mutex> l(mu);

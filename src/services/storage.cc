@@ -345,12 +345,7 @@ ingest::AdminHooks AdminHooksFor(tsdb::DB* db) {
 int RunStorage(int argc, char** argv) {
   CLI::App cli("The storage service: scraping, a durable time-series store, VictoriaMetrics write APIs.", argv[0]);
   StorageFlags f;
-  f.Register(cli);
-  if (auto code = ParseFlags(cli, argc, argv)) return *code;
-  if (Status st = f.Check(); !st.ok()) {
-    std::cerr << argv[0] << ": " << st.message() << "\n";
-    return kExitUsage;
-  }
+  if (auto code = ParseServiceFlags(cli, f, argc, argv)) return *code;
   InitLogging("storage", f.log_level);
   WarnIfExposed("storage", f.listen_addr, f.auth.enabled(), "Set -httpAuth.username and -httpAuth.password");
   // Import bodies are tens of MB: they go back to the kernel once freed (what that saved on

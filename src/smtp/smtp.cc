@@ -85,7 +85,7 @@ class Session {
     }
     if (!SafeArg(m_.from) || !SafeArg(m_.hello)) return Invalid("invalid from address or hello name");
     if (m_.to.empty()) return Invalid("no recipient");
-    if (Status st = ParseListenAddr(m_.smarthost, &host_, &port_); !st.ok() || host_.empty()) {
+    if (Status st = http::ParseListenAddr(m_.smarthost, &host_, &port_); !st.ok() || host_.empty()) {
       return Invalid(fmt::format("invalid smarthost {}: want host:port", Quote(m_.smarthost)));
     }
     if (Status st = Connect(); !st.ok()) return st;
@@ -208,12 +208,12 @@ class Session {
     for (auto m : Split(ext_["auth"], ' ')) mechanisms.insert(std::string(m));
     if (mechanisms.count("plain")) {
       std::string token = m_.identity + '\0' + m_.username + '\0' + m_.password;
-      return Command("AUTH PLAIN " + Base64Encode(token), 2, nullptr, "AUTH PLAIN");
+      return Command("AUTH PLAIN " + http::Base64Encode(token), 2, nullptr, "AUTH PLAIN");
     }
     if (mechanisms.count("login")) {
       if (Status st = Command("AUTH LOGIN", 3); !st.ok()) return st;
-      if (Status st = Command(Base64Encode(m_.username), 3, nullptr, "AUTH LOGIN username"); !st.ok()) return st;
-      return Command(Base64Encode(m_.password), 2, nullptr, "AUTH LOGIN password");
+      if (Status st = Command(http::Base64Encode(m_.username), 3, nullptr, "AUTH LOGIN username"); !st.ok()) return st;
+      return Command(http::Base64Encode(m_.password), 2, nullptr, "AUTH LOGIN password");
     }
     return Fail(fmt::format("no supported authentication mechanism (PLAIN, LOGIN) among {}", Quote(ext_["auth"])));
   }
