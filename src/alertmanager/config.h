@@ -13,7 +13,7 @@
 
 #include "alertmanager/matchers.h"
 #include "alertmanager/timeinterval.h"
-#include "http/smtp.h"
+#include "http/http.h"
 #include "util/status.h"
 
 namespace sremon::alertmanager {

@@ -12,8 +12,8 @@
 
 #include "http/http.h"
 #include "http/retry.h"
-#include "http/smtp.h"
 #include "obs/metrics.h"
+#include "smtp/smtp.h"
 #include "util/strings.h"
 #include "util/time.h"
 #include "version.h"
@@ -193,7 +193,7 @@ class EmailIntegration : public Integration {
            "--\r\n";
     r.payload = msg;
 
-    http::SmtpMessage m;
+    smtp::Message m;
     m.smarthost = c_.smarthost;
     m.hello = c_.hello;
     m.require_tls = c_.require_tls;
@@ -209,7 +209,7 @@ class EmailIntegration : public Integration {
     }
     m.data = std::move(msg);
     m.timeout = std::chrono::milliseconds(std::max<int64_t>(timeout_ms, 1));
-    http::SmtpResult sent = http::SendMail(m);
+    smtp::SendResult sent = smtp::SendMail(m);
     r.http_status = sent.last_code;
     if (!sent.status.ok()) {
       r.status = Status::Unavailable(fmt::format("send e-mail: {}", sent.status.message()));
@@ -388,26 +388,31 @@ bool Pipeline::NotifyIntegration(Integration* in, const RouteOpts& opts, const N
     }
   }
   if (!skip_send) {
-    http::Backoff backoff(NotifyRetryPolicy());
-    int attempt = 0;
+    // The shared retry loop (http::Retry), not FetchWithRetry: an integration need not be HTTP
+    // (e-mail), each attempt gets what is left of the flush deadline and is recorded.
     uint64_t history_id = 0;  // one history record per notification, with its attempts
-    while (true) {
-      ++attempt;
+    int attempts = 0;
+    SendResult r;
+    auto attempt = [&](int n) {
+      attempts = n;
       int64_t start = NowMs();
       double t0 = MonotonicSeconds();
-      SendResult r = in->Send(data, deadline_ms - start);
+      r = in->Send(data, deadline_ms - start);
       Record(*in, data, r, start, MonotonicSeconds() - t0, false, &history_id);
       NotificationsTotal().Add({{"integration", in->name()}}).Increment();
-      if (r.status.ok()) break;
+      if (r.status.ok()) return true;
       NotificationsFailed().Add({{"integration", in->name()}}).Increment();
       if (!r.retry) {
         spdlog::error("notify {} {}: {} (not retrying)", all.receiver, in->name(), r.status.message());
-        return false;
+        return true;
       }
-      spdlog::warn("notify {} {} attempt {}: {}", all.receiver, in->name(), attempt, r.status.message());
-      int64_t until = NowMs() + backoff.Next().count();
+      spdlog::warn("notify {} {} attempt {}: {}", all.receiver, in->name(), n, r.status.message());
+      return false;
+    };
+    auto sleep = [&](std::chrono::milliseconds d) {
+      int64_t until = NowMs() + d.count();
       if (until >= deadline_ms) {
-        spdlog::error("notify {} {}: giving up after {} attempts: {}", all.receiver, in->name(), attempt,
+        spdlog::error("notify {} {}: giving up after {} attempts: {}", all.receiver, in->name(), attempts,
                       r.status.message());
         return false;
       }
@@ -415,7 +420,10 @@ bool Pipeline::NotifyIntegration(Integration* in, const RouteOpts& opts, const N
         if (stop && stop->load()) return false;
         std::this_thread::sleep_for(std::chrono::milliseconds(std::min<int64_t>(50, until - NowMs() + 1)));
       }
-    }
+      return true;
+    };
+    http::Retry(NotifyRetryPolicy(), attempt, sleep);
+    if (!r.status.ok()) return false;
   }
   NflogEntry e;
   e.receiver = recv_key;

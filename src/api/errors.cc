@@ -3,15 +3,24 @@
 #include <fmt/format.h>
 
 #include "api/json.h"
+#include "http/status_code.h"
 
 namespace sremon::api {
 
 int HttpStatusFor(std::string_view error_type) {
-  if (error_type == kBadData) return 400;
-  if (error_type == kExecution) return 422;
-  if (error_type == kCanceled || error_type == kTimeout || error_type == kUnavailable) return 503;
-  if (error_type == kNotFound) return 404;
-  return 500;
+  using Code = Status::Code;
+  // The Status code each errorType stands for; its HTTP status is the shared mapping's
+  // (http/status_code.h) but where Prometheus's API answers otherwise.
+  static constexpr struct {
+    std::string_view type;
+    Code code;
+  } kCodes[] = {{kBadData, Code::kInvalidArgument}, {kExecution, Code::kExecution}, {kCanceled, Code::kCanceled},
+                {kTimeout, Code::kTimeout},         {kNotFound, Code::kNotFound},   {kUnavailable, Code::kUnavailable}};
+  Code code = Code::kInternal;
+  for (const auto& c : kCodes) {
+    if (c.type == error_type) code = c.code;
+  }
+  return http::HttpStatusFor(code, {{Code::kCanceled, 503}});  // a canceled query: 503, not 500
 }
 
 ApiError FromStatus(const Status& status, bool from_evaluation) {

@@ -24,8 +24,8 @@ struct ApiError {
   std::string message;
 };
 
-// HTTP status for an errorType: bad_data 400, execution 422, canceled/timeout/unavailable 503,
-// not_found 404, internal 500.
+// HTTP status for an errorType, through the shared mapping (http/status_code.h): bad_data 400,
+// execution 422, canceled/timeout/unavailable 503, not_found 404, internal 500.
 int HttpStatusFor(std::string_view error_type);
 
 // Maps a Status. Before evaluation (parameters, parsing) InvalidArgument is bad_data; an error

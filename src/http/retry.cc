@@ -20,16 +20,28 @@ std::chrono::milliseconds Backoff::Next() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(wait);
 }
 
+bool Retry(const RetryPolicy& policy, const std::function<bool(int attempt)>& attempt, const RetrySleep& sleep) {
+  Backoff backoff(policy);
+  for (int n = 1;; ++n) {
+    if (attempt(n)) return true;
+    bool last = policy.max_attempts > 0 && n >= policy.max_attempts;
+    if (last || !sleep(backoff.Next())) return false;
+  }
+}
+
 Result<ClientResponse> FetchWithRetry(const ClientRequest& request, const RetryPolicy& policy, const RetrySleep& sleep,
                                       const RetryObserver& on_failure) {
-  Backoff backoff(policy);
-  for (int attempt = 1;; ++attempt) {
-    auto resp = Fetch(request);
-    if (RetryPolicy::Succeeded(resp)) return resp;
-    if (on_failure) on_failure(attempt, resp);
-    bool last = policy.max_attempts > 0 && attempt >= policy.max_attempts;
-    if (last || !policy.Retryable(resp) || !sleep(backoff.Next())) return resp;
-  }
+  Result<ClientResponse> resp = Status::Internal("no attempt made");
+  Retry(
+      policy,
+      [&](int attempt) {
+        resp = Fetch(request);
+        if (RetryPolicy::Succeeded(resp)) return true;
+        if (on_failure) on_failure(attempt, resp);
+        return !policy.Retryable(resp);
+      },
+      sleep);
+  return resp;
 }
 
 }  // namespace sremon::http

@@ -1,7 +1,9 @@
 // The one retry policy of the stack's outgoing requests (alerts to Alertmanager, remote_write,
-// webhooks), and the one fetch-with-retry loop built on it.
-// Thread-safety: RetryPolicy is a value; a Backoff belongs to one loop; FetchWithRetry is
-// reentrant.
+// webhooks), the one retry loop (Retry: the alertmanager's notifications, whose integrations are
+// not all HTTP) and the fetch-with-retry built on it (rules' notifier and remote_write, the
+// storage's remote_write queue).
+// Thread-safety: RetryPolicy is a value; a Backoff belongs to one loop; Retry and FetchWithRetry
+// are reentrant.
 #pragma once
 
 #include <chrono>
@@ -40,10 +42,16 @@ class Backoff {
   std::chrono::duration<double, std::milli> next_;
 };
 
-// Called after each failed attempt (1-based) with its answer, before any wait: logs, metrics.
-using RetryObserver = std::function<void(int attempt, const Result<ClientResponse>& answer)>;
 // Waits d unless the caller is stopping; false = stop retrying now.
 using RetrySleep = std::function<bool(std::chrono::milliseconds d)>;
+
+// Calls attempt(n) (n = 1, 2, ...) until it returns true (done: it succeeded, or failed in a way
+// another attempt will not mend), policy.max_attempts are made or sleep returns false, sleeping
+// the policy's backoff between attempts. True when an attempt ended the loop.
+bool Retry(const RetryPolicy& policy, const std::function<bool(int attempt)>& attempt, const RetrySleep& sleep);
+
+// Called after each failed attempt (1-based) with its answer, before any wait: logs, metrics.
+using RetryObserver = std::function<void(int attempt, const Result<ClientResponse>& answer)>;
 
 // Fetches request until it answers 2xx, the answer is not Retryable, max_attempts are made or
 // sleep returns false; returns the last answer (a transport error as its Status).

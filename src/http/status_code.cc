@@ -2,11 +2,11 @@
 
 namespace sremon::http {
 
-int HttpStatusFor(const Status& status, std::initializer_list<StatusOverride> overrides) {
+int HttpStatusFor(Status::Code code, std::initializer_list<StatusOverride> overrides) {
   for (const auto& o : overrides) {
-    if (o.code == status.code()) return o.http_status;
+    if (o.code == code) return o.http_status;
   }
-  switch (status.code()) {
+  switch (code) {
     case Status::Code::kOk: return 200;
     case Status::Code::kInvalidArgument: return 400;
     case Status::Code::kNotFound: return 404;

@@ -1,5 +1,5 @@
 // The one mapping from a Status to an HTTP status code, for every API that answers errors with
-// a bare status (the Prometheus query API maps to its errorType first: api/errors.h).
+// a bare status, and under the Prometheus query API's errorTypes (api/errors.cc).
 // Thread-safety: pure function.
 #pragma once
 
@@ -18,6 +18,9 @@ struct StatusOverride {
 // OK 200, InvalidArgument 400, NotFound 404, AlreadyExists 409, ResourceExhausted 413 (a body or
 // a batch over a limit), Execution 422, Unavailable and Timeout 503, anything else 500; the first
 // matching override wins.
-int HttpStatusFor(const Status& status, std::initializer_list<StatusOverride> overrides = {});
+int HttpStatusFor(Status::Code code, std::initializer_list<StatusOverride> overrides = {});
+inline int HttpStatusFor(const Status& status, std::initializer_list<StatusOverride> overrides = {}) {
+  return HttpStatusFor(status.code(), overrides);
+}
 
 }  // namespace sremon::http

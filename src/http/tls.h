@@ -1,6 +1,6 @@
 // TLS client set-up shared by the HTTP client (https) and the SMTP client (STARTTLS): the
 // context's verification and client certificate from a TlsOptions, the stream's SNI and host
-// name check. Internal to src/http: only client.cc and smtp.cc include Asio's SSL headers.
+// name check. Only http/client.cc and smtp/smtp.cc include it (and Asio's SSL headers).
 #pragma once
 
 #include <openssl/ssl.h>

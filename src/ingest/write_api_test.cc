@@ -1,7 +1,7 @@
 // The write endpoints over real HTTP (http::Server in-process) against a small in-memory store,
 // garbage bodies, and the remote_write forwarder through a receiver outage and a restart.
 #include <chrono>
-#include <map>
+#include <deque>
 #include <mutex>
 #include <thread>
 
@@ -11,9 +11,10 @@
 #include "http/http.h"
 #include "ingest/graphite.h"
 #include "ingest/native.h"
-#include "ingest/remote_writer.h"
+#include "ingest/remote_write_queue.h"
 #include "ingest/write_api.h"
 #include "obs/metrics.h"
+#include "storage/recording_appendable.h"
 #include "testutil/raw_conn.h"
 #include "testutil/probes.h"
 #include "testutil/testutil.h"
@@ -22,6 +23,7 @@
 namespace sremon::ingest {
 namespace {
 
+<<<<<<< HEAD
 // Appendable + Queryable over a map, enough for the export endpoint.
 class MemStore : public storage::Appendable, public storage::Queryable {
  public:
@@ -139,6 +141,11 @@ class MemStore : public storage::Appendable, public storage::Queryable {
   bool unavailable_ = false;
   int commits_ = 0;
 };
+=======
+// The store behind the endpoints: queried as VictoriaMetrics keeps samples (a re-import of what
+// was exported is accepted; the last write wins).
+using storage::testing::RecordingAppendable;
+>>>>>>> dedupe-3
 
 // Test-only selector parser: a bare metric name (the service uses promql::ParseMetricSelector).
 Result<std::vector<model::Matcher>> NameSelector(std::string_view s) {
@@ -179,7 +186,7 @@ class WriteApiTest : public ::testing::Test {
     return r.ok() ? *r : http::ClientResponse{};
   }
 
-  MemStore store_;
+  RecordingAppendable store_;
   std::unique_ptr<http::Server> server_;
   std::string base_;
   int flushes_ = 0;
@@ -200,14 +207,14 @@ TEST_F(WriteApiTest, ImportPrometheusAndExportRoundTrip) {
 
   // Export → import into a fresh store gives the same lines.
   std::string all = http::Get(base_ + "/api/v1/export?match[]=m&match[]=n&match[]=g&start=0")->body;
-  MemStore other;
+  RecordingAppendable other;
   auto app = other.NewAppender();
   ImportResult res = ImportVmJson(all, {}, Limits{}, app.get());
   ASSERT_TRUE(app->Commit().ok());
   EXPECT_TRUE(res.first_error.ok());
   EXPECT_EQ(res.samples, 4u);
   EXPECT_EQ(Post("/api/v1/import", all).status, 204);
-  EXPECT_EQ(store_.Count(), 4u);  // same samples again: last write wins, nothing duplicated
+  EXPECT_EQ(store_.Stored().size(), 4u);  // same samples again: last write wins, nothing duplicated
 }
 
 // A large body is committed in pieces (IncrementalAppender) and every sample lands.
@@ -216,11 +223,11 @@ TEST_F(WriteApiTest, LargeImportCommitsInPiecesAndStoresEverything) {
   for (int t = 0; t < 100; ++t) {
     for (int s = 0; s < 400; ++s) body += fmt::format("big{{s=\"{}\"}} {} {}\n", s, t, 1000 * (t + 1));
   }
-  int before = store_.Commits();
+  int before = store_.commits();
   auto r = Post("/api/v1/import/prometheus", body);
   EXPECT_EQ(r.status, 204) << r.body;
-  EXPECT_EQ(store_.Count(), 40000u);
-  EXPECT_EQ(store_.Commits() - before, 3);  // 16384 + 16384 + the rest at the end
+  EXPECT_EQ(store_.Stored().size(), 40000u);
+  EXPECT_EQ(store_.commits() - before, 3);  // 16384 + 16384 + the rest at the end
 }
 
 // curl --data-binary sends application/x-www-form-urlencoded: the body must stay raw text, not
@@ -238,7 +245,7 @@ TEST_F(WriteApiTest, RemoteWriteEndpoint) {
   std::string body = EncodeRemoteWrite({{model::Labels{{"__name__", "rw"}}, {{1000, 3}}}});
   auto r = Post("/api/v1/write", body);
   EXPECT_EQ(r.status, 204) << r.body;
-  EXPECT_EQ(store_.Count(), 1u);
+  EXPECT_EQ(store_.Stored().size(), 1u);
 }
 
 TEST_F(WriteApiTest, GarbageToEveryEndpoint) {
@@ -266,18 +273,18 @@ TEST_F(WriteApiTest, GarbageToEveryEndpoint) {
     EXPECT_EQ(r.status, c.want) << c.path << ": " << r.body;
     EXPECT_NE(r.body.find(c.want_text), std::string::npos) << c.path << ": " << r.body;
   }
-  EXPECT_EQ(store_.Count(), 1u);  // "ok 1" was kept
+  EXPECT_EQ(store_.Stored().size(), 1u);  // "ok 1" was kept
   auto f = http::Get(base_ + "/internal/force_flush");
   EXPECT_EQ(f->status, 200);
   EXPECT_EQ(flushes_, 1);
 }
 
 TEST_F(WriteApiTest, DiskFullAnswers503) {
-  store_.SetUnavailable(true);
+  store_.FailCommits(Status::Unavailable("disk full: no space left on device"));
   auto r = Post("/api/v1/import/prometheus", "a 1\n");
   EXPECT_EQ(r.status, 503);
   EXPECT_NE(r.body.find("disk full"), std::string::npos) << r.body;
-  store_.SetUnavailable(false);
+  store_.FailCommits(Status::Ok());
   EXPECT_EQ(Post("/api/v1/import/prometheus", "a 1\n").status, 204);
 }
 
@@ -408,24 +415,30 @@ struct Receiver {
     EXPECT_TRUE(server->Start().ok());
   }
   ~Receiver() { server->Stop(); }
-  MemStore store;
+  RecordingAppendable store;
   std::unique_ptr<http::Server> server;
 };
 
-TEST(RemoteWriterTest, OutageAndRestartLoseNothing) {
-  testutil::TempDir dir;
-  int port = testutil::FreePort();
-  RemoteWriterOptions o;
+// A queue to 127.0.0.1:port in queue_dir, with blocks of `batch` samples and quick retries.
+RemoteWriteQueueOptions QueueOptions(int port, const std::string& queue_dir, size_t batch) {
+  RemoteWriteQueueOptions o;
   o.url = "http://127.0.0.1:" + std::to_string(port) + "/api/v1/write";
-  o.queue_dir = dir.File("queue");
-  o.max_batch_samples = 50;
-  o.flush_interval_ms = 50;
-  o.min_backoff_ms = 20;
+  o.queue_dir = queue_dir;
+  o.max_batch_samples = batch;
+  o.min_backoff_ms = 20;  // the sender wakes this often and retries unwritten blocks
   o.max_backoff_ms = 100;
   o.send_timeout_ms = 1000;
-  MemStore local;
+  return o;
+}
+
+TEST(RemoteWriteQueueTest, OutageAndRestartLoseNothing) {
+  testutil::TempDir dir;
+  int port = testutil::FreePort();
+  RemoteWriteQueueOptions o = QueueOptions(port, dir.File("queue"), 50);
+  o.flush_interval_ms = 50;
+  RecordingAppendable local;
   {
-    RemoteWriter w(o);
+    RemoteWriteQueue w(o);
     ASSERT_TRUE(w.Start().ok());
     ForwardingAppendable fwd(&local, {&w});
     // The receiver is down: everything goes to the on-disk queue.
@@ -440,15 +453,15 @@ TEST(RemoteWriterTest, OutageAndRestartLoseNothing) {
     EXPECT_GT(w.QueuedBlocks(), 0u);
     w.Stop();  // restart in the middle of the outage: the queue is on disk
   }
-  EXPECT_EQ(local.Count(), 300u);
-  RemoteWriter w2(o);
+  EXPECT_EQ(local.Stored().size(), 300u);
+  RemoteWriteQueue w2(o);
   ASSERT_TRUE(w2.Start().ok());
   EXPECT_GT(w2.QueuedBlocks(), 0u);
   Receiver rx(port);
-  for (int i = 0; i < 200 && (w2.QueuedBlocks() > 0 || rx.store.Count() < 300); ++i) {
+  for (int i = 0; i < 200 && (w2.QueuedBlocks() > 0 || rx.store.Stored().size() < 300); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }
-  EXPECT_EQ(rx.store.Count(), 300u);
+  EXPECT_EQ(rx.store.Stored().size(), 300u);
   EXPECT_EQ(w2.QueuedBlocks(), 0u);
   w2.Stop();
 }
@@ -467,20 +480,14 @@ double WriterCounter(const std::string& name, const std::string& url) {
 // removes; every block queued before the crash survives a power loss and is delivered once.
 // (Regressions: the queue dropped a block it could not write, never fsynced before the rename,
 // and ignored the rename's result.)
-TEST(RemoteWriterTest, QueueFaultsLoseNothingQueued) {
+TEST(RemoteWriteQueueTest, QueueFaultsLoseNothingQueued) {
   testutil::TempDir dir;
   int port = testutil::FreePort();
   FaultInjectionEnv env(Env::Default());
-  RemoteWriterOptions o;
-  o.url = "http://127.0.0.1:" + std::to_string(port) + "/api/v1/write";
-  o.queue_dir = dir.File("queue");
-  o.max_batch_samples = 10;
+  RemoteWriteQueueOptions o = QueueOptions(port, dir.File("queue"), 10);
   o.flush_interval_ms = 3600 * 1000;  // blocks only from full batches: one per push() below
-  o.min_backoff_ms = 20;              // the sender wakes this often and retries unwritten blocks
-  o.max_backoff_ms = 100;
-  o.send_timeout_ms = 1000;
   o.env = &env;
-  auto push = [](RemoteWriter* w, int batch) {  // the 10th sample makes a block
+  auto push = [](RemoteWriteQueue* w, int batch) {  // the 10th sample makes a block
     for (int i = 0; i < 10; ++i) w->Push(model::Labels{{"__name__", "q"}, {"i", std::to_string(i)}}, batch * 1000, batch);
   };
   auto files = [&](std::string_view suffix) {
@@ -496,7 +503,7 @@ TEST(RemoteWriterTest, QueueFaultsLoseNothingQueued) {
     return testutil::Poll(std::chrono::seconds(10), [&] { return files(".rwblock") == n; });
   };
   {
-    RemoteWriter w(o);  // the receiver is down throughout
+    RemoteWriteQueue w(o);  // the receiver is down throughout
     ASSERT_TRUE(w.Start().ok());
     double errors_before = errors();
     env.SetFull(true);
@@ -524,36 +531,87 @@ TEST(RemoteWriterTest, QueueFaultsLoseNothingQueued) {
   }  // nothing the dead process does from here reaches the disk
   env.Restart();  // kill -9, not a power loss: the .tmp is still there
   {
-    RemoteWriter w(o);
+    RemoteWriteQueue w(o);
     ASSERT_TRUE(w.Start().ok());
     EXPECT_EQ(files(".tmp"), 0u);
     EXPECT_EQ(w.QueuedBlocks(), 2u);
   }
   ASSERT_TRUE(env.PowerLoss().ok());
-  RemoteWriter w(o);
+  RemoteWriteQueue w(o);
   ASSERT_TRUE(w.Start().ok());
   EXPECT_EQ(w.QueuedBlocks(), 2u);
   Receiver rx(port);
   EXPECT_TRUE(testutil::Poll(std::chrono::seconds(10), [&] { return w.QueuedBlocks() == 0; }));
-  EXPECT_EQ(rx.store.Count(), 20u);  // batches 0 and 1; batch 2 never reached the queue
-  EXPECT_EQ(rx.store.Commits(), 2);   // each block once
+  EXPECT_EQ(rx.store.Stored().size(), 20u);  // batches 0 and 1; batch 2 never reached the queue
+  EXPECT_EQ(rx.store.commits(), 2);   // each block once
   w.Stop();
 }
 
-TEST(RemoteWriterTest, BufferBoundDropsOldest) {
+TEST(RemoteWriteQueueTest, BufferBoundDropsOldest) {
   testutil::TempDir dir;
-  RemoteWriterOptions o;
-  o.url = "http://127.0.0.1:" + std::to_string(testutil::FreePort()) + "/api/v1/write";
-  o.queue_dir = dir.File("q");
-  o.max_batch_samples = 10;
+  RemoteWriteQueueOptions o = QueueOptions(testutil::FreePort(), dir.File("q"), 10);
   o.max_buffer_bytes = 400;
   o.min_backoff_ms = 1000;
-  RemoteWriter w(o);
+  o.max_backoff_ms = 10000;
+  RemoteWriteQueue w(o);
   ASSERT_TRUE(w.Start().ok());
   for (int i = 0; i < 500; ++i) w.Push(model::Labels{{"__name__", "x"}, {"i", std::to_string(i)}}, i, i);
   EXPECT_LE(w.QueuedBlocks(), 5u);
   EXPECT_GE(w.QueuedBlocks(), 1u);
   w.Stop();
+}
+
+// Only an answer that may get better is retried: a redirect or a 4xx other than 429 drops the block
+// (counted), a 5xx or 429 is retried until the block is taken; either way the queue moves on.
+// (Regression: a 3xx was retried forever, so no block behind it was ever sent.)
+TEST(RemoteWriteQueueTest, RedirectAndRefusalDropTheBlockRetryableAnswersDoNot) {
+  std::mutex mu;
+  int refuse_with = 0;      // when set, the answer to every request
+  std::deque<int> script;   // else the answers to give before accepting
+  int requests = 0, accepted = 0;
+  http::Server rx(http::ServerOptions{.name = "receiver", .listen_addr = "127.0.0.1:0", .io_threads = 1});
+  rx.Route("POST", "/api/v1/write", [&](http::Request&, http::Response& resp) {
+    std::lock_guard<std::mutex> l(mu);
+    ++requests;
+    int status = refuse_with;
+    if (status == 0) {
+      status = script.empty() ? 204 : script.front();
+      if (!script.empty()) script.pop_front();
+    }
+    if (status == 204) ++accepted;
+    if (status / 100 == 3) resp.headers.Set("Location", "/elsewhere");
+    resp.SetText(status, "");
+  });
+  ASSERT_TRUE(rx.Start().ok());
+  testutil::TempDir dir;
+  RemoteWriteQueue w(QueueOptions(rx.port(), dir.File("q"), 10));
+  ASSERT_TRUE(w.Start().ok());
+  auto counts = [&] {
+    std::lock_guard<std::mutex> l(mu);
+    return std::pair{requests, accepted};
+  };
+  // One block (ten samples), answered as set; true once the queue is empty again.
+  auto send_block = [&](int refuse, std::deque<int> answers) {
+    {
+      std::lock_guard<std::mutex> l(mu);
+      refuse_with = refuse;
+      script = std::move(answers);
+    }
+    for (int i = 0; i < 10; ++i) w.Push(model::Labels{{"__name__", "x"}, {"i", std::to_string(i)}}, 1000, i);
+    return testutil::Poll(std::chrono::seconds(10), [&] { return w.QueuedBlocks() == 0 && w.PendingSamples() == 0; });
+  };
+  double dropped = WriterCounter("vmagent_remotewrite_dropped_bytes_total", w.url());
+  for (int redirect : {301, 307, 308}) {
+    ASSERT_TRUE(send_block(redirect, {})) << "HTTP " << redirect << " is retried instead of dropping the block";
+  }
+  EXPECT_EQ(counts(), std::pair(3, 0));  // one attempt each
+  EXPECT_GT(WriterCounter("vmagent_remotewrite_dropped_bytes_total", w.url()), dropped);
+  ASSERT_TRUE(send_block(400, {}));
+  EXPECT_EQ(counts(), std::pair(4, 0));
+  ASSERT_TRUE(send_block(0, {503, 429, 500}));  // retried, then taken
+  EXPECT_EQ(counts(), std::pair(8, 1));
+  w.Stop();
+  rx.Stop();
 }
 
 }  // namespace

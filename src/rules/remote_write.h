@@ -26,7 +26,7 @@ struct RemoteWriteOptions {
   std::chrono::milliseconds timeout{10000};
 };
 
-// vmalert's remotewrite.Client (ingest::RemoteWriter is the storage's disk-queued forwarder).
+// vmalert's remotewrite.Client (ingest::RemoteWriteQueue is the storage's disk-queued forwarder).
 class RemoteWriteClient {
  public:
   explicit RemoteWriteClient(RemoteWriteOptions options);

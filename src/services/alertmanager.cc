@@ -12,13 +12,20 @@
 #include "util/time.h"
 
 namespace sremon::services {
+namespace {
 
-int RunAlertmanager(int argc, char** argv) {
-  CLI::App app("Alertmanager stand-in: routes, groups, silences and inhibits alerts; API v2 on --web.listen-address",
-               "sremon alertmanager");
+// The flags as given (Alertmanager's names), with their defaults (those of alertmanager::Options).
+struct AlertmanagerFlags {
   alertmanager::Options opts;
   std::string listen = "127.0.0.1:9093", log_level = "info", web_config_file;
   bool check_config = false;
+  std::string test_receiver;
+  CLI::App* test = nullptr;  // the test-receiver subcommand
+
+  void Register(CLI::App& app);
+};
+
+void AlertmanagerFlags::Register(CLI::App& app) {
   app.add_option("--config.file", opts.config_file, "Alertmanager configuration file (default alertmanager.yml)");
   app.add_option("--storage.path", opts.storage_path, "Directory for silences, notification log, alerts, history (default data/)");
   app.add_option("--web.listen-address", listen, "Address to listen on (default 127.0.0.1:9093)");
@@ -36,10 +43,19 @@ int RunAlertmanager(int argc, char** argv) {
                          "beyond it is refused. Zero or negative = no limit (default 0)");
   app.add_flag("--check-config", check_config, "Check the configuration file and exit (0 valid, 1 invalid)");
   app.footer("Cluster flags (--cluster.*) are accepted and ignored: sremon runs a single node.");
-  std::string test_receiver;
-  CLI::App* test = app.add_subcommand("test-receiver", "Send a synthetic alert to one receiver and print what was sent and the answer");
+  test = app.add_subcommand("test-receiver", "Send a synthetic alert to one receiver and print what was sent and the answer");
   test->fallthrough();  // --config.file etc. may come after the subcommand
   test->add_option("receiver", test_receiver, "Receiver name")->required();
+}
+
+}  // namespace
+
+int RunAlertmanager(int argc, char** argv) {
+  CLI::App app("Alertmanager stand-in: routes, groups, silences and inhibits alerts; API v2 on --web.listen-address",
+               "sremon alertmanager");
+  AlertmanagerFlags f;
+  alertmanager::Options& opts = f.opts;
+  const std::string& listen = f.listen;
   // Drop --cluster.* flags (and a separate value) before CLI11 sees them: upstream harnesses pass
   // them, often with an empty value ("--cluster.listen-address=") that CLI11 would refuse.
   std::vector<char*> args;
@@ -51,10 +67,9 @@ int RunAlertmanager(int argc, char** argv) {
     }
     args.push_back(argv[i]);
   }
-  if (auto rc = ParseFlags(app, static_cast<int>(args.size()), args.data())) return *rc;
+  if (auto rc = ParseServiceFlags(app, f, static_cast<int>(args.size()), args.data())) return *rc;
 
-
-  if (check_config) {
+  if (f.check_config) {
     auto c = alertmanager::LoadConfigFile(opts.config_file);
     if (c.ok()) {
       if (auto t = alertmanager::BuildTemplates(**c); !t.ok()) c = t.status();
@@ -69,10 +84,10 @@ int RunAlertmanager(int argc, char** argv) {
     return kExitOk;
   }
 
-  InitLogging("alertmanager", log_level);
+  InitLogging("alertmanager", f.log_level);
   alertmanager::WebConfig web_config;
-  if (!web_config_file.empty()) {
-    auto w = alertmanager::LoadWebConfigFile(web_config_file);
+  if (!f.web_config_file.empty()) {
+    auto w = alertmanager::LoadWebConfigFile(f.web_config_file);
     if (!w.ok()) {
       spdlog::error("cannot load --web.config.file: {}", w.status().message());
       return kExitFailure;
@@ -82,20 +97,20 @@ int RunAlertmanager(int argc, char** argv) {
   if (opts.external_url.empty()) opts.external_url = (web_config.tls.enabled() ? "https://" : "http://") + listen;
   while (!opts.external_url.empty() && opts.external_url.back() == '/') opts.external_url.pop_back();
 
-  if (test->parsed()) {
+  if (f.test->parsed()) {
     opts.storage_path = "";  // the running service owns the storage; a test leaves no state
     alertmanager::Alertmanager am(opts);
     if (Status st = am.Init(); !st.ok()) {
       std::cerr << st.message() << "\n";
       return kExitFailure;
     }
-    auto res = am.TestReceiver(test_receiver);
+    auto res = am.TestReceiver(f.test_receiver);
     if (!res.ok()) {
       std::cerr << res.status().message() << "\n";
       return kExitFailure;
     }
     bool all_ok = !res->results.empty();
-    std::cout << "receiver: " << test_receiver << "\ngroup key: " << res->data.group_key << "\n";
+    std::cout << "receiver: " << f.test_receiver << "\ngroup key: " << res->data.group_key << "\n";
     if (res->results.empty()) std::cout << "the receiver has no integrations: nothing was sent\n";
     for (const auto& r : res->results) {
       std::cout << "\n--> " << r.target << "\n" << r.payload << "\n<-- "

@@ -6,11 +6,19 @@
 #include "services/services.h"
 
 namespace sremon::services {
+namespace {
 
-int RunApp(int argc, char** argv) {
-  CLI::App cli("The instrumented demo app: GET / /health /uptime /metrics, and the /chaos fault switch.", argv[0]);
+// The flags as given, with their defaults (those of app::AppOptions).
+struct AppFlags {
   app::AppOptions opts;
   std::string log_level = "info";
+
+  void Register(CLI::App& cli);
+  // What the flags' own types cannot check; the error is a usage error's message.
+  Status Check() const;
+};
+
+void AppFlags::Register(CLI::App& cli) {
   cli.add_option("--httpListenAddr", opts.listen_addr, "TCP address to listen on (default 127.0.0.1:8080)");
   AddNumberFlag<double>(cli, "--chaos.errorRate", &opts.faults.error_rate, 0, 1,
                         "probability in [0,1] that GET / answers 500, at start; change it at run time with POST /chaos "
@@ -22,12 +30,21 @@ int RunApp(int argc, char** argv) {
                  "instrumentation in benchmarks (default true)");
   AddNumberFlag<int>(cli, "--http.ioThreads", &opts.io_threads, 0, 1024, "I/O threads serving HTTP (default 0 = one per core)");
   cli.add_option("--loggerLevel", log_level, "log level: debug, info, warn, error (default info)");
-  if (auto code = ParseFlags(cli, argc, argv)) return *code;
-  if (Status st = app::ValidateFaultSettings(opts.faults); !st.ok()) {
-    std::cerr << argv[0] << ": invalid -chaos.* flag: " << st.message() << "\n";
-    return kExitUsage;
-  }
-  InitLogging("app", log_level);
+}
+
+Status AppFlags::Check() const {
+  Status st = app::ValidateFaultSettings(opts.faults);
+  return st.ok() ? st : Status::InvalidArgument("invalid -chaos.* flag: " + st.message());
+}
+
+}  // namespace
+
+int RunApp(int argc, char** argv) {
+  CLI::App cli("The instrumented demo app: GET / /health /uptime /metrics, and the /chaos fault switch.", argv[0]);
+  AppFlags f;
+  if (auto code = ParseServiceFlags(cli, f, argc, argv)) return *code;
+  InitLogging("app", f.log_level);
+  const app::AppOptions& opts = f.opts;
   WarnIfExposed("app", opts.listen_addr, false, "The app has no authentication (only loopback may use /chaos)");
 
   app::App app(opts);

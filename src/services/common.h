@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <iostream>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,6 +29,23 @@ std::vector<std::string> NormalizeGoFlags(int argc, char** argv);
 // Parses argv with app (after NormalizeGoFlags). Returns an exit code when the program should
 // exit now (--help printed: 0; bad flags: message on stderr and kExitUsage).
 std::optional<int> ParseFlags(CLI::App& app, int argc, char** argv);
+
+// The one way a service reads its flags: a struct of the flags as given, with their defaults, a
+// Register(CLI::App&) and, when its types do not say everything, a Status Check() (which may also
+// fill derived values). Registers, parses (ParseFlags) and checks; returns an exit code when the
+// program should exit now (a failed Check: its message on stderr and kExitUsage).
+template <typename Flags>
+std::optional<int> ParseServiceFlags(CLI::App& app, Flags& flags, int argc, char** argv) {
+  flags.Register(app);
+  if (auto code = ParseFlags(app, argc, argv)) return code;
+  if constexpr (requires { flags.Check(); }) {
+    if (Status st = flags.Check(); !st.ok()) {
+      std::cerr << argv[0] << ": " << st.message() << "\n";
+      return kExitUsage;
+    }
+  }
+  return std::nullopt;
+}
 
 // spdlog to stderr with the service name; level: debug, info, warn, error.
 void InitLogging(const std::string& service, const std::string& level = "info");

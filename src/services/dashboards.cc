@@ -22,22 +22,35 @@ std::string Env(const char* name, const std::string& def) {
   const char* v = std::getenv(name);
   return v && *v ? std::string(v) : def;
 }
+
+// The flags as given, with their defaults (Grafana's own settings come from GF_* variables).
+struct DashboardsFlags {
+  std::string listen_addr = "127.0.0.1:3000";
+  std::string data_dir = "data/dashboards";
+  std::string rules_url = "http://127.0.0.1:8880";
+  std::string alertmanager_url = "http://127.0.0.1:9093";
+  std::string log_level = "info";
+
+  void Register(CLI::App& cli);
+};
+
+void DashboardsFlags::Register(CLI::App& cli) {
+  cli.add_option("--httpListenAddr", listen_addr, "address to listen on (default 127.0.0.1:3000)");
+  cli.add_option("--data", data_dir, "directory of the SQLite database grafana.db (default data/dashboards)");
+  cli.add_option("--rules.url", rules_url,
+                 "rules service (vmalert) for the alert list panel (default http://127.0.0.1:8880)");
+  cli.add_option("--alertmanager.url", alertmanager_url,
+                 "Alertmanager for the alert list panel (default http://127.0.0.1:9093)");
+  cli.add_option("--loggerLevel", log_level, "debug, info, warn or error (default info)");
+}
+
 }  // namespace
 
 int RunDashboards(int argc, char** argv) {
   CLI::App app{"sremon dashboards: Grafana-compatible dashboards (provisioning, login, data source proxy, web app)"};
-  std::string listen = "127.0.0.1:3000";
-  std::string data_dir = "data/dashboards";
-  std::string rules_url = "http://127.0.0.1:8880";
-  std::string am_url = "http://127.0.0.1:9093";
-  std::string log_level = "info";
-  app.add_option("--httpListenAddr", listen, "address to listen on (default 127.0.0.1:3000)");
-  app.add_option("--data", data_dir, "directory of the SQLite database grafana.db (default data/dashboards)");
-  app.add_option("--rules.url", rules_url, "rules service (vmalert) for the alert list panel (default http://127.0.0.1:8880)");
-  app.add_option("--alertmanager.url", am_url, "Alertmanager for the alert list panel (default http://127.0.0.1:9093)");
-  app.add_option("--loggerLevel", log_level, "debug, info, warn or error (default info)");
-  if (auto code = ParseFlags(app, argc, argv)) return *code;
-  InitLogging("dashboards", log_level);
+  DashboardsFlags f;
+  if (auto code = ParseServiceFlags(app, f, argc, argv)) return *code;
+  InitLogging("dashboards", f.log_level);
   // Big proxied query answers go back to the kernel when idle.
   util::HeapReleaser heap(std::chrono::seconds(5));
 
@@ -53,16 +66,16 @@ int RunDashboards(int argc, char** argv) {
   if (samesite != "lax" && opts.cookie_samesite == dashboards::SameSite::kLax) {
     spdlog::warn("GF_SECURITY_COOKIE_SAMESITE={} is not lax, strict, none or disabled: using lax", Quote(samesite));
   }
-  opts.rules_url = rules_url;
-  opts.alertmanager_url = am_url;
+  opts.rules_url = f.rules_url;
+  opts.alertmanager_url = f.alertmanager_url;
   opts.version = kVersion;
   std::error_code ec;
-  std::filesystem::create_directories(data_dir, ec);
+  std::filesystem::create_directories(f.data_dir, ec);
   if (ec) {
-    spdlog::error("cannot create data directory {}: {}", data_dir, ec.message());
+    spdlog::error("cannot create data directory {}: {}", f.data_dir, ec.message());
     return kExitFailure;
   }
-  opts.database_path = (std::filesystem::path(data_dir) / "grafana.db").string();
+  opts.database_path = (std::filesystem::path(f.data_dir) / "grafana.db").string();
   auto dash = dashboards::App::Create(opts);
   if (!dash.ok()) {
     spdlog::error("cannot start: {}", dash.status().message());
@@ -70,7 +83,7 @@ int RunDashboards(int argc, char** argv) {
   }
   http::ServerOptions so;
   so.name = "dashboards";
-  so.listen_addr = listen;
+  so.listen_addr = f.listen_addr;
   so.io_threads = 1;     // the app is light; fewer threads keep idle memory small
   so.worker_threads = 4;  // SQLite, password hashing and the data source proxy block
   http::Server server(so);
@@ -82,7 +95,8 @@ int RunDashboards(int argc, char** argv) {
     return kExitFailure;
   }
   (*dash)->Start();
-  spdlog::info("listening on http://{} (provisioning {}, database {})", listen, opts.provisioning_dir, opts.database_path);
+  spdlog::info("listening on http://{} (provisioning {}, database {})", f.listen_addr, opts.provisioning_dir,
+               opts.database_path);
   WaitForShutdown();
   spdlog::info("shutting down");
   server.Stop();

@@ -158,8 +158,7 @@ int RunRules(int argc, char** argv) {
                "Also: 'sremon rules backtest --rule FILE --from T --to T --datasource.url URL'.",
                argv[0]};
   RulesFlags flags;
-  flags.Register(cli);
-  if (auto code = ParseFlags(cli, argc, argv)) return *code;
+  if (auto code = ParseServiceFlags(cli, flags, argc, argv)) return *code;
   InitLogging("rules", ToLower(flags.log_level) == "warn" ? "warn" : ToLower(flags.log_level));
   auto config = ParseRulesFlags(flags);
   if (!config.ok()) {

@@ -20,7 +20,7 @@
 #include "api/vmalert_proxy.h"
 #include "http/http.h"
 #include "ingest/graphite.h"
-#include "ingest/remote_writer.h"
+#include "ingest/remote_write_queue.h"
 #include "ingest/write_api.h"
 #include "obs/metrics.h"
 #include "promql/ast.h"
@@ -346,12 +346,7 @@ ingest::AdminHooks AdminHooksFor(tsdb::DB* db) {
 int RunStorage(int argc, char** argv) {
   CLI::App cli("The storage service: scraping, a durable time-series store, VictoriaMetrics write APIs.", argv[0]);
   StorageFlags f;
-  f.Register(cli);
-  if (auto code = ParseFlags(cli, argc, argv)) return *code;
-  if (Status st = f.Check(); !st.ok()) {
-    std::cerr << argv[0] << ": " << st.message() << "\n";
-    return kExitUsage;
-  }
+  if (auto code = ParseServiceFlags(cli, f, argc, argv)) return *code;
   InitLogging("storage", f.log_level);
   WarnIfExposed("storage", f.listen_addr, f.auth.enabled(), "Set -httpAuth.username and -httpAuth.password");
   // Import bodies are tens of MB: they go back to the kernel once freed (what that saved on
@@ -373,14 +368,14 @@ int RunStorage(int argc, char** argv) {
   StatsExporter stats(db.get());
 
   // 2. Forwarders: everything stored goes through them.
-  std::vector<std::unique_ptr<ingest::RemoteWriter>> writers;
-  std::vector<ingest::RemoteWriter*> writer_ptrs;
+  std::vector<std::unique_ptr<ingest::RemoteWriteQueue>> writers;
+  std::vector<ingest::RemoteWriteQueue*> writer_ptrs;
   for (size_t i = 0; i < f.remote_write_urls.size(); ++i) {
-    ingest::RemoteWriterOptions o;
+    ingest::RemoteWriteQueueOptions o;
     o.url = f.remote_write_urls[i];
     o.queue_dir = fmt::format("{}/{}_{:016x}", f.remote_write_tmp, i + 1, std::hash<std::string>()(o.url));
     o.max_buffer_bytes = static_cast<uint64_t>(f.remote_write_max_disk);
-    auto w = std::make_unique<ingest::RemoteWriter>(o);
+    auto w = std::make_unique<ingest::RemoteWriteQueue>(o);
     if (Status st = w->Start(); !st.ok()) {
       spdlog::error("{}", st.message());
       return kExitFailure;

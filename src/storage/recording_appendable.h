@@ -1,5 +1,7 @@
 // Test helper (header-only, for tests of what writes to storage: scrape, ingest): an Appendable that records every
-// committed sample, so tests check exactly what a component wrote.
+// committed sample, so tests check exactly what a component wrote, and a Queryable over them that
+// stores as VictoriaMetrics does (any order; the last write of a series at a time wins), for the
+// write endpoints' export. The one test appendable of the tree.
 // Thread-safety: all methods lock.
 #pragma once
 
@@ -8,11 +10,12 @@
 #include <mutex>
 #include <vector>
 
+#include "storage/mem_storage.h"
 #include "storage/storage.h"
 
 namespace sremon::storage::testing {
 
-class RecordingAppendable : public storage::Appendable {
+class RecordingAppendable : public storage::Appendable, public storage::Queryable {
  public:
   struct Rec {
     model::Labels labels;
@@ -25,6 +28,20 @@ class RecordingAppendable : public storage::Appendable {
   std::vector<Rec> Samples() const {
     std::lock_guard<std::mutex> l(mu_);
     return committed_;
+  }
+  // What a store keeps of the committed samples: the last value of each series at each time.
+  std::map<std::pair<model::Labels, int64_t>, double> Stored() const {
+    std::map<std::pair<model::Labels, int64_t>, double> out;
+    for (auto& r : Samples()) out[{r.labels, r.t}] = r.v;
+    return out;
+  }
+  // A snapshot of Stored() (a MemStorage filled in time order, so it refuses nothing).
+  Result<std::unique_ptr<storage::Querier>> NewQuerier(int64_t mint, int64_t maxt) override {
+    storage::MemStorage mem;
+    auto app = mem.NewAppender();
+    for (auto& [key, v] : Stored()) SREMON_RETURN_IF_ERROR(app->Append(key.first, key.second, v));
+    SREMON_RETURN_IF_ERROR(app->Commit());
+    return mem.NewQuerier(mint, maxt);
   }
   // Samples of one series (labels as ToString()) in commit order.
   std::vector<Rec> Series(const std::string& labels) const {

@@ -21,7 +21,7 @@ bool Poll(std::chrono::milliseconds timeout, const std::function<bool()>& pred) 
     if (pred()) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
-  return false;
+  return pred();  // once more at the deadline: the last sleep may have ended past it
 }
 
 double QueryValue(const std::string& storage_base, const std::string& expr) {

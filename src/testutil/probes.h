@@ -14,7 +14,8 @@ namespace sremon::testutil {
 // GET url and parse the JSON answer; null on any failure.
 nlohmann::json GetJson(const std::string& url);
 
-// Polls pred every 200 ms until it holds (true) or timeout passes (false).
+// Polls pred every 200 ms until it holds (true) or timeout passes (false); the one wait-until of
+// the test suites.
 bool Poll(std::chrono::milliseconds timeout, const std::function<bool()>& pred);
 
 // The value of an instant query's first sample on a Prometheus-compatible API, or NaN.

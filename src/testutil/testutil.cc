@@ -142,4 +142,6 @@ int RunCommand(const std::string& cmd, std::string* output) {
   return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+bool Installed(const std::string& program) { return RunCommand("command -v " + program + " >/dev/null") == 0; }
+
 }  // namespace sremon::testutil

@@ -58,4 +58,7 @@ bool WaitHttpOk(const std::string& url, std::chrono::milliseconds timeout = std:
 // Runs a command line through /bin/sh, returns its exit code and captures stdout+stderr.
 int RunCommand(const std::string& cmd, std::string* output = nullptr);
 
+// True when program is on $PATH: suites that drive an upstream program skip without it.
+bool Installed(const std::string& program);
+
 }  // namespace sremon::testutil

@@ -11,7 +11,7 @@ namespace {
 
 TEST(ConfigCheck, FixturesAgreeWithAmtool) {
   std::string dir = testutil::SourceDir() + "/tests/alertmanager/configs";
-  bool have_amtool = testutil::RunCommand("command -v amtool >/dev/null 2>&1") == 0;
+  bool have_amtool = testutil::Installed("amtool");
   int files = 0;
   for (const auto& e : std::filesystem::directory_iterator(dir)) {
     std::string name = e.path().filename().string();

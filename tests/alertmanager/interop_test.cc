@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "harness.h"
+#include "testutil/victoria_metrics.h"
 #include "util/strings.h"
 
 namespace sremon::amtest {
@@ -16,8 +17,6 @@ int RunCmd(const std::string& cmd, std::string* out = nullptr) {
   if (out) out->clear();
   return testutil::RunCommand(cmd, out);
 }
-
-bool Have(const char* bin) { return testutil::RunCommand(fmt::format("command -v {} >/dev/null 2>&1", bin)) == 0; }
 
 std::string Conf(const std::string& url) {
   return fmt::format(R"(
@@ -37,7 +36,7 @@ receivers:
 }
 
 TEST(Interop, Amtool) {
-  if (!Have("amtool")) GTEST_SKIP() << "amtool not installed";
+  if (!testutil::Installed("amtool")) GTEST_SKIP() << "amtool not installed";
   Webhook wh;
   AmServer am(Conf(wh.url()));
   std::string amtool = "amtool --alertmanager.url=" + am.url() + " ";
@@ -91,18 +90,12 @@ void RuleEvaluatorSendsToUs(const std::string& evaluator) {
   Webhook wh;
   AmServer am(Conf(wh.url()));
   testutil::TempDir dir;
-  int vm_port = testutil::FreePort(), eval_port = testutil::FreePort();
-  testutil::Child vm({"/usr/bin/victoria-metrics", "-httpListenAddr=127.0.0.1:" + std::to_string(vm_port),
-                      "-storageDataPath=" + dir.File("vm"), "-search.latencyOffset=0s"},
-                     dir.File("vm.log"));
-  std::string vm_url = "http://127.0.0.1:" + std::to_string(vm_port);
-  ASSERT_TRUE(testutil::WaitHttpOk(vm_url + "/health")) << testutil::ReadFile(dir.File("vm.log"));
-  int64_t ts = NowMs() - 5000;
-  auto imp = http::Post(vm_url + "/api/v1/import/prometheus",
-                        fmt::format("sremon_interop_up{{job=\"db\",instance=\"a\"}} 0 {}\n", ts), "text/plain");
-  ASSERT_TRUE(imp.ok() && imp->status / 100 == 2);
-  // Make the sample searchable now rather than after VictoriaMetrics' next in-memory flush.
-  (void)http::Get(vm_url + "/internal/force_flush");
+  int eval_port = testutil::FreePort();
+  testutil::VictoriaMetrics vm(dir.path());
+  ASSERT_TRUE(vm.ok()) << testutil::ReadFile(vm.log());
+  std::string vm_url = vm.url();
+  ASSERT_TRUE(vm.Import(fmt::format("sremon_interop_up{{job=\"db\",instance=\"a\"}} 0 {}\n", NowMs() - 5000)));
+  vm.Flush();  // searchable now rather than after VictoriaMetrics' next in-memory flush
   testutil::WriteFile(dir.File("rules.yml"), R"(
 groups:
 - name: interop
@@ -125,7 +118,7 @@ groups:
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     alerts = am.GetJson("/api/v2/alerts?filter=alertname%3DInstanceDown");
   }
-  ASSERT_EQ(alerts.size(), 1u) << testutil::ReadFile(dir.File("eval.log")) << testutil::ReadFile(dir.File("vm.log"));
+  ASSERT_EQ(alerts.size(), 1u) << testutil::ReadFile(dir.File("eval.log")) << testutil::ReadFile(vm.log());
   EXPECT_EQ(alerts[0]["labels"]["instance"], "a");
   EXPECT_EQ(alerts[0]["annotations"]["summary"], "a is down");
   EXPECT_EQ(alerts[0]["receivers"][0]["name"], "pager");
@@ -241,12 +234,12 @@ receivers:
 }
 
 TEST(Interop, VmalertSendsToUs) {
-  if (!Have("vmalert") || !Have("victoria-metrics")) GTEST_SKIP() << "vmalert or victoria-metrics not installed";
+  if (!testutil::Installed("vmalert") || !testutil::Installed("victoria-metrics")) GTEST_SKIP() << "vmalert or victoria-metrics not installed";
   RuleEvaluatorSendsToUs("/usr/bin/vmalert");
 }
 
 TEST(Interop, SremonRulesSendsToUs) {
-  if (!Have("victoria-metrics")) GTEST_SKIP() << "victoria-metrics not installed (the datasource)";
+  if (!testutil::Installed("victoria-metrics")) GTEST_SKIP() << "victoria-metrics not installed (the datasource)";
   RuleEvaluatorSendsToUs(testutil::SremonBin());
 }
 

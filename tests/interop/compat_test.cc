@@ -27,8 +27,6 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 using testutil::Child;
 
-bool Installed(const std::string& program) { return testutil::RunCommand("command -v " + program + " >/dev/null") == 0; }
-
 std::string Base(int port) { return "http://127.0.0.1:" + std::to_string(port); }
 std::string Listen(int port) { return "127.0.0.1:" + std::to_string(port); }
 
@@ -86,7 +84,7 @@ json YamlJson(const YAML::Node& n) {
 // Pushgateway exposes a group pushed without an instance as instance="": with honor_labels the
 // empty label wins, so the series has no instance (Prometheus 2.42, VictoriaMetrics).
 TEST_F(CompatTest, HonorLabelsDropsEmptyInstanceFromPushgateway) {
-  if (!Installed("prometheus-pushgateway") || !Installed("prometheus")) GTEST_SKIP() << "pushgateway/prometheus absent";
+  if (!testutil::Installed("prometheus-pushgateway") || !testutil::Installed("prometheus")) GTEST_SKIP() << "pushgateway/prometheus absent";
   int pg = testutil::FreePort(), ours = testutil::FreePort(), prom = testutil::FreePort();
   Start("pushgateway", {"/usr/bin/prometheus-pushgateway", "--web.listen-address=" + Listen(pg)}, Base(pg) + "/-/ready");
   auto pushed = http::Post(Base(pg) + "/metrics/job/batch", "batch_last_success 1700000000\n", "text/plain");
@@ -122,7 +120,7 @@ TEST(VmalertTargetTest, EncodesThePathAndRefusesControlBytes) {
 // /api/v1/rules, /api/v1/alerts and /vmalert/... on the storage: proxied to the rules service
 // with -vmalert.proxyURL; without it the answers of VictoriaMetrics 1.79 itself.
 TEST_F(CompatTest, StorageServesRulesAlertsAndConfigAsVictoriaMetrics) {
-  if (!Installed("victoria-metrics")) GTEST_SKIP() << "victoria-metrics absent";
+  if (!testutil::Installed("victoria-metrics")) GTEST_SKIP() << "victoria-metrics absent";
   int vm = testutil::FreePort(), bare = testutil::FreePort(), proxied = testutil::FreePort(), rules = testutil::FreePort();
   testutil::WriteFile(dir_.File("scrape.yml"), "scrape_configs:\n  - job_name: x\n    static_configs:\n"
                                                "      - targets: ['127.0.0.1:1']\n");
@@ -169,7 +167,7 @@ TEST_F(CompatTest, StorageServesRulesAlertsAndConfigAsVictoriaMetrics) {
 
 // Metadata Prometheus sends over remote_write is answered by /api/v1/metadata.
 TEST_F(CompatTest, RemoteWriteMetadataFromPrometheusIsKept) {
-  if (!Installed("prometheus")) GTEST_SKIP() << "prometheus absent";
+  if (!testutil::Installed("prometheus")) GTEST_SKIP() << "prometheus absent";
   int ours = testutil::FreePort(), prom = testutil::FreePort();
   Start("storage", {testutil::SremonBin(), "storage", "-httpListenAddr=" + Listen(ours), "-storageDataPath=" + dir_.File("s")},
         Base(ours) + "/health");
@@ -236,7 +234,7 @@ TEST_F(CompatTest, RulersLabelTheirSeriesAndRestoreOnlyTheirOwnState) {
   }
 
   // The same rules on vmalert label the same series names the same way.
-  if (Installed("vmalert")) {
+  if (testutil::Installed("vmalert")) {
     Start("vmalert", {"/usr/bin/vmalert", "-httpListenAddr=" + Listen(va), "-rule=" + dir_.File("rules.yml"),
                       "-datasource.url=" + Base(storage), "-remoteWrite.url=" + Base(storage),
                       "-evaluationInterval=1s", "-external.label=ruler=vm", "-notifier.url=http://127.0.0.1:1"},
@@ -258,7 +256,7 @@ TEST_F(CompatTest, RulersLabelTheirSeriesAndRestoreOnlyTheirOwnState) {
 // `amtool config show` prints the loaded config with every default filled in: the same bytes
 // from our alertmanager as from Debian's.
 TEST_F(CompatTest, AmtoolConfigShowMatchesAlertmanager) {
-  if (!Installed("amtool") || !Installed("prometheus-alertmanager")) GTEST_SKIP() << "alertmanager/amtool absent";
+  if (!testutil::Installed("amtool") || !testutil::Installed("prometheus-alertmanager")) GTEST_SKIP() << "alertmanager/amtool absent";
   const std::string config = R"(global:
   resolve_timeout: 2m
   smtp_from: am@example.org
@@ -343,7 +341,7 @@ templates: [')" + dir_.File("tmpl") + R"(/*.tmpl']
 // as CSV with every column kind: the same lines (compared sorted: the series order is each
 // store's own).
 TEST_F(CompatTest, CsvImportExportMatchesVictoriaMetrics) {
-  if (!Installed("victoria-metrics")) GTEST_SKIP() << "victoria-metrics absent";
+  if (!testutil::Installed("victoria-metrics")) GTEST_SKIP() << "victoria-metrics absent";
   int vm = testutil::FreePort(), ours = testutil::FreePort();
   Start("vm", {"/usr/bin/victoria-metrics", "-httpListenAddr=" + Listen(vm), "-storageDataPath=" + dir_.File("vm")},
         Base(vm) + "/health");

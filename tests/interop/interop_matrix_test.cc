@@ -35,15 +35,13 @@ struct Combination {
 
 void PrintTo(const Combination& c, std::ostream* os) { *os << c.Name(); }
 
-bool Installed(const std::string& program) { return testutil::RunCommand("command -v " + program) == 0; }
-
 class InteropMatrixTest : public ::testing::TestWithParam<Combination> {
  protected:
   void SetUp() override {
     const Combination& c = GetParam();
     for (const auto& [ours, program] : {std::pair{c.our_storage, "victoria-metrics"}, {c.our_rules, "vmalert"},
                                         {c.our_alertmanager, "prometheus-alertmanager"}}) {
-      if (!ours && !Installed(program)) GTEST_SKIP() << program << " is not installed";
+      if (!ours && !testutil::Installed(program)) GTEST_SKIP() << program << " is not installed";
     }
     app_port_ = testutil::FreePort();
     storage_ = Base(testutil::FreePort());

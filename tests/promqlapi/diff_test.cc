@@ -46,10 +46,6 @@ bool IsKnown(const std::string& expr) {
   return false;
 }
 
-bool HaveProgram(const std::string& name) {
-  return testutil::RunCommand("command -v " + name + " >/dev/null 2>&1") == 0;
-}
-
 std::string Enc(const std::string& s) { return http::UrlEncode(s); }
 
 // An answer reduced to comparable form.
@@ -175,7 +171,7 @@ TEST_F(DiffTest, CompareCatchesDifferences) {
 }
 
 TEST_F(DiffTest, AgreesWithPrometheus) {
-  if (!HaveProgram("prometheus") || !HaveProgram("promtool")) {
+  if (!testutil::Installed("prometheus") || !testutil::Installed("promtool")) {
     GTEST_SKIP() << "prometheus/promtool not installed (scripts/deps.sh installs them)";
   }
   double t_begin = MonotonicSeconds();

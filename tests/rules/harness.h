@@ -1,16 +1,15 @@
-// Shared pieces of the rules end-to-end suites: Debian's victoria-metrics as a real datasource
-// and remote_write receiver, an in-process HTTP receiver that records what it is sent, and
-// helpers to start `sremon rules`.
+// Shared pieces of the rules end-to-end suites: queries on Debian's victoria-metrics (started by
+// testutil::VictoriaMetrics: the datasource and remote_write receiver), an in-process HTTP
+// receiver that records what it is sent, and helpers to start `sremon rules`. Waits are
+// testutil::Poll.
 #pragma once
 
 #include <unistd.h>
 
 #include <chrono>
-#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -18,51 +17,19 @@
 
 #include "http/http.h"
 #include "rules/datasource.h"
+#include "testutil/probes.h"
 #include "testutil/testutil.h"
+#include "testutil/victoria_metrics.h"
 #include "util/time.h"
 
 namespace sremon::rules::e2e {
 
-inline bool HaveProgram(const std::string& name) { return testutil::RunCommand("command -v " + name + " >/dev/null 2>&1") == 0; }
-
-inline bool WaitUntil(const std::function<bool()>& f, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (f()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return f();
+// An instant query on VictoriaMetrics through the rules' own datasource client.
+inline Result<promql::Vector> Query(const testutil::VictoriaMetrics& vm, const std::string& q) {
+  DatasourceOptions o;
+  o.url = vm.url();
+  return MakeHttpQueryFn(o)(q, NowMs());
 }
-
-// Debian's VictoriaMetrics single-node on a free port, data in a temp dir.
-class VictoriaMetrics {
- public:
-  explicit VictoriaMetrics(const testutil::TempDir& dir) : port_(testutil::FreePort()) {
-    child_ = std::make_unique<testutil::Child>(
-        std::vector<std::string>{"/usr/bin/victoria-metrics", "-httpListenAddr=127.0.0.1:" + std::to_string(port_),
-                                 "-storageDataPath=" + dir.File("vm-data"), "-retentionPeriod=100y",
-                                 "-search.latencyOffset=0s", "-search.disableCache", "-loggerLevel=ERROR"},
-        dir.File("vm.log"));
-    ok_ = testutil::WaitHttpOk(url() + "/health", std::chrono::milliseconds(15000));
-  }
-  bool ok() const { return ok_; }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-  // Prometheus text lines with millisecond timestamps.
-  bool Import(const std::string& text) {
-    auto r = http::Post(url() + "/api/v1/import/prometheus", text, "text/plain");
-    return r.ok() && r->status / 100 == 2;
-  }
-  Result<promql::Vector> Query(const std::string& q) {
-    DatasourceOptions o;
-    o.url = url();
-    return MakeHttpQueryFn(o)(q, NowMs());
-  }
-
- private:
-  int port_;
-  std::unique_ptr<testutil::Child> child_;
-  bool ok_ = false;
-};
 
 // Records every request body sent to `path`.
 class Receiver {

@@ -54,11 +54,11 @@ receivers:
 };
 
 TEST(RulesInterop, DebianAlertmanagerDeliversOurAlerts) {
-  if (!HaveProgram("victoria-metrics") || !HaveProgram("prometheus-alertmanager")) {
+  if (!testutil::Installed("victoria-metrics") || !testutil::Installed("prometheus-alertmanager")) {
     GTEST_SKIP() << "Debian's victoria-metrics or prometheus-alertmanager is not installed";
   }
   testutil::TempDir dir;
-  VictoriaMetrics vm(dir);
+  testutil::VictoriaMetrics vm(dir.path());
   ASSERT_TRUE(vm.ok());
   Receiver hook("/webhook");
   Alertmanager am(dir, hook.url());
@@ -67,7 +67,7 @@ TEST(RulesInterop, DebianAlertmanagerDeliversOurAlerts) {
   RulesService rs(dir, {"-rule=" + dir.File("rules.yml"), "-datasource.url=" + vm.url(), "-notifier.url=" + am.url(),
                         "-external.label=env=lab"});
   ASSERT_TRUE(rs.ok());
-  ASSERT_TRUE(WaitUntil([&] { return !hook.bodies().empty(); }, std::chrono::seconds(20)))
+  ASSERT_TRUE(testutil::Poll(std::chrono::seconds(20), [&] { return !hook.bodies().empty(); }))
       << testutil::ReadFile(dir.File("rules.log")) << testutil::ReadFile(dir.File("am.log"));
   auto payload = nlohmann::json::parse(hook.bodies()[0]);
   EXPECT_EQ(payload["version"], "4");
@@ -89,9 +89,9 @@ TEST(RulesInterop, DebianAlertmanagerDeliversOurAlerts) {
 }
 
 TEST(RulesInterop, SameAlertsAsDebianVmalert) {
-  if (!HaveProgram("victoria-metrics") || !HaveProgram("vmalert")) GTEST_SKIP() << "Debian's victoria-metrics or vmalert is not installed";
+  if (!testutil::Installed("victoria-metrics") || !testutil::Installed("vmalert")) GTEST_SKIP() << "Debian's victoria-metrics or vmalert is not installed";
   testutil::TempDir dir;
-  VictoriaMetrics vm(dir);
+  testutil::VictoriaMetrics vm(dir.path());
   ASSERT_TRUE(vm.ok());
   testutil::WriteFile(dir.File("rules.yml"), kRules);
   Receiver ours_rx("/api/v2/alerts"), theirs_rx("/api/v2/alerts");
@@ -103,7 +103,7 @@ TEST(RulesInterop, SameAlertsAsDebianVmalert) {
                            "-notifier.url=" + theirs_rx.url(), "-external.label=env=lab",
                            "-httpListenAddr=127.0.0.1:" + std::to_string(vmalert_port)},
                           dir.File("vmalert.log"));
-  ASSERT_TRUE(WaitUntil([&] { return !ours_rx.Alerts().empty() && !theirs_rx.Alerts().empty(); }, std::chrono::seconds(30)))
+  ASSERT_TRUE(testutil::Poll(std::chrono::seconds(30), [&] { return !ours_rx.Alerts().empty() && !theirs_rx.Alerts().empty(); }))
       << testutil::ReadFile(dir.File("vmalert.log"));
   auto ours = ours_rx.Alerts()[0], theirs = theirs_rx.Alerts()[0];
   // vmalert adds its group name as "alertgroup"; everything else must match.

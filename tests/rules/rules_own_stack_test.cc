@@ -41,7 +41,7 @@ TEST(RulesOwnStack, ShippedAppDownFiresAgainstOurQueryApi) {
   Receiver am("/api/v2/alerts");
   RulesService rs(dir, {"-rule=" + dir.File("alert_rules.yml"), "-datasource.url=" + api_url, "-notifier.url=" + am.url()});
   ASSERT_TRUE(rs.ok());
-  bool fired = WaitUntil([&] { return !am.Alerts().empty(); }, std::chrono::seconds(15));
+  bool fired = testutil::Poll(std::chrono::seconds(15), [&] { return !am.Alerts().empty(); });
   stop = true;
   scraper.join();
   ASSERT_TRUE(fired) << testutil::ReadFile(dir.File("rules.log"));

@@ -9,9 +9,9 @@ namespace sremon::rules::e2e {
 namespace {
 
 TEST(RulesRestart, ForResumesAndFiringStaysFiring) {
-  if (!HaveProgram("victoria-metrics")) GTEST_SKIP() << "Debian's victoria-metrics is not installed";
+  if (!testutil::Installed("victoria-metrics")) GTEST_SKIP() << "Debian's victoria-metrics is not installed";
   testutil::TempDir dir;
-  VictoriaMetrics vm(dir);
+  testutil::VictoriaMetrics vm(dir.path());
   ASSERT_TRUE(vm.ok());
   // A condition that holds all along: vector(1) always returns one sample.
   testutil::WriteFile(dir.File("rules.yml"), R"(groups:
@@ -29,13 +29,13 @@ TEST(RulesRestart, ForResumesAndFiringStaysFiring) {
   {
     RulesService rs(dir, flags, "rules1.log");
     ASSERT_TRUE(rs.ok());
-    ASSERT_TRUE(WaitUntil([&] { return !rs.Alerts().empty(); }, std::chrono::seconds(10)));
+    ASSERT_TRUE(testutil::Poll(std::chrono::seconds(10), [&] { return !rs.Alerts().empty(); }));
     active_at = *ParseRfc3339(rs.Alerts()[0]["activeAt"].get<std::string>());
     // Pending for a while and persisted, then killed without warning.
-    ASSERT_TRUE(WaitUntil([&] {
-      auto v = vm.Query("ALERTS_FOR_STATE{alertname=\"AlwaysOn\"}");
+    ASSERT_TRUE(testutil::Poll(std::chrono::seconds(30), [&] {
+      auto v = Query(vm, "ALERTS_FOR_STATE{alertname=\"AlwaysOn\"}");
       return v.ok() && v->size() == 1 && NowMs() - active_at > 3000;
-    }, std::chrono::seconds(30)));
+    }));
     ASSERT_EQ(rs.Alerts()[0]["state"], "pending");
     ::kill(rs.child().pid(), SIGKILL);
     rs.child().Wait(std::chrono::milliseconds(5000));
@@ -43,16 +43,16 @@ TEST(RulesRestart, ForResumesAndFiringStaysFiring) {
   {
     RulesService rs(dir, flags, "rules2.log");
     ASSERT_TRUE(rs.ok());
-    ASSERT_TRUE(WaitUntil([&] { return !rs.Alerts().empty(); }, std::chrono::seconds(10)));
+    ASSERT_TRUE(testutil::Poll(std::chrono::seconds(10), [&] { return !rs.Alerts().empty(); }));
     auto a = rs.Alerts()[0];
     EXPECT_EQ(*ParseRfc3339(a["activeAt"].get<std::string>()) / 1000, active_at / 1000) << "the `for` timer resumed" << a.dump();
     // Fires 30 s after the original activeAt, not 8 s after the restart.
-    ASSERT_TRUE(WaitUntil([&] { return rs.Alerts()[0]["state"] == "firing"; }, std::chrono::seconds(35)));
+    ASSERT_TRUE(testutil::Poll(std::chrono::seconds(35), [&] { return rs.Alerts()[0]["state"] == "firing"; }));
     EXPECT_LE(NowMs() - (active_at + 30000), 2500) << "fired late: the timer was reset";
-    ASSERT_TRUE(WaitUntil([&] {
-      auto v = vm.Query("ALERTS{alertname=\"AlwaysOn\",alertstate=\"firing\"}");
+    ASSERT_TRUE(testutil::Poll(std::chrono::seconds(30), [&] {
+      auto v = Query(vm, "ALERTS{alertname=\"AlwaysOn\",alertstate=\"firing\"}");
       return v.ok() && v->size() == 1;
-    }, std::chrono::seconds(30)));
+    }));
     ::kill(rs.child().pid(), SIGKILL);
     rs.child().Wait(std::chrono::milliseconds(5000));
   }
@@ -61,14 +61,14 @@ TEST(RulesRestart, ForResumesAndFiringStaysFiring) {
     ASSERT_TRUE(rs.ok());
     // From the very first evaluation after the restart it is firing, never pending.
     bool saw_pending = false, saw_firing = false;
-    WaitUntil([&] {
+    testutil::Poll(std::chrono::seconds(10), [&] {
       auto alerts = rs.Alerts();
       for (const auto& a : alerts) {
         saw_pending |= a["state"] == "pending";
         saw_firing |= a["state"] == "firing";
       }
       return saw_firing;
-    }, std::chrono::seconds(10));
+    });
     EXPECT_TRUE(saw_firing);
     EXPECT_FALSE(saw_pending) << "a firing alert went back to pending after the restart";
     EXPECT_EQ(*ParseRfc3339(rs.Alerts()[0]["activeAt"].get<std::string>()) / 1000, active_at / 1000);

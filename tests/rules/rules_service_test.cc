@@ -31,7 +31,7 @@ constexpr const char* kRules = R"(groups:
 // Keeps writing up{job="sre_app"} = value into VictoriaMetrics every 250 ms.
 class Feeder {
  public:
-  explicit Feeder(VictoriaMetrics& vm) : vm_(vm), thread_([this] { Loop(); }) {}
+  explicit Feeder(testutil::VictoriaMetrics& vm) : vm_(vm), thread_([this] { Loop(); }) {}
   ~Feeder() {
     stop_ = true;
     thread_.join();
@@ -45,7 +45,7 @@ class Feeder {
       std::this_thread::sleep_for(std::chrono::milliseconds(250));
     }
   }
-  VictoriaMetrics& vm_;
+  testutil::VictoriaMetrics& vm_;
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };
@@ -68,17 +68,17 @@ TEST(RulesService, FlagsAreCheckedLikeVmalert) {
 }
 
 TEST(RulesService, AlertLifecycleAgainstVictoriaMetrics) {
-  if (!HaveProgram("victoria-metrics")) GTEST_SKIP() << "Debian's victoria-metrics is not installed";
+  if (!testutil::Installed("victoria-metrics")) GTEST_SKIP() << "Debian's victoria-metrics is not installed";
   testutil::TempDir dir;
-  VictoriaMetrics vm(dir);
+  testutil::VictoriaMetrics vm(dir.path());
   ASSERT_TRUE(vm.ok());
   Receiver am("/api/v2/alerts");
   Feeder feeder(vm);
   // VictoriaMetrics makes new series searchable after a few seconds.
-  ASSERT_TRUE(WaitUntil([&] {
-    auto v = vm.Query("up");
+  ASSERT_TRUE(testutil::Poll(std::chrono::seconds(30), [&] {
+    auto v = Query(vm, "up");
     return v.ok() && v->size() == 1;
-  }, std::chrono::seconds(30)));
+  }));
   testutil::WriteFile(dir.File("rules.yml"), kRules);
   RulesService rs(dir, {"-rule=" + dir.File("rules.yml"), "-datasource.url=" + vm.url(), "-notifier.url=" + am.url(),
                         "-remoteWrite.url=" + vm.url(), "-remoteWrite.flushInterval=200ms", "-evaluationInterval=5s",
@@ -86,10 +86,10 @@ TEST(RulesService, AlertLifecycleAgainstVictoriaMetrics) {
   ASSERT_TRUE(rs.ok()) << testutil::ReadFile(dir.File("rules.log"));
 
   // Pending first.
-  ASSERT_TRUE(WaitUntil([&] {
+  ASSERT_TRUE(testutil::Poll(std::chrono::seconds(10), [&] {
     auto a = rs.Alerts();
     return !a.empty() && a[0]["state"] == "pending";
-  }, std::chrono::seconds(10))) << testutil::ReadFile(dir.File("rules.log"));
+  })) << testutil::ReadFile(dir.File("rules.log"));
   auto pending = rs.Alerts()[0];
   EXPECT_EQ(pending["labels"]["alertname"], "AppDown");
   EXPECT_EQ(pending["labels"]["severity"], "critical");
@@ -99,7 +99,7 @@ TEST(RulesService, AlertLifecycleAgainstVictoriaMetrics) {
   int64_t active_at = *ParseRfc3339(pending["activeAt"].get<std::string>());
 
   // Then firing, sent with everything Alertmanager needs.
-  ASSERT_TRUE(WaitUntil([&] { return !am.Alerts().empty(); }, std::chrono::seconds(10)));
+  ASSERT_TRUE(testutil::Poll(std::chrono::seconds(10), [&] { return !am.Alerts().empty(); }));
   auto sent = am.Alerts()[0];
   EXPECT_EQ(sent["labels"], nlohmann::json({{"alertname", "AppDown"}, {"env", "test"}, {"instance", "127.0.0.1:8080"},
                                              {"job", "sre_app"}, {"severity", "critical"}}));
@@ -115,14 +115,14 @@ TEST(RulesService, AlertLifecycleAgainstVictoriaMetrics) {
   EXPECT_EQ(sent["generatorURL"].get<std::string>().rfind("http://rules.example/graph?g0.expr=", 0), 0u);
 
   // Written back: ALERTS, ALERTS_FOR_STATE, the recording rule.
-  ASSERT_TRUE(WaitUntil([&] {
-    auto v = vm.Query("ALERTS{alertname=\"AppDown\",alertstate=\"firing\"}");
+  ASSERT_TRUE(testutil::Poll(std::chrono::seconds(30), [&] {
+    auto v = Query(vm, "ALERTS{alertname=\"AppDown\",alertstate=\"firing\"}");
     return v.ok() && v->size() == 1;
-  }, std::chrono::seconds(30)));
-  auto fs = vm.Query("ALERTS_FOR_STATE{alertname=\"AppDown\"}");
+  }));
+  auto fs = Query(vm, "ALERTS_FOR_STATE{alertname=\"AppDown\"}");
   ASSERT_TRUE(fs.ok() && fs->size() == 1);
   EXPECT_EQ(static_cast<int64_t>((*fs)[0].v), active_at / 1000);
-  auto rec = vm.Query("job:up:sum");
+  auto rec = Query(vm, "job:up:sum");
   ASSERT_TRUE(rec.ok() && rec->size() == 1);
   EXPECT_EQ((*rec)[0].metric.Get("job"), "sre_app");
 
@@ -173,13 +173,13 @@ TEST(RulesService, AlertLifecycleAgainstVictoriaMetrics) {
   // Resolution: sent once more with endsAt at the resolution time.
   feeder.value = 1;
   int64_t resolved_after = NowMs();
-  ASSERT_TRUE(WaitUntil([&] {
+  ASSERT_TRUE(testutil::Poll(std::chrono::seconds(10), [&] {
     for (const auto& a : am.Alerts()) {
       if (*ParseRfc3339(a["endsAt"].get<std::string>()) <= NowMs() && *ParseRfc3339(a["endsAt"].get<std::string>()) >= resolved_after - 1000) return true;
     }
     return false;
-  }, std::chrono::seconds(10)));
-  EXPECT_TRUE(WaitUntil([&] { return rs.Alerts().empty(); }, std::chrono::seconds(5)));
+  }));
+  EXPECT_TRUE(testutil::Poll(std::chrono::seconds(5), [&] { return rs.Alerts().empty(); }));
 
   // Reload: an invalid file keeps the running rules; SIGHUP with a good one applies it.
   testutil::WriteFile(dir.File("rules.yml"), "groups:\n- name: g\n  rules:\n  - alert: A\n");
@@ -191,7 +191,7 @@ TEST(RulesService, AlertLifecycleAgainstVictoriaMetrics) {
   EXPECT_EQ(rs.GetJson("/api/v1/rules")["data"]["groups"][0]["rules"].size(), 2u);
   testutil::WriteFile(dir.File("rules.yml"), std::string(kRules) + "  - record: extra\n    expr: vector(1)\n");
   ::kill(rs.child().pid(), SIGHUP);
-  EXPECT_TRUE(WaitUntil([&] { return rs.GetJson("/api/v1/rules")["data"]["groups"][0]["rules"].size() == 3u; }, std::chrono::seconds(5)));
+  EXPECT_TRUE(testutil::Poll(std::chrono::seconds(5), [&] { return rs.GetJson("/api/v1/rules")["data"]["groups"][0]["rules"].size() == 3u; }));
   EXPECT_NE(Metrics(rs).find("vmalert_config_last_reload_successful 1"), std::string::npos);
   EXPECT_EQ(rs.child().Stop(SIGTERM), 0);
 }
@@ -201,10 +201,10 @@ TEST(RulesService, DatasourceDownIsAnErrorNotACrash) {
   testutil::WriteFile(dir.File("rules.yml"), kRules);
   RulesService rs(dir, {"-rule=" + dir.File("rules.yml"), "-datasource.url=http://127.0.0.1:1", "-evaluationInterval=1s"});
   ASSERT_TRUE(rs.ok());
-  ASSERT_TRUE(WaitUntil([&] {
+  ASSERT_TRUE(testutil::Poll(std::chrono::seconds(5), [&] {
     auto j = rs.GetJson("/api/v1/rules");
     return j.is_object() && j["data"]["groups"][0]["rules"][0]["health"] == "err";
-  }, std::chrono::seconds(5)));
+  }));
   auto r = rs.GetJson("/api/v1/rules")["data"]["groups"][0]["rules"][0];
   EXPECT_NE(r["lastError"].get<std::string>().find("cannot query datasource"), std::string::npos) << r.dump();
   for (const char* p : {"/api/v1/rules?rule_name[]=%zz", "/nope", "/api/v1/backtest?rule=AppDown&from=garbage"}) {

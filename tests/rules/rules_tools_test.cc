@@ -12,7 +12,7 @@ TEST(RulesTools, ShippedRuleTestsPassInSremonAndPromtool) {
   std::string out;
   EXPECT_EQ(testutil::RunCommand(testutil::SremonBin() + " test rules " + files, &out), 0) << out;
   EXPECT_NE(out.find("SUCCESS"), std::string::npos);
-  if (!HaveProgram("promtool")) GTEST_SKIP() << "Debian's promtool is not installed";
+  if (!testutil::Installed("promtool")) GTEST_SKIP() << "Debian's promtool is not installed";
   EXPECT_EQ(testutil::RunCommand("promtool test rules " + files, &out), 0) << out;
 }
 
@@ -31,7 +31,7 @@ TEST(RulesTools, CheckRulesAgreesWithPromtool) {
       {"badrecord.yml", "groups:\n- name: g\n  rules:\n  - record: 'a b'\n    expr: up\n", false},
       {"badyaml.yml", "groups: [\n", false},
   };
-  bool have_promtool = HaveProgram("promtool");
+  bool have_promtool = testutil::Installed("promtool");
   for (const auto& c : cases) {
     testutil::WriteFile(dir.File(c.name), c.text);
     std::string out;

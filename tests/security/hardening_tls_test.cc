@@ -19,8 +19,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-bool HaveCommand(const std::string& name) { return testutil::RunCommand("command -v " + name + " >/dev/null") == 0; }
-
 // The CA, server and client certificates (EC P-256: quick to make), in one directory.
 class Certs {
  public:
@@ -132,7 +130,7 @@ TEST(HardeningTls, ServesHttpsWithBasicAuthAndRefusesPlainHttp) {
   EXPECT_NE(plain.body.find("Client sent an HTTP request to an HTTPS server"), std::string::npos) << plain.body;
 
   std::string out;
-  if (HaveCommand("curl")) {
+  if (testutil::Installed("curl")) {
     // Two requests on one keep-alive TLS connection, the second a POST with a body.
     const std::string silence =
         R"({"matchers":[{"name":"a","value":"b","isRegex":false}],"startsAt":"2020-01-01T00:00:00Z",)"
@@ -151,7 +149,7 @@ TEST(HardeningTls, ServesHttpsWithBasicAuthAndRefusesPlainHttp) {
     EXPECT_EQ(Curl("http://127.0.0.1:" + std::to_string(am.port) + "/-/healthy", &out), 0) << out;
     EXPECT_NE(out.find("status=400"), std::string::npos) << out;
   }
-  if (HaveCommand("amtool")) {
+  if (testutil::Installed("amtool")) {
     // amtool 0.25 takes the CA and the credentials from an http_config file.
     testutil::WriteFile(am.dir.File("amtool.yml"),
                         "basic_auth:\n  username: admin\n  password: s3cret\ntls_config:\n  ca_file: " + am.ca + "\n");
@@ -185,7 +183,7 @@ TEST(HardeningTls, RequireAndVerifyClientCert) {
   am.client_cert = am.client_key = "";
   auto refused = am.Get("/api/v2/status");
   EXPECT_EQ(refused.status, 0) << refused.body;
-  ASSERT_TRUE(HaveCommand("curl"));
+  ASSERT_TRUE(testutil::Installed("curl"));
   std::string out;
   const std::string with_cert = "--cacert " + certs.Crt("ca") + " --cert " + certs.Crt("client") + " --key " +
                                 certs.Key("client") + " ";
@@ -200,7 +198,7 @@ TEST(HardeningTls, RequireAndVerifyClientCert) {
             0)
       << out;
   EXPECT_EQ(out.find("status=200"), std::string::npos) << out;
-  if (HaveCommand("amtool")) {
+  if (testutil::Installed("amtool")) {
     testutil::WriteFile(am.dir.File("amtool.yml"), "tls_config:\n  ca_file: " + certs.Crt("ca") + "\n  cert_file: " +
                                                        certs.Crt("client") + "\n  key_file: " + certs.Key("client") + "\n");
     int rc = Shell("amtool --alertmanager.url=" + am.base + " --http.config.file=" +

@@ -1,7 +1,5 @@
 #include "common.h"
 
-#include <unistd.h>
-
 #include <nlohmann/json.hpp>
 
 namespace sremon::storage_e2e {
@@ -14,26 +12,6 @@ Proc StartStorage(const std::string& dir, std::vector<std::string> extra, int po
                                    "-storageDataPath=" + dir + "/data"};
   for (auto& e : extra) argv.push_back(e);
   p.child = std::make_unique<testutil::Child>(argv, dir + "/storage.log");
-  if (!testutil::WaitHttpOk(p.base + "/health", std::chrono::milliseconds(15000))) p.child.reset();
-  return p;
-}
-
-std::string VmBinary() {
-  for (const char* path : {"/usr/bin/victoria-metrics", "/usr/local/bin/victoria-metrics"}) {
-    if (access(path, X_OK) == 0) return path;
-  }
-  return "";
-}
-
-Proc StartVictoriaMetrics(const std::string& dir, int port) {
-  Proc p;
-  p.port = port ? port : testutil::FreePort();
-  p.base = "http://127.0.0.1:" + std::to_string(p.port);
-  p.child = std::make_unique<testutil::Child>(
-      std::vector<std::string>{VmBinary(), "-httpListenAddr=127.0.0.1:" + std::to_string(p.port),
-                               "-storageDataPath=" + dir + "/vmdata", "-retentionPeriod=100y", "-loggerLevel=ERROR",
-                               "-search.disableCache", "-search.latencyOffset=0s"},
-      dir + "/vm.log");
   if (!testutil::WaitHttpOk(p.base + "/health", std::chrono::milliseconds(15000))) p.child.reset();
   return p;
 }

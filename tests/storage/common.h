@@ -1,5 +1,5 @@
-// Shared by the storage end-to-end suites: start `sremon storage` / victoria-metrics on free
-// ports, post bodies, export and compare samples.
+// Shared by the storage end-to-end suites: start `sremon storage` on free ports (victoria-metrics:
+// testutil::VictoriaMetrics), post bodies, export and compare samples.
 #pragma once
 
 #include <map>
@@ -22,10 +22,6 @@ struct Proc {
 // Starts `sremon storage` with -httpListenAddr on port (0 = a free one) and -storageDataPath=dir,
 // plus extra flags; waits for /health. Empty child when it did not come up (the test fails).
 Proc StartStorage(const std::string& dir, std::vector<std::string> extra = {}, int port = 0);
-// Same for Debian's victoria-metrics (VmBinary() must be non-empty).
-Proc StartVictoriaMetrics(const std::string& dir, int port = 0);
-// The victoria-metrics binary, or "" when it is not installed.
-std::string VmBinary();
 
 // POST body to base+path; returns the status (0 when the request failed).
 int PostStatus(const std::string& url, const std::string& body, std::string* resp_body = nullptr);

@@ -1,14 +1,13 @@
 // Interop with Debian's victoria-metrics (the oracle): export from one, import into the other,
 // both directions, same series and samples; and -remoteWrite.url forwarding to it through an
 // outage of the receiver. Skipped when victoria-metrics is not installed.
-#include <signal.h>
-
 #include <chrono>
 #include <thread>
 
 #include <gtest/gtest.h>
 
 #include "common.h"
+#include "testutil/victoria_metrics.h"
 #include "util/time.h"
 
 namespace sremon::storage_e2e {
@@ -17,7 +16,7 @@ namespace {
 using namespace std::chrono_literals;
 
 #define REQUIRE_VM()                                                          \
-  if (VmBinary().empty()) GTEST_SKIP() << "victoria-metrics is not installed"
+  if (testutil::VictoriaMetrics::Binary().empty()) GTEST_SKIP() << "victoria-metrics is not installed"
 
 // A small node_exporter-like page with counters, gauges, a histogram and awkward label values.
 std::string Workload(int64_t t0, int points) {
@@ -45,22 +44,20 @@ size_t CountSamples(const SampleMap& m) {
   return n;
 }
 
-void FlushVm(const Proc& vm) { (void)http::Get(vm.base + "/internal/force_flush"); }
-
 TEST(StorageInteropTest, VictoriaMetricsToOursAndBack) {
   REQUIRE_VM();
   testutil::TempDir dir;
-  Proc vm = StartVictoriaMetrics(dir.path());
-  ASSERT_TRUE(vm.child) << testutil::ReadFile(dir.File("vm.log"));
+  testutil::VictoriaMetrics vm(dir.path());
+  ASSERT_TRUE(vm.ok()) << testutil::ReadFile(vm.log());
   Proc ours = StartStorage(dir.path());
   ASSERT_TRUE(ours.child);
   int64_t t0 = (NowMs() - 3600 * 1000) / 1000 * 1000;
   std::string page = Workload(t0, 20);
 
   // Into VM, out of VM, into ours.
-  ASSERT_EQ(PostStatus(vm.base + "/api/v1/import/prometheus", page), 204);
-  FlushVm(vm);
-  std::string from_vm = http::Get(vm.base + "/api/v1/export?match[]={__name__=~\"io_.*\"}")->body;
+  ASSERT_EQ(PostStatus(vm.url() + "/api/v1/import/prometheus", page), 204);
+  vm.Flush();
+  std::string from_vm = http::Get(vm.url() + "/api/v1/export?match[]={__name__=~\"io_.*\"}")->body;
   SampleMap vm_map = ParseExport(from_vm);
   ASSERT_EQ(CountSamples(vm_map), 20u * 3 * 6);
   std::string body;
@@ -77,31 +74,31 @@ TEST(StorageInteropTest, VictoriaMetricsToOursAndBack) {
 
   // Out of ours, into a fresh VM.
   testutil::TempDir dir3;
-  Proc vm2 = StartVictoriaMetrics(dir3.path());
-  ASSERT_TRUE(vm2.child);
+  testutil::VictoriaMetrics vm2(dir3.path());
+  ASSERT_TRUE(vm2.ok());
   std::string from_ours = http::Get(ours2.base + "/api/v1/export?match[]={__name__=~\"io_.*\"}")->body;
-  ASSERT_EQ(PostStatus(vm2.base + "/api/v1/import", from_ours), 204);
-  FlushVm(vm2);
-  EXPECT_EQ(Export(vm2.base, "{__name__=~\"io_.*\"}"), ours_map);
+  ASSERT_EQ(PostStatus(vm2.url() + "/api/v1/import", from_ours), 204);
+  vm2.Flush();
+  EXPECT_EQ(Export(vm2.url(), "{__name__=~\"io_.*\"}"), ours_map);
 }
 
 TEST(StorageInteropTest, RemoteWriteToVictoriaMetricsSurvivesOutage) {
   REQUIRE_VM();
   testutil::TempDir dir;
-  Proc vm = StartVictoriaMetrics(dir.path());
-  ASSERT_TRUE(vm.child);
-  Proc ours = StartStorage(dir.path(), {"-remoteWrite.url=" + vm.base + "/api/v1/write"});
+  testutil::VictoriaMetrics vm(dir.path());
+  ASSERT_TRUE(vm.ok());
+  Proc ours = StartStorage(dir.path(), {"-remoteWrite.url=" + vm.url() + "/api/v1/write"});
   ASSERT_TRUE(ours.child);
   int64_t t0 = (NowMs() - 1800 * 1000) / 1000 * 1000;
   std::string first = Workload(t0, 10);
   std::string second = Workload(t0 + 10 * 15000, 10);
   ASSERT_EQ(PostStatus(ours.base + "/api/v1/import/prometheus", first), 204);
 
-  auto wait_vm = [&](const Proc& p, size_t want) {
+  auto wait_vm = [&](testutil::VictoriaMetrics& p, size_t want) {
     SampleMap m;
     for (int i = 0; i < 150; ++i) {
-      FlushVm(p);
-      m = Export(p.base, "{__name__=~\"io_.*\"}");
+      p.Flush();
+      m = Export(p.url(), "{__name__=~\"io_.*\"}");
       if (CountSamples(m) >= want) break;
       std::this_thread::sleep_for(100ms);
     }
@@ -110,11 +107,11 @@ TEST(StorageInteropTest, RemoteWriteToVictoriaMetricsSurvivesOutage) {
   EXPECT_EQ(CountSamples(wait_vm(vm, 180)), 180u);
 
   // Receiver outage: graceful stop (VictoriaMetrics loses its last seconds on kill -9).
-  vm.child->Stop(SIGTERM);
+  vm.Stop();
   ASSERT_EQ(PostStatus(ours.base + "/api/v1/import/prometheus", second), 204);
   std::this_thread::sleep_for(1500ms);  // the forwarder fails and queues to disk meanwhile
-  Proc vm_again = StartVictoriaMetrics(dir.path(), vm.port);
-  ASSERT_TRUE(vm_again.child) << testutil::ReadFile(dir.File("vm.log"));
+  testutil::VictoriaMetrics vm_again(dir.path(), vm.port());
+  ASSERT_TRUE(vm_again.ok()) << testutil::ReadFile(vm_again.log());
   SampleMap got = wait_vm(vm_again, 360);
   EXPECT_EQ(CountSamples(got), 360u);
   EXPECT_EQ(got, Export(ours.base, "{__name__=~\"io_.*\"}"));

@@ -1,4 +1,4 @@
-#include "ingest/remote_writer.h"
+#include "ingest/remote_write_queue.h"
 
 #include <algorithm>
 #include <atomic>
@@ -67,14 +67,14 @@ bool TimeToWarn(std::atomic<int64_t>* last) {
 
 }  // namespace
 
-RemoteWriter::RemoteWriter(RemoteWriterOptions options)
+RemoteWriteQueue::RemoteWriteQueue(RemoteWriteQueueOptions options)
     : options_(std::move(options)),
       env_(options_.env ? options_.env : Env::Default()),
       shown_url_(http::RedactUrl(options_.url)) {}
 
-RemoteWriter::~RemoteWriter() { Stop(); }
+RemoteWriteQueue::~RemoteWriteQueue() { Stop(); }
 
-Status RemoteWriter::Start() {
+Status RemoteWriteQueue::Start() {
   SREMON_RETURN_IF_ERROR(env_->CreateDirs(options_.queue_dir).WithContext("cannot create remote_write queue"));
   auto names = env_->ListDir(options_.queue_dir);
   if (!names.ok()) return names.status().WithContext("cannot read remote_write queue");
@@ -108,7 +108,7 @@ Status RemoteWriter::Start() {
   return Status::Ok();
 }
 
-void RemoteWriter::Stop() {
+void RemoteWriteQueue::Stop() {
   {
     std::lock_guard<std::mutex> l(mu_);
     if (stop_ && !thread_.joinable()) return;
@@ -127,7 +127,7 @@ void RemoteWriter::Stop() {
   }
 }
 
-void RemoteWriter::Push(const model::Labels& labels, int64_t t_ms, double v) {
+void RemoteWriteQueue::Push(const model::Labels& labels, int64_t t_ms, double v) {
   std::lock_guard<std::mutex> l(mu_);
   pending_[labels].push_back({t_ms, v});
   if (++pending_samples_ >= options_.max_batch_samples) {
@@ -136,7 +136,7 @@ void RemoteWriter::Push(const model::Labels& labels, int64_t t_ms, double v) {
   }
 }
 
-void RemoteWriter::FlushLocked() {
+void RemoteWriteQueue::FlushLocked() {
   if (pending_samples_ == 0) return;
   std::vector<SeriesSamples> series;
   series.reserve(pending_.size());
@@ -166,9 +166,10 @@ void RemoteWriter::FlushLocked() {
   Metrics().pending_bytes.Add({{"url", shown_url_}}).Set(static_cast<double>(queued_bytes_));
 }
 
-// Blocks are retried until the receiver takes them (no attempt limit; SendOne drops a block only
-// on a 4xx other than 429, and keeps retrying a 3xx), 200 ms doubling to 10 s by default.
-static http::RetryPolicy SendRetryPolicy(const RemoteWriterOptions& o) {
+// A block is retried until the receiver takes it (no attempt limit), 200 ms doubling to 10 s by
+// default, while the answer is Retryable (no answer, 5xx, 429); any other answer (3xx, 4xx) will
+// not get better and would stop the queue for good, so Send drops the block.
+static http::RetryPolicy SendRetryPolicy(const RemoteWriteQueueOptions& o) {
   http::RetryPolicy p;
   p.initial_backoff = std::chrono::milliseconds(o.min_backoff_ms);
   p.max_backoff = std::chrono::milliseconds(o.max_backoff_ms);
@@ -177,7 +178,7 @@ static http::RetryPolicy SendRetryPolicy(const RemoteWriterOptions& o) {
 
 // Writes the block to <path>.tmp, fsyncs it, renames it into place and fsyncs the directory:
 // after a crash the queue holds whole blocks only.
-Status RemoteWriter::WriteBlock(const Block& b) {
+Status RemoteWriteQueue::WriteBlock(const Block& b) {
   std::string tmp = b.path + ".tmp";
   auto f = env_->NewWritableFile(tmp, /*truncate=*/true);
   Status st = f.ok() ? (*f)->Append(b.data) : f.status();
@@ -199,7 +200,7 @@ Status RemoteWriter::WriteBlock(const Block& b) {
 
 // Writes the blocks held in memory to the queue, oldest first, stopping at the first failure so
 // that the files stay in order. The blocks in memory are therefore always the newest ones.
-void RemoteWriter::PersistLocked() {
+void RemoteWriteQueue::PersistLocked() {
   static std::atomic<int64_t> last_warn_s{0};
   auto first = blocks_.end();
   while (first != blocks_.begin() && !std::prev(first)->on_disk) --first;
@@ -219,13 +220,13 @@ void RemoteWriter::PersistLocked() {
   }
 }
 
-void RemoteWriter::RemoveBlockFile(const std::string& path) {
+void RemoteWriteQueue::RemoveBlockFile(const std::string& path) {
   if (Status st = env_->RemoveFile(path); !st.ok()) {
     spdlog::warn("remote_write {}: {}; the block will be sent again after a restart", shown_url_, st.ToString());
   }
 }
 
-bool RemoteWriter::SendOne(const std::string& body) {
+bool RemoteWriteQueue::Send(const std::string& body, std::chrono::steady_clock::time_point* last_flush) {
   http::ClientRequest req;
   req.method = "POST";
   req.url = options_.url;
@@ -235,35 +236,56 @@ bool RemoteWriter::SendOne(const std::string& body) {
   req.headers.Set("Content-Encoding", "snappy");
   req.headers.Set("X-Prometheus-Remote-Write-Version", "0.1.0");
   req.headers.Set("User-Agent", "sremon/storage");
-  auto resp = http::Fetch(req);
-  int code = resp.ok() ? resp->status : 0;
-  Metrics().requests.Add({{"url", shown_url_}, {"status_code", std::to_string(code)}}).Increment();
-  if (http::RetryPolicy::Succeeded(resp)) return true;
-  if (resp.ok() && code / 100 == 4 && code != 429) {
-    // The receiver will never take this block: retrying would block the queue forever.
-    spdlog::error("remote_write {}: receiver refused a block with HTTP {}: {}; dropping it", shown_url_, code,
+  const http::RetryPolicy policy = SendRetryPolicy(options_);
+  auto count = [this](const Result<http::ClientResponse>& resp) {
+    std::string code = std::to_string(resp.ok() ? resp->status : 0);
+    Metrics().requests.Add({{"url", shown_url_}, {"status_code", code}}).Increment();
+  };
+  auto on_failure = [&](int, const Result<http::ClientResponse>& resp) {
+    count(resp);
+    static std::atomic<int64_t> last_warn_s{0};
+    if (policy.Retryable(resp) && TimeToWarn(&last_warn_s)) {
+      spdlog::warn("remote_write {}: {}; retrying with backoff (blocks stay queued on disk)", shown_url_,
+                   resp.ok() ? fmt::format("HTTP {}", resp->status) : resp.status().message());
+    }
+  };
+  // Between attempts the queue keeps taking samples: batches due by the flush interval become
+  // blocks and reach the disk while the receiver is away.
+  auto sleep = [&](std::chrono::milliseconds d) {
+    std::unique_lock<std::mutex> l(mu_);
+    if (cv_.wait_for(l, d, [this] { return stop_; })) return false;
+    FlushIfDueLocked(last_flush);
+    PersistLocked();
+    return true;
+  };
+  auto resp = http::FetchWithRetry(req, policy, sleep, on_failure);
+  if (http::RetryPolicy::Succeeded(resp)) {
+    count(resp);
+    return true;
+  }
+  if (!policy.Retryable(resp)) {
+    // The receiver will never take this block: retrying would stop the queue for good.
+    spdlog::error("remote_write {}: receiver refused a block with HTTP {}: {}; dropping it", shown_url_, resp->status,
                   resp->body.substr(0, 200));
     Metrics().dropped_bytes.Add({{"url", shown_url_}}).Increment(static_cast<double>(req.body.size()));
     return true;
   }
-  static std::atomic<int64_t> last_warn_s{0};
-  if (TimeToWarn(&last_warn_s)) {
-    spdlog::warn("remote_write {}: {}; retrying with backoff (blocks stay queued on disk)", shown_url_,
-                 resp.ok() ? fmt::format("HTTP {}", code) : resp.status().message());
-  }
-  return false;
+  return false;  // stopping: the block stays queued
 }
 
-void RemoteWriter::Run() {
-  http::Backoff backoff(SendRetryPolicy(options_));
+void RemoteWriteQueue::FlushIfDueLocked(std::chrono::steady_clock::time_point* last_flush) {
+  auto now = std::chrono::steady_clock::now();
+  if (now - *last_flush >= std::chrono::milliseconds(options_.flush_interval_ms)) {
+    FlushLocked();
+    *last_flush = now;
+  }
+}
+
+void RemoteWriteQueue::Run() {
   auto last_flush = std::chrono::steady_clock::now();
   std::unique_lock<std::mutex> l(mu_);
   while (!stop_) {
-    auto now = std::chrono::steady_clock::now();
-    if (now - last_flush >= std::chrono::milliseconds(options_.flush_interval_ms)) {
-      FlushLocked();
-      last_flush = now;
-    }
+    FlushIfDueLocked(&last_flush);
     PersistLocked();  // retries the blocks a failed write left in memory
     if (blocks_.empty()) {
       cv_.wait_for(l, std::chrono::milliseconds(options_.flush_interval_ms));
@@ -275,7 +297,7 @@ void RemoteWriter::Run() {
     uint64_t bytes = blocks_.front().bytes;
     l.unlock();
     Status read = on_disk ? env_->ReadFile(path, &body) : Status::Ok();
-    bool sent = read.ok() && SendOne(body);
+    bool sent = read.ok() && Send(body, &last_flush);
     l.lock();
     if (!read.ok()) {
       // A queue file that cannot be read now will not be readable later: skip it, or it would
@@ -292,19 +314,16 @@ void RemoteWriter::Run() {
         blocks_.pop_front();
       }
       Metrics().pending_bytes.Add({{"url", shown_url_}}).Set(static_cast<double>(queued_bytes_));
-      backoff.Reset();
-    } else {
-      cv_.wait_for(l, backoff.Next(), [this] { return stop_; });
     }
   }
 }
 
-size_t RemoteWriter::QueuedBlocks() const {
+size_t RemoteWriteQueue::QueuedBlocks() const {
   std::lock_guard<std::mutex> l(mu_);
   return blocks_.size();
 }
 
-size_t RemoteWriter::PendingSamples() const {
+size_t RemoteWriteQueue::PendingSamples() const {
   std::lock_guard<std::mutex> l(mu_);
   return pending_samples_;
 }
@@ -313,7 +332,7 @@ namespace {
 
 class ForwardingAppender : public storage::Appender {
  public:
-  ForwardingAppender(std::unique_ptr<storage::Appender> base, const std::vector<RemoteWriter*>* writers)
+  ForwardingAppender(std::unique_ptr<storage::Appender> base, const std::vector<RemoteWriteQueue*>* writers)
       : base_(std::move(base)), writers_(writers) {}
   Status Append(const model::Labels& labels, int64_t t, double v) override {
     Status st = base_->Append(labels, t, v);
@@ -328,7 +347,7 @@ class ForwardingAppender : public storage::Appender {
   Status Commit() override {
     Status st = base_->Commit();
     if (st.ok()) {
-      for (RemoteWriter* w : *writers_) {
+      for (RemoteWriteQueue* w : *writers_) {
         for (const auto& r : batch_) w->Push(r.labels, r.t, r.v);
       }
     }
@@ -347,7 +366,7 @@ class ForwardingAppender : public storage::Appender {
     double v;
   };
   std::unique_ptr<storage::Appender> base_;
-  const std::vector<RemoteWriter*>* writers_;
+  const std::vector<RemoteWriteQueue*>* writers_;
   std::vector<Rec> batch_;
 };
 

@@ -1,8 +1,10 @@
 // -remoteWrite.url: forwards every stored sample to a remote_write receiver. Samples are
 // batched in memory (up to max_batch_samples or flush_interval), each batch becomes one
-// snappy+protobuf block file in an on-disk queue, and a sender thread posts the blocks in order,
-// retrying with exponential backoff until the receiver accepts them. The queue survives
-// restarts and is bounded by max_buffer_bytes (the oldest blocks are dropped past it, counted).
+// snappy+protobuf block file in an on-disk queue, and a sender thread posts the blocks in order
+// (http::FetchWithRetry), retrying with exponential backoff while there is no answer, a 5xx or a
+// 429; a block answered with any other 3xx/4xx is dropped and counted (Prometheus's remote write
+// calls those unrecoverable), since it would otherwise stop the queue for good. The queue survives restarts and is bounded by
+// max_buffer_bytes (the oldest blocks are dropped past it, counted).
 // Durability: a block is queued once its file is written, fsynced and renamed into place (then
 // the directory is fsynced), all through options.env. A block that cannot be written (disk full,
 // failed fsync) stays in memory, still sent in order, and is written again at the next flush;
@@ -11,6 +13,7 @@
 // Thread-safety: Push() from any thread; Start()/Stop() from the owner.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -29,7 +32,7 @@
 
 namespace sremon::ingest {
 
-struct RemoteWriterOptions {
+struct RemoteWriteQueueOptions {
   std::string url;
   std::string queue_dir;                      // created if missing
   uint64_t max_buffer_bytes = 1ull << 30;     // on-disk queue bound
@@ -41,10 +44,10 @@ struct RemoteWriterOptions {
   Env* env = nullptr;  // file layer; null = Env::Default() (tests inject faults through it)
 };
 
-class RemoteWriter {
+class RemoteWriteQueue {
  public:
-  explicit RemoteWriter(RemoteWriterOptions options);
-  ~RemoteWriter();
+  explicit RemoteWriteQueue(RemoteWriteQueueOptions options);
+  ~RemoteWriteQueue();
 
   // Creates the queue directory, picks up blocks left by a previous run, starts sending.
   Status Start();
@@ -70,10 +73,13 @@ class RemoteWriter {
   Status WriteBlock(const Block& b);
   void PersistLocked();
   void RemoveBlockFile(const std::string& path);
+  void FlushIfDueLocked(std::chrono::steady_clock::time_point* last_flush);
   void Run();
-  bool SendOne(const std::string& body);
+  // Posts one block until it is taken or refused for good (true: done with it) or Stop() is
+  // called (false). Between attempts it flushes and persists what Push() gathered meanwhile.
+  bool Send(const std::string& body, std::chrono::steady_clock::time_point* last_flush);
 
-  const RemoteWriterOptions options_;
+  const RemoteWriteQueueOptions options_;
   Env* const env_;
   const std::string shown_url_;
   mutable std::mutex mu_;
@@ -91,13 +97,13 @@ class RemoteWriter {
 // what the service gives the scraper and the write endpoints when -remoteWrite.url is set.
 class ForwardingAppendable : public storage::Appendable {
  public:
-  ForwardingAppendable(storage::Appendable* base, std::vector<RemoteWriter*> writers)
+  ForwardingAppendable(storage::Appendable* base, std::vector<RemoteWriteQueue*> writers)
       : base_(base), writers_(std::move(writers)) {}
   std::unique_ptr<storage::Appender> NewAppender() override;
 
  private:
   storage::Appendable* base_;
-  std::vector<RemoteWriter*> writers_;
+  std::vector<RemoteWriteQueue*> writers_;
 };
 
 }  // namespace sremon::ingest

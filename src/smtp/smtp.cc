@@ -1,4 +1,4 @@
-#include "http/smtp.h"
+#include "smtp/smtp.h"
 
 #include <openssl/ssl.h>
 
@@ -14,7 +14,7 @@
 #include "http/tls.h"
 #include "util/strings.h"
 
-namespace sremon::http {
+namespace sremon::smtp {
 
 namespace {
 
@@ -68,11 +68,11 @@ struct Reply {
 
 class Session {
  public:
-  explicit Session(const SmtpMessage& m)
+  explicit Session(const Message& m)
       : m_(m), deadline_(Clock::now() + m.timeout), socket_(ioc_), ssl_ctx_(ssl::context::tls_client) {}
 
-  SmtpResult Run() {
-    SmtpResult r;
+  SendResult Run() {
+    SendResult r;
     r.status = Exchange();
     r.last_code = last_code_;
     return r;
@@ -85,7 +85,7 @@ class Session {
     }
     if (!SafeArg(m_.from) || !SafeArg(m_.hello)) return Invalid("invalid from address or hello name");
     if (m_.to.empty()) return Invalid("no recipient");
-    if (Status st = ParseListenAddr(m_.smarthost, &host_, &port_); !st.ok() || host_.empty()) {
+    if (Status st = http::ParseListenAddr(m_.smarthost, &host_, &port_); !st.ok() || host_.empty()) {
       return Invalid(fmt::format("invalid smarthost {}: want host:port", Quote(m_.smarthost)));
     }
     if (Status st = Connect(); !st.ok()) return st;
@@ -173,11 +173,11 @@ class Session {
   }
 
   Status Handshake() {
-    if (Status st = ConfigureTlsContext(&ssl_ctx_, m_.tls); !st.ok()) {
+    if (Status st = http::ConfigureTlsContext(&ssl_ctx_, m_.tls); !st.ok()) {
       return st.code() == Status::Code::kInvalidArgument ? Invalid(st.message()) : Fail(st.message());
     }
     tls_.emplace(socket_, ssl_ctx_);
-    PrepareTlsStream(*tls_, m_.tls, host_);
+    http::PrepareTlsStream(*tls_, m_.tls, host_);
     error_code ec = Wait([&](auto handler) { tls_->async_handshake(ssl::stream_base::client, handler); });
     if (ec) return IoError("TLS handshake", ec);
     return Status::Ok();
@@ -208,12 +208,12 @@ class Session {
     for (auto m : Split(ext_["auth"], ' ')) mechanisms.insert(std::string(m));
     if (mechanisms.count("plain")) {
       std::string token = m_.identity + '\0' + m_.username + '\0' + m_.password;
-      return Command("AUTH PLAIN " + Base64Encode(token), 2, nullptr, "AUTH PLAIN");
+      return Command("AUTH PLAIN " + http::Base64Encode(token), 2, nullptr, "AUTH PLAIN");
     }
     if (mechanisms.count("login")) {
       if (Status st = Command("AUTH LOGIN", 3); !st.ok()) return st;
-      if (Status st = Command(Base64Encode(m_.username), 3, nullptr, "AUTH LOGIN username"); !st.ok()) return st;
-      return Command(Base64Encode(m_.password), 2, nullptr, "AUTH LOGIN password");
+      if (Status st = Command(http::Base64Encode(m_.username), 3, nullptr, "AUTH LOGIN username"); !st.ok()) return st;
+      return Command(http::Base64Encode(m_.password), 2, nullptr, "AUTH LOGIN password");
     }
     return Fail(fmt::format("no supported authentication mechanism (PLAIN, LOGIN) among {}", Quote(ext_["auth"])));
   }
@@ -245,7 +245,7 @@ class Session {
       std::string line = buf_.substr(0, eol);
       buf_.erase(0, eol + 1);
       if (!line.empty() && line.back() == '\r') line.pop_back();
-      auto parsed = ParseSmtpReplyLine(line);
+      auto parsed = ParseReplyLine(line);
       if (!parsed || (n > 0 && parsed->code != reply.code)) {
         return Fail(fmt::format("{}: malformed reply {}", step, Quote(std::string_view(line).substr(0, 80))));
       }
@@ -259,7 +259,7 @@ class Session {
     return Status::Ok();
   }
 
-  const SmtpMessage& m_;
+  const Message& m_;
   Clock::time_point deadline_;
   asio::io_context ioc_;
   tcp::socket socket_;
@@ -274,17 +274,17 @@ class Session {
 
 }  // namespace
 
-std::optional<SmtpReplyLine> ParseSmtpReplyLine(std::string_view line) {
+std::optional<ReplyLine> ParseReplyLine(std::string_view line) {
   auto digit = [&](size_t i) { return isdigit(static_cast<unsigned char>(line[i])) != 0; };
   if (line.size() < 3 || !digit(0) || !digit(1) || !digit(2)) return std::nullopt;
   if (line.size() > 3 && line[3] != ' ' && line[3] != '-') return std::nullopt;
-  SmtpReplyLine r;
+  ReplyLine r;
   r.code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
   r.last = line.size() == 3 || line[3] == ' ';
   if (line.size() > 4) r.text = line.substr(4);
   return r;
 }
 
-SmtpResult SendMail(const SmtpMessage& message) { return Session(message).Run(); }
+SendResult SendMail(const Message& message) { return Session(message).Run(); }
 
-}  // namespace sremon::http
+}  // namespace sremon::smtp

@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "http/smtp.h"
+#include "smtp/smtp.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view in(reinterpret_cast<const char*>(data), size);
@@ -13,7 +13,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     size_t eol = in.find('\n');
     std::string_view line = in.substr(0, eol);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (auto r = sremon::http::ParseSmtpReplyLine(line)) {
+    if (auto r = sremon::smtp::ParseReplyLine(line)) {
       if (r->code < 0 || r->code > 999 || r->text.size() > line.size()) std::abort();
     }
     if (eol == std::string_view::npos) break;

@@ -1,7 +1,7 @@
 // SendMail against a real SMTP server on 127.0.0.1 (testutil::SmtpServer): plain, STARTTLS and TLS
 // from the first byte with a self-signed certificate made here, AUTH PLAIN / LOGIN, and servers
 // that answer garbage, answer nothing or refuse a recipient.
-#include "http/smtp.h"
+#include "smtp/smtp.h"
 
 #include <chrono>
 #include <thread>
@@ -12,13 +12,13 @@
 #include "testutil/testutil.h"
 #include "testutil/tls.h"
 
-namespace sremon::http {
+namespace sremon::smtp {
 namespace {
 
 using Cert = testutil::SelfSignedCert;  // for localhost and 127.0.0.1
 
-SmtpMessage Message(const std::string& smarthost) {
-  SmtpMessage m;
+Message TestMessage(const std::string& smarthost) {
+  Message m;
   m.smarthost = smarthost;
   m.hello = "sremon.test";
   m.require_tls = false;
@@ -30,27 +30,27 @@ SmtpMessage Message(const std::string& smarthost) {
 }
 
 TEST(Smtp, ReplyLines) {
-  auto r = ParseSmtpReplyLine("250-test greets you");
+  auto r = ParseReplyLine("250-test greets you");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->code, 250);
   EXPECT_FALSE(r->last);
   EXPECT_EQ(r->text, "test greets you");
-  r = ParseSmtpReplyLine("221 bye");
+  r = ParseReplyLine("221 bye");
   ASSERT_TRUE(r);
   EXPECT_TRUE(r->last);
   EXPECT_EQ(r->text, "bye");
-  r = ParseSmtpReplyLine("354");
+  r = ParseReplyLine("354");
   ASSERT_TRUE(r);
   EXPECT_TRUE(r->last);
   EXPECT_EQ(r->text, "");
   for (std::string_view bad : {"", "25", "2x0 ok", "250ok", "abc", "25-0 x"}) {
-    EXPECT_FALSE(ParseSmtpReplyLine(bad)) << bad;
+    EXPECT_FALSE(ParseReplyLine(bad)) << bad;
   }
 }
 
 TEST(Smtp, PlainDeliversWithDotStuffingAndCrlf) {
   testutil::SmtpServer server({});
-  SmtpResult r = SendMail(Message(server.addr()));
+  SendResult r = SendMail(TestMessage(server.addr()));
   ASSERT_TRUE(r.status.ok()) << r.status.message();
   EXPECT_EQ(r.last_code, 221);
   EXPECT_EQ(server.transcript(),
@@ -65,13 +65,13 @@ TEST(Smtp, StartTlsThenAuthPlain) {
   testutil::TempDir dir;
   cert.WritePem(dir.File("ca.pem"));
   testutil::SmtpServer server({.starttls = true, .auth = "LOGIN PLAIN"}, &cert);
-  SmtpMessage m = Message(server.addr());
+  Message m = TestMessage(server.addr());
   m.require_tls = true;
   m.tls.ca_file = dir.File("ca.pem");  // the certificate names 127.0.0.1, the host dialed
   m.username = "alice";
   m.password = "s3cret";
   m.identity = "admin";
-  SmtpResult r = SendMail(m);
+  SendResult r = SendMail(m);
   ASSERT_TRUE(r.status.ok()) << r.status.message();
   std::string t = server.transcript();
   EXPECT_EQ(t.find("EHLO sremon.test\nSTARTTLS\n[tls] EHLO sremon.test\n[tls] AUTH PLAIN "), 0u) << t;
@@ -85,13 +85,13 @@ TEST(Smtp, AuthLoginAndServerName) {
   testutil::TempDir dir;
   cert.WritePem(dir.File("ca.pem"));
   testutil::SmtpServer server({.starttls = true, .auth = "LOGIN"}, &cert);
-  SmtpMessage m = Message(server.addr());
+  Message m = TestMessage(server.addr());
   m.require_tls = true;
   m.tls.ca_file = dir.File("ca.pem");
   m.tls.server_name = "localhost";
   m.username = "bob";
   m.password = "pw";
-  SmtpResult r = SendMail(m);
+  SendResult r = SendMail(m);
   ASSERT_TRUE(r.status.ok()) << r.status.message();
   EXPECT_EQ(server.credentials(), "bob:pw");
   EXPECT_NE(server.transcript().find("[tls] AUTH LOGIN"), std::string::npos);
@@ -102,11 +102,11 @@ TEST(Smtp, ImplicitTls) {
   testutil::TempDir dir;
   cert.WritePem(dir.File("ca.pem"));
   testutil::SmtpServer server({.implicit_tls = true}, &cert);
-  SmtpMessage m = Message(server.addr());
+  Message m = TestMessage(server.addr());
   m.implicit_tls = true;
   m.require_tls = true;  // already TLS: no STARTTLS needed
   m.tls.ca_file = dir.File("ca.pem");
-  SmtpResult r = SendMail(m);
+  SendResult r = SendMail(m);
   ASSERT_TRUE(r.status.ok()) << r.status.message();
   EXPECT_EQ(server.transcript().find("[tls] EHLO sremon.test\n[tls] MAIL FROM"), 0u) << server.transcript();
 }
@@ -115,9 +115,9 @@ TEST(Smtp, UntrustedCertificateFailsUnlessVerificationIsSkipped) {
   Cert cert;
   {
     testutil::SmtpServer server({.starttls = true}, &cert);
-    SmtpMessage m = Message(server.addr());
+    Message m = TestMessage(server.addr());
     m.require_tls = true;  // system CAs do not know the test's certificate
-    SmtpResult r = SendMail(m);
+    SendResult r = SendMail(m);
     EXPECT_FALSE(r.status.ok());
     EXPECT_NE(r.status.message().find("TLS handshake"), std::string::npos) << r.status.message();
     EXPECT_TRUE(server.data().empty());
@@ -126,29 +126,29 @@ TEST(Smtp, UntrustedCertificateFailsUnlessVerificationIsSkipped) {
     testutil::TempDir dir;
     cert.WritePem(dir.File("ca.pem"));
     testutil::SmtpServer server({.starttls = true}, &cert);
-    SmtpMessage m = Message(server.addr());
+    Message m = TestMessage(server.addr());
     m.require_tls = true;
     m.tls.ca_file = dir.File("ca.pem");
     m.tls.server_name = "mail.example.org";  // not a name the certificate carries
-    SmtpResult r = SendMail(m);
+    SendResult r = SendMail(m);
     EXPECT_FALSE(r.status.ok());
     EXPECT_NE(r.status.message().find("TLS handshake"), std::string::npos) << r.status.message();
   }
   {
     testutil::SmtpServer server({.starttls = true}, &cert);
-    SmtpMessage m = Message(server.addr());
+    Message m = TestMessage(server.addr());
     m.require_tls = true;
     m.tls.insecure_skip_verify = true;
-    SmtpResult r = SendMail(m);
+    SendResult r = SendMail(m);
     EXPECT_TRUE(r.status.ok()) << r.status.message();
   }
 }
 
 TEST(Smtp, RequireTlsWithoutStartTlsFails) {
   testutil::SmtpServer server({});
-  SmtpMessage m = Message(server.addr());
+  Message m = TestMessage(server.addr());
   m.require_tls = true;
-  SmtpResult r = SendMail(m);
+  SendResult r = SendMail(m);
   EXPECT_FALSE(r.status.ok());
   EXPECT_NE(r.status.message().find("STARTTLS"), std::string::npos) << r.status.message();
   EXPECT_EQ(server.transcript().find("MAIL"), std::string::npos);
@@ -156,7 +156,7 @@ TEST(Smtp, RequireTlsWithoutStartTlsFails) {
 
 TEST(Smtp, RejectedRecipient) {
   testutil::SmtpServer server({.rcpt_code = 550});
-  SmtpResult r = SendMail(Message(server.addr()));
+  SendResult r = SendMail(TestMessage(server.addr()));
   EXPECT_EQ(r.status.code(), Status::Code::kUnavailable);
   EXPECT_EQ(r.last_code, 550);
   EXPECT_NE(r.status.message().find("RCPT TO:<ops@example.org>: 550 no such user"), std::string::npos)
@@ -167,28 +167,28 @@ TEST(Smtp, RejectedRecipient) {
 TEST(Smtp, GarbageAndSilentServers) {
   {
     testutil::SmtpServer server({.garbage = std::string("\x01\xff garbage\r\n", 12)});
-    SmtpResult r = SendMail(Message(server.addr()));
+    SendResult r = SendMail(TestMessage(server.addr()));
     EXPECT_FALSE(r.status.ok());
     EXPECT_NE(r.status.message().find("malformed reply"), std::string::npos) << r.status.message();
   }
   {
     testutil::SmtpServer server({.garbage = std::string(10000, 'x')});  // no line end at all
-    SmtpResult r = SendMail(Message(server.addr()));
+    SendResult r = SendMail(TestMessage(server.addr()));
     EXPECT_FALSE(r.status.ok());
     EXPECT_NE(r.status.message().find("longer than"), std::string::npos) << r.status.message();
   }
   {
     testutil::SmtpServer server({.garbage = "250-ok\r\n999 other code\r\n"});
-    SmtpResult r = SendMail(Message(server.addr()));
+    SendResult r = SendMail(TestMessage(server.addr()));
     EXPECT_FALSE(r.status.ok());
     EXPECT_NE(r.status.message().find("malformed reply"), std::string::npos) << r.status.message();
   }
   {
     testutil::SmtpServer server({.silent = true});
-    SmtpMessage m = Message(server.addr());
+    Message m = TestMessage(server.addr());
     m.timeout = std::chrono::milliseconds(300);
     auto start = std::chrono::steady_clock::now();
-    SmtpResult r = SendMail(m);
+    SendResult r = SendMail(m);
     EXPECT_EQ(r.status.code(), Status::Code::kTimeout) << r.status.message();
     EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
   }
@@ -196,16 +196,16 @@ TEST(Smtp, GarbageAndSilentServers) {
 
 TEST(Smtp, BadArguments) {
   testutil::SmtpServer server({});
-  SmtpMessage m = Message(server.addr());
+  Message m = TestMessage(server.addr());
   m.to = {"a@b>\r\nRCPT TO:<evil@example.org"};
   EXPECT_EQ(SendMail(m).status.code(), Status::Code::kInvalidArgument);
-  m = Message("no-port");
+  m = TestMessage("no-port");
   EXPECT_EQ(SendMail(m).status.code(), Status::Code::kInvalidArgument);
-  m = Message("127.0.0.1:1");  // nothing listens there
-  SmtpResult r = SendMail(m);
+  m = TestMessage("127.0.0.1:1");  // nothing listens there
+  SendResult r = SendMail(m);
   EXPECT_EQ(r.status.code(), Status::Code::kUnavailable) << r.status.message();
   EXPECT_NE(r.status.message().find("connect"), std::string::npos) << r.status.message();
 }
 
 }  // namespace
-}  // namespace sremon::http
+}  // namespace sremon::smtp
