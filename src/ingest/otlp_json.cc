@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "http/http.h"
+#include "ingest/protowire.h"
 #include "util/json.h"
 #include "util/strings.h"
 
@@ -63,206 +64,240 @@ bool ParseDecimal(const std::string& s, Int* out) {
   return ec == std::errc() && ptr == s.data() + s.size() && !s.empty();
 }
 
+// Writes the protobuf encoding of the request as it walks the document: field numbers are
+// otlp.proto's. Only what the mapping reads is written (scope, descriptions, bytes, arrays and
+// maps are checked and dropped: an attribute with such a value has no label text either way).
 class Decoder {
  public:
-  void Request(const json& v, otlp::ExportMetricsServiceRequest* out) {
+  explicit Decoder(std::string* out) : out_(out) {}
+
+  void Request(const json& v) {
     Members(v, [&](const std::string& k, const json& f) {
-      if (k == "resourceMetrics")
-        Elements(f, [&](const json& e) { ResourceMetrics(e, out->add_resource_metrics()); });
+      if (k == "resourceMetrics") Elements(f, [&](const json& e) { Message(1, [&] { ResourceMetrics(e); }); });
     });
   }
 
  private:
-  void ResourceMetrics(const json& v, otlp::ResourceMetrics* out) {
+  // A nested message: field `number` whose content fn writes.
+  template <typename Fn>
+  void Message(uint32_t number, Fn&& fn) {
+    size_t mark = protowire::BeginMessage(out_, number);
+    fn();
+    protowire::EndMessage(out_, mark);
+  }
+
+  void ResourceMetrics(const json& v) {
     Members(v, [&](const std::string& k, const json& f) {
       if (k == "resource") {
-        Members(f, [&](const std::string& rk, const json& rf) {
-          if (rk == "attributes") Attributes(rf, out->mutable_resource()->mutable_attributes());
+        Message(1, [&] {
+          Members(f, [&](const std::string& rk, const json& rf) {
+            if (rk == "attributes") Attributes(rf, 1);
+          });
         });
       } else if (k == "scopeMetrics") {
-        Elements(f, [&](const json& e) { ScopeMetrics(e, out->add_scope_metrics()); });
+        Elements(f, [&](const json& e) { Message(2, [&] { ScopeMetrics(e); }); });
       }
     });
   }
 
-  void ScopeMetrics(const json& v, otlp::ScopeMetrics* out) {
+  void ScopeMetrics(const json& v) {
     Members(v, [&](const std::string& k, const json& f) {
       if (k == "scope") {
         Members(f, [&](const std::string& sk, const json& sf) {
-          if (sk == "name") out->mutable_scope()->set_name(Str(sf));
-          if (sk == "version") out->mutable_scope()->set_version(Str(sf));
+          if (sk == "name" || sk == "version") Str(sf);
         });
       } else if (k == "metrics") {
-        Elements(f, [&](const json& e) { Metric(e, out->add_metrics()); });
+        Elements(f, [&](const json& e) { Message(2, [&] { Metric(e); }); });
       }
     });
   }
 
-  void Metric(const json& v, otlp::Metric* out) {
+  void Metric(const json& v) {
     int data = 0;  // members of the `data` oneof seen
     Members(v, [&](const std::string& k, const json& f) {
       if (k == "name") {
-        out->set_name(Str(f));
+        protowire::AppendBytesField(out_, 1, Str(f));
       } else if (k == "description") {
-        out->set_description(Str(f));
+        Str(f);
       } else if (k == "unit") {
-        out->set_unit(Str(f));
+        protowire::AppendBytesField(out_, 3, Str(f));
       } else if (k == "gauge") {
         ++data;
-        auto* g = out->mutable_gauge();
-        Members(f, [&](const std::string& gk, const json& gf) {
-          if (gk == "dataPoints") Elements(gf, [&](const json& e) { NumberPoint(e, g->add_data_points()); });
+        Message(5, [&] {
+          Members(f, [&](const std::string& gk, const json& gf) {
+            if (gk == "dataPoints") Elements(gf, [&](const json& e) { Message(1, [&] { NumberPoint(e); }); });
+          });
         });
       } else if (k == "sum") {
         ++data;
-        auto* s = out->mutable_sum();
-        Members(f, [&](const std::string& sk, const json& sf) {
-          if (sk == "dataPoints") {
-            Elements(sf, [&](const json& e) { NumberPoint(e, s->add_data_points()); });
-          } else if (sk == "aggregationTemporality") {
-            s->set_aggregation_temporality(Temporality(sf));
-          } else if (sk == "isMonotonic") {
-            s->set_is_monotonic(Bool(sf));
-          }
+        Message(7, [&] {
+          Members(f, [&](const std::string& sk, const json& sf) {
+            if (sk == "dataPoints") {
+              Elements(sf, [&](const json& e) { Message(1, [&] { NumberPoint(e); }); });
+            } else if (sk == "aggregationTemporality") {
+              protowire::AppendVarintField(out_, 2, static_cast<uint64_t>(Temporality(sf)));
+            } else if (sk == "isMonotonic") {
+              protowire::AppendVarintField(out_, 3, Bool(sf));
+            }
+          });
         });
       } else if (k == "histogram") {
         ++data;
-        auto* h = out->mutable_histogram();
-        Members(f, [&](const std::string& hk, const json& hf) {
-          if (hk == "dataPoints") {
-            Elements(hf, [&](const json& e) { HistogramPoint(e, h->add_data_points()); });
-          } else if (hk == "aggregationTemporality") {
-            h->set_aggregation_temporality(Temporality(hf));
-          }
+        Message(9, [&] {
+          Members(f, [&](const std::string& hk, const json& hf) {
+            if (hk == "dataPoints") {
+              Elements(hf, [&](const json& e) { Message(1, [&] { HistogramPoint(e); }); });
+            } else if (hk == "aggregationTemporality") {
+              protowire::AppendVarintField(out_, 2, static_cast<uint64_t>(Temporality(hf)));
+            }
+          });
         });
       } else if (k == "exponentialHistogram") {
         ++data;
-        auto* h = out->mutable_exponential_histogram();
-        Members(f, [&](const std::string& hk, const json& hf) {
-          if (hk == "aggregationTemporality") h->set_aggregation_temporality(Temporality(hf));
+        Message(10, [&] {
+          Members(f, [&](const std::string& hk, const json& hf) {
+            if (hk == "aggregationTemporality") {
+              protowire::AppendVarintField(out_, 2, static_cast<uint64_t>(Temporality(hf)));
+            }
+          });
         });
       } else if (k == "summary") {
         ++data;
-        auto* s = out->mutable_summary();
-        Members(f, [&](const std::string& sk, const json& sf) {
-          if (sk == "dataPoints") Elements(sf, [&](const json& e) { SummaryPoint(e, s->add_data_points()); });
+        Message(11, [&] {
+          Members(f, [&](const std::string& sk, const json& sf) {
+            if (sk == "dataPoints") Elements(sf, [&](const json& e) { Message(1, [&] { SummaryPoint(e); }); });
+          });
         });
       }
     });
     if (data > 1) FailHere("only one of gauge, sum, histogram, exponentialHistogram, summary");
   }
 
-  void NumberPoint(const json& v, otlp::NumberDataPoint* out) {
+  void NumberPoint(const json& v) {
     int values = 0;
     Members(v, [&](const std::string& k, const json& f) {
       if (k == "attributes") {
-        Attributes(f, out->mutable_attributes());
+        Attributes(f, 7);
       } else if (k == "startTimeUnixNano") {
-        out->set_start_time_unix_nano(U64(f));
+        U64(f);
       } else if (k == "timeUnixNano") {
-        out->set_time_unix_nano(U64(f));
+        protowire::AppendFixed64Field(out_, 3, U64(f));
       } else if (k == "asDouble") {
         ++values;
-        out->set_as_double(F64(f));
+        protowire::AppendDoubleField(out_, 4, F64(f));
       } else if (k == "asInt") {
         ++values;
-        out->set_as_int(I64(f));
+        protowire::AppendFixed64Field(out_, 6, static_cast<uint64_t>(I64(f)));
       } else if (k == "flags") {
-        out->set_flags(U32(f));
+        protowire::AppendVarintField(out_, 8, U32(f));
       }
     });
     if (values > 1) FailHere("only one of asDouble, asInt");
   }
 
-  void HistogramPoint(const json& v, otlp::HistogramDataPoint* out) {
+  void HistogramPoint(const json& v) {
     Members(v, [&](const std::string& k, const json& f) {
       if (k == "attributes") {
-        Attributes(f, out->mutable_attributes());
+        Attributes(f, 9);
       } else if (k == "startTimeUnixNano") {
-        out->set_start_time_unix_nano(U64(f));
+        U64(f);
       } else if (k == "timeUnixNano") {
-        out->set_time_unix_nano(U64(f));
+        protowire::AppendFixed64Field(out_, 3, U64(f));
       } else if (k == "count") {
-        out->set_count(U64(f));
+        protowire::AppendFixed64Field(out_, 4, U64(f));
       } else if (k == "sum") {
-        out->set_sum(F64(f));
+        protowire::AppendDoubleField(out_, 5, F64(f));
       } else if (k == "bucketCounts") {
-        Elements(f, [&](const json& e) { out->add_bucket_counts(U64(e)); });
+        Elements(f, [&](const json& e) { protowire::AppendFixed64Field(out_, 6, U64(e)); });
       } else if (k == "explicitBounds") {
-        Elements(f, [&](const json& e) { out->add_explicit_bounds(F64(e)); });
+        Elements(f, [&](const json& e) { protowire::AppendDoubleField(out_, 7, F64(e)); });
       } else if (k == "flags") {
-        out->set_flags(U32(f));
+        protowire::AppendVarintField(out_, 10, U32(f));
       }
     });
   }
 
-  void SummaryPoint(const json& v, otlp::SummaryDataPoint* out) {
+  void SummaryPoint(const json& v) {
     Members(v, [&](const std::string& k, const json& f) {
       if (k == "attributes") {
-        Attributes(f, out->mutable_attributes());
+        Attributes(f, 7);
       } else if (k == "startTimeUnixNano") {
-        out->set_start_time_unix_nano(U64(f));
+        U64(f);
       } else if (k == "timeUnixNano") {
-        out->set_time_unix_nano(U64(f));
+        protowire::AppendFixed64Field(out_, 3, U64(f));
       } else if (k == "count") {
-        out->set_count(U64(f));
+        protowire::AppendFixed64Field(out_, 4, U64(f));
       } else if (k == "sum") {
-        out->set_sum(F64(f));
+        protowire::AppendDoubleField(out_, 5, F64(f));
       } else if (k == "quantileValues") {
         Elements(f, [&](const json& e) {
-          auto* q = out->add_quantile_values();
-          Members(e, [&](const std::string& qk, const json& qf) {
-            if (qk == "quantile") q->set_quantile(F64(qf));
-            if (qk == "value") q->set_value(F64(qf));
+          Message(6, [&] {
+            Members(e, [&](const std::string& qk, const json& qf) {
+              if (qk == "quantile") protowire::AppendDoubleField(out_, 1, F64(qf));
+              if (qk == "value") protowire::AppendDoubleField(out_, 2, F64(qf));
+            });
           });
         });
       } else if (k == "flags") {
-        out->set_flags(U32(f));
+        protowire::AppendVarintField(out_, 8, U32(f));
       }
     });
   }
 
-  void Attributes(const json& v, google::protobuf::RepeatedPtrField<otlp::KeyValue>* out) {
-    Elements(v, [&](const json& e) { KeyValue(e, out->Add()); });
+  // Repeated KeyValue field `number`.
+  void Attributes(const json& v, uint32_t number) {
+    Elements(v, [&](const json& e) { Message(number, [&] { KeyValue(e, /*write=*/true); }); });
   }
 
-  void KeyValue(const json& v, otlp::KeyValue* out) {
+  void KeyValue(const json& v, bool write) {
     Members(v, [&](const std::string& k, const json& f) {
-      if (k == "key") out->set_key(Str(f));
-      if (k == "value") AnyValue(f, out->mutable_value());
+      if (k == "key") {
+        std::string key = Str(f);
+        if (write) protowire::AppendBytesField(out_, 1, key);
+      }
+      if (k == "value") {
+        if (write) {
+          Message(2, [&] { AnyValue(f, true); });
+        } else {
+          AnyValue(f, false);
+        }
+      }
     });
   }
 
-  // Array and kvlist values nest, bounded by ParseJson's depth limit.
-  void AnyValue(const json& v, otlp::AnyValue* out) {
+  // Array and kvlist values nest, bounded by ParseJson's depth limit. Only scalars are written
+  // (when `write`): the others are a label without text, as an AnyValue without a member.
+  void AnyValue(const json& v, bool write) {
     int values = 0;
     Members(v, [&](const std::string& k, const json& f) {
       if (k == "stringValue") {
         ++values;
-        out->set_string_value(Str(f));
+        std::string s = Str(f);
+        if (write) protowire::AppendBytesField(out_, 1, s);
       } else if (k == "boolValue") {
         ++values;
-        out->set_bool_value(Bool(f));
+        bool b = Bool(f);
+        if (write) protowire::AppendVarintField(out_, 2, b);
       } else if (k == "intValue") {
         ++values;
-        out->set_int_value(I64(f));
+        int64_t n = I64(f);
+        if (write) protowire::AppendVarintField(out_, 3, static_cast<uint64_t>(n));
       } else if (k == "doubleValue") {
         ++values;
-        out->set_double_value(F64(f));
+        double d = F64(f);
+        if (write) protowire::AppendDoubleField(out_, 4, d);
       } else if (k == "bytesValue") {
         ++values;
-        out->set_bytes_value(Bytes(f));
+        Bytes(f);
       } else if (k == "arrayValue") {
         ++values;
-        auto* a = out->mutable_array_value();
         Members(f, [&](const std::string& ak, const json& af) {
-          if (ak == "values") Elements(af, [&](const json& e) { AnyValue(e, a->add_values()); });
+          if (ak == "values") Elements(af, [&](const json& e) { AnyValue(e, false); });
         });
       } else if (k == "kvlistValue") {
         ++values;
-        auto* l = out->mutable_kvlist_value();
         Members(f, [&](const std::string& lk, const json& lf) {
-          if (lk == "values") Elements(lf, [&](const json& e) { KeyValue(e, l->add_values()); });
+          if (lk == "values") Elements(lf, [&](const json& e) { KeyValue(e, false); });
         });
       }
     });
@@ -346,16 +381,16 @@ class Decoder {
     }
     Fail("base64 bytes", v);
   }
-  otlp::AggregationTemporality Temporality(const json& v) {
+  int32_t Temporality(const json& v) {
     if (v.is_string()) {
       const auto& s = v.get_ref<const std::string&>();
-      if (s == "AGGREGATION_TEMPORALITY_UNSPECIFIED") return otlp::AGGREGATION_TEMPORALITY_UNSPECIFIED;
-      if (s == "AGGREGATION_TEMPORALITY_DELTA") return otlp::AGGREGATION_TEMPORALITY_DELTA;
-      if (s == "AGGREGATION_TEMPORALITY_CUMULATIVE") return otlp::AGGREGATION_TEMPORALITY_CUMULATIVE;
+      if (s == "AGGREGATION_TEMPORALITY_UNSPECIFIED") return 0;
+      if (s == "AGGREGATION_TEMPORALITY_DELTA") return 1;
+      if (s == "AGGREGATION_TEMPORALITY_CUMULATIVE") return 2;
     } else if (v.is_number_integer()) {
       int64_t n = v.is_number_unsigned() && v.get<uint64_t>() > INT32_MAX ? INT64_MAX : v.get<int64_t>();
       // proto3 enums are open: an unknown number is kept, and the mapping refuses it as not cumulative.
-      if (n >= INT32_MIN && n <= INT32_MAX) return static_cast<otlp::AggregationTemporality>(n);
+      if (n >= INT32_MIN && n <= INT32_MAX) return static_cast<int32_t>(n);
     }
     Fail("an aggregation temporality (0, 1 or 2)", v);
   }
@@ -407,16 +442,18 @@ class Decoder {
     int64_t index;           // in the array under key, or -1
   };
   std::vector<Step> path_;
+  std::string* out_;
 };
 
 }  // namespace
 
-Status OtlpFromJson(std::string_view body, otlp::ExportMetricsServiceRequest* req) {
+Status OtlpJsonToProtobuf(std::string_view body, std::string* out) {
   auto doc = ParseJson(body);
   if (!doc.ok()) return doc.status().WithContext("cannot parse the OTLP/JSON body");
   try {
-    Decoder().Request(*doc, req);
+    Decoder(out).Request(*doc);
   } catch (const BadField& e) {
+    out->clear();
     return Status::InvalidArgument("cannot parse the OTLP/JSON body: " + e.message);
   }
   return Status::Ok();
