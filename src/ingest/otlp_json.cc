@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -67,9 +68,27 @@ bool ParseDecimal(const std::string& s, Int* out) {
 // Writes the protobuf encoding of the request as it walks the document: field numbers are
 // otlp.proto's. Only what the mapping reads is written (scope, descriptions, bytes, arrays and
 // maps are checked and dropped: an attribute with such a value has no label text either way).
+// Subtypes of the binary values (which JSON text cannot produce) that stand for a metric
+// converted while parsing.
+constexpr uint64_t kConvertedMetric = 0, kConvertedError = 1;
+
 class Decoder {
  public:
   explicit Decoder(std::string* out) : out_(out) {}
+
+  // One metric object of resourceMetrics[rm].scopeMetrics[sm].metrics[m] (the keys as spelled in
+  // the body) as a binary value: its Metric message, or the error it would raise where it stands.
+  static json ConvertMetric(const json& v, const std::string* keys[3], const int64_t index[3]) {
+    std::string bytes;
+    Decoder d(&bytes);
+    for (int i = 0; i < 3; ++i) d.path_.push_back({keys[i], index[i]});
+    try {
+      d.Metric(v);
+    } catch (const BadField& e) {
+      return json::binary(std::vector<uint8_t>(e.message.begin(), e.message.end()), kConvertedError);
+    }
+    return json::binary(std::vector<uint8_t>(bytes.begin(), bytes.end()), kConvertedMetric);
+  }
 
   void Request(const json& v) {
     Members(v, [&](const std::string& k, const json& f) {
@@ -107,7 +126,13 @@ class Decoder {
           if (sk == "name" || sk == "version") Str(sf);
         });
       } else if (k == "metrics") {
-        Elements(f, [&](const json& e) { Message(2, [&] { Metric(e); }); });
+        Elements(f, [&](const json& e) {
+          if (!e.is_binary()) return Message(2, [&] { Metric(e); });
+          // Converted while parsing (MetricsAsParsed): its bytes, or its error where it stands.
+          const auto& b = e.get_binary();
+          if (b.subtype() == kConvertedError) throw BadField{std::string(b.begin(), b.end())};
+          protowire::AppendBytesField(out_, 2, std::string_view(reinterpret_cast<const char*>(b.data()), b.size()));
+        });
       }
     });
   }
@@ -445,13 +470,107 @@ class Decoder {
   std::string* out_;
 };
 
+// A SAX handler that builds the document as nlohmann's own does, except that each metric object
+// (resourceMetrics[i].scopeMetrics[j].metrics[k]) is built apart and converted as soon as it is
+// complete, its bytes standing in its place: the document never holds more than one metric as
+// JSON values, which cost about ten times their text (docs/benchmarks.md).
+class MetricsAsParsed {
+ public:
+  using Dom = nlohmann::detail::json_sax_dom_parser<json>;
+  json root;
+
+  bool null() { return Element([](Dom& d) { return d.null(); }); }
+  bool boolean(bool v) { return Element([v](Dom& d) { return d.boolean(v); }); }
+  bool number_integer(json::number_integer_t v) { return Element([v](Dom& d) { return d.number_integer(v); }); }
+  bool number_unsigned(json::number_unsigned_t v) { return Element([v](Dom& d) { return d.number_unsigned(v); }); }
+  bool number_float(json::number_float_t v, const std::string& s) {
+    return Element([&](Dom& d) { return d.number_float(v, s); });
+  }
+  bool string(std::string& v) { return Element([&](Dom& d) { return d.string(v); }); }
+  bool binary(json::binary_t& v) { return Element([&](Dom& d) { return d.binary(v); }); }
+  bool start_object(size_t n) { return Open(false, [n](Dom& d) { return d.start_object(n); }); }
+  bool start_array(size_t n) { return Open(true, [n](Dom& d) { return d.start_array(n); }); }
+  bool key(std::string& k) {
+    if (metric_dom_) return metric_dom_->key(k);
+    levels_.back().key = k;
+    return dom_.key(k);
+  }
+  bool end_object() { return Close([](Dom& d) { return d.end_object(); }); }
+  bool end_array() { return Close([](Dom& d) { return d.end_array(); }); }
+  template <typename Exception>
+  bool parse_error(size_t, const std::string&, const Exception& e) {
+    throw e;
+  }
+
+ private:
+  struct Level {
+    bool array = false;
+    std::string key;     // an object's member being parsed (as spelled in the body)
+    int64_t index = -1;  // an array's element being parsed
+  };
+
+  template <typename Fn>
+  bool Element(Fn&& fn) {
+    if (metric_dom_) return fn(*metric_dom_);
+    if (!levels_.empty() && levels_.back().array) ++levels_.back().index;
+    return fn(dom_);
+  }
+  template <typename Fn>
+  bool Open(bool array, Fn&& fn) {
+    if (metric_dom_) {
+      ++metric_depth_;
+      return fn(*metric_dom_);
+    }
+    if (!array && AtMetric()) {
+      ++levels_.back().index;
+      metric_ = json();
+      metric_dom_.emplace(metric_);
+      metric_depth_ = 1;
+      return fn(*metric_dom_);
+    }
+    Element([](Dom&) { return true; });
+    levels_.push_back({array, {}, -1});
+    return fn(dom_);
+  }
+  template <typename Fn>
+  bool Close(Fn&& fn) {
+    if (metric_dom_) {
+      bool ok = fn(*metric_dom_);
+      if (--metric_depth_ > 0) return ok;
+      metric_dom_.reset();
+      const std::string* keys[3] = {&levels_[0].key, &levels_[2].key, &levels_[4].key};
+      const int64_t index[3] = {levels_[1].index, levels_[3].index, levels_[5].index};
+      json::binary_t converted = Decoder::ConvertMetric(metric_, keys, index).get_binary();
+      metric_ = json();
+      return ok && dom_.binary(converted);
+    }
+    levels_.pop_back();
+    return fn(dom_);
+  }
+  // Whether an object starting now is at resourceMetrics[i].scopeMetrics[j].metrics[k].
+  bool AtMetric() const {
+    if (levels_.size() != 6) return false;
+    auto member = [&](size_t i, std::string_view name) {
+      return !levels_[i].array && CamelCase(levels_[i].key) == name;
+    };
+    return member(0, "resourceMetrics") && levels_[1].array && member(2, "scopeMetrics") && levels_[3].array &&
+           member(4, "metrics") && levels_[5].array;
+  }
+
+  Dom dom_{root, true};
+  std::vector<Level> levels_;  // the containers around the value being parsed
+  json metric_;                // the metric being parsed, apart
+  std::optional<Dom> metric_dom_;
+  int metric_depth_ = 0;
+};
+
 }  // namespace
 
 Status OtlpJsonToProtobuf(std::string_view body, std::string* out) {
-  auto doc = ParseJson(body);
-  if (!doc.ok()) return doc.status().WithContext("cannot parse the OTLP/JSON body");
+  MetricsAsParsed doc;
+  if (Status st = SaxParseJson(body, &doc); !st.ok()) return st.WithContext("cannot parse the OTLP/JSON body");
   try {
-    Decoder(out).Request(*doc);
+    Decoder(out).Request(doc.root);
   } catch (const BadField& e) {
     out->clear();
     return Status::InvalidArgument("cannot parse the OTLP/JSON body: " + e.message);
