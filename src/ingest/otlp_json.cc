@@ -68,35 +68,109 @@ bool ParseDecimal(const std::string& s, Int* out) {
 // Writes the protobuf encoding of the request as it walks the document: field numbers are
 // otlp.proto's. Only what the mapping reads is written (scope, descriptions, bytes, arrays and
 // maps are checked and dropped: an attribute with such a value has no label text either way).
-// Subtypes of the binary values (which JSON text cannot produce) that stand for a metric
-// converted while parsing.
-constexpr uint64_t kConvertedMetric = 0, kConvertedError = 1;
+// The messages of the request, for the values that stand for one: what the parser converts as
+// soon as it completes it (ConvertAsParsed), and what the Decoder expects where it finds one.
+// "Unwritten": checked but not written (the members of array and map attribute values).
+enum class Kind : uint8_t {
+  kOther, kRequest, kResourceMetrics, kResource, kScopeMetrics, kMetric, kGauge, kSum, kHistogram, kSummary,
+  kNumberPoint, kHistogramPoint, kSummaryPoint, kQuantile, kKeyValue, kAnyValue, kArrayValue, kKvList,
+  kUnwrittenKeyValue, kUnwrittenAnyValue,
+};
+
+// The kind of the object under member `key` (lowerCamelCase) of a `parent` object, or of the
+// elements of the array there (in_array): otlp.proto's structure as the Decoder walks it.
+Kind ChildKind(Kind parent, std::string_view key, bool in_array) {
+  using enum Kind;
+  auto member = [&](std::string_view k, Kind kind) { return key == k && !in_array ? kind : kOther; };
+  auto elements = [&](std::string_view k, Kind kind) { return key == k && in_array ? kind : kOther; };
+  switch (parent) {
+    case kRequest: return elements("resourceMetrics", kResourceMetrics);
+    case kResourceMetrics:
+      return key == "resource" ? member("resource", kResource) : elements("scopeMetrics", kScopeMetrics);
+    case kResource: return elements("attributes", kKeyValue);
+    case kScopeMetrics: return elements("metrics", kMetric);
+    case kMetric:
+      if (key == "gauge") return member("gauge", kGauge);
+      if (key == "sum") return member("sum", kSum);
+      if (key == "histogram") return member("histogram", kHistogram);
+      return member("summary", kSummary);
+    case kGauge: case kSum: return elements("dataPoints", kNumberPoint);
+    case kHistogram: return elements("dataPoints", kHistogramPoint);
+    case kSummary: return elements("dataPoints", kSummaryPoint);
+    case kNumberPoint: case kHistogramPoint: return elements("attributes", kKeyValue);
+    case kSummaryPoint:
+      return key == "attributes" ? elements("attributes", kKeyValue) : elements("quantileValues", kQuantile);
+    case kKeyValue: return member("value", kAnyValue);
+    case kUnwrittenKeyValue: return member("value", kUnwrittenAnyValue);
+    case kAnyValue: case kUnwrittenAnyValue:
+      return key == "arrayValue" ? member("arrayValue", kArrayValue) : member("kvlistValue", kKvList);
+    case kArrayValue: return elements("values", kUnwrittenAnyValue);
+    case kKvList: return elements("values", kUnwrittenKeyValue);
+    default: return kOther;
+  }
+}
 
 class Decoder {
  public:
   explicit Decoder(std::string* out) : out_(out) {}
 
-  // One metric object of resourceMetrics[rm].scopeMetrics[sm].metrics[m] (the keys as spelled in
-  // the body) as a binary value: its Metric message, or the error it would raise where it stands.
-  static json ConvertMetric(const json& v, const std::string* keys[3], const int64_t index[3]) {
-    std::string bytes;
-    Decoder d(&bytes);
-    for (int i = 0; i < 3; ++i) d.path_.push_back({keys[i], index[i]});
-    try {
-      d.Metric(v);
-    } catch (const BadField& e) {
-      return json::binary(std::vector<uint8_t>(e.message.begin(), e.message.end()), kConvertedError);
-    }
-    return json::binary(std::vector<uint8_t>(bytes.begin(), bytes.end()), kConvertedMetric);
-  }
-
   void Request(const json& v) {
     Members(v, [&](const std::string& k, const json& f) {
-      if (k == "resourceMetrics") Elements(f, [&](const json& e) { Message(1, [&] { ResourceMetrics(e); }); });
+      if (k == "resourceMetrics") Repeated(f, Kind::kResourceMetrics, 1, [&](const json& e) { ResourceMetrics(e); });
     });
   }
 
+  // Converts element v of a repeated field of `kind` at `path` (as in Where()) and appends it to
+  // *frames as field 1, or its error as field 2. REQUIRES: the keys outlive the call.
+  static void Convert(const json& v, Kind kind, const std::vector<std::pair<const std::string*, int64_t>>& path,
+                      std::string* frames) {
+    std::string bytes;
+    Decoder d(&bytes);
+    for (const auto& [key, index] : path) d.path_.push_back({key, index});
+    try {
+      switch (kind) {
+        case Kind::kResourceMetrics: d.ResourceMetrics(v); break;
+        case Kind::kScopeMetrics: d.ScopeMetrics(v); break;
+        case Kind::kMetric: d.Metric(v); break;
+        case Kind::kNumberPoint: d.NumberPoint(v); break;
+        case Kind::kHistogramPoint: d.HistogramPoint(v); break;
+        case Kind::kSummaryPoint: d.SummaryPoint(v); break;
+        case Kind::kQuantile: d.Quantile(v); break;
+        case Kind::kKeyValue: d.KeyValue(v, true); break;
+        case Kind::kUnwrittenKeyValue: d.KeyValue(v, false); break;
+        case Kind::kUnwrittenAnyValue: d.AnyValue(v, false); break;
+        default: break;  // REQUIRES: a kind of ConvertAsParsed
+      }
+    } catch (const BadField& e) {
+      protowire::AppendBytesField(frames, 2, e.message);
+      return;
+    }
+    protowire::AppendBytesField(frames, 1, bytes);
+  }
+
  private:
+  // A repeated message field of `kind`: each element decoded by fn(element) as field `number`
+  // (0: nothing written) or, when the parser converted the elements as it read them
+  // (ConvertAsParsed), their bytes, then their first error where it stands.
+  template <typename Fn>
+  void Repeated(const json& v, Kind kind, uint32_t number, Fn&& fn) {
+    if (!v.is_binary()) {
+      return Elements(v, [&](const json& e) {
+        if (number == 0) return fn(e);
+        Message(number, [&] { fn(e); });
+      });
+    }
+    const auto& b = v.get_binary();
+    std::string_view frames(reinterpret_cast<const char*>(b.data()), b.size());
+    protowire::Reader r(frames);  // each element as field 1 of the frames
+    protowire::Field f;
+    while (r.Next(&f)) {
+      if (f.number == 1 && number != 0) protowire::AppendBytesField(out_, number, f.bytes);
+      if (f.number == 2) throw BadField{std::string(f.bytes)};
+    }
+    if (b.subtype() != static_cast<uint64_t>(kind) || !r.ok()) throw BadField{"elements converted as the wrong kind (a bug)"};
+  }
+
   // A nested message: field `number` whose content fn writes.
   template <typename Fn>
   void Message(uint32_t number, Fn&& fn) {
@@ -114,7 +188,7 @@ class Decoder {
           });
         });
       } else if (k == "scopeMetrics") {
-        Elements(f, [&](const json& e) { Message(2, [&] { ScopeMetrics(e); }); });
+        Repeated(f, Kind::kScopeMetrics, 2, [&](const json& e) { ScopeMetrics(e); });
       }
     });
   }
@@ -126,13 +200,7 @@ class Decoder {
           if (sk == "name" || sk == "version") Str(sf);
         });
       } else if (k == "metrics") {
-        Elements(f, [&](const json& e) {
-          if (!e.is_binary()) return Message(2, [&] { Metric(e); });
-          // Converted while parsing (MetricsAsParsed): its bytes, or its error where it stands.
-          const auto& b = e.get_binary();
-          if (b.subtype() == kConvertedError) throw BadField{std::string(b.begin(), b.end())};
-          protowire::AppendBytesField(out_, 2, std::string_view(reinterpret_cast<const char*>(b.data()), b.size()));
-        });
+        Repeated(f, Kind::kMetric, 2, [&](const json& e) { Metric(e); });
       }
     });
   }
@@ -150,7 +218,7 @@ class Decoder {
         ++data;
         Message(5, [&] {
           Members(f, [&](const std::string& gk, const json& gf) {
-            if (gk == "dataPoints") Elements(gf, [&](const json& e) { Message(1, [&] { NumberPoint(e); }); });
+            if (gk == "dataPoints") Repeated(gf, Kind::kNumberPoint, 1, [&](const json& e) { NumberPoint(e); });
           });
         });
       } else if (k == "sum") {
@@ -158,7 +226,7 @@ class Decoder {
         Message(7, [&] {
           Members(f, [&](const std::string& sk, const json& sf) {
             if (sk == "dataPoints") {
-              Elements(sf, [&](const json& e) { Message(1, [&] { NumberPoint(e); }); });
+              Repeated(sf, Kind::kNumberPoint, 1, [&](const json& e) { NumberPoint(e); });
             } else if (sk == "aggregationTemporality") {
               protowire::AppendVarintField(out_, 2, static_cast<uint64_t>(Temporality(sf)));
             } else if (sk == "isMonotonic") {
@@ -171,7 +239,7 @@ class Decoder {
         Message(9, [&] {
           Members(f, [&](const std::string& hk, const json& hf) {
             if (hk == "dataPoints") {
-              Elements(hf, [&](const json& e) { Message(1, [&] { HistogramPoint(e); }); });
+              Repeated(hf, Kind::kHistogramPoint, 1, [&](const json& e) { HistogramPoint(e); });
             } else if (hk == "aggregationTemporality") {
               protowire::AppendVarintField(out_, 2, static_cast<uint64_t>(Temporality(hf)));
             }
@@ -190,7 +258,7 @@ class Decoder {
         ++data;
         Message(11, [&] {
           Members(f, [&](const std::string& sk, const json& sf) {
-            if (sk == "dataPoints") Elements(sf, [&](const json& e) { Message(1, [&] { SummaryPoint(e); }); });
+            if (sk == "dataPoints") Repeated(sf, Kind::kSummaryPoint, 1, [&](const json& e) { SummaryPoint(e); });
           });
         });
       }
@@ -255,23 +323,23 @@ class Decoder {
       } else if (k == "sum") {
         protowire::AppendDoubleField(out_, 5, F64(f));
       } else if (k == "quantileValues") {
-        Elements(f, [&](const json& e) {
-          Message(6, [&] {
-            Members(e, [&](const std::string& qk, const json& qf) {
-              if (qk == "quantile") protowire::AppendDoubleField(out_, 1, F64(qf));
-              if (qk == "value") protowire::AppendDoubleField(out_, 2, F64(qf));
-            });
-          });
-        });
+        Repeated(f, Kind::kQuantile, 6, [&](const json& e) { Quantile(e); });
       } else if (k == "flags") {
         protowire::AppendVarintField(out_, 8, U32(f));
       }
     });
   }
 
+  void Quantile(const json& v) {
+    Members(v, [&](const std::string& k, const json& f) {
+      if (k == "quantile") protowire::AppendDoubleField(out_, 1, F64(f));
+      if (k == "value") protowire::AppendDoubleField(out_, 2, F64(f));
+    });
+  }
+
   // Repeated KeyValue field `number`.
   void Attributes(const json& v, uint32_t number) {
-    Elements(v, [&](const json& e) { Message(number, [&] { KeyValue(e, /*write=*/true); }); });
+    Repeated(v, Kind::kKeyValue, number, [&](const json& e) { KeyValue(e, /*write=*/true); });
   }
 
   void KeyValue(const json& v, bool write) {
@@ -317,12 +385,12 @@ class Decoder {
       } else if (k == "arrayValue") {
         ++values;
         Members(f, [&](const std::string& ak, const json& af) {
-          if (ak == "values") Elements(af, [&](const json& e) { AnyValue(e, false); });
+          if (ak == "values") Repeated(af, Kind::kUnwrittenAnyValue, 0, [&](const json& e) { AnyValue(e, false); });
         });
       } else if (k == "kvlistValue") {
         ++values;
         Members(f, [&](const std::string& lk, const json& lf) {
-          if (lk == "values") Elements(lf, [&](const json& e) { KeyValue(e, false); });
+          if (lk == "values") Repeated(lf, Kind::kUnwrittenKeyValue, 0, [&](const json& e) { KeyValue(e, false); });
         });
       }
     });
@@ -470,33 +538,37 @@ class Decoder {
   std::string* out_;
 };
 
-// A SAX handler that builds the document as nlohmann's own does, except that each metric object
-// (resourceMetrics[i].scopeMetrics[j].metrics[k]) is built apart and converted as soon as it is
-// complete, its bytes standing in its place: the document never holds more than one metric as
-// JSON values, which cost about ten times their text (docs/benchmarks.md).
-class MetricsAsParsed {
+// A SAX handler that builds the document as nlohmann's own does, except for the repeated message
+// fields (resourceMetrics, scopeMetrics, metrics, dataPoints, attributes, quantileValues, array
+// and map values): each element is converted as soon as it is complete and only its bytes are
+// kept, the array becoming one binary value (which JSON text cannot produce) of the elements'
+// frames for Decoder::Repeated. The document then never holds more than one element's JSON
+// values at each level, where whole it costs up to thirty times its text (an empty object: ~80
+// bytes for 3). A hand-rolled stack rather than nlohmann's callback parser, which scans the parent
+// array on each completed object (quadratic in a long array).
+class ConvertAsParsed {
  public:
-  using Dom = nlohmann::detail::json_sax_dom_parser<json>;
   json root;
 
-  bool null() { return Element([](Dom& d) { return d.null(); }); }
-  bool boolean(bool v) { return Element([v](Dom& d) { return d.boolean(v); }); }
-  bool number_integer(json::number_integer_t v) { return Element([v](Dom& d) { return d.number_integer(v); }); }
-  bool number_unsigned(json::number_unsigned_t v) { return Element([v](Dom& d) { return d.number_unsigned(v); }); }
-  bool number_float(json::number_float_t v, const std::string& s) {
-    return Element([&](Dom& d) { return d.number_float(v, s); });
-  }
-  bool string(std::string& v) { return Element([&](Dom& d) { return d.string(v); }); }
-  bool binary(json::binary_t& v) { return Element([&](Dom& d) { return d.binary(v); }); }
-  bool start_object(size_t n) { return Open(false, [n](Dom& d) { return d.start_object(n); }); }
-  bool start_array(size_t n) { return Open(true, [n](Dom& d) { return d.start_array(n); }); }
+  bool null() { return Scalar(nullptr); }
+  bool boolean(bool v) { return Scalar(v); }
+  bool number_integer(json::number_integer_t v) { return Scalar(v); }
+  bool number_unsigned(json::number_unsigned_t v) { return Scalar(v); }
+  bool number_float(json::number_float_t v, const std::string&) { return Scalar(v); }
+  bool string(std::string& v) { return Scalar(std::move(v)); }
+  bool binary(json::binary_t& v) { return Scalar(std::move(v)); }
+  bool start_object(size_t) { return Open(json::object(), false); }
+  bool start_array(size_t) { return Open(json::array(), true); }
   bool key(std::string& k) {
-    if (metric_dom_) return metric_dom_->key(k);
-    levels_.back().key = k;
-    return dom_.key(k);
+    levels_.back().key = std::move(k);
+    return true;
   }
-  bool end_object() { return Close([](Dom& d) { return d.end_object(); }); }
-  bool end_array() { return Close([](Dom& d) { return d.end_array(); }); }
+  bool end_object() { return Close(); }
+  bool end_array() {
+    Level& l = levels_.back();
+    if (l.converting) *l.value = json::binary(std::vector<uint8_t>(l.frames.begin(), l.frames.end()), static_cast<uint64_t>(l.kind));
+    return Close();
+  }
   template <typename Exception>
   bool parse_error(size_t, const std::string&, const Exception& e) {
     throw e;
@@ -504,70 +576,96 @@ class MetricsAsParsed {
 
  private:
   struct Level {
-    bool array = false;
-    std::string key;     // an object's member being parsed (as spelled in the body)
-    int64_t index = -1;  // an array's element being parsed
+    json* value;          // the container being built
+    bool array;
+    Kind kind;            // an object's; for an array, its elements'
+    bool converting;      // an array whose elements are converted as they complete
+    std::string key;      // an object's member being parsed (as spelled in the body)
+    int64_t index = -1;   // an array's element being parsed
+    std::string frames;   // converting: the elements so far (Decoder::Convert)
+    bool failed = false;  // converting: an element's error is in frames (the rest are not converted)
   };
 
-  template <typename Fn>
-  bool Element(Fn&& fn) {
-    if (metric_dom_) return fn(*metric_dom_);
-    if (!levels_.empty() && levels_.back().array) ++levels_.back().index;
-    return fn(dom_);
-  }
-  template <typename Fn>
-  bool Open(bool array, Fn&& fn) {
-    if (metric_dom_) {
-      ++metric_depth_;
-      return fn(*metric_dom_);
+  static bool Converts(Kind k) {
+    switch (k) {
+      case Kind::kResourceMetrics: case Kind::kScopeMetrics: case Kind::kMetric: case Kind::kNumberPoint:
+      case Kind::kHistogramPoint: case Kind::kSummaryPoint: case Kind::kQuantile: case Kind::kKeyValue:
+      case Kind::kUnwrittenKeyValue: case Kind::kUnwrittenAnyValue:
+        return true;
+      default:
+        return false;
     }
-    if (!array && AtMetric()) {
-      ++levels_.back().index;
-      metric_ = json();
-      metric_dom_.emplace(metric_);
-      metric_depth_ = 1;
-      return fn(*metric_dom_);
-    }
-    Element([](Dom&) { return true; });
-    levels_.push_back({array, {}, -1});
-    return fn(dom_);
-  }
-  template <typename Fn>
-  bool Close(Fn&& fn) {
-    if (metric_dom_) {
-      bool ok = fn(*metric_dom_);
-      if (--metric_depth_ > 0) return ok;
-      metric_dom_.reset();
-      const std::string* keys[3] = {&levels_[0].key, &levels_[2].key, &levels_[4].key};
-      const int64_t index[3] = {levels_[1].index, levels_[3].index, levels_[5].index};
-      json::binary_t converted = Decoder::ConvertMetric(metric_, keys, index).get_binary();
-      metric_ = json();
-      return ok && dom_.binary(converted);
-    }
-    levels_.pop_back();
-    return fn(dom_);
-  }
-  // Whether an object starting now is at resourceMetrics[i].scopeMetrics[j].metrics[k].
-  bool AtMetric() const {
-    if (levels_.size() != 6) return false;
-    auto member = [&](size_t i, std::string_view name) {
-      return !levels_[i].array && CamelCase(levels_[i].key) == name;
-    };
-    return member(0, "resourceMetrics") && levels_[1].array && member(2, "scopeMetrics") && levels_[3].array &&
-           member(4, "metrics") && levels_[5].array;
   }
 
-  Dom dom_{root, true};
+  // Element `v` of the converting array levels_[n - 1] (the containers around it: levels_[0, n)).
+  void Convert(size_t n, const json& v) {
+    Level& array = levels_[n - 1];
+    if (array.failed) return;  // the walk stops at the first error
+    std::vector<std::pair<const std::string*, int64_t>> path;
+    for (size_t i = 0; i < n; ++i) {
+      if (!levels_[i].array) path.push_back({&levels_[i].key, i + 1 < n && levels_[i + 1].array ? levels_[i + 1].index : -1});
+    }
+    size_t before = array.frames.size();
+    Decoder::Convert(v, array.kind, path, &array.frames);
+    array.failed = static_cast<uint8_t>(array.frames[before]) == (2 << 3 | protowire::kLen);
+  }
+
+  // Adds v where the parser stands; returns it, or nullptr when it was converted.
+  json* Add(json&& v, bool container) {
+    if (levels_.empty()) {
+      root = std::move(v);
+      return &root;
+    }
+    Level& l = levels_.back();
+    if (l.array) {
+      ++l.index;
+      if (l.converting && !container) {
+        Convert(levels_.size(), v);
+        return nullptr;
+      }
+      auto& a = l.value->get_ref<json::array_t&>();
+      a.push_back(std::move(v));
+      return &a.back();
+    }
+    json& slot = l.value->get_ref<json::object_t&>()[l.key];  // a repeated key: the last wins
+    slot = std::move(v);
+    return &slot;
+  }
+  bool Scalar(json&& v) {
+    Add(std::move(v), false);
+    return true;
+  }
+  bool Open(json&& container, bool array) {
+    Kind kind = Kind::kRequest;
+    if (!levels_.empty()) {
+      const Level& p = levels_.back();
+      kind = p.array ? (array ? Kind::kOther : p.kind) : ChildKind(p.kind, CamelCase(p.key), array);
+    } else if (array) {
+      kind = Kind::kOther;
+    }
+    json* v = Add(std::move(container), true);
+    levels_.push_back({v, array, kind, array && Converts(kind), {}, -1, {}, false});
+    return true;
+  }
+  // The container at the top is complete: an element of a converting array is converted and
+  // dropped from it.
+  bool Close() {
+    size_t n = levels_.size();
+    if (n >= 2 && levels_[n - 2].converting) {
+      Convert(n - 1, *levels_[n - 1].value);
+      levels_[n - 2].value->get_ref<json::array_t&>().pop_back();
+    }
+    levels_.pop_back();
+    return true;
+  }
+
   std::vector<Level> levels_;  // the containers around the value being parsed
-  json metric_;                // the metric being parsed, apart
-  std::optional<Dom> metric_dom_;
-  int metric_depth_ = 0;
 };
 
 }  // namespace
 
 Status OtlpJsonToProtobuf(std::string_view body, std::string* out) {
-  MetricsAsParsed doc;
+  ConvertAsParsed doc;
   if (Status st = SaxParseJson(body, &doc); !st.ok()) return st.WithContext("cannot parse the OTLP/JSON body");
   try {
     Decoder(out).Request(doc.root);
