@@ -8,7 +8,7 @@ seconds (utime+stime from /proc) and samples per CPU-second, then the ratio ours
 1.0x = we ingest more per CPU-second). docs/benchmarks.md has the figures.
 
 OTLP row: Debian's victoria-metrics (1.79) predates OTLP, so the same samples go to sremon as
-OTLP/HTTP protobuf (/opentelemetry/v1/metrics, one gauge per request) and to victoria-metrics as
+OTLP/HTTP protobuf (/opentelemetry/v1/metrics, one gauge per request, uncompressed) and to victoria-metrics as
 Prometheus remote_write (protobuf + snappy, /api/v1/write), its closest protobuf write path: the
 ratio compares two protocols, not one, and says so in the output.
 

@@ -20,7 +20,8 @@ namespace {
 
 using nlohmann::json;
 
-// The decoder's one internal exception (the walk is recursive), caught in OtlpFromJson.
+// The decoder's one internal exception (the walk is recursive), caught in OtlpJsonToProtobuf and
+// Decoder::Convert.
 struct BadField {
   std::string message;
 };
