@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "http/http.h"
@@ -72,10 +73,47 @@ bool ParseDecimal(const std::string& s, Int* out) {
 // soon as it completes it (ConvertAsParsed), and what the Decoder expects where it finds one.
 // "Unwritten": checked but not written (the members of array and map attribute values).
 enum class Kind : uint8_t {
-  kOther, kRequest, kResourceMetrics, kResource, kScopeMetrics, kMetric, kGauge, kSum, kHistogram, kSummary,
-  kNumberPoint, kHistogramPoint, kSummaryPoint, kQuantile, kKeyValue, kAnyValue, kArrayValue, kKvList,
-  kUnwrittenKeyValue, kUnwrittenAnyValue,
+  kOther, kRequest, kResourceMetrics, kResource, kScopeMetrics, kScope, kMetric, kGauge, kSum, kHistogram,
+  kExponentialHistogram, kSummary, kNumberPoint, kHistogramPoint, kSummaryPoint, kQuantile, kKeyValue, kAnyValue,
+  kArrayValue, kKvList, kUnwrittenKeyValue, kUnwrittenAnyValue,
 };
+
+// Whether the Decoder reads member `key` (lowerCamelCase) of an object of `kind`: the others are
+// ignored whatever they hold, so the parser need not keep them. kOther: not known, kept.
+bool Reads(Kind kind, std::string_view key) {
+  using enum Kind;
+  auto any = [&](std::initializer_list<std::string_view> keys) {
+    for (std::string_view k : keys) {
+      if (k == key) return true;
+    }
+    return false;
+  };
+  switch (kind) {
+    case kRequest: return key == "resourceMetrics";
+    case kResourceMetrics: return any({"resource", "scopeMetrics"});
+    case kResource: return key == "attributes";
+    case kScopeMetrics: return any({"scope", "metrics"});
+    case kScope: return any({"name", "version"});
+    case kMetric: return any({"name", "description", "unit", "gauge", "sum", "histogram", "exponentialHistogram", "summary"});
+    case kGauge: return key == "dataPoints";
+    case kSum: return any({"dataPoints", "aggregationTemporality", "isMonotonic"});
+    case kHistogram: return any({"dataPoints", "aggregationTemporality"});
+    case kExponentialHistogram: return key == "aggregationTemporality";
+    case kSummary: return key == "dataPoints";
+    case kNumberPoint: return any({"attributes", "startTimeUnixNano", "timeUnixNano", "asDouble", "asInt", "flags"});
+    case kHistogramPoint:
+      return any({"attributes", "startTimeUnixNano", "timeUnixNano", "count", "sum", "bucketCounts", "explicitBounds", "flags"});
+    case kSummaryPoint:
+      return any({"attributes", "startTimeUnixNano", "timeUnixNano", "count", "sum", "quantileValues", "flags"});
+    case kQuantile: return any({"quantile", "value"});
+    case kKeyValue: case kUnwrittenKeyValue: return any({"key", "value"});
+    case kAnyValue: case kUnwrittenAnyValue:
+      return any({"stringValue", "boolValue", "intValue", "doubleValue", "bytesValue", "arrayValue", "kvlistValue"});
+    case kArrayValue: case kKvList: return key == "values";
+    case kOther: return true;
+  }
+  return true;
+}
 
 // The kind of the object under member `key` (lowerCamelCase) of a `parent` object, or of the
 // elements of the array there (in_array): otlp.proto's structure as the Decoder walks it.
@@ -88,11 +126,12 @@ Kind ChildKind(Kind parent, std::string_view key, bool in_array) {
     case kResourceMetrics:
       return key == "resource" ? member("resource", kResource) : elements("scopeMetrics", kScopeMetrics);
     case kResource: return elements("attributes", kKeyValue);
-    case kScopeMetrics: return elements("metrics", kMetric);
+    case kScopeMetrics: return key == "scope" ? member("scope", kScope) : elements("metrics", kMetric);
     case kMetric:
       if (key == "gauge") return member("gauge", kGauge);
       if (key == "sum") return member("sum", kSum);
       if (key == "histogram") return member("histogram", kHistogram);
+      if (key == "exponentialHistogram") return member("exponentialHistogram", kExponentialHistogram);
       return member("summary", kSummary);
     case kGauge: case kSum: return elements("dataPoints", kNumberPoint);
     case kHistogram: return elements("dataPoints", kHistogramPoint);
@@ -560,11 +599,16 @@ class ConvertAsParsed {
   bool start_object(size_t) { return Open(json::object(), false); }
   bool start_array(size_t) { return Open(json::array(), true); }
   bool key(std::string& k) {
-    levels_.back().key = std::move(k);
+    if (skip_depth_ > 0) return true;
+    Level& l = levels_.back();
+    // A member the Decoder ignores (exemplars, schemaUrl, future fields) is not kept at all.
+    skip_value_ = !Reads(l.kind, CamelCase(k));
+    l.key = std::move(k);
     return true;
   }
   bool end_object() { return Close(); }
   bool end_array() {
+    if (skip_depth_ > 0) return Close();
     Level& l = levels_.back();
     if (l.converting) *l.value = json::binary(std::vector<uint8_t>(l.frames.begin(), l.frames.end()), static_cast<uint64_t>(l.kind));
     return Close();
@@ -632,10 +676,15 @@ class ConvertAsParsed {
     return &slot;
   }
   bool Scalar(json&& v) {
+    if (skip_depth_ > 0 || std::exchange(skip_value_, false)) return true;
     Add(std::move(v), false);
     return true;
   }
   bool Open(json&& container, bool array) {
+    if (skip_depth_ > 0 || std::exchange(skip_value_, false)) {
+      ++skip_depth_;
+      return true;
+    }
     Kind kind = Kind::kRequest;
     if (!levels_.empty()) {
       const Level& p = levels_.back();
@@ -650,6 +699,10 @@ class ConvertAsParsed {
   // The container at the top is complete: an element of a converting array is converted and
   // dropped from it.
   bool Close() {
+    if (skip_depth_ > 0) {
+      --skip_depth_;
+      return true;
+    }
     size_t n = levels_.size();
     if (n >= 2 && levels_[n - 2].converting) {
       Convert(n - 1, *levels_[n - 1].value);
@@ -660,6 +713,8 @@ class ConvertAsParsed {
   }
 
   std::vector<Level> levels_;  // the containers around the value being parsed
+  bool skip_value_ = false;    // the next value is an ignored member's
+  int skip_depth_ = 0;         // > 0: inside an ignored member's value
 };
 
 }  // namespace

@@ -250,6 +250,8 @@ TEST(OtlpTest, LongRunsOfTinyMessagesStayWithinAFewTimesTheBody) {
       {"points of one metric", repeat(point_head, R"({"timeUnixNano":"1","asInt":1})", "]}}]}]}]}"), true},
       {"attributes of one point",
        repeat(point_head + R"({"timeUnixNano":"1","asInt":1,"attributes":[)", R"({"key":"k"})", "]}]}}]}]}]}"), true},
+      {"an unknown field of one point",
+       repeat(point_head + R"({"timeUnixNano":"1","asInt":1,"exemplars":[)", "{}", "]}]}}]}]}]}"), true},
       {"values of one array attribute",
        repeat(point_head + R"({"timeUnixNano":"1","asInt":1,"attributes":[{"key":"k","value":{"arrayValue":{"values":[)",
               "{}", "]}}}]}]}}]}]}]}"),
