@@ -226,7 +226,7 @@ TEST(OtlpTest, LargeBodiesAreDecodedWithinAFewTimesTheirSize) {
 }
 
 // Tiny messages cost the most as values (an empty JSON object is ~80 bytes for its 3: such bodies
-// used to cost 35x): at every level of the request, a long run of them stays within a few times
+// used to cost 15x to 63x): at every level of the request, a long run of them stays within a few times
 // the body (about 4x: the elements' frames, their copy, the protobuf form).
 TEST(OtlpTest, LongRunsOfTinyMessagesStayWithinAFewTimesTheBody) {
   constexpr size_t kSize = 4 << 20;
