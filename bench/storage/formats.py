@@ -1,11 +1,16 @@
 #!/usr/bin/env python3
 """Ingestion per format, sremon storage vs Debian's victoria-metrics on the same bodies in one run.
 
-For each format (InfluxDB line protocol over HTTP /write, Graphite plaintext over TCP) it starts
-each server on a fresh data dir, sends the same pre-built bodies over CONNS connections, waits
+For each format (InfluxDB line protocol over HTTP /write, Graphite plaintext over TCP, and OTLP)
+it starts each server on a fresh data dir, sends the same pre-built bodies over CONNS connections, waits
 until every sample is counted in vm_rows_inserted_total{type=...}, and prints the server CPU
 seconds (utime+stime from /proc) and samples per CPU-second, then the ratio ours/theirs (above
 1.0x = we ingest more per CPU-second). docs/benchmarks.md has the figures.
+
+OTLP row: Debian's victoria-metrics (1.79) predates OTLP, so the same samples go to sremon as
+OTLP/HTTP protobuf (/opentelemetry/v1/metrics, one gauge per request, uncompressed) and to victoria-metrics as
+Prometheus remote_write (protobuf + snappy, /api/v1/write), its closest protobuf write path: the
+ratio compares two protocols, not one, and says so in the output.
 
 Usage: bench/storage/formats.py SREMON_BIN [SERIES] [POINTS]   (default 100000 series x 10 points)
 """
@@ -18,6 +23,9 @@ import tempfile
 import threading
 import time
 import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import otlp_body  # noqa: E402
 
 SREMON = sys.argv[1]
 SERIES = int(sys.argv[2]) if len(sys.argv) > 2 else 100_000
@@ -72,6 +80,33 @@ def bodies(kind):
     return per_conn
 
 
+def otlp_bodies():
+    """(sremon's OTLP/protobuf bodies, victoria-metrics' remote_write bodies) per connection,
+    20,000 samples each, the same samples in both: bench_value{job="bench",host,pod}."""
+    start = int(time.time()) - 3600
+    ours, theirs = [[] for _ in range(CONNS)], [[] for _ in range(CONNS)]
+    chunk, n = [], 0
+    for p in range(POINTS):
+        ts = (start + p * 60) * 1000
+        for s in range(SERIES):
+            chunk.append(("bench_value", [("host", f"h{s % 100}"), ("pod", f"p{s}")], ts, s + p + 0.5))
+            n += 1
+            if len(chunk) == 20000:
+                ours[n // 20000 % CONNS].append(otlp_body.gauges_proto(chunk))
+                theirs[n // 20000 % CONNS].append(otlp_body.remote_write(chunk))
+                chunk = []
+    if chunk:
+        ours[0].append(otlp_body.gauges_proto(chunk))
+        theirs[0].append(otlp_body.remote_write(chunk))
+    return ours, theirs
+
+
+def send_post(url, ctype, chunks):
+    for c in chunks:
+        req = urllib.request.Request(url, data=c, method="POST", headers={"Content-Type": ctype})
+        urllib.request.urlopen(req, timeout=60).read()
+
+
 def send_influx(base, chunks):
     for c in chunks:
         req = urllib.request.Request(base + "/write?db=bench", data=c, method="POST")
@@ -84,7 +119,7 @@ def send_graphite(port, chunks):
             s.sendall(c)
 
 
-def run(name, argv, kind, per_conn, http_port, graphite_port):
+def run(name, argv, kind, per_conn, http_port, graphite_port, row_type=None):
     tmp = tempfile.mkdtemp()
     proc = subprocess.Popen(argv(tmp), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{http_port}"
@@ -97,8 +132,16 @@ def run(name, argv, kind, per_conn, http_port, graphite_port):
                 time.sleep(0.05)
         total = SERIES * POINTS
         cpu0, t0 = cpu_seconds(proc.pid), time.time()
-        threads = [threading.Thread(target=send_influx if kind == "influx" else send_graphite,
-                                    args=(base if kind == "influx" else graphite_port, c)) for c in per_conn]
+        if kind == "influx":
+            send = lambda c: send_influx(base, c)  # noqa: E731
+        elif kind == "graphite":
+            send = lambda c: send_graphite(graphite_port, c)  # noqa: E731
+        elif row_type == "opentelemetry":
+            send = lambda c: send_post(base + "/opentelemetry/v1/metrics", "application/x-protobuf", c)  # noqa: E731
+        else:
+            send = lambda c: send_post(base + "/api/v1/write", "application/x-protobuf", c)  # noqa: E731
+        kind = row_type or kind
+        threads = [threading.Thread(target=send, args=(c,)) for c in per_conn]
         for t in threads:
             t.start()
         for t in threads:
@@ -118,7 +161,20 @@ def run(name, argv, kind, per_conn, http_port, graphite_port):
 
 def main():
     print(f"{SERIES} series x {POINTS} points per format, {CONNS} connections; load {os.getloadavg()[0]:.1f}")
-    for kind in ("influx", "graphite"):
+    for kind in ("influx", "graphite", "otlp"):
+        if kind == "otlp":
+            ours, theirs = otlp_bodies()
+            hp = free_port()
+            a = run("sremon OTLP/protobuf", lambda d: [SREMON, "storage", f"-httpListenAddr=127.0.0.1:{hp}",
+                                                      f"-storageDataPath={d}", "-retentionPeriod=100y"],
+                    kind, ours, hp, 0, "opentelemetry")
+            hp = free_port()
+            b = run("VM remote_write", lambda d: [VM, f"-httpListenAddr=127.0.0.1:{hp}", f"-storageDataPath={d}",
+                                                  "-retentionPeriod=100y", "-loggerLevel=ERROR"],
+                    kind, theirs, hp, 0, "promremotewrite")
+            print(f"otlp (sremon OTLP/protobuf vs victoria-metrics 1.79 remote_write, which has no OTLP): "
+                  f"ours/theirs samples per CPU-second = {a / b:.2f}x")
+            continue
         per_conn = bodies(kind)
         hp, gp = free_port(), free_port()
         ours = run("sremon storage", lambda d: [SREMON, "storage", f"-httpListenAddr=127.0.0.1:{hp}",

@@ -91,6 +91,9 @@ using Observer = std::function<void(const Request& req, const Response& resp, st
 // false answers with *resp (a 401...). Called for every request, with form fields already in
 // req.params, before 404/405. Runs on an I/O thread, so it must be quick or cache slow answers.
 using Gate = std::function<bool(const Request& req, Response* resp)>;
+// Rewrites one of the server's own error answers (Server::ShapeErrors); req holds what was read
+// of the request: method, target, path and headers always, the body not always.
+using ErrorShaper = std::function<void(const Request& req, Response* resp)>;
 
 // Who must show a client certificate, as Go's tls.ClientAuthType (exporter-toolkit's
 // client_auth_type names them): kNoClientCert asks for none; kRequestClientCert and
@@ -190,6 +193,10 @@ class Server {
   void SetResponseHeaders(Headers headers);
   // At most one; set before Start().
   void SetGate(Gate gate);
+  // The server's own error answers to requests for `path` (413 over max_body_bytes, 400 or 413
+  // for a body that does not gunzip) go through shaper before they are sent: for protocols whose
+  // errors have a shape of their own (OTLP/HTTP's google.rpc.Status). Before Start().
+  void ShapeErrors(std::string path, ErrorShaper shaper);
 
   // Binds and starts serving. Error when the address is in use:
   // "app: cannot listen on 127.0.0.1:8080: address already in use".

@@ -155,6 +155,7 @@ struct Server::Impl {
   Observer observer;
   Headers response_headers;
   Gate gate;
+  std::map<std::string, ErrorShaper> error_shapers;  // by exact path
   std::unique_ptr<asio::ssl::context> tls;  // set by Start() when opts.tls.enabled()
   int bound_port = 0;
   std::atomic<int> in_flight{0};
@@ -403,6 +404,17 @@ class Session : public std::enable_shared_from_this<Session> {
       Response r;
       r.SetText(413, "request body is larger than the limit of " + std::to_string(srv_->opts.max_body_bytes) + " bytes\n");
       r.keep_alive = false;
+      // Beast refuses a declared length over the limit as it completes the header: the fields
+      // read so far are there even though is_header_done() is not yet true.
+      if (parser_) {
+        Request req;
+        const auto& h = parser_->get();
+        req.method = std::string(h.method_string());
+        req.target = std::string(h.target());
+        req.path = UrlDecode(std::string_view(req.target).substr(0, req.target.find('?')), /*plus_is_space=*/false);
+        for (const auto& f : h) req.headers.Add(std::string(f.name_string()), std::string(f.value()));
+        ShapeOwnError(req, &r);
+      }
       return Send(std::move(r), 11);
     }
     if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof ||
@@ -449,6 +461,7 @@ class Session : public std::enable_shared_from_this<Session> {
         Response r;
         bool too_big = plain.status().code() == Status::Code::kResourceExhausted;
         r.SetText(too_big ? 413 : 400, "cannot decompress gzip request body: " + plain.status().message() + "\n");
+        ShapeOwnError(*req, &r);
         return Finish(req, "", std::move(r));
       }
       req->body = std::move(*plain);
@@ -525,6 +538,11 @@ class Session : public std::enable_shared_from_this<Session> {
       r = Response();
       r.SetText(500, std::string("internal error: ") + e.what() + "\n");
     }
+  }
+
+  void ShapeOwnError(const Request& req, Response* r) {
+    auto it = srv_->error_shapers.find(req.path);
+    if (it != srv_->error_shapers.end()) it->second(req, r);
   }
 
   void Finish(const std::shared_ptr<Request>& req, const std::string& pattern, Response r) {
@@ -739,6 +757,10 @@ void Server::SetObserver(Observer observer) { impl_->observer = std::move(observ
 void Server::SetResponseHeaders(Headers headers) { impl_->response_headers = std::move(headers); }
 
 void Server::SetGate(Gate gate) { impl_->gate = std::move(gate); }
+
+void Server::ShapeErrors(std::string path, ErrorShaper shaper) {
+  impl_->error_shapers[std::move(path)] = std::move(shaper);
+}
 
 Status Server::Start() {
   std::string host;

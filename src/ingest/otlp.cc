@@ -1,12 +1,15 @@
 #include "ingest/otlp.h"
 
 #include <cmath>
+#include <cstring>
 #include <map>
+#include <optional>
+#include <vector>
 
 #include <fmt/format.h>
 
-#include "ingest/otlp.pb.h"
 #include "ingest/otlp_json.h"
+#include "ingest/protowire.h"
 #include "util/strings.h"
 
 namespace sremon::ingest {
@@ -51,26 +54,69 @@ std::string_view PerUnitWord(std::string_view u) {
   return it == kPer.end() ? u : it->second;
 }
 
-std::string AnyValueText(const otlp::AnyValue& v) {
-  switch (v.value_case()) {
-    case otlp::AnyValue::kStringValue: return v.string_value();
-    case otlp::AnyValue::kBoolValue: return v.bool_value() ? "true" : "false";
-    case otlp::AnyValue::kIntValue: return std::to_string(v.int_value());
-    case otlp::AnyValue::kDoubleValue: return fmt::format("{}", v.double_value());
-    default: return "";  // arrays, maps and bytes: no Prometheus label value
-  }
-}
-
 using LabelMap = std::map<std::string, std::string>;
 
-void AddAttributes(const google::protobuf::RepeatedPtrField<otlp::KeyValue>& attrs, LabelMap* out) {
-  for (const auto& kv : attrs) {
-    std::string value = AnyValueText(kv.value());
-    if (value.empty()) continue;
-    std::string name = OtlpLabelName(kv.key());
-    auto [it, fresh] = out->emplace(name, value);
-    if (!fresh) it->second += ";" + value;  // keys that sanitize alike are joined, as Prometheus does
+// An attribute's value as label text: the AnyValue's scalar (the last member set wins, as
+// protobuf merges repeated occurrences); arrays, maps and bytes have none ("").
+std::string AnyValueText(std::string_view any) {
+  std::string text;
+  protowire::Reader r(any);
+  protowire::Field f;
+  while (r.Next(&f)) {
+    switch (f.number) {
+      case 1: if (f.type == protowire::kLen) text = f.bytes; break;
+      case 2: if (f.type == protowire::kVarint) text = f.value != 0 ? "true" : "false"; break;
+      case 3: if (f.type == protowire::kVarint) text = std::to_string(static_cast<int64_t>(f.value)); break;
+      case 4: if (f.type == protowire::kFixed64) text = fmt::format("{}", f.AsDouble()); break;
+      case 5: case 6: case 7: if (f.type == protowire::kLen) text.clear(); break;
+      default: break;
+    }
   }
+  return text;
+}
+
+// The occurrences of one singular message field, merged as protobuf merges them: parsing their
+// concatenation is the same as parsing the merged message. The common single occurrence is not
+// copied. REQUIRES: the viewed bytes outlive the returned view.
+class Merged {
+ public:
+  void Add(std::string_view occurrence) {
+    if (count_++ == 0) {
+      view_ = occurrence;
+      return;
+    }
+    if (count_ == 2) copy_.assign(view_);
+    copy_.append(occurrence);
+    view_ = copy_;
+  }
+  void Clear() {
+    count_ = 0;
+    view_ = {};
+  }
+  bool empty() const { return count_ == 0; }
+  std::string_view bytes() const { return view_; }
+
+ private:
+  int count_ = 0;
+  std::string_view view_;
+  std::string copy_;
+};
+
+// One KeyValue (attribute) added as a label, unless its value has no text.
+void AddAttribute(std::string_view kv, LabelMap* out) {
+  std::string_view key;
+  Merged value;
+  protowire::Reader r(kv);
+  protowire::Field f;
+  while (r.Next(&f)) {
+    if (f.type != protowire::kLen) continue;
+    if (f.number == 1) key = f.bytes;
+    if (f.number == 2) value.Add(f.bytes);
+  }
+  std::string text = AnyValueText(value.bytes());
+  if (text.empty()) return;
+  auto [it, fresh] = out->emplace(OtlpLabelName(key), text);
+  if (!fresh) it->second += ";" + text;  // keys that sanitize alike are joined, as Prometheus does
 }
 
 class Writer {
@@ -140,175 +186,444 @@ std::string OtlpMetricName(std::string_view name, std::string_view unit, bool mo
 
 namespace {
 
-// The mapping both encodings share.
-ImportResult ImportRequest(const otlp::ExportMetricsServiceRequest& req, const model::Labels& extra_labels,
-                           const Limits& limits, storage::Appender* app) {
-  ImportResult r;
-  Writer w(extra_labels, limits, app, &r);
-  for (const auto& rm : req.resource_metrics()) {
-    // The resource: job and instance, the rest for target_info.
+using protowire::Field;
+using protowire::Reader;
+
+// ---- pass 1: the whole body is well-formed protobuf --------------------------------------------
+
+// The messages of otlp.proto whose length-delimited fields we look into.
+enum class Msg {
+  kRequest, kResourceMetrics, kResource, kScopeMetrics, kScope, kMetric, kGauge, kSum, kHistogram,
+  kSummary, kNumberPoint, kHistogramPoint, kSummaryPoint, kKeyValue, kAnyValue, kArrayValue, kKvList,
+  kOpaque,  // no length-delimited fields of ours (ExponentialHistogram, ValueAtQuantile)
+};
+enum class Kind { kMessage, kString, kPacked64 };
+struct Rule {
+  Kind kind;
+  Msg msg = Msg::kOpaque;
+};
+
+// What a length-delimited field `number` of `m` holds; nullopt for fields otlp.proto does not
+// declare (skipped, as protobuf keeps unknown fields).
+std::optional<Rule> RuleFor(Msg m, uint32_t n) {
+  using enum Msg;
+  auto message = [](Msg sub) { return Rule{Kind::kMessage, sub}; };
+  const Rule string{Kind::kString}, packed{Kind::kPacked64};
+  switch (m) {
+    case kRequest: if (n == 1) return message(kResourceMetrics); break;
+    case kResourceMetrics: if (n == 1) return message(kResource); if (n == 2) return message(kScopeMetrics); break;
+    case kResource: if (n == 1) return message(kKeyValue); break;
+    case kScopeMetrics: if (n == 1) return message(kScope); if (n == 2) return message(kMetric); break;
+    case kScope: if (n == 1 || n == 2) return string; break;
+    case kMetric:
+      if (n >= 1 && n <= 3) return string;
+      if (n == 5) return message(kGauge);
+      if (n == 7) return message(kSum);
+      if (n == 9) return message(kHistogram);
+      if (n == 10) return message(kOpaque);
+      if (n == 11) return message(kSummary);
+      break;
+    case kGauge: case kSum: if (n == 1) return message(kNumberPoint); break;
+    case kHistogram: if (n == 1) return message(kHistogramPoint); break;
+    case kSummary: if (n == 1) return message(kSummaryPoint); break;
+    case kNumberPoint: if (n == 7) return message(kKeyValue); break;
+    case kHistogramPoint: if (n == 9) return message(kKeyValue); if (n == 6 || n == 7) return packed; break;
+    case kSummaryPoint: if (n == 7) return message(kKeyValue); if (n == 6) return message(kOpaque); break;
+    case kKeyValue: if (n == 1) return string; if (n == 2) return message(kAnyValue); break;
+    case kAnyValue:
+      if (n == 1) return string;
+      if (n == 5) return message(kArrayValue);
+      if (n == 6) return message(kKvList);
+      break;
+    case kArrayValue: if (n == 1) return message(kAnyValue); break;
+    case kKvList: if (n == 1) return message(kKeyValue); break;
+    case kOpaque: break;
+  }
+  return std::nullopt;
+}
+
+// Nested messages deeper than this are refused (protobuf's parser stops at 100; attribute values
+// nest arrays and maps without bound otherwise).
+constexpr int kMaxDepth = 64;
+
+// OK when `bytes` (a message of kind m, starting at byte `offset` of the body) parses as protobuf
+// would parse it: well-formed fields, valid UTF-8 strings, whole packed values. Else the reason.
+Status Validate(std::string_view bytes, Msg m, size_t offset, int depth) {
+  if (depth > kMaxDepth) {
+    return Status::InvalidArgument(fmt::format("messages nest deeper than {} levels at byte {}", kMaxDepth, offset));
+  }
+  Reader r(bytes);
+  Field f;
+  while (r.Next(&f)) {
+    if (f.type != protowire::kLen) continue;
+    auto rule = RuleFor(m, f.number);
+    if (!rule) continue;
+    size_t at = offset + static_cast<size_t>(f.bytes.data() - bytes.data());
+    switch (rule->kind) {
+      case Kind::kString:
+        if (!IsValidUtf8(f.bytes)) return Status::InvalidArgument(fmt::format("invalid UTF-8 in a string at byte {}", at));
+        break;
+      case Kind::kPacked64:
+        if (f.bytes.size() % 8 != 0) {
+          return Status::InvalidArgument(fmt::format("packed 64-bit values of {} bytes at byte {}", f.bytes.size(), at));
+        }
+        break;
+      case Kind::kMessage:
+        if (Status st = Validate(f.bytes, rule->msg, at, depth + 1); !st.ok()) return st;
+        break;
+    }
+  }
+  if (!r.ok()) return Status::InvalidArgument(fmt::format("{} at byte {}", r.error(), offset + r.offset()));
+  return Status::Ok();
+}
+
+// ---- pass 2: the mapping, one data point at a time ----------------------------------------------
+
+// The data points' fields we map, read in place (one point at a time: nothing of the request is
+// built but the labels of the sample being appended).
+struct NumberPoint {
+  uint64_t time = 0;
+  bool has_value = false;
+  double value = 0;
+  uint32_t flags = 0;
+};
+
+struct HistogramPoint {
+  uint64_t time = 0, count = 0;
+  std::optional<double> sum;
+  std::vector<uint64_t> buckets;
+  std::vector<double> bounds;
+  void Reset() {
+    time = count = 0;
+    sum.reset();
+    buckets.clear();
+    bounds.clear();
+  }
+};
+
+struct SummaryPoint {
+  uint64_t time = 0, count = 0;
+  double sum = 0;
+  std::vector<std::pair<double, double>> quantiles;  // (quantile, value)
+  void Reset() {
+    time = count = 0;
+    sum = 0;
+    quantiles.clear();
+  }
+};
+
+// Appends a repeated fixed64/double field's values, packed or not (protobuf accepts both).
+template <typename T>
+void AppendRepeated64(const Field& f, std::vector<T>* out) {
+  auto push = [out](uint64_t bits) {
+    T v;
+    std::memcpy(&v, &bits, sizeof v);
+    out->push_back(v);
+  };
+  if (f.type == protowire::kFixed64) push(f.value);
+  if (f.type == protowire::kLen) {
+    for (size_t i = 0; i < f.bytes.size() / 8; ++i) push(protowire::Fixed64At(f.bytes, i));
+  }
+}
+
+// Calls fn(point bytes) for every data point of the merged occurrences of a Gauge, Sum,
+// Histogram or Summary (field 1 of each), and reads their temporality and monotonicity.
+struct Data {
+  int temporality = 0;
+  bool monotonic = false;
+  template <typename Fn>
+  void Points(std::string_view merged, Fn&& fn) {
+    Reader r(merged);
+    Field f;
+    while (r.Next(&f)) {
+      if (f.number == 1 && f.type == protowire::kLen) fn(f.bytes);
+      if (f.number == 2 && f.type == protowire::kVarint) temporality = static_cast<int32_t>(f.value);
+      if (f.number == 3 && f.type == protowire::kVarint) monotonic = f.value != 0;
+    }
+  }
+  void Read(std::string_view merged) {
+    Points(merged, [](std::string_view) {});
+  }
+};
+
+class Converter {
+ public:
+  Converter(const model::Labels& extra, const Limits& limits, storage::Appender* app, ImportResult* r)
+      : w_(extra, limits, app, r) {}
+
+  void Request(std::string_view body) {
+    Reader r(body);
+    Field f;
+    while (r.Next(&f)) {
+      if (f.number == 1 && f.type == protowire::kLen) ResourceMetrics(f.bytes);
+    }
+  }
+
+ private:
+  void ResourceMetrics(std::string_view rm) {
+    // The resource (its occurrences merge): job and instance, the rest for target_info.
     std::string service, ns, instance;
     LabelMap info;
-    for (const auto& kv : rm.resource().attributes()) {
-      std::string v = AnyValueText(kv.value());
-      if (kv.key() == "service.name") {
-        service = v;
-      } else if (kv.key() == "service.namespace") {
-        ns = v;
-      } else if (kv.key() == "service.instance.id") {
-        instance = v;
+    Reader r(rm);
+    Field f;
+    while (r.Next(&f)) {
+      if (f.number != 1 || f.type != protowire::kLen) continue;
+      Reader res(f.bytes);
+      Field a;
+      while (res.Next(&a)) {
+        if (a.number != 1 || a.type != protowire::kLen) continue;
+        std::string_view key;
+        Merged value;
+        Reader kv(a.bytes);
+        Field k;
+        while (kv.Next(&k)) {
+          if (k.number == 1 && k.type == protowire::kLen) key = k.bytes;
+          if (k.number == 2 && k.type == protowire::kLen) value.Add(k.bytes);
+        }
+        if (key == "service.name") service = AnyValueText(value.bytes());
+        if (key == "service.namespace") ns = AnyValueText(value.bytes());
+        if (key == "service.instance.id") instance = AnyValueText(value.bytes());
+        AddAttribute(a.bytes, &info);
       }
     }
-    AddAttributes(rm.resource().attributes(), &info);
     for (const char* k : {"service_name", "service_namespace", "service_instance_id"}) info.erase(k);
-    LabelMap target;
+    target_.clear();
     std::string job = ns.empty() ? service : ns + "/" + service;
-    if (!job.empty()) target["job"] = job;
-    if (!instance.empty()) target["instance"] = instance;
-    uint64_t latest = 0;
-    for (const auto& sm : rm.scope_metrics()) {
-      for (const auto& m : sm.metrics()) {
-        size_t index = w.NextMetric();
-        if (m.name().empty()) {
-          w.Refuse(fmt::format("metric {} of the request has no name", index));
-          continue;
-        }
-        // proto3 cannot tell an unset time from 0: a point without one is refused, not put at 1970.
-        auto timed = [&](const auto& p) {
-          if (p.time_unix_nano() == 0) {
-            w.Refuse(fmt::format("metric {}: a data point without a time (timeUnixNano)", Quote(m.name())));
-          }
-          return p.time_unix_nano() != 0;
-        };
-        auto valued = [&](const otlp::NumberDataPoint& p) {
-          if (p.value_case() != otlp::NumberDataPoint::VALUE_NOT_SET) return true;
-          // FLAG_NO_RECORDED_VALUE (bit 0) says so: such a point is skipped, others are refused.
-          if ((p.flags() & 1) == 0) {
-            w.Refuse(fmt::format("metric {}: a data point without a value (asDouble or asInt)", Quote(m.name())));
-          }
-          return false;
-        };
-        // Sums and histograms must be cumulative: converting deltas needs state across requests.
-        auto cumulative = [&](otlp::AggregationTemporality t, const char* kind) {
-          if (t == otlp::AGGREGATION_TEMPORALITY_CUMULATIVE) return true;
-          std::string what = t == otlp::AGGREGATION_TEMPORALITY_DELTA
-                                 ? fmt::format("delta {}", kind)
-                                 : fmt::format("{} without a cumulative aggregation temporality ({})", kind, static_cast<int>(t));
-          w.Refuse(fmt::format("metric {}: {} are not accepted; export cumulative temporality "
-                               "(OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE=cumulative)",
-                               Quote(m.name()), what));
-          return false;
-        };
-        auto labels_of = [&](const auto& attrs) {
-          LabelMap l = target;
-          AddAttributes(attrs, &l);
-          for (const auto& [k, v] : target) l[k] = v;  // the resource's job/instance win
-          return l;
-        };
-        switch (m.data_case()) {
-          case otlp::Metric::kGauge: {
-            std::string name = OtlpMetricName(m.name(), m.unit(), false, true);
-            for (const auto& p : m.gauge().data_points()) {
-              if (!timed(p) || !valued(p)) continue;
-              double v = p.value_case() == otlp::NumberDataPoint::kAsInt ? static_cast<double>(p.as_int()) : p.as_double();
-              w.Add(labels_of(p.attributes()), name, nullptr, "", p.time_unix_nano(), v);
-              latest = std::max(latest, p.time_unix_nano());
-            }
-            break;
-          }
-          case otlp::Metric::kSum: {
-            const auto& s = m.sum();
-            if (!cumulative(s.aggregation_temporality(), "sums")) break;
-            // A non-monotonic sum (an UpDownCounter) is a gauge in Prometheus.
-            std::string name = OtlpMetricName(m.name(), m.unit(), s.is_monotonic(), !s.is_monotonic());
-            for (const auto& p : s.data_points()) {
-              if (!timed(p) || !valued(p)) continue;
-              double v = p.value_case() == otlp::NumberDataPoint::kAsInt ? static_cast<double>(p.as_int()) : p.as_double();
-              w.Add(labels_of(p.attributes()), name, nullptr, "", p.time_unix_nano(), v);
-              latest = std::max(latest, p.time_unix_nano());
-            }
-            break;
-          }
-          case otlp::Metric::kHistogram: {
-            const auto& h = m.histogram();
-            if (!cumulative(h.aggregation_temporality(), "histograms")) break;
-            std::string name = OtlpMetricName(m.name(), m.unit(), false, false);
-            for (const auto& p : h.data_points()) {
-              if (!timed(p)) continue;
-              if (p.bucket_counts_size() != 0 && p.bucket_counts_size() != p.explicit_bounds_size() + 1) {
-                w.Refuse(fmt::format("metric {}: {} bucket counts for {} bounds (want bounds + 1)", Quote(m.name()),
-                                     p.bucket_counts_size(), p.explicit_bounds_size()));
-                continue;
-              }
-              LabelMap l = labels_of(p.attributes());
-              uint64_t cumulative = 0;
-              for (int i = 0; i < p.bucket_counts_size(); ++i) {
-                cumulative += p.bucket_counts(i);
-                double bound = i < p.explicit_bounds_size() ? p.explicit_bounds(i) : INFINITY;
-                w.Add(l, name + "_bucket", "le", FormatLe(bound), p.time_unix_nano(), static_cast<double>(cumulative));
-              }
-              if (p.has_sum()) w.Add(l, name + "_sum", nullptr, "", p.time_unix_nano(), p.sum());
-              w.Add(l, name + "_count", nullptr, "", p.time_unix_nano(), static_cast<double>(p.count()));
-              latest = std::max(latest, p.time_unix_nano());
-            }
-            break;
-          }
-          case otlp::Metric::kSummary: {
-            std::string name = OtlpMetricName(m.name(), m.unit(), false, false);
-            for (const auto& p : m.summary().data_points()) {
-              if (!timed(p)) continue;
-              LabelMap l = labels_of(p.attributes());
-              for (const auto& q : p.quantile_values()) {
-                w.Add(l, name, "quantile", fmt::format("{}", q.quantile()), p.time_unix_nano(), q.value());
-              }
-              w.Add(l, name + "_sum", nullptr, "", p.time_unix_nano(), p.sum());
-              w.Add(l, name + "_count", nullptr, "", p.time_unix_nano(), static_cast<double>(p.count()));
-              latest = std::max(latest, p.time_unix_nano());
-            }
-            break;
-          }
-          case otlp::Metric::kExponentialHistogram:
-            w.Refuse(fmt::format("metric {}: exponential histograms are not accepted (no native histograms here); "
-                                 "use explicit bucket boundaries",
-                                 Quote(m.name())));
-            break;
-          default:
-            break;  // a metric without data
-        }
+    if (!job.empty()) target_["job"] = job;
+    if (!instance.empty()) target_["instance"] = instance;
+    latest_ = 0;
+    Reader scopes(rm);
+    while (scopes.Next(&f)) {
+      if (f.number != 2 || f.type != protowire::kLen) continue;
+      Reader sm(f.bytes);
+      Field m;
+      while (sm.Next(&m)) {
+        if (m.number == 2 && m.type == protowire::kLen) Metric(m.bytes);
       }
     }
     // target_info: the resource's other attributes, once per resource, at its latest point.
-    if (!info.empty() && latest > 0 && !target.empty()) {
-      LabelMap l = target;
+    if (!info.empty() && latest_ > 0 && !target_.empty()) {
+      LabelMap l = target_;
       for (const auto& [k, v] : info) l.emplace(k, v);
-      w.Add(l, "target_info", nullptr, "", latest, 1);
+      w_.Add(l, "target_info", nullptr, "", latest_, 1);
     }
   }
-  return r;
-}
+
+  void Metric(std::string_view metric) {
+    size_t index = w_.NextMetric();
+    std::string_view name_bytes, unit;
+    uint32_t data_field = 0;  // the `data` oneof's member: the last one seen wins
+    Merged data;
+    Reader r(metric);
+    Field f;
+    while (r.Next(&f)) {
+      if (f.type != protowire::kLen) continue;
+      if (f.number == 1) name_bytes = f.bytes;
+      if (f.number == 3) unit = f.bytes;
+      if (f.number == 5 || f.number == 7 || f.number == 9 || f.number == 10 || f.number == 11) {
+        if (f.number != data_field) data.Clear();
+        data_field = f.number;
+        data.Add(f.bytes);
+      }
+    }
+    if (name_bytes.empty()) {
+      w_.Refuse(fmt::format("metric {} of the request has no name", index));
+      return;
+    }
+    metric_.assign(name_bytes);
+    const std::string& mname = metric_;
+    Data d;
+    switch (data_field) {
+      case 5: {
+        std::string name = OtlpMetricName(mname, unit, false, true);
+        d.Points(data.bytes(), [&](std::string_view p) { Number(p, name); });
+        break;
+      }
+      case 7: {
+        d.Read(data.bytes());
+        if (!Cumulative(d.temporality, "sums")) break;
+        // A non-monotonic sum (an UpDownCounter) is a gauge in Prometheus.
+        std::string name = OtlpMetricName(mname, unit, d.monotonic, !d.monotonic);
+        d.Points(data.bytes(), [&](std::string_view p) { Number(p, name); });
+        break;
+      }
+      case 9: {
+        d.Read(data.bytes());
+        if (!Cumulative(d.temporality, "histograms")) break;
+        std::string name = OtlpMetricName(mname, unit, false, false);
+        d.Points(data.bytes(), [&](std::string_view p) { Histogram(p, name); });
+        break;
+      }
+      case 11: {
+        std::string name = OtlpMetricName(mname, unit, false, false);
+        d.Points(data.bytes(), [&](std::string_view p) { Summary(p, name); });
+        break;
+      }
+      case 10:
+        w_.Refuse(fmt::format("metric {}: exponential histograms are not accepted (no native histograms here); "
+                              "use explicit bucket boundaries",
+                              Quote(mname)));
+        break;
+      default:
+        break;  // a metric without data
+    }
+  }
+
+  // Sums and histograms must be cumulative: converting deltas needs state across requests.
+  bool Cumulative(int t, const char* kind) {
+    if (t == 2) return true;
+    std::string what = t == 1 ? fmt::format("delta {}", kind)
+                              : fmt::format("{} without a cumulative aggregation temporality ({})", kind, t);
+    w_.Refuse(fmt::format("metric {}: {} are not accepted; export cumulative temporality "
+                          "(OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE=cumulative)",
+                          Quote(metric_), what));
+    return false;
+  }
+
+  // proto3 cannot tell an unset time from 0: a point without one is refused, not put at 1970.
+  bool Timed(uint64_t time) {
+    if (time == 0) w_.Refuse(fmt::format("metric {}: a data point without a time (timeUnixNano)", Quote(metric_)));
+    return time != 0;
+  }
+
+  // The labels of a point: the resource's, the point's attributes, the resource's job/instance winning.
+  void StartLabels() { labels_ = target_; }
+  void FinishLabels() {
+    for (const auto& [k, v] : target_) labels_[k] = v;
+  }
+
+  void Number(std::string_view bytes, const std::string& name) {
+    NumberPoint p;
+    StartLabels();
+    Reader r(bytes);
+    Field f;
+    while (r.Next(&f)) {
+      switch (f.number) {
+        case 3: if (f.type == protowire::kFixed64) p.time = f.value; break;
+        case 4: if (f.type == protowire::kFixed64) p.has_value = true, p.value = f.AsDouble(); break;
+        case 6: if (f.type == protowire::kFixed64) p.has_value = true, p.value = static_cast<double>(static_cast<int64_t>(f.value)); break;
+        case 7: if (f.type == protowire::kLen) AddAttribute(f.bytes, &labels_); break;
+        case 8: if (f.type == protowire::kVarint) p.flags = static_cast<uint32_t>(f.value); break;
+        default: break;  // start time, exemplars (not stored, as VictoriaMetrics)...
+      }
+    }
+    if (!Timed(p.time)) return;
+    if (!p.has_value) {
+      // FLAG_NO_RECORDED_VALUE (bit 0) says so: such a point is skipped, others are refused.
+      if ((p.flags & 1) == 0) {
+        w_.Refuse(fmt::format("metric {}: a data point without a value (asDouble or asInt)", Quote(metric_)));
+      }
+      return;
+    }
+    FinishLabels();
+    w_.Add(labels_, name, nullptr, "", p.time, p.value);
+    latest_ = std::max(latest_, p.time);
+  }
+
+  void Histogram(std::string_view bytes, const std::string& name) {
+    HistogramPoint& p = histogram_;
+    p.Reset();
+    StartLabels();
+    Reader r(bytes);
+    Field f;
+    while (r.Next(&f)) {
+      switch (f.number) {
+        case 3: if (f.type == protowire::kFixed64) p.time = f.value; break;
+        case 4: if (f.type == protowire::kFixed64) p.count = f.value; break;
+        case 5: if (f.type == protowire::kFixed64) p.sum = f.AsDouble(); break;
+        case 6: AppendRepeated64(f, &p.buckets); break;
+        case 7: AppendRepeated64(f, &p.bounds); break;
+        case 9: if (f.type == protowire::kLen) AddAttribute(f.bytes, &labels_); break;
+        default: break;
+      }
+    }
+    if (!Timed(p.time)) return;
+    if (!p.buckets.empty() && p.buckets.size() != p.bounds.size() + 1) {
+      w_.Refuse(fmt::format("metric {}: {} bucket counts for {} bounds (want bounds + 1)", Quote(metric_),
+                            p.buckets.size(), p.bounds.size()));
+      return;
+    }
+    FinishLabels();
+    uint64_t cumulative = 0;
+    for (size_t i = 0; i < p.buckets.size(); ++i) {
+      cumulative += p.buckets[i];
+      double bound = i < p.bounds.size() ? p.bounds[i] : INFINITY;
+      w_.Add(labels_, name + "_bucket", "le", FormatLe(bound), p.time, static_cast<double>(cumulative));
+    }
+    if (p.sum) w_.Add(labels_, name + "_sum", nullptr, "", p.time, *p.sum);
+    w_.Add(labels_, name + "_count", nullptr, "", p.time, static_cast<double>(p.count));
+    latest_ = std::max(latest_, p.time);
+  }
+
+  void Summary(std::string_view bytes, const std::string& name) {
+    SummaryPoint& p = summary_;
+    p.Reset();
+    StartLabels();
+    Reader r(bytes);
+    Field f;
+    while (r.Next(&f)) {
+      switch (f.number) {
+        case 3: if (f.type == protowire::kFixed64) p.time = f.value; break;
+        case 4: if (f.type == protowire::kFixed64) p.count = f.value; break;
+        case 5: if (f.type == protowire::kFixed64) p.sum = f.AsDouble(); break;
+        case 6:
+          if (f.type == protowire::kLen) {
+            std::pair<double, double> q{0, 0};
+            Reader qr(f.bytes);
+            Field qf;
+            while (qr.Next(&qf)) {
+              if (qf.number == 1 && qf.type == protowire::kFixed64) q.first = qf.AsDouble();
+              if (qf.number == 2 && qf.type == protowire::kFixed64) q.second = qf.AsDouble();
+            }
+            p.quantiles.push_back(q);
+          }
+          break;
+        case 7: if (f.type == protowire::kLen) AddAttribute(f.bytes, &labels_); break;
+        default: break;
+      }
+    }
+    if (!Timed(p.time)) return;
+    FinishLabels();
+    for (const auto& [q, v] : p.quantiles) w_.Add(labels_, name, "quantile", fmt::format("{}", q), p.time, v);
+    w_.Add(labels_, name + "_sum", nullptr, "", p.time, p.sum);
+    w_.Add(labels_, name + "_count", nullptr, "", p.time, static_cast<double>(p.count));
+    latest_ = std::max(latest_, p.time);
+  }
+
+  Writer w_;
+  LabelMap target_;             // the current resource's job and instance
+  uint64_t latest_ = 0;         // the current resource's latest point
+  std::string metric_;          // the current metric's name, for errors
+  LabelMap labels_;             // the current point's
+  HistogramPoint histogram_;    // reused across points
+  SummaryPoint summary_;
+};
 
 }  // namespace
 
 ImportResult ImportOtlp(std::string_view body, const model::Labels& extra_labels, const Limits& limits,
                         storage::Appender* app) {
-  otlp::ExportMetricsServiceRequest req;
-  if (!req.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
-    ImportResult r;
-    r.first_error = Status::InvalidArgument("cannot parse the OTLP ExportMetricsServiceRequest protobuf body");
+  ImportResult r;
+  // Two passes over the body in place: a malformed request is refused before anything of it is
+  // written, and nothing of it is built but the sample being appended (a request tree costs
+  // several times the body: docs/benchmarks.md).
+  if (Status st = Validate(body, Msg::kRequest, 0, 0); !st.ok()) {
+    r.first_error = st.WithContext("cannot parse the OTLP ExportMetricsServiceRequest protobuf body");
     return r;
   }
-  return ImportRequest(req, extra_labels, limits, app);
+  Converter(extra_labels, limits, app, &r).Request(body);
+  return r;
 }
 
 ImportResult ImportOtlpJson(std::string_view body, const model::Labels& extra_labels, const Limits& limits,
                             storage::Appender* app) {
-  otlp::ExportMetricsServiceRequest req;
-  if (Status st = OtlpFromJson(body, &req); !st.ok()) {
+  std::string wire;
+  if (Status st = OtlpJsonToProtobuf(body, &wire); !st.ok()) {
     ImportResult r;
     r.first_error = std::move(st);
     return r;
   }
-  return ImportRequest(req, extra_labels, limits, app);
+  return ImportOtlp(wire, extra_labels, limits, app);
 }
 
 }  // namespace sremon::ingest

@@ -13,7 +13,11 @@
 // needs state across requests, which Prometheus also refuses by default) and exponential
 // histograms (native histograms are not stored here); metrics without a name and data points
 // without a time or a value (proto3 cannot tell those from 0). The other metrics of the request
-// are kept. Number points flagged FLAG_NO_RECORDED_VALUE are skipped.
+// are kept. Number points flagged FLAG_NO_RECORDED_VALUE are skipped; exemplars are not stored
+// (as VictoriaMetrics 1.93).
+// The body is read in place, never built as a message tree (docs/benchmarks.md "OTLP request
+// memory"): a first pass checks that all of it parses as protobuf would (a malformed body is
+// refused before anything is written), a second maps and appends one data point at a time.
 // Thread-safety: free functions.
 #pragma once
 
@@ -24,10 +28,11 @@
 
 namespace sremon::ingest {
 
-// body: a protobuf ExportMetricsServiceRequest (application/x-protobuf).
+// body: a protobuf ExportMetricsServiceRequest (application/x-protobuf). REQUIRES: body outlives the call.
 ImportResult ImportOtlp(std::string_view body, const model::Labels& extra_labels, const Limits& limits,
                         storage::Appender* app);
-// body: the same request in OTLP's JSON encoding (application/json; ingest/otlp_json.h), mapped alike.
+// body: the same request in OTLP's JSON encoding (application/json; ingest/otlp_json.h), transcoded
+// to protobuf and mapped alike.
 ImportResult ImportOtlpJson(std::string_view body, const model::Labels& extra_labels, const Limits& limits,
                             storage::Appender* app);
 

@@ -1,15 +1,53 @@
 // libFuzzer target for OTLP/HTTP protobuf bodies: any bytes are a parse error or series that
 // all carry a metric name, never a crash (bucket counts that disagree with the bounds, huge
-// counts, unknown fields, deep attribute values...).
+// counts, unknown fields, deep attribute values...). ImportOtlp reads the body in place; the
+// generated parser of otlp.proto is the oracle: what it refuses is refused with nothing written,
+// and what ImportOtlp accepts maps exactly as protobuf's own re-encoding of it does (repeated
+// singular fields merged, the last oneof member winning, unknown fields skipped).
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "ingest/otlp.h"
-#include "storage/null_appender.h"
+#include "ingest/otlp.pb.h"
+#include "storage/storage.h"
+
+namespace {
+
+// Keeps "labels t bits(v)" per sample; traps on a nameless series (the OTLP mapping names all).
+class Recorder : public sremon::storage::Appender {
+ public:
+  sremon::Status Append(const sremon::model::Labels& labels, int64_t t, double v) override {
+    if (labels.Get(sremon::model::kMetricName).empty()) __builtin_trap();
+    uint64_t bits = 0;
+    std::memcpy(&bits, &v, sizeof bits);
+    samples.push_back(labels.ToString() + " " + std::to_string(t) + " " + std::to_string(bits));
+    return sremon::Status::Ok();
+  }
+  sremon::Status Commit() override { return sremon::Status::Ok(); }
+  void Rollback() override {}
+  std::vector<std::string> samples;
+};
+
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  sremon::storage::testing::NullAppender app(/*require_name=*/true);
-  sremon::ingest::ImportOtlp(std::string_view(reinterpret_cast<const char*>(data), size), {}, {}, &app);
+  std::string_view in(reinterpret_cast<const char*>(data), size);
+  Recorder got;
+  auto r = sremon::ingest::ImportOtlp(in, {}, {}, &got);
+  sremon::otlp::ExportMetricsServiceRequest req;
+  bool parsed = req.ParseFromArray(data, static_cast<int>(size));
+  if (r.first_error.message().starts_with("cannot parse")) {
+    if (!got.samples.empty()) std::abort();  // refused whole
+    return 0;  // (groups and very deep values are refused here though protobuf takes them)
+  }
+  if (!parsed) std::abort();  // accepted what protobuf refuses
+  Recorder canonical;
+  auto c = sremon::ingest::ImportOtlp(req.SerializeAsString(), {}, {}, &canonical);
+  if (got.samples != canonical.samples || r.first_error.message() != c.first_error.message()) std::abort();
   return 0;
 }

@@ -7,9 +7,11 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "http/http.h"
+#include "ingest/protowire.h"
 #include "util/json.h"
 #include "util/strings.h"
 
@@ -18,7 +20,8 @@ namespace {
 
 using nlohmann::json;
 
-// The decoder's one internal exception (the walk is recursive), caught in OtlpFromJson.
+// The decoder's one internal exception (the walk is recursive), caught in OtlpJsonToProtobuf and
+// Decoder::Convert.
 struct BadField {
   std::string message;
 };
@@ -63,206 +66,370 @@ bool ParseDecimal(const std::string& s, Int* out) {
   return ec == std::errc() && ptr == s.data() + s.size() && !s.empty();
 }
 
+// Writes the protobuf encoding of the request as it walks the document: field numbers are
+// otlp.proto's. Only what the mapping reads is written (scope, descriptions, bytes, arrays and
+// maps are checked and dropped: an attribute with such a value has no label text either way).
+// The messages of the request, for the values that stand for one: what the parser converts as
+// soon as it completes it (ConvertAsParsed), and what the Decoder expects where it finds one.
+// "Unwritten": checked but not written (the members of array and map attribute values).
+enum class Kind : uint8_t {
+  kOther, kRequest, kResourceMetrics, kResource, kScopeMetrics, kScope, kMetric, kGauge, kSum, kHistogram,
+  kExponentialHistogram, kSummary, kNumberPoint, kHistogramPoint, kSummaryPoint, kQuantile, kKeyValue, kAnyValue,
+  kArrayValue, kKvList, kUnwrittenKeyValue, kUnwrittenAnyValue,
+};
+
+// Whether the Decoder reads member `key` (lowerCamelCase) of an object of `kind`: the others are
+// ignored whatever they hold, so the parser need not keep them. kOther: not known, kept.
+bool Reads(Kind kind, std::string_view key) {
+  using enum Kind;
+  auto any = [&](std::initializer_list<std::string_view> keys) {
+    for (std::string_view k : keys) {
+      if (k == key) return true;
+    }
+    return false;
+  };
+  switch (kind) {
+    case kRequest: return key == "resourceMetrics";
+    case kResourceMetrics: return any({"resource", "scopeMetrics"});
+    case kResource: return key == "attributes";
+    case kScopeMetrics: return any({"scope", "metrics"});
+    case kScope: return any({"name", "version"});
+    case kMetric: return any({"name", "description", "unit", "gauge", "sum", "histogram", "exponentialHistogram", "summary"});
+    case kGauge: return key == "dataPoints";
+    case kSum: return any({"dataPoints", "aggregationTemporality", "isMonotonic"});
+    case kHistogram: return any({"dataPoints", "aggregationTemporality"});
+    case kExponentialHistogram: return key == "aggregationTemporality";
+    case kSummary: return key == "dataPoints";
+    case kNumberPoint: return any({"attributes", "startTimeUnixNano", "timeUnixNano", "asDouble", "asInt", "flags"});
+    case kHistogramPoint:
+      return any({"attributes", "startTimeUnixNano", "timeUnixNano", "count", "sum", "bucketCounts", "explicitBounds", "flags"});
+    case kSummaryPoint:
+      return any({"attributes", "startTimeUnixNano", "timeUnixNano", "count", "sum", "quantileValues", "flags"});
+    case kQuantile: return any({"quantile", "value"});
+    case kKeyValue: case kUnwrittenKeyValue: return any({"key", "value"});
+    case kAnyValue: case kUnwrittenAnyValue:
+      return any({"stringValue", "boolValue", "intValue", "doubleValue", "bytesValue", "arrayValue", "kvlistValue"});
+    case kArrayValue: case kKvList: return key == "values";
+    case kOther: return true;
+  }
+  return true;
+}
+
+// The kind of the object under member `key` (lowerCamelCase) of a `parent` object, or of the
+// elements of the array there (in_array): otlp.proto's structure as the Decoder walks it.
+Kind ChildKind(Kind parent, std::string_view key, bool in_array) {
+  using enum Kind;
+  auto member = [&](std::string_view k, Kind kind) { return key == k && !in_array ? kind : kOther; };
+  auto elements = [&](std::string_view k, Kind kind) { return key == k && in_array ? kind : kOther; };
+  switch (parent) {
+    case kRequest: return elements("resourceMetrics", kResourceMetrics);
+    case kResourceMetrics:
+      return key == "resource" ? member("resource", kResource) : elements("scopeMetrics", kScopeMetrics);
+    case kResource: return elements("attributes", kKeyValue);
+    case kScopeMetrics: return key == "scope" ? member("scope", kScope) : elements("metrics", kMetric);
+    case kMetric:
+      if (key == "gauge") return member("gauge", kGauge);
+      if (key == "sum") return member("sum", kSum);
+      if (key == "histogram") return member("histogram", kHistogram);
+      if (key == "exponentialHistogram") return member("exponentialHistogram", kExponentialHistogram);
+      return member("summary", kSummary);
+    case kGauge: case kSum: return elements("dataPoints", kNumberPoint);
+    case kHistogram: return elements("dataPoints", kHistogramPoint);
+    case kSummary: return elements("dataPoints", kSummaryPoint);
+    case kNumberPoint: case kHistogramPoint: return elements("attributes", kKeyValue);
+    case kSummaryPoint:
+      return key == "attributes" ? elements("attributes", kKeyValue) : elements("quantileValues", kQuantile);
+    case kKeyValue: return member("value", kAnyValue);
+    case kUnwrittenKeyValue: return member("value", kUnwrittenAnyValue);
+    case kAnyValue: case kUnwrittenAnyValue:
+      return key == "arrayValue" ? member("arrayValue", kArrayValue) : member("kvlistValue", kKvList);
+    case kArrayValue: return elements("values", kUnwrittenAnyValue);
+    case kKvList: return elements("values", kUnwrittenKeyValue);
+    default: return kOther;
+  }
+}
+
 class Decoder {
  public:
-  void Request(const json& v, otlp::ExportMetricsServiceRequest* out) {
+  explicit Decoder(std::string* out) : out_(out) {}
+
+  void Request(const json& v) {
     Members(v, [&](const std::string& k, const json& f) {
-      if (k == "resourceMetrics")
-        Elements(f, [&](const json& e) { ResourceMetrics(e, out->add_resource_metrics()); });
+      if (k == "resourceMetrics") Repeated(f, Kind::kResourceMetrics, 1, [&](const json& e) { ResourceMetrics(e); });
     });
+  }
+
+  // Converts element v of a repeated field of `kind` at `path` (as in Where()) and appends it to
+  // *frames as field 1, or its error as field 2. REQUIRES: the keys outlive the call.
+  static void Convert(const json& v, Kind kind, const std::vector<std::pair<const std::string*, int64_t>>& path,
+                      std::string* frames) {
+    std::string bytes;
+    Decoder d(&bytes);
+    for (const auto& [key, index] : path) d.path_.push_back({key, index});
+    try {
+      switch (kind) {
+        case Kind::kResourceMetrics: d.ResourceMetrics(v); break;
+        case Kind::kScopeMetrics: d.ScopeMetrics(v); break;
+        case Kind::kMetric: d.Metric(v); break;
+        case Kind::kNumberPoint: d.NumberPoint(v); break;
+        case Kind::kHistogramPoint: d.HistogramPoint(v); break;
+        case Kind::kSummaryPoint: d.SummaryPoint(v); break;
+        case Kind::kQuantile: d.Quantile(v); break;
+        case Kind::kKeyValue: d.KeyValue(v, true); break;
+        case Kind::kUnwrittenKeyValue: d.KeyValue(v, false); break;
+        case Kind::kUnwrittenAnyValue: d.AnyValue(v, false); break;
+        default: break;  // REQUIRES: a kind of ConvertAsParsed
+      }
+    } catch (const BadField& e) {
+      protowire::AppendBytesField(frames, 2, e.message);
+      return;
+    }
+    protowire::AppendBytesField(frames, 1, bytes);
   }
 
  private:
-  void ResourceMetrics(const json& v, otlp::ResourceMetrics* out) {
+  // A repeated message field of `kind`: each element decoded by fn(element) as field `number`
+  // (0: nothing written) or, when the parser converted the elements as it read them
+  // (ConvertAsParsed), their bytes, then their first error where it stands.
+  template <typename Fn>
+  void Repeated(const json& v, Kind kind, uint32_t number, Fn&& fn) {
+    if (!v.is_binary()) {
+      return Elements(v, [&](const json& e) {
+        if (number == 0) return fn(e);
+        Message(number, [&] { fn(e); });
+      });
+    }
+    const auto& b = v.get_binary();
+    std::string_view frames(reinterpret_cast<const char*>(b.data()), b.size());
+    protowire::Reader r(frames);  // each element as field 1 of the frames
+    protowire::Field f;
+    while (r.Next(&f)) {
+      if (f.number == 1 && number != 0) protowire::AppendBytesField(out_, number, f.bytes);
+      if (f.number == 2) throw BadField{std::string(f.bytes)};
+    }
+    if (b.subtype() != static_cast<uint64_t>(kind) || !r.ok()) throw BadField{"elements converted as the wrong kind (a bug)"};
+  }
+
+  // A nested message: field `number` whose content fn writes.
+  template <typename Fn>
+  void Message(uint32_t number, Fn&& fn) {
+    size_t mark = protowire::BeginMessage(out_, number);
+    fn();
+    protowire::EndMessage(out_, mark);
+  }
+
+  void ResourceMetrics(const json& v) {
     Members(v, [&](const std::string& k, const json& f) {
       if (k == "resource") {
-        Members(f, [&](const std::string& rk, const json& rf) {
-          if (rk == "attributes") Attributes(rf, out->mutable_resource()->mutable_attributes());
+        Message(1, [&] {
+          Members(f, [&](const std::string& rk, const json& rf) {
+            if (rk == "attributes") Attributes(rf, 1);
+          });
         });
       } else if (k == "scopeMetrics") {
-        Elements(f, [&](const json& e) { ScopeMetrics(e, out->add_scope_metrics()); });
+        Repeated(f, Kind::kScopeMetrics, 2, [&](const json& e) { ScopeMetrics(e); });
       }
     });
   }
 
-  void ScopeMetrics(const json& v, otlp::ScopeMetrics* out) {
+  void ScopeMetrics(const json& v) {
     Members(v, [&](const std::string& k, const json& f) {
       if (k == "scope") {
         Members(f, [&](const std::string& sk, const json& sf) {
-          if (sk == "name") out->mutable_scope()->set_name(Str(sf));
-          if (sk == "version") out->mutable_scope()->set_version(Str(sf));
+          if (sk == "name" || sk == "version") Str(sf);
         });
       } else if (k == "metrics") {
-        Elements(f, [&](const json& e) { Metric(e, out->add_metrics()); });
+        Repeated(f, Kind::kMetric, 2, [&](const json& e) { Metric(e); });
       }
     });
   }
 
-  void Metric(const json& v, otlp::Metric* out) {
+  void Metric(const json& v) {
     int data = 0;  // members of the `data` oneof seen
     Members(v, [&](const std::string& k, const json& f) {
       if (k == "name") {
-        out->set_name(Str(f));
+        protowire::AppendBytesField(out_, 1, Str(f));
       } else if (k == "description") {
-        out->set_description(Str(f));
+        Str(f);
       } else if (k == "unit") {
-        out->set_unit(Str(f));
+        protowire::AppendBytesField(out_, 3, Str(f));
       } else if (k == "gauge") {
         ++data;
-        auto* g = out->mutable_gauge();
-        Members(f, [&](const std::string& gk, const json& gf) {
-          if (gk == "dataPoints") Elements(gf, [&](const json& e) { NumberPoint(e, g->add_data_points()); });
+        Message(5, [&] {
+          Members(f, [&](const std::string& gk, const json& gf) {
+            if (gk == "dataPoints") Repeated(gf, Kind::kNumberPoint, 1, [&](const json& e) { NumberPoint(e); });
+          });
         });
       } else if (k == "sum") {
         ++data;
-        auto* s = out->mutable_sum();
-        Members(f, [&](const std::string& sk, const json& sf) {
-          if (sk == "dataPoints") {
-            Elements(sf, [&](const json& e) { NumberPoint(e, s->add_data_points()); });
-          } else if (sk == "aggregationTemporality") {
-            s->set_aggregation_temporality(Temporality(sf));
-          } else if (sk == "isMonotonic") {
-            s->set_is_monotonic(Bool(sf));
-          }
+        Message(7, [&] {
+          Members(f, [&](const std::string& sk, const json& sf) {
+            if (sk == "dataPoints") {
+              Repeated(sf, Kind::kNumberPoint, 1, [&](const json& e) { NumberPoint(e); });
+            } else if (sk == "aggregationTemporality") {
+              protowire::AppendVarintField(out_, 2, static_cast<uint64_t>(Temporality(sf)));
+            } else if (sk == "isMonotonic") {
+              protowire::AppendVarintField(out_, 3, Bool(sf));
+            }
+          });
         });
       } else if (k == "histogram") {
         ++data;
-        auto* h = out->mutable_histogram();
-        Members(f, [&](const std::string& hk, const json& hf) {
-          if (hk == "dataPoints") {
-            Elements(hf, [&](const json& e) { HistogramPoint(e, h->add_data_points()); });
-          } else if (hk == "aggregationTemporality") {
-            h->set_aggregation_temporality(Temporality(hf));
-          }
+        Message(9, [&] {
+          Members(f, [&](const std::string& hk, const json& hf) {
+            if (hk == "dataPoints") {
+              Repeated(hf, Kind::kHistogramPoint, 1, [&](const json& e) { HistogramPoint(e); });
+            } else if (hk == "aggregationTemporality") {
+              protowire::AppendVarintField(out_, 2, static_cast<uint64_t>(Temporality(hf)));
+            }
+          });
         });
       } else if (k == "exponentialHistogram") {
         ++data;
-        auto* h = out->mutable_exponential_histogram();
-        Members(f, [&](const std::string& hk, const json& hf) {
-          if (hk == "aggregationTemporality") h->set_aggregation_temporality(Temporality(hf));
+        Message(10, [&] {
+          Members(f, [&](const std::string& hk, const json& hf) {
+            if (hk == "aggregationTemporality") {
+              protowire::AppendVarintField(out_, 2, static_cast<uint64_t>(Temporality(hf)));
+            }
+          });
         });
       } else if (k == "summary") {
         ++data;
-        auto* s = out->mutable_summary();
-        Members(f, [&](const std::string& sk, const json& sf) {
-          if (sk == "dataPoints") Elements(sf, [&](const json& e) { SummaryPoint(e, s->add_data_points()); });
+        Message(11, [&] {
+          Members(f, [&](const std::string& sk, const json& sf) {
+            if (sk == "dataPoints") Repeated(sf, Kind::kSummaryPoint, 1, [&](const json& e) { SummaryPoint(e); });
+          });
         });
       }
     });
     if (data > 1) FailHere("only one of gauge, sum, histogram, exponentialHistogram, summary");
   }
 
-  void NumberPoint(const json& v, otlp::NumberDataPoint* out) {
+  void NumberPoint(const json& v) {
     int values = 0;
     Members(v, [&](const std::string& k, const json& f) {
       if (k == "attributes") {
-        Attributes(f, out->mutable_attributes());
+        Attributes(f, 7);
       } else if (k == "startTimeUnixNano") {
-        out->set_start_time_unix_nano(U64(f));
+        U64(f);
       } else if (k == "timeUnixNano") {
-        out->set_time_unix_nano(U64(f));
+        protowire::AppendFixed64Field(out_, 3, U64(f));
       } else if (k == "asDouble") {
         ++values;
-        out->set_as_double(F64(f));
+        protowire::AppendDoubleField(out_, 4, F64(f));
       } else if (k == "asInt") {
         ++values;
-        out->set_as_int(I64(f));
+        protowire::AppendFixed64Field(out_, 6, static_cast<uint64_t>(I64(f)));
       } else if (k == "flags") {
-        out->set_flags(U32(f));
+        protowire::AppendVarintField(out_, 8, U32(f));
       }
     });
     if (values > 1) FailHere("only one of asDouble, asInt");
   }
 
-  void HistogramPoint(const json& v, otlp::HistogramDataPoint* out) {
+  void HistogramPoint(const json& v) {
     Members(v, [&](const std::string& k, const json& f) {
       if (k == "attributes") {
-        Attributes(f, out->mutable_attributes());
+        Attributes(f, 9);
       } else if (k == "startTimeUnixNano") {
-        out->set_start_time_unix_nano(U64(f));
+        U64(f);
       } else if (k == "timeUnixNano") {
-        out->set_time_unix_nano(U64(f));
+        protowire::AppendFixed64Field(out_, 3, U64(f));
       } else if (k == "count") {
-        out->set_count(U64(f));
+        protowire::AppendFixed64Field(out_, 4, U64(f));
       } else if (k == "sum") {
-        out->set_sum(F64(f));
+        protowire::AppendDoubleField(out_, 5, F64(f));
       } else if (k == "bucketCounts") {
-        Elements(f, [&](const json& e) { out->add_bucket_counts(U64(e)); });
+        Elements(f, [&](const json& e) { protowire::AppendFixed64Field(out_, 6, U64(e)); });
       } else if (k == "explicitBounds") {
-        Elements(f, [&](const json& e) { out->add_explicit_bounds(F64(e)); });
+        Elements(f, [&](const json& e) { protowire::AppendDoubleField(out_, 7, F64(e)); });
       } else if (k == "flags") {
-        out->set_flags(U32(f));
+        protowire::AppendVarintField(out_, 10, U32(f));
       }
     });
   }
 
-  void SummaryPoint(const json& v, otlp::SummaryDataPoint* out) {
+  void SummaryPoint(const json& v) {
     Members(v, [&](const std::string& k, const json& f) {
       if (k == "attributes") {
-        Attributes(f, out->mutable_attributes());
+        Attributes(f, 7);
       } else if (k == "startTimeUnixNano") {
-        out->set_start_time_unix_nano(U64(f));
+        U64(f);
       } else if (k == "timeUnixNano") {
-        out->set_time_unix_nano(U64(f));
+        protowire::AppendFixed64Field(out_, 3, U64(f));
       } else if (k == "count") {
-        out->set_count(U64(f));
+        protowire::AppendFixed64Field(out_, 4, U64(f));
       } else if (k == "sum") {
-        out->set_sum(F64(f));
+        protowire::AppendDoubleField(out_, 5, F64(f));
       } else if (k == "quantileValues") {
-        Elements(f, [&](const json& e) {
-          auto* q = out->add_quantile_values();
-          Members(e, [&](const std::string& qk, const json& qf) {
-            if (qk == "quantile") q->set_quantile(F64(qf));
-            if (qk == "value") q->set_value(F64(qf));
-          });
-        });
+        Repeated(f, Kind::kQuantile, 6, [&](const json& e) { Quantile(e); });
       } else if (k == "flags") {
-        out->set_flags(U32(f));
+        protowire::AppendVarintField(out_, 8, U32(f));
       }
     });
   }
 
-  void Attributes(const json& v, google::protobuf::RepeatedPtrField<otlp::KeyValue>* out) {
-    Elements(v, [&](const json& e) { KeyValue(e, out->Add()); });
-  }
-
-  void KeyValue(const json& v, otlp::KeyValue* out) {
+  void Quantile(const json& v) {
     Members(v, [&](const std::string& k, const json& f) {
-      if (k == "key") out->set_key(Str(f));
-      if (k == "value") AnyValue(f, out->mutable_value());
+      if (k == "quantile") protowire::AppendDoubleField(out_, 1, F64(f));
+      if (k == "value") protowire::AppendDoubleField(out_, 2, F64(f));
     });
   }
 
-  // Array and kvlist values nest, bounded by ParseJson's depth limit.
-  void AnyValue(const json& v, otlp::AnyValue* out) {
+  // Repeated KeyValue field `number`.
+  void Attributes(const json& v, uint32_t number) {
+    Repeated(v, Kind::kKeyValue, number, [&](const json& e) { KeyValue(e, /*write=*/true); });
+  }
+
+  void KeyValue(const json& v, bool write) {
+    Members(v, [&](const std::string& k, const json& f) {
+      if (k == "key") {
+        std::string key = Str(f);
+        if (write) protowire::AppendBytesField(out_, 1, key);
+      }
+      if (k == "value") {
+        if (write) {
+          Message(2, [&] { AnyValue(f, true); });
+        } else {
+          AnyValue(f, false);
+        }
+      }
+    });
+  }
+
+  // Array and kvlist values nest, bounded by ParseJson's depth limit. Only scalars are written
+  // (when `write`): the others are a label without text, as an AnyValue without a member.
+  void AnyValue(const json& v, bool write) {
     int values = 0;
     Members(v, [&](const std::string& k, const json& f) {
       if (k == "stringValue") {
         ++values;
-        out->set_string_value(Str(f));
+        std::string s = Str(f);
+        if (write) protowire::AppendBytesField(out_, 1, s);
       } else if (k == "boolValue") {
         ++values;
-        out->set_bool_value(Bool(f));
+        bool b = Bool(f);
+        if (write) protowire::AppendVarintField(out_, 2, b);
       } else if (k == "intValue") {
         ++values;
-        out->set_int_value(I64(f));
+        int64_t n = I64(f);
+        if (write) protowire::AppendVarintField(out_, 3, static_cast<uint64_t>(n));
       } else if (k == "doubleValue") {
         ++values;
-        out->set_double_value(F64(f));
+        double d = F64(f);
+        if (write) protowire::AppendDoubleField(out_, 4, d);
       } else if (k == "bytesValue") {
         ++values;
-        out->set_bytes_value(Bytes(f));
+        Bytes(f);
       } else if (k == "arrayValue") {
         ++values;
-        auto* a = out->mutable_array_value();
         Members(f, [&](const std::string& ak, const json& af) {
-          if (ak == "values") Elements(af, [&](const json& e) { AnyValue(e, a->add_values()); });
+          if (ak == "values") Repeated(af, Kind::kUnwrittenAnyValue, 0, [&](const json& e) { AnyValue(e, false); });
         });
       } else if (k == "kvlistValue") {
         ++values;
-        auto* l = out->mutable_kvlist_value();
         Members(f, [&](const std::string& lk, const json& lf) {
-          if (lk == "values") Elements(lf, [&](const json& e) { KeyValue(e, l->add_values()); });
+          if (lk == "values") Repeated(lf, Kind::kUnwrittenKeyValue, 0, [&](const json& e) { KeyValue(e, false); });
         });
       }
     });
@@ -346,16 +513,16 @@ class Decoder {
     }
     Fail("base64 bytes", v);
   }
-  otlp::AggregationTemporality Temporality(const json& v) {
+  int32_t Temporality(const json& v) {
     if (v.is_string()) {
       const auto& s = v.get_ref<const std::string&>();
-      if (s == "AGGREGATION_TEMPORALITY_UNSPECIFIED") return otlp::AGGREGATION_TEMPORALITY_UNSPECIFIED;
-      if (s == "AGGREGATION_TEMPORALITY_DELTA") return otlp::AGGREGATION_TEMPORALITY_DELTA;
-      if (s == "AGGREGATION_TEMPORALITY_CUMULATIVE") return otlp::AGGREGATION_TEMPORALITY_CUMULATIVE;
+      if (s == "AGGREGATION_TEMPORALITY_UNSPECIFIED") return 0;
+      if (s == "AGGREGATION_TEMPORALITY_DELTA") return 1;
+      if (s == "AGGREGATION_TEMPORALITY_CUMULATIVE") return 2;
     } else if (v.is_number_integer()) {
       int64_t n = v.is_number_unsigned() && v.get<uint64_t>() > INT32_MAX ? INT64_MAX : v.get<int64_t>();
       // proto3 enums are open: an unknown number is kept, and the mapping refuses it as not cumulative.
-      if (n >= INT32_MIN && n <= INT32_MAX) return static_cast<otlp::AggregationTemporality>(n);
+      if (n >= INT32_MIN && n <= INT32_MAX) return static_cast<int32_t>(n);
     }
     Fail("an aggregation temporality (0, 1 or 2)", v);
   }
@@ -407,16 +574,158 @@ class Decoder {
     int64_t index;           // in the array under key, or -1
   };
   std::vector<Step> path_;
+  std::string* out_;
+};
+
+// A SAX handler that builds the document as nlohmann's own does, except for the repeated message
+// fields (resourceMetrics, scopeMetrics, metrics, dataPoints, attributes, quantileValues, array
+// and map values): each element is converted as soon as it is complete and only its bytes are
+// kept, the array becoming one binary value (which JSON text cannot produce) of the elements'
+// frames for Decoder::Repeated. The document then never holds more than one element's JSON
+// values at each level, where whole it costs up to thirty times its text (an empty object: ~80
+// bytes for 3). A hand-rolled stack rather than nlohmann's callback parser, which scans the parent
+// array on each completed object (quadratic in a long array).
+class ConvertAsParsed {
+ public:
+  json root;
+
+  bool null() { return Scalar(nullptr); }
+  bool boolean(bool v) { return Scalar(v); }
+  bool number_integer(json::number_integer_t v) { return Scalar(v); }
+  bool number_unsigned(json::number_unsigned_t v) { return Scalar(v); }
+  bool number_float(json::number_float_t v, const std::string&) { return Scalar(v); }
+  bool string(std::string& v) { return Scalar(std::move(v)); }
+  bool binary(json::binary_t& v) { return Scalar(std::move(v)); }
+  bool start_object(size_t) { return Open(json::object(), false); }
+  bool start_array(size_t) { return Open(json::array(), true); }
+  bool key(std::string& k) {
+    if (skip_depth_ > 0) return true;
+    Level& l = levels_.back();
+    // A member the Decoder ignores (exemplars, schemaUrl, future fields) is not kept at all.
+    skip_value_ = !Reads(l.kind, CamelCase(k));
+    l.key = std::move(k);
+    return true;
+  }
+  bool end_object() { return Close(); }
+  bool end_array() {
+    if (skip_depth_ > 0) return Close();
+    Level& l = levels_.back();
+    if (l.converting) *l.value = json::binary(std::vector<uint8_t>(l.frames.begin(), l.frames.end()), static_cast<uint64_t>(l.kind));
+    return Close();
+  }
+  template <typename Exception>
+  bool parse_error(size_t, const std::string&, const Exception& e) {
+    throw e;
+  }
+
+ private:
+  struct Level {
+    json* value;          // the container being built
+    bool array;
+    Kind kind;            // an object's; for an array, its elements'
+    bool converting;      // an array whose elements are converted as they complete
+    std::string key;      // an object's member being parsed (as spelled in the body)
+    int64_t index = -1;   // an array's element being parsed
+    std::string frames;   // converting: the elements so far (Decoder::Convert)
+    bool failed = false;  // converting: an element's error is in frames (the rest are not converted)
+  };
+
+  static bool Converts(Kind k) {
+    switch (k) {
+      case Kind::kResourceMetrics: case Kind::kScopeMetrics: case Kind::kMetric: case Kind::kNumberPoint:
+      case Kind::kHistogramPoint: case Kind::kSummaryPoint: case Kind::kQuantile: case Kind::kKeyValue:
+      case Kind::kUnwrittenKeyValue: case Kind::kUnwrittenAnyValue:
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  // Element `v` of the converting array levels_[n - 1] (the containers around it: levels_[0, n)).
+  void Convert(size_t n, const json& v) {
+    Level& array = levels_[n - 1];
+    if (array.failed) return;  // the walk stops at the first error
+    std::vector<std::pair<const std::string*, int64_t>> path;
+    for (size_t i = 0; i < n; ++i) {
+      if (!levels_[i].array) path.push_back({&levels_[i].key, i + 1 < n && levels_[i + 1].array ? levels_[i + 1].index : -1});
+    }
+    size_t before = array.frames.size();
+    Decoder::Convert(v, array.kind, path, &array.frames);
+    array.failed = static_cast<uint8_t>(array.frames[before]) == (2 << 3 | protowire::kLen);
+  }
+
+  // Adds v where the parser stands; returns it, or nullptr when it was converted.
+  json* Add(json&& v, bool container) {
+    if (levels_.empty()) {
+      root = std::move(v);
+      return &root;
+    }
+    Level& l = levels_.back();
+    if (l.array) {
+      ++l.index;
+      if (l.converting && !container) {
+        Convert(levels_.size(), v);
+        return nullptr;
+      }
+      auto& a = l.value->get_ref<json::array_t&>();
+      a.push_back(std::move(v));
+      return &a.back();
+    }
+    json& slot = l.value->get_ref<json::object_t&>()[l.key];  // a repeated key: the last wins
+    slot = std::move(v);
+    return &slot;
+  }
+  bool Scalar(json&& v) {
+    if (skip_depth_ > 0 || std::exchange(skip_value_, false)) return true;
+    Add(std::move(v), false);
+    return true;
+  }
+  bool Open(json&& container, bool array) {
+    if (skip_depth_ > 0 || std::exchange(skip_value_, false)) {
+      ++skip_depth_;
+      return true;
+    }
+    Kind kind = Kind::kRequest;
+    if (!levels_.empty()) {
+      const Level& p = levels_.back();
+      kind = p.array ? (array ? Kind::kOther : p.kind) : ChildKind(p.kind, CamelCase(p.key), array);
+    } else if (array) {
+      kind = Kind::kOther;
+    }
+    json* v = Add(std::move(container), true);
+    levels_.push_back({v, array, kind, array && Converts(kind), {}, -1, {}, false});
+    return true;
+  }
+  // The container at the top is complete: an element of a converting array is converted and
+  // dropped from it.
+  bool Close() {
+    if (skip_depth_ > 0) {
+      --skip_depth_;
+      return true;
+    }
+    size_t n = levels_.size();
+    if (n >= 2 && levels_[n - 2].converting) {
+      Convert(n - 1, *levels_[n - 1].value);
+      levels_[n - 2].value->get_ref<json::array_t&>().pop_back();
+    }
+    levels_.pop_back();
+    return true;
+  }
+
+  std::vector<Level> levels_;  // the containers around the value being parsed
+  bool skip_value_ = false;    // the next value is an ignored member's
+  int skip_depth_ = 0;         // > 0: inside an ignored member's value
 };
 
 }  // namespace
 
-Status OtlpFromJson(std::string_view body, otlp::ExportMetricsServiceRequest* req) {
-  auto doc = ParseJson(body);
-  if (!doc.ok()) return doc.status().WithContext("cannot parse the OTLP/JSON body");
+Status OtlpJsonToProtobuf(std::string_view body, std::string* out) {
+  ConvertAsParsed doc;
+  if (Status st = SaxParseJson(body, &doc); !st.ok()) return st.WithContext("cannot parse the OTLP/JSON body");
   try {
-    Decoder().Request(*doc, req);
+    Decoder(out).Request(doc.root);
   } catch (const BadField& e) {
+    out->clear();
     return Status::InvalidArgument("cannot parse the OTLP/JSON body: " + e.message);
   }
   return Status::Ok();

@@ -10,6 +10,7 @@
 #include "ingest/influx.h"
 #include "ingest/native.h"
 #include "ingest/otlp.h"
+#include "ingest/protowire.h"
 #include "obs/metrics.h"
 #include "util/strings.h"
 #include "util/time.h"
@@ -120,6 +121,48 @@ void HandleWrite(const std::string& type, storage::Appendable* appendable, const
   resp.body.clear();
 }
 
+bool IsOtlpJson(const http::Request& req) {
+  return ToLower(req.headers.Get("Content-Type")).starts_with("application/json");
+}
+
+// The gRPC code OTLP/HTTP pairs with an HTTP status (the OTLP specification's table, read back).
+int GrpcCodeFor(int http_status) {
+  switch (http_status) {
+    case 400: return 3;   // INVALID_ARGUMENT
+    case 403: return 7;   // PERMISSION_DENIED
+    case 404: return 12;  // UNIMPLEMENTED
+    case 413: return 8;   // RESOURCE_EXHAUSTED
+    case 429: return 8;
+    case 503: return 14;  // UNAVAILABLE
+    default: return http_status >= 500 ? 13 : 2;  // INTERNAL, UNKNOWN
+  }
+}
+
+// OTLP/HTTP: "the response body for all HTTP 4xx and HTTP 5xx responses MUST be a Protobuf-encoded
+// Status message", in the request's encoding: google.rpc.Status{code = 1, message = 2} for
+// application/x-protobuf, its JSON form {"code":3,"message":"..."} for application/json. The
+// message is the plain-text answer's, made valid UTF-8 (protobuf strings must be).
+void OtlpErrorBody(const http::Request& req, http::Response* resp) {
+  std::string message;
+  std::string_view text = resp->body;
+  while (!text.empty() && text.back() == '\n') text.remove_suffix(1);
+  for (size_t i = 0; i < text.size();) {
+    size_t n = static_cast<unsigned char>(text[i]) < 0x80 ? 1 : Utf8SequenceLength(text, i);
+    message.append(n ? text.substr(i, n) : "\xEF\xBF\xBD");
+    i += n ? n : 1;
+  }
+  int code = GrpcCodeFor(resp->status);
+  resp->body.clear();
+  if (IsOtlpJson(req)) {
+    resp->content_type = "application/json";
+    resp->body = nlohmann::json{{"code", code}, {"message", message}}.dump();
+  } else {
+    resp->content_type = "application/x-protobuf";
+    protowire::AppendVarintField(&resp->body, 1, static_cast<uint64_t>(code));
+    protowire::AppendBytesField(&resp->body, 2, message);
+  }
+}
+
 Result<std::vector<std::vector<model::Matcher>>> Matchers(const http::Request& req, const WriteApiOptions& opts) {
   std::vector<std::vector<model::Matcher>> sets;
   auto matches = req.Params("match[]");
@@ -201,10 +244,10 @@ void RegisterWriteApi(http::Server& server, storage::Appendable* appendable, sto
 
   // OpenTelemetry OTLP/HTTP at VictoriaMetrics' paths and Prometheus 2.47's, protobuf or JSON by
   // Content-Type. Success is 200 with an empty ExportMetricsServiceResponse in the request's
-  // encoding; a JSON request's error is a JSON google.rpc.Status ({"message": ...}, the code
-  // omitted as OTLP allows); a protobuf request's error stays plain text.
-  auto otlp_handler = http::StateChanging([appendable, opts](http::Request& req, http::Response& resp) {
-    bool json = ToLower(req.headers.Get("Content-Type")).starts_with("application/json");
+  // encoding; every error (the server's own 413 and gzip answers too) is a google.rpc.Status in
+  // it (OtlpErrorBody).
+  auto otlp_write = http::StateChanging([appendable, opts](http::Request& req, http::Response& resp) {
+    bool json = IsOtlpJson(req);
     HandleWrite("opentelemetry", appendable,
                 [&](std::string_view body, const model::Labels& extra, storage::Appender* app) {
                   return json ? ImportOtlpJson(body, extra, opts->limits, app) : ImportOtlp(body, extra, opts->limits, app);
@@ -214,15 +257,15 @@ void RegisterWriteApi(http::Server& server, storage::Appendable* appendable, sto
       resp.status = 200;
       resp.content_type = json ? "application/json" : "application/x-protobuf";
       if (json) resp.body = "{}";
-    } else if (json) {
-      std::string message = std::move(resp.body);
-      while (!message.empty() && message.back() == '\n') message.pop_back();
-      resp.content_type = "application/json";
-      resp.body = nlohmann::json{{"message", message}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     }
   });
+  auto otlp_handler = [otlp_write](http::Request& req, http::Response& resp) {
+    otlp_write(req, resp);
+    if (resp.status >= 400) OtlpErrorBody(req, &resp);  // the cross-site 403 too
+  };
   for (const char* path : {"/opentelemetry/v1/metrics", "/opentelemetry/api/v1/push", "/api/v1/otlp/v1/metrics"}) {
     server.RouteRaw("POST", path, otlp_handler, opts->insert_exec);
+    server.ShapeErrors(path, OtlpErrorBody);
   }
 
   route_import("/api/v1/import/native", "native",

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "http/http.h"
 #include "ingest/graphite.h"
@@ -19,6 +20,7 @@
 #include "testutil/probes.h"
 #include "testutil/testutil.h"
 #include "util/fault_injection_env.h"
+#include "util/strings.h"
 
 namespace sremon::ingest {
 namespace {
@@ -34,6 +36,11 @@ class MemStore : public storage::Appendable, public storage::Queryable {
   void SetUnavailable(bool u) {
     std::lock_guard<std::mutex> l(mu_);
     unavailable_ = u;
+  }
+  // Commit() fails with st (Ok: commits succeed again).
+  void FailCommits(Status st) {
+    std::lock_guard<std::mutex> l(mu_);
+    commit_error_ = std::move(st);
   }
   int Commits() {
     std::lock_guard<std::mutex> l(mu_);
@@ -59,6 +66,7 @@ class MemStore : public storage::Appendable, public storage::Queryable {
       std::lock_guard<std::mutex> l(s_->mu_);
       s_->commits_++;
       if (s_->unavailable_) return Status::Unavailable("disk full: no space left on device");
+      if (!s_->commit_error_.ok()) return s_->commit_error_;
       for (auto& [labels, s] : pending_) s_->data_[labels][s.t] = s.v;
       pending_.clear();
       return Status::Ok();
@@ -139,6 +147,7 @@ class MemStore : public storage::Appendable, public storage::Queryable {
   std::mutex mu_;
   std::map<model::Labels, std::map<int64_t, double>> data_;
   bool unavailable_ = false;
+  Status commit_error_;
   int commits_ = 0;
 };
 =======
@@ -316,12 +325,108 @@ TEST_F(WriteApiTest, OtlpJsonBodies) {
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(r.headers.Get("Content-Type"), "application/json");
   EXPECT_EQ(r.body,
-            R"j({"message":"cannot parse the OTLP/JSON body: resourceMetrics[0].scopeMetrics[0].metrics[0].name: want a )j"
-            R"j(string, got an array (stored 0 valid samples)"})j");
+            R"j({"code":3,"message":"cannot parse the OTLP/JSON body: resourceMetrics[0].scopeMetrics[0].metrics[0].name: )j"
+            R"j(want a string, got an array (stored 0 valid samples)"})j");
   // The protobuf encoding is unchanged: an empty request is a full success.
   r = post("", "application/x-protobuf", false);
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.headers.Get("Content-Type"), "application/x-protobuf");
+}
+
+// OTLP/HTTP errors are google.rpc.Status messages in the request's encoding, on every OTLP path
+// and whoever answers: the decoder (400), the server's body and gzip limits (413), the store (500).
+TEST_F(WriteApiTest, OtlpErrorsAreStatusMessages) {
+  // google.rpc.Status read by hand: code = 1 (varint), message = 2 (bytes); nothing else.
+  struct RpcStatus {
+    int code = -1;
+    std::string message;
+  };
+  auto decode = [](std::string_view b) {
+    RpcStatus st;
+    size_t i = 0;
+    auto varint = [&] {
+      uint64_t v = 0;
+      for (int shift = 0; i < b.size(); shift += 7) {
+        auto c = static_cast<uint8_t>(b[i++]);
+        v |= uint64_t{c & 0x7fu} << shift;
+        if (!(c & 0x80)) break;
+      }
+      return v;
+    };
+    while (i < b.size()) {
+      uint64_t tag = varint();
+      if (tag == 0x08) {
+        st.code = static_cast<int>(varint());
+      } else if (tag == 0x12) {
+        size_t n = varint();
+        st.message = std::string(b.substr(i, n));
+        i += n;
+      } else {
+        ADD_FAILURE() << "unexpected tag " << tag << " in " << Quote(b);
+        break;
+      }
+    }
+    return st;
+  };
+  auto post = [&](const std::string& path, const std::string& body, bool json, bool gzip = false) {
+    http::ClientRequest req;
+    req.method = "POST";
+    req.url = base_ + path;
+    req.headers.Set("Content-Type", json ? "application/json" : "application/x-protobuf");
+    if (gzip) req.headers.Set("Content-Encoding", "gzip");
+    req.body = gzip ? http::Gzip(body) : body;
+    auto r = http::Fetch(req);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : http::ClientResponse{};
+  };
+  // A delta sum: refused by the mapping, naming the metric.
+  const std::string delta_proto("\x0a\x0b\x12\x09\x12\x07\x0a\x01" "d" "\x3a\x02\x10\x01", 13);  // sum{temporality 1}
+  const std::string bad_json = R"({"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"name":"x","gauge":{"dataPoints":[{"asDouble":true}]}}]}]}]})";
+  const std::string big(2 << 20, '\x01');  // over the fixture's 1 MB max_body_bytes, raw or unzipped
+  struct Case {
+    std::string body;
+    bool json, gzip;
+    int status, code;
+    std::string want;
+  };
+  const Case kCases[] = {
+      {delta_proto, false, false, 400, 3, "metric \"d\": delta sums are not accepted"},
+      {"\x0b", false, false, 400, 3, "cannot parse the OTLP ExportMetricsServiceRequest protobuf body: invalid wire type"},
+      {bad_json, true, false, 400, 3,
+       "resourceMetrics[0].scopeMetrics[0].metrics[0].gauge.dataPoints[0].asDouble: want a double"},
+      {big, false, false, 413, 8, "request body is larger than the limit of 1048576 bytes"},
+      {big, true, true, 413, 8, "cannot decompress gzip request body"},
+  };
+  for (const char* path : {"/opentelemetry/v1/metrics", "/opentelemetry/api/v1/push", "/api/v1/otlp/v1/metrics"}) {
+    for (const Case& c : kCases) {
+      auto r = post(path, c.body, c.json, c.gzip);
+      EXPECT_EQ(r.status, c.status) << path << " " << c.want;
+      RpcStatus st;
+      if (c.json) {
+        EXPECT_EQ(r.headers.Get("Content-Type"), "application/json");
+        auto j = nlohmann::json::parse(r.body, nullptr, false);
+        ASSERT_TRUE(j.is_object()) << r.body;
+        st = {j.value("code", -1), j.value("message", "")};
+      } else {
+        EXPECT_EQ(r.headers.Get("Content-Type"), "application/x-protobuf");
+        st = decode(r.body);
+      }
+      EXPECT_EQ(st.code, c.code) << path << " " << Quote(r.body);
+      EXPECT_NE(st.message.find(c.want), std::string::npos) << path << " " << Quote(r.body) << "\n want " << c.want;
+    }
+    // The store failing: 500 (INTERNAL), in either encoding.
+    store_.FailCommits(Status::Internal("cannot write the WAL"));
+    for (bool json : {false, true}) {
+      auto r = post(path, json ? "{}" : "", json);
+      RpcStatus st = json ? RpcStatus{nlohmann::json::parse(r.body).value("code", -1),
+                                      nlohmann::json::parse(r.body).value("message", "")}
+                          : decode(r.body);
+      EXPECT_EQ(r.status, 500) << r.body;
+      EXPECT_EQ(st.code, 13);
+      EXPECT_EQ(st.message, "cannot store samples: cannot write the WAL");
+    }
+    store_.FailCommits(Status::Ok());
+  }
 }
 
 // The value of counter NAME{type="TYPE"} in this process's /metrics, -1 when it is not there.

@@ -31,14 +31,18 @@ Status CheckJsonDepth(std::string_view text, int max_depth) {
   return Status::Ok();
 }
 
-Result<nlohmann::json> ParseJson(std::string_view text, int max_depth) {
+Status PrecheckJson(std::string_view text, int max_depth) {
   // nlohmann's lexer takes a NUL byte for the end of the input and ignores what follows, so
   // `{"a":1}<NUL>junk` parsed; RFC 8259 allows no raw NUL and Go's encoding/json refuses it
   // (found by json_depth_fuzzer).
   if (size_t nul = text.find('\0'); nul != std::string_view::npos) {
     return Status::InvalidArgument(fmt::format("invalid JSON at byte {}: NUL byte", nul));
   }
-  if (Status st = CheckJsonDepth(text, max_depth); !st.ok()) return st;
+  return CheckJsonDepth(text, max_depth);
+}
+
+Result<nlohmann::json> ParseJson(std::string_view text, int max_depth) {
+  if (Status st = PrecheckJson(text, max_depth); !st.ok()) return st;
   try {
     return nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {

@@ -29,4 +29,21 @@ Status CheckJsonDepth(std::string_view text, int max_depth = kMaxJsonDepth);
 // is_number_integer()/is_number_unsigned().
 Result<nlohmann::json> ParseJson(std::string_view text, int max_depth = kMaxJsonDepth);
 
+// ParseJson's checks and errors around nlohmann's SAX parser, for documents too large to hold
+// whole as values (about ten times their text): `sax` is a nlohmann SAX handler whose
+// parse_error throws the exception it is given (as nlohmann's own DOM handler does).
+Status PrecheckJson(std::string_view text, int max_depth);  // ParseJson's checks before parsing
+template <typename Sax>
+Status SaxParseJson(std::string_view text, Sax* sax, int max_depth = kMaxJsonDepth) {
+  if (Status st = PrecheckJson(text, max_depth); !st.ok()) return st;
+  try {
+    nlohmann::json::sax_parse(text, sax);
+  } catch (const nlohmann::json::parse_error& e) {
+    return Status::InvalidArgument("invalid JSON at byte " + std::to_string(e.byte));
+  } catch (const nlohmann::json::exception&) {
+    return Status::InvalidArgument("invalid JSON: number out of range");
+  }
+  return Status::Ok();
+}
+
 }  // namespace sremon
