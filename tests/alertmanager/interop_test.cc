@@ -134,7 +134,7 @@ groups:
 // muted its children (upstream's are never inherited), and `group_by: []` put a route's alerts
 // into one group (upstream keeps the parent's grouping).
 TEST(Interop, RoutingMatchesUpstream) {
-  if (!Have("prometheus-alertmanager")) GTEST_SKIP() << "prometheus-alertmanager not installed";
+  if (!testutil::Installed("prometheus-alertmanager")) GTEST_SKIP() << "prometheus-alertmanager not installed";
   const char* conf = R"(
 route:
   receiver: default
