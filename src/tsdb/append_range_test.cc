@@ -12,6 +12,8 @@
 #include "testutil/testutil.h"
 #include "tsdb/chunk.h"
 #include "tsdb/db.h"
+#include "tsdb/iterators.h"
+#include "tsdb/series_data.h"
 
 namespace sremon::tsdb {
 namespace {

@@ -5,8 +5,9 @@
 
 #include <algorithm>
 
-#include "tsdb/chunk.h"
 #include "tsdb/coding.h"
+#include "tsdb/iterators.h"
+#include "tsdb/series_data.h"
 
 namespace sremon::tsdb {
 namespace {

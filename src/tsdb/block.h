@@ -1,5 +1,5 @@
 // Immutable blocks: the samples of many series within one time partition, in one file
-// (docs/format/tsdb.md, "Blocks"): zstd frames of per-series data (chunk.h EncodeSeriesData),
+// (docs/format/tsdb.md, "Blocks"): zstd frames of per-series data (series_data.h EncodeSeriesData),
 // then a zstd-compressed index (symbols, series, frames), then a fixed footer. Everything is
 // checksummed and verified at open. Postings are rebuilt in memory from the series labels.
 // Thread-safety: Block is immutable after Open() and safe to share; BlockWriter is not.
@@ -106,7 +106,7 @@ class Block : public PostingsReader {
   Block() = default;
   Status Load(Env* env);
   Result<std::shared_ptr<const std::string>> ReadFrame(uint32_t f) const;
-  // The timestamps section another series shares (chunk.h TsRef), cached: few distinct ones.
+  // The timestamps section another series shares (series_data.h TsRef), cached: few distinct ones.
   Result<std::shared_ptr<const std::string>> SharedTimestamps(std::string_view data) const;
   int64_t Sym(std::string_view s) const;  // -1 when absent
 

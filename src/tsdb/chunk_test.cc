@@ -8,6 +8,8 @@
 #include <random>
 
 #include "tsdb/coding.h"
+#include "tsdb/iterators.h"
+#include "tsdb/series_data.h"
 
 namespace sremon::tsdb {
 namespace {

@@ -20,10 +20,10 @@
 #include <utility>
 
 #include "tsdb/block.h"
-#include "tsdb/chunk.h"
 #include "tsdb/coding.h"
 #include "tsdb/head.h"
 #include "tsdb/index.h"
+#include "tsdb/iterators.h"
 #include "tsdb/wal.h"
 #include "util/env.h"
 #include "util/heap.h"

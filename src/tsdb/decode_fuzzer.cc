@@ -9,10 +9,11 @@
 #include <vector>
 
 #include "tsdb/block.h"
-#include "tsdb/chunk.h"
+#include "tsdb/series_data.h"
 #include "util/env.h"
 
 using namespace sremon::tsdb;
+using sremon::Env;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view in(reinterpret_cast<const char*>(data), size);
@@ -25,8 +26,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // A block file.
   static const std::string path = "/tmp/sremon-tsdb-fuzz-" + std::to_string(getpid()) + ".blk";
   auto f = Env::Default()->NewWritableFile(path, /*truncate=*/true);
-  if (!f.ok() || !(*f)->Append(in).ok()) return 0;
-  (*f)->Close();
+  if (!f.ok() || !(*f)->Append(in).ok() || !(*f)->Close().ok()) return 0;
   auto b = Block::Open(Env::Default(), path);
   if (b.ok()) {
     for (uint32_t i = 0; i < (*b)->num_series(); i++) {

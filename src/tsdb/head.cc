@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "tsdb/coding.h"
+#include "tsdb/iterators.h"
 
 namespace sremon::tsdb {
 
