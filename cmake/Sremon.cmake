@@ -6,7 +6,20 @@ function(sremon_library name)
   target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR}/src ${PROJECT_BINARY_DIR}/src)
   target_link_libraries(${name} PUBLIC ${ARG_DEPS})
   target_compile_options(${name} PRIVATE -Wall -Wextra -Wno-unused-parameter)
+  if(CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    # Lock annotations (util/thread_annotations.h) are checked wherever they are used; modules
+    # that are fully annotated make them errors (sremon_strict_locking below).
+    target_compile_options(${name} PRIVATE -Wthread-safety)
+  endif()
   set_property(GLOBAL APPEND PROPERTY SREMON_MODULES ${name})
+endfunction()
+
+# sremon_strict_locking(TARGET): under clang, a lock annotation broken in TARGET (a guarded field
+# used without its lock, a lock taken against the ACQUIRED_AFTER order) fails the build.
+function(sremon_strict_locking target)
+  if(CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    target_compile_options(${target} PRIVATE -Wthread-safety-beta -Werror=thread-safety -Werror=thread-safety-beta)
+  endif()
 endfunction()
 
 # sremon_test(NAME SRCS a_test.cc DEPS lib... [LABELS unit]): a GoogleTest binary registered

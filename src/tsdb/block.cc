@@ -394,7 +394,7 @@ void Block::CollectLabelNames(const Postings& ids, std::set<std::string, std::le
 
 Result<std::shared_ptr<const std::string>> Block::ReadFrame(uint32_t f) const {
   {
-    std::lock_guard<std::mutex> l(cache_mu_);
+    MutexLock l(&cache_mu_);
     for (const auto& [idx, data] : cache_) {
       if (idx == f) return data;
     }
@@ -408,7 +408,7 @@ Result<std::shared_ptr<const std::string>> Block::ReadFrame(uint32_t f) const {
   if (ZSTD_isError(n) || n != fe.rawlen)
     return Corrupt(path_, fmt::format("frame {} does not decompress", f));
   std::shared_ptr<const std::string> out = std::move(raw);
-  std::lock_guard<std::mutex> l(cache_mu_);
+  MutexLock l(&cache_mu_);
   if (cache_.size() < kCacheFrames) {
     cache_.emplace_back(f, out);
   } else {
@@ -476,7 +476,7 @@ Result<std::shared_ptr<const std::string>> Block::SharedTimestamps(std::string_v
   if (!SeriesDataTsRef(data, &ref)) return std::shared_ptr<const std::string>();
   uint64_t key = (static_cast<uint64_t>(ref.frame) << 32) | ref.offset;
   {
-    std::lock_guard<std::mutex> l(cache_mu_);
+    MutexLock l(&cache_mu_);
     auto it = ts_cache_.find(key);
     if (it != ts_cache_.end() && it->second->size() == ref.len) return it->second;
   }
@@ -486,7 +486,7 @@ Result<std::shared_ptr<const std::string>> Block::SharedTimestamps(std::string_v
   if (static_cast<uint64_t>(ref.offset) + ref.len > (*frame)->size())
     return Corrupt(path_, "bad shared timestamps location");
   auto ts = std::make_shared<const std::string>((*frame)->substr(ref.offset, ref.len));
-  std::lock_guard<std::mutex> l(cache_mu_);
+  MutexLock l(&cache_mu_);
   if (ts_cache_.size() >= kMaxCachedTs) ts_cache_.clear();
   ts_cache_[key] = ts;
   return ts;

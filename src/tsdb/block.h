@@ -7,7 +7,6 @@
 
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -18,6 +17,7 @@
 #include "tsdb/index.h"
 #include "util/env.h"
 #include "util/status.h"
+#include "util/thread_annotations.h"
 
 namespace sremon::tsdb {
 
@@ -144,12 +144,10 @@ class Block : public PostingsReader {
   std::vector<uint32_t> post_ids_;
 
   // A few recently decompressed frames: consecutive series of a Select share frames.
-  mutable std::mutex cache_mu_;
-  mutable std::vector<std::pair<uint32_t, std::shared_ptr<const std::string>>>
-      cache_;  // GUARDED_BY(cache_mu_)
-  mutable size_t cache_next_ = 0;
-  mutable std::unordered_map<uint64_t, std::shared_ptr<const std::string>>
-      ts_cache_;  // GUARDED_BY(cache_mu_)
+  mutable Mutex cache_mu_;
+  mutable std::vector<std::pair<uint32_t, std::shared_ptr<const std::string>>> cache_ GUARDED_BY(cache_mu_);
+  mutable size_t cache_next_ GUARDED_BY(cache_mu_) = 0;
+  mutable std::unordered_map<uint64_t, std::shared_ptr<const std::string>> ts_cache_ GUARDED_BY(cache_mu_);
 };
 
 }  // namespace sremon::tsdb

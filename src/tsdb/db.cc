@@ -10,10 +10,8 @@
 #include <bit>
 #include <cstring>
 #include <chrono>
-#include <condition_variable>
 #include <map>
 #include <set>
-#include <shared_mutex>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
@@ -27,6 +25,7 @@
 #include "tsdb/wal.h"
 #include "util/env.h"
 #include "util/heap.h"
+#include "util/thread_annotations.h"
 #include "util/time.h"
 
 namespace sremon::tsdb {
@@ -115,8 +114,8 @@ class DBImpl : public DB {
   Status Close() override;
   Status ForceFlush() override;
   // Forgets series without samples in the head or in frozen heads (gone from every target for a
-  // whole flush interval); their blocks keep them. REQUIRES: flush_mu_.
-  void CollectGarbage();
+  // whole flush interval); their blocks keep them.
+  void CollectGarbage() REQUIRES(flush_mu_);
   Status ForceMerge() override;
   Result<uint64_t> DeleteSeries(const std::vector<Matcher>& matchers) override;
   Stats GetStats() const override;
@@ -127,11 +126,11 @@ class DBImpl : public DB {
 
   // Appender support.
   Status CheckAndAdd(const Labels& labels, int64_t t, double v, int64_t min_valid_t, std::vector<Pending>* batch);
-  Status CommitBatch(std::vector<Pending>* batch);
+  Status CommitBatch(std::vector<Pending>* batch) EXCLUDES(commit_mu_);
 
   // Querier support.
   std::vector<MemSeries*> HeadSelect(const std::vector<Matcher>& ms) const {
-    std::shared_lock l(index_mu_);
+    ReaderMutexLock l(&index_mu_);
     Postings p = SelectPostings(postings_, ms);
     std::vector<MemSeries*> out;
     out.reserve(p.size());
@@ -140,39 +139,41 @@ class DBImpl : public DB {
   }
   int64_t NowMs() const { return opts_.now_ms ? opts_.now_ms() : sremon::NowMs(); }
   void SortHead(std::vector<MemSeries*>* series) const {
-    std::shared_lock l(index_mu_);
+    ReaderMutexLock l(&index_mu_);
     SortByLabels(series, postings_);
   }
 
   // Epochs protect MemSeries pointers held by appenders (Append..Commit) and queriers: a series
   // removed by garbage collection is freed only when everything pinned before its removal ended.
   uint64_t Pin() {
-    std::lock_guard<std::mutex> l(epoch_mu_);
+    MutexLock l(&epoch_mu_);
     active_.insert(epoch_);
     return epoch_;
   }
   void Unpin(uint64_t e) {
-    std::lock_guard<std::mutex> l(epoch_mu_);
+    MutexLock l(&epoch_mu_);
     active_.erase(active_.find(e));
   }
 
  private:
   friend class QuerierImpl;
   MemSeries* GetOrCreate(const Labels& labels);
-  void ApplyLocked(MemSeries* s, int64_t t, double v);  // REQUIRES: commit_mu_ (or replay)
-  Status Replay();
-  void ReplayRecord(std::string_view rec, std::unordered_map<uint64_t, MemSeries*>* ids, uint64_t* samples);
-  std::vector<uint32_t> DeleteInHead(const std::vector<Matcher>& ms);
-  Status Freeze();            // REQUIRES: flush_mu_
-  Status WriteFrozen();       // REQUIRES: flush_mu_
-  Status FlushLocked();       // REQUIRES: flush_mu_
-  Status MergePartition(int64_t partition, std::vector<std::shared_ptr<Block>> inputs);  // REQUIRES: flush_mu_
-  Status MergeIfNeeded(bool force);  // REQUIRES: flush_mu_
-  Status Rewrite(const std::shared_ptr<Block>& b, const Postings& drop);  // REQUIRES: flush_mu_
-  void ApplyRetention();      // REQUIRES: flush_mu_
-  Status PublishBlocks(std::vector<std::shared_ptr<Block>> add, const std::vector<std::shared_ptr<Block>>& remove);
-  std::vector<std::shared_ptr<Block>> BlocksSnapshot() const {
-    std::lock_guard<std::mutex> l(state_mu_);
+  void ApplyLocked(MemSeries* s, int64_t t, double v) REQUIRES(commit_mu_);
+  Status Replay() EXCLUDES(commit_mu_);
+  void ReplayRecord(std::string_view rec, std::unordered_map<uint64_t, MemSeries*>* ids, uint64_t* samples)
+      REQUIRES(commit_mu_);
+  std::vector<uint32_t> DeleteInHead(const std::vector<Matcher>& ms) REQUIRES(commit_mu_);
+  Status Freeze() REQUIRES(flush_mu_);
+  Status WriteFrozen() REQUIRES(flush_mu_);
+  Status FlushLocked() REQUIRES(flush_mu_);
+  Status MergePartition(int64_t partition, std::vector<std::shared_ptr<Block>> inputs) REQUIRES(flush_mu_);
+  Status MergeIfNeeded(bool force) REQUIRES(flush_mu_);
+  Status Rewrite(const std::shared_ptr<Block>& b, const Postings& drop) REQUIRES(flush_mu_);
+  void ApplyRetention() REQUIRES(flush_mu_);
+  Status PublishBlocks(std::vector<std::shared_ptr<Block>> add, const std::vector<std::shared_ptr<Block>>& remove)
+      EXCLUDES(state_mu_);
+  std::vector<std::shared_ptr<Block>> BlocksSnapshot() const EXCLUDES(state_mu_) {
+    MutexLock l(&state_mu_);
     return blocks_;
   }
   void SyncLoop();
@@ -184,43 +185,45 @@ class DBImpl : public DB {
   int lock_fd_ = -1;
   std::unique_ptr<Wal> wal_;
 
-  mutable std::shared_mutex index_mu_;
-  std::vector<std::unique_ptr<MemSeries>> series_;      // GUARDED_BY(index_mu_), by id
-  SeriesTable by_hash_;                                 // GUARDED_BY(index_mu_)
-  MemPostings postings_;                                // GUARDED_BY(index_mu_)
-  uint64_t live_series_ = 0;                            // GUARDED_BY(index_mu_)
+  // Lock order: db.h. The ACQUIRED_AFTER chain lets clang check it (-Wthread-safety-beta).
+  mutable SharedMutex index_mu_ ACQUIRED_AFTER(commit_mu_);
+  std::vector<std::unique_ptr<MemSeries>> series_ GUARDED_BY(index_mu_);  // by id
+  SeriesTable by_hash_ GUARDED_BY(index_mu_);
+  MemPostings postings_ GUARDED_BY(index_mu_);
+  uint64_t live_series_ GUARDED_BY(index_mu_) = 0;
 
-  std::mutex epoch_mu_;
-  uint64_t epoch_ = 0;                 // GUARDED_BY(epoch_mu_)
-  std::multiset<uint64_t> active_;     // GUARDED_BY(epoch_mu_): epochs of pinned users
-  std::vector<std::pair<uint64_t, std::unique_ptr<MemSeries>>> graveyard_;  // GUARDED_BY(flush_mu_)
+  Mutex epoch_mu_ ACQUIRED_AFTER(index_mu_);
+  uint64_t epoch_ GUARDED_BY(epoch_mu_) = 0;
+  std::multiset<uint64_t> active_ GUARDED_BY(epoch_mu_);  // epochs of pinned users
+  std::vector<std::pair<uint64_t, std::unique_ptr<MemSeries>>> graveyard_ GUARDED_BY(flush_mu_);
   std::atomic<uint64_t> gc_series_{0};
 
-  std::mutex commit_mu_;     // orders WAL writes and head updates; a flush freezes under it
-  uint64_t wal_gen_ = 1;     // GUARDED_BY(commit_mu_)
-  std::string rec_buf_;      // GUARDED_BY(commit_mu_)
-  std::atomic<uint64_t> head_samples_{0};
+  Mutex commit_mu_ ACQUIRED_AFTER(flush_mu_);  // orders WAL writes and head updates; a flush freezes under it
+  uint64_t wal_gen_ GUARDED_BY(commit_mu_) = 1;
+  std::string rec_buf_ GUARDED_BY(commit_mu_);
+  std::atomic<uint64_t> head_samples_{0};  // written under commit_mu_; read anywhere
 
-  std::mutex flush_mu_;  // one flush, merge, delete or retention pass at a time
-  uint64_t next_seq_ = 1, next_id_ = 1;  // GUARDED_BY(flush_mu_)
-  std::chrono::steady_clock::time_point last_flush_ = std::chrono::steady_clock::now();
+  Mutex flush_mu_;  // one flush, merge, delete or retention pass at a time
+  uint64_t next_seq_ GUARDED_BY(flush_mu_) = 1;
+  uint64_t next_id_ GUARDED_BY(flush_mu_) = 1;
+  std::chrono::steady_clock::time_point last_flush_ GUARDED_BY(flush_mu_) = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point retry_after_;  // maintenance thread only
   int backoff_s_ = 2;                                  // maintenance thread only
 
-  mutable std::mutex state_mu_;
-  std::vector<std::shared_ptr<Block>> blocks_;        // GUARDED_BY(state_mu_), by (seq, id)
-  std::vector<std::shared_ptr<FrozenHead>> frozen_;   // GUARDED_BY(state_mu_), oldest first
+  mutable Mutex state_mu_ ACQUIRED_AFTER(index_mu_);
+  std::vector<std::shared_ptr<Block>> blocks_ GUARDED_BY(state_mu_);        // by (seq, id)
+  std::vector<std::shared_ptr<FrozenHead>> frozen_ GUARDED_BY(state_mu_);   // oldest first
 
   std::atomic<uint64_t> ingested_{0}, rejected_{0}, too_many_labels_{0}, truncated_{0}, ooo_{0}, wal_errors_{0},
       flushes_{0}, merges_{0}, corrupt_blocks_{0};
   uint64_t replayed_samples_ = 0;
   double replay_seconds_ = 0;
 
-  std::mutex bg_mu_;
-  std::condition_variable bg_cv_;
-  bool closing_ = false;  // GUARDED_BY(bg_mu_)
+  Mutex bg_mu_;
+  CondVar bg_cv_;
+  bool closing_ GUARDED_BY(bg_mu_) = false;
   std::atomic<bool> stopping_{false};
-  bool closed_ = false;
+  bool closed_ GUARDED_BY(commit_mu_) = false;
   std::thread syncer_, maint_;
 };
 
@@ -290,12 +293,12 @@ Status DBImpl::CheckAndAdd(const Labels& labels, int64_t t, double v, int64_t mi
 MemSeries* DBImpl::GetOrCreate(const Labels& labels) {
   uint64_t h = LabelsHash(labels);
   {
-    std::shared_lock l(index_mu_);
+    ReaderMutexLock l(&index_mu_);
     for (MemSeries* s = by_hash_.Find(h); s; s = s->next_same_hash) {
       if (s->labels.Equals(labels)) return s;
     }
   }
-  std::unique_lock l(index_mu_);
+  WriterMutexLock l(&index_mu_);
   MemSeries*& head = by_hash_.Slot(h);
   for (MemSeries* s = head; s; s = s->next_same_hash) {
     if (s->labels.Equals(labels)) return s;
@@ -310,13 +313,13 @@ MemSeries* DBImpl::GetOrCreate(const Labels& labels) {
 }
 
 void DBImpl::ApplyLocked(MemSeries* s, int64_t t, double v) {
-  std::lock_guard<std::mutex> l(s->mu());
+  MutexLock l(&s->mu());
   if (s->data.Add(t, v)) ooo_++;
 }
 
 Status DBImpl::CommitBatch(std::vector<Pending>* batch) {
   if (batch->empty()) return Status::Ok();
-  std::lock_guard<std::mutex> l(commit_mu_);
+  MutexLock l(&commit_mu_);
   if (closed_) return Status::Unavailable("cannot commit samples: the database is closed");
   // A series deleted since Append() is recreated (the new samples are newer than the delete).
   for (auto& p : *batch) {
@@ -420,22 +423,27 @@ Status DBImpl::OpenImpl() {
       if (s != b->meta().id) replaced.insert(s);
     }
   }
-  for (const auto& b : blocks) {
-    if (replaced.count(b->meta().id)) {
-      spdlog::info("removing block {}: replaced by a merged block", b->path());
-      if (Status st = env_->RemoveFile(b->path()); !st.ok()) {
-        spdlog::warn("{}; trying again at the next start", st.ToString());
+  {
+    // No other thread runs yet: the locks are for the analysis (every other writer holds them).
+    MutexLock fl(&flush_mu_);
+    MutexLock sl(&state_mu_);
+    for (const auto& b : blocks) {
+      if (replaced.count(b->meta().id)) {
+        spdlog::info("removing block {}: replaced by a merged block", b->path());
+        if (Status st = env_->RemoveFile(b->path()); !st.ok()) {
+          spdlog::warn("{}; trying again at the next start", st.ToString());
+        }
+        continue;
       }
-      continue;
+      blocks_.push_back(b);
+      next_seq_ = std::max(next_seq_, b->meta().seq + 1);
     }
-    blocks_.push_back(b);
-    next_seq_ = std::max(next_seq_, b->meta().seq + 1);
+    for (const auto& b : blocks) next_id_ = std::max(next_id_, b->meta().id + 1);
+    for (uint64_t id : replaced) next_id_ = std::max(next_id_, id + 1);
+    std::sort(blocks_.begin(), blocks_.end(), [](const auto& a, const auto& b) {
+      return std::pair(a->meta().seq, a->meta().id) < std::pair(b->meta().seq, b->meta().id);
+    });
   }
-  for (const auto& b : blocks) next_id_ = std::max(next_id_, b->meta().id + 1);
-  for (uint64_t id : replaced) next_id_ = std::max(next_id_, id + 1);
-  std::sort(blocks_.begin(), blocks_.end(), [](const auto& a, const auto& b) {
-    return std::pair(a->meta().seq, a->meta().id) < std::pair(b->meta().seq, b->meta().id);
-  });
 
   SREMON_RETURN_IF_ERROR(env_->CreateDir(wal_dir_));
   SREMON_RETURN_IF_ERROR(Replay());
@@ -455,7 +463,9 @@ Status DBImpl::Replay() {
   uint64_t samples = 0;
   WalReplayStats stats;
   spdlog::info("replaying the WAL in {}", wal_dir_);
-  Status st = Wal::Replay(env_, wal_dir_, [&](std::string_view rec) { ReplayRecord(rec, &ids, &samples); }, &stats);
+  MutexLock l(&commit_mu_);  // no other thread runs yet; held as by every other writer of the head
+  Status st = Wal::Replay(
+      env_, wal_dir_, [&](std::string_view rec) REQUIRES(commit_mu_) { ReplayRecord(rec, &ids, &samples); }, &stats);
   if (!st.ok()) return st.WithContext("cannot replay the WAL");
   replay_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   replayed_samples_ = samples;
@@ -534,17 +544,17 @@ void DBImpl::ReplayRecord(std::string_view rec, std::unordered_map<uint64_t, Mem
 
 Status DBImpl::Close() {
   {
-    std::lock_guard<std::mutex> l(bg_mu_);
+    MutexLock l(&bg_mu_);
     if (closing_) return Status::Ok();
     closing_ = true;
   }
   stopping_ = true;  // a running flush or merge gives up (the WAL and the old blocks stay valid)
-  bg_cv_.notify_all();
+  bg_cv_.SignalAll();
   if (syncer_.joinable()) syncer_.join();
   if (maint_.joinable()) maint_.join();
   Status st;
   {
-    std::lock_guard<std::mutex> l(commit_mu_);
+    MutexLock l(&commit_mu_);
     closed_ = true;
     if (wal_) st = wal_->Close();
   }
@@ -563,8 +573,8 @@ void DBImpl::SyncLoop() {
   bool failing = false;
   while (true) {
     {
-      std::unique_lock<std::mutex> l(bg_mu_);
-      if (bg_cv_.wait_for(l, interval, [this] { return closing_; })) return;
+      MutexLock l(&bg_mu_);
+      if (bg_cv_.WaitFor(&bg_mu_, interval, [this]() REQUIRES(bg_mu_) { return closing_; })) return;
     }
     Status st = wal_->Sync();
     if (!st.ok() && !failing) spdlog::error("WAL fsync failed: {}", st.ToString());
@@ -577,14 +587,14 @@ void DBImpl::MaintenanceLoop() {
   auto last_retention = std::chrono::steady_clock::time_point{};
   while (true) {
     {
-      std::unique_lock<std::mutex> l(bg_mu_);
-      if (bg_cv_.wait_for(l, std::chrono::seconds(1), [this] { return closing_; })) return;
+      MutexLock l(&bg_mu_);
+      if (bg_cv_.WaitFor(&bg_mu_, std::chrono::seconds(1), [this]() REQUIRES(bg_mu_) { return closing_; })) return;
     }
-    std::lock_guard<std::mutex> l(flush_mu_);
+    MutexLock l(&flush_mu_);
     auto now = std::chrono::steady_clock::now();
     bool has_frozen;
     {
-      std::lock_guard<std::mutex> sl(state_mu_);
+      MutexLock sl(&state_mu_);
       has_frozen = !frozen_.empty();
     }
     bool old = head_samples_ > 0 && now - last_flush_ >= std::chrono::milliseconds(opts_.head_flush_interval_ms);
@@ -615,7 +625,7 @@ void DBImpl::MaintenanceLoop() {
 // ---------------------------------------------------------------- Flush
 
 Status DBImpl::Freeze() {
-  std::lock_guard<std::mutex> l(commit_mu_);
+  MutexLock l(&commit_mu_);
   if (head_samples_ == 0 || closed_) return Status::Ok();
   auto seg = wal_->Rotate();
   if (!seg.ok()) return seg.status().WithContext("cannot rotate the WAL");
@@ -623,11 +633,11 @@ Status DBImpl::Freeze() {
   auto fz = std::make_shared<FrozenHead>();
   fz->wal_seg = *seg;
   {
-    std::shared_lock il(index_mu_);
+    ReaderMutexLock il(&index_mu_);
     fz->data.resize(series_.size());
     for (const auto& s : series_) {
       if (!s) continue;  // collected
-      std::lock_guard<std::mutex> sl(s->mu());
+      MutexLock sl(&s->mu());
       if (s->data.count() == 0) {
         s->idle_flushes++;
         continue;
@@ -637,7 +647,7 @@ Status DBImpl::Freeze() {
       fz->data[s->id] = std::make_unique<HeadData>(std::exchange(s->data, HeadData()));
     }
   }
-  std::lock_guard<std::mutex> sl(state_mu_);
+  MutexLock sl(&state_mu_);
   frozen_.push_back(std::move(fz));
   head_samples_ = 0;  // after the push, under state_mu_: a querier never sees both empty early
   return Status::Ok();
@@ -647,13 +657,13 @@ Status DBImpl::WriteFrozen() {
   while (true) {
     std::shared_ptr<FrozenHead> fz;
     {
-      std::lock_guard<std::mutex> l(state_mu_);
+      MutexLock l(&state_mu_);
       if (frozen_.empty()) break;
       fz = frozen_.front();
     }
     std::vector<MemSeries*> list;
     {
-      std::shared_lock il(index_mu_);
+      ReaderMutexLock il(&index_mu_);
       for (uint32_t id = 0; id < fz->data.size(); id++) {
         if (fz->data[id] && series_[id] && !series_[id]->deleted) list.push_back(series_[id].get());
       }
@@ -704,7 +714,7 @@ Status DBImpl::WriteFrozen() {
       return st;
     }
     {
-      std::lock_guard<std::mutex> l(state_mu_);
+      MutexLock l(&state_mu_);
       frozen_.erase(frozen_.begin());
     }
     SREMON_RETURN_IF_ERROR(PublishBlocks(made, {}));
@@ -722,23 +732,23 @@ Status DBImpl::WriteFrozen() {
 void DBImpl::CollectGarbage() {
   uint64_t removed = 0;
   {
-    std::lock_guard<std::mutex> cl(commit_mu_);  // no sample lands in a series while we look
-    std::unique_lock il(index_mu_);
+    MutexLock cl(&commit_mu_);  // no sample lands in a series while we look
+    WriterMutexLock il(&index_mu_);
     std::vector<std::shared_ptr<FrozenHead>> frozen;
     {
-      std::lock_guard<std::mutex> sl(state_mu_);
+      MutexLock sl(&state_mu_);
       frozen = frozen_;
     }
     uint64_t epoch;
     {
-      std::lock_guard<std::mutex> el(epoch_mu_);
+      MutexLock el(&epoch_mu_);
       epoch = ++epoch_;
     }
     std::vector<std::pair<uint32_t, Labels>> gone;
     for (auto& s : series_) {
       if (!s || s->deleted || s->idle_flushes == 0) continue;
       {
-        std::lock_guard<std::mutex> sl(s->mu());
+        MutexLock sl(&s->mu());
         if (s->data.count() > 0) continue;
       }
       bool in_frozen = false;
@@ -767,7 +777,7 @@ void DBImpl::CollectGarbage() {
   // Free what no pinned appender or querier can still see.
   uint64_t min_active;
   {
-    std::lock_guard<std::mutex> el(epoch_mu_);
+    MutexLock el(&epoch_mu_);
     min_active = active_.empty() ? UINT64_MAX : *active_.begin();
   }
   size_t kept = 0;
@@ -786,7 +796,7 @@ Status DBImpl::FlushLocked() {
 
 Status DBImpl::PublishBlocks(std::vector<std::shared_ptr<Block>> add, const std::vector<std::shared_ptr<Block>>& remove) {
   {
-    std::lock_guard<std::mutex> l(state_mu_);
+    MutexLock l(&state_mu_);
     for (const auto& r : remove) blocks_.erase(std::remove(blocks_.begin(), blocks_.end(), r), blocks_.end());
     for (auto& b : add) blocks_.push_back(std::move(b));
     std::sort(blocks_.begin(), blocks_.end(), [](const auto& a, const auto& b) {
@@ -803,11 +813,11 @@ Status DBImpl::PublishBlocks(std::vector<std::shared_ptr<Block>> add, const std:
 
 Status DBImpl::ForceFlush() {
   {
-    std::lock_guard<std::mutex> l(commit_mu_);
+    MutexLock l(&commit_mu_);
     if (closed_) return Status::Unavailable("the database is closed");
   }
   SREMON_RETURN_IF_ERROR(wal_->Sync());
-  std::lock_guard<std::mutex> l(flush_mu_);
+  MutexLock l(&flush_mu_);
   return FlushLocked();
 }
 
@@ -894,7 +904,7 @@ Status DBImpl::MergePartition(int64_t partition, std::vector<std::shared_ptr<Blo
 
 Status DBImpl::ForceMerge() {
   SREMON_RETURN_IF_ERROR(ForceFlush());
-  std::lock_guard<std::mutex> l(flush_mu_);
+  MutexLock l(&flush_mu_);
   ApplyRetention();
   return MergeIfNeeded(true);
 }
@@ -917,14 +927,14 @@ void DBImpl::ApplyRetention() {
 
 std::vector<uint32_t> DBImpl::DeleteInHead(const std::vector<Matcher>& ms) {
   std::vector<uint32_t> ids;
-  std::unique_lock l(index_mu_);
+  WriterMutexLock l(&index_mu_);
   Postings p = SelectPostings(postings_, ms);
   std::vector<std::pair<uint32_t, Labels>> gone;
   for (uint32_t id : p) {
     MemSeries* s = series_[id].get();
     s->deleted = true;
     {
-      std::lock_guard<std::mutex> sl(s->mu());
+      MutexLock sl(&s->mu());
       head_samples_ -= std::min<uint64_t>(head_samples_, s->data.count());
       s->data = HeadData();
     }
@@ -969,18 +979,18 @@ Result<uint64_t> DBImpl::DeleteSeries(const std::vector<Matcher>& ms) {
   if (ms.empty() || std::all_of(ms.begin(), ms.end(), [](const Matcher& m) { return m.MatchesEmpty(); })) {
     return Status::InvalidArgument("delete_series needs at least one matcher that does not match the empty string");
   }
-  std::lock_guard<std::mutex> fl(flush_mu_);
+  MutexLock fl(&flush_mu_);
   std::unordered_set<uint64_t> matched;
   // Log first so a restart repeats the deletion on the samples replayed before it.
   {
-    std::lock_guard<std::mutex> l(commit_mu_);
+    MutexLock l(&commit_mu_);
     if (closed_) return Status::Unavailable("the database is closed");
     rec_buf_.clear();
     EncodeMatchers(ms, &rec_buf_);
     Status st = wal_->Append(rec_buf_);
     if (!st.ok()) return Status::Unavailable("cannot delete series: " + st.message());
     std::vector<uint32_t> ids = DeleteInHead(ms);
-    std::shared_lock il(index_mu_);
+    ReaderMutexLock il(&index_mu_);
     for (uint32_t id : ids) matched.insert(series_[id]->hash);
   }
   SREMON_RETURN_IF_ERROR(wal_->Sync());
@@ -997,12 +1007,12 @@ Result<uint64_t> DBImpl::DeleteSeries(const std::vector<Matcher>& ms) {
 Stats DBImpl::GetStats() const {
   Stats s;
   {
-    std::shared_lock l(index_mu_);
+    ReaderMutexLock l(&index_mu_);
     s.series = live_series_;
   }
   s.samples_in_head = head_samples_;
   {
-    std::lock_guard<std::mutex> l(state_mu_);
+    MutexLock l(&state_mu_);
     for (const auto& f : frozen_) s.samples_in_head += f->samples;
     s.blocks = blocks_.size();
     for (const auto& b : blocks_) s.disk_bytes += b->file_bytes();
@@ -1037,7 +1047,7 @@ class SeriesImpl : public storage::Series {
       for (const auto& f : *frozen_) {
         if (const HeadData* d = f->Get(head_->id); d && d->Overlaps(mint_, maxt_)) its.push_back(d->Snapshot(mint_, maxt_));
       }
-      std::lock_guard<std::mutex> l(head_->mu());
+      MutexLock l(&head_->mu());
       if (head_->data.Overlaps(mint_, maxt_)) its.push_back(head_->data.Snapshot(mint_, maxt_));
     }
     if (its.empty()) return NewVectorIterator({});
@@ -1139,7 +1149,7 @@ class SeriesSetImpl : public storage::SeriesSet {
 class QuerierImpl : public storage::Querier {
  public:
   QuerierImpl(DBImpl* db, int64_t mint, int64_t maxt) : db_(db), mint_(mint), maxt_(maxt), epoch_(db->Pin()) {
-    std::lock_guard<std::mutex> l(db->state_mu_);
+    MutexLock l(&db->state_mu_);
     for (const auto& b : db->blocks_) {
       if (b->meta().mint <= maxt && b->meta().maxt >= mint) blocks_.push_back(b);
     }
@@ -1209,8 +1219,8 @@ class QuerierImpl : public storage::Querier {
       // Nothing to add.
     } else if (ms.empty()) {
       // Values of the head index that have a series with samples in range (no Select).
-      std::shared_lock l(db_->index_mu_);
-      db_->postings_.ForEachValue(name, "", [&](std::string_view v, PostingsRef ids) {
+      ReaderMutexLock l(&db_->index_mu_);
+      db_->postings_.ForEachValue(name, "", [&](std::string_view v, PostingsRef ids) REQUIRES_SHARED(db_->index_mu_) {
         for (uint32_t id : ids) {
           if (InRange(db_->series_[id].get())) {
             out.emplace_back(v);
@@ -1281,7 +1291,7 @@ class QuerierImpl : public storage::Querier {
       const HeadData* d = f->Get(s->id);
       if (d && d->Overlaps(mint_, maxt_)) return true;
     }
-    std::lock_guard<std::mutex> l(s->mu());
+    MutexLock l(&s->mu());
     return s->data.Overlaps(mint_, maxt_);
   }
 

@@ -16,6 +16,35 @@
 // Memory: the head keeps a series in its index while it receives samples; a series that got
 // none for a whole flush interval is forgotten by the head (its data stays in blocks, and it
 // comes back with its next sample), so series churn does not grow memory without bound.
+//
+// Locking (db.cc; written as GUARDED_BY/REQUIRES/ACQUIRED_AFTER and checked by clang's
+// -Wthread-safety, util/thread_annotations.h). The DB's mutexes, outermost first: a thread that
+// holds one takes only mutexes further down the list, never one above it.
+//   1. flush_mu_    one flush, merge, delete or retention pass at a time. Held for seconds (blocks
+//                   are written under it); appends and queries never wait for it.
+//   2. commit_mu_   orders WAL writes with head updates: Commit(), the head's hand-over to a flush
+//                   (Freeze), the delete record, WAL replay, Close().
+//   3. index_mu_    (shared) the head's series list, hash table and postings: shared to look up
+//                   and list, exclusive to add, delete or forget series.
+//   4. state_mu_    the block list and the frozen heads (held only to copy or swap them), and
+//      epoch_mu_    the epoch counter and the pinned epochs. Never held together.
+//   5. MemSeries::mu()  one series' samples (HeadData): 4096 striped locks shared by series ids.
+//                   Innermost, and never two at once (two series may share a stripe).
+// Leaves (nothing is taken while they are held): the WAL's sync_mu_ then mu_ (appended and
+// rotated under commit_mu_, fsynced under nothing or commit_mu_), Block::cache_mu_ (a block's
+// frame cache). bg_mu_ (waking the background threads) is taken alone.
+// The nested paths:
+//   CollectGarbage  flush -> commit -> index (exclusive) -> state, then epoch, then each series
+//   Freeze          flush -> commit -> WAL rotate; index (shared) -> each series; then state
+//   DeleteSeries    flush -> commit -> WAL append; index (exclusive) -> each series
+//   Commit          commit -> index (a series deleted since Append), WAL append, each series
+//   queries         index (shared) -> series; state alone; epoch alone (Pin/Unpin)
+// Some fields of MemSeries (head.h) are guarded by index_mu_ or commit_mu_, which clang cannot
+// name from there; their comments say which.
+// Lifetime of head series: appenders and queriers hold raw MemSeries pointers under an epoch
+// pin. CollectGarbage unlinks an idle series and frees it only once every pin older than its
+// removal is released (DBImpl::Pin, CollectGarbage); DeleteSeries unlinks and empties a series
+// but keeps it allocated (marked deleted) until the DB is closed.
 #pragma once
 
 #include <cstdint>

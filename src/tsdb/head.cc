@@ -105,8 +105,8 @@ bool operator<(const PackedLabels& a, const PackedLabels& b) {
   return a.n_ < b.n_;
 }
 
-std::mutex& MemSeries::SeriesLock(uint32_t id) {
-  static std::mutex locks[4096];
+Mutex& MemSeries::SeriesLock(uint32_t id) {
+  static Mutex locks[4096];
   return locks[id % 4096];
 }
 

@@ -5,7 +5,6 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string_view>
 #include <vector>
 
@@ -13,6 +12,7 @@
 #include "storage/storage.h"
 #include "tsdb/chunk.h"
 #include "tsdb/index.h"
+#include "util/thread_annotations.h"
 
 namespace sremon::tsdb {
 
@@ -112,22 +112,23 @@ class HeadData {
 
 // A series known to the head. Queriers and appenders keep raw pointers: a series removed from
 // the index (deleted, or collected when idle) is freed only once nothing pinned before its
-// removal can still see it (the DB's epochs, db.cc).
+// removal can still see it (the DB's epochs: db.h, "Lifetime of head series").
 struct MemSeries {
   MemSeries(uint32_t id, uint64_t hash, const model::Labels& labels) : id(id), hash(hash), labels(labels) {}
   const uint32_t id;
   const uint64_t hash;
   const PackedLabels labels;
-  MemSeries* next_same_hash = nullptr;  // GUARDED_BY(DB index mutex)
-  uint64_t logged_gen = 0;              // GUARDED_BY(DB commit mutex): WAL generation of its series record
-  uint32_t idle_flushes = 0;            // GUARDED_BY(DB commit mutex): flushes that found no samples
+  // Guarded by the DB's index_mu_ / commit_mu_ (db.h, "Locking"; clang cannot name them here).
+  MemSeries* next_same_hash = nullptr;  // index_mu_
+  uint64_t logged_gen = 0;              // commit_mu_: WAL generation of its series record
+  uint32_t idle_flushes = 0;            // commit_mu_: flushes that found no samples
   std::atomic<bool> deleted{false};
-  HeadData data;  // GUARDED_BY(mu()); count() == 0 when no samples
+  HeadData data GUARDED_BY(mu());  // count() == 0 when no samples
 
   // The lock of this series' data, one of a fixed set shared by ids (a std::mutex per series
   // would be 40 bytes of each million series). Never hold two at a time: two series may share.
-  std::mutex& mu() const { return SeriesLock(id); }
-  static std::mutex& SeriesLock(uint32_t id);
+  Mutex& mu() const { return SeriesLock(id); }
+  static Mutex& SeriesLock(uint32_t id);
 };
 
 // Sorts series by labels (model::Labels order). Large lists (an eighth of the index or more)

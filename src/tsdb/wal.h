@@ -6,12 +6,12 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 
 #include "util/env.h"
 #include "util/status.h"
+#include "util/thread_annotations.h"
 
 namespace sremon::tsdb {
 
@@ -52,20 +52,20 @@ class Wal {
 
  private:
   Wal(Env* env, std::string dir, uint64_t segment_bytes) : env_(env), dir_(std::move(dir)), segment_bytes_(segment_bytes) {}
-  Status OpenSegmentLocked(uint64_t seg);
+  Status OpenSegmentLocked(uint64_t seg) REQUIRES(mu_);
   std::string SegmentPath(uint64_t seg) const;
 
   Env* const env_;
   const std::string dir_;
   const uint64_t segment_bytes_;
-  mutable std::mutex mu_;
-  std::shared_ptr<WritableFile> file_;  // GUARDED_BY(mu_); null after a failed rotation
-  uint64_t seg_ = 0;                    // GUARDED_BY(mu_)
-  uint64_t closed_bytes_ = 0;           // GUARDED_BY(mu_): bytes of segments before seg_
-  uint64_t first_seg_ = 0;              // GUARDED_BY(mu_)
-  bool dirty_ = false;                  // GUARDED_BY(mu_)
-  std::mutex sync_mu_;                  // one fsync at a time
-  std::string buf_;                     // GUARDED_BY(mu_)
+  Mutex sync_mu_;  // one fsync at a time; taken before mu_
+  mutable Mutex mu_ ACQUIRED_AFTER(sync_mu_);
+  std::shared_ptr<WritableFile> file_ GUARDED_BY(mu_);  // null after a failed rotation
+  uint64_t seg_ GUARDED_BY(mu_) = 0;
+  uint64_t closed_bytes_ GUARDED_BY(mu_) = 0;  // bytes of segments before seg_
+  uint64_t first_seg_ GUARDED_BY(mu_) = 0;
+  bool dirty_ GUARDED_BY(mu_) = false;
+  std::string buf_ GUARDED_BY(mu_);
 };
 
 }  // namespace sremon::tsdb
