@@ -17,7 +17,7 @@
 // none for a whole flush interval is forgotten by the head (its data stays in blocks, and it
 // comes back with its next sample), so series churn does not grow memory without bound.
 //
-// Locking (db.cc; written as GUARDED_BY/REQUIRES/ACQUIRED_AFTER and checked by clang's
+// Locking (db_impl.h; written as GUARDED_BY/REQUIRES/ACQUIRED_AFTER and checked by clang's
 // -Wthread-safety, util/thread_annotations.h). The DB's mutexes, outermost first: a thread that
 // holds one takes only mutexes further down the list, never one above it.
 //   1. flush_mu_    one flush, merge, delete or retention pass at a time. Held for seconds (blocks
