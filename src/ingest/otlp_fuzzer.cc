@@ -14,26 +14,10 @@
 
 #include "ingest/otlp.h"
 #include "ingest/otlp.pb.h"
+#include "ingest/otlp_fuzz_recorder.h"
 #include "storage/storage.h"
 
-namespace {
-
-// Keeps "labels t bits(v)" per sample; traps on a nameless series (the OTLP mapping names all).
-class Recorder : public sremon::storage::Appender {
- public:
-  sremon::Status Append(const sremon::model::Labels& labels, int64_t t, double v) override {
-    if (labels.Get(sremon::model::kMetricName).empty()) __builtin_trap();
-    uint64_t bits = 0;
-    std::memcpy(&bits, &v, sizeof bits);
-    samples.push_back(labels.ToString() + " " + std::to_string(t) + " " + std::to_string(bits));
-    return sremon::Status::Ok();
-  }
-  sremon::Status Commit() override { return sremon::Status::Ok(); }
-  void Rollback() override {}
-  std::vector<std::string> samples;
-};
-
-}  // namespace
+using sremon::ingest::fuzz::Recorder;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view in(reinterpret_cast<const char*>(data), size);
