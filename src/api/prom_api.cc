@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
@@ -85,6 +86,10 @@ class PromApi {
   };
   std::optional<MetaRequest> ParseMetaRequest(const http::Request& req, http::Response& resp,
                                               bool match_param_prefix);
+  // Label names or values: the shared request, series limit, union over match[] sets and cap.
+  using LabelLookup =
+      std::function<Result<std::vector<std::string>>(storage::Querier&, const std::vector<model::Matcher>&)>;
+  void AnswerLabelList(const http::Request& req, http::Response& resp, size_t cap, const LabelLookup& lookup);
 
   storage::Queryable& db_;
   promql::Engine& engine_;
@@ -355,19 +360,9 @@ Result<std::vector<std::string>> UnionOverSets(const std::vector<std::vector<mod
 }
 
 void PromApi::LabelNames(const http::Request& req, http::Response& resp) {
-  auto mr = ParseMetaRequest(req, resp, /*match_param_prefix=*/false);
-  if (!mr) return;
-  auto querier = db_.NewQuerier(mr->start, mr->end);
-  if (!querier.ok()) return WriteError(resp, FromStatus(querier.status(), true));
-  Status st = CheckSeriesLimit(**querier, mr->sets, mr->start, mr->end, opts_.max_labels_api_series);
-  if (!st.ok()) return WriteError(resp, FromStatus(st, true));
-  auto names = UnionOverSets(mr->sets, [&](const auto& set) { return (*querier)->LabelNames(set); });
-  if (!names.ok()) return WriteError(resp, FromStatus(names.status(), true));
   // VictoriaMetrics cuts the list to -search.maxTagKeys without an error.
-  if (opts_.max_tag_keys && names->size() > opts_.max_tag_keys) names->resize(opts_.max_tag_keys);
-  SuccessWriter w;
-  AppendStringArray(w.data(), *names);
-  w.Finish(resp);
+  AnswerLabelList(req, resp, opts_.max_tag_keys,
+                  [](storage::Querier& q, const std::vector<model::Matcher>& set) { return q.LabelNames(set); });
 }
 
 void PromApi::LabelValues(const http::Request& req, http::Response& resp) {
@@ -377,20 +372,25 @@ void PromApi::LabelValues(const http::Request& req, http::Response& resp) {
   if (!suffix.ends_with(kValues)) return resp.SetText(404, "404 page not found\n");
   std::string name(suffix.substr(0, suffix.size() - kValues.size()));
   if (!model::IsValidLabelName(name)) return WriteError(resp, BadData(fmt::format("invalid label name: {}", Quote(name))));
+  // VictoriaMetrics cuts the list to -search.maxTagValues without an error; each source stops there.
+  size_t cap = opts_.max_tag_values;
+  AnswerLabelList(req, resp, cap, [&name, cap](storage::Querier& q, const std::vector<model::Matcher>& set) {
+    return q.LabelValues(name, set, cap);
+  });
+}
+
+void PromApi::AnswerLabelList(const http::Request& req, http::Response& resp, size_t cap, const LabelLookup& lookup) {
   auto mr = ParseMetaRequest(req, resp, /*match_param_prefix=*/false);
   if (!mr) return;
   auto querier = db_.NewQuerier(mr->start, mr->end);
   if (!querier.ok()) return WriteError(resp, FromStatus(querier.status(), true));
   Status st = CheckSeriesLimit(**querier, mr->sets, mr->start, mr->end, opts_.max_labels_api_series);
   if (!st.ok()) return WriteError(resp, FromStatus(st, true));
-  auto values = UnionOverSets(mr->sets, [&](const auto& set) {
-    return (*querier)->LabelValues(name, set, opts_.max_tag_values);
-  });
-  if (!values.ok()) return WriteError(resp, FromStatus(values.status(), true));
-  // VictoriaMetrics cuts the list to -search.maxTagValues without an error.
-  if (opts_.max_tag_values && values->size() > opts_.max_tag_values) values->resize(opts_.max_tag_values);
+  auto list = UnionOverSets(mr->sets, [&](const auto& set) { return lookup(**querier, set); });
+  if (!list.ok()) return WriteError(resp, FromStatus(list.status(), true));
+  if (cap && list->size() > cap) list->resize(cap);
   SuccessWriter w;
-  AppendStringArray(w.data(), *values);
+  AppendStringArray(w.data(), *list);
   w.Finish(resp);
 }
 

@@ -708,24 +708,25 @@ Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>(std::move(o
 
 Server::~Server() { Stop(std::chrono::milliseconds(0)); }
 
-void Server::Route(std::string method, std::string path, Handler handler, Exec exec) {
+namespace {
+RouteEntry MakeRoute(std::string method, std::string pattern, Handler handler, Exec exec) {
   RouteEntry e;
   e.method = std::move(method);
-  e.pattern = path;
+  e.pattern = std::move(pattern);
   e.blocking = exec.blocking;
   e.lane = exec.lane;
   e.handler = std::move(handler);
-  impl_->exact[path].push_back(std::move(e));
+  return e;
+}
+}  // namespace
+
+void Server::Route(std::string method, std::string path, Handler handler, Exec exec) {
+  impl_->exact[path].push_back(MakeRoute(std::move(method), path, std::move(handler), exec));
 }
 
 void Server::RouteRaw(std::string method, std::string path, Handler handler, Exec exec) {
-  RouteEntry e;
-  e.method = std::move(method);
-  e.pattern = path;
-  e.blocking = exec.blocking;
-  e.lane = exec.lane;
+  RouteEntry e = MakeRoute(std::move(method), path, std::move(handler), exec);
   e.parse_form = false;
-  e.handler = std::move(handler);
   impl_->exact[path].push_back(std::move(e));
 }
 
@@ -738,13 +739,8 @@ Lane Server::AddLane(LaneOptions options) {
 }
 
 void Server::RoutePrefix(std::string method, std::string prefix, Handler handler, Exec exec) {
-  RouteEntry e;
-  e.method = std::move(method);
-  e.pattern = std::move(prefix);
+  RouteEntry e = MakeRoute(std::move(method), std::move(prefix), std::move(handler), exec);
   e.prefix = true;
-  e.blocking = exec.blocking;
-  e.lane = exec.lane;
-  e.handler = std::move(handler);
   impl_->prefixes.push_back(std::move(e));
   std::stable_sort(impl_->prefixes.begin(), impl_->prefixes.end(),
                    [](const RouteEntry& a, const RouteEntry& b) { return a.pattern.size() > b.pattern.size(); });
