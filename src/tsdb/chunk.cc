@@ -5,6 +5,7 @@
 
 #include "tsdb/bit_coding.h"
 #include "tsdb/iterators.h"
+#include "tsdb/series_data.h"
 
 namespace sremon::tsdb {
 
@@ -151,7 +152,44 @@ void XorChunk::Append(int64_t t, double v) {
   free_ = w.free_bits();
 }
 
+void XorChunk::Seal() {
+  std::vector<Sample> samples;
+  samples.reserve(count_);
+  XorIterator it(std::shared_ptr<const XorChunk>(this, [](const XorChunk*) {}));  // not owned: read here only
+  while (it.Next()) samples.push_back(it.At());
+  std::string encoded;
+  EncodeSeriesData(samples, &encoded);
+  if (encoded.size() < bytes_.size()) {
+    bytes_ = std::move(encoded);
+    sealed_ = true;
+  }
+  bytes_.shrink_to_fit();
+}
+
+namespace {
+
+// A sealed chunk's series-format iterator, keeping the chunk it reads alive.
+class SealedIterator final : public SampleIterator {
+ public:
+  explicit SealedIterator(std::shared_ptr<const XorChunk> c)
+      : chunk_(std::move(c)), it_(NewSeriesDataIterator(chunk_->bytes())) {}
+  bool Next() override { return it_->Next(); }
+  bool Seek(int64_t t) override { return it_->Seek(t); }
+  Sample At() const override { return it_->At(); }
+  size_t AppendRange(int64_t mint, int64_t maxt, std::vector<Sample>* out) override {
+    if (chunk_->mint() > maxt || chunk_->maxt() < mint) return 0;
+    return it_->AppendRange(mint, maxt, out);
+  }
+
+ private:
+  std::shared_ptr<const XorChunk> chunk_;
+  std::unique_ptr<SampleIterator> it_;
+};
+
+}  // namespace
+
 std::unique_ptr<SampleIterator> NewXorIterator(std::shared_ptr<const XorChunk> chunk) {
+  if (chunk->sealed()) return std::make_unique<SealedIterator>(std::move(chunk));
   return std::make_unique<XorIterator>(std::move(chunk));
 }
 
@@ -192,7 +230,7 @@ class ChainIterator final : public SampleIterator {
     for (const auto& c : chunks_) {
       if (c->maxt() < mint) continue;
       if (c->mint() > maxt) break;
-      n += XorIterator(c).AppendRange(mint, maxt, out);
+      n += c->sealed() ? SealedIterator(c).AppendRange(mint, maxt, out) : XorIterator(c).AppendRange(mint, maxt, out);
     }
     next_ = chunks_.size();
     cur_.reset();

@@ -1,5 +1,6 @@
 // The head's in-memory chunk (docs/format/tsdb.md, "Chunks"): XorChunk, Gorilla compression
-// (timestamps delta-of-delta in bit buckets, values XOR), appendable in place, and its iterators.
+// (timestamps delta-of-delta in bit buckets, values XOR), appendable in place, and its iterators;
+// once full it may be sealed into the blocks' series format (Seal()).
 // Round-trips every float64 bit pattern, including NaNs (the staleness marker) and -0.
 // Thread-safety: values; iterators read immutable bytes.
 #pragma once
@@ -14,7 +15,7 @@
 
 namespace sremon::tsdb {
 
-// A Gorilla chunk that grows by Append(). REQUIRES: timestamps strictly increasing.
+// A Gorilla chunk that grows by Append(). REQUIRES: timestamps strictly increasing, not sealed().
 class XorChunk {
  public:
   void Append(int64_t t, double v);
@@ -23,8 +24,12 @@ class XorChunk {
   int64_t maxt() const { return maxt_; }
   const std::string& bytes() const { return bytes_; }
   size_t MemoryBytes() const { return bytes_.capacity() + sizeof(*this); }
-  // Gives back the growth slack once the chunk is full (a quarter of its bytes on average).
-  void ShrinkToFit() { bytes_.shrink_to_fit(); }
+  // Once the chunk is full: re-encodes it in the blocks' series format (series_data.h) when that
+  // is smaller, and gives back the growth slack. Exporters mostly write decimals with few digits,
+  // which XOR compresses badly (7-10 bytes per sample in the lab workload) and the series format
+  // as scaled integers well (2-3). A sealed chunk takes no more appends.
+  void Seal();
+  bool sealed() const { return sealed_; }
 
  private:
   std::string bytes_;
@@ -33,6 +38,7 @@ class XorChunk {
   int64_t mint_ = 0, maxt_ = 0;
   int64_t delta_ = 0;
   XorState xor_;
+  bool sealed_ = false;  // bytes_ hold the series format, not XOR
 };
 
 // Iterates a chunk that is no longer appended to (shared, immutable).

@@ -199,22 +199,51 @@ bool HeadData::Add(int64_t t, double v) {
   bool in_order = open_.count() == 0 || t > open_.maxt();
   if (in_order) {
     if (open_.count() >= kChunkSamples) {
-      open_.ShrinkToFit();
+      open_.Seal();
       cold().closed.push_back(std::make_shared<const XorChunk>(std::move(open_)));
       open_ = XorChunk();
     }
     open_.Append(t, v);
   } else {
     Cold& c = cold();
+    if (c.ooo.empty()) c.ooo.reserve(kOooBufferSamples);
     c.ooo.push_back({t, v});
-    if (c.ooo.size() >= kOooRunSamples) {
-      SortDedupLastWins(&c.ooo);
-      c.ooo_runs.push_back(std::make_shared<const std::vector<Sample>>(std::move(c.ooo)));
-      c.ooo.clear();
-    }
+    if (c.ooo.size() >= kOooBufferSamples) SealOutOfOrder(&c);
   }
   if (cold_) cold_->mint = std::min(cold_->mint, t), cold_->maxt = std::max(cold_->maxt, t);
   return !in_order;
+}
+
+namespace {
+
+std::vector<Sample> Decode(const std::shared_ptr<const XorChunk>& c) {
+  std::vector<Sample> out;
+  NewXorIterator(c)->AppendRange(storage::kMinTime, storage::kMaxTime, &out);
+  return out;
+}
+
+// Sorted samples, one per timestamp -> an immutable sealed chunk.
+std::shared_ptr<const XorChunk> SealedChunk(const std::vector<Sample>& sorted) {
+  XorChunk c;
+  for (const Sample& s : sorted) c.Append(s.t, s.v);
+  c.Seal();
+  return std::make_shared<const XorChunk>(std::move(c));
+}
+
+}  // namespace
+
+void HeadData::SealOutOfOrder(Cold* c) {
+  SortDedupLastWins(&c->ooo);
+  c->ooo_runs.push_back(SealedChunk(c->ooo));
+  std::vector<Sample>().swap(c->ooo);
+  auto& runs = c->ooo_runs;
+  while (runs.size() >= 2 && runs.back()->count() * 2 >= runs[runs.size() - 2]->count()) {
+    std::vector<Sample> merged = Decode(runs[runs.size() - 2]), newer = Decode(runs.back());
+    merged.insert(merged.end(), newer.begin(), newer.end());
+    SortDedupLastWins(&merged);  // stable: the newer run's sample wins a shared timestamp
+    runs.pop_back();
+    runs.back() = SealedChunk(merged);
+  }
 }
 
 std::unique_ptr<storage::SampleIterator> HeadData::Snapshot(int64_t mint, int64_t maxt) const {
@@ -228,15 +257,8 @@ std::unique_ptr<storage::SampleIterator> HeadData::Snapshot(int64_t mint, int64_
   if (open_.count() > 0 && open_.mint() <= maxt && open_.maxt() >= mint)
     chain.push_back(std::make_shared<XorChunk>(open_));
   if (!chain.empty()) its.push_back(NewChainIterator(std::move(chain)));
-  auto in_range = [mint, maxt](const std::vector<Sample>& run) {
-    auto lo =
-        std::lower_bound(run.begin(), run.end(), mint, [](const Sample& s, int64_t t) { return s.t < t; });
-    auto hi = std::upper_bound(lo, run.end(), maxt, [](int64_t t, const Sample& s) { return t < s.t; });
-    return std::vector<Sample>(lo, hi);
-  };
   for (const auto& run : c.ooo_runs) {
-    auto part = in_range(*run);
-    if (!part.empty()) its.push_back(NewVectorIterator(std::move(part)));
+    if (run->mint() <= maxt && run->maxt() >= mint) its.push_back(NewXorIterator(run));
   }
   if (!c.ooo.empty()) {
     std::vector<Sample> buf;

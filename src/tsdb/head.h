@@ -73,9 +73,13 @@ class SeriesTable {
 };
 
 // One series' samples in memory. In-order samples (t > the last in-order t) go into Gorilla
-// chunks; older ones (backfill, out of order, rewrites of a timestamp) into sorted runs, sorted
-// into an immutable run every kOooRunSamples. On equal timestamps the latest write wins: ooo runs
-// beat the in-order chunks, later runs beat earlier ones.
+// chunks, sealed when full (XorChunk::Seal); older ones (backfill, out of order, rewrites of a
+// timestamp; two concurrent imports of neighbouring time ranges make a third of their samples
+// so) into a small buffer, sorted into an immutable sealed run every kOooBufferSamples. The newest
+// two runs are merged while the newer holds at least half the samples of the older, so run sizes
+// halve along the list: a series keeps O(log n) runs and a sample is rewritten O(log n) times.
+// On equal timestamps the latest write wins: ooo runs beat the in-order chunks, later runs beat
+// earlier ones, the buffer beats the runs.
 // Memory: the open chunk lives inline and everything else (full chunks, out-of-order samples,
 // the time range they span) in a part allocated only when a series has any: at a million
 // short-lived series the head state is this object plus the open chunk's bytes (issue 14,
@@ -84,7 +88,7 @@ class SeriesTable {
 class HeadData {
  public:
   static constexpr uint32_t kChunkSamples = 240;
-  static constexpr size_t kOooRunSamples = 512;
+  static constexpr size_t kOooBufferSamples = 32;  // 512 bytes raw per series at most
 
   // Returns true when the sample was out of order.
   bool Add(int64_t t, double v);
@@ -100,11 +104,12 @@ class HeadData {
  private:
   struct Cold {
     std::vector<std::shared_ptr<const XorChunk>> closed;
-    std::vector<std::shared_ptr<const std::vector<model::Sample>>> ooo_runs;
-    std::vector<model::Sample> ooo;
+    std::vector<std::shared_ptr<const XorChunk>> ooo_runs;  // sealed, sorted, one sample per timestamp
+    std::vector<model::Sample> ooo;                         // the buffer, in arrival order
     int64_t mint = storage::kMaxTime, maxt = storage::kMinTime;  // of every sample, open chunk included
   };
   Cold& cold();
+  void SealOutOfOrder(Cold* c);
   XorChunk open_;               // count() == 0 until the first in-order sample
   std::unique_ptr<Cold> cold_;  // null until a chunk is full or a sample comes out of order
   uint32_t count_ = 0;          // a head holds far fewer samples per series between flushes

@@ -3,8 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <random>
+
+#include "tsdb/iterators.h"
 
 namespace sremon::tsdb {
 namespace {
@@ -55,6 +58,51 @@ TEST(HeadTest, SortByLabelsIsLabelsOrder) {
   check(odd);  // a subset of the indexed series
   index.Remove({{5, labels[5]}});
   check(all);  // series 5 is listed but no longer indexed
+}
+
+// Out-of-order writes (backfill, concurrent imports of neighbouring ranges, rewrites of a
+// timestamp) against a brute-force map where the last write of a timestamp wins: every query
+// window answers the same, while the sealed runs are merged as they accumulate.
+TEST(HeadTest, OutOfOrderWritesMatchLastWriteWins) {
+  std::mt19937_64 rng(5);
+  for (int round = 0; round < 20; round++) {
+    HeadData d;
+    std::map<int64_t, double> want;
+    int64_t next = 1000000;
+    int n = 200 + static_cast<int>(rng() % 5000);
+    for (int i = 0; i < n; i++) {
+      int64_t t;
+      switch (rng() % 4) {
+        case 0: t = next - static_cast<int64_t>(rng() % 100000); break;      // backfill
+        case 1: t = want.empty() ? next : want.begin()->first; break;         // rewrite the oldest
+        default: t = next += 1 + static_cast<int64_t>(rng() % 30000); break;  // in order
+      }
+      double v = static_cast<double>(rng() % 100000) / 100;
+      d.Add(t, v);
+      want[t] = v;
+    }
+    std::vector<model::Sample> all = d.All();
+    ASSERT_EQ(all.size(), want.size()) << "round " << round;
+    size_t i = 0;
+    for (const auto& [t, v] : want) {
+      ASSERT_EQ(all[i].t, t);
+      ASSERT_EQ(all[i].v, v) << "t=" << t;
+      i++;
+    }
+    for (int q = 0; q < 20; q++) {
+      int64_t a = want.begin()->first + static_cast<int64_t>(rng() % static_cast<uint64_t>(next - want.begin()->first + 1));
+      int64_t b = a + static_cast<int64_t>(rng() % 200000);
+      auto it = NewRangeIterator(d.Snapshot(a, b), a, b);
+      auto w = want.lower_bound(a);
+      while (it->Next()) {
+        ASSERT_NE(w, want.end());
+        ASSERT_EQ(it->At().t, w->first);
+        ASSERT_EQ(it->At().v, w->second);
+        ++w;
+      }
+      ASSERT_TRUE(w == want.end() || w->first > b);
+    }
+  }
 }
 
 }  // namespace
