@@ -138,6 +138,35 @@ TEST_F(ServerTest, KnownLengthBodiesInPiecesPipelinedAndTruncated) {
   EXPECT_EQ(Get(base_ + "/hello?name=after")->body, "hi after");
 }
 
+// Large bodies reuse the buffers of earlier ones (server.cc BodyPool): a smaller body after a
+// larger one, and a body after one cut short, arrive exactly as sent, with none of the stale
+// bytes of the buffer's last use.
+TEST(ServerBodyPool, ReusedBuffersHoldOnlyTheNewBody) {
+  ServerOptions o;
+  o.name = "test";
+  o.listen_addr = "127.0.0.1:0";
+  o.max_body_bytes = 8 << 20;
+  Server server(o);
+  server.Route("POST", "/echo", [](Request& req, Response& r) { r.SetText(200, req.body); });
+  ASSERT_TRUE(server.Start().ok());
+  std::string base = "http://127.0.0.1:" + std::to_string(server.port());
+  for (auto [size, fill] : {std::pair<size_t, char>{3 << 20, 'a'}, {2 << 20, 'b'}, {(3 << 20) + 7, 'c'}}) {
+    auto r = Post(base + "/echo", std::string(size, fill), "text/plain");
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->body.size(), size);
+    EXPECT_EQ(r->body.find_first_not_of(fill), std::string::npos) << "stale bytes in a body of " << fill;
+  }
+  {
+    testutil::RawConn c(server.port());
+    ASSERT_TRUE(c.Send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2097152\r\n\r\n" + std::string(1 << 20, 'd')));
+    c.ShutdownWrite();
+    EXPECT_EQ(c.ReadStatus(std::chrono::milliseconds(2000)), 0);
+  }
+  auto r = Post(base + "/echo", std::string(2 << 20, 'e'), "text/plain");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->body, std::string(2 << 20, 'e'));
+}
+
 TEST(ServerTimeouts, BodySentTooSlowlyIsCut) {
   using namespace std::chrono_literals;
   ServerOptions o;

@@ -26,6 +26,7 @@
 #include <spdlog/spdlog.h>
 
 #include "http/http.h"
+#include "util/heap.h"
 #include "util/strings.h"
 #include "util/time.h"
 
@@ -135,6 +136,58 @@ Result<std::unique_ptr<asio::ssl::context>> MakeTlsContext(const TlsServerOption
   return ctx;
 }
 
+// Buffers of large request bodies, kept for the next body: an import client sends one large
+// body after another, and a fresh buffer's pages, faulted in and zeroed as the body arrives, cost
+// a quarter of the lab import's CPU (docs/benchmarks.md). At most kMaxKept buffers, and all are
+// freed once no large body was handed back for kIdle, so a burst leaves no memory behind.
+class BodyPool {
+ public:
+  static constexpr size_t kMinBytes = 1 << 20;  // smaller bodies come from the heap's free lists
+  static constexpr size_t kMaxKept = 4;
+  static constexpr auto kIdle = std::chrono::seconds(1);
+
+  explicit BodyPool(asio::io_context& ioc) : timer_(ioc) {}
+  // A kept buffer (the largest) for a body of len bytes, or an empty string. Its old bytes are
+  // stale: the reader overwrites them before the body is handed on.
+  std::string Take(size_t len) {
+    std::lock_guard l(mu_);
+    if (len < kMinBytes || kept_.empty()) return {};
+    auto it = std::max_element(kept_.begin(), kept_.end(),
+                               [](const std::string& a, const std::string& b) { return a.capacity() < b.capacity(); });
+    std::string s = std::move(*it);
+    kept_.erase(it);
+    return s;
+  }
+  void Give(std::string s) {
+    if (s.capacity() < kMinBytes) return;
+    std::lock_guard l(mu_);
+    if (kept_.size() >= kMaxKept) return;
+    kept_.push_back(std::move(s));
+    last_give_ = std::chrono::steady_clock::now();
+    if (!armed_) Arm();
+  }
+
+ private:
+  void Arm() {  // REQUIRES: mu_
+    armed_ = true;
+    timer_.expires_at(last_give_ + kIdle);
+    timer_.async_wait([this](beast::error_code ec) {
+      if (ec) return;  // the server is going away: touch nothing
+      std::lock_guard l(mu_);
+      armed_ = false;
+      if (std::chrono::steady_clock::now() - last_give_ < kIdle) return Arm();
+      kept_.clear();
+      // The burst is over: what its parsing allocated is free in the heap too.
+      util::HintHeapFreed();
+    });
+  }
+  std::mutex mu_;
+  std::vector<std::string> kept_;                     // GUARDED_BY(mu_)
+  std::chrono::steady_clock::time_point last_give_;  // GUARDED_BY(mu_)
+  bool armed_ = false;                                // GUARDED_BY(mu_)
+  asio::steady_timer timer_;
+};
+
 }  // namespace
 
 struct Server::Impl {
@@ -160,6 +213,7 @@ struct Server::Impl {
   int bound_port = 0;
   std::atomic<int> in_flight{0};
   std::atomic<bool> stopping{false};
+  BodyPool body_pool{ioc};
 
   explicit Impl(ServerOptions o) : opts(std::move(o)) {}
 
@@ -350,7 +404,8 @@ class Session : public std::enable_shared_from_this<Session> {
   // 64 KB pieces and arms and cancels its timer for each, which cost more CPU than parsing a
   // large import body (the profile in docs/benchmarks.md). Here the kernel's socket buffer is
   // drained with plain recv(2) calls and the io_context is involved only when it runs dry; one
-  // timer keeps the whole request within read_timeout, as before. The announced length is only
+  // timer keeps the whole request within read_timeout, as before. A large body reuses the buffer
+// of an earlier one (BodyPool). Otherwise the announced length is only
   // reserved (address space: bodies over 1 MB are mmapped, their pages become resident as they
   // are written) and the string's size grows with what arrives (doubling), so a client announcing
   // a large body and sending nothing holds no memory, and a real one is never copied to a bigger
@@ -359,10 +414,11 @@ class Session : public std::enable_shared_from_this<Session> {
   void ReadKnownLengthBody(uint64_t len) {
     if (len > srv_->opts.max_body_bytes) return OnReadError(bhttp::error::body_limit);
     std::string& body = parser_->get().body();
+    body = srv_->body_pool.Take(len);
     body.reserve(len);
     auto buffered = buffer_.data();
     size_t have = std::min<size_t>(buffered.size(), len);
-    body.resize(std::min<size_t>(len, std::max<size_t>(have, kInitialBodyBytes)));
+    body.resize(std::min<size_t>(len, std::max({have, kInitialBodyBytes, body.size()})));
     asio::buffer_copy(asio::buffer(body.data(), have), buffered);
     buffer_.consume(have);
     body_read_ = have;
@@ -552,6 +608,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Finish(const std::shared_ptr<Request>& req, const std::string& pattern, Response r) {
     if (srv_->observer) srv_->observer(*req, r, pattern, MonotonicSeconds() - start_);
+    srv_->body_pool.Give(std::move(req->body));
     --srv_->in_flight;
     Send(std::move(r), version_);
   }

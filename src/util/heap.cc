@@ -4,24 +4,36 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
+#include <condition_variable>
 #include <cstdio>
+#include <mutex>
 
 namespace util {
 namespace {
-std::atomic<bool> heap_freed_hint{false};
+// One releaser per process; HintHeapFreed wakes it.
+std::mutex releaser_mu;
+std::condition_variable releaser_cv;
+bool heap_freed_hint = false;  // GUARDED_BY(releaser_mu)
 
-// The releaser's decision, apart from the clock: trim when hinted, or when anonymous RSS grew by
-// a quarter of what the last trim left plus 32 MB (a growing head then costs one trim per 25%).
-bool ShouldTrim(size_t rss, size_t after_last_trim, std::chrono::steady_clock::duration since_last_trim) {
-  if (heap_freed_hint.exchange(false)) return true;
+// The releaser's decision, apart from the clock: trim when hinted (at most every 5 s: a client
+// posting one large body every second must not buy a heap walk each time), or when anonymous RSS
+// grew by a quarter of what the last trim left plus 32 MB (a growing head then costs one trim per
+// 25%), at most every 30 s.
+bool ShouldTrim(bool hinted, size_t rss, size_t after_last_trim, std::chrono::steady_clock::duration since_last_trim) {
+  if (hinted && since_last_trim >= std::chrono::seconds(5)) return true;
   constexpr size_t kMinGrowth = 32u << 20;
   constexpr auto kTrimInterval = std::chrono::seconds(30);
   return since_last_trim >= kTrimInterval && rss > after_last_trim + std::max(kMinGrowth, after_last_trim / 4);
 }
 }  // namespace
 
-void HintHeapFreed() { heap_freed_hint.store(true, std::memory_order_relaxed); }
+void HintHeapFreed() {
+  {
+    std::lock_guard lock(releaser_mu);
+    heap_freed_hint = true;
+  }
+  releaser_cv.notify_all();
+}
 
 size_t AnonResidentBytes() {
   FILE* f = std::fopen("/proc/self/statm", "r");
@@ -39,16 +51,24 @@ HeapReleaser::HeapReleaser(std::chrono::seconds period) {
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
   thread_ = std::thread([this, period] {
     size_t after_last_trim = 0;
-    auto last_trim = std::chrono::steady_clock::now();
-    std::unique_lock lock(mu_);
-    while (!cv_.wait_for(lock, period, [this] { return stopping_; })) {
+    auto last_trim = std::chrono::steady_clock::now() - std::chrono::hours(1);
+    std::unique_lock lock(releaser_mu);
+    while (!stopping_) {
+      releaser_cv.wait_for(lock, period, [this] { return stopping_ || heap_freed_hint; });
+      if (stopping_) break;
       size_t rss = AnonResidentBytes();
-      if (ShouldTrim(rss, after_last_trim, std::chrono::steady_clock::now() - last_trim)) {
+      if (ShouldTrim(heap_freed_hint, rss, after_last_trim, std::chrono::steady_clock::now() - last_trim)) {
+        heap_freed_hint = false;
+        lock.unlock();  // a trim takes up to a second at a million series: hints must not wait
         malloc_trim(0);
+        lock.lock();
         last_trim = std::chrono::steady_clock::now();
         after_last_trim = AnonResidentBytes();
       } else if (rss < after_last_trim) {
         after_last_trim = rss;  // memory went back on its own (big blocks are mmapped)
+      }
+      if (heap_freed_hint) {  // hinted within 5 s of the last trim: wait for that much to pass
+        releaser_cv.wait_until(lock, last_trim + std::chrono::seconds(5), [this] { return stopping_; });
       }
     }
   });
@@ -56,10 +76,10 @@ HeapReleaser::HeapReleaser(std::chrono::seconds period) {
 
 HeapReleaser::~HeapReleaser() {
   {
-    std::lock_guard lock(mu_);
+    std::lock_guard lock(releaser_mu);
     stopping_ = true;
   }
-  cv_.notify_all();
+  releaser_cv.notify_all();
   thread_.join();
 }
 

@@ -1,9 +1,7 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstddef>
-#include <mutex>
 #include <thread>
 
 namespace util {
@@ -22,22 +20,21 @@ namespace util {
 // needs again, and handing them back at once makes every query fault its memory in anew (page
 // faults were a fifth of a 1M-series aggregation's profile). Like Go's scavenger in
 // VictoriaMetrics and Prometheus, memory freed by a query goes back within half a minute, not at
-// once. Checked every `period`. Create it once, early in the service's main.
+// once. Checked every `period`, and at once on a hint. Create it once, early in the service's
+// main.
 class HeapReleaser {
  public:
   explicit HeapReleaser(std::chrono::seconds period);
   ~HeapReleaser();
 
  private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;  // GUARDED_BY(mu_)
+  bool stopping_ = false;  // guarded by the releaser's mutex (heap.cc)
   std::thread thread_;
 };
 
-// Says that a large amount of heap was just freed (a head flushed, a series table rebuilt), so
-// the releaser trims at its next check. Cheap; callable from any thread, with or without a
-// releaser.
+// Says that a large amount of heap was just freed (a head flushed, a burst of import bodies
+// parsed), so the releaser trims now (or 5 s after its last trim). Cheap; callable from any
+// thread, with or without a releaser.
 void HintHeapFreed();
 
 // Resident anonymous memory of this process (resident minus file-backed pages), from
