@@ -2,6 +2,7 @@
 // the webhook payload and templates (the journal: journal_test.cc).
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -145,28 +146,63 @@ TEST(Webhook, PayloadShape) {
   EXPECT_EQ(FormatGoTime(1500), "1970-01-01T00:00:01.5Z");
 }
 
-TEST(Templates, DefaultSubjectAndCustom) {
-  auto c = ParseConfig(R"(
-route: {receiver: r}
-receivers:
-- name: r
-  slack_configs:
-  - api_url: http://x/
-    text: '{{ range .Alerts.Firing }}{{ .Labels.alertname }}={{ .Annotations.summary }};{{ end }}{{ .CommonLabels.Names | join "," }}'
-)",
+// A Slack receiver's title, text and color rendered for d: its text is `text` (a YAML
+// single-quoted string), the others upstream's defaults.
+struct SlackMessage {
+  std::string title, text, color;
+};
+SlackMessage RenderSlack(std::string_view text, const NotifyData& d) {
+  auto c = ParseConfig(fmt::format("route: {{receiver: r}}\nreceivers:\n- name: r\n  slack_configs:\n"
+                                   "  - api_url: http://x/\n    text: '{}'\n",
+                                   text),
                        "t.yml");
-  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_TRUE(c.ok()) << c.status().message();
+  if (!c.ok()) return {};
   auto fn = BuildTemplates(**c);
-  ASSERT_TRUE(fn.ok()) << fn.status().message();
+  EXPECT_TRUE(fn.ok()) << fn.status().message();
+  if (!fn.ok()) return {};
+  auto render = [&](const std::string& tmpl) {
+    auto r = (*fn)(tmpl, d);
+    EXPECT_TRUE(r.ok()) << tmpl << ": " << r.status().message();
+    return r.ok() ? *r : "";
+  };
+  const auto& slack = (*c)->receivers[0].slacks[0];
+  return {render(slack.title), render(slack.text), render(slack.color)};
+}
+
+TEST(Templates, DefaultSubjectAndCustom) {
   NotifyData d;
   d.receiver = "r";
   d.now = NowMs();
   d.group_labels = model::Labels{{"alertname", "A"}};
   d.alerts.push_back({model::Labels{{"alertname", "A"}, {"job", "j"}}, {{"summary", "s1"}}, "", 1000, 0, 0, false});
-  const auto& slack = (*c)->receivers[0].slacks[0];
-  EXPECT_EQ(*(*fn)(slack.title, d), "[FIRING:1] A (j)");
-  EXPECT_EQ(*(*fn)(slack.text, d), "A=s1;alertname,job");
-  EXPECT_EQ(*(*fn)(slack.color, d), "danger");
+  SlackMessage m = RenderSlack(
+      R"({{ range .Alerts.Firing }}{{ .Labels.alertname }}={{ .Annotations.summary }};{{ end }})"
+      R"({{ .CommonLabels.Names | join "," }})",
+      d);
+  EXPECT_EQ(m.title, "[FIRING:1] A (j)");
+  EXPECT_EQ(m.text, "A=s1;alertname,job");
+  EXPECT_EQ(m.color, "danger");
+}
+
+// The Go methods templates reach as fields: Alerts.Firing/Resolved, KV.SortedPairs/Names/Values/
+// Remove, Pairs.Names/Values (upstream template.Data).
+TEST(Templates, MethodsOfAlertsKvAndPairs) {
+  NotifyData d;
+  d.receiver = "r";
+  d.now = NowMs();
+  d.alerts.push_back({model::Labels{{"alertname", "A"}, {"job", "j"}, {"x", "1"}}, {}, "", 1000, 0, 0, false});
+  d.alerts.push_back({model::Labels{{"alertname", "A"}, {"job", "j"}, {"x", "2"}}, {}, "", 1000, 2000, 0, false});
+  d.alerts.push_back({model::Labels{{"alertname", "A"}, {"job", "j"}, {"x", "3"}}, {}, "", 1000, 0, 0, false});
+  SlackMessage m = RenderSlack(
+      "{{ len .Alerts.Firing }}/{{ len .Alerts.Resolved }} "
+      "{{ range .CommonLabels.SortedPairs }}{{ .Name }}={{ .Value }};{{ end }} "
+      "{{ .CommonLabels.Names | join \",\" }} {{ .CommonLabels.Values | join \",\" }} "
+      "{{ (.CommonLabels.Remove (stringSlice \"job\")).Names | join \",\" }} "
+      "{{ .CommonLabels.SortedPairs.Names | join \",\" }} "
+      "{{ .CommonLabels.SortedPairs.Values | join \",\" }}",
+      d);
+  EXPECT_EQ(m.text, "2/1 alertname=A;job=j; alertname,job A,j alertname alertname,job A,j");
 }
 
 // --silences.max-silences: upstream v0.28's count (expired silences included); an update in place

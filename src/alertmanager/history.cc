@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "alertmanager/record.h"
 #include "alertmanager/store.h"
 #include "util/json.h"
 #include "util/time.h"
@@ -72,10 +73,7 @@ nlohmann::json ToJsonObj(const HistoryRecord& r) {
 }
 
 Result<HistoryRecord> FromJson(const std::string& text) {
-  auto parsed = ParseJson(text);
-  if (!parsed.ok()) return Status::Corruption("bad history record: " + parsed.status().message());
-  const nlohmann::json& j = *parsed;
-  try {
+  return FromRecord<HistoryRecord>(text, "history", [](const nlohmann::json& j) -> Result<HistoryRecord> {
     HistoryRecord r;
     r.id = j.at("id").get<uint64_t>();
     auto t = ParseRfc3339(j.at("time").get<std::string>());
@@ -134,9 +132,7 @@ Result<HistoryRecord> FromJson(const std::string& text) {
     }
     if (r.attempts.empty()) return Status::Corruption("bad history record: no attempts");
     return r;
-  } catch (const nlohmann::json::exception& e) {
-    return Status::Corruption(std::string("bad history record: ") + e.what());
-  }
+  });
 }
 
 }  // namespace
@@ -169,15 +165,10 @@ Status History::Open(const std::string& dir, int64_t retention_ms, size_t max_by
   std::lock_guard lock(mu_);
   retention_ms_ = retention_ms;
   if (max_bytes != 0) max_bytes_ = max_bytes;
-  Status st = journal_.Open(dir, "history", [this](const std::string& rec) {
-    auto r = FromJson(rec);
-    if (!r.ok()) {
-      spdlog::warn("skipping history record: {}", r.status().message());
-      return;
-    }
-    next_id_ = std::max(next_id_, r->id + 1);
-    Put(std::move(*r));
-  });
+  Status st = journal_.Open(dir, "history", SkipBadRecords("history", FromJson, [this](HistoryRecord&& r) {
+                              next_id_ = std::max(next_id_, r.id + 1);
+                              Put(std::move(r));
+                            }));
   // Old logs may hold whole payloads per attempt: start from a compact journal.
   if (st.ok() && log_bytes_ > 0) CompactLocked();
   return st;

@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "util/json.h"
+#include "alertmanager/record.h"
 #include "util/time.h"
 
 namespace sremon::alertmanager {
@@ -16,30 +16,27 @@ std::string ToRecord(const NflogEntry& e) {
       .dump();
 }
 
+Result<NflogEntry> EntryFromRecord(const std::string& text) {
+  return FromRecord<NflogEntry>(text, "notification log", [](const nlohmann::json& j) -> Result<NflogEntry> {
+    NflogEntry e;
+    e.receiver = j.at("receiver").get<std::string>();
+    e.group_key = j.at("groupKey").get<std::string>();
+    e.firing = j.at("firing").get<std::set<uint64_t>>();
+    e.resolved = j.at("resolved").get<std::set<uint64_t>>();
+    e.timestamp = j.at("timestamp").get<int64_t>();
+    e.expires_at = j.at("expiresAt").get<int64_t>();
+    return e;
+  });
+}
+
 }  // namespace
 
 Status NotificationLog::Open(const std::string& dir) {
   std::lock_guard lock(mu_);
-  Status st = journal_.Open(dir, "nflog", [this](const std::string& rec) {
-    auto parsed = ParseJson(rec);
-    if (!parsed.ok()) {
-      spdlog::warn("skipping notification log record: {}", parsed.status().message());
-      return;
-    }
-    const nlohmann::json& j = *parsed;
-    try {
-      NflogEntry e;
-      e.receiver = j.at("receiver").get<std::string>();
-      e.group_key = j.at("groupKey").get<std::string>();
-      e.firing = j.at("firing").get<std::set<uint64_t>>();
-      e.resolved = j.at("resolved").get<std::set<uint64_t>>();
-      e.timestamp = j.at("timestamp").get<int64_t>();
-      e.expires_at = j.at("expiresAt").get<int64_t>();
-      entries_[{e.receiver, e.group_key}] = std::move(e);
-    } catch (const nlohmann::json::exception& ex) {
-      spdlog::warn("skipping notification log record: {}", ex.what());
-    }
-  });
+  Status st =
+      journal_.Open(dir, "nflog", SkipBadRecords("notification log", EntryFromRecord, [this](NflogEntry&& e) {
+                      entries_[{e.receiver, e.group_key}] = std::move(e);
+                    }));
   if (!st.ok()) return st;
   spdlog::info("loaded {} notification log entries", entries_.size());
   return Status::Ok();

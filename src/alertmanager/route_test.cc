@@ -7,10 +7,18 @@
 namespace sremon::alertmanager {
 namespace {
 
-std::shared_ptr<const Config> Parse(const std::string& yaml) {
+// The routing tree of an alertmanager.yml; nullptr (and a failure) when it does not parse.
+std::unique_ptr<Route> Tree(const std::string& yaml) {
   auto c = ParseConfig(yaml, "am.yml");
   EXPECT_TRUE(c.ok()) << c.status().message();
-  return c.ok() ? *c : nullptr;
+  return c.ok() ? Route::Build((*c)->route) : nullptr;
+}
+
+// The one route that labels match (a failure, and nullptr, when they match none or several).
+const Route* MatchOne(const Route& root, const model::Labels& labels) {
+  auto m = root.Match(labels);
+  EXPECT_EQ(m.size(), 1u) << labels.ToString();
+  return m.size() == 1 ? m[0] : nullptr;
 }
 
 std::vector<std::string> Receivers(const Route& root, const model::Labels& labels) {
@@ -22,7 +30,7 @@ std::vector<std::string> Receivers(const Route& root, const model::Labels& label
 using Names = std::vector<std::string>;
 
 TEST(Route, MatchesDepthFirstAndStopsUnlessContinue) {
-  auto c = Parse(R"y(
+  auto root = Tree(R"y(
 route:
   receiver: default
   routes:
@@ -43,8 +51,7 @@ route:
 receivers: [{name: default}, {name: team-A}, {name: team-A-test}, {name: team-B}, {name: team-BC}, {name: never},
             {name: prod}]
 )y");
-  ASSERT_TRUE(c);
-  auto root = Route::Build(c->route);
+  ASSERT_TRUE(root);
   auto check = [&](model::Labels labels, Names want) {
     EXPECT_EQ(Receivers(*root, labels), want) << labels.ToString();
   };
@@ -59,7 +66,7 @@ receivers: [{name: default}, {name: team-A}, {name: team-A-test}, {name: team-B}
 }
 
 TEST(Route, ChildrenInheritUnsetOptions) {
-  auto c = Parse(R"y(
+  auto root = Tree(R"y(
 route:
   receiver: root
   group_by: [alertname]
@@ -75,24 +82,23 @@ route:
       repeat_interval: 30s
 receivers: [{name: root}, {name: leaf}]
 )y");
-  ASSERT_TRUE(c);
-  auto root = Route::Build(c->route);
-  auto m = root->Match({{"a", "1"}, {"b", "1"}});
-  ASSERT_EQ(m.size(), 1u);
-  const RouteOpts& o = m[0]->opts();
+  ASSERT_TRUE(root);
+  const Route* leaf = MatchOne(*root, {{"a", "1"}, {"b", "1"}});
+  ASSERT_TRUE(leaf);
+  const RouteOpts& o = leaf->opts();
   EXPECT_EQ(o.receiver, "leaf");
   EXPECT_EQ(o.group_by, Names{"alertname"});
   EXPECT_EQ(o.group_wait, 10000);       // from the parent
   EXPECT_EQ(o.group_interval, 2000);    // from the root
   EXPECT_EQ(o.repeat_interval, 30000);  // its own
-  auto mid = root->Match({{"a", "1"}});
-  ASSERT_EQ(mid.size(), 1u);
-  EXPECT_EQ(mid[0]->opts().receiver, "root");
-  EXPECT_EQ(mid[0]->opts().repeat_interval, 3000);
+  const Route* mid = MatchOne(*root, {{"a", "1"}});
+  ASSERT_TRUE(mid);
+  EXPECT_EQ(mid->opts().receiver, "root");
+  EXPECT_EQ(mid->opts().repeat_interval, 3000);
   // Upstream's defaults where nothing is set.
-  auto bare = Parse("route: {receiver: r}\nreceivers: [{name: r}]\n");
+  auto bare = Tree("route: {receiver: r}\nreceivers: [{name: r}]\n");
   ASSERT_TRUE(bare);
-  const RouteOpts& d = Route::Build(bare->route)->opts();
+  const RouteOpts& d = bare->opts();
   EXPECT_EQ(d.group_wait, 30000);
   EXPECT_EQ(d.group_interval, 300000);
   EXPECT_EQ(d.repeat_interval, 4 * 3600 * 1000);
@@ -101,7 +107,7 @@ receivers: [{name: root}, {name: leaf}]
 }
 
 TEST(Route, GroupLabels) {
-  auto c = Parse(R"y(
+  auto root = Tree(R"y(
 route:
   receiver: r
   group_by: [alertname, cluster]
@@ -116,12 +122,9 @@ route:
     group_by: []
 receivers: [{name: r}]
 )y");
-  ASSERT_TRUE(c);
-  auto root = Route::Build(c->route);
+  ASSERT_TRUE(root);
   auto group = [&](model::Labels labels) {
-    auto m = root->Match(labels);
-    EXPECT_EQ(m.size(), 1u);
-    return LabelSetString(m[0]->GroupLabels(labels));
+    return LabelSetString(MatchOne(*root, labels)->GroupLabels(labels));
   };
   // Absent group_by labels are left out, not set to "".
   EXPECT_EQ(group({{"alertname", "A"}, {"job", "j"}}), R"({alertname="A"})");
@@ -136,7 +139,7 @@ receivers: [{name: r}]
 }
 
 TEST(Route, KeysNameThePathOfMatchers) {
-  auto c = Parse(R"y(
+  auto root = Tree(R"y(
 route:
   receiver: r
   routes:
@@ -146,12 +149,11 @@ route:
     - matchers: ['a!="b"']
 receivers: [{name: r}]
 )y");
-  ASSERT_TRUE(c);
-  auto root = Route::Build(c->route);
+  ASSERT_TRUE(root);
   EXPECT_EQ(root->key(), "{}");
-  auto m = root->Match({{"team", "x"}, {"sev", "page"}});
-  ASSERT_EQ(m.size(), 1u);
-  EXPECT_EQ(m[0]->key(), R"({}/{sev=~"crit|page",team="x"}/{a!="b"})");
+  const Route* m = MatchOne(*root, {{"team", "x"}, {"sev", "page"}});
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->key(), R"({}/{sev=~"crit|page",team="x"}/{a!="b"})");
   EXPECT_EQ(LabelSetString({}), "{}");
   EXPECT_EQ(LabelSetString({{"a", "q\"x"}}), R"({a="q\"x"})");
 }
@@ -160,7 +162,7 @@ receivers: [{name: r}]
 // parent's (upstream route.go sets them from the route's config unconditionally; a parent's
 // interval does not mute its children). They were inherited, muting children upstream sends to.
 TEST(Route, TimeIntervalsAreNotInherited) {
-  auto c = Parse(R"y(
+  auto root = Tree(R"y(
 route:
   receiver: r
   routes:
@@ -180,13 +182,8 @@ time_intervals:
   time_intervals: [{weekdays: ['saturday', 'sunday']}]
 receivers: [{name: r}]
 )y");
-  ASSERT_TRUE(c);
-  auto root = Route::Build(c->route);
-  auto opts = [&](model::Labels labels) {
-    auto m = root->Match(labels);
-    EXPECT_EQ(m.size(), 1u);
-    return m[0]->opts();
-  };
+  ASSERT_TRUE(root);
+  auto opts = [&](model::Labels labels) { return MatchOne(*root, labels)->opts(); };
   EXPECT_EQ(opts({{"a", "1"}}).mute_time_intervals, Names{"nights"});
   EXPECT_EQ(opts({{"a", "1"}}).active_time_intervals, Names{"weekdays"});
   EXPECT_EQ(opts({{"a", "1"}, {"b", "1"}}).mute_time_intervals, Names{});

@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "util/json.h"
+#include "alertmanager/record.h"
 #include "util/strings.h"
 #include "util/time.h"
 
@@ -37,10 +37,7 @@ nlohmann::json ToJson(const Silence& s) {
 }
 
 Result<Silence> FromJson(const std::string& text) {
-  auto parsed = ParseJson(text);
-  if (!parsed.ok() || !parsed->is_object()) return Status::Corruption("bad silence record");
-  const nlohmann::json& j = *parsed;
-  try {
+  return FromRecord<Silence>(text, "silence", [](const nlohmann::json& j) -> Result<Silence> {
     Silence s;
     s.id = j.at("id").get<std::string>();
     for (const auto& m : j.at("matchers")) {
@@ -55,9 +52,7 @@ Result<Silence> FromJson(const std::string& text) {
     s.created_by = j.at("createdBy").get<std::string>();
     s.comment = j.at("comment").get<std::string>();
     return s;
-  } catch (const nlohmann::json::exception& e) {
-    return Status::Corruption(fmt::format("bad silence record: {}", e.what()));
-  }
+  });
 }
 
 bool SameMatchers(const Matchers& a, const Matchers& b) {
@@ -123,14 +118,9 @@ std::string NewUuid() {
 Status Silences::Open(const std::string& dir, int64_t retention_ms) {
   std::lock_guard lock(mu_);
   retention_ms_ = retention_ms;
-  Status st = journal_.Open(dir, "silences", [this](const std::string& rec) {
-    auto s = FromJson(rec);
-    if (!s.ok()) {
-      spdlog::warn("skipping silence record: {}", s.status().message());
-      return;
-    }
-    silences_[s->id] = *s;
-  });
+  Status st = journal_.Open(dir, "silences", SkipBadRecords("silence", FromJson, [this](Silence&& s) {
+                              silences_[s.id] = std::move(s);
+                            }));
   if (!st.ok()) return st;
   spdlog::info("loaded {} silences", silences_.size());
   return Status::Ok();

@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "util/json.h"
+#include "alertmanager/record.h"
 #include "util/time.h"
 
 namespace sremon::alertmanager {
@@ -22,10 +22,7 @@ std::string AlertToRecord(const Alert& a) {
 }
 
 Result<Alert> AlertFromRecord(const std::string& text) {
-  auto parsed = ParseJson(text);
-  if (!parsed.ok() || !parsed->is_object()) return Status::Corruption("bad alert record");
-  const nlohmann::json& j = *parsed;
-  try {
+  return FromRecord<Alert>(text, "alert", [](const nlohmann::json& j) -> Result<Alert> {
     Alert a;
     std::vector<model::Label> ls;
     for (const auto& [k, v] : j.at("labels").items()) ls.push_back({k, v.get<std::string>()});
@@ -37,21 +34,14 @@ Result<Alert> AlertFromRecord(const std::string& text) {
     a.updated_at = j.at("updatedAt").get<int64_t>();
     a.timeout = j.at("timeout").get<bool>();
     return a;
-  } catch (const nlohmann::json::exception& e) {
-    return Status::Corruption(std::string("bad alert record: ") + e.what());
-  }
+  });
 }
 
 Status AlertStore::Open(const std::string& dir) {
   std::lock_guard lock(mu_);
-  Status st = journal_.Open(dir, "alerts", [this](const std::string& rec) {
-    auto a = AlertFromRecord(rec);
-    if (!a.ok()) {
-      spdlog::warn("skipping alert record: {}", a.status().message());
-      return;
-    }
-    alerts_[a->Fingerprint()] = *a;
-  });
+  Status st = journal_.Open(dir, "alerts", SkipBadRecords("alert", AlertFromRecord, [this](Alert&& a) {
+                              alerts_[a.Fingerprint()] = std::move(a);
+                            }));
   if (!st.ok()) return st;
   spdlog::info("loaded {} alerts", alerts_.size());
   return Status::Ok();

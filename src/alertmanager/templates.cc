@@ -64,6 +64,17 @@ Value StringList(const std::vector<std::string>& v) {
 
 Value MakeKV(const std::map<std::string, std::string>& kv);
 
+// A method that returns `result` whatever its arguments (the fixed answers of Names, Firing...).
+Value Returning(Value result) {
+  return Value(tmpl::Function([result](std::span<const Value>) -> Result<Value> { return result; }));
+}
+
+// v with these Go methods of its type (Value::WithMethods).
+Value AddMethods(Value v, Map methods) {
+  v.WithMethods(std::make_shared<const Map>(std::move(methods)));
+  return v;
+}
+
 // template.Pairs: a list of {Name, Value} with Names() and Values().
 Value MakePairs(const std::map<std::string, std::string>& kv) {
   List l;
@@ -73,12 +84,8 @@ Value MakePairs(const std::map<std::string, std::string>& kv) {
     names.push_back(k);
     values.push_back(v);
   }
-  auto methods = std::make_shared<Map>();
-  (*methods)["Names"] = Value(tmpl::Function([names](std::span<const Value>) -> Result<Value> { return StringList(names); }));
-  (*methods)["Values"] = Value(tmpl::Function([values](std::span<const Value>) -> Result<Value> { return StringList(values); }));
-  Value v(std::move(l));
-  v.WithMethods(methods);
-  return v;
+  return AddMethods(Value(std::move(l)),
+                    {{"Names", Returning(StringList(names))}, {"Values", Returning(StringList(values))}});
 }
 
 // template.KV: a map with SortedPairs, Names, Values and Remove(names).
@@ -90,19 +97,17 @@ Value MakeKV(const std::map<std::string, std::string>& kv) {
     names.push_back(k);
     values.push_back(v);
   }
-  auto methods = std::make_shared<Map>();
-  (*methods)["SortedPairs"] = Value(tmpl::Function([kv](std::span<const Value>) -> Result<Value> { return MakePairs(kv); }));
-  (*methods)["Names"] = Value(tmpl::Function([names](std::span<const Value>) -> Result<Value> { return StringList(names); }));
-  (*methods)["Values"] = Value(tmpl::Function([values](std::span<const Value>) -> Result<Value> { return StringList(values); }));
-  (*methods)["Remove"] = Value(tmpl::Function([kv](std::span<const Value> args) -> Result<Value> {
+  auto sorted_pairs = [kv](std::span<const Value>) -> Result<Value> { return MakePairs(kv); };
+  auto remove = [kv](std::span<const Value> args) -> Result<Value> {
     if (args.size() != 1) return Status::InvalidArgument("Remove: wrong number of args: want 1");
     auto copy = kv;
     for (const Value& n : args[0].as_list()) copy.erase(n.as_string());
     return MakeKV(copy);
-  }));
-  Value v(std::move(m));
-  v.WithMethods(methods);
-  return v;
+  };
+  return AddMethods(Value(std::move(m)), {{"SortedPairs", Value(tmpl::Function(sorted_pairs))},
+                                          {"Names", Returning(StringList(names))},
+                                          {"Values", Returning(StringList(values))},
+                                          {"Remove", Value(tmpl::Function(remove))}});
 }
 
 std::map<std::string, std::string> LabelMap(const model::Labels& ls) {
@@ -131,12 +136,8 @@ Value AlertList(const std::vector<Value>& all, const std::vector<bool>& firing) 
   List l(all.begin(), all.end());
   List f, r;
   for (size_t i = 0; i < all.size(); ++i) (firing[i] ? f : r).push_back(all[i]);
-  auto methods = std::make_shared<Map>();
-  (*methods)["Firing"] = Value(tmpl::Function([f](std::span<const Value>) -> Result<Value> { return Value(f); }));
-  (*methods)["Resolved"] = Value(tmpl::Function([r](std::span<const Value>) -> Result<Value> { return Value(r); }));
-  Value v(std::move(l));
-  v.WithMethods(methods);
-  return v;
+  return AddMethods(Value(std::move(l)),
+                    {{"Firing", Returning(Value(std::move(f)))}, {"Resolved", Returning(Value(std::move(r)))}});
 }
 
 tmpl::FuncMap AlertmanagerFuncs() {

@@ -78,39 +78,22 @@ static T Get(const YAML::Node& n, const char* key, T def) {
   return n[key].as<T>();
 }
 
-Result<std::vector<Datasource>> ParseDatasources(std::string_view yaml, std::string_view file) {
+// The elements of the top-level list `key` of a provisioning file (none when it is absent), each
+// read by item(node) -> Result<T>. Errors name the file.
+template <typename T, typename Item>
+static Result<std::vector<T>> ParseList(std::string_view yaml, std::string_view file, const char* key, Item&& item) {
   auto root = LoadYaml(yaml, file);
   if (!root.ok()) return root.status();
-  std::vector<Datasource> out;
+  std::vector<T> out;
   try {
     if (!root->IsMap() && !root->IsNull()) return Status::InvalidArgument(fmt::format("{}: expected a map at the top", file));
-    const YAML::Node list = (*root)["datasources"];
+    const YAML::Node list = (*root)[key];
     if (!list) return out;
-    if (!list.IsSequence()) return Status::InvalidArgument(fmt::format("{}: datasources must be a list", file));
+    if (!list.IsSequence()) return Status::InvalidArgument(fmt::format("{}: {} must be a list", file, key));
     for (const auto& n : list) {
-      Datasource d;
-      d.name = Get<std::string>(n, "name", "");
-      if (d.name.empty()) return Status::InvalidArgument(fmt::format("{}: datasource without a name", file));
-      d.uid = Get<std::string>(n, "uid", "");
-      d.type = Get<std::string>(n, "type", "prometheus");
-      d.access = Get<std::string>(n, "access", "proxy");
-      d.url = Get<std::string>(n, "url", "");
-      d.is_default = Get<bool>(n, "isDefault", false);
-      d.editable = Get<bool>(n, "editable", false);
-      if (Get<bool>(n, "basicAuth", false)) {
-        d.basic_auth_user = Get<std::string>(n, "basicAuthUser", "");
-        if (n["secureJsonData"]) d.basic_auth_password = Get<std::string>(n["secureJsonData"], "basicAuthPassword", "");
-      }
-      if (n["jsonData"] && n["jsonData"].IsMap()) {
-        for (const auto& kv : n["jsonData"]) {
-          d.json_data[kv.first.as<std::string>()] = kv.second.IsScalar() ? kv.second.as<std::string>() : "";
-        }
-      }
-      if (d.uid.empty()) d.uid = DerivedUid("datasource:" + d.name);
-      if (d.url.empty() && d.type == "prometheus") {
-        return Status::InvalidArgument(fmt::format("{}: datasource {} has no url", file, d.name));
-      }
-      out.push_back(std::move(d));
+      auto v = item(n);
+      if (!v.ok()) return v.status();
+      out.push_back(std::move(*v));
     }
   } catch (const YAML::Exception& e) {
     return Status::InvalidArgument(fmt::format("{}: {}", file, e.what()));
@@ -118,34 +101,50 @@ Result<std::vector<Datasource>> ParseDatasources(std::string_view yaml, std::str
   return out;
 }
 
-Result<std::vector<DashboardProvider>> ParseDashboardProviders(std::string_view yaml, std::string_view file) {
-  auto root = LoadYaml(yaml, file);
-  if (!root.ok()) return root.status();
-  std::vector<DashboardProvider> out;
-  try {
-    if (!root->IsMap() && !root->IsNull()) return Status::InvalidArgument(fmt::format("{}: expected a map at the top", file));
-    const YAML::Node list = (*root)["providers"];
-    if (!list) return out;
-    if (!list.IsSequence()) return Status::InvalidArgument(fmt::format("{}: providers must be a list", file));
-    for (const auto& n : list) {
-      DashboardProvider p;
-      p.name = Get<std::string>(n, "name", "");
-      p.folder = Get<std::string>(n, "folder", "");
-      p.folder_uid = Get<std::string>(n, "folderUid", "");
-      p.type = Get<std::string>(n, "type", "file");
-      p.update_interval_s = Get<int>(n, "updateIntervalSeconds", 10);
-      p.allow_ui_updates = Get<bool>(n, "allowUiUpdates", false);
-      p.disable_deletion = Get<bool>(n, "disableDeletion", false);
-      if (n["options"]) p.path = Get<std::string>(n["options"], "path", "");
-      if (p.type != "file") return Status::InvalidArgument(fmt::format("{}: provider {}: unsupported type {}", file, p.name, Quote(p.type)));
-      if (p.path.empty()) return Status::InvalidArgument(fmt::format("{}: provider {}: options.path is required", file, p.name));
-      if (p.update_interval_s < 1) p.update_interval_s = 10;
-      out.push_back(std::move(p));
+Result<std::vector<Datasource>> ParseDatasources(std::string_view yaml, std::string_view file) {
+  return ParseList<Datasource>(yaml, file, "datasources", [&](const YAML::Node& n) -> Result<Datasource> {
+    Datasource d;
+    d.name = Get<std::string>(n, "name", "");
+    if (d.name.empty()) return Status::InvalidArgument(fmt::format("{}: datasource without a name", file));
+    d.uid = Get<std::string>(n, "uid", "");
+    d.type = Get<std::string>(n, "type", "prometheus");
+    d.access = Get<std::string>(n, "access", "proxy");
+    d.url = Get<std::string>(n, "url", "");
+    d.is_default = Get<bool>(n, "isDefault", false);
+    d.editable = Get<bool>(n, "editable", false);
+    if (Get<bool>(n, "basicAuth", false)) {
+      d.basic_auth_user = Get<std::string>(n, "basicAuthUser", "");
+      if (n["secureJsonData"]) d.basic_auth_password = Get<std::string>(n["secureJsonData"], "basicAuthPassword", "");
     }
-  } catch (const YAML::Exception& e) {
-    return Status::InvalidArgument(fmt::format("{}: {}", file, e.what()));
-  }
-  return out;
+    if (n["jsonData"] && n["jsonData"].IsMap()) {
+      for (const auto& kv : n["jsonData"]) {
+        d.json_data[kv.first.as<std::string>()] = kv.second.IsScalar() ? kv.second.as<std::string>() : "";
+      }
+    }
+    if (d.uid.empty()) d.uid = DerivedUid("datasource:" + d.name);
+    if (d.url.empty() && d.type == "prometheus") {
+      return Status::InvalidArgument(fmt::format("{}: datasource {} has no url", file, d.name));
+    }
+    return d;
+  });
+}
+
+Result<std::vector<DashboardProvider>> ParseDashboardProviders(std::string_view yaml, std::string_view file) {
+  return ParseList<DashboardProvider>(yaml, file, "providers", [&](const YAML::Node& n) -> Result<DashboardProvider> {
+    DashboardProvider p;
+    p.name = Get<std::string>(n, "name", "");
+    p.folder = Get<std::string>(n, "folder", "");
+    p.folder_uid = Get<std::string>(n, "folderUid", "");
+    p.type = Get<std::string>(n, "type", "file");
+    p.update_interval_s = Get<int>(n, "updateIntervalSeconds", 10);
+    p.allow_ui_updates = Get<bool>(n, "allowUiUpdates", false);
+    p.disable_deletion = Get<bool>(n, "disableDeletion", false);
+    if (n["options"]) p.path = Get<std::string>(n["options"], "path", "");
+    if (p.type != "file") return Status::InvalidArgument(fmt::format("{}: provider {}: unsupported type {}", file, p.name, Quote(p.type)));
+    if (p.path.empty()) return Status::InvalidArgument(fmt::format("{}: provider {}: options.path is required", file, p.name));
+    if (p.update_interval_s < 1) p.update_interval_s = 10;
+    return p;
+  });
 }
 
 static Result<std::string> ReadAll(const fs::path& p) {

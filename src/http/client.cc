@@ -3,21 +3,14 @@
 #include <charconv>
 #include <type_traits>
 
-#include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include "http/beast.h"
 #include "http/http.h"
 #include "util/strings.h"
 #include "http/tls.h"
 
 namespace sremon::http {
-
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace bhttp = boost::beast::http;
-using tcp = asio::ip::tcp;
 
 namespace {
 

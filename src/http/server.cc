@@ -17,25 +17,18 @@
 #include <sstream>
 #include <thread>
 
-#include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
-#include <boost/beast/core.hpp>
 #include <boost/beast/core/detect_ssl.hpp>
-#include <boost/beast/http.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "http/beast.h"
 #include "http/http.h"
 #include "util/heap.h"
 #include "util/strings.h"
 #include "util/time.h"
 
 namespace sremon::http {
-
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace bhttp = boost::beast::http;
-using tcp = asio::ip::tcp;
 
 namespace {
 

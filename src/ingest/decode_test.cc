@@ -11,6 +11,7 @@
 
 #include "ingest/graphite.h"
 #include "ingest/influx.h"
+#include "ingest/import_testing.h"
 #include "ingest/otlp.h"
 #include "storage/recording_appendable.h"
 
@@ -18,23 +19,17 @@ namespace sremon::ingest {
 namespace {
 
 using storage::testing::RecordingAppendable;
-
-std::string Dump(const RecordingAppendable& store) {
-  std::string out;
-  for (const auto& r : store.Samples()) out += r.labels.ToString() + " " + std::to_string(r.v) + " @" + std::to_string(r.t) + "\n";
-  return out;
-}
+using testing::Import;
 
 TEST(ImportTextTest, KeepsValidLinesAndNamesTheBadOne) {
-  RecordingAppendable store;
-  auto app = store.NewAppender();
-  ImportResult r = ImportPrometheusText("a{x=\"1\"} 1 1000\nbad line here\n\nb 2\nc{ 3\nd 4 2000\n",
-                                        model::Labels{{"env", "t"}}, 5000, Limits{}, app.get());
-  ASSERT_TRUE(app->Commit().ok());
+  auto [r, samples] = Import([](storage::Appender* app) {
+    return ImportPrometheusText("a{x=\"1\"} 1 1000\nbad line here\n\nb 2\nc{ 3\nd 4 2000\n",
+                                model::Labels{{"env", "t"}}, 5000, Limits{}, app);
+  });
   EXPECT_EQ(r.samples, 3u);
   EXPECT_NE(r.first_error.message().find("line 2"), std::string::npos) << r.first_error.message();
   EXPECT_NE(r.first_error.message().find("bad line here"), std::string::npos);
-  EXPECT_EQ(Dump(store),
+  EXPECT_EQ(samples,
             "a{env=\"t\", x=\"1\"} 1.000000 @1000\n"
             "b{env=\"t\"} 2.000000 @5000\n"
             "d{env=\"t\"} 4.000000 @2000\n");
@@ -61,17 +56,14 @@ TEST(RemoteWriteTest, RoundTripAndGarbage) {
       {model::Labels{{"__name__", "b"}}, {{3000, -1}}},
   };
   std::string body = EncodeRemoteWrite(in);
-  RecordingAppendable store;
-  auto app = store.NewAppender();
-  ImportResult r = ImportRemoteWrite(body, {}, Limits{}, app.get());
-  ASSERT_TRUE(app->Commit().ok());
+  auto [r, samples] =
+      Import([&](storage::Appender* app) { return ImportRemoteWrite(body, {}, Limits{}, app); });
   EXPECT_TRUE(r.first_error.ok()) << r.first_error.message();
-  EXPECT_EQ(Dump(store), "a{x=\"1\"} 1.500000 @1000\na{x=\"1\"} 2.500000 @2000\nb -1.000000 @3000\n");
+  EXPECT_EQ(samples, "a{x=\"1\"} 1.500000 @1000\na{x=\"1\"} 2.500000 @2000\nb -1.000000 @3000\n");
 
   auto check_bad = [](std::string body, const std::string& want) {
-    RecordingAppendable s;
-    auto a = s.NewAppender();
-    ImportResult res = ImportRemoteWrite(body, {}, Limits{}, a.get());
+    ImportResult res =
+        Import([&](storage::Appender* app) { return ImportRemoteWrite(body, {}, Limits{}, app); }).result;
     EXPECT_EQ(res.samples, 0u);
     EXPECT_NE(res.first_error.message().find(want), std::string::npos) << res.first_error.message();
   };
@@ -87,21 +79,19 @@ TEST(VmJsonTest, ImportExportRoundTrip) {
   AppendVmJsonLine(&line, model::Labels{{"__name__", "m"}, {"q", "a\"b"}},
                    {{1000, 1}, {2000, model::StaleNaN()}, {3000, 0.25}, {4000, 1e6}});
   EXPECT_EQ(line, "{\"metric\":{\"__name__\":\"m\",\"q\":\"a\\\"b\"},\"values\":[1,0.25,1000000],\"timestamps\":[1000,3000,4000]}\n");
-  RecordingAppendable store;
-  auto app = store.NewAppender();
-  ImportResult r = ImportVmJson(line + "{\"metric\":{}}\nnot json\n", {}, Limits{}, app.get());
-  ASSERT_TRUE(app->Commit().ok());
+  auto [r, samples] = Import([&](storage::Appender* app) {
+    return ImportVmJson(line + "{\"metric\":{}}\nnot json\n", {}, Limits{}, app);
+  });
   EXPECT_EQ(r.samples, 3u);
   EXPECT_NE(r.first_error.message().find("line 2"), std::string::npos) << r.first_error.message();
-  EXPECT_EQ(Dump(store),
+  EXPECT_EQ(samples,
             "m{q=\"a\\\"b\"} 1.000000 @1000\nm{q=\"a\\\"b\"} 0.250000 @3000\nm{q=\"a\\\"b\"} 1000000.000000 @4000\n");
 }
 
 TEST(VmJsonTest, Garbage) {
   auto check = [](const std::string& in, const std::string& want) {
-    RecordingAppendable store;
-    auto app = store.NewAppender();
-    ImportResult r = ImportVmJson(in, {}, Limits{}, app.get());
+    ImportResult r =
+        Import([&](storage::Appender* app) { return ImportVmJson(in, {}, Limits{}, app); }).result;
     EXPECT_NE(r.first_error.message().find(want), std::string::npos) << in << " → " << r.first_error.message();
   };
   check("{\"metric\":{\"a\":1},\"values\":[1],\"timestamps\":[1]}", "label values must be strings");
@@ -114,21 +104,20 @@ TEST(VmJsonTest, Garbage) {
 // InfluxDB line protocol, mapped as VictoriaMetrics 1.79 maps it (checked against Debian's
 // victoria-metrics; tests/storage/interop_test.cc compares the two on the same body).
 TEST(InfluxTest, MapsFieldsTagsEscapesTypesAndTimestamps) {
-  RecordingAppendable store;
-  auto app = store.NewAppender();
   InfluxOptions o{"mydb", 1, 5000};
-  ImportResult r = ImportInflux(
-      "cpu,host=a\\ b,region=us usage=1.5,idle=2i,ok=true,s=\"a \\\"q\\\" b\",flag=F,u=3u 7000000000\n"
-      "# a comment\n\n"
-      "only,t=1 value=7\r\n"
-      "weird\\,m\\ x,k\\=1=v\\,2 f\\ 1=4 1000000\n"
-      "wdb,db=own v=1 1000000\n"
-      "sci v=1e3,neg=-2.5E-1 1000000\n"
-      ",t=x fld=5 1000000\n",
-      o, model::Labels{}, Limits{}, app.get());
-  ASSERT_TRUE(app->Commit().ok());
+  auto [r, samples] = Import([&](storage::Appender* app) {
+    return ImportInflux(
+        "cpu,host=a\\ b,region=us usage=1.5,idle=2i,ok=true,s=\"a \\\"q\\\" b\",flag=F,u=3u 7000000000\n"
+        "# a comment\n\n"
+        "only,t=1 value=7\r\n"
+        "weird\\,m\\ x,k\\=1=v\\,2 f\\ 1=4 1000000\n"
+        "wdb,db=own v=1 1000000\n"
+        "sci v=1e3,neg=-2.5E-1 1000000\n"
+        ",t=x fld=5 1000000\n",
+        o, model::Labels{}, Limits{}, app);
+  });
   EXPECT_TRUE(r.first_error.ok()) << r.first_error.message();
-  EXPECT_EQ(Dump(store),
+  EXPECT_EQ(samples,
             "cpu_usage{db=\"mydb\", host=\"a b\", region=\"us\"} 1.500000 @7000\n"
             "cpu_idle{db=\"mydb\", host=\"a b\", region=\"us\"} 2.000000 @7000\n"
             "cpu_ok{db=\"mydb\", host=\"a b\", region=\"us\"} 1.000000 @7000\n"
@@ -143,16 +132,15 @@ TEST(InfluxTest, MapsFieldsTagsEscapesTypesAndTimestamps) {
 }
 
 TEST(InfluxTest, PrecisionAndBadLines) {
-  RecordingAppendable store;
-  auto app = store.NewAppender();
   InfluxOptions o{"", *influx::PrecisionNanos("s"), 0};
-  ImportResult r = ImportInflux("m v=1 1700000000\nm v= 1\nm v=abc 1\nm\nm,t v=1\nm v=\"open\nm v=2 9223372036854775807\nm v=3 1700000001\n",
-                                o, model::Labels{}, Limits{}, app.get());
-  ASSERT_TRUE(app->Commit().ok());
+  auto [r, samples] = Import([&](storage::Appender* app) {
+    return ImportInflux("m v=1 1700000000\nm v= 1\nm v=abc 1\nm\nm,t v=1\nm v=\"open\nm v=2 9223372036854775807\nm v=3 1700000001\n",
+                        o, model::Labels{}, Limits{}, app);
+  });
   EXPECT_EQ(r.samples, 2u);
   EXPECT_NE(r.first_error.message().find("line 2"), std::string::npos) << r.first_error.message();
   EXPECT_NE(r.first_error.message().find("missing field value for \"v\""), std::string::npos) << r.first_error.message();
-  EXPECT_EQ(Dump(store), "m_v 1.000000 @1700000000000\nm_v 3.000000 @1700000001000\n");
+  EXPECT_EQ(samples, "m_v 1.000000 @1700000000000\nm_v 3.000000 @1700000001000\n");
   auto check = [](std::string_view line, std::string_view want) {
     influx::Point p;
     Status st = influx::ParseLine(line, &p);
@@ -172,24 +160,23 @@ TEST(InfluxTest, PrecisionAndBadLines) {
 // Graphite plaintext, as VictoriaMetrics' -graphiteListenAddr stores it (tests/storage's
 // graphite_client_test sends it with collectd's write_graphite plugin).
 TEST(GraphiteTest, DottedAndTaggedNamesSecondsAndBadLines) {
-  RecordingAppendable store;
-  auto app = store.NewAppender();
-  ImportResult r = ImportGraphite(
-      "servers.web1.cpu.load 1.5 1700000000\r\n"
-      "  cpu.load;host=web1;dc=eu 2 1700000000.25\n"
-      "no.timestamp 3\n"
-      "neg.timestamp 4 -1\n"
-      "\n"
-      "bad\n"
-      "x 1 2 3\n"
-      "x abc 1\n"
-      "x;broken 1 1\n"
-      "x 1 1e300\n",
-      5000, Limits{}, app.get());
-  ASSERT_TRUE(app->Commit().ok());
+  auto [r, samples] = Import([](storage::Appender* app) {
+    return ImportGraphite(
+        "servers.web1.cpu.load 1.5 1700000000\r\n"
+        "  cpu.load;host=web1;dc=eu 2 1700000000.25\n"
+        "no.timestamp 3\n"
+        "neg.timestamp 4 -1\n"
+        "\n"
+        "bad\n"
+        "x 1 2 3\n"
+        "x abc 1\n"
+        "x;broken 1 1\n"
+        "x 1 1e300\n",
+        5000, Limits{}, app);
+  });
   EXPECT_EQ(r.samples, 4u);
   EXPECT_NE(r.first_error.message().find("Graphite line 6"), std::string::npos) << r.first_error.message();
-  EXPECT_EQ(Dump(store),
+  EXPECT_EQ(samples,
             "servers.web1.cpu.load 1.500000 @1700000000000\n"
             "cpu.load{dc=\"eu\", host=\"web1\"} 2.000000 @1700000000250\n"
             "no.timestamp 3.000000 @5000\n"
@@ -221,15 +208,15 @@ TEST(OtlpTest, NamesAsPrometheusTranslatesThem) {
 TEST(CsvTest, ImportsEveryMetricColumnWithTheLabelColumns) {
   auto cols = ParseCsvImportFormat("2:metric:ask,3:metric:bid,1:label:ticker,4:label:market,5:time:unix_s");
   ASSERT_TRUE(cols.ok()) << cols.status().message();
-  RecordingAppendable store;
-  auto app = store.NewAppender();
-  ImportResult r = ImportCsv("GOOG,1.25,4.5,NYSE,1700000000\n\"MSFT\",3,1,\"NAS,\"\"DAQ\"\"\",1700000060\r\n"
-                             "BAD,x,1,NYSE,1700000000\nSHORT,1\n",
-                             *cols, {}, 0, Limits{}, app.get());
-  ASSERT_TRUE(app->Commit().ok());
+  auto [r, samples] = Import([&](storage::Appender* app) {
+    return ImportCsv(
+        "GOOG,1.25,4.5,NYSE,1700000000\n\"MSFT\",3,1,\"NAS,\"\"DAQ\"\"\",1700000060\r\n"
+        "BAD,x,1,NYSE,1700000000\nSHORT,1\n",
+        *cols, {}, 0, Limits{}, app);
+  });
   EXPECT_EQ(r.samples, 4u);
   EXPECT_NE(r.first_error.message().find("line 3"), std::string::npos) << r.first_error.message();
-  EXPECT_EQ(Dump(store),
+  EXPECT_EQ(samples,
             "ask{market=\"NYSE\", ticker=\"GOOG\"} 1.250000 @1700000000000\n"
             "bid{market=\"NYSE\", ticker=\"GOOG\"} 4.500000 @1700000000000\n"
             "ask{market=\"NAS,\\\"DAQ\\\"\", ticker=\"MSFT\"} 3.000000 @1700000060000\n"
@@ -256,10 +243,9 @@ TEST(RemoteWriteTest, MetadataIsReturned) {
   m->set_metric_family_name("odd");
   std::string raw = req.SerializeAsString(), body;
   snappy::Compress(raw.data(), raw.size(), &body);
-  RecordingAppendable store;
-  auto app = store.NewAppender();
   std::vector<FamilyMetadata> md;
-  ImportResult r = ImportRemoteWrite(body, {}, Limits{}, app.get(), &md);
+  ImportResult r =
+      Import([&](storage::Appender* app) { return ImportRemoteWrite(body, {}, Limits{}, app, &md); }).result;
   EXPECT_TRUE(r.first_error.ok());
   ASSERT_EQ(md.size(), 2u);
   EXPECT_EQ(md[0].family, "http_requests_total");

@@ -288,9 +288,21 @@ struct NumberPoint {
   uint32_t flags = 0;
 };
 
-struct HistogramPoint {
-  uint64_t time = 0, count = 0;
+// What histogram and summary points share: count (field 4) and sum (5). A summary's sum is
+// never unset (proto3 `double sum`: absent is 0); a histogram's may be (`optional double sum`).
+struct Totals {
+  uint64_t count = 0;
   std::optional<double> sum;
+  // False for the other fields.
+  bool Read(const Field& f) {
+    if (f.number == 4 && f.type == protowire::kFixed64) count = f.value;
+    if (f.number == 5 && f.type == protowire::kFixed64) sum = f.AsDouble();
+    return f.number == 4 || f.number == 5;
+  }
+};
+
+struct HistogramPoint : Totals {
+  uint64_t time = 0;
   std::vector<uint64_t> buckets;
   std::vector<double> bounds;
   void Reset() {
@@ -301,9 +313,8 @@ struct HistogramPoint {
   }
 };
 
-struct SummaryPoint {
-  uint64_t time = 0, count = 0;
-  double sum = 0;
+struct SummaryPoint : Totals {
+  uint64_t time = 0;
   std::vector<std::pair<double, double>> quantiles;  // (quantile, value)
   void Reset() {
     time = count = 0;
@@ -486,27 +497,47 @@ class Converter {
     return time != 0;
   }
 
-  // The labels of a point: the resource's, the point's attributes, the resource's job/instance winning.
-  void StartLabels() { labels_ = target_; }
+  // Reads a data point: its time (field 3, returned) and its attributes (field `attributes`) into
+  // labels_ here, each other field by fn(field). The point's labels are the resource's, its
+  // attributes, and the resource's job/instance again (FinishLabels), which win.
+  template <typename Fn>
+  uint64_t ReadPoint(std::string_view bytes, uint32_t attributes, Fn&& fn) {
+    uint64_t time = 0;
+    labels_ = target_;
+    Reader r(bytes);
+    Field f;
+    while (r.Next(&f)) {
+      if (f.number == 3) {
+        if (f.type == protowire::kFixed64) time = f.value;
+      } else if (f.number == attributes) {
+        if (f.type == protowire::kLen) AddAttribute(f.bytes, &labels_);
+      } else {
+        fn(f);
+      }
+    }
+    return time;
+  }
   void FinishLabels() {
     for (const auto& [k, v] : target_) labels_[k] = v;
   }
 
+  // The last series of a histogram or summary point: its _sum (when set) and _count.
+  void AddTotals(const std::string& name, uint64_t time, const Totals& t) {
+    if (t.sum) w_.Add(labels_, name + "_sum", nullptr, "", time, *t.sum);
+    w_.Add(labels_, name + "_count", nullptr, "", time, static_cast<double>(t.count));
+    latest_ = std::max(latest_, time);
+  }
+
   void Number(std::string_view bytes, const std::string& name) {
     NumberPoint p;
-    StartLabels();
-    Reader r(bytes);
-    Field f;
-    while (r.Next(&f)) {
+    p.time = ReadPoint(bytes, 7, [&](const Field& f) {
       switch (f.number) {
-        case 3: if (f.type == protowire::kFixed64) p.time = f.value; break;
         case 4: if (f.type == protowire::kFixed64) p.has_value = true, p.value = f.AsDouble(); break;
         case 6: if (f.type == protowire::kFixed64) p.has_value = true, p.value = static_cast<double>(static_cast<int64_t>(f.value)); break;
-        case 7: if (f.type == protowire::kLen) AddAttribute(f.bytes, &labels_); break;
         case 8: if (f.type == protowire::kVarint) p.flags = static_cast<uint32_t>(f.value); break;
         default: break;  // start time, exemplars (not stored, as VictoriaMetrics)...
       }
-    }
+    });
     if (!Timed(p.time)) return;
     if (!p.has_value) {
       // FLAG_NO_RECORDED_VALUE (bit 0) says so: such a point is skipped, others are refused.
@@ -523,20 +554,11 @@ class Converter {
   void Histogram(std::string_view bytes, const std::string& name) {
     HistogramPoint& p = histogram_;
     p.Reset();
-    StartLabels();
-    Reader r(bytes);
-    Field f;
-    while (r.Next(&f)) {
-      switch (f.number) {
-        case 3: if (f.type == protowire::kFixed64) p.time = f.value; break;
-        case 4: if (f.type == protowire::kFixed64) p.count = f.value; break;
-        case 5: if (f.type == protowire::kFixed64) p.sum = f.AsDouble(); break;
-        case 6: AppendRepeated64(f, &p.buckets); break;
-        case 7: AppendRepeated64(f, &p.bounds); break;
-        case 9: if (f.type == protowire::kLen) AddAttribute(f.bytes, &labels_); break;
-        default: break;
-      }
-    }
+    p.time = ReadPoint(bytes, 9, [&](const Field& f) {
+      if (p.Read(f)) return;
+      if (f.number == 6) AppendRepeated64(f, &p.buckets);
+      if (f.number == 7) AppendRepeated64(f, &p.bounds);
+    });
     if (!Timed(p.time)) return;
     if (!p.buckets.empty() && p.buckets.size() != p.bounds.size() + 1) {
       w_.Refuse(fmt::format("metric {}: {} bucket counts for {} bounds (want bounds + 1)", Quote(metric_),
@@ -550,44 +572,32 @@ class Converter {
       double bound = i < p.bounds.size() ? p.bounds[i] : INFINITY;
       w_.Add(labels_, name + "_bucket", "le", FormatLe(bound), p.time, static_cast<double>(cumulative));
     }
-    if (p.sum) w_.Add(labels_, name + "_sum", nullptr, "", p.time, *p.sum);
-    w_.Add(labels_, name + "_count", nullptr, "", p.time, static_cast<double>(p.count));
-    latest_ = std::max(latest_, p.time);
+    AddTotals(name, p.time, p);
   }
 
   void Summary(std::string_view bytes, const std::string& name) {
     SummaryPoint& p = summary_;
     p.Reset();
-    StartLabels();
-    Reader r(bytes);
-    Field f;
-    while (r.Next(&f)) {
-      switch (f.number) {
-        case 3: if (f.type == protowire::kFixed64) p.time = f.value; break;
-        case 4: if (f.type == protowire::kFixed64) p.count = f.value; break;
-        case 5: if (f.type == protowire::kFixed64) p.sum = f.AsDouble(); break;
-        case 6:
-          if (f.type == protowire::kLen) {
-            std::pair<double, double> q{0, 0};
-            Reader qr(f.bytes);
-            Field qf;
-            while (qr.Next(&qf)) {
-              if (qf.number == 1 && qf.type == protowire::kFixed64) q.first = qf.AsDouble();
-              if (qf.number == 2 && qf.type == protowire::kFixed64) q.second = qf.AsDouble();
-            }
-            p.quantiles.push_back(q);
-          }
-          break;
-        case 7: if (f.type == protowire::kLen) AddAttribute(f.bytes, &labels_); break;
-        default: break;
-      }
-    }
+    p.time = ReadPoint(bytes, 7, [&](const Field& f) {
+      if (p.Read(f)) return;
+      if (f.number == 6 && f.type == protowire::kLen) p.quantiles.push_back(ReadQuantile(f.bytes));
+    });
     if (!Timed(p.time)) return;
     FinishLabels();
     for (const auto& [q, v] : p.quantiles) w_.Add(labels_, name, "quantile", fmt::format("{}", q), p.time, v);
-    w_.Add(labels_, name + "_sum", nullptr, "", p.time, p.sum);
-    w_.Add(labels_, name + "_count", nullptr, "", p.time, static_cast<double>(p.count));
-    latest_ = std::max(latest_, p.time);
+    AddTotals(name, p.time, p);
+  }
+
+  // A ValueAtQuantile: (quantile, value).
+  static std::pair<double, double> ReadQuantile(std::string_view bytes) {
+    std::pair<double, double> q{0, 0};
+    Reader r(bytes);
+    Field f;
+    while (r.Next(&f)) {
+      if (f.number == 1 && f.type == protowire::kFixed64) q.first = f.AsDouble();
+      if (f.number == 2 && f.type == protowire::kFixed64) q.second = f.AsDouble();
+    }
+    return q;
   }
 
   Writer w_;

@@ -149,6 +149,23 @@ Kind ChildKind(Kind parent, std::string_view key, bool in_array) {
   }
 }
 
+// The members of Metric's `data` oneof: their Metric field number, the kind of their dataPoints
+// (kOther: none read) and whether they have aggregationTemporality and isMonotonic.
+struct DataMember {
+  std::string_view key;
+  uint32_t number;
+  Kind points;
+  bool temporality;
+  bool monotonic;
+};
+constexpr DataMember kDataMembers[] = {
+    {"gauge", 5, Kind::kNumberPoint, false, false},
+    {"sum", 7, Kind::kNumberPoint, true, true},
+    {"histogram", 9, Kind::kHistogramPoint, true, false},
+    {"exponentialHistogram", 10, Kind::kOther, true, false},
+    {"summary", 11, Kind::kSummaryPoint, false, false},
+};
+
 class Decoder {
  public:
   explicit Decoder(std::string* out) : out_(out) {}
@@ -167,19 +184,7 @@ class Decoder {
     Decoder d(&bytes);
     for (const auto& [key, index] : path) d.path_.push_back({key, index});
     try {
-      switch (kind) {
-        case Kind::kResourceMetrics: d.ResourceMetrics(v); break;
-        case Kind::kScopeMetrics: d.ScopeMetrics(v); break;
-        case Kind::kMetric: d.Metric(v); break;
-        case Kind::kNumberPoint: d.NumberPoint(v); break;
-        case Kind::kHistogramPoint: d.HistogramPoint(v); break;
-        case Kind::kSummaryPoint: d.SummaryPoint(v); break;
-        case Kind::kQuantile: d.Quantile(v); break;
-        case Kind::kKeyValue: d.KeyValue(v, true); break;
-        case Kind::kUnwrittenKeyValue: d.KeyValue(v, false); break;
-        case Kind::kUnwrittenAnyValue: d.AnyValue(v, false); break;
-        default: break;  // REQUIRES: a kind of ConvertAsParsed
-      }
+      d.Decode(kind, v);
     } catch (const BadField& e) {
       protowire::AppendBytesField(frames, 2, e.message);
       return;
@@ -244,6 +249,23 @@ class Decoder {
     });
   }
 
+  // Decodes v as a message of `kind`. REQUIRES: a kind ConvertAsParsed converts.
+  void Decode(Kind kind, const json& v) {
+    switch (kind) {
+      case Kind::kResourceMetrics: ResourceMetrics(v); break;
+      case Kind::kScopeMetrics: ScopeMetrics(v); break;
+      case Kind::kMetric: Metric(v); break;
+      case Kind::kNumberPoint: NumberPoint(v); break;
+      case Kind::kHistogramPoint: HistogramPoint(v); break;
+      case Kind::kSummaryPoint: SummaryPoint(v); break;
+      case Kind::kQuantile: Quantile(v); break;
+      case Kind::kKeyValue: KeyValue(v, true); break;
+      case Kind::kUnwrittenKeyValue: KeyValue(v, false); break;
+      case Kind::kUnwrittenAnyValue: AnyValue(v, false); break;
+      default: break;
+    }
+  }
+
   void Metric(const json& v) {
     int data = 0;  // members of the `data` oneof seen
     Members(v, [&](const std::string& k, const json& f) {
@@ -253,75 +275,62 @@ class Decoder {
         Str(f);
       } else if (k == "unit") {
         protowire::AppendBytesField(out_, 3, Str(f));
-      } else if (k == "gauge") {
-        ++data;
-        Message(5, [&] {
-          Members(f, [&](const std::string& gk, const json& gf) {
-            if (gk == "dataPoints") Repeated(gf, Kind::kNumberPoint, 1, [&](const json& e) { NumberPoint(e); });
-          });
-        });
-      } else if (k == "sum") {
-        ++data;
-        Message(7, [&] {
-          Members(f, [&](const std::string& sk, const json& sf) {
-            if (sk == "dataPoints") {
-              Repeated(sf, Kind::kNumberPoint, 1, [&](const json& e) { NumberPoint(e); });
-            } else if (sk == "aggregationTemporality") {
-              protowire::AppendVarintField(out_, 2, static_cast<uint64_t>(Temporality(sf)));
-            } else if (sk == "isMonotonic") {
-              protowire::AppendVarintField(out_, 3, Bool(sf));
-            }
-          });
-        });
-      } else if (k == "histogram") {
-        ++data;
-        Message(9, [&] {
-          Members(f, [&](const std::string& hk, const json& hf) {
-            if (hk == "dataPoints") {
-              Repeated(hf, Kind::kHistogramPoint, 1, [&](const json& e) { HistogramPoint(e); });
-            } else if (hk == "aggregationTemporality") {
-              protowire::AppendVarintField(out_, 2, static_cast<uint64_t>(Temporality(hf)));
-            }
-          });
-        });
-      } else if (k == "exponentialHistogram") {
-        ++data;
-        Message(10, [&] {
-          Members(f, [&](const std::string& hk, const json& hf) {
-            if (hk == "aggregationTemporality") {
-              protowire::AppendVarintField(out_, 2, static_cast<uint64_t>(Temporality(hf)));
-            }
-          });
-        });
-      } else if (k == "summary") {
-        ++data;
-        Message(11, [&] {
-          Members(f, [&](const std::string& sk, const json& sf) {
-            if (sk == "dataPoints") Repeated(sf, Kind::kSummaryPoint, 1, [&](const json& e) { SummaryPoint(e); });
-          });
-        });
+      } else {
+        for (const DataMember& d : kDataMembers) {
+          if (k != d.key) continue;
+          ++data;
+          Message(d.number, [&] { Data(f, d); });
+        }
       }
     });
     if (data > 1) FailHere("only one of gauge, sum, histogram, exponentialHistogram, summary");
   }
 
+  // A Gauge, Sum, Histogram, ExponentialHistogram or Summary: the members `d` says it has.
+  void Data(const json& v, const DataMember& d) {
+    Members(v, [&](const std::string& k, const json& f) {
+      if (k == "dataPoints" && d.points != Kind::kOther) {
+        Repeated(f, d.points, 1, [&](const json& e) { Decode(d.points, e); });
+      } else if (k == "aggregationTemporality" && d.temporality) {
+        protowire::AppendVarintField(out_, 2, static_cast<uint64_t>(Temporality(f)));
+      } else if (k == "isMonotonic" && d.monotonic) {
+        protowire::AppendVarintField(out_, 3, Bool(f));
+      }
+    });
+  }
+
+  // A member that every data point message has: attributes (field `attributes`),
+  // startTimeUnixNano (checked, not written), timeUnixNano (3) and flags (field `flags`); with
+  // `count_sum` (histograms and summaries) also count (4) and sum (5). False for the others.
+  bool PointMember(const std::string& k, const json& f, uint32_t attributes, uint32_t flags, bool count_sum) {
+    if (k == "attributes") {
+      Attributes(f, attributes);
+    } else if (k == "startTimeUnixNano") {
+      U64(f);
+    } else if (k == "timeUnixNano") {
+      protowire::AppendFixed64Field(out_, 3, U64(f));
+    } else if (k == "flags") {
+      protowire::AppendVarintField(out_, flags, U32(f));
+    } else if (count_sum && k == "count") {
+      protowire::AppendFixed64Field(out_, 4, U64(f));
+    } else if (count_sum && k == "sum") {
+      protowire::AppendDoubleField(out_, 5, F64(f));
+    } else {
+      return false;
+    }
+    return true;
+  }
+
   void NumberPoint(const json& v) {
     int values = 0;
     Members(v, [&](const std::string& k, const json& f) {
-      if (k == "attributes") {
-        Attributes(f, 7);
-      } else if (k == "startTimeUnixNano") {
-        U64(f);
-      } else if (k == "timeUnixNano") {
-        protowire::AppendFixed64Field(out_, 3, U64(f));
-      } else if (k == "asDouble") {
+      if (PointMember(k, f, /*attributes=*/7, /*flags=*/8, /*count_sum=*/false)) return;
+      if (k == "asDouble") {
         ++values;
         protowire::AppendDoubleField(out_, 4, F64(f));
       } else if (k == "asInt") {
         ++values;
         protowire::AppendFixed64Field(out_, 6, static_cast<uint64_t>(I64(f)));
-      } else if (k == "flags") {
-        protowire::AppendVarintField(out_, 8, U32(f));
       }
     });
     if (values > 1) FailHere("only one of asDouble, asInt");
@@ -329,43 +338,19 @@ class Decoder {
 
   void HistogramPoint(const json& v) {
     Members(v, [&](const std::string& k, const json& f) {
-      if (k == "attributes") {
-        Attributes(f, 9);
-      } else if (k == "startTimeUnixNano") {
-        U64(f);
-      } else if (k == "timeUnixNano") {
-        protowire::AppendFixed64Field(out_, 3, U64(f));
-      } else if (k == "count") {
-        protowire::AppendFixed64Field(out_, 4, U64(f));
-      } else if (k == "sum") {
-        protowire::AppendDoubleField(out_, 5, F64(f));
-      } else if (k == "bucketCounts") {
+      if (PointMember(k, f, /*attributes=*/9, /*flags=*/10, /*count_sum=*/true)) return;
+      if (k == "bucketCounts") {
         Elements(f, [&](const json& e) { protowire::AppendFixed64Field(out_, 6, U64(e)); });
       } else if (k == "explicitBounds") {
         Elements(f, [&](const json& e) { protowire::AppendDoubleField(out_, 7, F64(e)); });
-      } else if (k == "flags") {
-        protowire::AppendVarintField(out_, 10, U32(f));
       }
     });
   }
 
   void SummaryPoint(const json& v) {
     Members(v, [&](const std::string& k, const json& f) {
-      if (k == "attributes") {
-        Attributes(f, 7);
-      } else if (k == "startTimeUnixNano") {
-        U64(f);
-      } else if (k == "timeUnixNano") {
-        protowire::AppendFixed64Field(out_, 3, U64(f));
-      } else if (k == "count") {
-        protowire::AppendFixed64Field(out_, 4, U64(f));
-      } else if (k == "sum") {
-        protowire::AppendDoubleField(out_, 5, F64(f));
-      } else if (k == "quantileValues") {
-        Repeated(f, Kind::kQuantile, 6, [&](const json& e) { Quantile(e); });
-      } else if (k == "flags") {
-        protowire::AppendVarintField(out_, 8, U32(f));
-      }
+      if (PointMember(k, f, /*attributes=*/7, /*flags=*/8, /*count_sum=*/true)) return;
+      if (k == "quantileValues") Repeated(f, Kind::kQuantile, 6, [&](const json& e) { Quantile(e); });
     });
   }
 
@@ -402,36 +387,30 @@ class Decoder {
   void AnyValue(const json& v, bool write) {
     int values = 0;
     Members(v, [&](const std::string& k, const json& f) {
+      std::string scalar;  // a scalar member's encoding, checked always, written only with `write`
       if (k == "stringValue") {
-        ++values;
-        std::string s = Str(f);
-        if (write) protowire::AppendBytesField(out_, 1, s);
+        protowire::AppendBytesField(&scalar, 1, Str(f));
       } else if (k == "boolValue") {
-        ++values;
-        bool b = Bool(f);
-        if (write) protowire::AppendVarintField(out_, 2, b);
+        protowire::AppendVarintField(&scalar, 2, Bool(f));
       } else if (k == "intValue") {
-        ++values;
-        int64_t n = I64(f);
-        if (write) protowire::AppendVarintField(out_, 3, static_cast<uint64_t>(n));
+        protowire::AppendVarintField(&scalar, 3, static_cast<uint64_t>(I64(f)));
       } else if (k == "doubleValue") {
-        ++values;
-        double d = F64(f);
-        if (write) protowire::AppendDoubleField(out_, 4, d);
+        protowire::AppendDoubleField(&scalar, 4, F64(f));
       } else if (k == "bytesValue") {
-        ++values;
         Bytes(f);
       } else if (k == "arrayValue") {
-        ++values;
         Members(f, [&](const std::string& ak, const json& af) {
           if (ak == "values") Repeated(af, Kind::kUnwrittenAnyValue, 0, [&](const json& e) { AnyValue(e, false); });
         });
       } else if (k == "kvlistValue") {
-        ++values;
         Members(f, [&](const std::string& lk, const json& lf) {
           if (lk == "values") Repeated(lf, Kind::kUnwrittenKeyValue, 0, [&](const json& e) { KeyValue(e, false); });
         });
+      } else {
+        return;  // not a member of the `value` oneof
       }
+      ++values;
+      if (write) out_->append(scalar);
     });
     if (values > 1)
       FailHere(

@@ -6,28 +6,16 @@
 
 #include <string>
 
+#include "ingest/import_testing.h"
 #include "ingest/otlp.h"
-#include "storage/recording_appendable.h"
 
 namespace sremon::ingest {
 namespace {
 
-using storage::testing::RecordingAppendable;
-
-struct Imported {
-  ImportResult result;
-  std::string series;  // one "labels value @ms" line per sample, in append order
-};
+using testing::Imported;
 
 Imported Import(std::string_view body) {
-  RecordingAppendable store;
-  auto app = store.NewAppender();
-  Imported out{ImportOtlpJson(body, {}, Limits{}, app.get()), ""};
-  EXPECT_TRUE(app->Commit().ok());
-  for (const auto& r : store.Samples()) {
-    out.series += r.labels.ToString() + " " + std::to_string(r.v) + " @" + std::to_string(r.t) + "\n";
-  }
-  return out;
+  return testing::Import([&](storage::Appender* app) { return ImportOtlpJson(body, {}, Limits{}, app); });
 }
 
 // Every form the mapping allows: camelCase and snake_case keys, 64-bit integers as strings and
@@ -65,7 +53,7 @@ TEST(OtlpJsonTest, DecodesTheProtobufJsonMapping) {
           {"name": "future", "metadata": [{"key": "x"}], "someNewKind": {"x": [1, 2, 3]}}
         ]}]}]})");
   EXPECT_TRUE(got.result.first_error.ok()) << got.result.first_error.message();
-  EXPECT_EQ(got.series,
+  EXPECT_EQ(got.samples,
             "reqs_total{code=\"200\", job=\"api\"} -9007199254740992.000000 @1700000000000\n"
             "temp{job=\"api\"} nan @1700000000000\n"
             "temp{job=\"api\"} -inf @1700000001000\n"
@@ -148,7 +136,7 @@ TEST(OtlpJsonTest, HostileBodiesAreRefusedByField) {
     EXPECT_NE(got.result.first_error.message().find(c.want), std::string::npos)
         << c.body.substr(0, 300) << "\n  got: " << got.result.first_error.message() << "\n want: " << c.want;
     EXPECT_LT(got.result.first_error.message().size(), 400u) << "messages quote a bounded part of the input";
-    EXPECT_EQ(got.series, "") << c.body.substr(0, 300);
+    EXPECT_EQ(got.samples, "") << c.body.substr(0, 300);
   }
 }
 

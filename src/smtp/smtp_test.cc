@@ -29,6 +29,16 @@ Message TestMessage(const std::string& smarthost) {
   return m;
 }
 
+// TestMessage for a server with `cert` that requires TLS and trusts that certificate (a CA file
+// written in dir).
+Message TlsMessage(const testutil::SmtpServer& server, const Cert& cert, const testutil::TempDir& dir) {
+  Message m = TestMessage(server.addr());
+  m.require_tls = true;
+  m.tls.ca_file = dir.File("ca.pem");
+  cert.WritePem(m.tls.ca_file);
+  return m;
+}
+
 TEST(Smtp, ReplyLines) {
   auto r = ParseReplyLine("250-test greets you");
   ASSERT_TRUE(r);
@@ -63,11 +73,8 @@ TEST(Smtp, PlainDeliversWithDotStuffingAndCrlf) {
 TEST(Smtp, StartTlsThenAuthPlain) {
   Cert cert;
   testutil::TempDir dir;
-  cert.WritePem(dir.File("ca.pem"));
   testutil::SmtpServer server({.starttls = true, .auth = "LOGIN PLAIN"}, &cert);
-  Message m = TestMessage(server.addr());
-  m.require_tls = true;
-  m.tls.ca_file = dir.File("ca.pem");  // the certificate names 127.0.0.1, the host dialed
+  Message m = TlsMessage(server, cert, dir);  // the certificate names 127.0.0.1, the host dialed
   m.username = "alice";
   m.password = "s3cret";
   m.identity = "admin";
@@ -83,11 +90,8 @@ TEST(Smtp, StartTlsThenAuthPlain) {
 TEST(Smtp, AuthLoginAndServerName) {
   Cert cert;
   testutil::TempDir dir;
-  cert.WritePem(dir.File("ca.pem"));
   testutil::SmtpServer server({.starttls = true, .auth = "LOGIN"}, &cert);
-  Message m = TestMessage(server.addr());
-  m.require_tls = true;
-  m.tls.ca_file = dir.File("ca.pem");
+  Message m = TlsMessage(server, cert, dir);
   m.tls.server_name = "localhost";
   m.username = "bob";
   m.password = "pw";
@@ -100,12 +104,9 @@ TEST(Smtp, AuthLoginAndServerName) {
 TEST(Smtp, ImplicitTls) {
   Cert cert;
   testutil::TempDir dir;
-  cert.WritePem(dir.File("ca.pem"));
   testutil::SmtpServer server({.implicit_tls = true}, &cert);
-  Message m = TestMessage(server.addr());
-  m.implicit_tls = true;
-  m.require_tls = true;  // already TLS: no STARTTLS needed
-  m.tls.ca_file = dir.File("ca.pem");
+  Message m = TlsMessage(server, cert, dir);
+  m.implicit_tls = true;  // already TLS: require_tls needs no STARTTLS
   SendResult r = SendMail(m);
   ASSERT_TRUE(r.status.ok()) << r.status.message();
   EXPECT_EQ(server.transcript().find("[tls] EHLO sremon.test\n[tls] MAIL FROM"), 0u) << server.transcript();
@@ -124,11 +125,8 @@ TEST(Smtp, UntrustedCertificateFailsUnlessVerificationIsSkipped) {
   }
   {
     testutil::TempDir dir;
-    cert.WritePem(dir.File("ca.pem"));
     testutil::SmtpServer server({.starttls = true}, &cert);
-    Message m = TestMessage(server.addr());
-    m.require_tls = true;
-    m.tls.ca_file = dir.File("ca.pem");
+    Message m = TlsMessage(server, cert, dir);
     m.tls.server_name = "mail.example.org";  // not a name the certificate carries
     SendResult r = SendMail(m);
     EXPECT_FALSE(r.status.ok());

@@ -20,9 +20,43 @@ Status ErrnoStatus(std::string_view what, const std::string& path, int err) {
   return Status::IOError(std::move(msg));
 }
 
-class PosixWritableFile : public WritableFile {
+// An open descriptor with the path it was opened by (for errors) and its size then.
+struct OpenFd {
+  std::string path;
+  int fd;
+  uint64_t size;
+};
+
+// Opens `path` (O_CLOEXEC added to `flags`) and reads its size; `verb` names the open in errors.
+Result<OpenFd> Open(const std::string& path, int flags, std::string_view verb) {
+  int fd = ::open(path.c_str(), flags | O_CLOEXEC, 0644);
+  if (fd < 0) return ErrnoStatus(verb, path, errno);
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    int e = errno;
+    ::close(fd);
+    return ErrnoStatus("stat", path, e);
+  }
+  return OpenFd{path, fd, static_cast<uint64_t>(st.st_size)};
+}
+
+// What the two file classes share: the descriptor, its path and the size they report. The
+// subclass closes the descriptor.
+template <typename Interface>
+class PosixFile : public Interface {
  public:
-  PosixWritableFile(std::string path, int fd, uint64_t size) : path_(std::move(path)), fd_(fd), size_(size) {}
+  explicit PosixFile(OpenFd f) : path_(std::move(f.path)), fd_(f.fd), size_(f.size) {}
+  uint64_t Size() const override { return size_; }
+
+ protected:
+  std::string path_;
+  int fd_;
+  uint64_t size_;
+};
+
+class PosixWritableFile : public PosixFile<WritableFile> {
+ public:
+  using PosixFile::PosixFile;
   // A destructor cannot report: owners that need the result call Close() first.
   ~PosixWritableFile() override { (void)Close(); }
   Status Append(std::string_view data) override {
@@ -55,17 +89,11 @@ class PosixWritableFile : public WritableFile {
     }
     return Status::Ok();
   }
-  uint64_t Size() const override { return size_; }
-
- private:
-  std::string path_;
-  int fd_;
-  uint64_t size_;
 };
 
-class PosixRandomAccessFile : public RandomAccessFile {
+class PosixRandomAccessFile : public PosixFile<RandomAccessFile> {
  public:
-  PosixRandomAccessFile(std::string path, int fd, uint64_t size) : path_(std::move(path)), fd_(fd), size_(size) {}
+  using PosixFile::PosixFile;
   ~PosixRandomAccessFile() override { ::close(fd_); }
   Status Read(uint64_t offset, size_t n, std::string* out) const override {
     out->resize(n);
@@ -81,37 +109,19 @@ class PosixRandomAccessFile : public RandomAccessFile {
     }
     return Status::Ok();
   }
-  uint64_t Size() const override { return size_; }
-
- private:
-  std::string path_;
-  int fd_;
-  uint64_t size_;
 };
 
 class PosixEnv : public Env {
  public:
   Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path, bool truncate) override {
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | (truncate ? O_TRUNC : O_APPEND), 0644);
-    if (fd < 0) return ErrnoStatus("create", path, errno);
-    struct stat st;
-    if (::fstat(fd, &st) != 0) {
-      int e = errno;
-      ::close(fd);
-      return ErrnoStatus("stat", path, e);
-    }
-    return std::unique_ptr<WritableFile>(new PosixWritableFile(path, fd, st.st_size));
+    auto f = Open(path, O_WRONLY | O_CREAT | (truncate ? O_TRUNC : O_APPEND), "create");
+    if (!f.ok()) return f.status();
+    return std::unique_ptr<WritableFile>(new PosixWritableFile(std::move(*f)));
   }
   Result<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(const std::string& path) override {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return ErrnoStatus("open", path, errno);
-    struct stat st;
-    if (::fstat(fd, &st) != 0) {
-      int e = errno;
-      ::close(fd);
-      return ErrnoStatus("stat", path, e);
-    }
-    return std::unique_ptr<RandomAccessFile>(new PosixRandomAccessFile(path, fd, st.st_size));
+    auto f = Open(path, O_RDONLY, "open");
+    if (!f.ok()) return f.status();
+    return std::unique_ptr<RandomAccessFile>(new PosixRandomAccessFile(std::move(*f)));
   }
   Status ReadFile(const std::string& path, std::string* out) override {
     auto f = NewRandomAccessFile(path);
