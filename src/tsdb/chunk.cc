@@ -166,6 +166,17 @@ void XorChunk::Seal() {
   bytes_.shrink_to_fit();
 }
 
+XorChunk XorChunk::Sealed(const std::vector<Sample>& sorted) {
+  XorChunk c;
+  EncodeSeriesData(sorted, &c.bytes_);
+  c.bytes_.shrink_to_fit();
+  c.sealed_ = true;
+  c.count_ = static_cast<uint32_t>(sorted.size());
+  c.mint_ = sorted.front().t;
+  c.maxt_ = sorted.back().t;
+  return c;
+}
+
 namespace {
 
 // A sealed chunk's series-format iterator, keeping the chunk it reads alive.

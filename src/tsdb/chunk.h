@@ -30,6 +30,9 @@ class XorChunk {
   // as scaled integers well (2-3). A sealed chunk takes no more appends.
   void Seal();
   bool sealed() const { return sealed_; }
+  // A sealed chunk of `sorted` (REQUIRES: timestamps strictly increasing, not empty), encoded in
+  // the series format at once (the out-of-order runs: no XOR pass to compare with).
+  static XorChunk Sealed(const std::vector<model::Sample>& sorted);
 
  private:
   std::string bytes_;

@@ -89,6 +89,10 @@ TEST(XorChunkTest, RandomRoundTripOpenAndSealed) {
       EXPECT_EQ(part.size(), want.size() - want.size() / 2);
     }
     EXPECT_LE(c->bytes().size(), xor_bytes);
+    auto direct = std::make_shared<XorChunk>(XorChunk::Sealed(want));
+    ExpectSameBits(Drain(NewXorIterator(direct).get()), want);
+    EXPECT_EQ(direct->count(), want.size());
+    EXPECT_EQ(direct->maxt(), want.back().t);
   }
   XorChunk decimals;  // as parsed from text: the nearest double to a two-digit decimal
   for (int i = 0; i < 240; i++) decimals.Append(1700000000000LL + i * 15000LL, (2069269 + i * 1337 + i % 7) / 100.0);

@@ -222,12 +222,8 @@ std::vector<Sample> Decode(const std::shared_ptr<const XorChunk>& c) {
   return out;
 }
 
-// Sorted samples, one per timestamp -> an immutable sealed chunk.
 std::shared_ptr<const XorChunk> SealedChunk(const std::vector<Sample>& sorted) {
-  XorChunk c;
-  for (const Sample& s : sorted) c.Append(s.t, s.v);
-  c.Seal();
-  return std::make_shared<const XorChunk>(std::move(c));
+  return std::make_shared<const XorChunk>(XorChunk::Sealed(sorted));
 }
 
 }  // namespace
