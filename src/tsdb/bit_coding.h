@@ -13,17 +13,61 @@
 
 namespace sremon::tsdb {
 
+// Writes bits most significant first through a 64-bit accumulator: the string grows a whole
+// word at a time, and by the last bytes at Finish() (or destruction). Byte at a time, the writes
+// were the costliest step of a head append.
 class BitWriter {
  public:
-  explicit BitWriter(std::string* out) : out_(out) {}
+  // Continues `out`, whose last byte has `free_bits` unused low bits (0: byte aligned).
+  explicit BitWriter(std::string* out, int free_bits = 0) : out_(out) {
+    if (free_bits > 0) {
+      acc_ = uint64_t{static_cast<uint8_t>(out->back())} << 56;
+      n_ = 8 - free_bits;
+      out->pop_back();
+    }
+  }
+  ~BitWriter() { Finish(); }
+  BitWriter(const BitWriter&) = delete;
+  BitWriter& operator=(const BitWriter&) = delete;
+
   void WriteBit(bool b) { WriteBits(b ? 1 : 0, 1); }
-  void WriteBits(uint64_t v, int nbits);  // low nbits of v, most significant first
-  // Bits still free in the last byte (0 = byte aligned); lets XorChunk resume appending.
-  int free_bits() const { return free_; }
-  void set_free_bits(int f) { free_ = f; }
+  // The low nbits (0..64) of v.
+  void WriteBits(uint64_t v, int nbits) {
+    if (nbits == 0) return;
+    if (nbits < 64) v &= (uint64_t{1} << nbits) - 1;
+    int room = 64 - n_;
+    if (nbits < room) {
+      acc_ |= v << (room - nbits);
+      n_ += nbits;
+      return;
+    }
+    acc_ |= v >> (nbits - room);
+    Append(acc_, 8);
+    nbits -= room;
+    acc_ = nbits ? v << (64 - nbits) : 0;  // the bits above these shift out
+    n_ = nbits;
+  }
+  // Writes what is pending; returns the unused low bits of the last byte (what the next writer
+  // of the same string passes as free_bits).
+  int Finish() {
+    if (n_ > 0) {
+      int nbytes = (n_ + 7) / 8;
+      Append(acc_, nbytes);
+      free_ = nbytes * 8 - n_;
+      acc_ = 0;
+      n_ = 0;
+    }
+    return free_;
+  }
 
  private:
+  void Append(uint64_t word, int nbytes) {
+    uint64_t be = __builtin_bswap64(word);
+    out_->append(reinterpret_cast<const char*>(&be), static_cast<size_t>(nbytes));
+  }
   std::string* out_;
+  uint64_t acc_ = 0;  // n_ pending bits, from the top
+  int n_ = 0;
   int free_ = 0;
 };
 

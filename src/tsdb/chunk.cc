@@ -131,8 +131,7 @@ class XorIterator final : public SampleIterator {
 }  // namespace
 
 void XorChunk::Append(int64_t t, double v) {
-  BitWriter w(&bytes_);
-  w.set_free_bits(free_);
+  BitWriter w(&bytes_, free_);
   if (count_ == 0) {
     // No reserve: the bytes grow by doubling as samples come (a full chunk has 200-400 bytes);
     // reserving a full chunk up front cost 256 bytes per series at a million short series.
@@ -149,7 +148,7 @@ void XorChunk::Append(int64_t t, double v) {
   }
   maxt_ = t;
   count_++;
-  free_ = w.free_bits();
+  free_ = w.Finish();
 }
 
 void XorChunk::Seal() {

@@ -111,8 +111,10 @@ Status DBImpl::Replay() {
   WalReplayStats stats;
   spdlog::info("replaying the WAL in {}", wal_dir_);
   MutexLock l(&commit_mu_);  // no other thread runs yet; held as by every other writer of the head
+  WriterMutexLock al(&apply_mu_);
   Status st = Wal::Replay(
-      env_, wal_dir_, [&](std::string_view rec) REQUIRES(commit_mu_) { ReplayRecord(rec, &ids, &samples); }, &stats);
+      env_, wal_dir_, [&](std::string_view rec) REQUIRES(commit_mu_, apply_mu_) { ReplayRecord(rec, &ids, &samples); },
+      &stats);
   if (!st.ok()) return st.WithContext("cannot replay the WAL");
   replay_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   replayed_samples_ = samples;
@@ -202,6 +204,7 @@ Status DBImpl::Close() {
   Status st;
   {
     MutexLock l(&commit_mu_);
+    WriterMutexLock al(&apply_mu_);  // the batches being applied are done
     closed_ = true;
     if (wal_) st = wal_->Close();
   }

@@ -24,6 +24,10 @@
 //                   are written under it); appends and queries never wait for it.
 //   2. commit_mu_   orders WAL writes with head updates: Commit(), the head's hand-over to a flush
 //                   (Freeze), the delete record, WAL replay, Close().
+//      apply_mu_    (shared) a committed batch being applied to the head: taken under commit_mu_
+//                   after the WAL append, kept after commit_mu_ is released, so that two commits
+//                   apply at once. Exclusive (after commit_mu_) for whoever needs every logged
+//                   batch applied: Freeze, CollectGarbage, DeleteSeries, replay, Close().
 //   3. index_mu_    (shared) the head's series list, hash table and postings: shared to look up
 //                   and list, exclusive to add, delete or forget series.
 //   4. state_mu_    the block list and the frozen heads (held only to copy or swap them), and
@@ -34,10 +38,11 @@
 // rotated under commit_mu_, fsynced under nothing or commit_mu_), Block::cache_mu_ (a block's
 // frame cache). bg_mu_ (waking the background threads) is taken alone.
 // The nested paths:
-//   CollectGarbage  flush -> commit -> index (exclusive) -> state, then epoch, then each series
-//   Freeze          flush -> commit -> WAL rotate; index (shared) -> each series; then state
-//   DeleteSeries    flush -> commit -> WAL append; index (exclusive) -> each series
-//   Commit          commit -> index (a series deleted since Append), WAL append, each series
+//   CollectGarbage  flush -> commit -> apply -> index (exclusive) -> state, then epoch, then each series
+//   Freeze          flush -> commit -> apply -> WAL rotate; index (shared) -> each series; then state
+//   DeleteSeries    flush -> commit -> apply -> WAL append; index (exclusive) -> each series
+//   Commit          commit -> index (a series deleted since Append), WAL append, apply (shared);
+//                   commit released; each series; apply released
 //   queries         index (shared) -> series; state alone; epoch alone (Pin/Unpin)
 // Some fields of MemSeries (head.h) are guarded by index_mu_ or commit_mu_, which clang cannot
 // name from there; their comments say which.

@@ -144,11 +144,13 @@ class DBImpl : public DB {
  private:
   friend class QuerierImpl;
   MemSeries* GetOrCreate(const Labels& labels);
-  void ApplyLocked(MemSeries* s, int64_t t, double v) REQUIRES(commit_mu_);
+  // Logs the batch to the WAL (series records first). On success the caller applies it.
+  Status LogBatch(std::vector<Pending>* batch) REQUIRES(commit_mu_);
+  void ApplyLocked(MemSeries* s, int64_t t, double v) REQUIRES_SHARED(apply_mu_);
   Status Replay() EXCLUDES(commit_mu_);
   void ReplayRecord(std::string_view rec, std::unordered_map<uint64_t, MemSeries*>* ids, uint64_t* samples)
-      REQUIRES(commit_mu_);
-  std::vector<uint32_t> DeleteInHead(const std::vector<Matcher>& ms) REQUIRES(commit_mu_);
+      REQUIRES(commit_mu_, apply_mu_);
+  std::vector<uint32_t> DeleteInHead(const std::vector<Matcher>& ms) REQUIRES(commit_mu_, apply_mu_);
   Status Freeze() REQUIRES(flush_mu_);
   Status WriteFrozen() REQUIRES(flush_mu_);
   Status FlushLocked() REQUIRES(flush_mu_);
@@ -172,7 +174,7 @@ class DBImpl : public DB {
   std::unique_ptr<Wal> wal_;
 
   // Lock order: db.h. The ACQUIRED_AFTER chain lets clang check it (-Wthread-safety-beta).
-  mutable SharedMutex index_mu_ ACQUIRED_AFTER(commit_mu_);
+  mutable SharedMutex index_mu_ ACQUIRED_AFTER(apply_mu_);
   std::vector<std::unique_ptr<MemSeries>> series_ GUARDED_BY(index_mu_);  // by id
   SeriesTable by_hash_ GUARDED_BY(index_mu_);
   MemPostings postings_ GUARDED_BY(index_mu_);
@@ -185,6 +187,7 @@ class DBImpl : public DB {
   std::atomic<uint64_t> gc_series_{0};
 
   Mutex commit_mu_ ACQUIRED_AFTER(flush_mu_);  // orders WAL writes and head updates; a flush freezes under it
+  SharedMutex apply_mu_ ACQUIRED_AFTER(commit_mu_);  // shared: a logged batch being applied; exclusive: none is
   uint64_t wal_gen_ GUARDED_BY(commit_mu_) = 1;
   std::string rec_buf_ GUARDED_BY(commit_mu_);
   std::atomic<uint64_t> head_samples_{0};  // written under commit_mu_; read anywhere

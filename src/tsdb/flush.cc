@@ -21,6 +21,7 @@ int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0
 
 Status DBImpl::Freeze() {
   MutexLock l(&commit_mu_);
+  WriterMutexLock al(&apply_mu_);  // every batch logged to the segment being rotated is applied
   if (head_samples_ == 0 || closed_) return Status::Ok();
   auto seg = wal_->Rotate();
   if (!seg.ok()) return seg.status().WithContext("cannot rotate the WAL");
@@ -128,6 +129,7 @@ void DBImpl::CollectGarbage() {
   uint64_t removed = 0;
   {
     MutexLock cl(&commit_mu_);  // no sample lands in a series while we look
+    WriterMutexLock al(&apply_mu_);
     WriterMutexLock il(&index_mu_);
     std::vector<std::shared_ptr<FrozenHead>> frozen;
     {

@@ -98,6 +98,7 @@ Result<uint64_t> DBImpl::DeleteSeries(const std::vector<Matcher>& ms) {
   // Log first so a restart repeats the deletion on the samples replayed before it.
   {
     MutexLock l(&commit_mu_);
+    WriterMutexLock al(&apply_mu_);  // batches logged before the delete record are applied first
     if (closed_) return Status::Unavailable("the database is closed");
     rec_buf_.clear();
     EncodeMatchers(ms, &rec_buf_);
