@@ -42,7 +42,7 @@ Status DBImpl::MergePartition(int64_t partition, std::vector<std::shared_ptr<Blo
   std::vector<Cursor> cursors;
   std::vector<char> valid;
   for (const auto& b : inputs) {
-    cursors.push_back({b.get()});
+    cursors.push_back(Cursor{.block = b.get(), .i = 0, .cur = {}});
     valid.push_back(cursors.back().Load());
   }
   BlockWriter w(kMergeZstdLevel);
