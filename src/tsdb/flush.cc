@@ -121,7 +121,7 @@ Status DBImpl::WriteFrozen() {
     fz.reset();
   }
   CollectGarbage();
-  util::HintHeapFreed();  // the frozen head's chunks are gone: worth a malloc_trim
+  util::TrimHeapNow();  // the frozen head's chunks are gone: worth a malloc_trim
   return Status::Ok();
 }
 

@@ -10,20 +10,32 @@
 
 namespace util {
 namespace {
-// One releaser per process; HintHeapFreed wakes it.
+constexpr auto kTrimInterval = std::chrono::seconds(30);
+
+// One releaser per process; HintHeapFreed wakes it, TrimHeapNow tells it.
 std::mutex releaser_mu;
 std::condition_variable releaser_cv;
-bool heap_freed_hint = false;  // GUARDED_BY(releaser_mu)
+bool heap_freed_hint = false;                    // GUARDED_BY(releaser_mu)
+std::chrono::steady_clock::time_point last_trim;  // GUARDED_BY(releaser_mu); epoch: never
+size_t after_last_trim = 0;                       // GUARDED_BY(releaser_mu): anonymous RSS it left
 
-// The releaser's decision, apart from the clock: trim when hinted (at most every 5 s: a client
-// posting one large body every second must not buy a heap walk each time), or when anonymous RSS
-// grew by a quarter of what the last trim left plus 32 MB (a growing head then costs one trim per
-// 25%), at most every 30 s.
-bool ShouldTrim(bool hinted, size_t rss, size_t after_last_trim, std::chrono::steady_clock::duration since_last_trim) {
-  if (hinted && since_last_trim >= std::chrono::seconds(5)) return true;
+// The releaser's decision, apart from the clock (at most one trim per kTrimInterval): trim when
+// hinted, or when anonymous RSS grew by a quarter of what the last trim left plus 32 MB (a
+// growing head then costs one trim per 25%).
+bool ShouldTrim(bool hinted, size_t rss, size_t after) {
   constexpr size_t kMinGrowth = 32u << 20;
-  constexpr auto kTrimInterval = std::chrono::seconds(30);
-  return since_last_trim >= kTrimInterval && rss > after_last_trim + std::max(kMinGrowth, after_last_trim / 4);
+  return hinted || rss > after + std::max(kMinGrowth, after / 4);
+}
+
+// Trims without holding releaser_mu (the walk takes up to a second at a million series: hints
+// must not wait for it), then records it.
+void Trim() {
+  malloc_trim(0);
+  size_t rss = AnonResidentBytes();
+  std::lock_guard lock(releaser_mu);
+  last_trim = std::chrono::steady_clock::now();
+  after_last_trim = rss;
+  heap_freed_hint = false;
 }
 }  // namespace
 
@@ -34,6 +46,8 @@ void HintHeapFreed() {
   }
   releaser_cv.notify_all();
 }
+
+void TrimHeapNow() { Trim(); }
 
 size_t AnonResidentBytes() {
   FILE* f = std::fopen("/proc/self/statm", "r");
@@ -50,25 +64,23 @@ HeapReleaser::HeapReleaser(std::chrono::seconds period) {
   mallopt(M_ARENA_MAX, 2);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
   thread_ = std::thread([this, period] {
-    size_t after_last_trim = 0;
-    auto last_trim = std::chrono::steady_clock::now() - std::chrono::hours(1);
     std::unique_lock lock(releaser_mu);
     while (!stopping_) {
       releaser_cv.wait_for(lock, period, [this] { return stopping_ || heap_freed_hint; });
       if (stopping_) break;
+      auto next = last_trim + kTrimInterval;
+      if (last_trim.time_since_epoch().count() != 0 && std::chrono::steady_clock::now() < next) {
+        // Too soon after the last trim. A hint waits for the interval's end (then trims).
+        if (heap_freed_hint) releaser_cv.wait_until(lock, next, [this] { return stopping_; });
+        continue;
+      }
       size_t rss = AnonResidentBytes();
-      if (ShouldTrim(heap_freed_hint, rss, after_last_trim, std::chrono::steady_clock::now() - last_trim)) {
-        heap_freed_hint = false;
-        lock.unlock();  // a trim takes up to a second at a million series: hints must not wait
-        malloc_trim(0);
+      if (ShouldTrim(heap_freed_hint, rss, after_last_trim)) {
+        lock.unlock();
+        Trim();
         lock.lock();
-        last_trim = std::chrono::steady_clock::now();
-        after_last_trim = AnonResidentBytes();
       } else if (rss < after_last_trim) {
         after_last_trim = rss;  // memory went back on its own (big blocks are mmapped)
-      }
-      if (heap_freed_hint) {  // hinted within 5 s of the last trim: wait for that much to pass
-        releaser_cv.wait_until(lock, last_trim + std::chrono::seconds(5), [this] { return stopping_; });
       }
     }
   });

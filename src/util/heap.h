@@ -13,14 +13,15 @@ namespace util {
 // hands freed heap back to the kernel.
 //
 // malloc_trim walks every free chunk and madvises it, even pages it already gave back: on a heap
-// of a million series it costs most of a second, so it runs only when it can pay: when code that
-// just freed a lot says so (HintHeapFreed), or when anonymous RSS grew by a quarter (and 32 MB)
-// over what the last trim left, at most once per `kTrimInterval`. glibc's own trim at free() is
+// of a million series it costs most of a second, so it runs only when it can pay, at most once
+// per 30 s (kTrimInterval): when code that just freed a lot says so (HintHeapFreed), or when
+// anonymous RSS grew by a quarter (and 32 MB) over what the last trim left; and at once, in its
+// own thread, for a flush (TrimHeapNow). glibc's own trim at free() is
 // raised out of the way: a query over a million series frees hundreds of MB that the next one
 // needs again, and handing them back at once makes every query fault its memory in anew (page
 // faults were a fifth of a 1M-series aggregation's profile). Like Go's scavenger in
 // VictoriaMetrics and Prometheus, memory freed by a query goes back within half a minute, not at
-// once. Checked every `period`, and at once on a hint. Create it once, early in the service's
+// once. Checked every `period`, and on a hint. Create it once, early in the service's
 // main.
 class HeapReleaser {
  public:
@@ -32,10 +33,16 @@ class HeapReleaser {
   std::thread thread_;
 };
 
-// Says that a large amount of heap was just freed (a head flushed, a burst of import bodies
-// parsed), so the releaser trims now (or 5 s after its last trim). Cheap; callable from any
-// thread, with or without a releaser.
+// Says that a large amount of heap was just freed (a burst of import bodies parsed), so the
+// releaser trims now, or at the end of the interval since its last trim. Cheap; callable from
+// any thread, with or without a releaser.
 void HintHeapFreed();
+
+// Gives freed heap back to the kernel now, in the calling thread, which waits for the walk (up to
+// a second at a million series, during which other threads' mallocs wait on the arena locks):
+// for code that just freed a lot and is itself slow anyway (a flush, before it returns, so that
+// the queries after it do not meet the walk).
+void TrimHeapNow();
 
 // Resident anonymous memory of this process (resident minus file-backed pages), from
 // /proc/self/statm; 0 when it cannot be read.
