@@ -160,7 +160,7 @@ void XorChunk::Seal() {
   EncodeSeriesData(samples, &encoded);
   if (encoded.size() < bytes_.size()) {
     bytes_ = std::move(encoded);
-    sealed_ = true;
+    free_ = kSealed;
   }
   bytes_.shrink_to_fit();
 }
@@ -169,7 +169,7 @@ XorChunk XorChunk::Sealed(const std::vector<Sample>& sorted) {
   XorChunk c;
   EncodeSeriesData(sorted, &c.bytes_);
   c.bytes_.shrink_to_fit();
-  c.sealed_ = true;
+  c.free_ = kSealed;
   c.count_ = static_cast<uint32_t>(sorted.size());
   c.mint_ = sorted.front().t;
   c.maxt_ = sorted.back().t;

@@ -29,19 +29,19 @@ class XorChunk {
   // which XOR compresses badly (7-10 bytes per sample in the lab workload) and the series format
   // as scaled integers well (2-3). A sealed chunk takes no more appends.
   void Seal();
-  bool sealed() const { return sealed_; }
+  bool sealed() const { return free_ == kSealed; }
   // A sealed chunk of `sorted` (REQUIRES: timestamps strictly increasing, not empty), encoded in
   // the series format at once (the out-of-order runs: no XOR pass to compare with).
   static XorChunk Sealed(const std::vector<model::Sample>& sorted);
 
  private:
   std::string bytes_;
-  int free_ = 0;
+  static constexpr int kSealed = -1;  // in free_: bytes_ hold the series format, not XOR
+  int free_ = 0;                      // bits free in the last byte of XOR bytes, or kSealed
   uint32_t count_ = 0;
   int64_t mint_ = 0, maxt_ = 0;
   int64_t delta_ = 0;
   XorState xor_;
-  bool sealed_ = false;  // bytes_ hold the series format, not XOR
 };
 
 // Iterates a chunk that is no longer appended to (shared, immutable).
