@@ -140,15 +140,24 @@ class BodyPool {
   static constexpr auto kIdle = std::chrono::seconds(1);
 
   explicit BodyPool(asio::io_context& ioc) : timer_(ioc) {}
-  // A kept buffer (the largest) for a body of len bytes, or an empty string. Its old bytes are
+  // The smallest kept buffer that holds a body of len bytes (so that nothing is reallocated and
+  // copied), else a new one reserved an eighth larger (address space: the next body of about the
+  // same size then fits it), or an empty string for a small body. A kept buffer's old bytes are
   // stale: the reader overwrites them before the body is handed on.
   std::string Take(size_t len) {
+    if (len < kMinBytes) return {};
     std::lock_guard l(mu_);
-    if (len < kMinBytes || kept_.empty()) return {};
-    auto it = std::max_element(kept_.begin(), kept_.end(),
-                               [](const std::string& a, const std::string& b) { return a.capacity() < b.capacity(); });
-    std::string s = std::move(*it);
-    kept_.erase(it);
+    auto best = kept_.end();
+    for (auto it = kept_.begin(); it != kept_.end(); ++it) {
+      if (it->capacity() >= len && (best == kept_.end() || it->capacity() < best->capacity())) best = it;
+    }
+    if (best == kept_.end()) {
+      std::string fresh;
+      fresh.reserve(len + len / 8);
+      return fresh;
+    }
+    std::string s = std::move(*best);
+    kept_.erase(best);
     return s;
   }
   void Give(std::string s) {
@@ -398,12 +407,12 @@ class Session : public std::enable_shared_from_this<Session> {
   // large import body (the profile in docs/benchmarks.md). Here the kernel's socket buffer is
   // drained with plain recv(2) calls and the io_context is involved only when it runs dry; one
   // timer keeps the whole request within read_timeout, as before. A large body reuses the buffer
-// of an earlier one (BodyPool). Otherwise the announced length is only
-  // reserved (address space: bodies over 1 MB are mmapped, their pages become resident as they
-  // are written) and the string's size grows with what arrives (doubling), so a client announcing
-  // a large body and sending nothing holds no memory, and a real one is never copied to a bigger
-  // buffer (growing by reallocation copied and zeroed every import body three times over: 40% of
-  // the import's CPU).
+  // of an earlier one (BodyPool). Otherwise the announced length is only reserved (address
+  // space: bodies over 1 MB are mmapped, their pages become resident as they are written) and
+  // the string's size grows with what arrives (doubling), so a client announcing a large body
+  // and sending nothing holds no memory, and a real one is never copied to a bigger buffer
+  // (growing by reallocation copied and zeroed every import body three times over: 40% of the
+  // import's CPU).
   void ReadKnownLengthBody(uint64_t len) {
     if (len > srv_->opts.max_body_bytes) return OnReadError(bhttp::error::body_limit);
     std::string& body = parser_->get().body();

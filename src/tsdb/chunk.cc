@@ -151,18 +151,21 @@ void XorChunk::Append(int64_t t, double v) {
   free_ = w.Finish();
 }
 
+std::vector<Sample> XorChunk::Samples() const {
+  std::vector<Sample> out;
+  // A pointer to this chunk that does not own it (aliasing an empty owner): read here only.
+  NewXorIterator(std::shared_ptr<const XorChunk>(std::shared_ptr<const XorChunk>(), this))
+      ->AppendRange(storage::kMinTime, storage::kMaxTime, &out);
+  return out;
+}
+
 void XorChunk::Seal() {
-  std::vector<Sample> samples;
-  samples.reserve(count_);
-  XorIterator it(std::shared_ptr<const XorChunk>(this, [](const XorChunk*) {}));  // not owned: read here only
-  while (it.Next()) samples.push_back(it.At());
-  std::string encoded;
-  EncodeSeriesData(samples, &encoded);
-  if (encoded.size() < bytes_.size()) {
-    bytes_ = std::move(encoded);
-    free_ = kSealed;
+  XorChunk sealed = Sealed(Samples());
+  if (sealed.bytes_.size() < bytes_.size()) {
+    *this = std::move(sealed);
+  } else {
+    bytes_.shrink_to_fit();
   }
-  bytes_.shrink_to_fit();
 }
 
 XorChunk XorChunk::Sealed(const std::vector<Sample>& sorted) {

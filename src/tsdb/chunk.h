@@ -30,6 +30,8 @@ class XorChunk {
   // as scaled integers well (2-3). A sealed chunk takes no more appends.
   void Seal();
   bool sealed() const { return free_ == kSealed; }
+  // Every sample, decoded (whichever encoding the chunk holds).
+  std::vector<model::Sample> Samples() const;
   // A sealed chunk of `sorted` (REQUIRES: timestamps strictly increasing, not empty), encoded in
   // the series format at once (the out-of-order runs: no XOR pass to compare with).
   static XorChunk Sealed(const std::vector<model::Sample>& sorted);

@@ -216,12 +216,6 @@ bool HeadData::Add(int64_t t, double v) {
 
 namespace {
 
-std::vector<Sample> Decode(const std::shared_ptr<const XorChunk>& c) {
-  std::vector<Sample> out;
-  NewXorIterator(c)->AppendRange(storage::kMinTime, storage::kMaxTime, &out);
-  return out;
-}
-
 std::shared_ptr<const XorChunk> SealedChunk(const std::vector<Sample>& sorted) {
   return std::make_shared<const XorChunk>(XorChunk::Sealed(sorted));
 }
@@ -234,7 +228,7 @@ void HeadData::SealOutOfOrder(Cold* c) {
   std::vector<Sample>().swap(c->ooo);
   auto& runs = c->ooo_runs;
   while (runs.size() >= 2 && runs.back()->count() * 2 >= runs[runs.size() - 2]->count()) {
-    std::vector<Sample> merged = Decode(runs[runs.size() - 2]), newer = Decode(runs.back());
+    std::vector<Sample> merged = runs[runs.size() - 2]->Samples(), newer = runs.back()->Samples();
     merged.insert(merged.end(), newer.begin(), newer.end());
     SortDedupLastWins(&merged);  // stable: the newer run's sample wins a shared timestamp
     runs.pop_back();

@@ -12,11 +12,11 @@ namespace util {
 namespace {
 constexpr auto kTrimInterval = std::chrono::seconds(30);
 
-// One releaser per process; HintHeapFreed wakes it, TrimHeapNow tells it.
+// One releaser per process; HintHeapFreed wakes it, TrimHeapNow records what it did.
 std::mutex releaser_mu;
 std::condition_variable releaser_cv;
 bool heap_freed_hint = false;                    // GUARDED_BY(releaser_mu)
-std::chrono::steady_clock::time_point last_trim;  // GUARDED_BY(releaser_mu); epoch: never
+auto last_trim = std::chrono::steady_clock::time_point::min();  // GUARDED_BY(releaser_mu)
 size_t after_last_trim = 0;                       // GUARDED_BY(releaser_mu): anonymous RSS it left
 
 // The releaser's decision, apart from the clock (at most one trim per kTrimInterval): trim when
@@ -27,9 +27,11 @@ bool ShouldTrim(bool hinted, size_t rss, size_t after) {
   return hinted || rss > after + std::max(kMinGrowth, after / 4);
 }
 
+}  // namespace
+
 // Trims without holding releaser_mu (the walk takes up to a second at a million series: hints
 // must not wait for it), then records it.
-void Trim() {
+void TrimHeapNow() {
   malloc_trim(0);
   size_t rss = AnonResidentBytes();
   std::lock_guard lock(releaser_mu);
@@ -37,7 +39,6 @@ void Trim() {
   after_last_trim = rss;
   heap_freed_hint = false;
 }
-}  // namespace
 
 void HintHeapFreed() {
   {
@@ -46,8 +47,6 @@ void HintHeapFreed() {
   }
   releaser_cv.notify_all();
 }
-
-void TrimHeapNow() { Trim(); }
 
 size_t AnonResidentBytes() {
   FILE* f = std::fopen("/proc/self/statm", "r");
@@ -69,7 +68,7 @@ HeapReleaser::HeapReleaser(std::chrono::seconds period) {
       releaser_cv.wait_for(lock, period, [this] { return stopping_ || heap_freed_hint; });
       if (stopping_) break;
       auto next = last_trim + kTrimInterval;
-      if (last_trim.time_since_epoch().count() != 0 && std::chrono::steady_clock::now() < next) {
+      if (std::chrono::steady_clock::now() < next) {
         // Too soon after the last trim. A hint waits for the interval's end (then trims).
         if (heap_freed_hint) releaser_cv.wait_until(lock, next, [this] { return stopping_; });
         continue;
@@ -77,7 +76,7 @@ HeapReleaser::HeapReleaser(std::chrono::seconds period) {
       size_t rss = AnonResidentBytes();
       if (ShouldTrim(heap_freed_hint, rss, after_last_trim)) {
         lock.unlock();
-        Trim();
+        TrimHeapNow();
         lock.lock();
       } else if (rss < after_last_trim) {
         after_last_trim = rss;  // memory went back on its own (big blocks are mmapped)
