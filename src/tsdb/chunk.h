@@ -26,8 +26,9 @@ class XorChunk {
   size_t MemoryBytes() const { return bytes_.capacity() + sizeof(*this); }
   // Once the chunk is full: re-encodes it in the blocks' series format (series_data.h) when that
   // is smaller, and gives back the growth slack. Exporters mostly write decimals with few digits,
-  // which XOR compresses badly (7-10 bytes per sample in the lab workload) and the series format
-  // as scaled integers well (2-3). A sealed chunk takes no more appends.
+  // which XOR compresses badly (6.6 bytes per sample for the two-decimal series of chunk_test)
+  // and the series format as scaled integers well (2.1 for the same series). A sealed chunk
+  // takes no more appends.
   void Seal();
   bool sealed() const { return free_ == kSealed; }
   // Every sample, decoded (whichever encoding the chunk holds).
