@@ -15,20 +15,22 @@ namespace sremon::tsdb {
 
 // Writes bits most significant first through a 64-bit accumulator: the string grows a whole
 // word at a time, and by the last bytes at Finish() (or destruction). Byte at a time, the writes
-// were the costliest step of a head append.
-class BitWriter {
+// were the costliest step of a head append. Bytes: a std::basic_string (a head chunk's has its
+// own allocator, chunk_pool.h).
+template <class Bytes>
+class BasicBitWriter {
  public:
   // Continues `out`, whose last byte has `free_bits` unused low bits (0: byte aligned).
-  explicit BitWriter(std::string* out, int free_bits = 0) : out_(out) {
+  explicit BasicBitWriter(Bytes* out, int free_bits = 0) : out_(out) {
     if (free_bits > 0) {
       acc_ = uint64_t{static_cast<uint8_t>(out->back())} << 56;
       n_ = 8 - free_bits;
       out->pop_back();
     }
   }
-  ~BitWriter() { Finish(); }
-  BitWriter(const BitWriter&) = delete;
-  BitWriter& operator=(const BitWriter&) = delete;
+  ~BasicBitWriter() { Finish(); }
+  BasicBitWriter(const BasicBitWriter&) = delete;
+  BasicBitWriter& operator=(const BasicBitWriter&) = delete;
 
   void WriteBit(bool b) { WriteBits(b ? 1 : 0, 1); }
   // The low nbits (0..64) of v.
@@ -65,11 +67,12 @@ class BitWriter {
     uint64_t be = __builtin_bswap64(word);
     out_->append(reinterpret_cast<const char*>(&be), static_cast<size_t>(nbytes));
   }
-  std::string* out_;
+  Bytes* out_;
   uint64_t acc_ = 0;  // n_ pending bits, from the top
   int n_ = 0;
   int free_ = 0;
 };
+using BitWriter = BasicBitWriter<std::string>;
 
 // Reads bits most significant first. Inline and word-at-a-time: it sits under every sample the
 // query path decodes from a Gorilla chunk or an XOR-valued block series.
@@ -137,7 +140,33 @@ struct XorState {
   uint8_t leading = 0xff;  // 0xff = no window yet
   uint8_t trailing = 0;
 };
-void XorWrite(BitWriter* w, XorState* st, double v);
+template <class Bytes>
+void XorWrite(BasicBitWriter<Bytes>* w, XorState* st, double v) {
+  uint64_t bits = std::bit_cast<uint64_t>(v);
+  uint64_t x = bits ^ st->prev;
+  st->prev = bits;
+  if (x == 0) {
+    w->WriteBit(false);
+    return;
+  }
+  w->WriteBit(true);
+  int lead = std::countl_zero(x);
+  int trail = std::countr_zero(x);
+  if (lead > 31) lead = 31;
+  if (st->leading != 0xff && lead >= st->leading && trail >= st->trailing) {
+    w->WriteBit(false);
+    int sig = 64 - st->leading - st->trailing;
+    w->WriteBits(x >> st->trailing, sig);
+    return;
+  }
+  st->leading = static_cast<uint8_t>(lead);
+  st->trailing = static_cast<uint8_t>(trail);
+  w->WriteBit(true);
+  w->WriteBits(lead, 5);
+  int sig = 64 - lead - trail;
+  w->WriteBits(sig == 64 ? 0 : sig, 6);
+  w->WriteBits(x >> trail, sig);
+}
 
 // Inlined into the decode loops (the head chunks' and the on-disk XOR values'). The fast path decodes
 // a value from one peek at the next 57+ bits (all but the widest XOR windows); the bit-by-field

@@ -15,7 +15,7 @@ using storage::SampleIterator;
 namespace {
 
 // Timestamp delta-of-delta buckets of the head chunks (Gorilla paper, Prometheus sizes).
-void WriteDod(BitWriter* w, int64_t dod) {
+void WriteDod(BasicBitWriter<ChunkBytes>* w, int64_t dod) {
   if (dod == 0) {
     w->WriteBit(false);
   } else if (dod >= -8191 && dod <= 8192) {
@@ -131,7 +131,7 @@ class XorIterator final : public SampleIterator {
 }  // namespace
 
 void XorChunk::Append(int64_t t, double v) {
-  BitWriter w(&bytes_, free_);
+  BasicBitWriter w(&bytes_, free_);
   if (count_ == 0) {
     // No reserve: the bytes grow by doubling as samples come (a full chunk has 200-400 bytes);
     // reserving a full chunk up front cost 256 bytes per series at a million short series.
@@ -170,8 +170,9 @@ void XorChunk::Seal() {
 
 XorChunk XorChunk::Sealed(const std::vector<Sample>& sorted) {
   XorChunk c;
-  EncodeSeriesData(sorted, &c.bytes_);
-  c.bytes_.shrink_to_fit();
+  std::string bytes;
+  EncodeSeriesData(sorted, &bytes);
+  c.bytes_ = ChunkBytes(bytes.data(), bytes.size());  // exactly its size
   c.free_ = kSealed;
   c.count_ = static_cast<uint32_t>(sorted.size());
   c.mint_ = sorted.front().t;

@@ -7,11 +7,12 @@
 
 #include <cstdint>
 #include <memory>
-#include <string>
+#include <string_view>
 #include <vector>
 
 #include "storage/storage.h"
 #include "tsdb/bit_coding.h"
+#include "tsdb/chunk_pool.h"
 
 namespace sremon::tsdb {
 
@@ -22,7 +23,7 @@ class XorChunk {
   uint32_t count() const { return count_; }
   int64_t mint() const { return mint_; }
   int64_t maxt() const { return maxt_; }
-  const std::string& bytes() const { return bytes_; }
+  std::string_view bytes() const { return bytes_; }
   size_t MemoryBytes() const { return bytes_.capacity() + sizeof(*this); }
   // Once the chunk is full: re-encodes it in the blocks' series format (series_data.h) when that
   // is smaller, and gives back the growth slack. Exporters mostly write decimals with few digits,
@@ -38,7 +39,7 @@ class XorChunk {
   static XorChunk Sealed(const std::vector<model::Sample>& sorted);
 
  private:
-  std::string bytes_;
+  ChunkBytes bytes_;  // pooled: chunk_pool.h says why
   static constexpr int kSealed = -1;  // in free_: bytes_ hold the series format, not XOR
   int free_ = 0;                      // bits free in the last byte of XOR bytes, or kSealed
   uint32_t count_ = 0;

@@ -49,10 +49,14 @@ constexpr int kMergeZstdLevel = 9;
 
 // Head data moved out at a flush, queryable until its blocks are written. Immutable.
 struct FrozenHead {
+  static constexpr uint32_t kNone = UINT32_MAX;
   uint64_t wal_seg = 0;  // WAL segments below this hold only data of this and older heads
   uint64_t samples = 0;
-  std::vector<std::unique_ptr<HeadData>> data;  // by series id
-  const HeadData* Get(uint32_t id) const { return id < data.size() ? data[id].get() : nullptr; }
+  // The series' data side by side (one allocation, not one per series: freeing a million small
+  // boxes at once is what chunk_pool.h explains), found through `at`, by series id.
+  std::vector<HeadData> data;
+  std::vector<uint32_t> at;  // series id -> index in data, or kNone
+  const HeadData* Get(uint32_t id) const { return id < at.size() && at[id] != kNone ? &data[at[id]] : nullptr; }
 };
 
 struct Pending {

@@ -30,7 +30,8 @@ Status DBImpl::Freeze() {
   fz->wal_seg = *seg;
   {
     ReaderMutexLock il(&index_mu_);
-    fz->data.resize(series_.size());
+    fz->at.assign(series_.size(), FrozenHead::kNone);
+    fz->data.reserve(series_.size());  // address space; only the slots written become resident
     for (const auto& s : series_) {
       if (!s) continue;  // collected
       MutexLock sl(&s->mu());
@@ -40,7 +41,8 @@ Status DBImpl::Freeze() {
       }
       s->idle_flushes = 0;
       fz->samples += s->data.count();
-      fz->data[s->id] = std::make_unique<HeadData>(std::exchange(s->data, HeadData()));
+      fz->at[s->id] = static_cast<uint32_t>(fz->data.size());
+      fz->data.push_back(std::exchange(s->data, HeadData()));
     }
   }
   MutexLock sl(&state_mu_);
@@ -60,8 +62,8 @@ Status DBImpl::WriteFrozen() {
     std::vector<MemSeries*> list;
     {
       ReaderMutexLock il(&index_mu_);
-      for (uint32_t id = 0; id < fz->data.size(); id++) {
-        if (fz->data[id] && series_[id] && !series_[id]->deleted) list.push_back(series_[id].get());
+      for (uint32_t id = 0; id < fz->at.size(); id++) {
+        if (fz->Get(id) && series_[id] && !series_[id]->deleted) list.push_back(series_[id].get());
       }
       SortByLabels(&list, postings_);
     }
@@ -70,7 +72,7 @@ Status DBImpl::WriteFrozen() {
     std::vector<Sample> part;
     for (MemSeries* s : list) {
       if (stopping_) return Status::Canceled("flush interrupted: the database is closing");
-      std::vector<Sample> all = fz->data[s->id]->All();
+      std::vector<Sample> all = fz->Get(s->id)->All();
       size_t i = 0;
       while (i < all.size()) {
         int64_t p = FloorDiv(all[i].t, opts_.partition_ms) * opts_.partition_ms;
