@@ -124,6 +124,7 @@ Status DBImpl::WriteFrozen() {
   }
   CollectGarbage();
   util::TrimHeapNow();  // the frozen head's chunks are gone: worth a malloc_trim
+  util::SettleFreedHeap();
   return Status::Ok();
 }
 
