@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <condition_variable>
 #include <cstdio>
 #include <mutex>
@@ -12,8 +11,6 @@
 namespace util {
 namespace {
 constexpr auto kTrimInterval = std::chrono::seconds(30);
-constexpr int kArenas = 2;
-std::atomic<bool> arenas_bounded{false};  // M_ARENA_MAX = kArenas was set (by a HeapReleaser)
 
 // One releaser per process; HintHeapFreed wakes it, TrimHeapNow records what it did.
 std::mutex releaser_mu;
@@ -51,29 +48,16 @@ void HintHeapFreed() {
   releaser_cv.notify_all();
 }
 
-namespace {
-
-// Sorts the calling thread's arena: a malloc too large for any small bin sorts up to 10,000
-// unsorted blocks (glibc's MAX_ITERS) before it is served, so probes go on until one is served
-// at once (the list is empty), at most 1,000 (ten million blocks).
-void SettleOwnArena() {
-  using Clock = std::chrono::steady_clock;
-  constexpr size_t kProbeBytes = 256 << 10;  // a large bin, below the 1 MB mmap threshold
-  for (int i = 0; i < 1000; i++) {
-    auto start = Clock::now();
-    free(malloc(kProbeBytes));
-    if (Clock::now() - start < std::chrono::microseconds(20)) return;
-  }
-}
-
-}  // namespace
-
 void SettleFreedHeap() {
-  // One fresh thread per arena, one after the other: a thread takes its arena at its first
-  // malloc, the next one round robin once all kArenas exist. Without the bound, a fresh thread
-  // would make a new arena and sort nothing.
-  if (!arenas_bounded) return;
-  for (int i = 0; i < kArenas; i++) std::thread(SettleOwnArena).join();
+  // A malloc too large for any small bin first sorts up to 10,000 unsorted blocks (glibc's
+  // MAX_ITERS): 200 probes sort up to two million (a flush of a million series left 514,000).
+  // With nothing to sort they cost about 40 us.
+  constexpr size_t kProbeBytes = 256 << 10;  // a large bin, below the 1 MB mmap threshold
+  for (int i = 0; i < 200; i++) {
+    void* probe = malloc(kProbeBytes);
+    asm volatile("" : : "r"(probe) : "memory");  // kept: a malloc freed unused may be elided
+    free(probe);
+  }
 }
 
 size_t AnonResidentBytes() {
@@ -88,8 +72,7 @@ size_t AnonResidentBytes() {
 
 HeapReleaser::HeapReleaser(std::chrono::seconds period) {
   mallopt(M_MMAP_THRESHOLD, 1 << 20);
-  mallopt(M_ARENA_MAX, kArenas);
-  arenas_bounded = true;
+  mallopt(M_ARENA_MAX, 1);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
   thread_ = std::thread([this, period] {
     std::unique_lock lock(releaser_mu);
