@@ -8,9 +8,12 @@
 #include <cstdio>
 #include <mutex>
 
+extern "C" char end;  // the linker's end of the executable's data (man 3 end)
+
 namespace util {
 namespace {
 constexpr auto kTrimInterval = std::chrono::seconds(30);
+constexpr int kArenas = 2;  // the main one and one more
 
 // One releaser per process; HintHeapFreed wakes it, TrimHeapNow records what it did.
 std::mutex releaser_mu;
@@ -48,15 +51,33 @@ void HintHeapFreed() {
   releaser_cv.notify_all();
 }
 
-void SettleFreedHeap() {
-  // A malloc too large for any small bin first sorts up to 10,000 unsorted blocks (glibc's
-  // MAX_ITERS): 200 probes sort up to two million (a flush of a million series left 514,000).
-  // With nothing to sort they cost about 40 us.
+namespace {
+
+// Sorts the calling thread's arena. A malloc too large for any small bin first sorts up to
+// 10,000 unsorted blocks (glibc's MAX_ITERS): 200 probes sort up to two million (a flush of a
+// million series left 514,000); with nothing to sort they cost about 40 us. Returns whether the
+// arena is the main one (its blocks come from the program break, after the executable's data).
+bool SettleOwnArena() {
   constexpr size_t kProbeBytes = 256 << 10;  // a large bin, below the 1 MB mmap threshold
+  bool main_arena = false;
   for (int i = 0; i < 200; i++) {
     void* probe = malloc(kProbeBytes);
     asm volatile("" : : "r"(probe) : "memory");  // kept: a malloc freed unused may be elided
+    main_arena = probe >= &end && probe < sbrk(0);
     free(probe);
+  }
+  return main_arena;
+}
+
+}  // namespace
+
+void SettleFreedHeap() {
+  // The caller's arena first (a query's blocks are mostly its own), then the other one from
+  // fresh threads: a thread takes an arena at its first malloc, round robin once both exist.
+  bool settled[kArenas] = {};  // [0]: the main arena
+  settled[SettleOwnArena() ? 0 : 1] = true;
+  for (int tries = 0; tries < 4 && !(settled[0] && settled[1]); tries++) {
+    std::thread([&settled] { settled[SettleOwnArena() ? 0 : 1] = true; }).join();
   }
 }
 
@@ -72,7 +93,7 @@ size_t AnonResidentBytes() {
 
 HeapReleaser::HeapReleaser(std::chrono::seconds period) {
   mallopt(M_MMAP_THRESHOLD, 1 << 20);
-  mallopt(M_ARENA_MAX, 1);
+  mallopt(M_ARENA_MAX, kArenas);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
   thread_ = std::thread([this, period] {
     std::unique_lock lock(releaser_mu);
