@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <cstdio>
 #include <mutex>
@@ -14,6 +15,7 @@ namespace util {
 namespace {
 constexpr auto kTrimInterval = std::chrono::seconds(30);
 constexpr int kArenas = 2;  // the main one and one more
+std::atomic<bool> arenas_bounded{false};  // a HeapReleaser set M_ARENA_MAX to kArenas
 
 // One releaser per process; HintHeapFreed wakes it, TrimHeapNow records what it did.
 std::mutex releaser_mu;
@@ -74,9 +76,10 @@ bool SettleOwnArena() {
 void SettleFreedHeap() {
   // The caller's arena first (a query's blocks are mostly its own), then the other one from
   // fresh threads: a thread takes an arena at its first malloc, round robin once both exist.
+  // Unbounded (no HeapReleaser), a fresh thread would make an arena of its own: the caller's only.
   bool settled[kArenas] = {};  // [0]: the main arena
   settled[SettleOwnArena() ? 0 : 1] = true;
-  for (int tries = 0; tries < 4 && !(settled[0] && settled[1]); tries++) {
+  for (int tries = 0; arenas_bounded && tries < 4 && !(settled[0] && settled[1]); tries++) {
     std::thread([&settled] { settled[SettleOwnArena() ? 0 : 1] = true; }).join();
   }
 }
@@ -94,6 +97,7 @@ size_t AnonResidentBytes() {
 HeapReleaser::HeapReleaser(std::chrono::seconds period) {
   mallopt(M_MMAP_THRESHOLD, 1 << 20);
   mallopt(M_ARENA_MAX, kArenas);
+  arenas_bounded = true;
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
   thread_ = std::thread([this, period] {
     std::unique_lock lock(releaser_mu);
