@@ -57,7 +57,7 @@ namespace {
 
 // Sorts the calling thread's arena. A malloc too large for any small bin first sorts up to
 // 10,000 unsorted blocks (glibc's MAX_ITERS): 200 probes sort up to two million (a flush of a
-// million series left 514,000); with nothing to sort they cost about 40 us. Returns whether the
+// million series left 514,000). Returns whether the
 // arena is the main one (its blocks come from the program break, after the executable's data).
 bool SettleOwnArena() {
   constexpr size_t kProbeBytes = 256 << 10;  // a large bin, below the 1 MB mmap threshold
