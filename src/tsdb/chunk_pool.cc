@@ -12,7 +12,7 @@
 namespace sremon::tsdb::chunk_pool {
 namespace {
 
-// 256 KiB: a mapping per 5,000 one-chunk series (48-byte slots) at most, and 127 slots of the
+// 256 KiB: a mapping per 5,460 one-chunk series (48-byte slots) at most, and 127 slots of the
 // largest class. Slabs are aligned to their size, so a slot finds its slab by masking.
 constexpr size_t kSlabBytes = 256 << 10;
 constexpr size_t kHeaderBytes = 64;  // the Slab struct, rounded so slots stay 16-aligned

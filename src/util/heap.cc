@@ -32,6 +32,22 @@ bool ShouldTrim(bool hinted, size_t rss, size_t after) {
   return hinted || rss > after + std::max(kMinGrowth, after / 4);
 }
 
+// Sorts the calling thread's arena. A malloc too large for any small bin first sorts up to
+// 10,000 unsorted blocks (glibc's MAX_ITERS): 200 probes sort up to two million (a flush of a
+// million series left 514,000). Returns whether the arena is the main one (its blocks come from
+// the program break, after the executable's data).
+bool SettleOwnArena() {
+  constexpr size_t kProbeBytes = 256 << 10;  // a large bin, below the 1 MB mmap threshold
+  bool main_arena = false;
+  for (int i = 0; i < 200; i++) {
+    void* probe = malloc(kProbeBytes);
+    asm volatile("" : : "r"(probe) : "memory");  // kept: a malloc freed unused may be elided
+    main_arena = probe >= &end && probe < sbrk(0);
+    free(probe);
+  }
+  return main_arena;
+}
+
 }  // namespace
 
 // Trims without holding releaser_mu (the walk takes up to a second at a million series: hints
@@ -52,26 +68,6 @@ void HintHeapFreed() {
   }
   releaser_cv.notify_all();
 }
-
-namespace {
-
-// Sorts the calling thread's arena. A malloc too large for any small bin first sorts up to
-// 10,000 unsorted blocks (glibc's MAX_ITERS): 200 probes sort up to two million (a flush of a
-// million series left 514,000). Returns whether the
-// arena is the main one (its blocks come from the program break, after the executable's data).
-bool SettleOwnArena() {
-  constexpr size_t kProbeBytes = 256 << 10;  // a large bin, below the 1 MB mmap threshold
-  bool main_arena = false;
-  for (int i = 0; i < 200; i++) {
-    void* probe = malloc(kProbeBytes);
-    asm volatile("" : : "r"(probe) : "memory");  // kept: a malloc freed unused may be elided
-    main_arena = probe >= &end && probe < sbrk(0);
-    free(probe);
-  }
-  return main_arena;
-}
-
-}  // namespace
 
 void SettleFreedHeap() {
   // The caller's arena first (a query's blocks are mostly its own), then the other one from

@@ -8,7 +8,7 @@ namespace util {
 
 // glibc malloc for a service whose big, short-lived buffers (import bodies, proxied query
 // answers, a flushed head) must not stay resident: two arenas instead of one per thread (one
-// arena made the 1M-series import take 45% more CPU, on its lock); a fixed 1 MB mmap threshold
+// arena made the 1M-series import take 40-50% more CPU); a fixed 1 MB mmap threshold
 // (glibc otherwise raises it to the largest block freed, after which big blocks come from the
 // heap and stay as fragments); and, while the object lives, a thread that hands freed heap back
 // to the kernel.
